@@ -1,0 +1,2 @@
+# verify and check-cert commands of tanba
+ca_tools_tanba_SOURCES += ca-tools/tanba_verify.c

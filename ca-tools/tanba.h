@@ -1,0 +1,33 @@
+/*
+ * Shared parts of the tanba client: the socket call, and the commands each
+ * living in their own file.
+ */
+#ifndef TANBA_H
+#define TANBA_H
+
+#include <jansson.h>
+
+#include "tb_err.h"
+
+#define TANBA_DEFAULT_SOCKET "/run/tanba/tanbad.sock"
+
+/* Exit statuses of tanba. */
+#define TANBA_EXIT_OK 0
+#define TANBA_EXIT_VERDICT 1	/* a verdict other than VALID */
+#define TANBA_EXIT_ERROR 2	/* usage, input or service error */
+
+/*
+ * Sends request (which must carry "op"; an "id" is added) to the daemon at
+ * socket_path and waits for its answer; *response is a new reference.
+ */
+int tanba_client_call(const char *socket_path, json_t *request, json_t **response,
+    tb_error *err);
+
+/* Prints "tanba: " and the formatted message as one line on stderr. */
+void tanba_die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Commands: argv[0] is the command name; they return an exit status. */
+int tanba_cmd_verify(const char *socket_path, int argc, char **argv);
+int tanba_cmd_check_cert(const char *socket_path, int argc, char **argv);
+
+#endif

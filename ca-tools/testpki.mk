@@ -1,0 +1,17 @@
+# tanba-testpki: the test PKI that issues NCA-profile certificates, CRLs,
+# OCSP responses and CMS signatures at test time, with RSA, ECDSA and the
+# Kazakh GOST keys (through libsig's GOST module). Not installed: it writes
+# unencrypted keys.
+noinst_PROGRAMS += ca-tools/tanba-testpki
+ca_tools_tanba_testpki_SOURCES = \
+	ca-tools/testpki.c ca-tools/testpki.h \
+	ca-tools/testpki_alg.c \
+	ca-tools/testpki_der.c \
+	ca-tools/testpki_cert.c \
+	ca-tools/testpki_index.c \
+	ca-tools/testpki_crl.c \
+	ca-tools/testpki_hierarchy.c \
+	ca-tools/testpki_cms.c \
+	ca-tools/testpki_ocsp.c
+ca_tools_tanba_testpki_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+ca_tools_tanba_testpki_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)

@@ -1,0 +1,537 @@
+/*
+ * Holds the front's current configuration, keys and revocation checker and
+ * swaps them on reload; owns the link to the signer process. Readers take
+ * references under a short lock and then work without it, so a slow
+ * signature never holds up a reload or another request. Never touches the
+ * PIN, the module or the audit file: the signer process does.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "certinfo.h"
+#include "daemon.h"
+#include "ops.h"
+#include "revocation.h"
+#include "tb_clock.h"
+#include "tb_log.h"
+
+/* How long the front waits for the signer: a token may be slow, never forever. */
+#define SIGN_TIMEOUT_S 60
+#define AUDIT_TIMEOUT_S 30
+#define STATUS_TIMEOUT_S 5
+#define RELOAD_TIMEOUT_S 120
+/* Restart back-off of the signer process: doubling from min to max. */
+#define RESTART_MIN_S 0.1
+#define RESTART_MAX_S 30.0
+
+struct tb_daemon {
+	pthread_mutex_t lock;		/* guards cfg, keys, rev, loaded, error */
+	char *path;
+	tb_config *cfg;
+	tb_front_keys *keys;
+	time_t loaded;
+	char error[sizeof(((tb_error *)0)->detail)];
+	atomic_uint generation;
+	tb_metrics *metrics;
+	struct timespec started;
+	int debug;			/* -d: debug logging whatever the file says */
+	tb_signer_link *link;
+	char *signer_pid_file;
+
+	pthread_mutex_t reload_lock;	/* guards the reload thread's state */
+	pthread_t reload_thread;
+	int reload_running;		/* a thread exists that is not joined yet */
+	atomic_int reload_done;
+	atomic_int resync;		/* the next reload follows a signer restart */
+	atomic_int stopping;		/* no reload may start: the link is going */
+	tb_revocation *rev;		/* guarded by lock; swapped with cfg and keys */
+	time_t expiry_warned;		/* last expiry warning round (I/O thread only) */
+};
+
+static void
+apply_log_level(tb_daemon *d, const tb_config *cfg)
+{
+	tb_log_set_level(d->debug ? TB_LOG_DEBUG : cfg->log_level);
+}
+
+/*
+ * A restarted signer read the configuration file afresh: the front takes
+ * the same file and the signer's keys, so that both agree again.
+ */
+static void
+signer_restarted(void *arg)
+{
+	tb_daemon *d = arg;
+
+	if (atomic_load(&d->stopping))
+		return;
+	atomic_store(&d->resync, 1);
+	tb_daemon_reload_start(d);
+}
+
+int
+tb_daemon_new(const char *config_path, int debug, int foreground, tb_daemon **out,
+    tb_error *err)
+{
+	int r = TB_ERR_INTERNAL;
+	tb_signer_link_opts lo;
+	tb_daemon *d;
+	size_t n;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "daemon");
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->reload_lock, NULL);
+	atomic_init(&d->generation, 1);
+	atomic_init(&d->reload_done, 0);
+	atomic_init(&d->resync, 0);
+	atomic_init(&d->stopping, 0);
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
+	d->debug = debug;
+	if ((d->path = strdup(config_path)) == NULL || (d->metrics = tb_metrics_new()) == NULL) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "daemon");
+		goto out;
+	}
+	if ((r = tb_config_load(config_path, &d->cfg, err)) != 0)
+		goto out;
+	apply_log_level(d, d->cfg);
+	/* No signature without a trail: refuse to start rather than sign unrecorded. */
+	if (d->cfg->audit_file == NULL) {
+		r = tb_error_set(err, TB_ERR_CONFIG,
+		    "%s: [audit] file is required: tanbad does not sign without an audit trail",
+		    config_path);
+		goto out;
+	}
+	if (d->cfg->pid_file != NULL) {
+		n = strlen(d->cfg->pid_file) + sizeof(".signer");
+		if ((d->signer_pid_file = malloc(n)) == NULL) {
+			r = tb_error_set(err, TB_ERR_NOMEM, "daemon");
+			goto out;
+		}
+		snprintf(d->signer_pid_file, n, "%s.signer", d->cfg->pid_file);
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.config_path = config_path;
+	lo.debug = debug;
+	lo.foreground = foreground;
+	lo.restart_min_s = RESTART_MIN_S;
+	lo.restart_max_s = RESTART_MAX_S;
+	lo.pid_file = d->signer_pid_file;
+	lo.on_restart = signer_restarted;
+	lo.arg = d;
+	if ((r = tb_signer_link_new(&lo, &d->link, err)) != 0)
+		goto out;
+	if ((r = tb_front_keys_fetch(d->link, &d->keys, err)) != 0)
+		goto out;
+	if ((r = tb_revocation_new(d->cfg, &d->rev, err)) != 0)
+		goto out;
+	d->loaded = tb_clock_now();
+	*out = d;
+	d = NULL;
+	r = 0;
+out:
+	tb_daemon_free(d);
+	return r;
+}
+
+void
+tb_daemon_free(tb_daemon *d)
+{
+	if (d == NULL)
+		return;
+	/* Under the reload lock: no reload starts after this one is waited for. */
+	pthread_mutex_lock(&d->reload_lock);
+	atomic_store(&d->stopping, 1);
+	pthread_mutex_unlock(&d->reload_lock);
+	tb_daemon_reload_wait(d);
+	/* The signer goes next: nothing may call it once the link is gone. */
+	tb_signer_link_free(d->link);
+	d->link = NULL;
+	if (d->signer_pid_file != NULL)
+		(void)unlink(d->signer_pid_file);
+	free(d->signer_pid_file);
+	tb_revocation_unref(d->rev);
+	tb_front_keys_unref(d->keys);
+	tb_config_unref(d->cfg);
+	tb_metrics_free(d->metrics);
+	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->reload_lock);
+	free(d->path);
+	free(d);
+}
+
+tb_config *
+tb_daemon_config(tb_daemon *d)
+{
+	tb_config *cfg;
+
+	pthread_mutex_lock(&d->lock);
+	cfg = tb_config_ref(d->cfg);
+	pthread_mutex_unlock(&d->lock);
+	return cfg;
+}
+
+tb_revocation *
+tb_daemon_revocation(tb_daemon *d)
+{
+	tb_revocation *rv;
+
+	pthread_mutex_lock(&d->lock);
+	rv = tb_revocation_ref(d->rev);
+	pthread_mutex_unlock(&d->lock);
+	return rv;
+}
+
+tb_front_keys *
+tb_daemon_keys(tb_daemon *d)
+{
+	tb_front_keys *ks;
+
+	pthread_mutex_lock(&d->lock);
+	ks = tb_front_keys_ref(d->keys);
+	pthread_mutex_unlock(&d->lock);
+	return ks;
+}
+
+unsigned
+tb_daemon_generation(tb_daemon *d)
+{
+	return atomic_load(&d->generation);
+}
+
+tb_metrics *
+tb_daemon_metrics(tb_daemon *d)
+{
+	return d->metrics;
+}
+
+long
+tb_daemon_uptime(tb_daemon *d)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - d->started.tv_sec);
+}
+
+time_t
+tb_daemon_config_loaded(tb_daemon *d)
+{
+	time_t t;
+
+	pthread_mutex_lock(&d->lock);
+	t = d->loaded;
+	pthread_mutex_unlock(&d->lock);
+	return t;
+}
+
+int
+tb_daemon_config_error(tb_daemon *d, char *buf, size_t len)
+{
+	int failed;
+
+	pthread_mutex_lock(&d->lock);
+	failed = d->error[0] != '\0';
+	snprintf(buf, len, "%s", d->error);
+	pthread_mutex_unlock(&d->lock);
+	return failed;
+}
+
+int
+tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
+    const char *doc_digest, const char *sig_digest, int result, const char *detail,
+    tb_error *err)
+{
+	tb_sc_ans *a = NULL;
+	tb_sc_req q;
+	tb_error e;
+	int r;
+
+	(void)sig_digest;
+	memset(&q, 0, sizeof(q));
+	q.type = TB_SC_AUDIT;
+	q.uid = uid;
+	q.result = result;
+	tb_sc_strset(q.op, sizeof(q.op), op);
+	tb_sc_strset(q.key, sizeof(q.key), key);
+	tb_sc_strset(q.doc, sizeof(q.doc), doc_digest);
+	tb_sc_strset(q.detail, sizeof(q.detail), detail);
+	tb_error_clear(&e);
+	r = tb_signer_link_call(d->link, &q, AUDIT_TIMEOUT_S, &a, &e);
+	free(a);
+	if (r != 0) {
+		tb_error_f(r, "audit record (%s) not written: %s", op ? op : "-", e.detail);
+		return tb_error_set(err, TB_ERR_UNAVAILABLE, "%s", e.detail);
+	}
+	return 0;
+}
+
+int
+tb_daemon_sign(tb_daemon *d, const tb_client *client,
+    const char *key, X509 *cert, int md_nid, const unsigned char *digest, size_t digest_len,
+    const char *doc, const char *detail, unsigned char *sig, size_t *sig_len,
+    int *audited, tb_error *err)
+{
+	tb_sc_ans *a = NULL;
+	tb_sc_req q;
+	unsigned int n = 0;
+	int r;
+
+	if (digest_len > sizeof(q.digest) || strlen(key) >= sizeof(q.key) ||
+	    strlen(client->acl->name) >= sizeof(q.client) ||
+	    strlen(client->tls_subject) >= sizeof(q.tls_subject))
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "sign request does not fit");
+	memset(&q, 0, sizeof(q));
+	q.type = TB_SC_SIGN;
+	q.uid = client->uid;
+	q.gid = client->gid;
+	q.pid = client->pid;
+	q.tls = client->tls != 0;
+	memcpy(q.tls_sha256, client->tls_sha256, sizeof(q.tls_sha256));
+	tb_sc_strset(q.tls_subject, sizeof(q.tls_subject), client->tls_subject);
+	q.md_nid = md_nid;
+	q.digest_len = (uint32_t)digest_len;
+	memcpy(q.digest, digest, digest_len);
+	tb_sc_strset(q.client, sizeof(q.client), client->acl->name);
+	tb_sc_strset(q.key, sizeof(q.key), key);
+	tb_sc_strset(q.doc, sizeof(q.doc), doc);
+	tb_sc_strset(q.detail, sizeof(q.detail), detail);
+	if (X509_digest(cert, EVP_sha256(), q.cert_sha256, &n) != 1 || n != 32)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "certificate digest");
+	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
+	/* An answer, good or bad, means the signer recorded the outcome. */
+	if (a != NULL)
+		*audited = 1;
+	if (r != 0)
+		goto out;
+	if (a->payload_len > *sig_len) {
+		r = tb_error_set(err, TB_ERR_INTERNAL, "signature of %u bytes", a->payload_len);
+		goto out;
+	}
+	memcpy(sig, a->payload, a->payload_len);
+	*sig_len = a->payload_len;
+	r = 0;
+out:
+	if (a != NULL)
+		OPENSSL_cleanse(a, sizeof(*a));
+	free(a);
+	return r;
+}
+
+int
+tb_daemon_signer_status(tb_daemon *d, tb_sc_status *st, tb_error *err)
+{
+	tb_sc_ans *a = NULL;
+	tb_sc_req q;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.type = TB_SC_STATUS;
+	if ((r = tb_signer_link_call(d->link, &q, STATUS_TIMEOUT_S, &a, err)) == 0)
+		r = tb_sc_status_decode(a, st, err);
+	free(a);
+	return r;
+}
+
+void
+tb_daemon_signer_state(tb_daemon *d, tb_signer_link_state *st)
+{
+	tb_signer_link_get_state(d->link, st);
+}
+
+/* Settings that only a restart changes: say so instead of pretending. */
+static void
+note_restart_needed(const tb_config *old, const tb_config *new)
+{
+	if (strcmp(old->socket, new->socket) != 0 || old->socket_mode != new->socket_mode)
+		tb_warn_f(0, "socket and socket_mode changes take effect at restart");
+	if (old->workers != new->workers)
+		tb_warn_f(0, "workers change takes effect at restart");
+	if (old->syslog != new->syslog)
+		tb_warn_f(0, "syslog change takes effect at restart");
+	if (strcmp(old->audit_file, new->audit_file) != 0)
+		tb_warn_f(0, "audit file changes take effect at restart");
+	if (old->user_uid != new->user_uid || old->user_gid != new->user_gid ||
+	    old->socket_uid != new->socket_uid || old->socket_gid != new->socket_gid)
+		tb_warn_f(0, "user, group and socket owner changes take effect at restart");
+}
+
+/* Records a failed reload (the signer writes its own) and keeps the running state. */
+static void
+reload_failed(tb_daemon *d, int r, const tb_error *e, int record, tb_error *err)
+{
+	tb_error_f(r, "reload failed, keeping the running configuration: %s", e->detail);
+	if (err != NULL)
+		*err = *e;
+	pthread_mutex_lock(&d->lock);
+	snprintf(d->error, sizeof(d->error), "%s", e->detail);
+	pthread_mutex_unlock(&d->lock);
+	if (record)
+		(void)tb_daemon_audit(d, (unsigned)getuid(), "reload", NULL, NULL, NULL, r,
+		    e->detail, NULL);
+}
+
+/* signer_too: ask the signer to reload first (not after its restart: it just did). */
+static int
+reload_run(tb_daemon *d, int signer_too, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL;
+	tb_config *cfg = NULL, *old_cfg = NULL;
+	tb_front_keys *keys = NULL, *old_keys = NULL;
+	tb_revocation *rv = NULL, *old_rv = NULL;
+	tb_sc_ans *a = NULL;
+	tb_sc_req q;
+	tb_error e;
+
+	tb_info_f("%s %s", signer_too ? "reloading" : "taking the restarted signer's", d->path);
+	tb_error_clear(&e);
+	if ((r = tb_config_load(d->path, &cfg, &e)) == 0 && cfg->audit_file == NULL)
+		r = tb_error_set(&e, TB_ERR_CONFIG, "%s: [audit] file is required", d->path);
+	if (r != 0) {
+		reload_failed(d, r, &e, 1, err);
+		goto out;
+	}
+	if (signer_too) {
+		memset(&q, 0, sizeof(q));
+		q.type = TB_SC_RELOAD;
+		r = tb_signer_link_call(d->link, &q, RELOAD_TIMEOUT_S, &a, &e);
+		if (r != 0) {
+			/* With an answer the signer recorded the failure itself. */
+			reload_failed(d, r, &e, 0, err);
+			goto out;
+		}
+	}
+	if ((r = tb_front_keys_fetch(d->link, &keys, &e)) != 0 ||
+	    (r = tb_revocation_new(cfg, &rv, &e)) != 0) {
+		reload_failed(d, r, &e, 0, err);
+		goto out;
+	}
+	pthread_mutex_lock(&d->lock);
+	note_restart_needed(d->cfg, cfg);
+	old_cfg = d->cfg;
+	old_keys = d->keys;
+	old_rv = d->rev;
+	d->rev = rv;
+	d->cfg = cfg;
+	d->keys = keys;
+	rv = NULL;
+	cfg = NULL;
+	keys = NULL;
+	d->loaded = tb_clock_now();
+	d->error[0] = '\0';
+	apply_log_level(d, d->cfg);
+	pthread_mutex_unlock(&d->lock);
+	atomic_fetch_add(&d->generation, 1);
+	tb_info_f("reloaded %s", d->path);
+	r = 0;
+out:
+	/* In-flight requests keep their own references to the old snapshots. */
+	free(a);
+	tb_revocation_unref(old_rv);
+	tb_revocation_unref(rv);
+	tb_front_keys_unref(old_keys);
+	tb_front_keys_unref(keys);
+	tb_config_unref(old_cfg);
+	tb_config_unref(cfg);
+	return r;
+}
+
+int
+tb_daemon_reload(tb_daemon *d, tb_error *err)
+{
+	return reload_run(d, 1, err);
+}
+
+static void *
+reload_main(void *arg)
+{
+	tb_daemon *d = arg;
+
+	(void)reload_run(d, !atomic_exchange(&d->resync, 0), NULL);
+	atomic_store(&d->reload_done, 1);
+	return NULL;
+}
+
+void
+tb_daemon_reload_start(tb_daemon *d)
+{
+	pthread_mutex_lock(&d->reload_lock);
+	if (atomic_load(&d->stopping)) {
+		pthread_mutex_unlock(&d->reload_lock);
+		return;
+	}
+	if (d->reload_running && atomic_load(&d->reload_done)) {
+		pthread_join(d->reload_thread, NULL);
+		d->reload_running = 0;
+	}
+	if (d->reload_running) {
+		tb_warn_f(0, "a reload is already running; this request is ignored");
+	} else {
+		atomic_store(&d->reload_done, 0);
+		if (pthread_create(&d->reload_thread, NULL, reload_main, d) != 0)
+			tb_error_f(TB_ERR_INTERNAL, "cannot start the reload thread");
+		else
+			d->reload_running = 1;
+	}
+	pthread_mutex_unlock(&d->reload_lock);
+}
+
+void
+tb_daemon_reload_wait(tb_daemon *d)
+{
+	pthread_mutex_lock(&d->reload_lock);
+	if (d->reload_running) {
+		pthread_join(d->reload_thread, NULL);
+		d->reload_running = 0;
+	}
+	pthread_mutex_unlock(&d->reload_lock);
+}
+
+int
+tb_daemon_expiring(tb_daemon *d, const tb_front_key *k, time_t now, long *days_left)
+{
+	tb_config *cfg;
+	time_t nb, na;
+	int expiring;
+
+	if (k->cert == NULL || tb_cert_times(k->cert, &nb, &na) != 0)
+		return 0;
+	*days_left = tb_cert_days_left(na, now);
+	cfg = tb_daemon_config(d);
+	expiring = *days_left <= (long)cfg->expiry_warning_days;
+	tb_config_unref(cfg);
+	return expiring;
+}
+
+void
+tb_daemon_expiry_check(tb_daemon *d, int force)
+{
+	time_t now = tb_clock_now();
+	tb_front_keys *ks;
+	const tb_front_key *k;
+	long days;
+	size_t i;
+
+	/* Once a day, and at every start or reload, so officers see it in the log. */
+	if (!force && now - d->expiry_warned < 86400)
+		return;
+	d->expiry_warned = now;
+	ks = tb_daemon_keys(d);
+	for (i = 0; i < tb_front_keys_count(ks); i++) {
+		k = tb_front_keys_at(ks, i);
+		if (tb_daemon_expiring(d, k, now, &days))
+			tb_warn_f(0, "certificate of key %s %s (%ld days left)",
+			    k->name, days < 0 ? "has expired" : "expires soon", days);
+	}
+	tb_front_keys_unref(ks);
+}

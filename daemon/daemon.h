@@ -1,0 +1,103 @@
+/*
+ * The front's state as the ops see it: the current configuration, the
+ * keys as the signer process described them, and the revocation checker
+ * (each a reference-counted snapshot), when and whether the last load
+ * worked, the counters, and the link to the signer process. A reload
+ * makes the signer reload first, then builds the front's new snapshots
+ * and swaps them at once; a failed reload leaves the old ones serving.
+ * The front holds no token, no PIN and no audit file: signatures and
+ * audit records are the signer's (signer_link.h).
+ */
+#ifndef TB_DAEMON_H
+#define TB_DAEMON_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+#include "metrics.h"
+#include "signer_link.h"
+#include "tb_err.h"
+
+struct tb_daemon;
+typedef struct tb_daemon tb_daemon;
+
+/*
+ * Loads the configuration at path, starts the signer process (which opens
+ * the audit trail and the tokens; its error is returned when it cannot)
+ * and asks it for the keys. debug forces debug logging over the file's
+ * log_level; foreground keeps the signer's log on stderr too.
+ */
+int tb_daemon_new(const char *config_path, int debug, int foreground, tb_daemon **out,
+    tb_error *err);
+/* Stops the signer and frees; every snapshot taken must have been released. NULL is a no-op. */
+void tb_daemon_free(tb_daemon *d);
+
+/* The current configuration, with a reference the caller drops (tb_config_unref). */
+tb_config *tb_daemon_config(tb_daemon *d);
+/* The current revocation checker, with a reference the caller drops (tb_revocation_unref). */
+struct tb_revocation *tb_daemon_revocation(tb_daemon *d);
+/* The current keys, with a reference the caller drops (tb_front_keys_unref). */
+tb_front_keys *tb_daemon_keys(tb_daemon *d);
+
+/* 1 when key k's certificate has expiry_warning_days or fewer left (written to *days_left). */
+int tb_daemon_expiring(tb_daemon *d, const tb_front_key *k, time_t now, long *days_left);
+/* Logs a warning for every key close to expiry, at most daily unless force. */
+void tb_daemon_expiry_check(tb_daemon *d, int force);
+/* Bumped by every successful reload. */
+unsigned tb_daemon_generation(tb_daemon *d);
+
+tb_metrics *tb_daemon_metrics(tb_daemon *d);
+/* Seconds since start (monotonic). */
+long tb_daemon_uptime(tb_daemon *d);
+/* When the current configuration was loaded (tb_clock time). */
+time_t tb_daemon_config_loaded(tb_daemon *d);
+/* Why the last reload failed, copied into buf; 0 if it did not (buf empty). */
+int tb_daemon_config_error(tb_daemon *d, char *buf, size_t len);
+
+/*
+ * Has the signer append one audit record (it is the trail's only writer).
+ * uid is the client's; the signer looks up its user name. result is 0 or
+ * a tb_err code. sig_digest must be NULL: only the signer knows a
+ * signature. Returns 0, or TB_ERR_UNAVAILABLE with err saying why when
+ * the record could not be written and synced (or the signer is down).
+ */
+int tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
+    const char *doc_digest, const char *sig_digest, int result, const char *detail,
+    tb_error *err);
+
+/*
+ * One signature from the signer process: it re-checks the client (uid,
+ * gid, the [client] name acl_name) against its own table, signs digest
+ * (of the CMS signed attributes, made with md_nid) with key, and writes
+ * the audit record with doc (the document's "sha256:<hex>") and detail
+ * before answering. cert is the certificate the CMS will carry: the signer
+ * signs only with the key of that certificate (across a reload, the one
+ * the front still knows). *audited is set when the signer got the request
+ * (it then recorded the outcome itself, success or not).
+ */
+struct tb_client;
+int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
+    const char *key, X509 *cert, int md_nid, const unsigned char *digest, size_t digest_len,
+    const char *doc, const char *detail, unsigned char *sig, size_t *sig_len,
+    int *audited, tb_error *err);
+
+/* Token health and the audit trail's state, from the signer. */
+int tb_daemon_signer_status(tb_daemon *d, tb_sc_status *st, tb_error *err);
+/* Whether the signer runs, its pid and restarts. */
+void tb_daemon_signer_state(tb_daemon *d, tb_signer_link_state *st);
+
+/*
+ * Reloads the file the daemon was started with: the signer reloads its
+ * configuration and tokens, then the front takes the new configuration,
+ * keys and revocation checker, swapped in only when all are good.
+ * Settings the running server cannot change (socket, workers) are logged
+ * as needing a restart.
+ */
+int tb_daemon_reload(tb_daemon *d, tb_error *err);	/* err may be NULL */
+/* Runs tb_daemon_reload on a thread of its own unless one is running. */
+void tb_daemon_reload_start(tb_daemon *d);
+/* Waits for a running reload to end (at shutdown). */
+void tb_daemon_reload_wait(tb_daemon *d);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * Builds the signing keys from a tb_config: module, tokens (one login
+ * each, shared by the keys on that token), keys, certificates and chains.
+ * Used by the signer process only: the front never loads a module.
+ * Checks each key's certificate against the one clock before it signs.
+ * Never reads the PIN itself: the token layer reads it from the PIN
+ * file's descriptor, which is kept open here for logins after a reconnect.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <p11-kit/pkcs11.h>
+#include <p11-kit/uri.h>
+
+#include "certinfo.h"
+#include "keystore.h"
+#include "tb_clock.h"
+#include "tb_file.h"
+#include "tb_log.h"
+
+#define CERT_FILE_MAX (1024 * 1024)
+
+struct tb_ks_key {
+	char *name;
+	tb_p11_key *key;
+	STACK_OF(X509) *chain;
+	int md_nid;
+};
+
+struct tb_keystore {
+	atomic_uint refs;
+	tb_p11_module *mod;
+	int pin_fd;
+	tb_p11_token **tokens;
+	size_t ntokens;
+	tb_ks_key *keys;
+	size_t nkeys;
+};
+
+static void
+keystore_free(tb_keystore *ks)
+{
+	size_t i;
+
+	if (ks == NULL)
+		return;
+	for (i = 0; i < ks->nkeys; i++) {
+		tb_p11_key_free(ks->keys[i].key);
+		sk_X509_pop_free(ks->keys[i].chain, X509_free);
+		free(ks->keys[i].name);
+	}
+	free(ks->keys);
+	/* Keys before tokens, tokens before the module (tb_p11.h). */
+	for (i = 0; i < ks->ntokens; i++)
+		tb_p11_token_free(ks->tokens[i]);
+	free(ks->tokens);
+	tb_p11_module_free(ks->mod);
+	if (ks->pin_fd >= 0)
+		close(ks->pin_fd);
+	free(ks);
+}
+
+/* Pads s with spaces into a PKCS#11 fixed-size field. */
+static void
+pad_field(unsigned char *dst, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	memset(dst, ' ', len);
+	memcpy(dst, s, n < len ? n : len);
+}
+
+/* Whether the token attributes of uri select tok. */
+static int
+token_matches(tb_p11_token *tok, P11KitUri *uri)
+{
+	tb_p11_token_status st;
+	CK_TOKEN_INFO info;
+
+	tb_p11_token_get_status(tok, &st);
+	memset(&info, 0, sizeof(info));
+	pad_field(info.label, sizeof(info.label), st.label);
+	pad_field(info.manufacturerID, sizeof(info.manufacturerID), st.manufacturer);
+	pad_field(info.model, sizeof(info.model), st.model);
+	pad_field(info.serialNumber, sizeof(info.serialNumber), st.serial);
+	return p11_kit_uri_match_token_info(uri, &info) == 1;
+}
+
+/* The open token that key_uri selects, opening it when none does yet. */
+static int
+token_for(tb_keystore *ks, const tb_config *cfg, const char *key_uri,
+    tb_p11_token **out, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL, ur;
+	P11KitUri *uri = NULL;
+	tb_p11_token *tok = NULL, **n;
+	char *token_uri = NULL;
+	size_t i;
+
+	if ((uri = p11_kit_uri_new()) == NULL) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "URI");
+		goto out;
+	}
+	if ((ur = p11_kit_uri_parse(key_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri)) !=
+	    P11_KIT_URI_OK) {
+		r = tb_error_set(err, TB_ERR_CONFIG, "URI '%s': %s", key_uri,
+		    p11_kit_uri_message(ur));
+		goto out;
+	}
+	for (i = 0; i < ks->ntokens; i++) {
+		if (token_matches(ks->tokens[i], uri)) {
+			*out = ks->tokens[i];
+			r = 0;
+			goto out;
+		}
+	}
+	/* The token is opened by the URI's token attributes alone. */
+	if ((ur = p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &token_uri)) !=
+	    P11_KIT_URI_OK) {
+		r = tb_error_set(err, TB_ERR_CONFIG, "URI '%s': %s", key_uri,
+		    p11_kit_uri_message(ur));
+		goto out;
+	}
+	if ((n = realloc(ks->tokens, (ks->ntokens + 1) * sizeof(*n))) == NULL) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "tokens");
+		goto out;
+	}
+	ks->tokens = n;
+	if ((r = tb_p11_token_open(ks->mod, token_uri, ks->pin_fd, cfg->max_sessions, &tok,
+	    err)) != 0)
+		goto out;
+	ks->tokens[ks->ntokens++] = tok;
+	*out = tok;
+	r = 0;
+out:
+	free(token_uri);
+	if (uri != NULL)
+		p11_kit_uri_free(uri);
+	return r;
+}
+
+/* Reads every certificate of a PEM file (or the one of a DER file). */
+static int
+certs_read(const char *path, STACK_OF(X509) **out, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL;
+	unsigned char *data = NULL;
+	const unsigned char *p;
+	size_t len;
+	STACK_OF(X509) *sk = NULL;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+
+	if ((r = tb_file_read(path, CERT_FILE_MAX, &data, &len, err)) != 0)
+		goto out;
+	if ((sk = sk_X509_new_null()) == NULL) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
+		goto out;
+	}
+	if (len > 0 && data[0] == 0x30) {
+		p = data;
+		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != data + len) {
+			r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "%s: not a DER certificate",
+			    path);
+			goto out;
+		}
+		if (!sk_X509_push(sk, x)) {
+			r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
+			goto out;
+		}
+		x = NULL;
+	} else {
+		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+			r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
+			goto out;
+		}
+		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+			if (!sk_X509_push(sk, x)) {
+				r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
+				goto out;
+			}
+			x = NULL;
+		}
+		/* The loop ends on "no start line" at the end of the file. */
+		ERR_clear_error();
+		if (sk_X509_num(sk) == 0) {
+			r = tb_error_set(err, TB_ERR_MALFORMED, "%s: no certificate in it", path);
+			goto out;
+		}
+	}
+	*out = sk;
+	sk = NULL;
+	r = 0;
+out:
+	X509_free(x);
+	sk_X509_pop_free(sk, X509_free);
+	BIO_free(bio);
+	free(data);
+	return r;
+}
+
+static int
+key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key *k,
+    tb_error *err)
+{
+	int r = TB_ERR_INTERNAL;
+	tb_p11_token *tok = NULL;
+	STACK_OF(X509) *certs = NULL;
+	tb_error e;
+
+	k->md_nid = kc->md_nid;
+	if ((k->name = strdup(kc->name)) == NULL) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "key %s", kc->name);
+		goto out;
+	}
+	if ((r = token_for(ks, cfg, kc->uri, &tok, &e)) != 0 ||
+	    (r = tb_p11_key_find(tok, kc->uri, &k->key, &e)) != 0) {
+		tb_error_set(err, r, "key %s: %s", kc->name, e.detail);
+		goto out;
+	}
+	if (kc->certificate != NULL) {
+		if ((r = certs_read(kc->certificate, &certs, &e)) != 0 ||
+		    (r = tb_p11_key_set_cert(k->key, sk_X509_value(certs, 0), &e)) != 0) {
+			tb_error_set(err, r, "key %s: certificate %s: %s", kc->name,
+			    kc->certificate, e.detail);
+			goto out;
+		}
+	}
+	if (kc->chain != NULL && (r = certs_read(kc->chain, &k->chain, &e)) != 0) {
+		tb_error_set(err, r, "key %s: chain: %s", kc->name, e.detail);
+		goto out;
+	}
+	if (tb_p11_key_cert(k->key) == NULL)
+		tb_warn_f(TB_ERR_NO_CERT, "key %s: no certificate on the token and none "
+		    "configured; it cannot sign", kc->name);
+	r = 0;
+out:
+	sk_X509_pop_free(certs, X509_free);
+	return r;
+}
+
+int
+tb_keystore_open(const tb_config *cfg, tb_keystore **out, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL;
+	tb_keystore *ks;
+	size_t i;
+
+	if ((ks = calloc(1, sizeof(*ks))) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "keystore");
+	atomic_init(&ks->refs, 1);
+	ks->pin_fd = -1;
+	if ((ks->keys = calloc(cfg->nkeys, sizeof(*ks->keys))) == NULL) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "keystore");
+		goto out;
+	}
+	if ((r = tb_secret_open(cfg->pin_file, &ks->pin_fd, err)) != 0)
+		goto out;
+	if ((r = tb_p11_module_load(cfg->module, &ks->mod, err)) != 0)
+		goto out;
+	for (i = 0; i < cfg->nkeys; i++) {
+		ks->nkeys = i + 1;
+		if ((r = key_open(ks, cfg, &cfg->keys[i], &ks->keys[i], err)) != 0)
+			goto out;
+	}
+	*out = ks;
+	ks = NULL;
+	r = 0;
+out:
+	keystore_free(ks);
+	return r;
+}
+
+tb_keystore *
+tb_keystore_ref(tb_keystore *ks)
+{
+	atomic_fetch_add(&ks->refs, 1);
+	return ks;
+}
+
+void
+tb_keystore_unref(tb_keystore *ks)
+{
+	if (ks != NULL && atomic_fetch_sub(&ks->refs, 1) == 1)
+		keystore_free(ks);
+}
+
+size_t
+tb_keystore_key_count(const tb_keystore *ks)
+{
+	return ks->nkeys;
+}
+
+const tb_ks_key *
+tb_keystore_key_at(const tb_keystore *ks, size_t i)
+{
+	return i < ks->nkeys ? &ks->keys[i] : NULL;
+}
+
+const tb_ks_key *
+tb_keystore_key(const tb_keystore *ks, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ks->nkeys; i++)
+		if (strcmp(ks->keys[i].name, name) == 0)
+			return &ks->keys[i];
+	return NULL;
+}
+
+size_t
+tb_keystore_token_count(const tb_keystore *ks)
+{
+	return ks->ntokens;
+}
+
+tb_p11_token *
+tb_keystore_token_at(const tb_keystore *ks, size_t i)
+{
+	return i < ks->ntokens ? ks->tokens[i] : NULL;
+}
+
+const char *
+tb_ks_key_name(const tb_ks_key *k)
+{
+	return k->name;
+}
+
+tb_p11_key *
+tb_ks_key_p11(const tb_ks_key *k)
+{
+	return k->key;
+}
+
+X509 *
+tb_ks_key_cert(const tb_ks_key *k)
+{
+	return tb_p11_key_cert(k->key);
+}
+
+STACK_OF(X509) *
+tb_ks_key_chain(const tb_ks_key *k)
+{
+	return k->chain;
+}
+
+int
+tb_ks_key_md_nid(const tb_ks_key *k)
+{
+	return k->md_nid;
+}
+
+int
+tb_ks_key_check(const tb_ks_key *k, time_t now, tb_error *err)
+{
+	return tb_ks_cert_check(k->name, tb_p11_key_cert(k->key), now, err);
+}
+
+int
+tb_ks_cert_check(const char *name, X509 *cert, time_t now, tb_error *err)
+{
+	time_t nb, na;
+	char when[32];
+
+	if (cert == NULL)
+		return tb_error_set(err, TB_ERR_NO_CERT, "key %s has no certificate", name);
+	if (tb_cert_times(cert, &nb, &na) != 0)
+		return tb_error_set(err, TB_ERR_MALFORMED,
+		    "certificate of key %s has unreadable validity dates", name);
+	if (now > na) {
+		tb_clock_format(na, when, sizeof(when));
+		return tb_error_set(err, TB_ERR_CERT_EXPIRED,
+		    "certificate of key %s expired on %s", name, when);
+	}
+	if (now < nb) {
+		tb_clock_format(nb, when, sizeof(when));
+		return tb_error_set(err, TB_ERR_CERT_NOT_YET_VALID,
+		    "certificate of key %s is not valid before %s", name, when);
+	}
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * The keys tanbad signs with: the token module, the logged-in tokens and
+ * each configured key with its certificate and chain, built from one
+ * tb_config. A keystore is an immutable, reference-counted snapshot: a
+ * request holds a reference while it signs, so a reload can swap in a new
+ * keystore while the old one finishes its work. Never holds the PIN in
+ * memory beyond a login (the token layer reads it from the descriptor).
+ * Opened only in the signer process (signer_proc.c); the front never does.
+ */
+#ifndef TB_KEYSTORE_H
+#define TB_KEYSTORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "conf.h"
+#include "tb_err.h"
+#include "tb_p11.h"
+
+typedef struct tb_keystore tb_keystore;
+typedef struct tb_ks_key tb_ks_key;
+
+/* Loads the module, opens and logs in to the tokens, finds every key. */
+int tb_keystore_open(const tb_config *cfg, tb_keystore **out, tb_error *err);
+tb_keystore *tb_keystore_ref(tb_keystore *ks);
+/* Drops a reference; the last one closes the tokens. NULL is a no-op. */
+void tb_keystore_unref(tb_keystore *ks);
+
+size_t tb_keystore_key_count(const tb_keystore *ks);
+const tb_ks_key *tb_keystore_key_at(const tb_keystore *ks, size_t i);
+/* The key configured under name, or NULL. */
+const tb_ks_key *tb_keystore_key(const tb_keystore *ks, const char *name);
+
+size_t tb_keystore_token_count(const tb_keystore *ks);
+tb_p11_token *tb_keystore_token_at(const tb_keystore *ks, size_t i);
+
+const char *tb_ks_key_name(const tb_ks_key *k);
+tb_p11_key *tb_ks_key_p11(const tb_ks_key *k);
+X509 *tb_ks_key_cert(const tb_ks_key *k);		/* owned by the key, or NULL */
+STACK_OF(X509) *tb_ks_key_chain(const tb_ks_key *k);	/* owned by the key, or NULL */
+int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
+
+/*
+ * Whether the key may sign at now: TB_ERR_NO_CERT without a certificate,
+ * TB_ERR_CERT_EXPIRED after notAfter, TB_ERR_CERT_NOT_YET_VALID before
+ * notBefore (both bounds themselves are valid, RFC 5280 4.1.2.5), with a
+ * detail naming the key and the date.
+ */
+int tb_ks_key_check(const tb_ks_key *k, time_t now, tb_error *err);
+/* The same check for a certificate of the key called name (the front's copy). */
+int tb_ks_cert_check(const char *name, X509 *cert, time_t now, tb_error *err);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * The sign op, in the front: a CAdES-BES signature over the client's data
+ * (base64) or over a digest it made, with a named key whose certificate is
+ * valid now. libsig builds the signed attributes and the CMS here; the one
+ * private-key operation is a round trip to the signer process, which
+ * re-checks the client, signs and writes the audit record before it
+ * answers. Refusals decided here are audited through the signer too.
+ * Never logs or keeps the document; never touches a token.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "certinfo.h"
+#include "cms_sign.h"
+#include "daemon.h"
+#include "keystore.h"
+#include "ops.h"
+#include "proto.h"
+#include "revocation.h"
+#include "tb_clock.h"
+#include "tb_log.h"
+
+/* The document or digest of a request, checked for shape. */
+typedef struct sign_input {
+	unsigned char *data;
+	size_t data_len;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	size_t digest_len;
+	int md_nid;		/* 0: the key's default */
+	int detached;
+	int by_digest;
+} sign_input;
+
+static int
+input_read(json_t *req, sign_input *in, tb_error *err)
+{
+	const char *spec = NULL, *alg = NULL;
+	tb_error e;
+	int has_data = json_object_get(req, "data") != NULL;
+	int has_digest = json_object_get(req, "digest") != NULL;
+	int detached = -1, nid, r;
+
+	if (has_data && has_digest)
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "digest: give either data or digest, not both");
+	if (!has_data && !has_digest)
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "data: required field is missing (or give digest)");
+	if ((r = tb_proto_get_bool(req, "detached", 0, &detached, err)) != 0 ||
+	    (r = tb_proto_get_string(req, "digest_alg", 0, &alg, err)) != 0)
+		return r;
+	if (alg != NULL && (in->md_nid = tb_config_digest_nid(alg)) == 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "digest_alg: '%.32s' is not one of sha256, sha384, sha512", alg);
+	if (has_digest) {
+		if ((r = tb_proto_get_string(req, "digest", 1, &spec, err)) != 0)
+			return r;
+		if (detached == 0)
+			return tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "detached: a digest makes only a detached signature");
+		if ((r = tb_digest_spec_parse(spec, &nid, in->digest, sizeof(in->digest),
+		    &in->digest_len, &e)) != 0)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %s", e.detail);
+		if (in->md_nid != 0 && in->md_nid != nid)
+			return tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "digest_alg: does not match the algorithm of digest");
+		in->md_nid = nid;
+		in->by_digest = 1;
+		in->detached = 1;
+		return 0;
+	}
+	if ((r = tb_proto_get_b64(req, "data", 1, &in->data, &in->data_len, err)) != 0)
+		return r;
+	in->detached = detached == 1;
+	return 0;
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* "sha256:<hex>" of buf into out (at least 7 + 2 * EVP_MAX_MD_SIZE + 1). */
+static void
+digest_text(const unsigned char *buf, size_t len, char *out, size_t out_len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	size_t pos;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		snprintf(out, out_len, "sha256:?");
+		return;
+	}
+	pos = (size_t)snprintf(out, out_len, "sha256:");
+	for (i = 0; i < mdlen && pos + 3 <= out_len; i++, pos += 2)
+		snprintf(out + pos, 3, "%02x", md[i]);
+}
+
+/* The tb_signer handed to libsig: its one call goes to the signer process. */
+typedef struct link_signer {
+	struct tb_daemon *d;
+	const tb_client *client;
+	const char *key;
+	X509 *cert;
+	const char *doc;
+	const char *detail;
+	int audited;		/* the signer got the request and recorded the outcome */
+} link_signer;
+
+static int
+link_sign_cb(void *ctx, int md_nid, const unsigned char *digest, size_t digest_len,
+    unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	link_signer *ls = ctx;
+
+	return tb_daemon_sign(ls->d, ls->client, ls->key, ls->cert, md_nid, digest, digest_len, ls->doc, ls->detail,
+	    sig, sig_len, &ls->audited, err);
+}
+
+int
+tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
+    tb_error *err)
+{
+	int r = TB_ERR_INTERNAL;
+	tb_front_keys *ks = NULL;
+	const tb_front_key *k;
+	link_signer ls;
+	const char *name = NULL, *spec = NULL;
+	sign_input in;
+	tb_sign_request sreq;
+	tb_signer signer;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	char *b64 = NULL, when[32], doc[8 + 2 * EVP_MAX_MD_SIZE];
+	json_t *who = NULL;
+	struct timespec t0;
+	time_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&in, 0, sizeof(in));
+	memset(&ls, 0, sizeof(ls));
+	doc[0] = '\0';
+	if ((r = tb_proto_get_string(req, "key", 1, &name, err)) != 0)
+		goto out;
+	if (!tb_config_client_key_ok(client->acl, name)) {
+		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not use key '%.64s'",
+		    client->acl->name, name);
+		goto out;
+	}
+	if ((r = input_read(req, &in, err)) != 0)
+		goto out;
+	if (in.by_digest && tb_proto_get_string(req, "digest", 1, &spec, NULL) == 0)
+		snprintf(doc, sizeof(doc), "%.*s", (int)sizeof(doc) - 1, spec);
+	else if (!in.by_digest)
+		digest_text(in.data, in.data_len, doc, sizeof(doc));
+	ks = tb_daemon_keys(d);
+	if ((k = tb_front_keys_find(ks, name)) == NULL) {
+		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
+		goto out;
+	}
+	now = tb_clock_now();
+	/* The signer checks the dates again; here it spares a round trip. */
+	if ((r = tb_ks_cert_check(k->name, k->cert, now, err)) != 0)
+		goto out;
+	/* A revoked signing certificate stops signing (cached: no request per signature). */
+	if ((r = tb_revocation_check_key(d, name, k->cert, now, err)) != 0)
+		goto out;
+	ls.d = d;
+	ls.client = client;
+	ls.key = name;
+	ls.cert = k->cert;
+	ls.doc = doc;
+	ls.detail = in.by_digest ? "digest" : in.detached ? "detached" : "attached";
+	signer.sign_digest = link_sign_cb;
+	signer.ctx = &ls;
+	memset(&sreq, 0, sizeof(sreq));
+	sreq.md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;
+	sreq.detached = in.detached;
+	sreq.data = in.by_digest ? NULL : in.data;
+	sreq.data_len = in.data_len;
+	sreq.digest = in.by_digest ? in.digest : NULL;
+	sreq.digest_len = in.digest_len;
+	sreq.signing_time = now;
+	if ((r = tb_cms_sign(k->cert, k->chain, &signer, &sreq, &der,
+	    &der_len, err)) != 0) {
+		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
+		goto out;
+	}
+	if ((b64 = tb_b64_encode(der, der_len)) == NULL || (who = json_object()) == NULL ||
+	    tb_certinfo_add(who, k->cert, now, 0) != 0) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
+		goto out;
+	}
+	tb_clock_format(now, when, sizeof(when));
+	json_object_set_new(result, "cms", json_string(b64));
+	json_object_set_new(result, "key", json_string(name));
+	json_object_set_new(result, "signing_time", json_string(when));
+	json_object_set_new(result, "signer", who);
+	who = NULL;
+	tb_metrics_inc(tb_daemon_metrics(d), TB_COUNT_SIGNATURES);
+	tb_metrics_sign_latency(tb_daemon_metrics(d), ms_since(&t0));
+	tb_info_f("uid %u pid %d: signed with key %s (%s, %zu bytes of CMS)", client->uid,
+	    client->pid, name, in.by_digest ? "digest" : in.detached ? "detached" : "attached",
+	    der_len);
+	r = 0;
+out:
+	/*
+	 * Every refusal leaves a record too. Once the signer had the request it
+	 * recorded the outcome itself (the signature was on disk before it
+	 * answered). A signer that died meanwhile may have recorded it or not:
+	 * the refusal is recorded once it is back (a failed try is logged).
+	 */
+	if (r != 0 && !ls.audited)
+		(void)tb_daemon_audit(d, client->uid, "sign",
+		    name != NULL && strlen(name) < TB_SC_NAME_MAX ? name : NULL,
+		    doc[0] != '\0' ? doc : NULL, NULL, r, err != NULL ? err->detail : NULL, NULL);
+	json_decref(who);
+	free(b64);
+	OPENSSL_free(der);
+	free(in.data);
+	tb_front_keys_unref(ks);
+	return r;
+}

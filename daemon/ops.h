@@ -1,0 +1,69 @@
+/*
+ * The op table of the socket protocol. Each op lives in its own file and
+ * is listed once in ops.c.
+ */
+#ifndef TB_OPS_H
+#define TB_OPS_H
+
+#include <jansson.h>
+
+#include "tb_err.h"
+
+struct tb_daemon;	/* the daemon's state: config snapshot, keys, counters */
+struct tb_client_conf;	/* conf.h: a [client] section */
+
+/*
+ * What the caller is: peer credentials from SO_PEERCRED, and the [client]
+ * entry of the request's configuration they matched (set for each request
+ * before an op runs; never NULL inside an op, which only runs when allowed).
+ */
+typedef struct tb_client {
+	unsigned uid;
+	unsigned gid;
+	int pid;
+	const struct tb_client_conf *acl;
+	/*
+	 * A client of the TLS listener (uid and gid are then TB_CLIENT_NO_ID,
+	 * pid 0): its verified certificate's subject (RFC 2253) and SHA-256,
+	 * matched against [client] tls_subject / tls_cert_sha256 per request.
+	 */
+	int tls;
+	char tls_subject[512];
+	unsigned char tls_sha256[32];
+} tb_client;
+
+/* The uid and gid of a client that has none (TLS). */
+#define TB_CLIENT_NO_ID ((unsigned)-1)
+
+/*
+ * An op handler reads its fields from req and fills result (an object the
+ * server has created, to which it adds "id" and "ok"). On failure it
+ * returns a tb_err code and describes it in err; err->detail names the
+ * field at fault as "field: message" when one is.
+ */
+typedef int (*tb_op_fn)(struct tb_daemon *d, const tb_client *client,
+    json_t *req, json_t *result, tb_error *err);
+
+typedef struct tb_op {
+	const char *name;
+	tb_op_fn fn;
+} tb_op;
+
+/* The handler for name, or NULL. */
+const tb_op *tb_op_lookup(const char *name);
+
+/* Handlers of the signing ops (daemon/op_sign.c, op_keys.c, op_status.c). */
+int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
+int tb_op_keys(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
+int tb_op_status(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
+
+/* Handlers of the verification ops (daemon/op_verify.c). */
+int tb_op_verify(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
+int tb_op_check_cert(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
+
+#endif

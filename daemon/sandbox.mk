@@ -1,0 +1,5 @@
+# The seccomp sandbox of tanbad's processes (daemon/sandbox.c, docs/SANDBOX.md).
+daemon_tanbad_SOURCES += daemon/sandbox.c daemon/sandbox.h
+daemon_tanbad_CFLAGS += $(SECCOMP_CFLAGS)
+daemon_tanbad_LDADD += $(SECCOMP_LIBS)
+EXTRA_DIST += docs/SANDBOX.md

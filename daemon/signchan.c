@@ -1,0 +1,346 @@
+/*
+ * Encoding and checking of the front <-> signer records (signchan.h).
+ * Integers are big-endian at fixed offsets; strings sit in fixed slots and
+ * must end with a NUL inside their slot and hold no control character.
+ * Every length is checked against the record's size before it is used.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "signchan.h"
+
+#define REQ_MAGIC 0x54425331u	/* "TBS1" */
+#define ANS_MAGIC 0x54424131u	/* "TBA1" */
+
+/* Request layout (offsets). */
+enum {
+	RQ_MAGIC = 0, RQ_TYPE = 4, RQ_ID = 8, RQ_UID = 16, RQ_GID = 20, RQ_PID = 24,
+	RQ_MD = 28, RQ_RESULT = 32, RQ_DLEN = 36, RQ_INDEX = 40, RQ_TLS = 44,
+	RQ_CLIENT = 48, RQ_KEY = 112, RQ_DIGEST = 176, RQ_OP = 240, RQ_DOC = 256,
+	RQ_DETAIL = 400, RQ_CERT = 784, RQ_TLS_SHA = 816, RQ_TLS_SUBJECT = 848,
+	RQ_END = 1360
+};
+/* Answer layout. */
+enum {
+	AN_MAGIC = 0, AN_TYPE = 4, AN_ID = 8, AN_STATUS = 16, AN_PLEN = 20, AN_DETAIL = 24,
+	AN_PAYLOAD = 408
+};
+
+_Static_assert(RQ_END == TB_SC_REQ_SIZE, "request size");
+_Static_assert(AN_PAYLOAD == TB_SC_ANS_HEAD, "answer header size");
+_Static_assert(RQ_DIGEST + EVP_MAX_MD_SIZE == RQ_OP, "digest slot");
+_Static_assert(RQ_DOC + TB_SC_DOC_MAX == RQ_DETAIL, "doc slot");
+_Static_assert(RQ_TLS_SUBJECT + TB_SC_SUBJECT_MAX == RQ_END, "subject slot");
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+void
+tb_sc_strset(char *dst, size_t room, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0, i;
+
+	if (n >= room)
+		n = room - 1;
+	memset(dst, 0, room);
+	/* Text may come from a client: a control character would void the record. */
+	for (i = 0; i < n; i++)
+		dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+}
+
+/* A slot holds a NUL-terminated string of printable bytes (UTF-8 allowed). */
+static int
+str_get(const unsigned char *p, size_t room, char *dst, const char *field, tb_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < room && p[i] != '\0'; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return tb_error_set(err, TB_ERR_MALFORMED, "%s: control character", field);
+	if (i == room)
+		return tb_error_set(err, TB_ERR_MALFORMED, "%s: not terminated", field);
+	memcpy(dst, p, i);
+	memset(dst + i, 0, room - i);
+	return 0;
+}
+
+void
+tb_sc_req_encode(const tb_sc_req *req, unsigned char buf[TB_SC_REQ_SIZE])
+{
+	size_t dlen = req->digest_len <= EVP_MAX_MD_SIZE ? req->digest_len : 0;
+
+	memset(buf, 0, TB_SC_REQ_SIZE);
+	put32(buf + RQ_MAGIC, REQ_MAGIC);
+	put32(buf + RQ_TYPE, req->type);
+	put64(buf + RQ_ID, req->id);
+	put32(buf + RQ_UID, req->uid);
+	put32(buf + RQ_GID, req->gid);
+	put32(buf + RQ_PID, (uint32_t)req->pid);
+	put32(buf + RQ_MD, (uint32_t)req->md_nid);
+	put32(buf + RQ_RESULT, (uint32_t)req->result);
+	put32(buf + RQ_DLEN, (uint32_t)dlen);
+	put32(buf + RQ_INDEX, req->index);
+	memcpy(buf + RQ_DIGEST, req->digest, dlen);
+	tb_sc_strset((char *)buf + RQ_CLIENT, TB_SC_NAME_MAX, req->client);
+	tb_sc_strset((char *)buf + RQ_KEY, TB_SC_NAME_MAX, req->key);
+	tb_sc_strset((char *)buf + RQ_OP, TB_SC_OP_MAX, req->op);
+	tb_sc_strset((char *)buf + RQ_DOC, TB_SC_DOC_MAX, req->doc);
+	tb_sc_strset((char *)buf + RQ_DETAIL, TB_SC_DETAIL_MAX, req->detail);
+	memcpy(buf + RQ_CERT, req->cert_sha256, sizeof(req->cert_sha256));
+	put32(buf + RQ_TLS, req->tls != 0);
+	memcpy(buf + RQ_TLS_SHA, req->tls_sha256, sizeof(req->tls_sha256));
+	tb_sc_strset((char *)buf + RQ_TLS_SUBJECT, TB_SC_SUBJECT_MAX, req->tls_subject);
+}
+
+int
+tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error *err)
+{
+	tb_sc_req q;
+	int r;
+
+	if (len != TB_SC_REQ_SIZE)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request of %zu bytes, not %d", len,
+		    TB_SC_REQ_SIZE);
+	if (get32(buf + RQ_MAGIC) != REQ_MAGIC)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: bad magic");
+	memset(&q, 0, sizeof(q));
+	q.type = get32(buf + RQ_TYPE);
+	if (q.type < TB_SC_SIGN || q.type > TB_SC_RELOAD)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: unknown type %u", q.type);
+	q.id = get64(buf + RQ_ID);
+	q.uid = get32(buf + RQ_UID);
+	q.gid = get32(buf + RQ_GID);
+	q.pid = (int32_t)get32(buf + RQ_PID);
+	q.md_nid = (int32_t)get32(buf + RQ_MD);
+	q.result = (int32_t)get32(buf + RQ_RESULT);
+	q.digest_len = get32(buf + RQ_DLEN);
+	q.index = get32(buf + RQ_INDEX);
+	if (q.digest_len > EVP_MAX_MD_SIZE)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: digest of %u bytes",
+		    q.digest_len);
+	if (q.result > 0 || q.result <= TB_ERR_LAST)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: result %d", q.result);
+	memcpy(q.digest, buf + RQ_DIGEST, q.digest_len);
+	memcpy(q.cert_sha256, buf + RQ_CERT, sizeof(q.cert_sha256));
+	if ((q.tls = get32(buf + RQ_TLS)) > 1)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: tls %u", q.tls);
+	memcpy(q.tls_sha256, buf + RQ_TLS_SHA, sizeof(q.tls_sha256));
+	if ((r = str_get(buf + RQ_TLS_SUBJECT, TB_SC_SUBJECT_MAX, q.tls_subject, "tls subject",
+	    err)) != 0)
+		return r;
+	if ((r = str_get(buf + RQ_CLIENT, TB_SC_NAME_MAX, q.client, "client", err)) != 0 ||
+	    (r = str_get(buf + RQ_KEY, TB_SC_NAME_MAX, q.key, "key", err)) != 0 ||
+	    (r = str_get(buf + RQ_OP, TB_SC_OP_MAX, q.op, "op", err)) != 0 ||
+	    (r = str_get(buf + RQ_DOC, TB_SC_DOC_MAX, q.doc, "doc", err)) != 0 ||
+	    (r = str_get(buf + RQ_DETAIL, TB_SC_DETAIL_MAX, q.detail, "detail", err)) != 0)
+		return r;
+	*req = q;
+	return 0;
+}
+
+size_t
+tb_sc_ans_encode(const tb_sc_ans *ans, unsigned char *buf)
+{
+	size_t plen = ans->payload_len <= TB_SC_PAYLOAD_MAX ? ans->payload_len : 0;
+
+	memset(buf, 0, TB_SC_ANS_HEAD);
+	put32(buf + AN_MAGIC, ANS_MAGIC);
+	put32(buf + AN_TYPE, ans->type);
+	put64(buf + AN_ID, ans->id);
+	put32(buf + AN_STATUS, (uint32_t)ans->status);
+	put32(buf + AN_PLEN, (uint32_t)plen);
+	tb_sc_strset((char *)buf + AN_DETAIL, TB_SC_DETAIL_MAX, ans->detail);
+	memcpy(buf + AN_PAYLOAD, ans->payload, plen);
+	return TB_SC_ANS_HEAD + plen;
+}
+
+int
+tb_sc_ans_decode(const unsigned char *buf, size_t len, tb_sc_ans *ans, tb_error *err)
+{
+	uint32_t plen;
+	int32_t status;
+	int r;
+
+	if (len < TB_SC_ANS_HEAD || len > TB_SC_ANS_MAX)
+		return tb_error_set(err, TB_ERR_MALFORMED, "answer of %zu bytes", len);
+	if (get32(buf + AN_MAGIC) != ANS_MAGIC)
+		return tb_error_set(err, TB_ERR_MALFORMED, "answer: bad magic");
+	plen = get32(buf + AN_PLEN);
+	if (plen != len - TB_SC_ANS_HEAD)
+		return tb_error_set(err, TB_ERR_MALFORMED, "answer: payload length %u in %zu bytes",
+		    plen, len);
+	status = (int32_t)get32(buf + AN_STATUS);
+	if (status > 0 || status <= TB_ERR_LAST)
+		return tb_error_set(err, TB_ERR_MALFORMED, "answer: status %d", status);
+	if ((r = str_get(buf + AN_DETAIL, TB_SC_DETAIL_MAX, ans->detail, "detail", err)) != 0)
+		return r;
+	ans->type = get32(buf + AN_TYPE);
+	ans->id = get64(buf + AN_ID);
+	ans->status = status;
+	ans->payload_len = plen;
+	memcpy(ans->payload, buf + AN_PAYLOAD, plen);
+	return 0;
+}
+
+/* DESCRIBE payload: count, type, md_nid, name[64], cert_len, chain_len, cert, chain. */
+#define KI_HEAD (4 + 4 + 4 + TB_SC_NAME_MAX + 4 + 4)
+
+int
+tb_sc_keyinfo_encode(const tb_sc_keyinfo *ki, tb_sc_ans *ans, tb_error *err)
+{
+	unsigned char *p = ans->payload;
+
+	if (ki->cert_len > TB_SC_PAYLOAD_MAX - KI_HEAD ||
+	    ki->chain_len > TB_SC_PAYLOAD_MAX - KI_HEAD - ki->cert_len)
+		return tb_error_set(err, TB_ERR_TOO_LARGE, "key %s: certificates over %d bytes",
+		    ki->name, TB_SC_PAYLOAD_MAX - KI_HEAD);
+	put32(p, ki->count);
+	put32(p + 4, (uint32_t)ki->key_type);
+	put32(p + 8, (uint32_t)ki->md_nid);
+	tb_sc_strset((char *)p + 12, TB_SC_NAME_MAX, ki->name);
+	put32(p + 12 + TB_SC_NAME_MAX, (uint32_t)ki->cert_len);
+	put32(p + 16 + TB_SC_NAME_MAX, (uint32_t)ki->chain_len);
+	if (ki->cert_len > 0)
+		memcpy(p + KI_HEAD, ki->cert, ki->cert_len);
+	if (ki->chain_len > 0)
+		memcpy(p + KI_HEAD + ki->cert_len, ki->chain, ki->chain_len);
+	ans->payload_len = (uint32_t)(KI_HEAD + ki->cert_len + ki->chain_len);
+	return 0;
+}
+
+int
+tb_sc_keyinfo_decode(const tb_sc_ans *ans, tb_sc_keyinfo *ki, tb_error *err)
+{
+	const unsigned char *p = ans->payload;
+	size_t cl, hl;
+	int r;
+
+	if (ans->payload_len < KI_HEAD)
+		return tb_error_set(err, TB_ERR_MALFORMED, "key description: short");
+	cl = get32(p + 12 + TB_SC_NAME_MAX);
+	hl = get32(p + 16 + TB_SC_NAME_MAX);
+	if (cl > ans->payload_len - KI_HEAD || hl != ans->payload_len - KI_HEAD - cl)
+		return tb_error_set(err, TB_ERR_MALFORMED, "key description: lengths");
+	if ((r = str_get(p + 12, TB_SC_NAME_MAX, ki->name, "key name", err)) != 0)
+		return r;
+	ki->count = get32(p);
+	ki->key_type = (int32_t)get32(p + 4);
+	ki->md_nid = (int32_t)get32(p + 8);
+	ki->cert = cl > 0 ? p + KI_HEAD : NULL;
+	ki->cert_len = cl;
+	ki->chain = hl > 0 ? p + KI_HEAD + cl : NULL;
+	ki->chain_len = hl;
+	return 0;
+}
+
+/* STATUS payload: pid, audit records, audit failed, audit error, ntokens, tokens. */
+#define ST_HEAD (4 + 8 + 4 + TB_SC_DETAIL_MAX + 4)
+#define TOK_SIZE (36 + 4 + 12 + 24)
+
+void
+tb_sc_status_encode(const tb_sc_status *st, tb_sc_ans *ans)
+{
+	unsigned char *p = ans->payload;
+	uint32_t n = st->ntokens <= TB_SC_TOKENS_MAX ? st->ntokens : TB_SC_TOKENS_MAX, i;
+
+	memset(p, 0, ST_HEAD + n * TOK_SIZE);
+	put32(p, (uint32_t)st->pid);
+	put64(p + 4, st->audit_records);
+	put32(p + 12, (uint32_t)st->audit_failed);
+	tb_sc_strset((char *)p + 16, TB_SC_DETAIL_MAX, st->audit_error);
+	put32(p + 16 + TB_SC_DETAIL_MAX, n);
+	for (i = 0; i < n; i++) {
+		unsigned char *t = p + ST_HEAD + i * TOK_SIZE;
+		const tb_sc_token *tk = &st->tokens[i];
+
+		tb_sc_strset((char *)t, 36, tk->label);
+		put32(t + 36, (uint32_t)tk->healthy);
+		put32(t + 40, tk->sessions_max);
+		put32(t + 44, tk->sessions_open);
+		put32(t + 48, tk->sessions_busy);
+		put64(t + 52, tk->signatures);
+		put64(t + 60, tk->failures);
+		put64(t + 68, tk->reconnects);
+	}
+	ans->payload_len = ST_HEAD + n * TOK_SIZE;
+}
+
+int
+tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err)
+{
+	const unsigned char *p = ans->payload;
+	char label[36];
+	uint32_t n, i;
+	int r;
+
+	if (ans->payload_len < ST_HEAD)
+		return tb_error_set(err, TB_ERR_MALFORMED, "status: short");
+	n = get32(p + 16 + TB_SC_DETAIL_MAX);
+	if (n > TB_SC_TOKENS_MAX || ans->payload_len != ST_HEAD + n * TOK_SIZE)
+		return tb_error_set(err, TB_ERR_MALFORMED, "status: %u tokens", n);
+	memset(st, 0, sizeof(*st));
+	if ((r = str_get(p + 16, TB_SC_DETAIL_MAX, st->audit_error, "audit error", err)) != 0)
+		return r;
+	st->pid = (int32_t)get32(p);
+	st->audit_records = get64(p + 4);
+	st->audit_failed = (int32_t)get32(p + 12);
+	st->ntokens = n;
+	for (i = 0; i < n; i++) {
+		const unsigned char *t = p + ST_HEAD + i * TOK_SIZE;
+		tb_sc_token *tk = &st->tokens[i];
+
+		if ((r = str_get(t, sizeof(label), label, "token label", err)) != 0)
+			return r;
+		tb_sc_strset(tk->label, sizeof(tk->label), label);
+		tk->healthy = (int32_t)get32(t + 36);
+		tk->sessions_max = get32(t + 40);
+		tk->sessions_open = get32(t + 44);
+		tk->sessions_busy = get32(t + 48);
+		tk->signatures = get64(t + 52);
+		tk->failures = get64(t + 60);
+		tk->reconnects = get64(t + 68);
+	}
+	return 0;
+}
+
+int
+tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)len)
+		return tb_error_set(err, TB_ERR_IO, "signer channel: %s",
+		    n == -1 ? strerror(errno) : "short send");
+	return 0;
+}

@@ -1,0 +1,123 @@
+/*
+ * The records between the front and the signer process: fixed-layout
+ * binary requests and answers on a SOCK_SEQPACKET socketpair, one record
+ * per packet, every field at a fixed offset. Both sides encode and decode
+ * here, and the decoder checks every field completely (magic, type, sizes,
+ * strings NUL-terminated and printable) before anyone reads it. No JSON,
+ * no CMS, no pointer arithmetic on received bytes outside this file.
+ */
+#ifndef TB_SIGNCHAN_H
+#define TB_SIGNCHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "signer.h"
+#include "tb_err.h"
+
+/* Request types (front -> signer). */
+enum {
+	TB_SC_SIGN = 1,		/* sign digest with key for client; audit it */
+	TB_SC_AUDIT = 2,	/* write one audit record (refusals seen by the front) */
+	TB_SC_DESCRIBE = 3,	/* key number index: name, type, digest, cert, chain */
+	TB_SC_STATUS = 4,	/* token health and the audit trail's state */
+	TB_SC_RELOAD = 5,	/* re-read the configuration and reopen the tokens */
+	TB_SC_READY = 16	/* answer only: sent once after start (id 0) */
+};
+
+#define TB_SC_NAME_MAX 64	/* client and key names, NUL included */
+#define TB_SC_OP_MAX 16
+#define TB_SC_DOC_MAX 144	/* "sha512:" + 128 hex + NUL, rounded up */
+#define TB_SC_DETAIL_MAX 384	/* = sizeof(tb_error.detail) */
+#define TB_SC_SUBJECT_MAX 512	/* a TLS client's certificate subject, NUL included */
+#define TB_SC_REQ_SIZE 1360
+#define TB_SC_ANS_HEAD 408
+#define TB_SC_PAYLOAD_MAX 65536
+#define TB_SC_ANS_MAX (TB_SC_ANS_HEAD + TB_SC_PAYLOAD_MAX)
+#define TB_SC_TOKENS_MAX 16
+
+typedef struct tb_sc_req {
+	uint32_t type;
+	uint64_t id;
+	uint32_t uid, gid;
+	int32_t pid;
+	int32_t md_nid;			/* SIGN: the digest's algorithm */
+	int32_t result;			/* AUDIT: 0 or the tb_err code of the outcome */
+	uint32_t index;			/* DESCRIBE: key number */
+	uint32_t digest_len;
+	unsigned char digest[EVP_MAX_MD_SIZE];	/* SIGN: digest of the signed attributes */
+	char client[TB_SC_NAME_MAX];	/* the [client] section the front matched */
+	char key[TB_SC_NAME_MAX];
+	char op[TB_SC_OP_MAX];		/* AUDIT: the op recorded ("sign", "forbidden") */
+	char doc[TB_SC_DOC_MAX];	/* "sha256:<hex>" of the document, or "" */
+	char detail[TB_SC_DETAIL_MAX];	/* free text for the record, no secrets */
+	unsigned char cert_sha256[32];	/* SIGN: the certificate the front puts in the CMS */
+	/* SIGN from a TLS client: its certificate, which the signer maps itself */
+	uint32_t tls;
+	unsigned char tls_sha256[32];
+	char tls_subject[TB_SC_SUBJECT_MAX];
+} tb_sc_req;
+
+typedef struct tb_sc_ans {
+	uint32_t type;
+	uint64_t id;
+	int32_t status;			/* 0 or a tb_err code */
+	char detail[TB_SC_DETAIL_MAX];	/* why, when status is not 0 */
+	uint32_t payload_len;
+	unsigned char payload[TB_SC_PAYLOAD_MAX];	/* SIGN: the signature value */
+} tb_sc_ans;
+
+/* DESCRIBE answer payload, decoded. Pointers point into the answer. */
+typedef struct tb_sc_keyinfo {
+	uint32_t count;			/* keys in the signer's configuration */
+	int32_t key_type;		/* EVP_PKEY_RSA, EVP_PKEY_EC, or 0 */
+	int32_t md_nid;			/* the key's default digest */
+	char name[TB_SC_NAME_MAX];
+	const unsigned char *cert;	/* DER, or NULL */
+	size_t cert_len;
+	const unsigned char *chain;	/* DER certificates one after another, or NULL */
+	size_t chain_len;
+} tb_sc_keyinfo;
+
+/* STATUS answer payload. */
+typedef struct tb_sc_token {
+	char label[33];
+	int32_t healthy;
+	uint32_t sessions_max, sessions_open, sessions_busy;
+	uint64_t signatures, failures, reconnects;
+} tb_sc_token;
+
+typedef struct tb_sc_status {
+	int32_t pid;
+	uint64_t audit_records;		/* written by this signer process */
+	int32_t audit_failed;
+	char audit_error[TB_SC_DETAIL_MAX];
+	uint32_t ntokens;
+	tb_sc_token tokens[TB_SC_TOKENS_MAX];
+} tb_sc_status;
+
+/* Encodes req into buf (TB_SC_REQ_SIZE bytes). */
+void tb_sc_req_encode(const tb_sc_req *req, unsigned char buf[TB_SC_REQ_SIZE]);
+/* Decodes and checks a received request; TB_ERR_MALFORMED says which field. */
+int tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error *err);
+
+/* Encodes ans into buf (at least TB_SC_ANS_MAX); returns the record's length. */
+size_t tb_sc_ans_encode(const tb_sc_ans *ans, unsigned char *buf);
+int tb_sc_ans_decode(const unsigned char *buf, size_t len, tb_sc_ans *ans, tb_error *err);
+
+/* DESCRIBE payloads: false (TB_ERR_TOO_LARGE) when the DER does not fit. */
+int tb_sc_keyinfo_encode(const tb_sc_keyinfo *ki, tb_sc_ans *ans, tb_error *err);
+int tb_sc_keyinfo_decode(const tb_sc_ans *ans, tb_sc_keyinfo *ki, tb_error *err);
+/* STATUS payloads. */
+void tb_sc_status_encode(const tb_sc_status *st, tb_sc_ans *ans);
+int tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err);
+
+/* Copies s into a fixed field of room bytes (cut, NUL-terminated, control characters as '?'). */
+void tb_sc_strset(char *dst, size_t room, const char *s);
+
+/* Sends one record (retrying EINTR); TB_ERR_IO when the peer is gone. */
+int tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err);
+
+#endif

@@ -1,0 +1,663 @@
+/*
+ * The signer process (signer_proc.h). It trusts nothing the front says
+ * beyond "client C (uid, gid) asks key K to sign digest D for document H":
+ * it re-checks C against its own parse of the configuration's [client]
+ * table, checks K's certificate dates, writes and syncs the audit record,
+ * and only then answers with the signature. It never sees a client's
+ * bytes other than that digest, and never parses JSON or CMS.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "audit.h"
+#include "conf.h"
+#include "keystore.h"
+#include "privs.h"
+#include "signchan.h"
+#include "signer_proc.h"
+#include "tb_clock.h"
+#include "tb_log.h"
+#include "workpool.h"
+#if __has_include("sandbox.h")
+#include "sandbox.h"
+#endif
+
+/* Sign requests in parallel: the token's session pool, and a little more. */
+#define WORKERS_MAX 64
+/*
+ * Everything else (status, audit records, key descriptions, reload) on
+ * workers of its own, so that a slow token never holds up status.
+ */
+#define CTL_WORKERS 2
+
+typedef struct sp {
+	int fd;
+	char *path;
+	int debug;
+	pthread_mutex_t lock;		/* guards cfg and ks */
+	tb_config *cfg;
+	tb_keystore *ks;
+	/*
+	 * The keystore before the last reload: the front builds a CMS with the
+	 * certificate it knows until it has taken the new keys, so a request
+	 * naming the old certificate is signed with the old key, not a new one.
+	 */
+	tb_keystore *prev_ks;
+	pthread_mutex_t reload_lock;	/* one reload at a time */
+	pthread_mutex_t send_lock;
+	tb_audit *audit;
+	atomic_int audit_syslog;
+} sp;
+
+struct job {
+	sp *s;
+	tb_sc_req req;
+};
+
+static void
+snapshot(sp *s, tb_config **cfg, tb_keystore **ks)
+{
+	pthread_mutex_lock(&s->lock);
+	*cfg = tb_config_ref(s->cfg);
+	*ks = tb_keystore_ref(s->ks);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The key called name in ks whose certificate has SHA-256 cert_sha256, or NULL. */
+static const tb_ks_key *
+key_with_cert(tb_keystore *ks, const char *name, const unsigned char cert_sha256[32])
+{
+	const tb_ks_key *k;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (ks == NULL || (k = tb_keystore_key(ks, name)) == NULL || tb_ks_key_cert(k) == NULL ||
+	    X509_digest(tb_ks_key_cert(k), EVP_sha256(), md, &n) != 1 || n != 32 ||
+	    memcmp(md, cert_sha256, 32) != 0)
+		return NULL;
+	return k;
+}
+
+/* The client's user name for the record; a uid without one stays a number. */
+static void
+user_name(unsigned uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "uid-%u", uid);
+}
+
+static int
+audit_write(sp *s, unsigned uid, const char *op, const char *key, const char *doc,
+    const char *sig, const char *attrs, int result, const char *detail, tb_error *err)
+{
+	tb_audit_event ev;
+	char name[128];
+	tb_error e;
+
+	user_name(uid, name, sizeof(name));
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = uid;
+	ev.client = name;
+	ev.op = op;
+	ev.key = key != NULL && *key != '\0' ? key : NULL;
+	ev.doc_digest = doc != NULL && *doc != '\0' ? doc : NULL;
+	ev.sig_digest = sig;
+	ev.attrs_digest = attrs;
+	ev.result = result == 0 ? "ok" : tb_err_name(result);
+	ev.detail = detail != NULL && *detail != '\0' ? detail : NULL;
+	tb_error_clear(&e);
+	if (tb_audit_append(s->audit, &ev, &e) != 0)
+		return tb_error_set(err, TB_ERR_UNAVAILABLE, "audit trail not writable: %s",
+		    e.detail);
+	/* Digests and names only: the record holds no secret and no content. */
+	if (atomic_load(&s->audit_syslog))
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: uid=%u client=%s op=%s key=%s "
+		    "doc=%s sig=%s result=%s detail=%s", uid, name, op ? op : "-",
+		    ev.key ? ev.key : "-", ev.doc_digest ? ev.doc_digest : "-",
+		    sig ? sig : "-", ev.result, ev.detail ? ev.detail : "-");
+	return 0;
+}
+
+/* After a failed write nothing is signed until a record goes through (fail closed). */
+static int
+audit_ready(sp *s, tb_error *err)
+{
+	char why[TB_SC_DETAIL_MAX];
+
+	if (!tb_audit_last_error(s->audit, why, sizeof(why)))
+		return 0;
+	if (audit_write(s, (unsigned)getuid(), "audit", NULL, NULL, NULL, NULL, 0,
+	    "audit trail writable again", NULL) != 0)
+		return tb_error_set(err, TB_ERR_UNAVAILABLE,
+		    "audit trail not writable: %s; signing stopped", why);
+	tb_info_f("audit trail writable again; signing resumes");
+	return 0;
+}
+
+/* "<alg>:<hex>" of a digest already made (alg from md_nid). */
+static void
+digest_hex(const char *alg, const unsigned char *md, size_t len, char *out, size_t out_len)
+{
+	size_t pos, i;
+
+	pos = (size_t)snprintf(out, out_len, "%s:", alg);
+	for (i = 0; i < len && pos + 3 <= out_len; i++, pos += 2)
+		snprintf(out + pos, 3, "%02x", md[i]);
+}
+
+static int
+sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL, audited = 0;
+	tb_config *cfg = NULL;
+	tb_keystore *ks = NULL, *prev = NULL;
+	const tb_client_conf *acl;
+	const tb_ks_key *k;
+	const EVP_MD *md;
+	unsigned char sig[TB_SIG_MAX], sh[32];
+	unsigned int shlen = 0;
+	size_t sig_len = sizeof(sig);
+	char sigtext[8 + 64 + 1], attrs[8 + 2 * EVP_MAX_MD_SIZE + 1];
+
+	snapshot(s, &cfg, &ks);
+	pthread_mutex_lock(&s->lock);
+	if (s->prev_ks != NULL)
+		prev = tb_keystore_ref(s->prev_ks);
+	pthread_mutex_unlock(&s->lock);
+	/* The front's word on who the client is counts only if our table agrees. */
+	acl = q->tls ? tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256) :
+	    tb_config_client(cfg, q->uid, q->gid);
+	if (acl == NULL || strcmp(acl->name, q->client) != 0) {
+		if (q->tls)
+			r = tb_error_set(err, TB_ERR_FORBIDDEN, "TLS client '%.200s' is not client "
+			    "'%s' in the signer's configuration", q->tls_subject, q->client);
+		else
+			r = tb_error_set(err, TB_ERR_FORBIDDEN, "uid %u gid %u is not client '%s' "
+			    "in the signer's configuration", q->uid, q->gid, q->client);
+		goto out;
+	}
+	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key)) {
+		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with key "
+		    "'%s'", acl->name, q->key);
+		goto out;
+	}
+	if (tb_config_digest_name(q->md_nid) == NULL || (md = EVP_get_digestbynid(q->md_nid)) ==
+	    NULL || (size_t)EVP_MD_get_size(md) != q->digest_len) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %u bytes",
+		    q->md_nid, q->digest_len);
+		goto out;
+	}
+	if ((r = audit_ready(s, err)) != 0) {
+		audited = 1;	/* the trail refuses records: none to write */
+		goto out;
+	}
+	if (tb_keystore_key(ks, q->key) == NULL) {
+		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%s'", q->key);
+		goto out;
+	}
+	/* Only the key of the certificate the CMS will carry may sign. */
+	if ((k = key_with_cert(ks, q->key, q->cert_sha256)) == NULL &&
+	    (k = key_with_cert(prev, q->key, q->cert_sha256)) == NULL) {
+		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "key %s: the certificate asked for is "
+		    "not the key's (changed by a reload); try again", q->key);
+		goto out;
+	}
+	if ((r = tb_ks_key_check(k, tb_clock_now(), err)) != 0)
+		goto out;
+	if ((r = tb_p11_key_sign(tb_ks_key_p11(k), q->md_nid, q->digest, q->digest_len, sig,
+	    &sig_len, err)) != 0) {
+		tb_error_f(r, "uid %u key %s: %s", q->uid, q->key, err->detail);
+		goto out;
+	}
+	/* What identifies this signature: its value, and what it signed. */
+	if (EVP_Digest(sig, sig_len, sh, &shlen, EVP_sha256(), NULL) != 1) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "SHA-256");
+		goto out;
+	}
+	digest_hex("sha256", sh, shlen, sigtext, sizeof(sigtext));
+	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, attrs,
+	    sizeof(attrs));
+	/* On disk before the answer leaves: a signature without a record is dropped. */
+	audited = 1;
+	if ((r = audit_write(s, q->uid, "sign", q->key, q->doc, sigtext, attrs, 0, q->detail,
+	    err)) != 0) {
+		tb_error_f(r, "uid %u key %s: signature withheld: %s", q->uid, q->key,
+		    err->detail);
+		goto out;
+	}
+	memcpy(a->payload, sig, sig_len);
+	a->payload_len = (uint32_t)sig_len;
+	tb_info_f("uid %u pid %d: signed with key %s", q->uid, q->pid, q->key);
+	r = 0;
+out:
+	if (r != 0 && !audited)
+		(void)audit_write(s, q->uid, "sign", q->key, q->doc, NULL, NULL, r,
+		    err->detail, NULL);
+	OPENSSL_cleanse(sig, sizeof(sig));
+	tb_keystore_unref(prev);
+	tb_keystore_unref(ks);
+	tb_config_unref(cfg);
+	return r;
+}
+
+static int
+describe_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL, n;
+	tb_config *cfg = NULL;
+	tb_keystore *ks = NULL;
+	const tb_ks_key *k;
+	tb_sc_keyinfo ki;
+	unsigned char *cert = NULL, *chain = NULL, *p;
+	STACK_OF(X509) *sk;
+	size_t chain_len = 0;
+	int i, len;
+
+	snapshot(s, &cfg, &ks);
+	memset(&ki, 0, sizeof(ki));
+	ki.count = (uint32_t)tb_keystore_key_count(ks);
+	if ((k = tb_keystore_key_at(ks, q->index)) == NULL) {
+		/* Past the end: the count alone, so an empty keystore is described too. */
+		(void)tb_sc_keyinfo_encode(&ki, a, NULL);
+		r = tb_error_set(err, TB_ERR_NO_KEY, "no key number %u", q->index);
+		goto out;
+	}
+	tb_sc_strset(ki.name, sizeof(ki.name), tb_ks_key_name(k));
+	ki.key_type = tb_p11_key_type(tb_ks_key_p11(k));
+	ki.md_nid = tb_ks_key_md_nid(k);
+	if (tb_ks_key_cert(k) != NULL) {
+		if ((n = i2d_X509(tb_ks_key_cert(k), &cert)) <= 0) {
+			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: certificate", ki.name);
+			goto out;
+		}
+		ki.cert = cert;
+		ki.cert_len = (size_t)n;
+	}
+	if ((sk = tb_ks_key_chain(k)) != NULL) {
+		for (i = 0; i < sk_X509_num(sk); i++)
+			if ((len = i2d_X509(sk_X509_value(sk, i), NULL)) > 0)
+				chain_len += (size_t)len;
+		if (chain_len > 0 && (chain = OPENSSL_malloc(chain_len)) == NULL) {
+			r = tb_error_set(err, TB_ERR_NOMEM, "chain");
+			goto out;
+		}
+		p = chain;
+		for (i = 0; chain != NULL && i < sk_X509_num(sk); i++)
+			(void)i2d_X509(sk_X509_value(sk, i), &p);
+		ki.chain = chain;
+		ki.chain_len = chain_len;
+	}
+	if ((r = tb_sc_keyinfo_encode(&ki, a, err)) != 0)
+		goto out;
+	r = 0;
+out:
+	OPENSSL_free(cert);
+	OPENSSL_free(chain);
+	tb_keystore_unref(ks);
+	tb_config_unref(cfg);
+	return r;
+}
+
+static int
+status_handle(sp *s, tb_sc_ans *a)
+{
+	tb_config *cfg = NULL;
+	tb_keystore *ks = NULL;
+	tb_p11_token_status ts;
+	tb_sc_status *st;
+	size_t i;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return TB_ERR_NOMEM;
+	snapshot(s, &cfg, &ks);
+	st->pid = (int32_t)getpid();
+	st->audit_records = tb_audit_count(s->audit);
+	st->audit_failed = tb_audit_last_error(s->audit, st->audit_error,
+	    sizeof(st->audit_error));
+	for (i = 0; i < tb_keystore_token_count(ks) && i < TB_SC_TOKENS_MAX; i++) {
+		tb_p11_token_get_status(tb_keystore_token_at(ks, i), &ts);
+		tb_sc_strset(st->tokens[i].label, sizeof(st->tokens[i].label), ts.label);
+		st->tokens[i].healthy = ts.healthy;
+		st->tokens[i].sessions_max = ts.sessions_max;
+		st->tokens[i].sessions_open = ts.sessions_open;
+		st->tokens[i].sessions_busy = ts.sessions_busy;
+		st->tokens[i].signatures = ts.signatures;
+		st->tokens[i].failures = ts.failures;
+		st->tokens[i].reconnects = ts.reconnects;
+		st->ntokens++;
+	}
+	tb_sc_status_encode(st, a);
+	free(st);
+	tb_keystore_unref(ks);
+	tb_config_unref(cfg);
+	return 0;
+}
+
+/*
+ * One audit record per key a reload adds, removes or points elsewhere, so
+ * the trail shows which key signed before and after a rotation.
+ */
+static void
+audit_key_changes(sp *s, const tb_config *old_cfg, const tb_config *cfg)
+{
+	char detail[TB_SC_DETAIL_MAX];
+	const tb_key_conf *ok, *nk;
+	size_t i;
+
+	for (i = 0; i < cfg->nkeys; i++) {
+		nk = &cfg->keys[i];
+		ok = tb_config_key(old_cfg, nk->name);
+		if (ok != NULL && strcmp(ok->uri, nk->uri) == 0 &&
+		    (ok->certificate == NULL) == (nk->certificate == NULL) &&
+		    (ok->certificate == NULL || strcmp(ok->certificate, nk->certificate) == 0))
+			continue;
+		snprintf(detail, sizeof(detail), "%s -> %s%s%s", ok ? ok->uri : "(new key)",
+		    nk->uri, nk->certificate ? " certificate " : "",
+		    nk->certificate ? nk->certificate : "");
+		(void)audit_write(s, (unsigned)getuid(), "key-change", nk->name, NULL, NULL, NULL,
+		    0, detail, NULL);
+	}
+	for (i = 0; i < old_cfg->nkeys; i++)
+		if (tb_config_key(cfg, old_cfg->keys[i].name) == NULL)
+			(void)audit_write(s, (unsigned)getuid(), "key-change",
+			    old_cfg->keys[i].name, NULL, NULL, NULL, 0, "key removed", NULL);
+}
+
+static int
+reload_handle(sp *s, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL;
+	tb_config *cfg = NULL, *old_cfg = NULL;
+	tb_keystore *ks = NULL, *old_ks = NULL;
+
+	pthread_mutex_lock(&s->reload_lock);
+	tb_info_f("reloading %s", s->path);
+	if ((r = tb_config_load(s->path, &cfg, err)) == 0 && cfg->audit_file == NULL)
+		r = tb_error_set(err, TB_ERR_CONFIG, "%s: [audit] file is required", s->path);
+	if (r != 0 || (r = tb_keystore_open(cfg, &ks, err)) != 0) {
+		tb_error_f(r, "reload failed, keeping the running configuration: %s",
+		    err->detail);
+		(void)audit_write(s, (unsigned)getuid(), "reload", NULL, NULL, NULL, NULL, r,
+		    err->detail, NULL);
+		goto out;
+	}
+	if (strcmp(cfg->audit_file, s->cfg->audit_file) != 0)
+		tb_warn_f(0, "audit file changes take effect at restart");
+	pthread_mutex_lock(&s->lock);
+	old_cfg = s->cfg;
+	/* The keystore before the previous reload goes; the one before this stays. */
+	old_ks = s->prev_ks;
+	s->prev_ks = s->ks;
+	s->cfg = cfg;
+	s->ks = ks;
+	cfg = NULL;
+	ks = NULL;
+	tb_log_set_level(s->debug ? TB_LOG_DEBUG : s->cfg->log_level);
+	atomic_store(&s->audit_syslog, s->cfg->audit_syslog);
+	pthread_mutex_unlock(&s->lock);
+	tb_info_f("reloaded %s", s->path);
+	(void)audit_write(s, (unsigned)getuid(), "reload", NULL, NULL, NULL, NULL, 0, s->path,
+	    NULL);
+	audit_key_changes(s, old_cfg, s->cfg);
+	r = 0;
+out:
+	pthread_mutex_unlock(&s->reload_lock);
+	/* Requests in flight keep their own references to the old pair. */
+	tb_keystore_unref(old_ks);
+	tb_config_unref(old_cfg);
+	tb_keystore_unref(ks);
+	tb_config_unref(cfg);
+	return r;
+}
+
+static void
+answer_send(sp *s, const tb_sc_ans *a)
+{
+	unsigned char *buf;
+	size_t len;
+	tb_error e;
+
+	if ((buf = malloc(TB_SC_ANS_MAX)) == NULL) {
+		tb_error_f(TB_ERR_NOMEM, "answer %llu dropped", (unsigned long long)a->id);
+		return;
+	}
+	len = tb_sc_ans_encode(a, buf);
+	pthread_mutex_lock(&s->send_lock);
+	if (tb_sc_send(s->fd, buf, len, &e) != 0)
+		tb_debug_f("answer %llu: %s", (unsigned long long)a->id, e.detail);
+	pthread_mutex_unlock(&s->send_lock);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+}
+
+static void
+job_run(void *arg)
+{
+	struct job *j = arg;
+	const tb_sc_req *q = &j->req;
+	tb_sc_ans *a;
+	tb_error e;
+	int r;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		tb_error_f(TB_ERR_NOMEM, "request %llu dropped", (unsigned long long)q->id);
+		free(j);
+		return;
+	}
+	a->type = q->type;
+	a->id = q->id;
+	tb_error_clear(&e);
+	switch (q->type) {
+	case TB_SC_SIGN:
+		r = sign_handle(j->s, q, a, &e);
+		break;
+	case TB_SC_AUDIT:
+		r = audit_write(j->s, q->uid, q->op, q->key, q->doc, NULL, NULL, q->result,
+		    q->detail, &e);
+		break;
+	case TB_SC_DESCRIBE:
+		r = describe_handle(j->s, q, a, &e);
+		break;
+	case TB_SC_STATUS:
+		r = status_handle(j->s, a);
+		break;
+	case TB_SC_RELOAD:
+		r = reload_handle(j->s, &e);
+		break;
+	default:
+		r = tb_error_set(&e, TB_ERR_INVALID_ARG, "request type %u", q->type);
+		break;
+	}
+	a->status = r;
+	if (r != 0) {
+		tb_sc_strset(a->detail, sizeof(a->detail), e.detail[0] ? e.detail : tb_err_str(r));
+		if (q->type != TB_SC_DESCRIBE)
+			a->payload_len = 0;
+	}
+	answer_send(j->s, a);
+	OPENSSL_cleanse(a, sizeof(*a));
+	free(a);
+	OPENSSL_cleanse(j, sizeof(*j));
+	free(j);
+}
+
+static void
+ready_send(sp *s, int r, const char *detail)
+{
+	tb_sc_ans *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return;
+	a->type = TB_SC_READY;
+	a->status = r;
+	tb_sc_strset(a->detail, sizeof(a->detail), detail);
+	answer_send(s, a);
+	free(a);
+}
+
+/* Reads requests until the front closes the channel; every request runs on a worker. */
+static void
+serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
+{
+	unsigned char buf[TB_SC_REQ_SIZE + 1];
+	struct job *j;
+	ssize_t n;
+	tb_error e;
+
+	for (;;) {
+		n = recv(s->fd, buf, sizeof(buf), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				tb_info_f("front closed the channel: stopping");
+			else
+				tb_error_f(TB_ERR_IO, "channel: %s", strerror(errno));
+			return;
+		}
+		if ((j = calloc(1, sizeof(*j))) == NULL) {
+			tb_error_f(TB_ERR_NOMEM, "request dropped");
+			continue;
+		}
+		j->s = s;
+		/* A record that is not exactly right is dropped whole (the caller times out). */
+		if (tb_sc_req_decode(buf, (size_t)n, &j->req, &e) != 0) {
+			tb_error_f(TB_ERR_MALFORMED, "bad record from the front: %s", e.detail);
+			free(j);
+			continue;
+		}
+		if (tb_workpool_submit(j->req.type == TB_SC_SIGN ? signs : ctl, job_run, j) != 0) {
+			tb_error_f(TB_ERR_BUSY, "request %llu dropped", (unsigned long long)j->req.id);
+			free(j);
+		}
+	}
+}
+
+/* Only the channel stays open from the front: it is moved to fd 3. */
+static int
+fds_tidy(int fd)
+{
+	if (fd != 3) {
+		if (dup2(fd, 3) == -1)
+			return -1;
+		close(fd);
+	}
+	return close_range(4, ~0U, 0) == -1 ? -1 : 3;
+}
+
+int
+tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
+{
+	int r = TB_ERR_INTERNAL;
+	tb_workpool *pool = NULL, *ctl = NULL;
+	unsigned nworkers;
+	sigset_t set;
+	char detail[TB_SC_DETAIL_MAX];
+	sp s;
+	tb_error err;
+
+	memset(&s, 0, sizeof(s));
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_mutex_init(&s.reload_lock, NULL);
+	pthread_mutex_init(&s.send_lock, NULL);
+	tb_error_clear(&err);
+	(void)prctl(PR_SET_NAME, TB_SIGNER_PROC_NAME, 0, 0, 0);
+	/* Token sessions and the PIN live here: never a core dump. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* The front decides when to stop: it closes the channel. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+	tb_log_init(TB_SIGNER_PROC_NAME, 0, debug ? TB_LOG_DEBUG : TB_LOG_INFO);
+	if ((s.fd = fds_tidy(fd)) == -1) {
+		tb_error_f(TB_ERR_IO, "channel descriptor %d: %s", fd, strerror(errno));
+		return 1;
+	}
+	s.debug = debug;
+	if ((s.path = strdup(config_path)) == NULL) {
+		r = tb_error_set(&err, TB_ERR_NOMEM, "signer");
+		goto out;
+	}
+	if ((r = tb_config_load(config_path, &s.cfg, &err)) != 0)
+		goto out;
+	if (s.cfg->syslog && !foreground)
+		tb_log_init(TB_SIGNER_PROC_NAME, 1, debug ? TB_LOG_DEBUG : s.cfg->log_level);
+	tb_log_set_level(debug ? TB_LOG_DEBUG : s.cfg->log_level);
+	if (s.cfg->audit_file == NULL) {
+		r = tb_error_set(&err, TB_ERR_CONFIG,
+		    "%s: [audit] file is required: tanbad does not sign without an audit trail",
+		    config_path);
+		goto out;
+	}
+	if ((r = tb_audit_open(s.cfg->audit_file, &s.audit, &err)) != 0) {
+		r = TB_ERR_UNAVAILABLE;
+		goto out;
+	}
+	atomic_init(&s.audit_syslog, s.cfg->audit_syslog);
+	if ((r = tb_keystore_open(s.cfg, &s.ks, &err)) != 0)
+		goto out;
+	/* Everything that needs the start-up user is open: give it up. */
+	if ((r = tb_privs_harden(s.cfg, &err)) != 0)
+		goto out;
+#ifdef TB_SANDBOX_SIGNER
+	/*
+	 * A signer restarted by a sandboxed front comes with the front's filter;
+	 * filters stack, so it then runs under both.
+	 */
+	if ((r = tb_sandbox_apply(TB_SANDBOX_SIGNER, s.cfg, &err)) != 0)
+		goto out;
+#endif
+	nworkers = s.cfg->max_sessions + 1;
+	if (nworkers > WORKERS_MAX)
+		nworkers = WORKERS_MAX;
+	if ((r = tb_workpool_new(nworkers, &pool, &err)) != 0 ||
+	    (r = tb_workpool_new(CTL_WORKERS, &ctl, &err)) != 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "signer process started (pid %ld)", (long)getpid());
+	(void)audit_write(&s, (unsigned)getuid(), "signer-start", NULL, NULL, NULL, NULL, 0,
+	    detail, NULL);
+	tb_info_f("ready: %zu keys, %u workers", tb_keystore_key_count(s.ks), nworkers);
+	ready_send(&s, 0, "");
+	serve(&s, pool, ctl);
+	r = 0;
+out:
+	if (r != 0) {
+		tb_error_f(r, "%s", err.detail);
+		ready_send(&s, r, err.detail);
+	}
+	/* Queued requests end first: their answers go nowhere, but they hold references. */
+	tb_workpool_free(pool);
+	tb_workpool_free(ctl);
+	tb_keystore_unref(s.prev_ks);
+	tb_keystore_unref(s.ks);
+	tb_config_unref(s.cfg);
+	tb_audit_free(s.audit);
+	free(s.path);
+	close(s.fd);
+	return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,2 @@
+# verify and check-cert ops
+daemon_tanbad_SOURCES += daemon/op_verify.c

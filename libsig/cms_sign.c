@@ -1,0 +1,411 @@
+/*
+ * CAdES-BES signing: builds the CMS SignedData around a signature value
+ * that the tb_signer makes. This file never sees a private key: OpenSSL is
+ * given only the certificate's public key, and the one private-key
+ * operation is a call to signer->sign_digest over the signed attributes.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/cms.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "cms_sign.h"
+
+/* The digests a tanba signature may use; anything weaker is refused. */
+static const struct {
+	const char *name;
+	int nid;
+} sign_mds[] = {
+	{ "sha256", NID_sha256 },
+	{ "sha384", NID_sha384 },
+	{ "sha512", NID_sha512 },
+};
+
+static const char *
+md_name(int md_nid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sign_mds) / sizeof(sign_mds[0]); i++)
+		if (sign_mds[i].nid == md_nid)
+			return sign_mds[i].name;
+	return NULL;
+}
+
+/* RSA (PKCS#1 v1.5) and ECDSA only: the forms the token layer produces. */
+static int
+check_key(X509 *cert, tb_error *err)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+
+	if (pub == NULL)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO,
+		    "signer certificate has no usable public key");
+	/* EVP_PKEY_is_a("RSA") is false for RSA-PSS keys, which we refuse. */
+	if (EVP_PKEY_is_a(pub, "RSA") || EVP_PKEY_is_a(pub, "EC"))
+		return 0;
+	return tb_error_set(err, TB_ERR_UNSUPPORTED,
+	    "signer key type %s is not supported (RSA or ECDSA only)",
+	    EVP_PKEY_get0_type_name(pub) ? EVP_PKEY_get0_type_name(pub) : "unknown");
+}
+
+/* Checks the shape of a request before any work is done. */
+static int
+check_request(const tb_sign_request *req, int md_nid, tb_error *err)
+{
+	int md_len;
+
+	if (md_name(md_nid) == NULL)
+		return tb_error_set(err, TB_ERR_UNSUPPORTED,
+		    "digest algorithm %s is not allowed (sha256, sha384 or sha512)",
+		    OBJ_nid2sn(md_nid) ? OBJ_nid2sn(md_nid) : "unknown");
+	if (req->digest != NULL) {
+		if (req->data != NULL || req->data_len != 0)
+			return tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "both document and digest given");
+		/* The content is not here to be carried: only a detached signature fits. */
+		if (!req->detached)
+			return tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "an attached signature needs the document, not its digest");
+		md_len = EVP_MD_get_size(EVP_get_digestbynid(md_nid));
+		if (md_len <= 0 || req->digest_len != (size_t)md_len)
+			return tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "digest is %zu bytes, %s needs %d", req->digest_len,
+			    md_name(md_nid), md_len);
+		return 0;
+	}
+	/* An empty document is legitimate, a missing one is a caller's bug. */
+	if (req->data == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "neither document nor digest given");
+	if (req->digest_len != 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest length without a digest");
+	if (!req->detached && req->data_len > INT_MAX)
+		return tb_error_set(err, TB_ERR_TOO_LARGE,
+		    "document of %zu bytes is too large to attach", req->data_len);
+	return 0;
+}
+
+/* Adds the certificates of chain that are not already in the CMS. */
+static int
+add_chain(CMS_ContentInfo *cms, X509 *cert, STACK_OF(X509) *chain, tb_error *err)
+{
+	X509 *c;
+	int i, j, dup;
+
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		c = sk_X509_value(chain, i);
+		/* CMS_add1_cert refuses a duplicate; a repeat is harmless, so skip it. */
+		dup = X509_cmp(c, cert) == 0;
+		for (j = 0; !dup && j < i; j++)
+			dup = X509_cmp(c, sk_X509_value(chain, j)) == 0;
+		if (dup)
+			continue;
+		if (!CMS_add1_cert(cms, c))
+			return tb_error_set_ossl(err, TB_ERR_CRYPTO,
+			    "cannot add chain certificate %d", i);
+	}
+	return 0;
+}
+
+/*
+ * RFC 5652 5.3/5.4 and RFC 5126 5.7: contentType, messageDigest and
+ * signingTime. signingCertificateV2 was added by CMS_add1_signer (CMS_CADES).
+ */
+static int
+add_signed_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len,
+    time_t signing_time, tb_error *err)
+{
+	ASN1_TIME *t = NULL;
+	int r = TB_ERR_INTERNAL;
+
+	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+	    OBJ_nid2obj(NID_pkcs7_data), -1)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add contentType");
+		goto out;
+	}
+	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, md, md_len)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add messageDigest");
+		goto out;
+	}
+	/* RFC 5652 11.3: UTCTime for 1950-2049, GeneralizedTime otherwise; ASN1_TIME_set does that. */
+	if ((t = ASN1_TIME_set(NULL, signing_time)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_INVALID_ARG,
+		    "signing time %lld cannot be encoded", (long long)signing_time);
+		goto out;
+	}
+	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingTime");
+		goto out;
+	}
+	r = 0;
+out:
+	ASN1_TIME_free(t);
+	return r;
+}
+
+/*
+ * The DER of the signed attributes as the signature covers them (RFC 5652
+ * 5.4: a SET OF with its universal tag, in DER order). PKCS7_ATTR_SIGN is
+ * the same template OpenSSL uses for CMS, so the bytes hashed here are the
+ * bytes a verifier re-encodes. On success *der is the caller's to free.
+ */
+static int
+encode_signed_attrs(CMS_SignerInfo *si, unsigned char **der, int *der_len, tb_error *err)
+{
+	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
+	unsigned char *buf = NULL;
+	int i, n, len, r = TB_ERR_INTERNAL;
+
+	n = CMS_signed_get_attr_count(si);
+	/* The stack only borrows the attributes; encoding reorders it, not them. */
+	if (n <= 0 || (attrs = sk_X509_ATTRIBUTE_new_reserve(NULL, n)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot collect signed attributes");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si, i));
+	len = ASN1_item_i2d((ASN1_VALUE *)attrs, &buf, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+	if (len <= 0) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode signed attributes");
+		goto out;
+	}
+	*der = buf;
+	*der_len = len;
+	buf = NULL;
+	r = 0;
+out:
+	OPENSSL_free(buf);
+	sk_X509_ATTRIBUTE_free(attrs);
+	return r;
+}
+
+/* Hashes the signed attributes and has the signer sign them. */
+static int
+sign_attrs(CMS_SignerInfo *si, const EVP_MD *md, int md_nid, const tb_signer *signer,
+    tb_error *err)
+{
+	unsigned char *attrs = NULL, h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
+	unsigned int h_len = 0;
+	size_t sig_len = sizeof(sig);
+	int attrs_len = 0, r = TB_ERR_INTERNAL;
+	tb_error serr;
+
+	if ((r = encode_signed_attrs(si, &attrs, &attrs_len, err)) != 0)
+		goto out;
+	if (!EVP_Digest(attrs, (size_t)attrs_len, h, &h_len, md, NULL)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash signed attributes");
+		goto out;
+	}
+	tb_error_clear(&serr);
+	if ((r = signer->sign_digest(signer->ctx, md_nid, h, h_len, sig, &sig_len, &serr)) != 0) {
+		/* Keep the signer's own code (token gone, PIN locked...) and reason. */
+		if (r > 0 || r <= TB_ERR_LAST)
+			r = TB_ERR_INTERNAL;
+		r = tb_error_set(err, r, "%s", serr.detail[0] ? serr.detail : tb_err_str(r));
+		goto out;
+	}
+	if (sig_len == 0 || sig_len > sizeof(sig)) {
+		r = tb_error_set(err, TB_ERR_INTERNAL,
+		    "signer returned a signature of %zu bytes", sig_len);
+		goto out;
+	}
+	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len)) {
+		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot store the signature value");
+		goto out;
+	}
+	r = 0;
+out:
+	OPENSSL_free(attrs);
+	return r;
+}
+
+/* Puts the document into encapContentInfo, or leaves it out (detached). */
+static int
+set_content(CMS_ContentInfo *cms, const tb_sign_request *req, tb_error *err)
+{
+	ASN1_OCTET_STRING **pos;
+
+	if (req->detached) {
+		if (!CMS_set_detached(cms, 1))
+			return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot detach content");
+		return 0;
+	}
+	if ((pos = CMS_get0_content(cms)) == NULL)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "CMS has no content slot");
+	if (*pos == NULL && (*pos = ASN1_OCTET_STRING_new()) == NULL)
+		return tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot allocate content");
+	if (!ASN1_OCTET_STRING_set(*pos, req->data, (int)req->data_len))
+		return tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot store content");
+	/* As CMS_final leaves it: content present and final, not to be streamed. */
+	(*pos)->flags &= ~ASN1_STRING_FLAG_CONT;
+	return 0;
+}
+
+int
+tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
+    const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	CMS_ContentInfo *cms = NULL;
+	CMS_SignerInfo *si;
+	const EVP_MD *md;
+	unsigned char content_md[EVP_MAX_MD_SIZE], *out = NULL;
+	const unsigned char *content_md_p;
+	unsigned int content_md_len = 0;
+	int md_nid, out_len, r = TB_ERR_INTERNAL;
+	const unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
+
+	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
+	    der == NULL || der_len == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+		goto out;
+	}
+	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
+	if ((r = check_request(req, md_nid, err)) != 0 || (r = check_key(cert, err)) != 0)
+		goto out;
+	if ((md = EVP_get_digestbynid(md_nid)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "digest %s unavailable",
+		    md_name(md_nid));
+		goto out;
+	}
+
+	if (req->digest != NULL) {
+		content_md_p = req->digest;
+		content_md_len = (unsigned int)req->digest_len;
+	} else {
+		if (!EVP_Digest(req->data, req->data_len, content_md, &content_md_len, md, NULL)) {
+			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the document");
+			goto out;
+		}
+		content_md_p = content_md;
+	}
+
+	/* An empty SignedData shell: no key, nothing signed yet. */
+	if ((cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot create SignedData");
+		goto out;
+	}
+	/*
+	 * Given the public key, CMS_add1_signer sets the identifiers, the
+	 * algorithms (rsaEncryption, ecdsa-with-SHAn) and, for CMS_CADES,
+	 * signingCertificateV2 with issuerSerial; CMS_PARTIAL stops it before
+	 * it would need the private key. It also adds the certificate.
+	 */
+	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
+		goto out;
+	}
+	if ((r = add_chain(cms, cert, chain, err)) != 0)
+		goto out;
+	if ((r = add_signed_attrs(si, content_md_p, (int)content_md_len,
+	    req->signing_time, err)) != 0)
+		goto out;
+	if ((r = sign_attrs(si, md, md_nid, signer, err)) != 0)
+		goto out;
+	if ((r = set_content(cms, req, err)) != 0)
+		goto out;
+
+	out = NULL;
+	if ((out_len = i2d_CMS_ContentInfo(cms, &out)) <= 0) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode SignedData");
+		goto out;
+	}
+	*der = out;
+	*der_len = (size_t)out_len;
+	out = NULL;
+	r = 0;
+out:
+	OPENSSL_free(out);
+	CMS_ContentInfo_free(cms);
+	return r;
+}
+
+static int
+hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
+    size_t digest_room, size_t *digest_len, tb_error *err)
+{
+	unsigned char buf[EVP_MAX_MD_SIZE];
+	const char *colon, *hex;
+	size_t name_len, hex_len, want, i;
+	int nid = NID_undef, hi, lo, r = TB_ERR_INTERNAL;
+
+	if (spec == NULL || md_nid == NULL || digest == NULL || digest_len == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest spec missing");
+		goto out;
+	}
+	if ((colon = strchr(spec, ':')) == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "digest spec has no ':' (expected sha256:<hex>)");
+		goto out;
+	}
+	name_len = (size_t)(colon - spec);
+	for (i = 0; i < sizeof(sign_mds) / sizeof(sign_mds[0]); i++)
+		if (strlen(sign_mds[i].name) == name_len &&
+		    memcmp(sign_mds[i].name, spec, name_len) == 0)
+			nid = sign_mds[i].nid;
+	if (nid == NID_undef) {
+		/* The name is client input: echo it only when short and printable. */
+		for (i = 0; i < name_len && i < 16; i++)
+			if (spec[i] < 0x21 || spec[i] > 0x7e)
+				break;
+		if (i == name_len && name_len > 0)
+			r = tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "unknown digest algorithm '%.*s' (sha256, sha384 or sha512)",
+			    (int)name_len, spec);
+		else
+			r = tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "unknown digest algorithm (sha256, sha384 or sha512)");
+		goto out;
+	}
+	want = (size_t)EVP_MD_get_size(EVP_get_digestbynid(nid));
+	hex = colon + 1;
+	hex_len = strlen(hex);
+	if (hex_len != 2 * want) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "%s digest has %zu hex digits, expected %zu", md_name(nid), hex_len, 2 * want);
+		goto out;
+	}
+	if (want > digest_room || want > sizeof(buf)) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "%s digest needs %zu bytes, room for %zu", md_name(nid), want, digest_room);
+		goto out;
+	}
+	for (i = 0; i < want; i++) {
+		hi = hex_val(hex[2 * i]);
+		lo = hex_val(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			r = tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "%s digest has a non-hex character at position %zu", md_name(nid),
+			    2 * i + (hi < 0 ? 0 : 1));
+			goto out;
+		}
+		buf[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(digest, buf, want);
+	*digest_len = want;
+	*md_nid = nid;
+	r = 0;
+out:
+	return r;
+}

@@ -1,0 +1,52 @@
+/*
+ * CAdES-BES signatures: CMS SignedData with contentType, messageDigest,
+ * signingTime and signingCertificateV2 signed attributes. Never given a
+ * private key: the one signature comes from the tb_signer it is handed.
+ */
+#ifndef TB_CMS_SIGN_H
+#define TB_CMS_SIGN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "signer.h"
+#include "tb_err.h"
+
+typedef struct tb_sign_request {
+	int md_nid;			/* NID_sha256 (also when 0), NID_sha384, NID_sha512 */
+	int detached;			/* 1: content not carried in the CMS */
+	const unsigned char *data;	/* the document, or NULL when digest is given */
+	size_t data_len;
+	const unsigned char *digest;	/* content digest made by the client (md_nid) */
+	size_t digest_len;
+	time_t signing_time;		/* from tb_clock_now(); goes into signingTime */
+} tb_sign_request;
+
+/*
+ * Builds a CAdES-BES SignedData for req, signed by signer with the key of
+ * cert. chain (may be NULL) adds further certificates; repeats are left out.
+ * Exactly one of data (an empty document is a non-NULL data with length 0)
+ * and digest is given; a digest makes only a detached signature. The signer
+ * is called once, with the md_nid digest of the DER signed attributes.
+ * Errors: TB_ERR_INVALID_ARG for a malformed request, TB_ERR_UNSUPPORTED for
+ * a digest other than SHA-256/384/512 or a key neither RSA nor EC, the
+ * signer's own code when it fails, TB_ERR_CRYPTO for OpenSSL failures. The
+ * signature value is not checked here: a wrong one makes a CMS that fails
+ * verification. On success *der is a new buffer the caller frees with
+ * OPENSSL_free; on failure *der and *der_len are left alone.
+ */
+int tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
+    const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
+
+/*
+ * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in
+ * either case, exactly the digest's length) into md_nid and digest, which
+ * has digest_room bytes. Anything else is TB_ERR_INVALID_ARG with a detail
+ * saying what is wrong; out-parameters are written only on success.
+ */
+int tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
+    size_t digest_room, size_t *digest_len, tb_error *err);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * Internal to libsig: the steps that CMS verification (cms_verify.c) and
+ * certificate checks (verify.c) share. Callers outside libsig use verify.h.
+ */
+#ifndef TB_CMS_VERIFY_H
+#define TB_CMS_VERIFY_H
+
+#include "verify.h"
+
+/* A new, empty result; NULL when out of memory. */
+tb_verify_result *tb_verify_result_new(int is_cert, size_t n_signers);
+
+/*
+ * Validates the path of signers[idx].cert at signers[idx].eval_time, reads
+ * its identity and checks the identity against the profile (check digits,
+ * roles without a BIN). extra: certificates that may serve as intermediates.
+ */
+int tb_verify_signer_cert(const tb_trust *trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, tb_verify_result *res, size_t idx, STACK_OF(X509) *extra,
+    tb_error *err);
+
+/*
+ * Applies the request's iin/bin/roles: satisfied when one signer with a
+ * certificate matches all of them; otherwise IDENTITY_MISMATCH reasons.
+ */
+int tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *res);
+
+/* Sets res->verdict from its reasons (and the top-level time from signer 0). */
+void tb_verify_result_finish(tb_verify_result *res);
+
+#endif

@@ -1,0 +1,13 @@
+# libsig: no sockets, no PKCS#11. Each part lists its sources in its own fragment.
+noinst_LTLIBRARIES += libsig/libsig.la
+libsig_libsig_la_SOURCES = \
+	libsig/signer.h \
+	libsig/cms_sign.h \
+	libsig/sigalg.h \
+	libsig/revocation.h
+libsig_libsig_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)
+libsig_libsig_la_LIBADD = common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS) $(CURL_LIBS)
+include $(srcdir)/libsig/sign.mk
+include $(srcdir)/libsig/verify.mk
+include $(srcdir)/libsig/gost.mk
+include $(srcdir)/libsig/revocation.mk

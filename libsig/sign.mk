@@ -1,0 +1,2 @@
+# CMS signing
+libsig_libsig_la_SOURCES += libsig/cms_sign.c

@@ -1,0 +1,539 @@
+/*
+ * What CMS verification and certificate checks share: the policy defaults,
+ * the signer's path and identity, the caller's identity demands, the
+ * overall verdict, and the one JSON form of the answer. The JSON is built
+ * here only, so the daemon and the offline CLI cannot drift apart.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "cms_verify.h"
+#include "tb_clock.h"
+
+#define DEFAULT_MAX_INPUT (64u * 1024 * 1024)
+
+void
+tb_verify_policy_default(tb_verify_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->max_input_bytes = DEFAULT_MAX_INPUT;
+	pol->max_chain_depth = 8;
+}
+
+int
+tb_verify_request_check(const tb_verify_request *req, tb_error *err)
+{
+	size_t i;
+
+	if (req->input == NULL || req->input_len == 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "input: empty");
+	/* The caller's numbers must be right: a typo is the caller's error, not the citizen's. */
+	if (req->iin != NULL && !tb_iin_valid(req->iin))
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "iin: not 12 digits with a valid check digit");
+	if (req->bin != NULL && !tb_iin_valid(req->bin))
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "bin: not 12 digits with a valid check digit");
+	for (i = 0; i < req->n_roles; i++)
+		if (req->roles[i] == NULL || tb_role_lookup(req->roles[i]) == NULL)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "roles: unknown role '%s'",
+			    req->roles[i] != NULL ? req->roles[i] : "");
+	return 0;
+}
+
+tb_verify_result *
+tb_verify_result_new(int is_cert, size_t n_signers)
+{
+	tb_verify_result *res = calloc(1, sizeof(*res));
+
+	if (res == NULL)
+		return NULL;
+	res->is_cert = is_cert;
+	res->eval_time = tb_clock_now();
+	if (n_signers > 0 && (res->signers = calloc(n_signers, sizeof(*res->signers))) == NULL) {
+		free(res);
+		return NULL;
+	}
+	res->n_signers = n_signers;
+	return res;
+}
+
+void
+tb_verify_result_free(tb_verify_result *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->n_signers; i++) {
+		X509_free(res->signers[i].cert);
+		tb_path_free(res->signers[i].path);
+	}
+	free(res->signers);
+	tb_reasons_clear(&res->reasons);
+	free(res);
+}
+
+void
+tb_verify_result_finish(tb_verify_result *res)
+{
+	res->verdict = tb_reasons_verdict(&res->reasons);
+	if (res->n_signers > 0) {
+		res->eval_time = res->signers[0].eval_time;
+		res->eval_at_signing_time = res->signers[0].eval_at_signing_time;
+	}
+}
+
+int
+tb_verify_signer_cert(const tb_trust *trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, tb_verify_result *res, size_t idx, STACK_OF(X509) *extra,
+    tb_error *err)
+{
+	tb_signer_result *s = &res->signers[idx];
+	tb_path_policy pp;
+	tb_identity *id = &s->id;
+	int r;
+
+	memset(&pp, 0, sizeof(pp));
+	pp.require_non_repudiation = pol->require_non_repudiation;
+	pp.check_signing_usage = 1;
+	pp.max_depth = pol->max_chain_depth;
+	if ((r = tb_path_validate(trust, &pp, rev, s->cert, extra, s->eval_time, (int)idx,
+	    &res->reasons, &s->path, err)) != 0)
+		return r;
+	if ((r = tb_identity_from_cert(s->cert, id, err)) != 0)
+		return r;
+	/* The certificate's own numbers: a switch, because test PKIs fail it. */
+	if (pol->check_iin_checksum && id->iin[0] != '\0' && !tb_iin_valid(id->iin) &&
+	    tb_reasons_add(&res->reasons, TB_V_IDENTITY_MISMATCH, "IDENTITY_MISMATCH.iin_checksum",
+	    (int)idx, "certificate IIN fails its check digit", "found", id->iin, NULL) != 0)
+		return tb_error_set(err, TB_ERR_NOMEM, "reason");
+	if (pol->check_iin_checksum && id->bin[0] != '\0' && !tb_iin_valid(id->bin) &&
+	    tb_reasons_add(&res->reasons, TB_V_IDENTITY_MISMATCH, "IDENTITY_MISMATCH.bin_checksum",
+	    (int)idx, "certificate BIN fails its check digit", "found", id->bin, NULL) != 0)
+		return tb_error_set(err, TB_ERR_NOMEM, "reason");
+	/* DOMAIN.md: a legal-entity role belongs to an organisation's certificate. */
+	if (id->legal_role && id->bin[0] == '\0' &&
+	    tb_reasons_add(&res->reasons, TB_V_IDENTITY_MISMATCH,
+	    "IDENTITY_MISMATCH.role_without_bin", (int)idx,
+	    "legal-entity role OID without OU=BIN", NULL) != 0)
+		return tb_error_set(err, TB_ERR_NOMEM, "reason");
+	return 0;
+}
+
+static int
+has_role(const tb_identity *id, const char *name)
+{
+	int i;
+
+	for (i = 0; i < id->n_roles; i++)
+		if (strcmp(id->roles[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* "@role.a, @role.b": the message shows each role in its language. */
+static void
+join_roles(const char *const *names, size_t n, char *buf, size_t len)
+{
+	size_t i, pos = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && pos + 1 < len; i++) {
+		w = snprintf(buf + pos, len - pos, "%s@role.%s", i ? ", " : "", names[i]);
+		if (w < 0 || (size_t)w >= len - pos)
+			break;
+		pos += (size_t)w;
+	}
+	if (n == 0)
+		snprintf(buf, len, "@role.none");
+}
+
+/* The mismatches of one signer against the request; 0 found means it matches. */
+static int
+demands_of(const tb_verify_request *req, const tb_signer_result *s, int idx,
+    tb_reasons *out)
+{
+	const tb_identity *id = &s->id;
+	const char *names[TB_ID_MAX_ROLES + 1];
+	char want[256], have[256], detail[600];
+	size_t i;
+	int ok = 0, rc = 0;
+
+	if (req->iin != NULL && strcmp(req->iin, id->iin) != 0)
+		rc |= tb_reasons_add(out, TB_V_IDENTITY_MISMATCH,
+		    id->iin[0] ? "IDENTITY_MISMATCH.iin" : "IDENTITY_MISMATCH.iin_absent", idx,
+		    "IIN differs from the request", "expected", req->iin, "found", id->iin, NULL);
+	if (req->bin != NULL && strcmp(req->bin, id->bin) != 0)
+		rc |= tb_reasons_add(out, TB_V_IDENTITY_MISMATCH,
+		    id->bin[0] ? "IDENTITY_MISMATCH.bin" : "IDENTITY_MISMATCH.bin_absent", idx,
+		    "BIN differs from the request", "expected", req->bin, "found", id->bin, NULL);
+	if (req->n_roles > 0) {
+		for (i = 0; i < req->n_roles; i++)
+			if (has_role(id, tb_role_lookup(req->roles[i])))
+				ok = 1;
+		if (!ok) {
+			for (i = 0; i < req->n_roles && i < TB_ID_MAX_ROLES; i++)
+				names[i] = tb_role_lookup(req->roles[i]);
+			join_roles(names, i, want, sizeof(want));
+			join_roles(id->roles, (size_t)id->n_roles, have, sizeof(have));
+			snprintf(detail, sizeof(detail), "no accepted role: required %s; found %s",
+			    want, have);
+			rc |= tb_reasons_add(out, TB_V_IDENTITY_MISMATCH, "IDENTITY_MISMATCH.role",
+			    idx, detail, "expected", want, "found", have, NULL);
+		}
+	}
+	return rc != 0 ? TB_ERR_NOMEM : 0;
+}
+
+int
+tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *res)
+{
+	tb_reasons all = { NULL, 0, 0 }, one;
+	size_t i, before, k;
+	int r = 0;
+
+	if (req->iin == NULL && req->bin == NULL && req->n_roles == 0)
+		return 0;
+	for (i = 0; i < res->n_signers; i++) {
+		if (res->signers[i].cert == NULL)
+			continue;
+		memset(&one, 0, sizeof(one));
+		if ((r = demands_of(req, &res->signers[i], (int)i, &one)) != 0) {
+			tb_reasons_clear(&one);
+			goto out;
+		}
+		if (one.n == 0) {	/* one signer is who the request names: satisfied */
+			tb_reasons_clear(&one);
+			goto out;
+		}
+		before = all.n;
+		for (k = 0; k < one.n && r == 0; k++) {
+			if (tb_reasons_add(&all, one.v[k].verdict, one.v[k].msg_id, one.v[k].signer,
+			    one.v[k].detail, NULL) != 0)
+				r = TB_ERR_NOMEM;
+			else {
+				memcpy(all.v[before + k].params, one.v[k].params, sizeof(one.v[k].params));
+				all.v[before + k].n_params = one.v[k].n_params;
+			}
+		}
+		tb_reasons_clear(&one);
+		if (r != 0)
+			goto out;
+	}
+	for (k = 0; k < all.n; k++) {
+		if (tb_reasons_add(&res->reasons, all.v[k].verdict, all.v[k].msg_id,
+		    all.v[k].signer, all.v[k].detail, NULL) != 0) {
+			r = TB_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(res->reasons.v[res->reasons.n - 1].params, all.v[k].params,
+		    sizeof(all.v[k].params));
+		res->reasons.v[res->reasons.n - 1].n_params = all.v[k].n_params;
+	}
+out:
+	tb_reasons_clear(&all);
+	return r;
+}
+
+int
+tb_verify_cert(const tb_trust *trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, const tb_verify_request *req, tb_verify_result **out,
+    tb_error *err)
+{
+	int r = TB_ERR_INTERNAL, i;
+	STACK_OF(X509) *sk = NULL, *pool = NULL;
+	tb_verify_result *res = NULL;
+	tb_error e;
+
+	tb_error_clear(&e);
+	if ((r = tb_verify_request_check(req, err)) != 0)
+		goto out;
+	if (req->input_len > pol->max_input_bytes) {
+		r = tb_error_set(err, TB_ERR_TOO_LARGE, "input over %zu bytes", pol->max_input_bytes);
+		goto out;
+	}
+	if (tb_certs_read_mem(req->input, req->input_len, &sk, &e) != 0) {
+		ERR_clear_error();
+		if ((res = tb_verify_result_new(1, 0)) == NULL ||
+		    tb_reasons_add(&res->reasons, TB_V_MALFORMED, "MALFORMED.cert", -1, e.detail,
+		    NULL) != 0)
+			goto nomem;
+		tb_verify_result_finish(res);
+		*out = res;
+		res = NULL;
+		r = 0;
+		goto out;
+	}
+	if ((res = tb_verify_result_new(1, 1)) == NULL || (pool = sk_X509_new_null()) == NULL)
+		goto nomem;
+	/* Certificates after the first in the input, and the caller's, may be intermediates. */
+	for (i = 1; i < sk_X509_num(sk); i++)
+		if (!sk_X509_push(pool, sk_X509_value(sk, i)))
+			goto nomem;
+	for (i = 0; req->certs != NULL && i < sk_X509_num(req->certs); i++)
+		if (!sk_X509_push(pool, sk_X509_value(req->certs, i)))
+			goto nomem;
+	res->signers[0].cert = sk_X509_value(sk, 0);
+	X509_up_ref(res->signers[0].cert);
+	res->signers[0].eval_time = tb_clock_now();
+	if ((r = tb_verify_signer_cert(trust, pol, rev, res, 0, pool, err)) != 0)
+		goto out;
+	/* A bare certificate has no signature of its own: report its issuer's. */
+	if (res->signers[0].path != NULL && res->signers[0].path->n > 1)
+		res->signers[0].alg = res->signers[0].path->link[0];
+	if ((r = tb_verify_identity_demands(req, res)) != 0) {
+		tb_error_set(err, r, "identity");
+		goto out;
+	}
+	tb_verify_result_finish(res);
+	*out = res;
+	res = NULL;
+	r = 0;
+	goto out;
+nomem:
+	r = tb_error_set(err, TB_ERR_NOMEM, "result");
+out:
+	tb_verify_result_free(res);
+	sk_X509_free(pool);
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
+/* ---- JSON ---- */
+
+static json_t *
+message_json(const tb_reason *r, const char *lang)
+{
+	char buf[1024];
+	json_t *o;
+	size_t i;
+
+	if (lang != NULL) {
+		tb_reason_message(r, lang, buf, sizeof(buf));
+		return json_string(buf);
+	}
+	if ((o = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < 3; i++) {
+		tb_reason_message(r, tb_verdict_langs[i], buf, sizeof(buf));
+		json_object_set_new(o, tb_verdict_langs[i], json_string(buf));
+	}
+	return o;
+}
+
+static json_t *
+time_json(time_t t)
+{
+	char buf[32];
+
+	tb_clock_format(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+static json_t *
+cert_time_json(const ASN1_TIME *t)
+{
+	time_t v;
+
+	return tb_asn1_time_get(t, &v) == 0 ? time_json(v) : json_null();
+}
+
+static json_t *
+cert_summary_json(X509 *x)
+{
+	char buf[512];
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	tb_x509_name_text(X509_get_subject_name(x), buf, sizeof(buf));
+	json_object_set_new(o, "subject", json_string(buf));
+	tb_x509_name_text(X509_get_issuer_name(x), buf, sizeof(buf));
+	json_object_set_new(o, "issuer", json_string(buf));
+	tb_x509_serial_hex(x, buf, sizeof(buf));
+	json_object_set_new(o, "serial", json_string(buf));
+	json_object_set_new(o, "not_before", cert_time_json(X509_get0_notBefore(x)));
+	json_object_set_new(o, "not_after", cert_time_json(X509_get0_notAfter(x)));
+	return o;
+}
+
+static const char *
+rev_status_name(enum tb_rev_status s)
+{
+	switch (s) {
+	case TB_REV_GOOD: return "good";
+	case TB_REV_REVOKED: return "revoked";
+	case TB_REV_UNKNOWN: return "unknown";
+	case TB_REV_SKIPPED: return "skipped";
+	default: return "not_checked";
+	}
+}
+
+static json_t *
+revocation_json(const tb_path *p, int i)
+{
+	const tb_rev_result *rr;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (p == NULL || !p->rev_checked || i >= p->n - 1) {
+		json_object_set_new(o, "status", json_string("not_checked"));
+		return o;
+	}
+	rr = &p->rev[i];
+	json_object_set_new(o, "status", json_string(rev_status_name(rr->status)));
+	if (rr->source[0])
+		json_object_set_new(o, "source", json_string(rr->source));
+	if (rr->issuer[0])
+		json_object_set_new(o, "issuer", json_string(rr->issuer));
+	if (rr->status == TB_REV_REVOKED || rr->revoked_later) {
+		json_object_set_new(o, "revoked_at", time_json(rr->revoked_at));
+		json_object_set_new(o, "reason", json_integer(rr->reason));
+		json_object_set_new(o, "revoked_later", json_boolean(rr->revoked_later));
+	}
+	if (rr->this_update)
+		json_object_set_new(o, "this_update", time_json(rr->this_update));
+	if (rr->next_update)
+		json_object_set_new(o, "next_update", time_json(rr->next_update));
+	if (rr->detail[0])
+		json_object_set_new(o, "detail", json_string(rr->detail));
+	return o;
+}
+
+static json_t *
+identity_json(const tb_identity *id)
+{
+	json_t *o = json_object(), *roles = json_array(), *pols = json_array();
+	int i;
+
+	if (o == NULL || roles == NULL || pols == NULL) {
+		json_decref(o);
+		json_decref(roles);
+		json_decref(pols);
+		return NULL;
+	}
+	json_object_set_new(o, "iin", str_or_null(id->iin));
+	json_object_set_new(o, "bin", str_or_null(id->bin));
+	json_object_set_new(o, "common_name", str_or_null(id->common_name));
+	json_object_set_new(o, "surname", str_or_null(id->surname));
+	json_object_set_new(o, "given_name", str_or_null(id->given_name));
+	json_object_set_new(o, "organization", str_or_null(id->organization));
+	json_object_set_new(o, "country", str_or_null(id->country));
+	if (id->email[0])
+		json_object_set_new(o, "email", json_string(id->email));
+	for (i = 0; i < id->n_roles; i++)
+		json_array_append_new(roles, json_string(id->roles[i]));
+	for (i = 0; i < id->n_policies; i++)
+		json_array_append_new(pols, json_string(id->policies[i]));
+	json_object_set_new(o, "roles", roles);
+	json_object_set_new(o, "policies", pols);
+	return o;
+}
+
+static json_t *
+signer_json(const tb_signer_result *s)
+{
+	json_t *o, *chain, *c;
+	int i;
+
+	if (s->cert == NULL)
+		return json_pack("{s:n}", "subject");
+	if ((o = cert_summary_json(s->cert)) == NULL)
+		return NULL;
+	json_object_set_new(o, "identity", identity_json(&s->id));
+	json_object_set_new(o, "algorithm", str_or_null(s->alg.name));
+	json_object_set_new(o, "signing_time",
+	    s->has_signing_time ? time_json(s->signing_time) : json_null());
+	json_object_set_new(o, "evaluation_time", time_json(s->eval_time));
+	json_object_set_new(o, "time_source",
+	    json_string(s->eval_at_signing_time ? "signing_time" : "now"));
+	json_object_set_new(o, "trusted", json_boolean(s->path != NULL && s->path->complete));
+	chain = json_array();
+	for (i = 0; s->path != NULL && chain != NULL && i < s->path->n; i++) {
+		if ((c = cert_summary_json(s->path->certs[i])) == NULL)
+			continue;
+		json_object_set_new(c, "anchor",
+		    json_boolean(s->path->complete && i == s->path->n - 1));
+		json_array_append_new(chain, c);
+	}
+	json_object_set_new(o, "chain", chain);
+	json_object_set_new(o, "revocation", revocation_json(s->path, 0));
+	return o;
+}
+
+json_t *
+tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
+{
+	json_t *o = json_object(), *reasons = json_array(), *signers = json_array(), *rj;
+	const tb_reason *top = NULL;
+	tb_reason valid;
+	size_t i;
+
+	if (o == NULL || reasons == NULL || signers == NULL)
+		goto fail;
+	if (lang != NULL && !tb_verdict_lang_ok(lang))
+		lang = NULL;
+	/* The headline is the first reason with the overall verdict. */
+	for (i = 0; i < res->reasons.n && top == NULL; i++)
+		if (res->reasons.v[i].verdict == res->verdict)
+			top = &res->reasons.v[i];
+	if (top == NULL) {
+		memset(&valid, 0, sizeof(valid));
+		valid.verdict = TB_V_VALID;
+		valid.signer = -1;
+		snprintf(valid.msg_id, sizeof(valid.msg_id), "%s", res->is_cert ? "VALID.cert" : "VALID");
+		top = &valid;
+	}
+	json_object_set_new(o, "verdict", json_string(tb_verdict_code(res->verdict)));
+	json_object_set_new(o, "message", message_json(top, lang));
+	for (i = 0; i < res->reasons.n; i++) {
+		const tb_reason *r = &res->reasons.v[i];
+
+		rj = json_pack("{s:s, s:s}", "code", tb_verdict_code(r->verdict), "id", r->msg_id);
+		if (rj == NULL)
+			goto fail;
+		json_object_set_new(rj, "message", message_json(r, lang));
+		if (r->detail[0])
+			json_object_set_new(rj, "detail", json_string(r->detail));
+		if (r->signer >= 0)
+			json_object_set_new(rj, "signer", json_integer(r->signer));
+		json_array_append_new(reasons, rj);
+	}
+	json_object_set_new(o, "reasons", reasons);
+	reasons = NULL;
+	json_object_set_new(o, "evaluation_time", time_json(res->eval_time));
+	json_object_set_new(o, "time_source",
+	    json_string(res->eval_at_signing_time ? "signing_time" : "now"));
+	for (i = 0; i < res->n_signers; i++)
+		json_array_append_new(signers, signer_json(&res->signers[i]));
+	if (res->is_cert) {
+		json_object_set_new(o, "certificate",
+		    res->n_signers > 0 ? json_incref(json_array_get(signers, 0)) : json_null());
+		json_decref(signers);
+	} else {
+		json_object_set_new(o, "detached", json_boolean(res->detached));
+		json_object_set_new(o, "signer",
+		    res->n_signers > 0 ? json_incref(json_array_get(signers, 0)) : json_null());
+		json_object_set_new(o, "signers", signers);
+	}
+	return o;
+fail:
+	json_decref(o);
+	json_decref(reasons);
+	json_decref(signers);
+	return NULL;
+}

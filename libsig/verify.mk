@@ -1,0 +1,17 @@
+# verification: CMS, paths, identity, verdicts
+libsig_libsig_la_SOURCES += \
+	libsig/verify.h libsig/verify.c \
+	libsig/sigalg.c \
+	libsig/x509_path.c libsig/x509_path.h \
+	libsig/cms_verify.c libsig/cms_verify.h \
+	libsig/cert_cache.c libsig/cert_cache.h \
+	libsig/identity.c libsig/identity.h \
+	libsig/verdict.c libsig/verdict.h
+# The message catalogue is data (libsig/verdicts.tsv); awk turns it into C.
+nodist_libsig_libsig_la_SOURCES = libsig/verdicts_cat.c
+libsig/verdicts_cat.c: $(srcdir)/libsig/verdicts.tsv $(srcdir)/libsig/verdicts.awk
+	$(AM_V_GEN)$(MKDIR_P) libsig && \
+	$(AWK) -f $(srcdir)/libsig/verdicts.awk $(srcdir)/libsig/verdicts.tsv > $@.tmp && \
+	mv $@.tmp $@
+CLEANFILES += libsig/verdicts_cat.c
+EXTRA_DIST += libsig/verdicts.tsv libsig/verdicts.awk

@@ -1,0 +1,86 @@
+/*
+ * Certificate path validation (RFC 5280 6.1) to configured trust anchors.
+ * Every signature on a certificate is checked through tb_sigalg_verify;
+ * OpenSSL's X509_verify_cert is not used. It reports what it finds as
+ * verdict reasons and never decides the overall verdict.
+ */
+#ifndef TB_X509_PATH_H
+#define TB_X509_PATH_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "revocation.h"
+#include "sigalg.h"
+#include "tb_err.h"
+#include "verdict.h"
+
+/* Anchors and untrusted intermediates; read-only once loaded, shared by threads. */
+typedef struct tb_trust tb_trust;
+
+tb_trust *tb_trust_new(void);
+void tb_trust_free(tb_trust *t);
+/* Adds every certificate of path (a PEM or DER file, or a directory of them). */
+int tb_trust_load_anchors(tb_trust *t, const char *path, tb_error *err);
+int tb_trust_load_untrusted(tb_trust *t, const char *path, tb_error *err);
+/* Adds one certificate (a reference is taken). */
+int tb_trust_add_anchor(tb_trust *t, X509 *x, tb_error *err);
+int tb_trust_add_untrusted(tb_trust *t, X509 *x, tb_error *err);
+size_t tb_trust_anchor_count(const tb_trust *t);
+
+/*
+ * Reads all certificates of a PEM file (one or more) or a DER file into
+ * *out (a new stack the caller frees with sk_X509_pop_free). A file with no
+ * certificate is TB_ERR_MALFORMED.
+ */
+int tb_certs_read_file(const char *path, STACK_OF(X509) **out, tb_error *err);
+/* As tb_certs_read_file, from memory. */
+int tb_certs_read_mem(const unsigned char *buf, size_t len, STACK_OF(X509) **out,
+    tb_error *err);
+
+typedef struct tb_path_policy {
+	int require_non_repudiation;	/* the leaf must carry nonRepudiation */
+	int check_signing_usage;	/* the leaf must carry digitalSignature or nonRepudiation */
+	int min_rsa_bits;		/* 0: 2048 */
+	int min_ec_bits;		/* 0: 256 */
+	int max_depth;			/* certificates in a path, 0: 8 */
+} tb_path_policy;
+
+#define TB_PATH_MAX 16
+
+/* A path as built: certs[0] the leaf, certs[n-1] the anchor when complete. */
+typedef struct tb_path {
+	X509 *certs[TB_PATH_MAX];	/* references held */
+	int n;
+	int complete;			/* ends at an anchor */
+	tb_sigalg_info link[TB_PATH_MAX];	/* link[i]: certs[i] checked with certs[i+1]'s key */
+	tb_rev_result rev[TB_PATH_MAX];	/* rev[i]: status of certs[i]; anchors are not checked */
+	int rev_checked;		/* a checker ran */
+} tb_path;
+
+void tb_path_free(tb_path *p);
+
+/*
+ * Validates leaf at time at, building a path from extra (may be NULL) and
+ * trust's untrusted certificates to one of its anchors, and appends every
+ * problem found to reasons (tagged with signer). rev may be NULL: then
+ * revocation is not checked. *out gets the path as far as it was built.
+ * Returns 0 when validation ran (the reasons say how it ended); an error
+ * only when it could not run (out of memory).
+ */
+int tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
+    const tb_rev_checker *rev, X509 *leaf, STACK_OF(X509) *extra, time_t at, int signer,
+    tb_reasons *reasons, tb_path **out, tb_error *err);
+
+/* RFC 2253 text of name with UTF-8 left as UTF-8 (bounded, cut at a character). */
+void tb_x509_name_text(const X509_NAME *name, char *buf, size_t len);
+/* Upper-case hex of cert's serial number. */
+void tb_x509_serial_hex(X509 *cert, char *buf, size_t len);
+/* An ASN1_TIME as time_t; -1 when unreadable. */
+int tb_asn1_time_get(const ASN1_TIME *t, time_t *out);
+/* "YYYY-MM-DD HH:MM:SS UTC", as the messages show dates. */
+void tb_time_human(time_t t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,9 @@
+# tests: GOST mapping (unit; the NCA known answers skip when ../shared/vectors is absent)
+check_PROGRAMS += tests/test_gost tests/test_gost_vectors
+TESTS += tests/test_gost tests/test_gost_vectors
+tests_test_gost_SOURCES = tests/test_gost.c $(GOST_TESTLIB)
+tests_test_gost_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_test_gost_LDADD = libsig/libsig.la common/libtbcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+tests_test_gost_vectors_SOURCES = tests/test_gost_vectors.c $(GOST_TESTLIB)
+tests_test_gost_vectors_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_test_gost_vectors_LDADD = libsig/libsig.la common/libtbcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS)

@@ -1,0 +1,6 @@
+# tests: sig
+check_PROGRAMS += tests/test_cms_sign
+TESTS += tests/test_cms_sign
+tests_test_cms_sign_SOURCES = tests/test_cms_sign.c
+tests_test_cms_sign_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_test_cms_sign_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) $(CHECK_LIBS)

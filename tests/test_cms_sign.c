@@ -1,0 +1,852 @@
+/*
+ * Unit tests for libsig/cms_sign.c: CAdES-BES output checked by three
+ * independent verifiers (OpenSSL CMS_verify, the openssl CLI, GnuTLS
+ * certtool) and attribute by attribute. The software signer here stands in
+ * for a token and never lends its key to libsig.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "check_run.h"
+#include "cms_sign.h"
+
+/* 2024-05-01T10:20:30Z: a fixed signing time, inside every test certificate. */
+#define T_SIGN ((time_t)1714558830)
+
+enum { KEY_RSA, KEY_EC, KEY_COUNT };
+
+static EVP_PKEY *ca_key;
+static X509 *ca_cert;
+static EVP_PKEY *keys[KEY_COUNT];
+static X509 *certs[KEY_COUNT];
+static char tmpdir[256];
+static char ca_path[300];
+
+/* ---- the software signer: the same output form a PKCS#11 token gives ---- */
+
+enum signer_mode { SIGN_OK, SIGN_FAIL, SIGN_GARBAGE, SIGN_OVERLONG };
+
+struct soft_signer {
+	EVP_PKEY *key;
+	enum signer_mode mode;
+	int calls;
+	int last_md_nid;
+	size_t last_digest_len;
+};
+
+static int
+soft_sign_digest(void *ctx, int md_nid, const unsigned char *digest, size_t digest_len,
+    unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	struct soft_signer *s = ctx;
+	EVP_PKEY_CTX *pctx = NULL;
+	size_t len;
+	int r = TB_ERR_CRYPTO;
+
+	s->calls++;
+	s->last_md_nid = md_nid;
+	s->last_digest_len = digest_len;
+	if (s->mode == SIGN_FAIL)
+		return tb_error_set(err, TB_ERR_TOKEN_GONE, "token removed during C_Sign");
+	if (s->mode == SIGN_GARBAGE) {
+		len = (size_t)EVP_PKEY_get_size(s->key);
+		if (len > *sig_len || RAND_bytes(sig, (int)len) != 1)
+			return tb_error_set(err, TB_ERR_INTERNAL, "garbage");
+		*sig_len = len;
+		return 0;
+	}
+	if (s->mode == SIGN_OVERLONG) {
+		*sig_len += 1;
+		return 0;
+	}
+	if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, s->key, NULL)) == NULL ||
+	    EVP_PKEY_sign_init(pctx) <= 0)
+		goto out;
+	/* CKM_RSA_PKCS over a DigestInfo: PKCS#1 v1.5 with the md named. */
+	if (EVP_PKEY_is_a(s->key, "RSA") &&
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+		goto out;
+	if (EVP_PKEY_CTX_set_signature_md(pctx, EVP_get_digestbynid(md_nid)) <= 0)
+		goto out;
+	len = *sig_len;
+	if (EVP_PKEY_sign(pctx, sig, &len, digest, digest_len) <= 0)
+		goto out;
+	*sig_len = len;
+	r = 0;
+out:
+	if (r != 0)
+		tb_error_set_ossl(err, r, "soft signer failed");
+	EVP_PKEY_CTX_free(pctx);
+	return r;
+}
+
+/* ---- fixtures: a test CA, an RSA-2048 and an EC P-256 signer ---- */
+
+static int
+add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	int ok;
+
+	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value)) == NULL)
+		return 0;
+	ok = X509_add_ext(cert, ext, -1);
+	X509_EXTENSION_free(ext);
+	return ok;
+}
+
+/* Fixtures are also made outside a test, where ck_assert cannot report. */
+#define REQUIRE(x) do { \
+		if (!(x)) { \
+			fprintf(stderr, "%s:%d: fixture failed: %s\n", __FILE__, __LINE__, #x); \
+			ERR_print_errors_fp(stderr); \
+			abort(); \
+		} \
+	} while (0)
+
+/* Validity 2000..2099 so that no test depends on today's date. */
+static X509 *
+make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, long serial)
+{
+	X509 *c = X509_new();
+	X509_NAME *name = X509_NAME_new();
+
+	REQUIRE(c);
+	REQUIRE(name);
+	REQUIRE(X509_set_version(c, 2));
+	REQUIRE(ASN1_INTEGER_set(X509_get_serialNumber(c), serial));
+	REQUIRE(X509_NAME_add_entry_by_txt(name, "C", MBSTRING_UTF8,
+	    (const unsigned char *)"KZ", -1, -1, 0));
+	REQUIRE(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0));
+	REQUIRE(X509_set_subject_name(c, name));
+	REQUIRE(X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name));
+	REQUIRE(ASN1_TIME_set_string(X509_getm_notBefore(c), "20000101000000Z"));
+	REQUIRE(ASN1_TIME_set_string(X509_getm_notAfter(c), "20991231235959Z"));
+	REQUIRE(X509_set_pubkey(c, key));
+	REQUIRE(add_ext(c, issuer ? issuer : c, NID_subject_key_identifier, "hash"));
+	if (issuer == NULL) {
+		REQUIRE(add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE"));
+		REQUIRE(add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign"));
+	} else {
+		REQUIRE(add_ext(c, issuer, NID_authority_key_identifier, "keyid:always"));
+		REQUIRE(add_ext(c, issuer, NID_basic_constraints, "critical,CA:FALSE"));
+		REQUIRE(add_ext(c, issuer, NID_key_usage,
+		    "critical,digitalSignature,nonRepudiation"));
+		REQUIRE(add_ext(c, issuer, NID_ext_key_usage, "emailProtection"));
+	}
+	REQUIRE(X509_sign(c, issuer_key ? issuer_key : key,
+	    EVP_PKEY_is_a(issuer_key ? issuer_key : key, "ED25519") ? NULL : EVP_sha256()) > 0);
+	X509_NAME_free(name);
+	return c;
+}
+
+static void
+write_file(const char *path, const unsigned char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+fixtures_make(void)
+{
+	const char *base = getenv("TMPDIR");
+	FILE *f;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tb-cms-sign.XXXXXX", base ? base : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	keys[KEY_RSA] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	keys[KEY_EC] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (ca_key == NULL || keys[KEY_RSA] == NULL || keys[KEY_EC] == NULL) {
+		ERR_print_errors_fp(stderr);
+		exit(1);
+	}
+	ca_cert = make_cert("tanba test CA", ca_key, NULL, NULL, 1);
+	certs[KEY_RSA] = make_cert("RSA SIGNER", keys[KEY_RSA], ca_cert, ca_key, 0x1234567890abcdefL);
+	certs[KEY_EC] = make_cert("EC SIGNER", keys[KEY_EC], ca_cert, ca_key, 77);
+	snprintf(ca_path, sizeof(ca_path), "%s/ca.pem", tmpdir);
+	if ((f = fopen(ca_path, "w")) == NULL || !PEM_write_X509(f, ca_cert) || fclose(f) != 0) {
+		perror(ca_path);
+		exit(1);
+	}
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+fixtures_free(void)
+{
+	int i;
+
+	/* Whole tree: a failed check leaves its files behind for no one. */
+	nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	for (i = 0; i < KEY_COUNT; i++) {
+		X509_free(certs[i]);
+		EVP_PKEY_free(keys[i]);
+	}
+	X509_free(ca_cert);
+	EVP_PKEY_free(ca_key);
+}
+
+/* ---- checks on the output ---- */
+
+static void
+sample_doc(unsigned char *doc, size_t len)
+{
+	size_t i;
+
+	/* Binary on purpose: bytes a text mode would rewrite (CR, LF, NUL). */
+	for (i = 0; i < len; i++)
+		doc[i] = (unsigned char)(i * 37 + (i % 5 == 0 ? '\n' : i % 7 == 0 ? '\r' : 0));
+}
+
+static X509_ATTRIBUTE *
+only_attr(CMS_SignerInfo *si, int nid)
+{
+	int loc = CMS_signed_get_attr_by_NID(si, nid, -1);
+
+	ck_assert_msg(loc >= 0, "signed attribute %s missing", OBJ_nid2sn(nid));
+	ck_assert_msg(CMS_signed_get_attr_by_NID(si, nid, loc) < 0,
+	    "signed attribute %s twice", OBJ_nid2sn(nid));
+	ck_assert_int_eq(X509_ATTRIBUTE_count(CMS_signed_get_attr(si, loc)), 1);
+	return CMS_signed_get_attr(si, loc);
+}
+
+/*
+ * RFC 5035: SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 {
+ * hashAlgorithm DEFAULT sha256, certHash, issuerSerial } }, read with
+ * plain DER primitives so that the check does not share OpenSSL's ESS code.
+ */
+static void
+check_signing_cert_v2(const ASN1_TYPE *v, X509 *cert, int md_nid)
+{
+	const unsigned char *p, *end, *q;
+	long len;
+	int tag, cls;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int h_len;
+	X509_ALGOR *alg = NULL;
+	ASN1_OCTET_STRING *hash = NULL;
+	GENERAL_NAMES *gns = NULL;
+	GENERAL_NAME *gn;
+	ASN1_INTEGER *serial = NULL;
+
+	ck_assert_int_eq(v->type, V_ASN1_SEQUENCE);
+	p = v->value.sequence->data;
+	end = p + v->value.sequence->length;
+	/* SigningCertificateV2 */
+	ck_assert(!(ASN1_get_object(&p, &len, &tag, &cls, end - p) & 0x80));
+	ck_assert_int_eq(tag, V_ASN1_SEQUENCE);
+	ck_assert(p + len == end);	/* no policies */
+	/* certs: exactly one ESSCertIDv2 */
+	ck_assert(!(ASN1_get_object(&p, &len, &tag, &cls, end - p) & 0x80));
+	ck_assert_int_eq(tag, V_ASN1_SEQUENCE);
+	ck_assert(p + len == end);
+	ck_assert(!(ASN1_get_object(&p, &len, &tag, &cls, end - p) & 0x80));
+	ck_assert_int_eq(tag, V_ASN1_SEQUENCE);
+	ck_assert(p + len == end);
+	/* hashAlgorithm: DER leaves out the DEFAULT sha256 */
+	q = p;
+	ck_assert(!(ASN1_get_object(&q, &len, &tag, &cls, end - p) & 0x80));
+	if (tag == V_ASN1_SEQUENCE) {
+		ck_assert_int_ne(md_nid, NID_sha256);
+		ck_assert_ptr_nonnull(alg = d2i_X509_ALGOR(NULL, &p, end - p));
+		ck_assert_int_eq(OBJ_obj2nid(alg->algorithm), md_nid);
+	} else {
+		ck_assert_int_eq(md_nid, NID_sha256);
+	}
+	/* certHash = hash of the whole certificate DER */
+	ck_assert_ptr_nonnull(hash = d2i_ASN1_OCTET_STRING(NULL, &p, end - p));
+	ck_assert(X509_digest(cert, EVP_get_digestbynid(md_nid), h, &h_len));
+	ck_assert_int_eq(ASN1_STRING_length(hash), (int)h_len);
+	ck_assert(memcmp(ASN1_STRING_get0_data(hash), h, h_len) == 0);
+	/* issuerSerial { issuer GeneralNames, serialNumber } */
+	ck_assert(!(ASN1_get_object(&p, &len, &tag, &cls, end - p) & 0x80));
+	ck_assert_int_eq(tag, V_ASN1_SEQUENCE);
+	ck_assert(p + len == end);
+	ck_assert_ptr_nonnull(gns = d2i_GENERAL_NAMES(NULL, &p, end - p));
+	ck_assert_int_eq(sk_GENERAL_NAME_num(gns), 1);
+	gn = sk_GENERAL_NAME_value(gns, 0);
+	ck_assert_int_eq(gn->type, GEN_DIRNAME);
+	ck_assert_int_eq(X509_NAME_cmp(gn->d.directoryName, X509_get_issuer_name(cert)), 0);
+	ck_assert_ptr_nonnull(serial = d2i_ASN1_INTEGER(NULL, &p, end - p));
+	ck_assert_int_eq(ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(cert)), 0);
+	ck_assert(p == end);
+
+	ASN1_INTEGER_free(serial);
+	GENERAL_NAMES_free(gns);
+	ASN1_OCTET_STRING_free(hash);
+	X509_ALGOR_free(alg);
+}
+
+struct expect {
+	int key;
+	int md_nid;
+	int detached;
+	const unsigned char *doc;
+	size_t doc_len;
+	time_t signing_time;
+	int n_certs;
+};
+
+/* Parses and verifies der with OpenSSL and checks every signed attribute. */
+static void
+check_cms(const unsigned char *der, size_t der_len, const struct expect *e)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms;
+	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(X509) *got_certs;
+	CMS_SignerInfo *si;
+	X509_STORE *store;
+	X509_ALGOR *dig_alg, *sig_alg;
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *v;
+	ASN1_OCTET_STRING **content;
+	BIO *dcont = NULL;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int h_len;
+	int expect_sig_nid, i;
+
+	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len));
+	ck_assert(p == der + der_len);
+	ck_assert_int_eq(OBJ_obj2nid(CMS_get0_type(cms)), NID_pkcs7_signed);
+	ck_assert_int_eq(OBJ_obj2nid(CMS_get0_eContentType(cms)), NID_pkcs7_data);
+	ck_assert_int_eq(CMS_is_detached(cms), e->detached);
+	if (!e->detached) {
+		content = CMS_get0_content(cms);
+		ck_assert_ptr_nonnull(content);
+		ck_assert_ptr_nonnull(*content);
+		ck_assert_int_eq(ASN1_STRING_length(*content), (int)e->doc_len);
+		ck_assert(e->doc_len == 0 ||
+		    memcmp(ASN1_STRING_get0_data(*content), e->doc, e->doc_len) == 0);
+	}
+
+	/* OpenSSL's own verdict, with the ESS certificate check (CMS_CADES). */
+	ck_assert_ptr_nonnull(store = X509_STORE_new());
+	ck_assert(X509_STORE_add_cert(store, ca_cert));
+	if (e->detached)
+		ck_assert_ptr_nonnull(dcont = BIO_new_mem_buf(e->doc, (int)e->doc_len));
+	ck_assert_msg(CMS_verify(cms, NULL, store, dcont, NULL, CMS_BINARY | CMS_CADES) == 1,
+	    "CMS_verify failed: %s", ERR_reason_error_string(ERR_peek_last_error()));
+	BIO_free(dcont);
+	X509_STORE_free(store);
+
+	ck_assert_ptr_nonnull(got_certs = CMS_get1_certs(cms));
+	ck_assert_int_eq(sk_X509_num(got_certs), e->n_certs);
+	/* certificates is a SET OF: order carries no meaning, presence does. */
+	for (i = 0; i < sk_X509_num(got_certs); i++)
+		if (X509_cmp(sk_X509_value(got_certs, i), certs[e->key]) == 0)
+			break;
+	ck_assert_int_lt(i, sk_X509_num(got_certs));
+	sk_X509_pop_free(got_certs, X509_free);
+
+	sis = CMS_get0_SignerInfos(cms);
+	ck_assert_int_eq(sk_CMS_SignerInfo_num(sis), 1);
+	si = sk_CMS_SignerInfo_value(sis, 0);
+	ck_assert_int_eq(CMS_SignerInfo_cert_cmp(si, certs[e->key]), 0);
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig_alg, &sig_alg);
+	ck_assert_int_eq(OBJ_obj2nid(dig_alg->algorithm), e->md_nid);
+	if (e->key == KEY_RSA)
+		expect_sig_nid = NID_rsaEncryption;
+	else
+		expect_sig_nid = e->md_nid == NID_sha256 ? NID_ecdsa_with_SHA256 :
+		    e->md_nid == NID_sha384 ? NID_ecdsa_with_SHA384 : NID_ecdsa_with_SHA512;
+	ck_assert_int_eq(OBJ_obj2nid(sig_alg->algorithm), expect_sig_nid);
+
+	/* Exactly the four CAdES-BES attributes, no unsigned ones. */
+	ck_assert_int_eq(CMS_signed_get_attr_count(si), 4);
+	ck_assert_int_le(CMS_unsigned_get_attr_count(si), 0);
+
+	a = only_attr(si, NID_pkcs9_contentType);
+	v = X509_ATTRIBUTE_get0_type(a, 0);
+	ck_assert_int_eq(v->type, V_ASN1_OBJECT);
+	ck_assert_int_eq(OBJ_obj2nid(v->value.object), NID_pkcs7_data);
+
+	a = only_attr(si, NID_pkcs9_messageDigest);
+	v = X509_ATTRIBUTE_get0_type(a, 0);
+	ck_assert_int_eq(v->type, V_ASN1_OCTET_STRING);
+	ck_assert(EVP_Digest(e->doc, e->doc_len, h, &h_len, EVP_get_digestbynid(e->md_nid), NULL));
+	ck_assert_int_eq(ASN1_STRING_length(v->value.octet_string), (int)h_len);
+	ck_assert(memcmp(ASN1_STRING_get0_data(v->value.octet_string), h, h_len) == 0);
+
+	a = only_attr(si, NID_pkcs9_signingTime);
+	v = X509_ATTRIBUTE_get0_type(a, 0);
+	/* RFC 5652 11.3: UTCTime up to 2049, GeneralizedTime from 2050. */
+	ck_assert_int_eq(v->type, (e->signing_time < (time_t)2524608000 ?
+	    V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME));
+	ck_assert_int_eq(ASN1_TIME_cmp_time_t(v->value.utctime, e->signing_time), 0);
+
+	a = only_attr(si, NID_id_smime_aa_signingCertificateV2);
+	check_signing_cert_v2(X509_ATTRIBUTE_get0_type(a, 0), certs[e->key], e->md_nid);
+
+	CMS_ContentInfo_free(cms);
+}
+
+static void
+run_ok(const char *cmd)
+{
+	int st = system(cmd);
+
+	ck_assert_msg(st == 0, "command failed (%d): %s", st, cmd);
+}
+
+/* The openssl CLI and GnuTLS certtool must accept der as well. */
+static void
+check_cli(const unsigned char *der, size_t der_len, const struct expect *e, int idx)
+{
+	char sig[320], doc[320], log[320], cmd[4096];
+
+	snprintf(sig, sizeof(sig), "%s/sig-%d.der", tmpdir, idx);
+	snprintf(doc, sizeof(doc), "%s/doc-%d.bin", tmpdir, idx);
+	snprintf(log, sizeof(log), "%s/log-%d.txt", tmpdir, idx);
+	write_file(sig, der, der_len);
+	write_file(doc, e->doc, e->doc_len);
+
+	snprintf(cmd, sizeof(cmd),
+	    "openssl cms -verify -binary -inform DER -in '%s' -CAfile '%s' %s%s%s "
+	    "-out '%s.out' >'%s' 2>&1 && cmp -s '%s.out' '%s' || { cat '%s'; false; }",
+	    sig, ca_path, e->detached ? "-content '" : "", e->detached ? doc : "",
+	    e->detached ? "'" : "", log, log, log, doc, log);
+	run_ok(cmd);
+	/*
+	 * GnuTLS reads an empty eContent as "no embedded data", for OpenSSL's
+	 * own `openssl cms -sign -nodetach` of an empty file just the same.
+	 */
+	if (e->doc_len == 0 && !e->detached)
+		goto done;
+	snprintf(cmd, sizeof(cmd),
+	    "certtool --p7-verify --inder --load-ca-certificate '%s' --infile '%s' %s%s%s "
+	    ">'%s' 2>&1 || { cat '%s'; false; }",
+	    ca_path, sig, e->detached ? "--load-data '" : "", e->detached ? doc : "",
+	    e->detached ? "'" : "", log, log);
+	run_ok(cmd);
+done:
+	unlink(sig);
+	unlink(doc);
+	unlink(log);
+	snprintf(cmd, sizeof(cmd), "%s.out", log);
+	unlink(cmd);
+}
+
+static const int mds[] = { NID_sha256, NID_sha384, NID_sha512 };
+enum { MODE_ATTACHED, MODE_DETACHED, MODE_DIGEST, MODE_COUNT };
+#define MATRIX (KEY_COUNT * 3 * MODE_COUNT)
+
+/* Every key x digest x (attached | detached | detached from a digest). */
+START_TEST(test_sign_matrix)
+{
+	int key = _i / (3 * MODE_COUNT), md_nid = mds[(_i / MODE_COUNT) % 3];
+	int mode = _i % MODE_COUNT;
+	unsigned char doc[3001], h[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned int h_len;
+	size_t der_len = 0;
+	struct soft_signer ss = { keys[key], SIGN_OK, 0, 0, 0 };
+	tb_signer signer = { soft_sign_digest, &ss };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+	struct expect e;
+
+	sample_doc(doc, sizeof(doc));
+	req.md_nid = md_nid;
+	req.detached = mode != MODE_ATTACHED;
+	req.signing_time = T_SIGN;
+	if (mode == MODE_DIGEST) {
+		ck_assert(EVP_Digest(doc, sizeof(doc), h, &h_len, EVP_get_digestbynid(md_nid), NULL));
+		req.digest = h;
+		req.digest_len = h_len;
+	} else {
+		req.data = doc;
+		req.data_len = sizeof(doc);
+	}
+	ck_assert_msg(tb_cms_sign(certs[key], NULL, &signer, &req, &der, &der_len, &err) == 0,
+	    "tb_cms_sign: %s", err.detail);
+	ck_assert_ptr_nonnull(der);
+	ck_assert_int_eq(ss.calls, 1);
+	ck_assert_int_eq(ss.last_md_nid, md_nid);
+	ck_assert_uint_eq(ss.last_digest_len, (size_t)EVP_MD_get_size(EVP_get_digestbynid(md_nid)));
+
+	e = (struct expect){ key, md_nid, req.detached, doc, sizeof(doc), T_SIGN, 1 };
+	check_cms(der, der_len, &e);
+	check_cli(der, der_len, &e, _i);
+	OPENSSL_free(der);
+}
+END_TEST
+
+/* The chain is carried (once), md_nid 0 means SHA-256, an empty document signs. */
+START_TEST(test_chain_default_md_empty)
+{
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	struct soft_signer ss = { keys[KEY_EC], SIGN_OK, 0, 0, 0 };
+	tb_signer signer = { soft_sign_digest, &ss };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	struct expect e;
+
+	ck_assert(sk_X509_push(chain, ca_cert));
+	ck_assert(sk_X509_push(chain, certs[KEY_EC]));	/* the signer again: not doubled */
+	ck_assert(sk_X509_push(chain, ca_cert));
+	req.data = (const unsigned char *)"";
+	req.signing_time = T_SIGN;
+	ck_assert_msg(tb_cms_sign(certs[KEY_EC], chain, &signer, &req, &der, &der_len, &err) == 0,
+	    "tb_cms_sign: %s", err.detail);
+	ck_assert_int_eq(ss.last_md_nid, NID_sha256);
+	e = (struct expect){ KEY_EC, NID_sha256, 0, (const unsigned char *)"", 0, T_SIGN, 2 };
+	check_cms(der, der_len, &e);
+	check_cli(der, der_len, &e, 1000);
+	OPENSSL_free(der);
+	sk_X509_free(chain);
+}
+END_TEST
+
+/* signingTime switches from UTCTime to GeneralizedTime at 2050. */
+START_TEST(test_signing_time_encoding)
+{
+	static const time_t times[] = {
+		(time_t)2524607999,	/* 2049-12-31T23:59:59Z */
+		(time_t)2524608000,	/* 2050-01-01T00:00:00Z */
+		(time_t)946684800,	/* 2000-01-01T00:00:00Z */
+	};
+	unsigned char doc[100], *der = NULL;
+	size_t der_len = 0;
+	struct soft_signer ss = { keys[KEY_RSA], SIGN_OK, 0, 0, 0 };
+	tb_signer signer = { soft_sign_digest, &ss };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+	struct expect e;
+
+	if (sizeof(time_t) < 8 && _i == 1)
+		return;
+	sample_doc(doc, sizeof(doc));
+	req.md_nid = NID_sha384;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	req.signing_time = times[_i];
+	ck_assert_msg(tb_cms_sign(certs[KEY_RSA], NULL, &signer, &req, &der, &der_len, &err) == 0,
+	    "tb_cms_sign: %s", err.detail);
+	e = (struct expect){ KEY_RSA, NID_sha384, 0, doc, sizeof(doc), times[_i], 1 };
+	check_cms(der, der_len, &e);
+	OPENSSL_free(der);
+}
+END_TEST
+
+/* A signer error comes back with its own code and reason; no output. */
+START_TEST(test_signer_error_propagates)
+{
+	unsigned char doc[10] = "abcdefghi", *der = NULL;
+	size_t der_len = 12345;
+	struct soft_signer ss = { keys[KEY_RSA], SIGN_FAIL, 0, 0, 0 };
+	tb_signer signer = { soft_sign_digest, &ss };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	req.signing_time = T_SIGN;
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_RSA], NULL, &signer, &req, &der, &der_len, &err),
+	    TB_ERR_TOKEN_GONE);
+	ck_assert_int_eq(err.code, TB_ERR_TOKEN_GONE);
+	ck_assert_ptr_nonnull(strstr(err.detail, "token removed"));
+	ck_assert_ptr_null(der);
+	ck_assert_uint_eq(der_len, 12345);
+	ck_assert_int_eq(ss.calls, 1);
+
+	/* A signer claiming more bytes than the room it was given is refused. */
+	ss.mode = SIGN_OVERLONG;
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_RSA], NULL, &signer, &req, &der, &der_len, &err),
+	    TB_ERR_INTERNAL);
+	ck_assert_ptr_null(der);
+}
+END_TEST
+
+/* Garbage from the signer makes a CMS that every verifier refuses. */
+START_TEST(test_signer_garbage_rejected)
+{
+	unsigned char doc[64], *der = NULL;
+	const unsigned char *p;
+	size_t der_len = 0;
+	struct soft_signer ss = { keys[_i], SIGN_GARBAGE, 0, 0, 0 };
+	tb_signer signer = { soft_sign_digest, &ss };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+	CMS_ContentInfo *cms;
+	X509_STORE *store;
+	BIO *dcont;
+	char path[320], cmd[2048];
+
+	sample_doc(doc, sizeof(doc));
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	req.detached = 1;
+	req.signing_time = T_SIGN;
+	ck_assert_int_eq(tb_cms_sign(certs[_i], NULL, &signer, &req, &der, &der_len, &err), 0);
+	p = der;
+	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len));
+	ck_assert_ptr_nonnull(store = X509_STORE_new());
+	ck_assert(X509_STORE_add_cert(store, ca_cert));
+	ck_assert_ptr_nonnull(dcont = BIO_new_mem_buf(doc, sizeof(doc)));
+	ck_assert_int_ne(CMS_verify(cms, NULL, store, dcont, NULL, CMS_BINARY), 1);
+	ERR_clear_error();
+	BIO_free(dcont);
+	X509_STORE_free(store);
+	CMS_ContentInfo_free(cms);
+
+	snprintf(path, sizeof(path), "%s/garbage-%d", tmpdir, _i);
+	write_file(path, der, der_len);
+	snprintf(cmd, sizeof(cmd), "%s.doc", path);
+	write_file(cmd, doc, sizeof(doc));
+	snprintf(cmd, sizeof(cmd), "openssl cms -verify -binary -inform DER -in '%s' "
+	    "-CAfile '%s' -content '%s.doc' -out /dev/null >/dev/null 2>&1", path, ca_path, path);
+	ck_assert_int_ne(system(cmd), 0);
+	unlink(path);
+	snprintf(cmd, sizeof(cmd), "%s.doc", path);
+	unlink(cmd);
+	OPENSSL_free(der);
+}
+END_TEST
+
+/* Requests that must be refused before the signer is ever called. */
+START_TEST(test_bad_requests)
+{
+	unsigned char doc[8] = "1234567", h[EVP_MAX_MD_SIZE], *der = NULL;
+	size_t der_len = 0;
+	struct soft_signer ss = { keys[KEY_EC], SIGN_OK, 0, 0, 0 };
+	tb_signer signer = { soft_sign_digest, &ss };
+	tb_sign_request req;
+	tb_error err;
+	EVP_PKEY *ed;
+	X509 *ed_cert;
+
+	memset(h, 0xab, sizeof(h));
+#define REFUSE(cert, want) do { \
+		tb_error_clear(&err); \
+		ck_assert_int_eq(tb_cms_sign(cert, NULL, &signer, &req, &der, &der_len, &err), want); \
+		ck_assert_int_eq(err.code, want); \
+		ck_assert(err.detail[0] != '\0'); \
+		ck_assert_ptr_null(der); \
+	} while (0)
+
+	/* attached from a digest: the content is not there to attach */
+	req = (tb_sign_request){ NID_sha256, 0, NULL, 0, h, 32, T_SIGN };
+	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
+	ck_assert_ptr_nonnull(strstr(err.detail, "attached"));
+	/* digest of the wrong length for the algorithm */
+	req = (tb_sign_request){ NID_sha384, 1, NULL, 0, h, 32, T_SIGN };
+	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
+	/* both, and neither */
+	req = (tb_sign_request){ NID_sha256, 1, doc, sizeof(doc), h, 32, T_SIGN };
+	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
+	req = (tb_sign_request){ NID_sha256, 1, NULL, 0, NULL, 0, T_SIGN };
+	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
+	/* weak or unknown digests */
+	req = (tb_sign_request){ NID_sha1, 1, doc, sizeof(doc), NULL, 0, T_SIGN };
+	REFUSE(certs[KEY_EC], TB_ERR_UNSUPPORTED);
+	req = (tb_sign_request){ NID_md5, 0, doc, sizeof(doc), NULL, 0, T_SIGN };
+	REFUSE(certs[KEY_EC], TB_ERR_UNSUPPORTED);
+	/* a key type tanba does not sign with */
+	ck_assert_ptr_nonnull(ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+	ed_cert = make_cert("ED SIGNER", ed, NULL, NULL, 5);
+	req = (tb_sign_request){ NID_sha256, 1, doc, sizeof(doc), NULL, 0, T_SIGN };
+	REFUSE(ed_cert, TB_ERR_UNSUPPORTED);
+	/* missing arguments */
+	REFUSE(NULL, TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(ss.calls, 0);
+	X509_free(ed_cert);
+	EVP_PKEY_free(ed);
+#undef REFUSE
+}
+END_TEST
+
+static void
+hex_of(char *out, const unsigned char *in, size_t len, int upper)
+{
+	static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = (upper ? up : lo)[in[i] >> 4];
+		out[2 * i + 1] = (upper ? up : lo)[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static void
+mix_case(char *hex)
+{
+	size_t j;
+
+	for (j = 0; hex[j] != '\0'; j++)
+		if (j % 4 == 1 && hex[j] >= 'A' && hex[j] <= 'F')
+			hex[j] = (char)(hex[j] - 'A' + 'a');
+}
+
+START_TEST(test_digest_spec_ok)
+{
+	static const struct { const char *name; int nid; size_t len; } cases[] = {
+		{ "sha256", NID_sha256, 32 }, { "sha384", NID_sha384, 48 }, { "sha512", NID_sha512, 64 },
+	};
+	unsigned char want[64], got[64];
+	char spec[200];
+	size_t i, got_len;
+	int nid, upper;
+	tb_error err;
+
+	for (i = 0; i < sizeof(want); i++)
+		want[i] = (unsigned char)(i * 29 + 7);
+	for (i = 0; i < 3; i++) {
+		for (upper = 0; upper < 2; upper++) {
+			snprintf(spec, sizeof(spec), "%s:", cases[i].name);
+			hex_of(spec + strlen(spec), want, cases[i].len, upper);
+			if (upper)	/* upper case, and mixed: every other letter lowered */
+				mix_case(spec + strlen(cases[i].name) + 1);
+			nid = 0;
+			got_len = 0;
+			memset(got, 0, sizeof(got));
+			tb_error_clear(&err);
+			ck_assert_msg(tb_digest_spec_parse(spec, &nid, got, sizeof(got), &got_len, &err) == 0,
+			    "%s: %s", spec, err.detail);
+			ck_assert_int_eq(nid, cases[i].nid);
+			ck_assert_uint_eq(got_len, cases[i].len);
+			ck_assert(memcmp(got, want, cases[i].len) == 0);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_digest_spec_bad)
+{
+	static const char h64[] =
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	static const struct { const char *spec; const char *why; } cases[] = {
+		{ "", "':'" },
+		{ "sha256", "':'" },
+		{ h64, "':'" },
+		{ "sha1:00112233445566778899aabbccddeeff00112233", "'sha1'" },
+		{ "md5:00112233445566778899aabbccddeeff", "'md5'" },
+		{ "SHA256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "'SHA256'" },
+		{ ":00", "unknown digest algorithm" },
+		{ "sha 256:00", "unknown digest algorithm (" },
+		{ "sha256:", "0 hex digits, expected 64" },
+		{ "sha256:0", "1 hex digits, expected 64" },
+		{ "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeef",
+		  "63 hex digits" },
+		{ "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0",
+		  "65 hex digits" },
+		{ "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff ",
+		  "65 hex digits" },
+		{ "sha384:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		  "expected 96" },
+		{ "sha256:0g112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		  "non-hex character at position 1" },
+		{ "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddee-f",
+		  "position 62" },
+		{ "sha256:0x112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		  "position 1" },
+		{ "sha256: 0112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		  "position 0" },
+	};
+	unsigned char got[64];
+	size_t i, got_len = 99;
+	int nid = 42;
+	tb_error err;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tb_error_clear(&err);
+		ck_assert_int_eq(tb_digest_spec_parse(cases[i].spec, &nid, got, sizeof(got), &got_len,
+		    &err), TB_ERR_INVALID_ARG);
+		ck_assert_int_eq(err.code, TB_ERR_INVALID_ARG);
+		ck_assert_msg(strstr(err.detail, cases[i].why) != NULL,
+		    "'%s': detail '%s' does not say '%s'", cases[i].spec, err.detail, cases[i].why);
+		ck_assert_int_eq(nid, 42);
+		ck_assert_uint_eq(got_len, 99);
+	}
+	/* NULL, and too little room for the digest */
+	ck_assert_int_eq(tb_digest_spec_parse(NULL, &nid, got, sizeof(got), &got_len, &err),
+	    TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_digest_spec_parse("sha512:00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff", &nid, got, 32, &got_len, &err),
+	    TB_ERR_INVALID_ARG);
+	ck_assert_ptr_nonnull(strstr(err.detail, "room"));
+	/* a NUL err is allowed */
+	ck_assert_int_eq(tb_digest_spec_parse("x", &nid, got, sizeof(got), &got_len, NULL),
+	    TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(nid, 42);
+	ck_assert_uint_eq(got_len, 99);
+}
+END_TEST
+
+static Suite *
+cms_sign_suite(void)
+{
+	Suite *s = suite_create("cms_sign");
+	TCase *tc;
+
+	tc = tcase_create("sign");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_sign_matrix, 0, MATRIX);
+	tcase_add_test(tc, test_chain_default_md_empty);
+	tcase_add_loop_test(tc, test_signing_time_encoding, 0, 3);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("faults");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_signer_error_propagates);
+	tcase_add_loop_test(tc, test_signer_garbage_rejected, 0, KEY_COUNT);
+	tcase_add_test(tc, test_bad_requests);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("digest_spec");
+	tcase_add_test(tc, test_digest_spec_ok);
+	tcase_add_test(tc, test_digest_spec_bad);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	int r;
+
+	fixtures_make();
+	r = tbt_run(cms_sign_suite(), CK_NORMAL);
+	fixtures_free();
+	return r;
+}

@@ -1,0 +1,387 @@
+/*
+ * tanbad.conf units: a valid file gives the values written (and the
+ * defaults for the rest); each kind of bad file is refused with an error
+ * that names the file, the line and the key at fault.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <openssl/obj_mac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "conf.h"
+
+static char dir[] = "/tmp/tb-config-XXXXXX";
+static char conf_path[256], pin_path[256], cert_path[256], sock_path[256];
+static char pin_line[300], sock_line[300];
+
+/* The valid file, one entry a line; tests replace one line at a time. */
+#define NLINES 16
+static const char *base[NLINES] = {
+	"[daemon]",
+	sock_line,
+	"socket_mode = 0600",
+	"max_frame_bytes = 65536",
+	"workers = 3",
+	"log_level = debug   ; inline comment",
+	"syslog = yes",
+	"[token]",
+	"module = softhsm2",
+	pin_line,
+	"max_sessions = 8",
+	"[key \"registry\"]",
+	"uri = pkcs11:token=tanba;object=registry",
+	"digest = sha384",
+	"[key \"second\"]",
+	"uri = pkcs11:token=tanba;id=%02",
+};
+
+static void
+setup(void)
+{
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf_path, sizeof(conf_path), "%s/tanbad.conf", dir);
+	snprintf(pin_path, sizeof(pin_path), "%s/user.pin", dir);
+	snprintf(cert_path, sizeof(cert_path), "%s/cert.pem", dir);
+	snprintf(sock_path, sizeof(sock_path), "%s/tanbad.sock", dir);
+	snprintf(pin_line, sizeof(pin_line), "pin_file = %s", pin_path);
+	snprintf(sock_line, sizeof(sock_line), "socket = %s", sock_path);
+	ck_assert_ptr_nonnull(f = fopen(pin_path, "w"));
+	fputs("1234\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(pin_path, 0600), 0);
+	ck_assert_ptr_nonnull(f = fopen(cert_path, "w"));
+	fputs("not parsed by the config\n", f);
+	fclose(f);
+}
+
+static void
+teardown(void)
+{
+	unlink(conf_path);
+	unlink(pin_path);
+	unlink(cert_path);
+	rmdir(dir);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+/*
+ * Writes the base file with line `replace` (1-based; 0 for none) replaced
+ * by `with` (NULL drops it) and `extra` appended when not NULL.
+ */
+static void
+write_conf(unsigned replace, const char *with, const char *extra)
+{
+	FILE *f = fopen(conf_path, "w");
+	unsigned i;
+
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < NLINES; i++) {
+		if (i + 1 == replace) {
+			if (with != NULL)
+				fprintf(f, "%s\n", with);
+		} else {
+			fprintf(f, "%s\n", base[i]);
+		}
+	}
+	if (extra != NULL)
+		fprintf(f, "%s\n", extra);
+	fclose(f);
+}
+
+/* Loads and expects failure with code and a detail starting "FILE:LINE: " + rest. */
+static void
+expect_error(int code, unsigned line, const char *rest)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+	char want[512];
+	int r;
+
+	r = tb_config_load(conf_path, &cfg, &err);
+	ck_assert_msg(r == code, "code %d, want %d (%s)", r, code, r ? err.detail : "");
+	ck_assert_ptr_null(cfg);
+	if (line > 0)
+		snprintf(want, sizeof(want), "%s:%u: %s", conf_path, line, rest);
+	else
+		snprintf(want, sizeof(want), "%s: %s", conf_path, rest);
+	ck_assert_msg(strncmp(err.detail, want, strlen(want)) == 0,
+	    "error '%s' does not start with '%s'", err.detail, want);
+}
+
+START_TEST(valid_file)
+{
+	tb_config *cfg = NULL;
+	const tb_key_conf *k;
+	tb_error err;
+
+	write_conf(0, NULL, NULL);
+	{
+		FILE *f = fopen(conf_path, "a");
+		fprintf(f, "[key \"third\"]\nuri = pkcs11:object=third\ncertificate = %s\n"
+		    "chain = %s\n", cert_path, cert_path);
+		fclose(f);
+	}
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_str_eq(cfg->path, conf_path);
+	ck_assert_str_eq(cfg->socket, sock_path);
+	ck_assert_uint_eq(cfg->socket_mode, 0600);
+	ck_assert_uint_eq(cfg->max_frame_bytes, 65536);
+	ck_assert_uint_eq(cfg->workers, 3);
+	ck_assert_int_eq(cfg->log_level, TB_LOG_DEBUG);
+	ck_assert_int_eq(cfg->syslog, 1);
+	/* Defaults for what the file leaves out. */
+	ck_assert_uint_eq(cfg->max_connections, 1024);
+	ck_assert_uint_eq(cfg->max_inflight_per_connection, 32);
+	ck_assert_uint_eq(cfg->read_timeout_s, 10);
+	ck_assert_uint_eq(cfg->idle_timeout_s, 300);
+	ck_assert_str_eq(cfg->module, "softhsm2");
+	ck_assert_str_eq(cfg->pin_file, pin_path);
+	ck_assert_uint_eq(cfg->max_sessions, 8);
+	ck_assert_uint_eq(cfg->nkeys, 3);
+	ck_assert_str_eq(cfg->keys[0].name, "registry");
+	ck_assert_str_eq(cfg->keys[0].uri, "pkcs11:token=tanba;object=registry");
+	ck_assert_int_eq(cfg->keys[0].md_nid, NID_sha384);
+	ck_assert_ptr_null(cfg->keys[0].certificate);
+	ck_assert_int_eq(cfg->keys[1].md_nid, NID_sha256);
+	ck_assert_str_eq(cfg->keys[1].uri, "pkcs11:token=tanba;id=%02");
+	k = tb_config_key(cfg, "third");
+	ck_assert_ptr_nonnull(k);
+	ck_assert_str_eq(k->certificate, cert_path);
+	ck_assert_str_eq(k->chain, cert_path);
+	ck_assert_ptr_null(tb_config_key(cfg, "fourth"));
+	/* References: the object lives until the last one goes. */
+	ck_assert_ptr_eq(tb_config_ref(cfg), cfg);
+	tb_config_unref(cfg);
+	ck_assert_str_eq(cfg->socket, sock_path);
+	tb_config_unref(cfg);
+	tb_config_unref(NULL);
+}
+END_TEST
+
+START_TEST(workers_zero_means_cpus)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	write_conf(5, "workers = 0", NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_gt(cfg->workers, 0);
+	ck_assert_uint_eq(cfg->workers % 2, 0);
+	tb_config_unref(cfg);
+}
+END_TEST
+
+/* Each bad value on its own line: the line, the section and the key are named. */
+static const struct {
+	unsigned line;
+	const char *text;
+	const char *want;
+} bad_values[] = {
+	{ 3, "socket_mode = 0999", "[daemon] socket_mode: '0999' is not an octal mode" },
+	{ 3, "socket_mode = 01777", "[daemon] socket_mode:" },
+	{ 4, "max_frame_bytes = 10", "[daemon] max_frame_bytes: '10' is not a whole number" },
+	{ 4, "max_frame_bytes = -5", "[daemon] max_frame_bytes:" },
+	{ 4, "max_frame_bytes = 12k", "[daemon] max_frame_bytes:" },
+	{ 5, "workers = 100000", "[daemon] workers:" },
+	{ 5, "max_connections = 0", "[daemon] max_connections:" },
+	{ 5, "max_inflight_per_connection = 99999", "[daemon] max_inflight_per_connection:" },
+	{ 5, "read_timeout_s = 0", "[daemon] read_timeout_s:" },
+	{ 5, "idle_timeout_s = forever", "[daemon] idle_timeout_s:" },
+	{ 6, "log_level = loud", "[daemon] log_level: 'loud' is not one of" },
+	{ 7, "syslog = maybe", "[daemon] syslog: 'maybe' is not yes or no" },
+	{ 2, "socket =", "[daemon] socket: a value is required" },
+	{ 11, "max_sessions = 0", "[token] max_sessions:" },
+	{ 11, "max_sessions = 257", "[token] max_sessions:" },
+	{ 14, "digest = md5", "[key \"registry\"] digest: 'md5' is not one of sha256" },
+	{ 14, "digest = SHA256", "[key \"registry\"] digest:" },
+	{ 13, "uri = file:///etc/passwd", "[key \"registry\"] uri: 'file:///etc/passwd' is not a pkcs11: URI" },
+	{ 14, "certificate = /nonexistent/cert.pem", "[key \"registry\"] certificate: /nonexistent/cert.pem:" },
+	{ 14, "chain = /nonexistent/chain.pem", "[key \"registry\"] chain:" },
+};
+
+START_TEST(bad_value)
+{
+	write_conf(bad_values[_i].line, bad_values[_i].text, NULL);
+	expect_error(TB_ERR_CONFIG, bad_values[_i].line, bad_values[_i].want);
+}
+END_TEST
+
+START_TEST(unknown_key)
+{
+	write_conf(0, NULL, "colour = blue");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "[key \"second\"] colour: unknown key");
+	write_conf(9, "modul = softhsm2", NULL);
+	expect_error(TB_ERR_CONFIG, 9, "[token] modul: unknown key");
+}
+END_TEST
+
+START_TEST(unknown_section)
+{
+	write_conf(0, NULL, "[verifi]\ntrust = x");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "unknown section [verifi]");
+	/* Refused even when empty. */
+	write_conf(0, NULL, "[extra]");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "unknown section [extra]");
+}
+END_TEST
+
+START_TEST(bad_section_headers)
+{
+	write_conf(0, NULL, "[key]");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "section [key] needs a name");
+	write_conf(0, NULL, "[token \"x\"]");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "section [token] takes no name");
+	write_conf(0, NULL, "[key \"bad name\"]");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "key name 'bad name'");
+	write_conf(0, NULL, "[key \"registry\"]\nuri = pkcs11:object=x");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "[key \"registry\"] given twice (first at line 12)");
+	write_conf(0, NULL, "[daemon]");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "[daemon] given twice (first at line 1)");
+	write_conf(0, NULL, "[daemon");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "section header without ']'");
+}
+END_TEST
+
+START_TEST(duplicate_key)
+{
+	write_conf(0, NULL, "uri = pkcs11:object=again");
+	expect_error(TB_ERR_CONFIG, NLINES + 1,
+	    "[key \"second\"] uri: given twice (first at line 16)");
+}
+END_TEST
+
+START_TEST(missing_socket)
+{
+	write_conf(2, NULL, NULL);
+	/* The [daemon] header is the line named. */
+	expect_error(TB_ERR_CONFIG, 1, "[daemon] socket is required");
+}
+END_TEST
+
+START_TEST(missing_parts)
+{
+	write_conf(15, NULL, NULL);
+	/* Without its header, "second"'s uri becomes a repeat in "registry". */
+	expect_error(TB_ERR_CONFIG, 15, "[key \"registry\"] uri: given twice");
+	write_conf(13, "; no uri here", NULL);
+	expect_error(TB_ERR_CONFIG, 12, "[key \"registry\"] uri is required");
+	write_conf(10, NULL, NULL);
+	expect_error(TB_ERR_CONFIG, 8, "[token] pin_file is required");
+}
+END_TEST
+
+START_TEST(no_keys)
+{
+	FILE *f = fopen(conf_path, "w");
+	unsigned i;
+
+	for (i = 0; i < 11; i++)
+		fprintf(f, "%s\n", base[i]);
+	fclose(f);
+	expect_error(TB_ERR_CONFIG, 0, "no [key \"NAME\"] section");
+}
+END_TEST
+
+START_TEST(world_readable_pin)
+{
+	ck_assert_int_eq(chmod(pin_path, 0644), 0);
+	write_conf(0, NULL, NULL);
+	expect_error(TB_ERR_PIN_FILE, 10, "[token] pin_file: ");
+	ck_assert_int_eq(chmod(pin_path, 0640), 0);
+	expect_error(TB_ERR_PIN_FILE, 10, "[token] pin_file: ");
+	ck_assert_int_eq(chmod(pin_path, 0400), 0);
+	write_conf(0, NULL, NULL);
+	{
+		tb_config *cfg = NULL;
+		tb_error err;
+
+		ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+		tb_config_unref(cfg);
+	}
+}
+END_TEST
+
+START_TEST(missing_pin)
+{
+	unlink(pin_path);
+	write_conf(0, NULL, NULL);
+	expect_error(TB_ERR_PIN_FILE, 10, "[token] pin_file: ");
+}
+END_TEST
+
+START_TEST(syntax)
+{
+	write_conf(0, NULL, "just words");
+	expect_error(TB_ERR_CONFIG, NLINES + 1, "not a [section] header");
+	write_conf(1, "socket = /tmp/x", NULL);
+	expect_error(TB_ERR_CONFIG, 1, "'socket' outside of any section");
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	ck_assert_int_eq(tb_config_load("/nonexistent/tanbad.conf", &cfg, &err), TB_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.detail, "/nonexistent/tanbad.conf"));
+}
+END_TEST
+
+START_TEST(parse_from_memory)
+{
+	char text[2048];
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	snprintf(text, sizeof(text), "[daemon]\nsocket = s\n[token]\nmodule = m\n"
+	    "pin_file = %s\n[key \"k\"]\nuri = pkcs11:object=k\n", pin_path);
+	ck_assert_msg(tb_config_parse("mem", text, strlen(text), &cfg, &err) == 0, "%s",
+	    err.detail);
+	ck_assert_str_eq(cfg->socket, "s");
+	tb_config_unref(cfg);
+	ck_assert_int_eq(tb_config_parse("mem", "[daemon]\nsocket = s\n", 20, &cfg, &err),
+	    TB_ERR_CONFIG);
+	ck_assert_str_eq(err.detail, "mem: [token] section is required");
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, valid_file);
+	tcase_add_test(tc, workers_zero_means_cpus);
+	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
+	tcase_add_test(tc, unknown_key);
+	tcase_add_test(tc, unknown_section);
+	tcase_add_test(tc, bad_section_headers);
+	tcase_add_test(tc, duplicate_key);
+	tcase_add_test(tc, missing_socket);
+	tcase_add_test(tc, missing_parts);
+	tcase_add_test(tc, no_keys);
+	tcase_add_test(tc, world_readable_pin);
+	tcase_add_test(tc, missing_pin);
+	tcase_add_test(tc, syntax);
+	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, parse_from_memory);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tbt_run(config_suite(), CK_NORMAL);
+}
