@@ -635,6 +635,29 @@ refuse_busy(int fd)
 }
 
 /*
+ * Closes the idle connections whose peers have already hung up. accept
+ * drains the listener's backlog before the loop reads the hang-ups that
+ * arrived with it, so after a burst of short connections the table can be
+ * full of closed peers; a new client must not be refused for them. Only
+ * connections with nothing in flight or queued are touched.
+ */
+static void
+reap_hung_up(tb_server *s)
+{
+	struct conn *c;
+	char b;
+	size_t fd;
+
+	for (fd = 0; fd < s->conns_room; fd++) {
+		if ((c = s->conns[fd]) == NULL || c->inflight != 0 || c->out_head != NULL ||
+		    c->hs_events != 0)
+			continue;
+		if (c->eof || recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+			conn_close(s, c);
+	}
+}
+
+/*
  * The next connection waiting on listener lfd, or -1 when none is left.
  * Past max_connections (one limit for both listeners) a UNIX client gets
  * busy and a TLS one, which has no channel yet, is closed; short of
@@ -643,6 +666,7 @@ refuse_busy(int fd)
 static int
 accept_next(tb_server *s, int lfd, int is_tls)
 {
+	int reaped = 0;
 	int fd;
 
 	for (;;) {
@@ -660,6 +684,10 @@ accept_next(tb_server *s, int lfd, int is_tls)
 					listener_pause(s, lfd, &s->accept_paused, &s->accept_resume);
 			}
 			return -1;
+		}
+		if (s->nconns >= s->cfg->max_connections && !reaped) {
+			reap_hung_up(s);
+			reaped = 1;
 		}
 		if (s->nconns < s->cfg->max_connections)
 			return fd;

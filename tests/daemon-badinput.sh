@@ -59,12 +59,34 @@ PY
 still_serves "frame at the limit"
 
 tb_log "many connections opened and dropped"
+# 200 > max_connections (64): the daemon accepts the backlog before it reads
+# the hang-ups, so the next client finds a table full of closed peers; it
+# must be served at once (reap_hung_up in daemon/server.c), not told busy.
 python3 - "$TB_SOCK" <<'PY' || tb_fail "connection churn"
 import socket, sys
 for _ in range(200):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()
 PY
 still_serves "connection churn"
+
+tb_log "a full table of hung-up peers does not turn a new client away"
+# With the front stopped, 100 clients connect and hang up and one more asks
+# for a signature; all wait in the listen backlog. On waking, the front
+# accepts 64 closed peers before it reads their hang-ups: it must close
+# those, not answer the signing client "busy".
+kill -STOP "$TB_DAEMON_PID"
+python3 - "$TB_SOCK" <<'PY' || { kill -CONT "$TB_DAEMON_PID"; tb_fail "backlog churn"; }
+import socket, sys
+for _ in range(100):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()
+PY
+tb_tanba sign --key rsa --detached -o "$TB_TMP/backlog.der" "$doc" 2>"$TB_TMP/backlog.err" &
+signer_client=$!
+sleep 1
+kill -CONT "$TB_DAEMON_PID"
+wait "$signer_client" || { cat "$TB_TMP/backlog.err" >&2; tb_fail "client behind hung-up peers was refused"; }
+tb_verify_cms "$TB_TMP/backlog.der" "$doc" || tb_fail "backlog churn: signature does not verify"
+echo "  ok: backlog churn"
 
 tb_tanba status --json > "$TB_TMP/status.json" || tb_fail "status"
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["counters"]["errors"] >= 10, s["counters"]' \
