@@ -139,6 +139,7 @@ static const setting daemon_settings[] = {
 	{ "max_connections", T_UINT, DOFF(max_connections), 1, 65536 },
 	{ "max_inflight_per_connection", T_UINT, DOFF(max_inflight_per_connection), 1, 4096 },
 	{ "workers", T_UINT, DOFF(workers), 0, 256 },
+	{ "sign_workers", T_UINT, DOFF(sign_workers), 0, 256 },
 	{ "read_timeout_s", T_UINT, DOFF(read_timeout_s), 1, 3600 },
 	{ "idle_timeout_s", T_UINT, DOFF(idle_timeout_s), 1, 86400 },
 	{ "log_level", T_LOGLEVEL, DOFF(log_level), 0, 0 },
@@ -1315,6 +1316,23 @@ tb_config_digest_name(int md_nid)
 	case NID_sha512: return "sha512";
 	default: return NULL;
 	}
+}
+
+/*
+ * A signature spends most of its time waiting: for a token session, then
+ * for the audit record's fdatasync, which one thread makes for every record
+ * written meanwhile. Twice the sessions keeps the token busy while the last
+ * signatures wait for their sync; the 16 more give each sync a batch.
+ */
+unsigned
+tb_config_sign_workers(const tb_config *cfg)
+{
+	unsigned n;
+
+	if (cfg->sign_workers != 0)
+		return cfg->sign_workers;
+	n = 2 * cfg->max_sessions + 16;
+	return n > 256 ? 256 : n;
 }
 
 int

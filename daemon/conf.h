@@ -96,6 +96,7 @@ typedef struct tb_config {
 	unsigned max_connections;
 	unsigned max_inflight_per_connection;
 	unsigned workers;		/* resolved: 0 in the file means 2 x CPUs */
+	unsigned sign_workers;		/* 0: tb_config_sign_workers decides */
 	unsigned read_timeout_s;
 	unsigned idle_timeout_s;
 	enum tb_log_level log_level;
@@ -210,6 +211,13 @@ const tb_client_conf *tb_config_client_named(const tb_config *cfg, const char *n
 unsigned tb_config_op_bit(const char *op);
 /* Whether client may use the key named name. */
 int tb_config_client_key_ok(const tb_client_conf *client, const char *name);
+
+/*
+ * Signatures that may be in progress at once, in the front's sign pool and
+ * in the signer: [daemon] sign_workers, or by default 2 x max_sessions + 16
+ * (at most 256).
+ */
+unsigned tb_config_sign_workers(const tb_config *cfg);
 
 /* "sha256", "sha384" or "sha512" for md_nid, or NULL. */
 const char *tb_config_digest_name(int md_nid);

@@ -278,13 +278,13 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 
 int
 tb_daemon_sign(tb_daemon *d, const tb_client *client,
-    const char *key, X509 *cert, int md_nid, const unsigned char *digest, size_t digest_len,
+    const char *key, const unsigned char cert_sha256[32], int md_nid,
+    const unsigned char *digest, size_t digest_len,
     const char *doc, const char *detail, unsigned char *sig, size_t *sig_len,
     int *audited, tb_error *err)
 {
 	tb_sc_ans *a = NULL;
 	tb_sc_req q;
-	unsigned int n = 0;
 	int r;
 
 	if (digest_len > sizeof(q.digest) || strlen(key) >= sizeof(q.key) ||
@@ -306,8 +306,7 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	tb_sc_strset(q.key, sizeof(q.key), key);
 	tb_sc_strset(q.doc, sizeof(q.doc), doc);
 	tb_sc_strset(q.detail, sizeof(q.detail), detail);
-	if (X509_digest(cert, EVP_sha256(), q.cert_sha256, &n) != 1 || n != 32)
-		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "certificate digest");
+	memcpy(q.cert_sha256, cert_sha256, sizeof(q.cert_sha256));
 	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
 	/* An answer, good or bad, means the signer recorded the outcome. */
 	if (a != NULL)
@@ -322,8 +321,7 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	*sig_len = a->payload_len;
 	r = 0;
 out:
-	if (a != NULL)
-		OPENSSL_cleanse(a, sizeof(*a));
+	/* A signature value is public: the answer is freed, not wiped. */
 	free(a);
 	return r;
 }

@@ -17,7 +17,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "certinfo.h"
 #include "cms_sign.h"
 #include "daemon.h"
 #include "keystore.h"
@@ -113,7 +112,7 @@ typedef struct link_signer {
 	struct tb_daemon *d;
 	const tb_client *client;
 	const char *key;
-	X509 *cert;
+	const unsigned char *cert_sha256;
 	const char *doc;
 	const char *detail;
 	int audited;		/* the signer got the request and recorded the outcome */
@@ -125,8 +124,8 @@ link_sign_cb(void *ctx, int md_nid, const unsigned char *digest, size_t digest_l
 {
 	link_signer *ls = ctx;
 
-	return tb_daemon_sign(ls->d, ls->client, ls->key, ls->cert, md_nid, digest, digest_len, ls->doc, ls->detail,
-	    sig, sig_len, &ls->audited, err);
+	return tb_daemon_sign(ls->d, ls->client, ls->key, ls->cert_sha256, md_nid, digest,
+	    digest_len, ls->doc, ls->detail, sig, sig_len, &ls->audited, err);
 }
 
 int
@@ -180,7 +179,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	ls.d = d;
 	ls.client = client;
 	ls.key = name;
-	ls.cert = k->cert;
+	ls.cert_sha256 = k->cert_sha256;
 	ls.doc = doc;
 	ls.detail = in.by_digest ? "digest" : in.detached ? "detached" : "attached";
 	signer.sign_digest = link_sign_cb;
@@ -193,13 +192,14 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	sreq.digest = in.by_digest ? in.digest : NULL;
 	sreq.digest_len = in.digest_len;
 	sreq.signing_time = now;
+	sreq.ess_cert_v2 = tb_front_key_ess(k, sreq.md_nid);
 	if ((r = tb_cms_sign(k->cert, k->chain, &signer, &sreq, &der,
 	    &der_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
 		goto out;
 	}
-	if ((b64 = tb_b64_encode(der, der_len)) == NULL || (who = json_object()) == NULL ||
-	    tb_certinfo_add(who, k->cert, now, 0) != 0) {
+	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
+	    (who = json_deep_copy(k->signer_info)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
 		goto out;
 	}

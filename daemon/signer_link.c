@@ -23,8 +23,12 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "certinfo.h"
+#include "cms_sign.h"
 #include "signer_link.h"
 #include "signer_proc.h"
 #include "tb_log.h"
@@ -41,6 +45,11 @@ struct pending {
 	int done;
 	int failed;			/* the link failed: no answer will come */
 	tb_sc_ans *ans;
+	/*
+	 * Its own condition: an answer wakes the one caller it is for, not
+	 * every signature in flight.
+	 */
+	pthread_cond_t cond;
 	struct pending *next;
 };
 
@@ -54,7 +63,8 @@ struct tb_signer_link {
 	int pid_fd;			/* the signer's pid file, opened at start, or -1 */
 
 	pthread_mutex_t lock;		/* guards everything below */
-	pthread_cond_t cond;
+	pthread_cond_t cond;		/* start and stop; answers use pending.cond */
+	pthread_condattr_t cond_attr;	/* CLOCK_MONOTONIC, for every condition */
 	int fd;				/* the channel, -1 while the signer is down */
 	pid_t pid;
 	int up;				/* said ready and not gone since */
@@ -160,6 +170,7 @@ pending_fail_all(tb_signer_link *l)
 		if (!p->done) {
 			p->done = 1;
 			p->failed = 1;
+			pthread_cond_signal(&p->cond);
 		}
 	}
 	pthread_cond_broadcast(&l->cond);
@@ -230,7 +241,7 @@ answer_deliver(tb_signer_link *l, tb_sc_ans *a, int *restarted)
 	}
 	p->ans = a;
 	p->done = 1;
-	pthread_cond_broadcast(&l->cond);
+	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&l->lock);
 }
 
@@ -348,17 +359,15 @@ tb_signer_link_new(const tb_signer_link_opts *o, tb_signer_link **out, tb_error 
 {
 	int r = TB_ERR_INTERNAL;
 	tb_signer_link *l;
-	pthread_condattr_t ca;
 	struct timespec until;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "signer link");
 	l->fd = l->exe_fd = l->pid_fd = -1;
 	pthread_mutex_init(&l->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&l->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_condattr_init(&l->cond_attr);
+	pthread_condattr_setclock(&l->cond_attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cond, &l->cond_attr);
 	l->debug = o->debug;
 	l->foreground = o->foreground;
 	l->restart_min_s = o->restart_min_s > 0 ? o->restart_min_s : 0.1;
@@ -433,6 +442,7 @@ tb_signer_link_free(tb_signer_link *l)
 	if (l->pid_fd != -1)
 		close(l->pid_fd);
 	pthread_cond_destroy(&l->cond);
+	pthread_condattr_destroy(&l->cond_attr);
 	pthread_mutex_destroy(&l->lock);
 	free(l->config_path);
 	free(l);
@@ -449,11 +459,13 @@ tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s, tb_sc
 	int r;
 
 	memset(&p, 0, sizeof(p));
+	pthread_cond_init(&p.cond, &l->cond_attr);
 	pthread_mutex_lock(&l->lock);
 	if (!l->up) {
 		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "signer process is down (%s); it is "
 		    "being restarted", l->last_exit[0] ? l->last_exit : "starting");
 		pthread_mutex_unlock(&l->lock);
+		pthread_cond_destroy(&p.cond);
 		return r;
 	}
 	req->id = p.id = ++l->next_id;
@@ -464,7 +476,7 @@ tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s, tb_sc
 		p.done = p.failed = 1;
 	} else {
 		deadline_at(&until, timeout_s);
-		while (!p.done && pthread_cond_timedwait(&l->cond, &l->lock, &until) != ETIMEDOUT)
+		while (!p.done && pthread_cond_timedwait(&p.cond, &l->lock, &until) != ETIMEDOUT)
 			;
 	}
 	for (pp = &l->pending; *pp != NULL; pp = &(*pp)->next) {
@@ -483,6 +495,8 @@ tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s, tb_sc
 	else
 		r = 0;
 	pthread_mutex_unlock(&l->lock);
+	/* Out of the list under the lock: nobody signals p any more. */
+	pthread_cond_destroy(&p.cond);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (r != 0)
 		return r;
@@ -514,7 +528,7 @@ struct tb_front_keys {
 static void
 front_keys_free(tb_front_keys *ks)
 {
-	size_t i;
+	size_t i, j;
 
 	if (ks == NULL)
 		return;
@@ -522,10 +536,15 @@ front_keys_free(tb_front_keys *ks)
 		free(ks->keys[i].name);
 		X509_free(ks->keys[i].cert);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
+		for (j = 0; j < 3; j++)
+			ASN1_STRING_free(ks->keys[i].ess[j]);
+		json_decref(ks->keys[i].signer_info);
 	}
 	free(ks->keys);
 	free(ks);
 }
+
+static int key_signing_parts(tb_front_key *k, tb_error *err);
 
 static int
 key_from_info(const tb_sc_keyinfo *ki, tb_front_key *k, tb_error *err)
@@ -559,7 +578,39 @@ key_from_info(const tb_sc_keyinfo *ki, tb_front_key *k, tb_error *err)
 			}
 		}
 	}
+	return k->cert != NULL ? key_signing_parts(k, err) : 0;
+}
+
+/* What every signature with k repeats, made here once (see tb_front_key). */
+static int
+key_signing_parts(tb_front_key *k, tb_error *err)
+{
+	static const int mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
+	unsigned int n = 0;
+	size_t i;
+
+	if (X509_digest(k->cert, EVP_sha256(), k->cert_sha256, &n) != 1 || n != 32)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: certificate digest", k->name);
+	for (i = 0; i < 3; i++)
+		if ((k->ess[i] = tb_cms_ess_cert_v2(k->cert, mds[i])) == NULL)
+			return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: signingCertificateV2",
+			    k->name);
+	/* Subject, serial, notAfter: nothing that depends on the time of asking. */
+	if ((k->signer_info = json_object()) == NULL ||
+	    tb_certinfo_add(k->signer_info, k->cert, 0, 0) != 0)
+		return tb_error_set(err, TB_ERR_NOMEM, "key %s: certificate description", k->name);
 	return 0;
+}
+
+const ASN1_STRING *
+tb_front_key_ess(const tb_front_key *k, int md_nid)
+{
+	switch (md_nid) {
+	case NID_sha256: return k->ess[0];
+	case NID_sha384: return k->ess[1];
+	case NID_sha512: return k->ess[2];
+	default: return NULL;
+	}
 }
 
 int

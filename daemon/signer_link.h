@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <jansson.h>
+#include <openssl/asn1.h>
 #include <openssl/x509.h>
 
 #include "signchan.h"
@@ -68,7 +70,14 @@ typedef struct tb_front_key {
 	STACK_OF(X509) *chain;		/* or NULL */
 	int key_type;			/* EVP_PKEY_RSA, EVP_PKEY_EC */
 	int md_nid;			/* default digest */
+	/* Made once per key set, not per signature (with cert only): */
+	unsigned char cert_sha256[32];	/* names the certificate to the signer */
+	ASN1_STRING *ess[3];		/* signingCertificateV2 for SHA-256, -384, -512 */
+	json_t *signer_info;		/* the answer's "signer" (tb_certinfo_add) */
 } tb_front_key;
+
+/* k's signingCertificateV2 value for md_nid, or NULL (tb_cms_sign makes one). */
+const ASN1_STRING *tb_front_key_ess(const tb_front_key *k, int md_nid);
 
 typedef struct tb_front_keys tb_front_keys;
 

@@ -38,13 +38,12 @@
 #include "sandbox.h"
 #endif
 
-/* Sign requests in parallel: the token's session pool, and a little more. */
-#define WORKERS_MAX 64
 /*
  * Everything else (status, audit records, key descriptions, reload) on
  * workers of its own, so that a slow token never holds up status.
  */
 #define CTL_WORKERS 2
+#define NAMES_CACHED 8
 
 typedef struct sp {
 	int fd;
@@ -63,6 +62,17 @@ typedef struct sp {
 	pthread_mutex_t send_lock;
 	tb_audit *audit;
 	atomic_int audit_syslog;
+	/*
+	 * User names of recent clients: getpwuid_r reads /etc/passwd, once per
+	 * audit record otherwise. Emptied at reload.
+	 */
+	pthread_mutex_t names_lock;
+	struct {
+		unsigned uid;
+		int used;
+		char name[64];
+	} names[NAMES_CACHED];
+	unsigned names_next;
 } sp;
 
 struct job {
@@ -96,15 +106,42 @@ key_with_cert(tb_keystore *ks, const char *name, const unsigned char cert_sha256
 
 /* The client's user name for the record; a uid without one stays a number. */
 static void
-user_name(unsigned uid, char *buf, size_t len)
+user_name(sp *s, unsigned uid, char *buf, size_t len)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[4096];
+	unsigned i;
 
+	pthread_mutex_lock(&s->names_lock);
+	for (i = 0; i < NAMES_CACHED; i++) {
+		if (s->names[i].used && s->names[i].uid == uid) {
+			snprintf(buf, len, "%s", s->names[i].name);
+			pthread_mutex_unlock(&s->names_lock);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&s->names_lock);
 	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
 		snprintf(buf, len, "%s", pw.pw_name);
 	else
 		snprintf(buf, len, "uid-%u", uid);
+	if (strlen(buf) >= sizeof(s->names[0].name))
+		return;
+	pthread_mutex_lock(&s->names_lock);
+	i = s->names_next++ % NAMES_CACHED;
+	s->names[i].uid = uid;
+	s->names[i].used = 1;
+	snprintf(s->names[i].name, sizeof(s->names[i].name), "%s", buf);
+	pthread_mutex_unlock(&s->names_lock);
+}
+
+/* A reload may come with changed accounts: names are looked up afresh. */
+static void
+user_names_forget(sp *s)
+{
+	pthread_mutex_lock(&s->names_lock);
+	memset(s->names, 0, sizeof(s->names));
+	pthread_mutex_unlock(&s->names_lock);
 }
 
 static int
@@ -115,7 +152,7 @@ audit_write(sp *s, unsigned uid, const char *op, const char *key, const char *do
 	char name[128];
 	tb_error e;
 
-	user_name(uid, name, sizeof(name));
+	user_name(s, uid, name, sizeof(name));
 	memset(&ev, 0, sizeof(ev));
 	ev.uid = uid;
 	ev.client = name;
@@ -416,6 +453,7 @@ reload_handle(sp *s, tb_error *err)
 	tb_log_set_level(s->debug ? TB_LOG_DEBUG : s->cfg->log_level);
 	atomic_store(&s->audit_syslog, s->cfg->audit_syslog);
 	pthread_mutex_unlock(&s->lock);
+	user_names_forget(s);
 	tb_info_f("reloaded %s", s->path);
 	(void)audit_write(s, (unsigned)getuid(), "reload", NULL, NULL, NULL, NULL, 0, s->path,
 	    NULL);
@@ -447,7 +485,6 @@ answer_send(sp *s, const tb_sc_ans *a)
 	if (tb_sc_send(s->fd, buf, len, &e) != 0)
 		tb_debug_f("answer %llu: %s", (unsigned long long)a->id, e.detail);
 	pthread_mutex_unlock(&s->send_lock);
-	OPENSSL_cleanse(buf, len);
 	free(buf);
 }
 
@@ -460,11 +497,17 @@ job_run(void *arg)
 	tb_error e;
 	int r;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
+	/*
+	 * Only the head is cleared: the 64 KiB payload area is written up to
+	 * payload_len, and nothing in an answer is secret (a signature value,
+	 * certificates, states), so it is not wiped either.
+	 */
+	if ((a = malloc(sizeof(*a))) == NULL) {
 		tb_error_f(TB_ERR_NOMEM, "request %llu dropped", (unsigned long long)q->id);
 		free(j);
 		return;
 	}
+	memset(a, 0, offsetof(tb_sc_ans, payload));
 	a->type = q->type;
 	a->id = q->id;
 	tb_error_clear(&e);
@@ -496,7 +539,6 @@ job_run(void *arg)
 			a->payload_len = 0;
 	}
 	answer_send(j->s, a);
-	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 	OPENSSL_cleanse(j, sizeof(*j));
 	free(j);
@@ -581,6 +623,7 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.reload_lock, NULL);
 	pthread_mutex_init(&s.send_lock, NULL);
+	pthread_mutex_init(&s.names_lock, NULL);
 	tb_error_clear(&err);
 	(void)prctl(PR_SET_NAME, TB_SIGNER_PROC_NAME, 0, 0, 0);
 	/* Token sessions and the PIN live here: never a core dump. */
@@ -632,9 +675,7 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 	if ((r = tb_sandbox_apply(TB_SANDBOX_SIGNER, s.cfg, &err)) != 0)
 		goto out;
 #endif
-	nworkers = s.cfg->max_sessions + 1;
-	if (nworkers > WORKERS_MAX)
-		nworkers = WORKERS_MAX;
+	nworkers = tb_config_sign_workers(s.cfg);
 	if ((r = tb_workpool_new(nworkers, &pool, &err)) != 0 ||
 	    (r = tb_workpool_new(CTL_WORKERS, &ctl, &err)) != 0)
 		goto out;

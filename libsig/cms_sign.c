@@ -13,6 +13,7 @@
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
@@ -117,8 +118,37 @@ add_chain(CMS_ContentInfo *cms, X509 *cert, STACK_OF(X509) *chain, tb_error *err
 }
 
 /*
+ * What CMS_add1_signer adds for CMS_CADES with a SHA-2 digest, made once:
+ * OSSL_ESS_signing_cert_v2_new_init with the issuerSerial, then its DER.
+ * It copies the certificate's names and hashes it on every call: about 6 %
+ * of the front's time per signature when it ran for each.
+ */
+ASN1_STRING *
+tb_cms_ess_cert_v2(X509 *cert, int md_nid)
+{
+	ESS_SIGNING_CERT_V2 *sc = NULL;
+	ASN1_STRING *seq = NULL;
+	unsigned char *der = NULL;
+	const EVP_MD *md;
+	int len;
+
+	if (cert == NULL || md_name(md_nid) == NULL || (md = EVP_get_digestbynid(md_nid)) == NULL ||
+	    (sc = OSSL_ESS_signing_cert_v2_new_init(md, cert, NULL, 1)) == NULL ||
+	    (len = i2d_ESS_SIGNING_CERT_V2(sc, &der)) <= 0 ||
+	    (seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
+	    !ASN1_STRING_set(seq, der, len)) {
+		ASN1_STRING_free(seq);
+		seq = NULL;
+	}
+	OPENSSL_free(der);
+	ESS_SIGNING_CERT_V2_free(sc);
+	return seq;
+}
+
+/*
  * RFC 5652 5.3/5.4 and RFC 5126 5.7: contentType, messageDigest and
- * signingTime. signingCertificateV2 was added by CMS_add1_signer (CMS_CADES).
+ * signingTime. signingCertificateV2 was added by CMS_add1_signer (CMS_CADES)
+ * or comes made (tb_sign_request.ess_cert_v2).
  */
 static int
 add_signed_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len,
@@ -262,7 +292,7 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 	const unsigned char *content_md_p;
 	unsigned int content_md_len = 0;
 	int md_nid, out_len, r = TB_ERR_INTERNAL;
-	const unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
+	unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
 
 	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
 	    der == NULL || der_len == NULL) {
@@ -300,8 +330,15 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 	 * signingCertificateV2 with issuerSerial; CMS_PARTIAL stops it before
 	 * it would need the private key. It also adds the certificate.
 	 */
+	if (req->ess_cert_v2 != NULL)
+		flags &= ~(unsigned int)CMS_CADES;
 	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL) {
 		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
+		goto out;
+	}
+	if (req->ess_cert_v2 != NULL && !CMS_signed_add1_attr_by_NID(si,
+	    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, req->ess_cert_v2, -1)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingCertificateV2");
 		goto out;
 	}
 	if ((r = add_chain(cms, cert, chain, err)) != 0)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/asn1.h>
 #include <openssl/x509.h>
 
 #include "signer.h"
@@ -22,7 +23,22 @@ typedef struct tb_sign_request {
 	const unsigned char *digest;	/* content digest made by the client (md_nid) */
 	size_t digest_len;
 	time_t signing_time;		/* from tb_clock_now(); goes into signingTime */
+	/*
+	 * The signingCertificateV2 value for this certificate and md_nid, made
+	 * once by tb_cms_ess_cert_v2 and kept by the caller, or NULL: then it
+	 * is made here for every signature.
+	 */
+	const ASN1_STRING *ess_cert_v2;
 } tb_sign_request;
+
+/*
+ * The signingCertificateV2 attribute value (RFC 5035: the md_nid hash of
+ * cert with its issuerSerial) that tb_cms_sign puts in the signed
+ * attributes, DER in an ASN1_STRING of type V_ASN1_SEQUENCE, for callers
+ * that sign many times with one certificate. NULL on failure (md_nid not
+ * SHA-256/384/512, or no memory).
+ */
+ASN1_STRING *tb_cms_ess_cert_v2(X509 *cert, int md_nid);
 
 /*
  * Builds a CAdES-BES SignedData for req, signed by signer with the key of

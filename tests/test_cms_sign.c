@@ -508,6 +508,72 @@ START_TEST(test_sign_matrix)
 }
 END_TEST
 
+/* The DER of the one signingCertificateV2 attribute value of der. */
+static unsigned char *
+ess_attr_der(const unsigned char *der, size_t der_len, int *len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
+	CMS_SignerInfo *si;
+	unsigned char *out = NULL;
+
+	ck_assert_ptr_nonnull(cms);
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	ck_assert_ptr_nonnull(si);
+	*len = i2d_ASN1_TYPE(X509_ATTRIBUTE_get0_type(only_attr(si,
+	    NID_id_smime_aa_signingCertificateV2), 0), &out);
+	ck_assert_int_gt(*len, 0);
+	CMS_ContentInfo_free(cms);
+	return out;
+}
+
+/*
+ * A signingCertificateV2 made once (tb_cms_ess_cert_v2, as the daemon keeps
+ * per key) gives the same attribute as the one made per signature, and a
+ * CMS that passes every check.
+ */
+START_TEST(test_ess_made_once)
+{
+	int key = _i / 3, md_nid = mds[_i % 3], len1 = 0, len2 = 0;
+	unsigned char doc[512], *der1 = NULL, *der2 = NULL, *a1, *a2;
+	size_t der1_len = 0, der2_len = 0;
+	struct soft_signer ss = { keys[key], SIGN_OK, 0, 0, 0 };
+	tb_signer signer = { soft_sign_digest, &ss };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+	ASN1_STRING *ess;
+	struct expect e;
+
+	sample_doc(doc, sizeof(doc));
+	req.md_nid = md_nid;
+	req.detached = 1;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	req.signing_time = T_SIGN;
+	ck_assert_msg(tb_cms_sign(certs[key], NULL, &signer, &req, &der1, &der1_len, &err) == 0,
+	    "tb_cms_sign: %s", err.detail);
+	ess = tb_cms_ess_cert_v2(certs[key], md_nid);
+	ck_assert_ptr_nonnull(ess);
+	req.ess_cert_v2 = ess;
+	ck_assert_msg(tb_cms_sign(certs[key], NULL, &signer, &req, &der2, &der2_len, &err) == 0,
+	    "tb_cms_sign with a made signingCertificateV2: %s", err.detail);
+	e = (struct expect){ key, md_nid, 1, doc, sizeof(doc), T_SIGN, 1 };
+	check_cms(der2, der2_len, &e);
+	check_cli(der2, der2_len, &e, 2000 + _i);
+	a1 = ess_attr_der(der1, der1_len, &len1);
+	a2 = ess_attr_der(der2, der2_len, &len2);
+	ck_assert_int_eq(len1, len2);
+	ck_assert_msg(memcmp(a1, a2, (size_t)len1) == 0, "signingCertificateV2 differs");
+	OPENSSL_free(a1);
+	OPENSSL_free(a2);
+	ASN1_STRING_free(ess);
+	OPENSSL_free(der1);
+	OPENSSL_free(der2);
+	/* Only SHA-2 digests make one. */
+	ck_assert_ptr_null(tb_cms_ess_cert_v2(certs[key], NID_sha1));
+}
+END_TEST
+
 /* The chain is carried (once), md_nid 0 means SHA-256, an empty document signs. */
 START_TEST(test_chain_default_md_empty)
 {
@@ -664,26 +730,26 @@ START_TEST(test_bad_requests)
 	} while (0)
 
 	/* attached from a digest: the content is not there to attach */
-	req = (tb_sign_request){ NID_sha256, 0, NULL, 0, h, 32, T_SIGN };
+	req = (tb_sign_request){ NID_sha256, 0, NULL, 0, h, 32, T_SIGN, NULL };
 	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
 	ck_assert_ptr_nonnull(strstr(err.detail, "attached"));
 	/* digest of the wrong length for the algorithm */
-	req = (tb_sign_request){ NID_sha384, 1, NULL, 0, h, 32, T_SIGN };
+	req = (tb_sign_request){ NID_sha384, 1, NULL, 0, h, 32, T_SIGN, NULL };
 	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
 	/* both, and neither */
-	req = (tb_sign_request){ NID_sha256, 1, doc, sizeof(doc), h, 32, T_SIGN };
+	req = (tb_sign_request){ NID_sha256, 1, doc, sizeof(doc), h, 32, T_SIGN, NULL };
 	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
-	req = (tb_sign_request){ NID_sha256, 1, NULL, 0, NULL, 0, T_SIGN };
+	req = (tb_sign_request){ NID_sha256, 1, NULL, 0, NULL, 0, T_SIGN, NULL };
 	REFUSE(certs[KEY_EC], TB_ERR_INVALID_ARG);
 	/* weak or unknown digests */
-	req = (tb_sign_request){ NID_sha1, 1, doc, sizeof(doc), NULL, 0, T_SIGN };
+	req = (tb_sign_request){ NID_sha1, 1, doc, sizeof(doc), NULL, 0, T_SIGN, NULL };
 	REFUSE(certs[KEY_EC], TB_ERR_UNSUPPORTED);
-	req = (tb_sign_request){ NID_md5, 0, doc, sizeof(doc), NULL, 0, T_SIGN };
+	req = (tb_sign_request){ NID_md5, 0, doc, sizeof(doc), NULL, 0, T_SIGN, NULL };
 	REFUSE(certs[KEY_EC], TB_ERR_UNSUPPORTED);
 	/* a key type tanba does not sign with */
 	ck_assert_ptr_nonnull(ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
 	ed_cert = make_cert("ED SIGNER", ed, NULL, NULL, 5);
-	req = (tb_sign_request){ NID_sha256, 1, doc, sizeof(doc), NULL, 0, T_SIGN };
+	req = (tb_sign_request){ NID_sha256, 1, doc, sizeof(doc), NULL, 0, T_SIGN, NULL };
 	REFUSE(ed_cert, TB_ERR_UNSUPPORTED);
 	/* missing arguments */
 	REFUSE(NULL, TB_ERR_INVALID_ARG);
@@ -823,6 +889,7 @@ cms_sign_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_sign_matrix, 0, MATRIX);
 	tcase_add_test(tc, test_chain_default_md_empty);
+	tcase_add_loop_test(tc, test_ess_made_once, 0, KEY_COUNT * 3);
 	tcase_add_loop_test(tc, test_signing_time_encoding, 0, 3);
 	suite_add_tcase(s, tc);
 
