@@ -6,10 +6,12 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "cms_verify.h"
@@ -351,8 +353,37 @@ cert_time_json(const ASN1_TIME *t)
 	return tb_asn1_time_get(t, &v) == 0 ? time_json(v) : json_null();
 }
 
+/*
+ * A certificate's summary depends on nothing but the certificate, and the
+ * certificates of an answer mostly come from the cache (cert_cache.c) as
+ * the same X509 objects: the summary is kept with the certificate (ex_data,
+ * freed with it) and copied for each answer. Printing the two names
+ * (X509_NAME_print_ex) was a tenth of a verify answer's time.
+ */
+static int summary_idx = -1;
+static pthread_once_t summary_once = PTHREAD_ONCE_INIT;
+/* X509 ex_data is not safe to set and read from threads at once. */
+static pthread_mutex_t summary_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+summary_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	json_decref(ptr);
+}
+
+static void
+summary_index_make(void)
+{
+	summary_idx = X509_get_ex_new_index(0, NULL, NULL, NULL, summary_free);
+}
+
 static json_t *
-cert_summary_json(X509 *x)
+cert_summary_make(X509 *x)
 {
 	char buf[512];
 	json_t *o = json_object();
@@ -368,6 +399,37 @@ cert_summary_json(X509 *x)
 	json_object_set_new(o, "not_before", cert_time_json(X509_get0_notBefore(x)));
 	json_object_set_new(o, "not_after", cert_time_json(X509_get0_notAfter(x)));
 	return o;
+}
+
+/* A new summary object of x (the caller's), made once per X509 object. */
+static json_t *
+cert_summary_json(X509 *x)
+{
+	json_t *kept, *made;
+
+	pthread_once(&summary_once, summary_index_make);
+	if (summary_idx < 0)
+		return cert_summary_make(x);
+	pthread_mutex_lock(&summary_lock);
+	kept = X509_get_ex_data(x, summary_idx);
+	pthread_mutex_unlock(&summary_lock);
+	if (kept != NULL)
+		return json_deep_copy(kept);
+	if ((made = cert_summary_make(x)) == NULL)
+		return NULL;
+	pthread_mutex_lock(&summary_lock);
+	/* Another thread may have kept one meanwhile: the same text, keep that. */
+	if ((kept = X509_get_ex_data(x, summary_idx)) == NULL &&
+	    X509_set_ex_data(x, summary_idx, made) == 1) {
+		kept = made;
+		made = NULL;
+	}
+	kept = kept != NULL ? json_deep_copy(kept) : NULL;
+	pthread_mutex_unlock(&summary_lock);
+	if (kept == NULL)
+		return made;
+	json_decref(made);
+	return kept;
 }
 
 static const char *
