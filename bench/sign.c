@@ -48,6 +48,7 @@ struct bench_opts {
 	int clients;
 	int depth;
 	int raw_only;	/* only raw C_Sign: bench/load measures the socket */
+	double paced_rate;	/* > 0: latency of raw C_Sign (rsa2048) at this rate */
 };
 
 static CK_FUNCTION_LIST_PTR p11;
@@ -60,7 +61,25 @@ struct raw_thread {
 	double deadline;
 	long count;
 	CK_RV rv;
+	/* Paced (open loop): one signature every interval from start, or 0. */
+	double start, interval;
+	double *lat_ms;		/* each signature's latency from its scheduled time */
+	long lat_room;
 };
+
+/* Sleeps until the monotonic time t (bench_now_s). */
+static void
+sleep_until(double t)
+{
+	double d = t - bench_now_s();
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
 
 static CK_RV
 raw_find_key(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *out)
@@ -111,11 +130,21 @@ raw_thread_main(void *arg)
 	if ((t->rv = raw_find_key(s, t->key->name, &key)) != CKR_OK)
 		goto out;
 	while (bench_now_s() < t->deadline) {
+		double due = t->start + (double)t->count * t->interval;
+
+		if (t->interval > 0) {
+			if (due >= t->deadline || t->count >= t->lat_room)
+				break;
+			sleep_until(due);
+		}
 		RAND_bytes(digest, 32);
 		siglen = sizeof(sig);
 		if ((t->rv = p11->C_SignInit(s, &mech, key)) != CKR_OK ||
 		    (t->rv = p11->C_Sign(s, in, inlen, sig, &siglen)) != CKR_OK)
 			goto out;
+		/* Counted from the scheduled time: a stall is not hidden. */
+		if (t->interval > 0)
+			t->lat_ms[t->count] = (bench_now_s() - due) * 1e3;
 		t->count++;
 	}
 out:
@@ -220,6 +249,65 @@ raw_rate(const struct bench_opts *o, CK_SLOT_ID slot, const struct bench_key *ke
 	free(t);
 	free(tid);
 	return bad ? -1 : (double)total / el;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Latency of raw C_Sign with key at rate signatures/s spread over the
+ * threads (one session each), open loop: the token's own p50/p99 at the
+ * rate the daemon's latency is taken. 0, or -1 on failure.
+ */
+static int
+raw_paced(const struct bench_opts *o, CK_SLOT_ID slot, const struct bench_key *key,
+    double rate)
+{
+	struct raw_thread *t;
+	pthread_t *tid;
+	double t0, *all;
+	long room = (long)(rate * o->seconds / o->threads) + 2, n = 0, j;
+	int i, bad = 0;
+
+	t = calloc((size_t)o->threads, sizeof(*t));
+	tid = calloc((size_t)o->threads, sizeof(*tid));
+	all = calloc((size_t)(room * o->threads), sizeof(*all));
+	if (t == NULL || tid == NULL || all == NULL)
+		exit(2);
+	t0 = bench_now_s() + 0.05;
+	for (i = 0; i < o->threads; i++) {
+		t[i].slot = slot;
+		t[i].key = key;
+		t[i].deadline = t0 + o->seconds;
+		t[i].interval = o->threads / rate;
+		/* The threads take turns: together one signature every 1/rate s. */
+		t[i].start = t0 + (double)i / rate;
+		t[i].lat_ms = all + room * i;
+		t[i].lat_room = room;
+		pthread_create(&tid[i], NULL, raw_thread_main, &t[i]);
+	}
+	for (i = 0; i < o->threads; i++) {
+		pthread_join(tid[i], NULL);
+		if (t[i].rv != CKR_OK)
+			bad = 1;
+		for (j = 0; j < t[i].count; j++)
+			all[n++] = t[i].lat_ms[j];
+	}
+	if (!bad && n > 0) {
+		qsort(all, (size_t)n, sizeof(*all), cmp_double);
+		printf("raw_csign_paced_rate_%s %.1f sig/s\n", key->name, (double)n / o->seconds);
+		printf("raw_csign_p50_ms_%s %.3f ms\n", key->name, all[n / 2]);
+		printf("raw_csign_p99_ms_%s %.3f ms\n", key->name, all[(long)((double)n * 0.99)]);
+	}
+	free(t);
+	free(tid);
+	free(all);
+	return bad || n == 0 ? -1 : 0;
 }
 
 /* ---- through the socket ---- */
@@ -367,6 +455,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: bench/sign --module SO --token LABEL --pin-file FILE --socket PATH\n"
 	    "       [--seconds T] [--threads N] [--clients C] [--depth D] [--raw-only]\n"
+	    "       [--paced-rate R]   (only: raw C_Sign latency of rsa2048 at R/s)\n"
 	    "Keys labelled rsa2048 and p256 on the token, named the same in tanbad.conf.\n");
 	exit(2);
 }
@@ -374,7 +463,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct bench_opts o = { NULL, NULL, NULL, NULL, 5.0, 0, 8, 4, 0 };
+	struct bench_opts o = { NULL, NULL, NULL, NULL, 5.0, 0, 8, 4, 0, 0 };
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE login;
 	double raw, via;
@@ -402,6 +491,8 @@ main(int argc, char **argv)
 			o.clients = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--depth") == 0)
 			o.depth = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--paced-rate") == 0)
+			o.paced_rate = atof(argv[i + 1]);
 		else
 			usage();
 	}
@@ -413,6 +504,10 @@ main(int argc, char **argv)
 		    (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	if (raw_open(&o, &slot, &login) != 0)
 		return 2;
+	if (o.paced_rate > 0) {
+		rc = raw_paced(&o, slot, &bench_keys[0], o.paced_rate) == 0 ? 0 : 2;
+		goto done;
+	}
 	if (!o.raw_only)
 		printf("threads %d count\nclients %d count\ndepth %d count\nseconds %.1f s\n",
 		    o.threads, o.clients, o.depth, o.seconds);
@@ -441,6 +536,7 @@ main(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
+done:
 	p11->C_Logout(login);
 	p11->C_CloseSession(login);
 	p11->C_Finalize(NULL);
