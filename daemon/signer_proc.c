@@ -44,6 +44,7 @@
  */
 #define CTL_WORKERS 2
 #define NAMES_CACHED 8
+#define USER_NAME_MAX 128	/* longer names are cut, in the record as here */
 
 typedef struct sp {
 	int fd;
@@ -70,7 +71,7 @@ typedef struct sp {
 	struct {
 		unsigned uid;
 		int used;
-		char name[64];
+		char name[USER_NAME_MAX];
 	} names[NAMES_CACHED];
 	unsigned names_next;
 } sp;
@@ -125,8 +126,6 @@ user_name(sp *s, unsigned uid, char *buf, size_t len)
 		snprintf(buf, len, "%s", pw.pw_name);
 	else
 		snprintf(buf, len, "uid-%u", uid);
-	if (strlen(buf) >= sizeof(s->names[0].name))
-		return;
 	pthread_mutex_lock(&s->names_lock);
 	i = s->names_next++ % NAMES_CACHED;
 	s->names[i].uid = uid;
@@ -149,7 +148,7 @@ audit_write(sp *s, unsigned uid, const char *op, const char *key, const char *do
     const char *sig, const char *attrs, int result, const char *detail, tb_error *err)
 {
 	tb_audit_event ev;
-	char name[128];
+	char name[USER_NAME_MAX];
 	tb_error e;
 
 	user_name(s, uid, name, sizeof(name));
