@@ -347,6 +347,12 @@ tb_daemon_signer_state(tb_daemon *d, tb_signer_link_state *st)
 	tb_signer_link_get_state(d->link, st);
 }
 
+static int
+text_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
 /* Settings that only a restart changes: say so instead of pretending. */
 static void
 note_restart_needed(const tb_config *old, const tb_config *new)
@@ -355,6 +361,15 @@ note_restart_needed(const tb_config *old, const tb_config *new)
 		tb_warn_f(0, "socket and socket_mode changes take effect at restart");
 	if (old->workers != new->workers)
 		tb_warn_f(0, "workers change takes effect at restart");
+	if (tb_config_sign_workers(old) != tb_config_sign_workers(new))
+		tb_warn_f(0, "sign_workers change takes effect at restart");
+	/* The listener, its certificate and its client CAs are set up once. */
+	if (text_differs(old->tls_listen, new->tls_listen) ||
+	    text_differs(old->tls_certificate, new->tls_certificate) ||
+	    text_differs(old->tls_private_key, new->tls_private_key) ||
+	    text_differs(old->tls_client_ca, new->tls_client_ca) ||
+	    text_differs(old->tls_crl, new->tls_crl))
+		tb_warn_f(0, "[tls] changes take effect at restart");
 	if (old->syslog != new->syslog)
 		tb_warn_f(0, "syslog change takes effect at restart");
 	if (strcmp(old->audit_file, new->audit_file) != 0)

@@ -77,6 +77,15 @@ while config_error_set; do
 	n=$((n + 1)); [ $n -lt 100 ] || tb_fail "config_error not cleared by a good reload"; sleep 0.1
 done
 
+tb_log "a setting only a restart applies is named in the log"
+sed 's/^\[daemon\]$/[daemon]\nsign_workers = 5/' "$TB_CONF" > "$TB_CONF.new" &&
+    mv "$TB_CONF.new" "$TB_CONF"
+grep -q '^sign_workers = 5$' "$TB_CONF" || tb_fail "could not edit the config"
+kill -HUP "$TB_DAEMON_PID"
+tb_wait_log 'sign_workers change takes effect at restart' ||
+    tb_fail "no warning that sign_workers needs a restart"
+tb_tanba sign --key ec2 -o "$TB_TMP/ec2d.der" "$doc" || tb_fail "sign after a restart-only change"
+
 tb_log "SIGTERM"
 tb_stop_daemon
 [ "$TB_DAEMON_RC" -eq 0 ] || tb_fail "tanbad exited $TB_DAEMON_RC on SIGTERM"

@@ -46,6 +46,16 @@ tb_log() {
 	echo "== $*"
 }
 
+# tb_wait_log REGEX: up to 10 s (x TB_TIME_SCALE) for tanbad.log to match.
+tb_wait_log() {
+	_tb_w=0
+	until grep -q "$1" "$TB_TMP/tanbad.log" 2>/dev/null; do
+		_tb_w=$((_tb_w + 1))
+		[ $_tb_w -lt $((100 * TB_TIME_SCALE)) ] || return 1
+		sleep 0.1
+	done
+}
+
 tb_cleanup() {
 	_tb_rc=$?
 	tb_stop_daemon >/dev/null 2>&1 || :

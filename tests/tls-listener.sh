@@ -222,6 +222,14 @@ ans=$(treq beta tls13 '{"id":1,"op":"status"}')
 [ "$(hz_field "$ans" ok)" = true ] || tb_fail "beta with a crl: $ans"
 unix_ok "with a crl"
 
+tb_log "a reload leaves the listener as it was, and the log says so"
+grep -v "^crl = $P/ca.crl\$" "$TB_CONF" > "$TB_CONF.new" && mv "$TB_CONF.new" "$TB_CONF"
+kill -HUP "$TB_DAEMON_PID"
+tb_wait_log '\[tls\] changes take effect at restart' ||
+    tb_fail "no warning that [tls] changes need a restart"
+ans=$(treq alpha tls13 '{"id":1,"op":"status"}')
+case $ans in TLS-FAILED*revoked*) ;; *) tb_fail "the running crl was dropped by a reload: $ans" ;; esac
+
 tb_log "audit trail intact"
 tb_stop_daemon
 "$TB_ADMIN" audit-verify "$HZ_AUDIT" || tb_fail "audit-verify"
