@@ -73,14 +73,15 @@ int tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
  * the audit record with doc (the document's "sha256:<hex>") and detail
  * before answering. cert_sha256 (SHA-256 of its DER) names the certificate
  * the CMS will carry: the signer signs only with the key of that
- * certificate (across a reload, the one the front still knows). *audited is set when the signer got the request
- * (it then recorded the outcome itself, success or not).
+ * certificate (across a reload, the one the front still knows). *audited
+ * is set when the signer got the request (it then recorded the outcome
+ * itself, success or not).
  */
 struct tb_client;
 int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
-    const unsigned char *digest, size_t digest_len, const char *doc, const char *detail, unsigned char *sig, size_t *sig_len,
-    int *audited, tb_error *err);
+    const unsigned char *digest, size_t digest_len, const char *doc, const char *detail,
+    unsigned char *sig, size_t *sig_len, int *audited, tb_error *err);
 
 /* Token health and the audit trail's state, from the signer. */
 int tb_daemon_signer_status(tb_daemon *d, tb_sc_status *st, tb_error *err);
