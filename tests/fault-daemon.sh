@@ -51,6 +51,10 @@ check_iin_checksum = no
 CONF
 SESSIONS=$(sed -n 's/^max_sessions = //p' "$TB_CONF")
 WORKERS=$(sed -n 's/^workers = //p' "$TB_CONF")
+# A sign pool just over the sessions, so that (a) can fill it.
+SIGN_WORKERS=$((SESSIONS + 1))
+sed -i "s|^workers = .*|&\nsign_workers = $SIGN_WORKERS|" "$TB_CONF"
+grep -q "^sign_workers = $SIGN_WORKERS\$" "$TB_CONF" || tb_fail "could not set sign_workers"
 
 # fault_set [DIRECTIVE...]: the shim's control file, whole, by rename; a
 # serial comment makes every call a change (one-shot directives fire again).
@@ -275,10 +279,11 @@ fd record "$TB_TMP/good.p7s" || tb_fail "record the probe's signature"
 openssl x509 -in "$TB_PKI/rsa-sign.pem" -outform DER -out "$TB_TMP/cert.der" || tb_fail "cert"
 
 tb_log "(a) slow token: $SLOW_MS ms per C_Sign; verify, check-cert, status answer within $PROMPT_S s"
-# More slow signatures at once than the daemon has workers and the token
-# sessions: signs wait on their own pool, so the others are still served.
-N=$((SESSIONS + WORKERS + 2))
-tb_log "(a) $N slow signatures at once (workers $WORKERS, sessions $SESSIONS)"
+# More slow signatures at once than the token has sessions plus the larger
+# of workers and sign_workers: the sign pool is full and signs queue behind
+# it, yet verify, check-cert and status, on the other pool, are served.
+N=$((SESSIONS + (WORKERS > SIGN_WORKERS ? WORKERS : SIGN_WORKERS) + 2))
+tb_log "(a) $N slow signatures at once (workers $WORKERS, sign_workers $SIGN_WORKERS, sessions $SESSIONS)"
 fault_set "sign_sleep_ms=$SLOW_MS"
 fd slow "$N" "$PROMPT_S" "$TB_TMP/good.p7s" "$TB_TMP/cert.der" "$SESSIONS" ||
     tb_fail "slow signatures held up other requests"
