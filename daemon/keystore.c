@@ -15,6 +15,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
@@ -32,6 +33,8 @@ struct tb_ks_key {
 	tb_p11_key *key;
 	STACK_OF(X509) *chain;
 	int md_nid;
+	int has_cert_sha256;
+	unsigned char cert_sha256[32];	/* of the certificate's DER, made at open */
 };
 
 struct tb_keystore {
@@ -206,6 +209,17 @@ out:
 	return r;
 }
 
+/* Every signature names its certificate by this hash: made once, here. */
+static int
+cert_sha256(X509 *cert, unsigned char out[32], tb_error *err)
+{
+	unsigned int n = 0;
+
+	if (X509_digest(cert, EVP_sha256(), out, &n) != 1 || n != 32)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "certificate digest");
+	return 0;
+}
+
 static int
 key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key *k,
     tb_error *err)
@@ -240,6 +254,10 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 	if (tb_p11_key_cert(k->key) == NULL)
 		tb_warn_f(TB_ERR_NO_CERT, "key %s: no certificate on the token and none "
 		    "configured; it cannot sign", kc->name);
+	else if ((r = cert_sha256(tb_p11_key_cert(k->key), k->cert_sha256, err)) != 0)
+		goto out;
+	else
+		k->has_cert_sha256 = 1;
 	r = 0;
 out:
 	sk_X509_pop_free(certs, X509_free);
@@ -343,6 +361,12 @@ X509 *
 tb_ks_key_cert(const tb_ks_key *k)
 {
 	return tb_p11_key_cert(k->key);
+}
+
+const unsigned char *
+tb_ks_key_cert_sha256(const tb_ks_key *k)
+{
+	return k->has_cert_sha256 ? k->cert_sha256 : NULL;
 }
 
 STACK_OF(X509) *

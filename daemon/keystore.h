@@ -39,6 +39,8 @@ tb_p11_token *tb_keystore_token_at(const tb_keystore *ks, size_t i);
 const char *tb_ks_key_name(const tb_ks_key *k);
 tb_p11_key *tb_ks_key_p11(const tb_ks_key *k);
 X509 *tb_ks_key_cert(const tb_ks_key *k);		/* owned by the key, or NULL */
+/* SHA-256 of that certificate's DER (32 bytes), or NULL without one. */
+const unsigned char *tb_ks_key_cert_sha256(const tb_ks_key *k);
 STACK_OF(X509) *tb_ks_key_chain(const tb_ks_key *k);	/* owned by the key, or NULL */
 int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
 

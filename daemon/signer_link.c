@@ -546,6 +546,9 @@ front_keys_free(tb_front_keys *ks)
 
 static int key_signing_parts(tb_front_key *k, tb_error *err);
 
+/* The digests of tb_front_key.ess, in its order. */
+static const int ess_mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
+
 static int
 key_from_info(const tb_sc_keyinfo *ki, tb_front_key *k, tb_error *err)
 {
@@ -585,14 +588,13 @@ key_from_info(const tb_sc_keyinfo *ki, tb_front_key *k, tb_error *err)
 static int
 key_signing_parts(tb_front_key *k, tb_error *err)
 {
-	static const int mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
 	unsigned int n = 0;
 	size_t i;
 
 	if (X509_digest(k->cert, EVP_sha256(), k->cert_sha256, &n) != 1 || n != 32)
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: certificate digest", k->name);
 	for (i = 0; i < 3; i++)
-		if ((k->ess[i] = tb_cms_ess_cert_v2(k->cert, mds[i])) == NULL)
+		if ((k->ess[i] = tb_cms_ess_cert_v2(k->cert, ess_mds[i])) == NULL)
 			return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: signingCertificateV2",
 			    k->name);
 	/* Subject, serial, notAfter: nothing that depends on the time of asking. */
@@ -605,12 +607,12 @@ key_signing_parts(tb_front_key *k, tb_error *err)
 const ASN1_STRING *
 tb_front_key_ess(const tb_front_key *k, int md_nid)
 {
-	switch (md_nid) {
-	case NID_sha256: return k->ess[0];
-	case NID_sha384: return k->ess[1];
-	case NID_sha512: return k->ess[2];
-	default: return NULL;
-	}
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (ess_mds[i] == md_nid)
+			return k->ess[i];
+	return NULL;
 }
 
 int

@@ -95,12 +95,10 @@ static const tb_ks_key *
 key_with_cert(tb_keystore *ks, const char *name, const unsigned char cert_sha256[32])
 {
 	const tb_ks_key *k;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	const unsigned char *have;
 
-	if (ks == NULL || (k = tb_keystore_key(ks, name)) == NULL || tb_ks_key_cert(k) == NULL ||
-	    X509_digest(tb_ks_key_cert(k), EVP_sha256(), md, &n) != 1 || n != 32 ||
-	    memcmp(md, cert_sha256, 32) != 0)
+	if (ks == NULL || (k = tb_keystore_key(ks, name)) == NULL ||
+	    (have = tb_ks_key_cert_sha256(k)) == NULL || memcmp(have, cert_sha256, 32) != 0)
 		return NULL;
 	return k;
 }
