@@ -179,6 +179,27 @@ START_TEST(workers_zero_means_cpus)
 }
 END_TEST
 
+/* Unset: twice the sessions and 16 more, at most 256; set: as written. */
+START_TEST(sign_workers_default_and_set)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	write_conf(0, NULL, NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(tb_config_sign_workers(cfg), 2 * 8 + 16);
+	tb_config_unref(cfg);
+	write_conf(11, "max_sessions = 200", NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(tb_config_sign_workers(cfg), 256);
+	tb_config_unref(cfg);
+	write_conf(5, "workers = 3\nsign_workers = 7", NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(tb_config_sign_workers(cfg), 7);
+	tb_config_unref(cfg);
+}
+END_TEST
+
 /* Each bad value on its own line: the line, the section and the key are named. */
 static const struct {
 	unsigned line;
@@ -191,6 +212,7 @@ static const struct {
 	{ 4, "max_frame_bytes = -5", "[daemon] max_frame_bytes:" },
 	{ 4, "max_frame_bytes = 12k", "[daemon] max_frame_bytes:" },
 	{ 5, "workers = 100000", "[daemon] workers:" },
+	{ 5, "sign_workers = 257", "[daemon] sign_workers:" },
 	{ 5, "max_connections = 0", "[daemon] max_connections:" },
 	{ 5, "max_inflight_per_connection = 99999", "[daemon] max_inflight_per_connection:" },
 	{ 5, "read_timeout_s = 0", "[daemon] read_timeout_s:" },
@@ -363,6 +385,7 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, valid_file);
 	tcase_add_test(tc, workers_zero_means_cpus);
+	tcase_add_test(tc, sign_workers_default_and_set);
 	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, unknown_section);
