@@ -1,0 +1,295 @@
+/*
+ * The signer process's own checks, reached the way only a compromised front
+ * could reach them: sign requests written straight onto the signer's
+ * channel. The signer must trust nothing but its own configuration: a
+ * client name that is not the uid's, a uid no [client] names, a key or an
+ * op the client may not use, a certificate that is not the key's and a
+ * digest of the wrong length are each refused, and every request, refused
+ * or signed, leaves an audit record (tests/split-signer-checks.sh counts
+ * them). The signature that is made verifies under the key's certificate.
+ *
+ * Run by tests/split-signer-checks.sh, which makes the token and the
+ * configuration: TB_TANBAD (the binary), TB_CONF, TB_RSA_CERT (PEM of the
+ * key "rsa"), TB_EC_CERT (of "ec").
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "check_run.h"
+#include "signchan.h"
+#include "tb_err.h"
+
+static int chan = -1;
+static pid_t signer_pid = -1;
+static uint64_t next_id = 1;
+
+static X509 *
+cert_read(const char *env)
+{
+	const char *path = getenv(env);
+	FILE *f;
+	X509 *x;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: %s\n", env, path ? strerror(errno) : "not set");
+		exit(1);
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL) {
+		fprintf(stderr, "%s: no certificate\n", env);
+		exit(1);
+	}
+	return x;
+}
+
+/* The signer as the front starts it: tanbad --signer FD on a seqpacket pair. */
+static void
+signer_start(void)
+{
+	const char *tanbad = getenv("TB_TANBAD"), *conf = getenv("TB_CONF");
+	unsigned char buf[TB_SC_ANS_MAX];
+	tb_sc_ans *a = malloc(sizeof(*a));
+	tb_error e;
+	ssize_t n;
+	int sv[2];
+
+	if (tanbad == NULL || conf == NULL || a == NULL ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		fprintf(stderr, "TB_TANBAD and TB_CONF must be set\n");
+		exit(1);
+	}
+	if ((signer_pid = fork()) == 0) {
+		char fdarg[16];
+
+		snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+		if (fcntl(sv[1], F_SETFD, 0) == 0)
+			execl(tanbad, "tanbad-signer", "--signer", fdarg, "-c", conf, "-f",
+			    (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	chan = sv[0];
+	/* READY first: the signer has its keys and its audit trail. */
+	n = recv(chan, buf, sizeof(buf), 0);
+	if (n <= 0 || tb_sc_ans_decode(buf, (size_t)n, a, &e) != 0 ||
+	    a->type != TB_SC_READY || a->status != 0) {
+		fprintf(stderr, "signer did not start: %s\n", n > 0 ? a->detail : "no READY");
+		exit(1);
+	}
+	free(a);
+}
+
+static void
+signer_stop(void)
+{
+	int st;
+
+	/* A closed channel is the front going away: the signer ends. */
+	close(chan);
+	if (waitpid(signer_pid, &st, 0) != signer_pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "signer did not exit 0 after its channel closed\n");
+		exit(1);
+	}
+}
+
+/* A sign request as the front would make it; fields the test changes after. */
+static void
+req_init(tb_sc_req *q, const char *client, uid_t uid, gid_t gid, const char *key, X509 *cert)
+{
+	unsigned int n = 0;
+
+	memset(q, 0, sizeof(*q));
+	q->type = TB_SC_SIGN;
+	q->uid = uid;
+	q->gid = gid;
+	q->pid = getpid();
+	q->md_nid = NID_sha256;
+	q->digest_len = 32;
+	ck_assert_int_eq(RAND_bytes(q->digest, 32), 1);
+	snprintf(q->client, sizeof(q->client), "%s", client);
+	snprintf(q->key, sizeof(q->key), "%s", key);
+	snprintf(q->doc, sizeof(q->doc), "sha256:%064d", 0);
+	snprintf(q->detail, sizeof(q->detail), "digest");
+	if (cert != NULL)
+		ck_assert_int_eq(X509_digest(cert, EVP_sha256(), q->cert_sha256, &n), 1);
+}
+
+/* Sends q and returns the signer's answer (the caller frees it). */
+static tb_sc_ans *
+call(tb_sc_req *q)
+{
+	unsigned char req[TB_SC_REQ_SIZE], *buf = malloc(TB_SC_ANS_MAX);
+	tb_sc_ans *a = malloc(sizeof(*a));
+	tb_error e;
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(a);
+	q->id = next_id++;
+	tb_sc_req_encode(q, req);
+	ck_assert_int_eq(send(chan, req, sizeof(req), 0), (ssize_t)sizeof(req));
+	n = recv(chan, buf, TB_SC_ANS_MAX, 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(tb_sc_ans_decode(buf, (size_t)n, a, &e) == 0, "answer: %s", e.detail);
+	ck_assert_uint_eq(a->id, q->id);
+	free(buf);
+	return a;
+}
+
+static void
+expect_refused(tb_sc_req *q, int code, const char *words)
+{
+	tb_sc_ans *a = call(q);
+
+	ck_assert_msg(a->status == code, "want %s, got %s: %s", tb_err_name(code),
+	    tb_err_name(a->status), a->detail);
+	ck_assert_msg(strstr(a->detail, words) != NULL, "detail '%s' lacks '%s'", a->detail,
+	    words);
+	ck_assert_uint_eq(a->payload_len, 0);
+	free(a);
+}
+
+static const struct passwd *
+user(const char *name)
+{
+	const struct passwd *pw = getpwnam(name);
+
+	ck_assert_msg(pw != NULL, "no user %s", name);
+	return pw;
+}
+
+START_TEST(test_signs_for_its_client)
+{
+	X509 *cert = cert_read("TB_RSA_CERT");
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(cert), NULL);
+	tb_sc_req q;
+	tb_sc_ans *a;
+
+	req_init(&q, "tests", getuid(), getgid(), "rsa", cert);
+	a = call(&q);
+	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
+	ck_assert_int_gt(a->payload_len, 0);
+	/* PKCS#1 v1.5 over the DigestInfo of the SHA-256 digest sent. */
+	ck_assert_ptr_nonnull(ctx);
+	ck_assert_int_eq(EVP_PKEY_verify_init(ctx), 1);
+	ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), 1);
+	ck_assert_int_eq(EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()), 1);
+	ck_assert_int_eq(EVP_PKEY_verify(ctx, a->payload, a->payload_len, q.digest, 32), 1);
+	EVP_PKEY_CTX_free(ctx);
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
+/*
+ * Requests the signer must refuse. user: NULL for this process's uid and
+ * gid, "-" for uid and gid 4242 (no [client] names them), else an account.
+ */
+static const struct refusal {
+	const char *client, *user, *key, *cert_env;
+	unsigned digest_len;
+	int code;
+	const char *words;
+} refusals[] = {
+	/* The front's word for the client's name counts only if the uid agrees. */
+	{ "limited", NULL, "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN, "is not client 'limited'" },
+	{ "tests", "-", "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
+	    "uid 4242 gid 4242 is not client 'tests'" },
+	{ "limited", "nobody", "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
+	    "may not sign with key 'rsa'" },
+	/* verifier has no sign op at all. */
+	{ "verifier", "daemon", "ec", "TB_EC_CERT", 32, TB_ERR_FORBIDDEN,
+	    "may not sign with key 'ec'" },
+	/* Only the key of the certificate the CMS carries may sign. */
+	{ "tests", NULL, "rsa", "TB_EC_CERT", 32, TB_ERR_UNAVAILABLE, "not the key's" },
+	{ "tests", NULL, "rsa", "TB_RSA_CERT", 20, TB_ERR_INVALID_ARG, "with 20 bytes" },
+	{ "tests", NULL, "nosuch", "TB_RSA_CERT", 32, TB_ERR_NO_KEY, "no key named 'nosuch'" },
+};
+
+START_TEST(test_refused)
+{
+	const struct refusal *c = &refusals[_i];
+	const struct passwd *pw = NULL;
+	X509 *cert = cert_read(c->cert_env);
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	tb_sc_req q;
+
+	if (c->user != NULL && strcmp(c->user, "-") == 0) {
+		uid = 4242;
+		gid = 4242;
+	} else if (c->user != NULL) {
+		pw = user(c->user);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	req_init(&q, c->client, uid, gid, c->key, cert);
+	q.digest_len = c->digest_len;
+	expect_refused(&q, c->code, c->words);
+	X509_free(cert);
+}
+END_TEST
+
+/* A client limited to ec still signs with ec: its refusal was about the key. */
+START_TEST(test_limited_client_signs_its_key)
+{
+	const struct passwd *pw = user("nobody");
+	X509 *ec = cert_read("TB_EC_CERT");
+	tb_sc_req q;
+	tb_sc_ans *a;
+
+	req_init(&q, "limited", pw->pw_uid, pw->pw_gid, "ec", ec);
+	a = call(&q);
+	ck_assert_msg(a->status == 0, "ec refused: %s", a->detail);
+	ck_assert_int_gt(a->payload_len, 0);
+	free(a);
+	X509_free(ec);
+}
+END_TEST
+
+static Suite *
+signer_checks_suite(void)
+{
+	Suite *s = suite_create("signer_checks");
+	TCase *tc = tcase_create("channel");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_signs_for_its_client);
+	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
+	tcase_add_test(tc, test_limited_client_signs_its_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	signer_start();
+	/* No fork: one channel, answers read in the order the requests went. */
+	failed = tbt_run_forked(signer_checks_suite(), CK_NORMAL, CK_NOFORK);
+	signer_stop();
+	return failed;
+}
