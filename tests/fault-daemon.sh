@@ -12,9 +12,9 @@ TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 
-SHIM="$top_builddir/tests/p11-fault/libp11fault.so"
+SHIM="$top_builddir/tests/p11-fault/.libs/libp11fault.so"
 TB_ADMIN="$top_builddir/ca-tools/tanba-admin"
-[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.so)"
+[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.la)"
 [ -x "$TB_ADMIN" ] || tb_fail "$TB_ADMIN not built"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }

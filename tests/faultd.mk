@@ -4,5 +4,5 @@
 FAULTD_TESTS = tests/fault-daemon.sh tests/limits-more.sh
 TESTS += $(FAULTD_TESTS)
 EXTRA_DIST += $(FAULTD_TESTS) tests/valgrind-tanbad.sh tests/valgrind.supp
-# fault-daemon.sh loads tests/p11-fault/libp11fault.so, a check program of
+# fault-daemon.sh loads tests/p11-fault/.libs/libp11fault.so, a check library of
 # tests/fault.mk, so make check builds it first.

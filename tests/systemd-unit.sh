@@ -1,10 +1,12 @@
 #!/bin/sh
-# conf/tanbad.service: systemd must parse it without complaint about its
+# conf/tanbad.service (made in the build tree from conf/tanbad.service.in
+# with configure's paths): systemd must parse it without complaint about its
 # own directives, and its `systemd-analyze security` exposure must not rise
 # above the figure recorded in docs/SANDBOX.md (MAX_EXPOSURE below). Skips
 # (77) where systemd-analyze is missing or cannot analyse offline.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-UNIT="$top_srcdir/conf/tanbad.service"
+: "${top_builddir:=$top_srcdir}"
+UNIT="$top_builddir/conf/tanbad.service"
 # docs/SANDBOX.md, "systemd unit": raise only with a reason written there.
 MAX_EXPOSURE=2.3
 

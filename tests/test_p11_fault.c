@@ -689,7 +689,7 @@ main(void)
 	if (shim != NULL && *shim != '\0')
 		snprintf(g_shim, sizeof(g_shim), "%s", shim);
 	else
-		snprintf(g_shim, sizeof(g_shim), "%s/tests/p11-fault/libp11fault.so",
+		snprintf(g_shim, sizeof(g_shim), "%s/tests/p11-fault/.libs/libp11fault.so",
 		    builddir != NULL ? builddir : ".");
 	if (access(g_shim, R_OK) != 0) {
 		fprintf(stderr, "fault module %s not built\n", g_shim);
