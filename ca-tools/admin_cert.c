@@ -125,8 +125,8 @@ admin_cmd_cert_import(int argc, char **argv)
 	const char *key_uri = NULL, *pin_file = NULL, *path;
 	char *label = NULL, subj[512], *s;
 	char fp_cert[100], fp_key[100], idhex[129];
-	admin_p11 *p = NULL;
-	CK_OBJECT_HANDLE key;
+	tb_p11_manage *p = NULL;
+	tb_p11_object key;
 	X509 *cert = NULL, *have[16];
 	size_t nhave = 0, i;
 	EVP_PKEY *tokpk = NULL;
@@ -152,13 +152,13 @@ admin_cmd_cert_import(int argc, char **argv)
 	path = argv[optind];
 	if (read_cert(path, &cert, &err) != 0 ||
 	    admin_p11_login(key_uri, pin_file, &p, &err) != 0 ||
-	    admin_p11_one_key(p, key_uri, &key, &err) != 0) {
+	    tb_p11_manage_one_key(p, key_uri, &key, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
-	label = admin_p11_label(p, key);
-	if (label == NULL || admin_p11_attr(p, key, CKA_ID, &id, &id_len, &err) != 0 ||
-	    admin_p11_pubkey(p, key, &tokpk, &err) != 0) {
+	label = tb_p11_manage_label(p, key);
+	if (label == NULL || tb_p11_manage_id(p, key, &id, &id_len, &err) != 0 ||
+	    tb_p11_manage_pubkey(p, key, &tokpk, &err) != 0) {
 		fprintf(stderr, "tanba-admin: key '%s': %s\n", key_uri, err.detail);
 		goto out;
 	}
@@ -181,7 +181,7 @@ admin_cmd_cert_import(int argc, char **argv)
 		    "tied to it\n", label);
 		goto out;
 	}
-	if (admin_p11_certs(p, id, id_len, have, 16, &nhave, &err) != 0) {
+	if (tb_p11_manage_certs(p, id, id_len, have, 16, &nhave, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
@@ -195,7 +195,7 @@ admin_cmd_cert_import(int argc, char **argv)
 		rc = ADMIN_EXIT_OK;
 		goto out;
 	}
-	if (admin_p11_store_cert(p, cert, id, id_len, label, &err) != 0) {
+	if (tb_p11_manage_store_cert(p, cert, id, id_len, label, &err) != 0) {
 		fprintf(stderr, "tanba-admin: storing the certificate failed: %s\n", err.detail);
 		rc = ADMIN_EXIT_FAIL;
 		goto out;
@@ -207,6 +207,6 @@ out:
 	X509_free(cert);
 	free(id);
 	free(label);
-	admin_p11_free(p);
+	tb_p11_manage_free(p);
 	return rc;
 }

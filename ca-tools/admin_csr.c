@@ -98,10 +98,8 @@ token_pubkey(const char *key_uri, int pin_fd, EVP_PKEY **out, char **token_uri,
 	int r = TB_ERR_INTERNAL;
 	char *module = NULL, pin[ADMIN_PIN_MAX];
 	size_t len;
-	admin_p11 *p = NULL;
-	CK_OBJECT_HANDLE keys[2];
-	CK_ULONG n = 0;
-	P11KitUri *uri = NULL;
+	tb_p11_manage *p = NULL;
+	tb_p11_object key;
 	char *tu = NULL;
 
 	memset(pin, 0, sizeof(pin));
@@ -110,34 +108,20 @@ token_pubkey(const char *key_uri, int pin_fd, EVP_PKEY **out, char **token_uri,
 		goto out;
 	}
 	if ((r = tb_secret_read(pin_fd, pin, sizeof(pin), &len, err)) != 0 ||
-	    (r = admin_p11_open(module, &p, err)) != 0 ||
-	    (r = admin_p11_use_token(p, key_uri, pin, err)) != 0 ||
-	    (r = admin_p11_find_keys(p, key_uri, keys, 2, &n, err)) != 0)
-		goto out;
-	if (n != 1) {
-		r = tb_error_set(err, TB_ERR_NO_KEY, "'%s' names more than one key", key_uri);
-		goto out;
-	}
-	if ((uri = p11_kit_uri_new()) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "URI");
-		goto out;
-	}
-	memcpy(p11_kit_uri_get_token_info(uri), &p->tinfo, sizeof(p->tinfo));
-	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &tu) != P11_KIT_URI_OK) {
-		r = tb_error_set(err, TB_ERR_INTERNAL, "cannot format the token's URI");
-		goto out;
-	}
-	if ((r = admin_p11_pubkey(p, keys[0], out, err)) != 0)
+	    (r = tb_p11_manage_open(module, &p, err)) != 0 ||
+	    (r = tb_p11_manage_use_token(p, key_uri, pin, err)) != 0 ||
+	    (r = tb_p11_manage_one_key(p, key_uri, &key, err)) != 0 ||
+	    (r = tb_p11_manage_token_uri(p, &tu, err)) != 0 ||
+	    (r = tb_p11_manage_pubkey(p, key, out, err)) != 0)
 		goto out;
 	*token_uri = tu;
 	tu = NULL;
 	r = 0;
 out:
 	free(tu);
-	p11_kit_uri_free(uri);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	free(module);
-	admin_p11_free(p);
+	tb_p11_manage_free(p);
 	return r;
 }
 

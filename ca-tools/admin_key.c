@@ -58,14 +58,11 @@ admin_cmd_key_generate(int argc, char **argv)
 	int rc = ADMIN_EXIT_ERROR, c;
 	const char *token = NULL, *label = NULL, *type = NULL, *pin_file = NULL;
 	const struct key_type *kt = NULL;
-	admin_p11 *p = NULL;
+	tb_p11_manage *p = NULL;
 	unsigned char id[KEY_ID_BYTES];
-	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE tmpl[2];
-	CK_OBJECT_HANDLE o;
-	CK_ULONG n = 0;
+	tb_p11_object o;
 	char *uri = NULL;
-	size_t i;
+	size_t i, n = 0;
 	tb_error err;
 
 	tb_error_clear(&err);
@@ -101,9 +98,7 @@ admin_cmd_key_generate(int argc, char **argv)
 		goto out;
 	}
 	/* A second key under one label would make object=LABEL URIs ambiguous. */
-	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
-	tmpl[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
-	if (admin_p11_find(p, tmpl, 2, &o, 1, &n, &err) != 0) {
+	if (tb_p11_manage_find(p, TB_P11_PRIVATE_KEY, NULL, 0, label, &o, 1, &n, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
@@ -117,13 +112,13 @@ admin_cmd_key_generate(int argc, char **argv)
 		fprintf(stderr, "tanba-admin: no random bytes for the key id\n");
 		goto out;
 	}
-	if (admin_p11_generate(p, kt->rsa_bits, kt->ec_bits, label, id, sizeof(id), &o,
+	if (tb_p11_manage_generate(p, kt->rsa_bits, kt->ec_bits, label, id, sizeof(id), &o,
 	    &err) != 0) {
 		fprintf(stderr, "tanba-admin: key generation failed: %s\n", err.detail);
 		rc = ADMIN_EXIT_FAIL;
 		goto out;
 	}
-	if (admin_p11_uri(p, o, &uri, &err) != 0) {
+	if (tb_p11_manage_uri(p, o, &uri, &err) != 0) {
 		fprintf(stderr, "tanba-admin: key generated, but %s\n", err.detail);
 		goto out;
 	}
@@ -131,7 +126,7 @@ admin_cmd_key_generate(int argc, char **argv)
 	rc = ADMIN_EXIT_OK;
 out:
 	free(uri);
-	admin_p11_free(p);
+	tb_p11_manage_free(p);
 	return rc;
 }
 
@@ -174,12 +169,12 @@ serial_text(const X509 *x)
 
 /* One key's inventory line, as JSON (printed as text or JSON later). */
 static json_t *
-key_entry(admin_p11 *p, CK_OBJECT_HANDLE o, const admin_conf *conf)
+key_entry(tb_p11_manage *p, tb_p11_object o, const tb_config *conf)
 {
 	json_t *k = json_object(), *warn = json_array(), *cj = json_null();
 	unsigned char *id = NULL;
 	size_t id_len = 0, nc = 0, i;
-	char *label = admin_p11_label(p, o), *uri = NULL, *s;
+	char *label = tb_p11_manage_label(p, o), *uri = NULL, *s;
 	char idhex[2 * 64 + 1], desc[64], tbuf[32];
 	EVP_PKEY *pk = NULL;
 	X509 *certs[CERTS_MAX], *best = NULL;
@@ -189,14 +184,14 @@ key_entry(admin_p11 *p, CK_OBJECT_HANDLE o, const admin_conf *conf)
 
 	if (k == NULL || warn == NULL || label == NULL)
 		goto fail;
-	if (admin_p11_attr(p, o, CKA_ID, &id, &id_len, NULL) != 0)
+	if (tb_p11_manage_id(p, o, &id, &id_len, NULL) != 0)
 		id_len = 0;
 	admin_hex(idhex, sizeof(idhex), id, id_len);
 	json_object_set_new(k, "label", json_string(label));
 	json_object_set_new(k, "id", json_string(idhex));
-	if (admin_p11_uri(p, o, &uri, NULL) == 0)
+	if (tb_p11_manage_uri(p, o, &uri, NULL) == 0)
 		json_object_set_new(k, "uri", json_string(uri));
-	if (admin_p11_pubkey(p, o, &pk, NULL) == 0) {
+	if (tb_p11_manage_pubkey(p, o, &pk, NULL) == 0) {
 		json_object_set_new(k, "type", json_string(EVP_PKEY_get_base_id(pk) ==
 		    EVP_PKEY_RSA ? "rsa" : EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC ? "ec" : "other"));
 		json_object_set_new(k, "bits", json_integer(EVP_PKEY_get_bits(pk)));
@@ -208,8 +203,7 @@ key_entry(admin_p11 *p, CK_OBJECT_HANDLE o, const admin_conf *conf)
 		json_object_set_new(k, "algorithm", json_string("unknown"));
 		json_array_append_new(warn, json_string("no public key found for it on the token"));
 	}
-	extractable = admin_p11_bool(p, o, CKA_EXTRACTABLE, 1);
-	sensitive = admin_p11_bool(p, o, CKA_SENSITIVE, 0);
+	tb_p11_manage_key_flags(p, o, &sensitive, &extractable);
 	json_object_set_new(k, "extractable", json_boolean(extractable));
 	json_object_set_new(k, "sensitive", json_boolean(sensitive));
 	if (extractable)
@@ -219,7 +213,7 @@ key_entry(admin_p11 *p, CK_OBJECT_HANDLE o, const admin_conf *conf)
 		json_array_append_new(warn, json_string(
 		    "CKA_SENSITIVE is not set: the private key can be read in the clear"));
 
-	if (id_len > 0 && admin_p11_certs(p, id, id_len, certs, CERTS_MAX, &nc, NULL) != 0)
+	if (id_len > 0 && tb_p11_manage_certs(p, id, id_len, certs, CERTS_MAX, &nc, NULL) != 0)
 		nc = 0;
 	for (i = 0; i < nc; i++) {
 		/* Only a certificate for this very key counts; the newest wins. */
@@ -251,7 +245,7 @@ key_entry(admin_p11 *p, CK_OBJECT_HANDLE o, const admin_conf *conf)
 	} else
 		json_array_append_new(warn, json_string("no certificate for it on the token"));
 	json_object_set_new(k, "certificate", cj);
-	cname = admin_conf_key_for(conf, &p->tinfo, id, id_len, label);
+	cname = admin_conf_key_for(conf, p, o);
 	json_object_set_new(k, "configured", cname != NULL ? json_string(cname) : json_null());
 	json_object_set_new(k, "warnings", warn);
 	warn = NULL;
@@ -317,15 +311,13 @@ admin_cmd_key_list(int argc, char **argv)
 	};
 	int rc = ADMIN_EXIT_ERROR, c, as_json = 0;
 	const char *token = NULL, *pin_file = NULL;
-	admin_p11 *p = NULL;
-	admin_conf *conf = NULL;
-	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE tmpl[1];
-	CK_OBJECT_HANDLE objs[KEYS_MAX];
-	CK_ULONG n = 0, i;
+	tb_p11_manage *p = NULL;
+	tb_config *conf = NULL;
+	tb_p11_object objs[KEYS_MAX];
+	size_t n = 0, i, wi;
 	json_t *keys = NULL, *k, *doc = NULL;
-	char tl[33], *text;
-	size_t wi;
+	const char *tl;
+	char *text;
 	tb_error err;
 
 	tb_error_clear(&err);
@@ -349,8 +341,8 @@ admin_cmd_key_list(int argc, char **argv)
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
-	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
-	if (admin_p11_find(p, tmpl, 1, objs, KEYS_MAX, &n, &err) != 0) {
+	if (tb_p11_manage_find(p, TB_P11_PRIVATE_KEY, NULL, 0, NULL, objs, KEYS_MAX, &n,
+	    &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
@@ -363,7 +355,7 @@ admin_cmd_key_list(int argc, char **argv)
 		}
 		json_array_append_new(keys, k);
 	}
-	admin_p11_text(tl, sizeof(tl), p->tinfo.label, sizeof(p->tinfo.label));
+	tl = tb_p11_manage_token_label(p);
 	if (as_json) {
 		doc = json_pack("{s:s, s:s?, s:O}", "token", tl, "config",
 		    conf != NULL ? conf->path : NULL, "keys", keys);
@@ -390,8 +382,8 @@ admin_cmd_key_list(int argc, char **argv)
 out:
 	json_decref(doc);
 	json_decref(keys);
-	admin_conf_free(conf);
-	admin_p11_free(p);
+	tb_config_unref(conf);
+	tb_p11_manage_free(p);
 	return rc;
 }
 
@@ -413,18 +405,15 @@ admin_cmd_key_destroy(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const CK_OBJECT_CLASS classes[] = { CKO_CERTIFICATE, CKO_PUBLIC_KEY,
-	    CKO_PRIVATE_KEY };
+	static const enum tb_p11_class classes[] = { TB_P11_CERTIFICATE, TB_P11_PUBLIC_KEY,
+	    TB_P11_PRIVATE_KEY };
 	int rc = ADMIN_EXIT_ERROR, c, yes = 0;
 	const char *pin_file = NULL, *key_uri, *cname;
-	admin_p11 *p = NULL;
-	admin_conf *conf = NULL;
-	CK_OBJECT_HANDLE key, objs[KEYS_MAX];
-	CK_OBJECT_CLASS cls;
-	CK_ATTRIBUTE tmpl[2];
-	CK_ULONG m, i;
+	tb_p11_manage *p = NULL;
+	tb_config *conf = NULL;
+	tb_p11_object key, objs[KEYS_MAX];
 	unsigned char *id = NULL;
-	size_t id_len = 0, ci;
+	size_t id_len = 0, ci, m, i;
 	char *label = NULL, typed[128], idhex[129];
 	unsigned destroyed = 0;
 	tb_error err;
@@ -447,17 +436,17 @@ admin_cmd_key_destroy(int argc, char **argv)
 	key_uri = argv[optind];
 	if (admin_conf_load_chosen(&conf, &err) != 0 ||
 	    admin_p11_login(key_uri, pin_file, &p, &err) != 0 ||
-	    admin_p11_one_key(p, key_uri, &key, &err) != 0) {
+	    tb_p11_manage_one_key(p, key_uri, &key, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
-	label = admin_p11_label(p, key);
-	if (label == NULL || admin_p11_attr(p, key, CKA_ID, &id, &id_len, &err) != 0) {
+	label = tb_p11_manage_label(p, key);
+	if (label == NULL || tb_p11_manage_id(p, key, &id, &id_len, &err) != 0) {
 		fprintf(stderr, "tanba-admin: cannot read the key's id: %s\n", err.detail);
 		goto out;
 	}
 	admin_hex(idhex, sizeof(idhex), id, id_len);
-	if ((cname = admin_conf_key_for(conf, &p->tinfo, id, id_len, label)) != NULL) {
+	if ((cname = admin_conf_key_for(conf, p, key)) != NULL) {
 		fprintf(stderr, "tanba-admin: refused: key \"%s\" (id %s) is tanbad's key \"%s\" in "
 		    "%s; point that key at another URI, run tanba-admin reload, then destroy\n",
 		    label, idhex, cname, conf->path);
@@ -483,22 +472,20 @@ admin_cmd_key_destroy(int argc, char **argv)
 	}
 	if (id_len == 0) {
 		/* Without an id the key's other objects cannot be told apart: only the key goes. */
-		if (admin_p11_destroy(p, key, &err) != 0) {
+		if (tb_p11_manage_destroy(p, key, &err) != 0) {
 			fprintf(stderr, "tanba-admin: %s\n", err.detail);
 			goto out;
 		}
 		destroyed = 1;
 	} else {
 		for (ci = 0; ci < sizeof(classes) / sizeof(classes[0]); ci++) {
-			cls = classes[ci];
-			tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
-			tmpl[1] = (CK_ATTRIBUTE){ CKA_ID, id, id_len };
-			if (admin_p11_find(p, tmpl, 2, objs, KEYS_MAX, &m, &err) != 0) {
+			if (tb_p11_manage_find(p, classes[ci], id, id_len, NULL, objs, KEYS_MAX,
+			    &m, &err) != 0) {
 				fprintf(stderr, "tanba-admin: %s\n", err.detail);
 				goto out;
 			}
 			for (i = 0; i < m; i++) {
-				if (admin_p11_destroy(p, objs[i], &err) != 0) {
+				if (tb_p11_manage_destroy(p, objs[i], &err) != 0) {
 					fprintf(stderr, "tanba-admin: %s (after %u objects)\n",
 					    err.detail, destroyed);
 					goto out;
@@ -513,7 +500,7 @@ admin_cmd_key_destroy(int argc, char **argv)
 out:
 	free(id);
 	free(label);
-	admin_conf_free(conf);
-	admin_p11_free(p);
+	tb_config_unref(conf);
+	tb_p11_manage_free(p);
 	return rc;
 }

@@ -14,58 +14,22 @@
 
 #include "admin.h"
 
-/* The flags an officer acts on, in words. */
 static void
-print_token_flags(CK_FLAGS f)
+print_sessions(const tb_p11_slot *s)
 {
-	static const struct {
-		CK_FLAGS flag;
-		const char *name;
-	} names[] = {
-		{ CKF_TOKEN_INITIALIZED, "initialized" },
-		{ CKF_LOGIN_REQUIRED, "login-required" },
-		{ CKF_USER_PIN_INITIALIZED, "user-pin-set" },
-		{ CKF_PROTECTED_AUTHENTICATION_PATH, "pin-pad" },
-		{ CKF_WRITE_PROTECTED, "write-protected" },
-		{ CKF_RNG, "rng" },
-		{ CKF_USER_PIN_COUNT_LOW, "USER-PIN-COUNT-LOW" },
-		{ CKF_USER_PIN_FINAL_TRY, "USER-PIN-FINAL-TRY" },
-		{ CKF_USER_PIN_LOCKED, "USER-PIN-LOCKED" },
-		{ CKF_USER_PIN_TO_BE_CHANGED, "user-pin-to-be-changed" },
-		{ CKF_SO_PIN_COUNT_LOW, "SO-PIN-COUNT-LOW" },
-		{ CKF_SO_PIN_FINAL_TRY, "SO-PIN-FINAL-TRY" },
-		{ CKF_SO_PIN_LOCKED, "SO-PIN-LOCKED" },
-	};
-	size_t i;
-	int first = 1;
-
-	printf("  flags:");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((f & names[i].flag) == 0)
-			continue;
-		printf("%s%s", first ? " " : ",", names[i].name);
-		first = 0;
-	}
-	printf("\n");
-}
-
-static void
-print_sessions(const CK_TOKEN_INFO *ti)
-{
-	CK_ULONG max = ti->ulMaxSessionCount, cur = ti->ulSessionCount;
+	long max = s->sessions_max, cur = s->sessions_open;
 
 	printf("  sessions: ");
-	if (max == CK_EFFECTIVELY_INFINITE)
+	if (max == -2)
 		printf("unlimited");
-	else if (max == CK_UNAVAILABLE_INFORMATION)
+	else if (max < 0)
 		printf("maximum unknown");
-	else if (cur == CK_UNAVAILABLE_INFORMATION)
-		printf("at most %lu", (unsigned long)max);
+	else if (cur < 0)
+		printf("at most %ld", max);
 	else
-		printf("%lu free of %lu", (unsigned long)(max > cur ? max - cur : 0),
-		    (unsigned long)max);
-	if (cur != CK_UNAVAILABLE_INFORMATION)
-		printf(", %lu open", (unsigned long)cur);
+		printf("%ld free of %ld", max > cur ? max - cur : 0, max);
+	if (cur >= 0)
+		printf(", %ld open", cur);
 	else
 		printf(" (open count not reported)");
 	printf("\n");
@@ -79,15 +43,11 @@ admin_cmd_token_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int rc = ADMIN_EXIT_ERROR, c, has_token;
-	admin_p11 *p = NULL;
-	char *module = NULL, *uri = NULL;
-	CK_SLOT_ID *slots = NULL;
-	CK_ULONG n = 0, i, nmech;
-	CK_SLOT_INFO si;
-	CK_TOKEN_INFO ti;
-	P11KitUri *u = NULL;
-	char a[65], b[65], d[33], e[17];
+	int rc = ADMIN_EXIT_ERROR, c;
+	tb_p11_manage *p = NULL;
+	char *module = NULL;
+	tb_p11_slot *slots = NULL, *s;
+	size_t n = 0, i;
 	tb_error err;
 
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
@@ -109,51 +69,37 @@ admin_cmd_token_list(int argc, char **argv)
 	}
 	tb_error_clear(&err);
 	if ((module = admin_module_choose()) == NULL ||
-	    admin_p11_open(module, &p, &err) != 0 ||
-	    admin_p11_slots(p, 0, &slots, &n, &err) != 0) {
+	    tb_p11_manage_open(module, &p, &err) != 0 ||
+	    tb_p11_manage_slots(p, 0, &slots, &n, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
 	printf("module %s: %lu slot%s\n", module, (unsigned long)n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
-		if (admin_p11_slot_info(p, slots[i], &si, &ti, &has_token, &nmech, &err) != 0) {
-			printf("slot %lu: %s\n", (unsigned long)slots[i], err.detail);
-			continue;
-		}
-		admin_p11_text(a, sizeof(a), si.slotDescription, sizeof(si.slotDescription));
-		printf("slot %lu: %s\n", (unsigned long)slots[i], a);
-		if (!has_token) {
+		s = &slots[i];
+		printf("slot %lu: %s\n", s->id, s->description);
+		if (!s->has_token) {
 			printf("  no token\n");
 			continue;
 		}
-		admin_p11_text(a, sizeof(a), ti.label, sizeof(ti.label));
-		admin_p11_text(b, sizeof(b), ti.manufacturerID, sizeof(ti.manufacturerID));
-		admin_p11_text(d, sizeof(d), ti.model, sizeof(ti.model));
-		admin_p11_text(e, sizeof(e), ti.serialNumber, sizeof(ti.serialNumber));
-		if ((ti.flags & CKF_TOKEN_INITIALIZED) == 0) {
-			printf("  token: not initialized (%s %s)\n", b, d);
-			printf("  mechanisms: %lu\n", (unsigned long)nmech);
+		if (!s->initialized) {
+			printf("  token: not initialized (%s %s)\n", s->manufacturer, s->model);
+			printf("  mechanisms: %lu\n", s->mechanisms);
 			continue;
 		}
-		printf("  token: \"%s\" manufacturer \"%s\" model \"%s\" serial %s\n", a, b, d, e);
-		print_token_flags(ti.flags);
-		print_sessions(&ti);
-		printf("  mechanisms: %lu\n", (unsigned long)nmech);
-		if ((u = p11_kit_uri_new()) != NULL) {
-			memcpy(p11_kit_uri_get_token_info(u), &ti, sizeof(ti));
-			if (p11_kit_uri_format(u, P11_KIT_URI_FOR_TOKEN, &uri) == P11_KIT_URI_OK)
-				printf("  uri: %s\n", uri);
-			free(uri);
-			uri = NULL;
-			p11_kit_uri_free(u);
-			u = NULL;
-		}
+		printf("  token: \"%s\" manufacturer \"%s\" model \"%s\" serial %s\n", s->label,
+		    s->manufacturer, s->model, s->serial);
+		printf("  flags: %s\n", s->flags);
+		print_sessions(s);
+		printf("  mechanisms: %lu\n", s->mechanisms);
+		if (s->uri != NULL)
+			printf("  uri: %s\n", s->uri);
 	}
 	rc = ADMIN_EXIT_OK;
 out:
-	free(slots);
+	tb_p11_slots_free(slots, n);
 	free(module);
-	admin_p11_free(p);
+	tb_p11_manage_free(p);
 	return rc;
 }
 
@@ -180,15 +126,13 @@ admin_cmd_token_init(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int rc = ADMIN_EXIT_ERROR, c, use_free = 0, have_slot = 0, reinit = 0, has_token;
+	int rc = ADMIN_EXIT_ERROR, c, use_free = 0, have_slot = 0, reinit = 0;
 	const char *label = NULL, *so_file = NULL, *pin_file = NULL;
-	char so_pin[ADMIN_PIN_MAX], pin[ADMIN_PIN_MAX], *end, *module = NULL, tl[33];
-	unsigned long slot_arg = 0;
-	admin_p11 *p = NULL;
-	CK_SLOT_ID *slots = NULL, slot = 0, new_slot = 0;
-	CK_ULONG n = 0, i, nmech;
-	CK_SLOT_INFO si;
-	CK_TOKEN_INFO ti;
+	char so_pin[ADMIN_PIN_MAX], pin[ADMIN_PIN_MAX], *end, *module = NULL;
+	unsigned long slot_arg = 0, slot;
+	tb_p11_manage *p = NULL;
+	tb_p11_slot *slots = NULL;
+	size_t n = 0, i;
 	tb_error err;
 
 	memset(so_pin, 0, sizeof(so_pin));
@@ -223,16 +167,15 @@ admin_cmd_token_init(int argc, char **argv)
 		goto out;
 	}
 	if ((module = admin_module_choose()) == NULL ||
-	    admin_p11_open(module, &p, &err) != 0 ||
-	    admin_p11_slots(p, 1, &slots, &n, &err) != 0) {
+	    tb_p11_manage_open(module, &p, &err) != 0 ||
+	    tb_p11_manage_slots(p, 1, &slots, &n, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (admin_p11_slot_info(p, slots[i], &si, &ti, &has_token, &nmech, NULL) != 0 ||
-		    !has_token)
+		if (!slots[i].has_token)
 			continue;
-		if (have_slot ? slots[i] == slot_arg : (ti.flags & CKF_TOKEN_INITIALIZED) == 0)
+		if (have_slot ? slots[i].id == slot_arg : !slots[i].initialized)
 			break;
 	}
 	if (i == n) {
@@ -242,12 +185,11 @@ admin_cmd_token_init(int argc, char **argv)
 			fprintf(stderr, "tanba-admin: no free (uninitialised) token in %s\n", module);
 		goto out;
 	}
-	slot = slots[i];
-	if ((ti.flags & CKF_TOKEN_INITIALIZED) != 0 && !reinit) {
-		admin_p11_text(tl, sizeof(tl), ti.label, sizeof(ti.label));
+	slot = slots[i].id;
+	if (slots[i].initialized && !reinit) {
 		fprintf(stderr, "tanba-admin: the token in slot %lu (\"%s\") is initialised; "
 		    "re-initialising erases all its keys: add --reinit if that is meant\n",
-		    (unsigned long)slot, tl);
+		    slot, slots[i].label);
 		goto out;
 	}
 	if (admin_pin_get(so_file, "SO PIN", so_file == NULL, so_pin, sizeof(so_pin), &err) != 0 ||
@@ -255,9 +197,9 @@ admin_cmd_token_init(int argc, char **argv)
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
-	if (admin_p11_init_token(p, slot, so_pin, label, pin, &new_slot, &err) != 0) {
-		fprintf(stderr, "tanba-admin: token init in slot %lu refused: %s\n",
-		    (unsigned long)slot, err.detail);
+	if (tb_p11_manage_init_token(p, slot, so_pin, label, pin, &err) != 0) {
+		fprintf(stderr, "tanba-admin: token init in slot %lu refused: %s\n", slot,
+		    err.detail);
 		rc = ADMIN_EXIT_FAIL;
 		goto out;
 	}
@@ -266,8 +208,8 @@ admin_cmd_token_init(int argc, char **argv)
 out:
 	OPENSSL_cleanse(so_pin, sizeof(so_pin));
 	OPENSSL_cleanse(pin, sizeof(pin));
-	free(slots);
+	tb_p11_slots_free(slots, n);
 	free(module);
-	admin_p11_free(p);
+	tb_p11_manage_free(p);
 	return rc;
 }

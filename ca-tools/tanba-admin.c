@@ -72,16 +72,14 @@ admin_opt_set_config(const char *config)
 char *
 admin_module_choose(void)
 {
-	admin_conf *c = NULL;
+	tb_config *c = NULL;
 	char *m = NULL;
 
 	if (opt_module != NULL)
 		return strdup(opt_module);
-	if (admin_conf_load_chosen(&c, NULL) == 0 && c != NULL && c->module != NULL) {
-		m = c->module;
-		c->module = NULL;
-	}
-	admin_conf_free(c);
+	if (admin_conf_load_chosen(&c, NULL) == 0 && c != NULL)
+		m = strdup(c->module);
+	tb_config_unref(c);
 	return m != NULL ? m : strdup(ADMIN_DEFAULT_MODULE);
 }
 

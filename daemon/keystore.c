@@ -17,8 +17,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <p11-kit/pkcs11.h>
-#include <p11-kit/uri.h>
 
 #include "certinfo.h"
 #include "keystore.h"
@@ -70,65 +68,27 @@ keystore_free(tb_keystore *ks)
 	free(ks);
 }
 
-/* Pads s with spaces into a PKCS#11 fixed-size field. */
-static void
-pad_field(unsigned char *dst, size_t len, const char *s)
-{
-	size_t n = strlen(s);
-
-	memset(dst, ' ', len);
-	memcpy(dst, s, n < len ? n : len);
-}
-
-/* Whether the token attributes of uri select tok. */
-static int
-token_matches(tb_p11_token *tok, P11KitUri *uri)
-{
-	tb_p11_token_status st;
-	CK_TOKEN_INFO info;
-
-	tb_p11_token_get_status(tok, &st);
-	memset(&info, 0, sizeof(info));
-	pad_field(info.label, sizeof(info.label), st.label);
-	pad_field(info.manufacturerID, sizeof(info.manufacturerID), st.manufacturer);
-	pad_field(info.model, sizeof(info.model), st.model);
-	pad_field(info.serialNumber, sizeof(info.serialNumber), st.serial);
-	return p11_kit_uri_match_token_info(uri, &info) == 1;
-}
-
 /* The open token that key_uri selects, opening it when none does yet. */
 static int
 token_for(tb_keystore *ks, const tb_config *cfg, const char *key_uri,
     tb_p11_token **out, tb_error *err)
 {
-	int r = TB_ERR_INTERNAL, ur;
-	P11KitUri *uri = NULL;
+	int r = TB_ERR_INTERNAL;
 	tb_p11_token *tok = NULL, **n;
 	char *token_uri = NULL;
 	size_t i;
+	tb_error e;
 
-	if ((uri = p11_kit_uri_new()) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "URI");
-		goto out;
-	}
-	if ((ur = p11_kit_uri_parse(key_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri)) !=
-	    P11_KIT_URI_OK) {
-		r = tb_error_set(err, TB_ERR_CONFIG, "URI '%s': %s", key_uri,
-		    p11_kit_uri_message(ur));
-		goto out;
-	}
 	for (i = 0; i < ks->ntokens; i++) {
-		if (token_matches(ks->tokens[i], uri)) {
+		if (tb_p11_token_names(ks->tokens[i], key_uri)) {
 			*out = ks->tokens[i];
 			r = 0;
 			goto out;
 		}
 	}
 	/* The token is opened by the URI's token attributes alone. */
-	if ((ur = p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &token_uri)) !=
-	    P11_KIT_URI_OK) {
-		r = tb_error_set(err, TB_ERR_CONFIG, "URI '%s': %s", key_uri,
-		    p11_kit_uri_message(ur));
+	if (tb_p11_token_uri_of(key_uri, &token_uri, &e) != 0) {
+		r = tb_error_set(err, TB_ERR_CONFIG, "%s", e.detail);
 		goto out;
 	}
 	if ((n = realloc(ks->tokens, (ks->ntokens + 1) * sizeof(*n))) == NULL) {
@@ -144,8 +104,6 @@ token_for(tb_keystore *ks, const tb_config *cfg, const char *key_uri,
 	r = 0;
 out:
 	free(token_uri);
-	if (uri != NULL)
-		p11_kit_uri_free(uri);
 	return r;
 }
 

@@ -27,10 +27,7 @@
 struct tb_p11_key {
 	tb_p11_token *tok;
 	/* The lookup as the URI gave it, kept to find the key again. */
-	unsigned char *find_id;
-	size_t find_id_len;
-	int has_find_id;
-	char *find_label;
+	p11_key_ref ref;
 	char name[128];			/* for logs: object label or id */
 	pthread_mutex_t lock;		/* guards h and h_gen */
 	CK_OBJECT_HANDLE h;		/* CK_INVALID_HANDLE: find again before use */
@@ -61,30 +58,13 @@ key_find_handle(tb_p11_key *key, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *out,
     tb_error *err)
 {
 	int r = TB_ERR_INTERNAL;
-	CK_FUNCTION_LIST *f = key->tok->mod->funcs;
-	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_OBJECT_CLASS cls;
 	CK_ATTRIBUTE tmpl[3];
-	CK_ULONG n = 0, found = 0;
+	CK_ULONG n, found = 0;
 	CK_OBJECT_HANDLE objs[2];
-	int active = 0;
 
-	tmpl[n].type = CKA_CLASS;
-	tmpl[n].pValue = &cls;
-	tmpl[n++].ulValueLen = sizeof(cls);
-	if (key->has_find_id) {
-		tmpl[n].type = CKA_ID;
-		tmpl[n].pValue = key->find_id;
-		tmpl[n++].ulValueLen = key->find_id_len;
-	}
-	if (key->find_label != NULL) {
-		tmpl[n].type = CKA_LABEL;
-		tmpl[n].pValue = key->find_label;
-		tmpl[n++].ulValueLen = strlen(key->find_label);
-	}
-	if ((r = TB_P11_CALL(err, f, C_FindObjectsInit, h, tmpl, n)) != 0)
-		goto out;
-	active = 1;
-	if ((r = TB_P11_CALL(err, f, C_FindObjects, h, objs, 2, &found)) != 0)
+	n = p11_key_ref_template(&key->ref, &cls, tmpl);
+	if ((r = p11_find(key->tok->mod->funcs, h, tmpl, n, objs, 2, &found, err)) != 0)
 		goto out;
 	if (found == 0) {
 		r = tb_error_set(err, TB_ERR_NO_KEY, "token %s: no private key %s",
@@ -101,40 +81,6 @@ key_find_handle(tb_p11_key *key, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *out,
 	*out = objs[0];
 	r = 0;
 out:
-	if (active)
-		(void)TB_P11_CALL(NULL, f, C_FindObjectsFinal, h);
-	return r;
-}
-
-/* Reads a variable-length attribute into a new buffer the caller frees. */
-static int
-attr_read(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
-    CK_ATTRIBUTE_TYPE type, unsigned char **out, size_t *out_len, tb_error *err)
-{
-	int r = TB_ERR_INTERNAL;
-	CK_ATTRIBUTE a = { type, NULL, 0 };
-	unsigned char *buf = NULL;
-
-	if ((r = TB_P11_CALL(err, f, C_GetAttributeValue, h, o, &a, 1)) != 0)
-		goto out;
-	if (a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > 1024 * 1024) {
-		r = tb_error_set(err, TB_ERR_TOKEN, "attribute 0x%lx unavailable",
-		    (unsigned long)type);
-		goto out;
-	}
-	if ((buf = malloc(a.ulValueLen + 1)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "attribute");
-		goto out;
-	}
-	a.pValue = buf;
-	if ((r = TB_P11_CALL(err, f, C_GetAttributeValue, h, o, &a, 1)) != 0)
-		goto out;
-	*out = buf;
-	*out_len = a.ulValueLen;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
 	return r;
 }
 
@@ -150,16 +96,8 @@ key_read_objects(tb_p11_key *key, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
 	CK_FUNCTION_LIST *f = key->tok->mod->funcs;
 	CK_KEY_TYPE kt = 0;
 	CK_ATTRIBUTE a = { CKA_KEY_TYPE, &kt, sizeof(kt) };
-	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-	CK_CERTIFICATE_TYPE ct = CKC_X_509;
-	CK_ATTRIBUTE tmpl[3];
-	CK_OBJECT_HANDLE objs[KEY_MAX_CERTS];
-	CK_ULONG found = 0, i;
-	unsigned char *id = NULL, *der = NULL;
-	const unsigned char *p;
-	size_t id_len = 0, der_len = 0;
-	int active = 0;
-	X509 *x;
+	unsigned char *id = NULL;
+	size_t id_len = 0;
 
 	*ncerts = 0;
 	if ((r = TB_P11_CALL(err, f, C_GetAttributeValue, h, o, &a, 1)) != 0)
@@ -173,44 +111,17 @@ key_read_objects(tb_p11_key *key, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
 		    key->name, (unsigned long)kt);
 		goto out;
 	}
-	if ((r = attr_read(f, h, o, CKA_ID, &id, &id_len, err)) != 0)
+	if ((r = p11_attr_read(f, h, o, CKA_ID, &id, &id_len, err)) != 0)
 		goto out;
 	if (id_len == 0) {
 		r = 0;	/* no CKA_ID: no certificate can be tied to the key */
 		goto out;
 	}
-	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
-	tmpl[1] = (CK_ATTRIBUTE){ CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) };
-	tmpl[2] = (CK_ATTRIBUTE){ CKA_ID, id, id_len };
-	if ((r = TB_P11_CALL(err, f, C_FindObjectsInit, h, tmpl, 3)) != 0)
+	if ((r = p11_certs_by_id(f, h, id, id_len, certs, KEY_MAX_CERTS, ncerts, err)) != 0)
 		goto out;
-	active = 1;
-	if ((r = TB_P11_CALL(err, f, C_FindObjects, h, objs, KEY_MAX_CERTS, &found)) != 0)
-		goto out;
-	(void)TB_P11_CALL(NULL, f, C_FindObjectsFinal, h);
-	active = 0;
-	for (i = 0; i < found; i++) {
-		free(der);
-		der = NULL;
-		if ((r = attr_read(f, h, objs[i], CKA_VALUE, &der, &der_len, err)) != 0)
-			goto out;
-		p = der;
-		if ((x = d2i_X509(NULL, &p, (long)der_len)) == NULL ||
-		    p != der + der_len) {
-			X509_free(x);
-			tb_warn_f(TB_ERR_MALFORMED, "key %s: certificate object %lu unreadable",
-			    key->name, (unsigned long)i);
-			ERR_clear_error();
-			continue;
-		}
-		certs[(*ncerts)++] = x;
-	}
 	r = 0;
 out:
-	if (active)
-		(void)TB_P11_CALL(NULL, f, C_FindObjectsFinal, h);
 	free(id);
-	free(der);
 	return r;
 }
 
@@ -428,17 +339,17 @@ key_set_name(tb_p11_key *key)
 	size_t len = 0, i;
 
 	key->name[0] = '\0';
-	if (key->find_label != NULL)
+	if (key->ref.label != NULL)
 		len = (size_t)snprintf(key->name, sizeof(key->name), "object=%s",
-		    key->find_label);
-	if (key->has_find_id) {
+		    key->ref.label);
+	if (key->ref.has_id) {
 		if (len > 0 && len < sizeof(key->name))
 			len += (size_t)snprintf(key->name + len, sizeof(key->name) - len, ";");
 		if (len < sizeof(key->name))
 			len += (size_t)snprintf(key->name + len, sizeof(key->name) - len, "id=");
-		for (i = 0; i < key->find_id_len && len < sizeof(key->name); i++)
+		for (i = 0; i < key->ref.id_len && len < sizeof(key->name); i++)
 			len += (size_t)snprintf(key->name + len, sizeof(key->name) - len,
-			    "%%%02x", key->find_id[i]);
+			    "%%%02x", key->ref.id[i]);
 	}
 	if (key->name[0] == '\0')
 		snprintf(key->name, sizeof(key->name), "(any)");
@@ -448,10 +359,8 @@ int
 tb_p11_key_find(tb_p11_token *tok, const char *key_uri, tb_p11_key **out,
     tb_error *err)
 {
-	int r = TB_ERR_INTERNAL, ur;
+	int r = TB_ERR_INTERNAL;
 	tb_p11_key *key = NULL;
-	P11KitUri *uri = NULL;
-	CK_ATTRIBUTE *a;
 	CK_SESSION_HANDLE h;
 	CK_OBJECT_HANDLE kh = CK_INVALID_HANDLE;
 	unsigned idx;
@@ -470,42 +379,12 @@ tb_p11_key_find(tb_p11_token *tok, const char *key_uri, tb_p11_key **out,
 	pthread_mutex_init(&key->lock, NULL);
 	key->tok = tok;
 	key->h = CK_INVALID_HANDLE;
-	if ((uri = p11_kit_uri_new()) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "URI");
+	if ((r = p11_key_ref_parse(key_uri, &key->ref, err)) != 0)
 		goto out;
-	}
-	if ((ur = p11_kit_uri_parse(key_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri)) !=
-	    P11_KIT_URI_OK) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "key URI '%s': %s", key_uri,
-		    p11_kit_uri_message(ur));
-		goto out;
-	}
-	if (!p11_kit_uri_match_token_info(uri, &tok->info)) {
+	if (!p11_kit_uri_match_token_info(key->ref.uri, &tok->info)) {
 		r = tb_error_set(err, TB_ERR_NO_KEY, "key URI '%s' names another token than %s",
 		    key_uri, tok->label);
 		goto out;
-	}
-	if ((a = p11_kit_uri_get_attribute(uri, CKA_CLASS)) != NULL &&
-	    (a->ulValueLen != sizeof(CK_OBJECT_CLASS) ||
-	     *(CK_OBJECT_CLASS *)a->pValue != CKO_PRIVATE_KEY)) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "key URI '%s' names an object that is not a private key", key_uri);
-		goto out;
-	}
-	if ((a = p11_kit_uri_get_attribute(uri, CKA_ID)) != NULL) {
-		key->has_find_id = 1;
-		key->find_id_len = a->ulValueLen;
-		if ((key->find_id = malloc(a->ulValueLen + 1)) == NULL) {
-			r = tb_error_set(err, TB_ERR_NOMEM, "key id");
-			goto out;
-		}
-		memcpy(key->find_id, a->pValue, a->ulValueLen);
-	}
-	if ((a = p11_kit_uri_get_attribute(uri, CKA_LABEL)) != NULL) {
-		if ((key->find_label = strndup(a->pValue, a->ulValueLen)) == NULL) {
-			r = tb_error_set(err, TB_ERR_NOMEM, "key label");
-			goto out;
-		}
 	}
 	key_set_name(key);
 
@@ -546,7 +425,6 @@ tb_p11_key_find(tb_p11_token *tok, const char *key_uri, tb_p11_key **out,
 out:
 	for (i = 0; i < ncerts; i++)
 		X509_free(certs[i]);
-	p11_kit_uri_free(uri);
 	tb_p11_key_free(key);
 	return r;
 }
@@ -558,8 +436,7 @@ tb_p11_key_free(tb_p11_key *key)
 		return;
 	pthread_mutex_destroy(&key->lock);
 	X509_free(key->cert);
-	free(key->find_id);
-	free(key->find_label);
+	p11_key_ref_clear(&key->ref);
 	free(key);
 }
 

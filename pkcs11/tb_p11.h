@@ -41,6 +41,14 @@ int tb_p11_token_open(tb_p11_module *mod, const char *token_uri, int pin_fd,
     unsigned max_sessions, tb_p11_token **out, tb_error *err);
 void tb_p11_token_free(tb_p11_token *tok);
 
+/*
+ * 1 if the token attributes of uri (a token or key URI, parsed as every
+ * URI in the token layer is) select the open token tok, else 0.
+ */
+int tb_p11_token_names(tb_p11_token *tok, const char *uri);
+/* The URI of uri's token attributes alone (what tb_p11_token_open takes); new string. */
+int tb_p11_token_uri_of(const char *uri, char **out, tb_error *err);
+
 /* Health and pool figures for the status op. */
 typedef struct tb_p11_token_status {
 	char label[33];

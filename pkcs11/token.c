@@ -19,78 +19,12 @@
 #define TOKEN_MAX_SESSIONS 256
 #define PIN_MAX 256
 
-/* Copies a blank-padded PKCS#11 text field, without the padding. */
-static void
-copy_padded(char *dst, size_t dst_len, const CK_UTF8CHAR *src, size_t src_len)
-{
-	size_t n = src_len < dst_len - 1 ? src_len : dst_len - 1;
-
-	memcpy(dst, src, n);
-	while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
-		n--;
-	dst[n] = '\0';
-}
-
-/* Finds the one initialised token that uri matches. */
-static int
-token_find_slot(tb_p11_module *mod, P11KitUri *uri, CK_SLOT_ID *slot_out,
-    CK_TOKEN_INFO *info_out, tb_error *err)
-{
-	int r = TB_ERR_INTERNAL;
-	CK_SLOT_ID *slots = NULL, found = 0;
-	CK_ULONG n = 0, i;
-	CK_TOKEN_INFO ti, found_info;
-	unsigned matches = 0;
-
-	if ((r = TB_P11_CALL(err, mod->funcs, C_GetSlotList, CK_TRUE, NULL, &n)) != 0)
-		goto out;
-	if (n == 0) {
-		r = tb_error_set(err, TB_ERR_NO_TOKEN, "%s: no token present", mod->name);
-		goto out;
-	}
-	if ((slots = calloc(n, sizeof(*slots))) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "slot list");
-		goto out;
-	}
-	if ((r = TB_P11_CALL(err, mod->funcs, C_GetSlotList, CK_TRUE, slots, &n)) != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (TB_P11_CALL(NULL, mod->funcs, C_GetTokenInfo, slots[i], &ti) != 0)
-			continue;	/* removed meanwhile: not a match */
-		if ((ti.flags & CKF_TOKEN_INITIALIZED) == 0)
-			continue;
-		if (!p11_kit_uri_match_token_info(uri, &ti))
-			continue;
-		if (matches++ == 0) {
-			found = slots[i];
-			found_info = ti;
-		}
-	}
-	if (matches == 0) {
-		r = tb_error_set(err, TB_ERR_NO_TOKEN, "%s: no token matches", mod->name);
-		goto out;
-	}
-	/* Two tokens behind one URI would make the key ambiguous: refuse. */
-	if (matches > 1) {
-		r = tb_error_set(err, TB_ERR_NO_TOKEN,
-		    "%s: %u tokens match; name the token (token=...)", mod->name, matches);
-		goto out;
-	}
-	*slot_out = found;
-	*info_out = found_info;
-	r = 0;
-out:
-	free(slots);
-	return r;
-}
-
 /* C_Login as the user. Called with login_lock held. */
 static int
 token_login(tb_p11_token *tok, CK_SESSION_HANDLE h, tb_error *err)
 {
 	int r = TB_ERR_INTERNAL;
 	CK_FUNCTION_LIST *f = tok->mod->funcs;
-	CK_TOKEN_INFO ti;
 	char pin[PIN_MAX];
 	size_t pin_len = 0;
 	CK_SLOT_ID slot;
@@ -103,21 +37,14 @@ token_login(tb_p11_token *tok, CK_SESSION_HANDLE h, tb_error *err)
 	pthread_mutex_lock(&tok->lock);
 	slot = tok->slot;
 	pthread_mutex_unlock(&tok->lock);
-	if ((r = TB_P11_CALL(err, f, C_GetTokenInfo, slot, &ti)) != 0)
-		goto out;
-	/* A locked PIN, or one more wrong try that would lock it: never try. */
-	if ((ti.flags & (CKF_USER_PIN_LOCKED | CKF_USER_PIN_FINAL_TRY)) != 0) {
-		r = tb_error_set(err, TB_ERR_PIN_LOCKED, "token %s: user PIN %s", tok->label,
-		    (ti.flags & CKF_USER_PIN_LOCKED) ? "locked" : "at its final try");
-		goto out;
-	}
 	if (tok->pin_fd < 0) {
 		r = tb_error_set(err, TB_ERR_PIN_FILE, "token %s needs a PIN", tok->label);
 		goto out;
 	}
 	if ((r = tb_secret_read(tok->pin_fd, pin, sizeof(pin), &pin_len, err)) != 0)
 		goto out;
-	r = TB_P11_CALL(err, f, C_Login, h, CKU_USER, (CK_UTF8CHAR *)pin, (CK_ULONG)pin_len);
+	/* The login rule (never at the final try) is the one tanba-admin uses. */
+	r = p11_login_user(f, slot, h, pin, pin_len, err);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	if (r == TB_ERR_PIN_INCORRECT || r == TB_ERR_PIN_LOCKED)
 		tok->pin_refused = 1;
@@ -173,7 +100,7 @@ session_open(tb_p11_token *tok, CK_SESSION_HANDLE *h_out, tb_error *err)
 	r = TB_P11_CALL(err, f, C_OpenSession, slot, CKF_SERIAL_SESSION, NULL, NULL, &h);
 	if (r == TB_ERR_TOKEN_GONE) {
 		/* A re-inserted token may sit in another slot now. */
-		if (token_find_slot(tok->mod, tok->uri, &slot, &ti, NULL) != 0)
+		if (p11_find_slot(tok->mod, tok->uri, &slot, &ti, NULL) != 0)
 			goto out;
 		pthread_mutex_lock(&tok->lock);
 		tok->slot = slot;
@@ -328,7 +255,7 @@ int
 tb_p11_token_open(tb_p11_module *mod, const char *token_uri, int pin_fd,
     unsigned max_sessions, tb_p11_token **out, tb_error *err)
 {
-	int r = TB_ERR_INTERNAL, ur;
+	int r = TB_ERR_INTERNAL;
 	tb_p11_token *tok = NULL;
 	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE h;
@@ -347,8 +274,7 @@ tb_p11_token_open(tb_p11_module *mod, const char *token_uri, int pin_fd,
 	pthread_mutex_init(&tok->lock, NULL);
 	pthread_mutex_init(&tok->login_lock, NULL);
 	pthread_cond_init(&tok->cond, NULL);
-	if ((tok->sess = calloc(max_sessions, sizeof(*tok->sess))) == NULL ||
-	    (tok->uri = p11_kit_uri_new()) == NULL) {
+	if ((tok->sess = calloc(max_sessions, sizeof(*tok->sess))) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "token");
 		goto out;
 	}
@@ -356,25 +282,16 @@ tb_p11_token_open(tb_p11_module *mod, const char *token_uri, int pin_fd,
 	tok->max = max_sessions;
 	tok->pin_fd = pin_fd;
 	tok->healthy = 1;
-	/*
-	 * Parsed for objects too: with FOR_TOKEN alone p11-kit marks object
-	 * attributes unrecognised and then matches no token at all.
-	 */
-	if ((ur = p11_kit_uri_parse(token_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN_AND_MODULE,
-	    tok->uri)) !=
-	    P11_KIT_URI_OK) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "token URI '%s': %s", token_uri,
-		    p11_kit_uri_message(ur));
+	if ((r = p11_uri_parse(token_uri, "token", &tok->uri, err)) != 0)
 		goto out;
-	}
-	if ((r = token_find_slot(mod, tok->uri, &tok->slot, &ti, err)) != 0)
+	if ((r = p11_find_slot(mod, tok->uri, &tok->slot, &ti, err)) != 0)
 		goto out;
 	tok->info = ti;
-	copy_padded(tok->label, sizeof(tok->label), ti.label, sizeof(ti.label));
-	copy_padded(tok->manufacturer, sizeof(tok->manufacturer), ti.manufacturerID,
+	p11_text(tok->label, sizeof(tok->label), ti.label, sizeof(ti.label));
+	p11_text(tok->manufacturer, sizeof(tok->manufacturer), ti.manufacturerID,
 	    sizeof(ti.manufacturerID));
-	copy_padded(tok->model, sizeof(tok->model), ti.model, sizeof(ti.model));
-	copy_padded(tok->serial, sizeof(tok->serial), ti.serialNumber,
+	p11_text(tok->model, sizeof(tok->model), ti.model, sizeof(ti.model));
+	p11_text(tok->serial, sizeof(tok->serial), ti.serialNumber,
 	    sizeof(ti.serialNumber));
 	tok->login_required = (ti.flags & CKF_LOGIN_REQUIRED) != 0;
 	/* Open the first session and log in now: a bad PIN shows at start. */
@@ -430,4 +347,39 @@ tb_p11_token_get_status(tb_p11_token *tok, tb_p11_token_status *st)
 	st->failures = tok->failures;
 	st->reconnects = tok->reconnects;
 	pthread_mutex_unlock(&tok->lock);
+}
+
+int
+tb_p11_token_names(tb_p11_token *tok, const char *uri_text)
+{
+	P11KitUri *uri = NULL;
+	int res;
+
+	if (p11_uri_parse(uri_text, "token", &uri, NULL) != 0)
+		return 0;
+	res = p11_kit_uri_match_token_info(uri, &tok->info) == 1;
+	p11_kit_uri_free(uri);
+	return res;
+}
+
+int
+tb_p11_token_uri_of(const char *uri_text, char **out, tb_error *err)
+{
+	int r = TB_ERR_INTERNAL, ur;
+	P11KitUri *uri = NULL;
+	char *s = NULL;
+
+	if ((r = p11_uri_parse(uri_text, "key", &uri, err)) != 0)
+		goto out;
+	if ((ur = p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &s)) != P11_KIT_URI_OK) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "URI '%s': %s", uri_text,
+		    p11_kit_uri_message(ur));
+		goto out;
+	}
+	*out = s;
+	r = 0;
+out:
+	if (uri != NULL)
+		p11_kit_uri_free(uri);
+	return r;
 }

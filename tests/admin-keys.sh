@@ -117,8 +117,11 @@ ad_log "an extractable key (made by pkcs11-tool) for the warning"
 ad_p11tool --keypairgen --key-type EC:prime256v1 --label loose --id 0c0d --extractable \
     --usage-sign >/dev/null || ad_fail "pkcs11-tool keypairgen --extractable"
 
-ad_log "key list with a tanbad config"
+ad_log "key list with a tanbad config (read by tanbad's own parser: it must be valid)"
 cat > "$AD_TMP/tanbad.conf" <<CONF
+[daemon]
+socket = $AD_TMP/tanbad.sock
+
 [token]
 module = $SOFTHSM_MODULE
 pin_file = $AD_PIN_FILE

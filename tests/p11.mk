@@ -6,3 +6,6 @@ tests_test_p11_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_
 tests_test_p11_LDADD = pkcs11/libtbp11.la common/libtbcommon.la $(CHECK_LIBS) \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += tests/token-lib.sh
+# No PKCS#11 outside pkcs11/ (docs/TOKEN.md, "One token layer").
+TESTS += tests/token-boundary.sh
+EXTRA_DIST += tests/token-boundary.sh

@@ -285,7 +285,15 @@ START_TEST(test_find_keys)
 	    TB_ERR_NO_KEY);
 	ck_assert_int_eq(tb_p11_key_find(tok, "pkcs11:object=rsa;type=cert", &key, &err),
 	    TB_ERR_INVALID_ARG);
+	/* A key is named by id or object, never taken as the token's only key. */
+	ck_assert_int_eq(tb_p11_key_find(tok, "pkcs11:token=tbtest", &key, &err),
+	    TB_ERR_INVALID_ARG);
 	ck_assert_ptr_null(key);
+	/* The token part of a key URI, as the keystore and tanba-admin read it. */
+	ck_assert_int_eq(tb_p11_token_names(tok, "pkcs11:token=tbtest;object=rsa"), 1);
+	ck_assert_int_eq(tb_p11_token_names(tok, "pkcs11:object=rsa"), 1);
+	ck_assert_int_eq(tb_p11_token_names(tok, "pkcs11:token=other;object=rsa"), 0);
+	ck_assert_int_eq(tb_p11_token_names(tok, "file:///etc/passwd"), 0);
 	tb_p11_token_free(tok);
 	tb_p11_module_free(mod);
 }
