@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "anchors.h"
 #include "certinfo.h"
 #include "daemon.h"
 #include "ops.h"
@@ -55,6 +56,7 @@ struct tb_daemon {
 	atomic_int resync;		/* the next reload follows a signer restart */
 	atomic_int stopping;		/* no reload may start: the link is going */
 	tb_revocation *rev;		/* guarded by lock; swapped with cfg and keys */
+	tb_anchors *anchors;		/* guarded by lock; built and swapped with cfg */
 	time_t expiry_warned;		/* last expiry warning round (I/O thread only) */
 };
 
@@ -102,7 +104,8 @@ tb_daemon_new(const char *config_path, int debug, int foreground, tb_daemon **ou
 		r = tb_error_set(err, TB_ERR_NOMEM, "daemon");
 		goto out;
 	}
-	if ((r = tb_config_load(config_path, &d->cfg, err)) != 0)
+	if ((r = tb_config_load(config_path, &d->cfg, err)) != 0 ||
+	    (r = tb_anchors_new(d->cfg, &d->anchors, err)) != 0)
 		goto out;
 	apply_log_level(d, d->cfg);
 	/* No signature without a trail: refuse to start rather than sign unrecorded. */
@@ -161,6 +164,7 @@ tb_daemon_free(tb_daemon *d)
 		(void)unlink(d->signer_pid_file);
 	free(d->signer_pid_file);
 	tb_revocation_unref(d->rev);
+	tb_anchors_unref(d->anchors);
 	tb_front_keys_unref(d->keys);
 	tb_config_unref(d->cfg);
 	tb_metrics_free(d->metrics);
@@ -190,6 +194,17 @@ tb_daemon_revocation(tb_daemon *d)
 	rv = tb_revocation_ref(d->rev);
 	pthread_mutex_unlock(&d->lock);
 	return rv;
+}
+
+tb_anchors *
+tb_daemon_anchors(tb_daemon *d)
+{
+	tb_anchors *a;
+
+	pthread_mutex_lock(&d->lock);
+	a = tb_anchors_ref(d->anchors);
+	pthread_mutex_unlock(&d->lock);
+	return a;
 }
 
 tb_front_keys *
@@ -402,6 +417,7 @@ reload_run(tb_daemon *d, int signer_too, tb_error *err)
 	tb_config *cfg = NULL, *old_cfg = NULL;
 	tb_front_keys *keys = NULL, *old_keys = NULL;
 	tb_revocation *rv = NULL, *old_rv = NULL;
+	tb_anchors *anchors = NULL, *old_anchors = NULL;
 	tb_sc_ans *a = NULL;
 	tb_sc_req q;
 	tb_error e;
@@ -410,6 +426,9 @@ reload_run(tb_daemon *d, int signer_too, tb_error *err)
 	tb_error_clear(&e);
 	if ((r = tb_config_load(d->path, &cfg, &e)) == 0 && cfg->audit_file == NULL)
 		r = tb_error_set(&e, TB_ERR_CONFIG, "%s: [audit] file is required", d->path);
+	/* Trust is built before the signer is asked: broken anchors refuse the reload. */
+	if (r == 0)
+		r = tb_anchors_new(cfg, &anchors, &e);
 	if (r != 0) {
 		reload_failed(d, r, &e, 1, err);
 		goto out;
@@ -434,10 +453,13 @@ reload_run(tb_daemon *d, int signer_too, tb_error *err)
 	old_cfg = d->cfg;
 	old_keys = d->keys;
 	old_rv = d->rev;
+	old_anchors = d->anchors;
 	d->rev = rv;
+	d->anchors = anchors;
 	d->cfg = cfg;
 	d->keys = keys;
 	rv = NULL;
+	anchors = NULL;
 	cfg = NULL;
 	keys = NULL;
 	d->loaded = tb_clock_now();
@@ -452,6 +474,8 @@ out:
 	free(a);
 	tb_revocation_unref(old_rv);
 	tb_revocation_unref(rv);
+	tb_anchors_unref(old_anchors);
+	tb_anchors_unref(anchors);
 	tb_front_keys_unref(old_keys);
 	tb_front_keys_unref(keys);
 	tb_config_unref(old_cfg);

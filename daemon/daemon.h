@@ -37,6 +37,8 @@ void tb_daemon_free(tb_daemon *d);
 tb_config *tb_daemon_config(tb_daemon *d);
 /* The current revocation checker, with a reference the caller drops (tb_revocation_unref). */
 struct tb_revocation *tb_daemon_revocation(tb_daemon *d);
+/* The trust anchors of the running configuration, with a reference the caller drops. */
+struct tb_anchors *tb_daemon_anchors(tb_daemon *d);
 /* The current keys, with a reference the caller drops (tb_front_keys_unref). */
 tb_front_keys *tb_daemon_keys(tb_daemon *d);
 

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
+#include "anchors.h"
 #include "daemon.h"
 #include "ops.h"
 #include "proto.h"
@@ -26,97 +26,6 @@
 
 #define MAX_REQ_ROLES 16
 #define MAX_REQ_CERTS 16
-
-/*
- * The trust of one configuration generation, built on first use after a
- * reload and shared by the requests of that generation.
- */
-typedef struct trust_snap {
-	tb_trust *trust;
-	unsigned generation;
-	int refs;			/* under snap_lock */
-} trust_snap;
-
-static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
-static trust_snap *snap_current;
-
-static void
-snap_unref(trust_snap *s)
-{
-	int last;
-
-	if (s == NULL)
-		return;
-	pthread_mutex_lock(&snap_lock);
-	last = --s->refs == 0;
-	pthread_mutex_unlock(&snap_lock);
-	if (last) {
-		tb_trust_free(s->trust);
-		free(s);
-	}
-}
-
-static int
-snap_build(const tb_config *cfg, unsigned gen, trust_snap **out, tb_error *err)
-{
-	trust_snap *s = calloc(1, sizeof(*s));
-	tb_error e;
-
-	tb_error_clear(&e);
-	if (s == NULL || (s->trust = tb_trust_new()) == NULL) {
-		free(s);
-		return tb_error_set(err, TB_ERR_NOMEM, "trust");
-	}
-	s->generation = gen;
-	s->refs = 1;
-	if (tb_trust_load_anchors(s->trust, cfg->verify_anchors, &e) != 0 ||
-	    (cfg->verify_untrusted != NULL &&
-	    tb_trust_load_untrusted(s->trust, cfg->verify_untrusted, &e) != 0)) {
-		tb_error_f(e.code, "[verify]: %s", e.detail);
-		tb_trust_free(s->trust);
-		free(s);
-		return tb_error_set(err, TB_ERR_UNAVAILABLE, "trust anchors unusable: %s", e.detail);
-	}
-	tb_info_f("[verify]: %zu trust anchors loaded", tb_trust_anchor_count(s->trust));
-	*out = s;
-	return 0;
-}
-
-/* The trust of the current configuration, with a reference the caller drops. */
-static int
-snap_get(tb_daemon *d, const tb_config *cfg, unsigned gen, trust_snap **out, tb_error *err)
-{
-	trust_snap *s = NULL, *old = NULL;
-	int r;
-
-	pthread_mutex_lock(&snap_lock);
-	if (snap_current != NULL && snap_current->generation == gen) {
-		snap_current->refs++;
-		*out = snap_current;
-		pthread_mutex_unlock(&snap_lock);
-		return 0;
-	}
-	pthread_mutex_unlock(&snap_lock);
-	/* Loaded outside the lock: a large bundle must not stall other requests. */
-	if ((r = snap_build(cfg, gen, &s, err)) != 0)
-		return r;
-	pthread_mutex_lock(&snap_lock);
-	if (snap_current != NULL && snap_current->generation == gen) {
-		/* Another request built the same meanwhile: use the one in place. */
-		old = s;
-		s = snap_current;
-		s->refs++;
-	} else {
-		/* s->refs is 1, the cache's; the caller's is added here. */
-		old = snap_current;
-		snap_current = s;
-		s->refs++;
-	}
-	pthread_mutex_unlock(&snap_lock);
-	snap_unref(old);
-	*out = s;
-	return 0;
-}
 
 typedef struct vreq {
 	unsigned char *input;
@@ -271,9 +180,10 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
     tb_error *err)
 {
 	int r = TB_ERR_INTERNAL;
-	unsigned gen = tb_daemon_generation(d);	/* before the config: a reload in between rebuilds */
+	/* Trust, config and revocation of one generation, or the trust one older. */
+	tb_anchors *anchors = tb_daemon_anchors(d);
 	tb_config *cfg = tb_daemon_config(d);
-	trust_snap *snap = NULL;
+	tb_trust *trust = tb_anchors_trust(anchors);
 	tb_revocation *rv = tb_daemon_revocation(d);	/* the same generation as cfg, or newer */
 	tb_verify_policy pol;
 	tb_verify_result *res = NULL;
@@ -283,16 +193,14 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 	memset(&v, 0, sizeof(v));
 	if ((r = read_fields(req, is_cert, &v, err)) != 0)
 		goto out;
-	if (cfg->verify_anchors == NULL) {
+	if (trust == NULL) {
 		r = tb_error_set(err, TB_ERR_UNAVAILABLE,
 		    "no trust anchors: [verify] anchors is not configured");
 		goto out;
 	}
-	if ((r = snap_get(d, cfg, gen, &snap, err)) != 0)
-		goto out;
 	policy_of(cfg, &pol);
-	r = is_cert ? tb_verify_cert(snap->trust, &pol, tb_revocation_hook(rv), &v.r, &res, err) :
-	    tb_verify_cms(snap->trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
+	r = is_cert ? tb_verify_cert(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err) :
+	    tb_verify_cms(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
 	if (r != 0)
 		goto out;
 	if ((j = tb_verify_result_to_json(res, v.lang)) == NULL ||
@@ -310,7 +218,7 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 out:
 	json_decref(j);
 	tb_verify_result_free(res);
-	snap_unref(snap);
+	tb_anchors_unref(anchors);
 	tb_revocation_unref(rv);
 	vreq_clear(&v);
 	tb_config_unref(cfg);

@@ -1,2 +1,4 @@
 # verify and check-cert ops
 daemon_tanbad_SOURCES += daemon/op_verify.c
+# [verify] trust, built and swapped with the configuration
+daemon_tanbad_SOURCES += daemon/anchors.c daemon/anchors.h

@@ -7,3 +7,6 @@ tests_test_verify_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)
 	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
 EXTRA_DIST += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
+# [verify] anchors are built with the config at reload; broken ones refuse it.
+TESTS += tests/reload-anchors.sh
+EXTRA_DIST += tests/reload-anchors.sh
