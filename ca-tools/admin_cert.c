@@ -15,9 +15,9 @@
 #include <openssl/pem.h>
 
 #include "admin.h"
+#include "cert_read.h"
 #include "tb_file.h"
 
-#define CERT_FILE_MAX (1024 * 1024)
 
 int
 admin_spki_fingerprint(EVP_PKEY *pkey, char *buf, size_t buf_len)
@@ -74,37 +74,6 @@ admin_name_text(const X509_NAME *name)
 	return s;
 }
 
-/* A certificate file, PEM or DER. */
-static int
-read_cert(const char *path, X509 **out, tb_error *err)
-{
-	int r = TB_ERR_INTERNAL;
-	unsigned char *buf = NULL;
-	const unsigned char *p;
-	size_t len = 0;
-	BIO *b = NULL;
-	X509 *x = NULL;
-
-	if ((r = tb_file_read(path, CERT_FILE_MAX, &buf, &len, err)) != 0)
-		goto out;
-	p = buf;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		ERR_clear_error();
-		if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL ||
-		    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
-			r = tb_error_set_ossl(err, TB_ERR_MALFORMED,
-			    "%s: not a certificate (PEM or DER)", path);
-			goto out;
-		}
-	}
-	*out = x;
-	r = 0;
-out:
-	BIO_free(b);
-	free(buf);
-	return r;
-}
-
 static void
 import_usage(FILE *f)
 {
@@ -150,7 +119,7 @@ admin_cmd_cert_import(int argc, char **argv)
 		return ADMIN_EXIT_ERROR;
 	}
 	path = argv[optind];
-	if (read_cert(path, &cert, &err) != 0 ||
+	if (tb_cert_read_file(path, &cert, &err) != 0 ||
 	    admin_p11_login(key_uri, pin_file, &p, &err) != 0 ||
 	    tb_p11_manage_one_key(p, key_uri, &key, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);

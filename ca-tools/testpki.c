@@ -448,7 +448,7 @@ cmd_revoke(int argc, char **argv, tb_error *err)
 		usage();
 		goto out;
 	}
-	if ((r = tp_read_cert(certpath, &cert, err)) != 0)
+	if ((r = tb_cert_read_file(certpath, &cert, err)) != 0)
 		goto out;
 	if ((serial = tp_cert_serial_hex(cert)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "serial");
@@ -645,7 +645,7 @@ cmd_crl(int argc, char **argv, tb_error *err)
 
 	/* Entries always come from DIR's records; the signer may be another CA. */
 	if (ikey != NULL) {
-		if ((r = tp_read_cert(icert, &issuer.cert, err)) != 0 ||
+		if ((r = tb_cert_read_file(icert, &issuer.cert, err)) != 0 ||
 		    (r = tp_read_key(ikey, &issuer.key, err)) != 0)
 			goto out;
 		if ((issuer.alg = tp_alg_for_key(issuer.key)) == NULL) {
@@ -716,7 +716,7 @@ cms_signer_load(const char *cert, const char *key, tp_cms_signer *s, tb_error *e
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = tp_read_cert(cert, &s->cert, err)) != 0 ||
+	if ((r = tb_cert_read_file(cert, &s->cert, err)) != 0 ||
 	    (r = tp_read_key(key, &s->key, err)) != 0)
 		return r;
 	if ((s->alg = tp_alg_for_key(s->key)) == NULL)

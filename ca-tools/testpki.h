@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "cert_read.h"
 #include "tb_err.h"
 
 /* ---- key and signature algorithms (testpki_alg.c) ---- */
@@ -177,7 +178,7 @@ int tp_write_cert(const char *path, X509 *cert, tb_error *err);
 int tp_append_cert(const char *path, X509 *cert, tb_error *err);
 /* Writes key as unencrypted PKCS#8 PEM, mode 0600. */
 int tp_write_key(const char *path, EVP_PKEY *key, tb_error *err);
-int tp_read_cert(const char *path, X509 **out, tb_error *err);
+/* Certificates are read with tb_cert_read_file (cert_read.h). */
 int tp_read_key(const char *path, EVP_PKEY **out, tb_error *err);
 /* Loads DIR/<name>.pem and DIR/<name>.key as an issuer. */
 int tp_issuer_load(const char *dir, const char *name, tp_issuer *out, tb_error *err);

@@ -441,28 +441,6 @@ tp_write_key(const char *path, EVP_PKEY *key, tb_error *err)
 }
 
 int
-tp_read_cert(const char *path, X509 **out, tb_error *err)
-{
-	BIO *b;
-	X509 *x;
-
-	if ((b = BIO_new_file(path, "r")) == NULL)
-		return tb_error_set_ossl(err, TB_ERR_IO, "%s: open", path);
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	if (x == NULL) {
-		/* Accept DER too. */
-		ERR_clear_error();
-		(void)BIO_reset(b);
-		x = d2i_X509_bio(b, NULL);
-	}
-	BIO_free(b);
-	if (x == NULL)
-		return tb_error_set_ossl(err, TB_ERR_MALFORMED, "%s: not a certificate", path);
-	*out = x;
-	return 0;
-}
-
-int
 tp_read_key(const char *path, EVP_PKEY **out, tb_error *err)
 {
 	BIO *b;
@@ -498,7 +476,7 @@ tp_issuer_load(const char *dir, const char *name, tp_issuer *out, tb_error *err)
 	snprintf(file, sizeof(file), "%s.key", name);
 	if ((pk = tp_path(dir, file)) == NULL)
 		goto out;
-	if ((r = tp_read_cert(pc, &iss.cert, err)) != 0 ||
+	if ((r = tb_cert_read_file(pc, &iss.cert, err)) != 0 ||
 	    (r = tp_read_key(pk, &iss.key, err)) != 0)
 		goto out;
 	if ((iss.alg = tp_alg_for_key(iss.key)) == NULL) {

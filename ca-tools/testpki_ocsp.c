@@ -525,7 +525,7 @@ tp_ocsp_serve(const tp_ocsp_opts *o, tb_error *err)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	if ((path = tp_path(o->dir, "ca.pem")) == NULL ||
-	    (r = tp_read_cert(path, &s.ca, err)) != 0)
+	    (r = tb_cert_read_file(path, &s.ca, err)) != 0)
 		goto out;
 	free(path);
 	/* The root is optional: it answers for the CA certificate too when there. */
@@ -533,7 +533,7 @@ tp_ocsp_serve(const tp_ocsp_opts *o, tb_error *err)
 		r = TB_ERR_NOMEM;
 		goto out;
 	}
-	if (access(path, R_OK) == 0 && (r = tp_read_cert(path, &s.root, err)) != 0)
+	if (access(path, R_OK) == 0 && (r = tb_cert_read_file(path, &s.root, err)) != 0)
 		goto out;
 	free(path);
 	path = NULL;
@@ -548,7 +548,7 @@ tp_ocsp_serve(const tp_ocsp_opts *o, tb_error *err)
 
 		r = TB_ERR_NOMEM;
 		if ((o->rsigner == NULL && rc == NULL) || (o->rkey == NULL && rk == NULL) ||
-		    (r = tp_read_cert(o->rsigner != NULL ? o->rsigner : rc, &s.rcert, err)) != 0 ||
+		    (r = tb_cert_read_file(o->rsigner != NULL ? o->rsigner : rc, &s.rcert, err)) != 0 ||
 		    (r = tp_read_key(o->rkey != NULL ? o->rkey : rk, &s.rkey, err)) != 0) {
 			free(rc);
 			free(rk);

@@ -18,13 +18,13 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "cert_read.h"
 #include "certinfo.h"
 #include "keystore.h"
 #include "tb_clock.h"
 #include "tb_file.h"
 #include "tb_log.h"
 
-#define CERT_FILE_MAX (1024 * 1024)
 
 struct tb_ks_key {
 	char *name;
@@ -107,66 +107,6 @@ out:
 	return r;
 }
 
-/* Reads every certificate of a PEM file (or the one of a DER file). */
-static int
-certs_read(const char *path, STACK_OF(X509) **out, tb_error *err)
-{
-	int r = TB_ERR_INTERNAL;
-	unsigned char *data = NULL;
-	const unsigned char *p;
-	size_t len;
-	STACK_OF(X509) *sk = NULL;
-	BIO *bio = NULL;
-	X509 *x = NULL;
-
-	if ((r = tb_file_read(path, CERT_FILE_MAX, &data, &len, err)) != 0)
-		goto out;
-	if ((sk = sk_X509_new_null()) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
-		goto out;
-	}
-	if (len > 0 && data[0] == 0x30) {
-		p = data;
-		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != data + len) {
-			r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "%s: not a DER certificate",
-			    path);
-			goto out;
-		}
-		if (!sk_X509_push(sk, x)) {
-			r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
-			goto out;
-		}
-		x = NULL;
-	} else {
-		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-			r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
-			goto out;
-		}
-		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-			if (!sk_X509_push(sk, x)) {
-				r = tb_error_set(err, TB_ERR_NOMEM, "%s", path);
-				goto out;
-			}
-			x = NULL;
-		}
-		/* The loop ends on "no start line" at the end of the file. */
-		ERR_clear_error();
-		if (sk_X509_num(sk) == 0) {
-			r = tb_error_set(err, TB_ERR_MALFORMED, "%s: no certificate in it", path);
-			goto out;
-		}
-	}
-	*out = sk;
-	sk = NULL;
-	r = 0;
-out:
-	X509_free(x);
-	sk_X509_pop_free(sk, X509_free);
-	BIO_free(bio);
-	free(data);
-	return r;
-}
-
 /* Every signature names its certificate by this hash: made once, here. */
 static int
 cert_sha256(X509 *cert, unsigned char out[32], tb_error *err)
@@ -198,14 +138,14 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 		goto out;
 	}
 	if (kc->certificate != NULL) {
-		if ((r = certs_read(kc->certificate, &certs, &e)) != 0 ||
+		if ((r = tb_certs_read_file(kc->certificate, &certs, &e)) != 0 ||
 		    (r = tb_p11_key_set_cert(k->key, sk_X509_value(certs, 0), &e)) != 0) {
 			tb_error_set(err, r, "key %s: certificate %s: %s", kc->name,
 			    kc->certificate, e.detail);
 			goto out;
 		}
 	}
-	if (kc->chain != NULL && (r = certs_read(kc->chain, &k->chain, &e)) != 0) {
+	if (kc->chain != NULL && (r = tb_certs_read_file(kc->chain, &k->chain, &e)) != 0) {
 		tb_error_set(err, r, "key %s: chain: %s", kc->name, e.detail);
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "cert_read.h"
 #include "daemon.h"
 #include "revocation.h"		/* this directory's: the daemon's checker */
 #include "tb_clock.h"
@@ -35,16 +36,11 @@ struct tb_revocation {
 static X509 *
 cert_read(const char *path, tb_error *err)
 {
-	BIO *b;
 	X509 *x = NULL;
+	tb_error e;
 
-	if ((b = BIO_new_file(path, "rb")) != NULL &&
-	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL && BIO_reset(b) == 0)
-		x = d2i_X509_bio(b, NULL);
-	BIO_free(b);
-	ERR_clear_error();
-	if (x == NULL)
-		tb_error_set(err, TB_ERR_CONFIG, "%s: not a PEM or DER certificate", path);
+	if (tb_cert_read_file(path, &x, &e) != 0)
+		tb_error_set(err, TB_ERR_CONFIG, "%s", e.detail);
 	return x;
 }
 

@@ -5,6 +5,8 @@ libsig_libsig_la_SOURCES = \
 	libsig/cms_sign.h \
 	libsig/sigalg.h \
 	libsig/revocation.h
+# the one reader of certificate files (PEM bundle or DER)
+libsig_libsig_la_SOURCES += libsig/cert_read.c libsig/cert_read.h
 libsig_libsig_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)
 libsig_libsig_la_LIBADD = common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS) $(CURL_LIBS)
 include $(srcdir)/libsig/sign.mk

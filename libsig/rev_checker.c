@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "cert_read.h"
 #include "crl.h"
 #include "ocsp_check.h"
 #include "rev_checker.h"
@@ -1108,9 +1109,9 @@ issuer_init(tb_rev_ctx *ctx, rev_issuer *is, const tb_rev_issuer_conf *c, tb_err
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, k;
-	FILE *f;
 	size_t i;
 	int r;
+	tb_error e;
 
 	pthread_mutex_init(&is->fetch_lock, NULL);
 	pthread_rwlock_init(&is->lock, NULL);
@@ -1120,14 +1121,8 @@ issuer_init(tb_rev_ctx *ctx, rev_issuer *is, const tb_rev_issuer_conf *c, tb_err
 			return tb_error_set(err, TB_ERR_INTERNAL, "X509_up_ref");
 		is->ca = c->issuer;
 	} else if (c->issuer_file != NULL) {
-		if ((f = fopen(c->issuer_file, "r")) == NULL)
-			return tb_error_set(err, TB_ERR_CONFIG, "%s: %s", c->issuer_file,
-			    strerror(errno));
-		is->ca = PEM_read_X509(f, NULL, NULL, NULL);
-		fclose(f);
-		if (is->ca == NULL)
-			return tb_error_set_ossl(err, TB_ERR_CONFIG, "%s: not a PEM certificate",
-			    c->issuer_file);
+		if (tb_cert_read_file(c->issuer_file, &is->ca, &e) != 0)
+			return tb_error_set(err, TB_ERR_CONFIG, "%s", e.detail);
 	} else {
 		return tb_error_set(err, TB_ERR_CONFIG, "issuer without a certificate");
 	}

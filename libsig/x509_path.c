@@ -25,7 +25,6 @@
 #include "tb_file.h"
 #include "x509_path.h"
 
-#define TRUST_FILE_MAX (64 * 1024 * 1024)
 
 /* Copies text into a fixed field, cut at a UTF-8 character boundary. */
 static void
@@ -104,83 +103,6 @@ int
 tb_trust_add_untrusted(tb_trust *t, X509 *x, tb_error *err)
 {
 	return stack_add(t->untrusted, x, err);
-}
-
-int
-tb_certs_read_mem(const unsigned char *buf, size_t len, STACK_OF(X509) **out, tb_error *err)
-{
-	int r = TB_ERR_INTERNAL;
-	STACK_OF(X509) *sk = NULL;
-	BIO *b = NULL;
-	X509 *x = NULL;
-	const unsigned char *p = buf;
-
-	if (len > (size_t)TRUST_FILE_MAX) {
-		r = tb_error_set(err, TB_ERR_TOO_LARGE, "certificate file over %d bytes",
-		    TRUST_FILE_MAX);
-		goto out;
-	}
-	if ((sk = sk_X509_new_null()) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "certificate stack");
-		goto out;
-	}
-	if (len > 0 && buf[0] == 0x30) {
-		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != buf + len) {
-			r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "not a DER certificate");
-			goto out;
-		}
-		if (!sk_X509_push(sk, x)) {
-			r = tb_error_set(err, TB_ERR_NOMEM, "certificate stack");
-			goto out;
-		}
-		x = NULL;
-	} else {
-		if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-			r = tb_error_set_ossl(err, TB_ERR_NOMEM, "BIO");
-			goto out;
-		}
-		while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-			if (!sk_X509_push(sk, x)) {
-				r = tb_error_set(err, TB_ERR_NOMEM, "certificate stack");
-				goto out;
-			}
-			x = NULL;
-		}
-		/* The loop ends on "no more PEM blocks"; a damaged block is an error. */
-		if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE ||
-		    sk_X509_num(sk) == 0) {
-			r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "no readable certificate");
-			goto out;
-		}
-		ERR_clear_error();
-	}
-	*out = sk;
-	sk = NULL;
-	r = 0;
-out:
-	X509_free(x);
-	BIO_free(b);
-	sk_X509_pop_free(sk, X509_free);
-	return r;
-}
-
-int
-tb_certs_read_file(const char *path, STACK_OF(X509) **out, tb_error *err)
-{
-	int r = TB_ERR_INTERNAL;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-
-	if ((r = tb_file_read(path, TRUST_FILE_MAX, &buf, &len, err)) != 0)
-		goto out;
-	if ((r = tb_certs_read_mem(buf, len, out, err)) != 0) {
-		tb_error_set(err, r, "%s: %s", path, err != NULL ? err->detail : "unreadable");
-		goto out;
-	}
-	r = 0;
-out:
-	free(buf);
-	return r;
 }
 
 /* Adds the certificates of a file, or of every file in a directory. */

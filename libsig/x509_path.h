@@ -12,6 +12,7 @@
 
 #include <openssl/x509.h>
 
+#include "cert_read.h"
 #include "revocation.h"
 #include "sigalg.h"
 #include "tb_err.h"
@@ -30,15 +31,7 @@ int tb_trust_add_anchor(tb_trust *t, X509 *x, tb_error *err);
 int tb_trust_add_untrusted(tb_trust *t, X509 *x, tb_error *err);
 size_t tb_trust_anchor_count(const tb_trust *t);
 
-/*
- * Reads all certificates of a PEM file (one or more) or a DER file into
- * *out (a new stack the caller frees with sk_X509_pop_free). A file with no
- * certificate is TB_ERR_MALFORMED.
- */
-int tb_certs_read_file(const char *path, STACK_OF(X509) **out, tb_error *err);
-/* As tb_certs_read_file, from memory. */
-int tb_certs_read_mem(const unsigned char *buf, size_t len, STACK_OF(X509) **out,
-    tb_error *err);
+/* tb_certs_read_file, tb_certs_read_mem: cert_read.h. */
 
 typedef struct tb_path_policy {
 	int require_non_repudiation;	/* the leaf must carry nonRepudiation */
