@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "bench_io.h"
+#include "tbclient.h"
 
 struct load_opts {
 	const char *socket;
@@ -71,17 +72,14 @@ send_request(const struct load_opts *o, int fd, long id)
 		hl = (size_t)snprintf(head, sizeof(head), "{\"id\":%ld", id);
 		n = hl + o->tail_len;
 	}
-	hdr[0] = (unsigned char)(n >> 24);
-	hdr[1] = (unsigned char)(n >> 16);
-	hdr[2] = (unsigned char)(n >> 8);
-	hdr[3] = (unsigned char)n;
+	tbc_frame_header(hdr, (uint32_t)n);
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = 4;
 	iov[1].iov_base = head;
 	iov[1].iov_len = hl;
 	iov[2].iov_base = o->tail;
 	iov[2].iov_len = o->tail_len;
-	return bench_send_iov(fd, iov, strcmp(o->op, "sign") == 0 ? 2 : 3);
+	return tbc_send_iov(fd, iov, strcmp(o->op, "sign") == 0 ? 2 : 3, 0, NULL) == 0 ? 0 : -1;
 }
 
 /* A growing buffer per connection: answers are read whole into it. */
@@ -99,24 +97,11 @@ struct rbuf {
 static int
 read_answer(const struct load_opts *o, int fd, struct rbuf *b, long *id)
 {
-	unsigned char hdr[4];
-	uint32_t len;
+	size_t len;
 	const char *s, *v;
 
-	if (bench_read_exact(fd, hdr, 4) != 0)
+	if (tbc_recv_frame(fd, 64u * 1024 * 1024, 0, &b->p, &b->cap, &len, NULL) != 0)
 		return -1;
-	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (len == 0 || len > 64u * 1024 * 1024)
-		return -1;
-	if (len + 1 > b->cap) {
-		free(b->p);
-		b->cap = len + 1;
-		if ((b->p = malloc(b->cap)) == NULL)
-			return -1;
-	}
-	if (bench_read_exact(fd, b->p, len) != 0)
-		return -1;
-	b->p[len] = 0;
 	s = (const char *)b->p;
 	*id = strncmp(s, "{\"id\":", 6) == 0 ? strtol(s + 6, NULL, 10) : -1;
 	if (strstr(s, "\"ok\":true") == NULL)
@@ -152,7 +137,7 @@ closed_main(void *arg)
 	long id = 0, got;
 	int fd, inflight = 0, a;
 
-	if ((fd = bench_connect(c->o->socket)) < 0) {
+	if ((fd = tbc_connect(c->o->socket, NULL)) < 0) {
 		c->broken = 1;
 		return NULL;
 	}
@@ -313,7 +298,7 @@ run_open(const struct load_opts *o)
 		c[i].sched = calloc((size_t)c[i].n + 1, sizeof(double));
 		c[i].lat = calloc((size_t)c[i].n, sizeof(double));
 		if (c[i].sched == NULL || c[i].lat == NULL ||
-		    (c[i].fd = bench_connect(o->socket)) < 0) {
+		    (c[i].fd = tbc_connect(o->socket, NULL)) < 0) {
 			fprintf(stderr, "bench: cannot connect to %s\n", o->socket);
 			return 2;
 		}

@@ -4,11 +4,15 @@
 noinst_PROGRAMS += bench/sign
 bench_sign_SOURCES = bench/sign.c bench/bench_io.c bench/bench_io.h
 bench_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS)
-bench_sign_LDADD = $(OPENSSL_LIBS) $(JANSSON_LIBS) $(PTHREAD_LIBS) -ldl
+bench_sign_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-tools
+bench_sign_LDADD = ca-tools/libtbclient.la common/libtbcommon.la $(OPENSSL_LIBS) \
+	$(JANSSON_LIBS) $(PTHREAD_LIBS) -ldl
 noinst_PROGRAMS += bench/load
 bench_load_SOURCES = bench/load.c bench/bench_io.c bench/bench_io.h
-bench_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-bench_load_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+bench_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+bench_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-tools
+bench_load_LDADD = ca-tools/libtbclient.la common/libtbcommon.la $(OPENSSL_LIBS) \
+	$(JANSSON_LIBS) $(PTHREAD_LIBS)
 noinst_PROGRAMS += bench/gost_verify
 bench_gost_verify_SOURCES = bench/gost_verify.c bench/bench_io.c bench/bench_io.h
 bench_gost_verify_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)

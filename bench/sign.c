@@ -26,6 +26,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include "bench_io.h"
+#include "tbclient.h"
 
 /* One key measured both ways: its object label on the token is its name in tanbad.conf. */
 struct bench_key {
@@ -324,9 +325,8 @@ struct sock_client {
 static int
 sock_send_sign(int fd, const char *keyname, long id)
 {
-	unsigned char digest[32], frame[512];
+	unsigned char digest[32];
 	char hex[65], body[400];
-	struct iovec iov;
 	int n, i;
 
 	RAND_bytes(digest, sizeof(digest));
@@ -336,37 +336,17 @@ sock_send_sign(int fd, const char *keyname, long id)
 	    "{\"id\":%ld,\"op\":\"sign\",\"key\":\"%s\",\"digest\":\"sha256:%s\"}", id, keyname, hex);
 	if (n <= 0 || (size_t)n >= sizeof(body))
 		return -1;
-	frame[0] = 0;
-	frame[1] = 0;
-	frame[2] = (unsigned char)(n >> 8);
-	frame[3] = (unsigned char)n;
-	memcpy(frame + 4, body, (size_t)n);
-	iov.iov_base = frame;
-	iov.iov_len = (size_t)n + 4;
-	return bench_send_iov(fd, &iov, 1);
+	return tbc_send_frame(fd, body, (size_t)n, 0, NULL) == 0 ? 0 : -1;
 }
 
 /* Reads one answer; 1 when it is a success, 0 a failure, -1 a broken connection. */
 static int
 sock_read_answer(int fd)
 {
-	unsigned char hdr[4], *body;
-	uint32_t len;
-	json_t *j;
+	json_t *j = NULL;
 	int r;
 
-	if (bench_read_exact(fd, hdr, 4) != 0)
-		return -1;
-	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (len == 0 || len > 16u * 1024 * 1024 || (body = malloc(len)) == NULL)
-		return -1;
-	if (bench_read_exact(fd, body, len) != 0) {
-		free(body);
-		return -1;
-	}
-	j = json_loadb((char *)body, len, 0, NULL);
-	free(body);
-	if (j == NULL)
+	if (tbc_recv_json(fd, 16u * 1024 * 1024, 0, &j, NULL) != 0)
 		return -1;
 	r = json_is_true(json_object_get(j, "ok")) &&
 	    json_is_string(json_object_get(j, "cms")) ? 1 : 0;
@@ -387,7 +367,7 @@ sock_client_main(void *arg)
 	int fd, inflight = 0, a;
 	long id = 0;
 
-	if ((fd = bench_connect(c->o->socket)) < 0) {
+	if ((fd = tbc_connect(c->o->socket, NULL)) < 0) {
 		c->broken = 1;
 		return NULL;
 	}

@@ -14,8 +14,10 @@ tests_test_clock_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_test_clock_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
 	$(CURL_LIBS) $(CHECK_LIBS)
 
-# The load generator: one thread per connection, the framed
-# JSON protocol through jansson and OpenSSL's base64.
+# The load generator: one thread per connection, the framed JSON
+# protocol through the clients' framing library (ca-tools/tbclient.h).
 tests_soak_soakload_SOURCES = tests/soak/soakload.c
 tests_soak_soakload_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-tests_soak_soakload_LDADD = $(JANSSON_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+tests_soak_soakload_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-tools
+tests_soak_soakload_LDADD = ca-tools/libtbclient.la common/libtbcommon.la $(JANSSON_LIBS) \
+	$(OPENSSL_LIBS) $(PTHREAD_LIBS)

@@ -24,6 +24,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "tbclient.h"
+
 #define MAX_KEYS 8
 #define MAX_CERTS 8
 #define MAX_FRAME (16u * 1024 * 1024)
@@ -182,13 +184,9 @@ typedef struct conn {
 static int
 conn_open(conn *c)
 {
-	struct sockaddr_un sa;
 	struct timeval tv;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", opt.socket);
-	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((c->fd = tbc_connect(opt.socket, NULL)) < 0)
 		return -1;
 	/* A reply slower than the hang bound (plus slack) is not awaited
 	 * forever: the op counts as an error with its latency. */
@@ -196,11 +194,6 @@ conn_open(conn *c)
 	tv.tv_usec = 0;
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
 	return 0;
 }
 
@@ -212,44 +205,6 @@ conn_close(conn *c)
 	c->fd = -1;
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = recv(fd, p, len, 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Sends req (stealing the reference) with a fresh id and waits for its
  * answer; one request in flight per connection. Returns the answer, or
@@ -258,50 +213,27 @@ read_all(int fd, void *buf, size_t len)
 static json_t *
 roundtrip(conn *c, json_t *req, char *err, size_t err_len)
 {
-	unsigned char hdr[4];
-	char *text = NULL, *body = NULL;
+	char *text = NULL;
 	json_t *ans = NULL, *id;
-	json_error_t je;
-	uint32_t n;
-	size_t len;
 	long want = ++c->next_id;
+	tb_error e;
 
 	json_object_set_new(req, "id", json_integer(want));
 	if ((text = json_dumps(req, JSON_COMPACT)) == NULL) {
 		snprintf(err, err_len, "json_dumps");
 		goto out;
 	}
-	len = strlen(text);
-	hdr[0] = (unsigned char)(len >> 24);
-	hdr[1] = (unsigned char)(len >> 16);
-	hdr[2] = (unsigned char)(len >> 8);
-	hdr[3] = (unsigned char)len;
 	if (c->fd < 0 && conn_open(c) != 0) {
 		snprintf(err, err_len, "connect %s: %s", opt.socket, strerror(errno));
 		goto out;
 	}
-	if (write_all(c->fd, hdr, 4) != 0 || write_all(c->fd, text, len) != 0) {
-		snprintf(err, err_len, "send: %s", strerror(errno));
+	if (tbc_send_frame(c->fd, text, strlen(text), 0, &e) != 0) {
+		snprintf(err, err_len, "send: %s", e.detail);
 		goto drop;
 	}
-	if (read_all(c->fd, hdr, 4) != 0) {
+	if (tbc_recv_json(c->fd, MAX_FRAME, 0, &ans, &e) != 0) {
 		snprintf(err, err_len, "reading the answer: %s",
-		    errno == EAGAIN ? "no answer within the hang bound" : "connection closed");
-		goto drop;
-	}
-	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n == 0 || n > MAX_FRAME || (body = malloc(n)) == NULL) {
-		snprintf(err, err_len, "answer frame of %u bytes", n);
-		goto drop;
-	}
-	if (read_all(c->fd, body, n) != 0) {
-		snprintf(err, err_len, "answer cut short");
-		goto drop;
-	}
-	if ((ans = json_loadb(body, n, 0, &je)) == NULL || !json_is_object(ans)) {
-		snprintf(err, err_len, "answer is not a JSON object: %s", je.text);
-		json_decref(ans);
-		ans = NULL;
+		    e.code == TB_ERR_TIMEOUT ? "no answer within the hang bound" : e.detail);
 		goto drop;
 	}
 	id = json_object_get(ans, "id");
@@ -316,7 +248,6 @@ drop:
 	conn_close(c);
 out:
 	free(text);
-	free(body);
 	json_decref(req);
 	return ans;
 }
