@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "cert_read.h"
+#include "testpki_gost.h"
 #include "tb_err.h"
 
 /* ---- key and signature algorithms (testpki_alg.c) ---- */

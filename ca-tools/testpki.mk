@@ -1,7 +1,11 @@
 # tanba-testpki: the test PKI that issues NCA-profile certificates, CRLs,
 # OCSP responses and CMS signatures at test time, with RSA, ECDSA and the
-# Kazakh GOST keys (through libsig's GOST module). Not installed: it writes
+# Kazakh GOST keys (signing in testpki_gost.c, the mapping in libsig's gost.c). Not installed: it writes
 # unencrypted keys.
+# GOST signing for the test PKI (over libsig's mapping), also linked by the GOST tests.
+noinst_LTLIBRARIES += ca-tools/libtpgost.la
+ca_tools_libtpgost_la_SOURCES = ca-tools/testpki_gost.c ca-tools/testpki_gost.h
+ca_tools_libtpgost_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 noinst_PROGRAMS += ca-tools/tanba-testpki
 ca_tools_tanba_testpki_SOURCES = \
 	ca-tools/testpki.c ca-tools/testpki.h \
@@ -14,4 +18,4 @@ ca_tools_tanba_testpki_SOURCES = \
 	ca-tools/testpki_cms.c \
 	ca-tools/testpki_ocsp.c
 ca_tools_tanba_testpki_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-ca_tools_tanba_testpki_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)
+ca_tools_tanba_testpki_LDADD = ca-tools/libtpgost.la libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)

@@ -87,7 +87,7 @@ spki_evp(const tp_alg *alg, X509 *x, EVP_PKEY *key, tb_error *err)
 static int
 keygen_gost(const tp_alg *alg, EVP_PKEY **out, tb_error *err)
 {
-	return tb_gost_key_generate(alg->gost, out, err);
+	return tp_gost_key_generate(alg->gost, out, err);
 }
 
 static int
@@ -103,7 +103,7 @@ sign_gost(const tp_alg *alg, EVP_PKEY *key, const unsigned char *tbs,
 	/* 128 bytes: r and s of a 512-bit key. */
 	if ((buf = OPENSSL_malloc(128)) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "signature buffer");
-	if ((r = tb_gost_sign(key, tbs, tbs_len, buf, sig_len, err)) != 0) {
+	if ((r = tp_gost_sign(key, tbs, tbs_len, buf, sig_len, err)) != 0) {
 		OPENSSL_free(buf);
 		return r;
 	}
@@ -115,7 +115,7 @@ static int
 spki_gost(const tp_alg *alg, X509 *x, EVP_PKEY *key, tb_error *err)
 {
 	(void)alg;
-	return tb_gost_x509_set_pubkey(x, key, err);
+	return tp_gost_x509_set_pubkey(x, key, err);
 }
 
 #define SHA256_OID "2.16.840.1.101.3.4.2.1"

@@ -456,7 +456,7 @@ tp_read_key(const char *path, EVP_PKEY **out, tb_error *err)
 	}
 	/* OpenSSL reads a GOST key only once libsig has loaded the engine. */
 	ERR_clear_error();
-	if (tp_gost_load(NULL) == 0 && tb_gost_key_read_pem(path, &k, NULL) == 0) {
+	if (tp_gost_load(NULL) == 0 && tp_gost_key_read_pem(path, &k, NULL) == 0) {
 		*out = k;
 		return 0;
 	}

@@ -562,7 +562,7 @@ tb_gost_available(char *buf, size_t len)
 	return n;
 }
 
-/* ---- signing side ---- */
+/* ---- the mapping for code that signs (the test PKI: ca-tools/testpki_gost.c) ---- */
 
 /* The row of a key the engine holds, read from its Russian SPKI. */
 static const gost_alg *
@@ -614,111 +614,58 @@ tb_gost_key_alg(EVP_PKEY *key)
 }
 
 int
-tb_gost_key_generate(const char *alg, EVP_PKEY **out, tb_error *err)
+tb_gost_engine_ready(tb_error *err)
 {
-	const gost_alg *a;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *key = NULL;
-	int r = TB_ERR_INTERNAL;
-
-	if (out == NULL || (a = alg_by_name(alg)) == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "unknown GOST algorithm %s",
-		    alg != NULL ? alg : "(null)");
-		goto out;
-	}
 	ensure_loaded();
-	if (!engine_ok) {
-		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "%s unavailable: %s", a->name,
+	if (!engine_ok)
+		return tb_error_set(err, TB_ERR_UNSUPPORTED, "GOST keys unavailable: %s",
 		    engine_why);
-		goto out;
-	}
-	if ((ctx = EVP_PKEY_CTX_new_id(OBJ_txt2nid(a->ru_key), NULL)) == NULL ||
-	    EVP_PKEY_keygen_init(ctx) <= 0 ||
-	    EVP_PKEY_CTX_ctrl_str(ctx, "paramset", a->engine_paramset) <= 0 ||
-	    EVP_PKEY_keygen(ctx, &key) <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "%s key generation failed", a->name);
-		goto out;
-	}
-	*out = key;
-	key = NULL;
-	r = 0;
- out:
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(key);
-	return r;
+	return 0;
 }
 
 int
-tb_gost_key_read_pem(const char *path, EVP_PKEY **out, tb_error *err)
-{
-	EVP_PKEY *key = NULL;
-	FILE *f = NULL;
-	int r = TB_ERR_INTERNAL;
-
-	ensure_loaded();
-	if (!engine_ok) {
-		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "GOST keys unavailable: %s", engine_why);
-		goto out;
-	}
-	if (path == NULL || out == NULL || (f = fopen(path, "r")) == NULL) {
-		r = tb_error_set(err, TB_ERR_IO, "cannot open %s", path != NULL ? path : "(null)");
-		goto out;
-	}
-	if ((key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL ||
-	    alg_by_pkey(key, NULL) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "%s is not a mapped GOST key", path);
-		goto out;
-	}
-	*out = key;
-	key = NULL;
-	r = 0;
- out:
-	if (f != NULL)
-		fclose(f);
-	EVP_PKEY_free(key);
-	return r;
-}
-
-int
-tb_gost_sign(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
-    unsigned char *sig, size_t *sig_len, tb_error *err)
+tb_gost_keygen_params(const char *alg, int *key_nid, const char **paramset, tb_error *err)
 {
 	const gost_alg *a;
-	EVP_PKEY_CTX *ctx = NULL;
-	unsigned char dgst[EVP_MAX_MD_SIZE], rs[GOST_MAX_SIG];
-	unsigned int dgst_len = 0;
-	size_t rs_len = sizeof(rs);
-	int r = TB_ERR_INTERNAL;
 
-	ensure_loaded();
-	if (!engine_ok) {
-		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "GOST signing unavailable: %s", engine_why);
-		goto out;
-	}
-	if (sig == NULL || sig_len == NULL || (a = alg_by_pkey(key, NULL)) == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "not a mapped GOST key");
-		goto out;
-	}
-	if ((r = hash_run(a->hash, tbs, tbs_len, dgst, &dgst_len, err)) != 0)
-		goto out;
-	if ((ctx = EVP_PKEY_CTX_new(key, NULL)) == NULL || EVP_PKEY_sign_init(ctx) <= 0 ||
-	    EVP_PKEY_sign(ctx, rs, &rs_len, dgst, dgst_len) <= 0 ||
-	    rs_len != (size_t)a->bits / 4) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "%s signing failed", a->name);
-		goto out;
-	}
-	reverse(rs, sig, rs_len);
-	*sig_len = rs_len;
-	r = 0;
- out:
-	EVP_PKEY_CTX_free(ctx);
-	OPENSSL_cleanse(rs, sizeof(rs));
-	return r;
+	if ((a = alg_by_name(alg)) == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown GOST algorithm %s",
+		    alg != NULL ? alg : "(null)");
+	*key_nid = OBJ_txt2nid(a->ru_key);
+	*paramset = a->engine_paramset;
+	return 0;
 }
 
-/* Sets kz to the Kazakh SPKI of key. */
-static int
-kz_spki_of(EVP_PKEY *key, X509_PUBKEY *kz, tb_error *err)
+int
+tb_gost_key_hash(EVP_PKEY *key, const unsigned char *data, size_t len,
+    unsigned char *out, unsigned int *out_len, size_t *sig_len, tb_error *err)
+{
+	const gost_alg *a;
+	int r;
+
+	if ((r = tb_gost_engine_ready(err)) != 0)
+		return r;
+	if ((a = alg_by_pkey(key, NULL)) == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "not a mapped GOST key");
+	if ((r = hash_run(a->hash, data, len, out, out_len, err)) != 0)
+		return r;
+	*sig_len = (size_t)a->bits / 4;
+	return 0;
+}
+
+const char *
+tb_gost_key_sig_oid(EVP_PKEY *key)
+{
+	const gost_alg *a;
+
+	ensure_loaded();
+	if (!engine_ok || (a = alg_by_pkey(key, NULL)) == NULL)
+		return NULL;
+	return a->kz_sig;
+}
+
+int
+tb_gost_kz_spki(EVP_PKEY *key, X509_PUBKEY *kz, tb_error *err)
 {
 	const gost_alg *a;
 	X509_PUBKEY *ru = NULL;
@@ -742,213 +689,5 @@ kz_spki_of(EVP_PKEY *key, X509_PUBKEY *kz, tb_error *err)
 	r = 0;
  out:
 	X509_PUBKEY_free(ru);
-	return r;
-}
-
-int
-tb_gost_spki_der(EVP_PKEY *key, unsigned char **der, size_t *der_len, tb_error *err)
-{
-	X509_PUBKEY *kz = NULL;
-	unsigned char *buf = NULL;
-	int n, r = TB_ERR_INTERNAL;
-
-	if (der == NULL || der_len == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "no output");
-		goto out;
-	}
-	if ((kz = X509_PUBKEY_new()) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "X509_PUBKEY_new");
-		goto out;
-	}
-	if ((r = kz_spki_of(key, kz, err)) != 0)
-		goto out;
-	if ((n = i2d_X509_PUBKEY(kz, &buf)) <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_INTERNAL, "encoding Kazakh SPKI");
-		goto out;
-	}
-	*der = buf;
-	*der_len = n;
-	buf = NULL;
-	r = 0;
- out:
-	X509_PUBKEY_free(kz);
-	OPENSSL_free(buf);
-	return r;
-}
-
-int
-tb_gost_x509_set_pubkey(X509 *x, EVP_PKEY *key, tb_error *err)
-{
-	X509_PUBKEY *pub;
-
-	if (x == NULL || (pub = X509_get_X509_PUBKEY(x)) == NULL)
-		return tb_error_set(err, TB_ERR_INVALID_ARG, "no certificate");
-	return kz_spki_of(key, pub, err);
-}
-
-/*
- * One DER element at *p within end: sets its start, total size and
- * content; advances *p past it. Definite lengths only (DER).
- */
-static int
-der_next(const unsigned char **p, const unsigned char *end, const unsigned char **start,
-    size_t *total, const unsigned char **content, long *clen, int *tag, int *cls)
-{
-	const unsigned char *q = *p;
-	int ret;
-
-	if (*p >= end)
-		return 0;
-	ret = ASN1_get_object(&q, clen, tag, cls, end - *p);
-	if ((ret & 0x80) || (ret & 0x01))
-		return 0;
-	*start = *p;
-	*content = q;
-	*total = (size_t)(q - *p) + (size_t)*clen;
-	*p = q + *clen;
-	return 1;
-}
-
-/* Writes SEQUENCE { parts } to a new buffer. */
-static unsigned char *
-der_seq(const unsigned char *const *parts, const size_t *lens, int n, size_t *out_len)
-{
-	unsigned char *buf, *w;
-	size_t content = 0;
-	int i, total;
-
-	for (i = 0; i < n; i++)
-		content += lens[i];
-	if (content > 0x7fffffff ||
-	    (total = ASN1_object_size(1, (int)content, V_ASN1_SEQUENCE)) <= 0 ||
-	    (buf = OPENSSL_malloc(total)) == NULL)
-		return NULL;
-	w = buf;
-	ASN1_put_object(&w, 1, (int)content, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
-	for (i = 0; i < n; i++) {
-		memcpy(w, parts[i], lens[i]);
-		w += lens[i];
-	}
-	*out_len = total;
-	return buf;
-}
-
-int
-tb_gost_resign(const unsigned char *der, size_t der_len, EVP_PKEY *key,
-    unsigned char **out, size_t *out_len, tb_error *err)
-{
-	const gost_alg *a;
-	const unsigned char *p, *end, *tbs_c, *tbs_end, *el, *in_c, *in_p;
-	const unsigned char *tparts[3], *oparts[4];
-	size_t tlens[3], olens[4], el_len, tbs_len = 0, in_len, sig_len = 0;
-	unsigned char *alg_der = NULL, *tbs = NULL, *bits = NULL, *res = NULL, *w;
-	unsigned char sig[GOST_MAX_SIG];
-	X509_ALGOR *algor = NULL;
-	long clen, tbs_clen, in_clen;
-	int tag, cls, alg_len, i, bits_len, r = TB_ERR_INTERNAL;
-
-	if (der == NULL || out == NULL || out_len == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "no input");
-		goto out;
-	}
-	ensure_loaded();
-	if (!engine_ok || (a = alg_by_pkey(key, NULL)) == NULL) {
-		r = tb_error_set(err, engine_ok ? TB_ERR_INVALID_ARG : TB_ERR_UNSUPPORTED,
-		    "no mapped GOST key");
-		goto out;
-	}
-	/* The new AlgorithmIdentifier, with NULL parameters as the NCA writes it. */
-	if ((algor = X509_ALGOR_new()) == NULL ||
-	    !X509_ALGOR_set0(algor, OBJ_txt2obj(a->kz_sig, 1), V_ASN1_NULL, NULL) ||
-	    (alg_len = i2d_X509_ALGOR(algor, &alg_der)) <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "encoding algorithm");
-		goto out;
-	}
-	/* Outer SEQUENCE { tbs SEQUENCE, AlgorithmIdentifier, BIT STRING }. */
-	p = der;
-	end = der + der_len;
-	if (!der_next(&p, end, &el, &el_len, &in_c, &clen, &tag, &cls) ||
-	    tag != V_ASN1_SEQUENCE || p != end) {
-		r = tb_error_set(err, TB_ERR_MALFORMED, "not a signed DER object");
-		goto out;
-	}
-	p = in_c;
-	end = in_c + clen;
-	if (!der_next(&p, end, &el, &el_len, &tbs_c, &tbs_clen, &tag, &cls) ||
-	    tag != V_ASN1_SEQUENCE) {
-		r = tb_error_set(err, TB_ERR_MALFORMED, "no TBS");
-		goto out;
-	}
-	/* Within the TBS, the first SEQUENCE that starts with an OID among the
-	 * first three elements is its signature AlgorithmIdentifier
-	 * (Certificate, CertificateList); an OCSP ResponseData has none. */
-	tbs_end = tbs_c + tbs_clen;
-	tparts[0] = tbs_c;
-	tlens[0] = tbs_clen;
-	tparts[1] = tparts[2] = NULL;
-	tlens[1] = tlens[2] = 0;
-	in_p = tbs_c;
-	for (i = 0; i < 3; i++) {
-		const unsigned char *e2, *c2, *e3, *c3, *q;
-		size_t l2, l3;
-		long cl2, cl3;
-		int t2, c2c, t3, c3c;
-
-		if (!der_next(&in_p, tbs_end, &e2, &l2, &c2, &cl2, &t2, &c2c))
-			break;
-		q = c2;
-		if (t2 != V_ASN1_SEQUENCE || c2c != V_ASN1_UNIVERSAL ||
-		    !der_next(&q, c2 + cl2, &e3, &l3, &c3, &cl3, &t3, &c3c) ||
-		    t3 != V_ASN1_OBJECT)
-			continue;
-		tlens[0] = e2 - tbs_c;
-		tparts[1] = alg_der;
-		tlens[1] = alg_len;
-		tparts[2] = e2 + l2;
-		tlens[2] = tbs_end - (e2 + l2);
-		break;
-	}
-	if ((tbs = der_seq(tparts, tlens, tparts[1] != NULL ? 3 : 1, &tbs_len)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "building TBS");
-		goto out;
-	}
-	if (!der_next(&p, end, &el, &el_len, &in_c, &in_clen, &tag, &cls) ||
-	    tag != V_ASN1_SEQUENCE ||
-	    !der_next(&p, end, &el, &in_len, &in_c, &in_clen, &tag, &cls) ||
-	    tag != V_ASN1_BIT_STRING) {
-		r = tb_error_set(err, TB_ERR_MALFORMED, "no signature");
-		goto out;
-	}
-	if ((r = tb_gost_sign(key, tbs, tbs_len, sig, &sig_len, err)) != 0)
-		goto out;
-	bits_len = ASN1_object_size(0, (int)sig_len + 1, V_ASN1_BIT_STRING);
-	if ((bits = OPENSSL_malloc(bits_len)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "signature");
-		goto out;
-	}
-	w = bits;
-	ASN1_put_object(&w, 0, (int)sig_len + 1, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL);
-	*w++ = 0;	/* no unused bits */
-	memcpy(w, sig, sig_len);
-	oparts[0] = tbs;
-	olens[0] = tbs_len;
-	oparts[1] = alg_der;
-	olens[1] = alg_len;
-	oparts[2] = bits;
-	olens[2] = bits_len;
-	/* What follows the signature (a BasicOCSPResponse's certs) is kept. */
-	oparts[3] = p;
-	olens[3] = end - p;
-	if ((res = der_seq(oparts, olens, 4, out_len)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "building signed object");
-		goto out;
-	}
-	*out = res;
-	r = 0;
- out:
-	X509_ALGOR_free(algor);
-	OPENSSL_free(alg_der);
-	OPENSSL_free(tbs);
-	OPENSSL_free(bits);
 	return r;
 }

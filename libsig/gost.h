@@ -43,40 +43,28 @@ int tb_gost_digest(const X509_ALGOR *digest_alg, const unsigned char *data,
 int tb_gost_available(char *buf, size_t len);
 
 /*
- * Signing side, for the test PKI and GOST tokens. alg names a row of the
- * table: "gost2015-512", "gost2015-256" or "gost2004".
+ * The mapping as code that makes GOST keys and signatures needs it (the
+ * test PKI, ca-tools/testpki_gost.c, which holds the signing itself).
+ * alg names a row of the table: "gost2015-512", "gost2015-256" or
+ * "gost2004".
  */
 
-/* Generates a key on the alg's Kazakh parameter set; caller frees *out. */
-int tb_gost_key_generate(const char *alg, EVP_PKEY **out, tb_error *err);
-
-/* Reads a GOST private key from PEM (PKCS#8, Russian OIDs); caller frees *out. */
-int tb_gost_key_read_pem(const char *path, EVP_PKEY **out, tb_error *err);
-
+/* 0 when the engine is loaded; TB_ERR_UNSUPPORTED saying why otherwise. */
+int tb_gost_engine_ready(tb_error *err);
+/* The engine's key type and parameter set name for generating a key of alg. */
+int tb_gost_keygen_params(const char *alg, int *key_nid, const char **paramset,
+    tb_error *err);
 /* Name of the table row of key ("gost2015-512"...), NULL if not a mapped GOST key. */
 const char *tb_gost_key_alg(EVP_PKEY *key);
-
 /*
- * Signs tbs with key as NCA does: the row's hash of tbs, signed, value
- * reversed. sig must hold 128 bytes; *sig_len gets the length.
+ * The hash of data that key's row signs (out holds EVP_MAX_MD_SIZE bytes),
+ * and the length of the row's raw signature value.
  */
-int tb_gost_sign(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
-    unsigned char *sig, size_t *sig_len, tb_error *err);
-
-/* DER of key's SubjectPublicKeyInfo with the Kazakh OIDs; caller OPENSSL_free()s *der. */
-int tb_gost_spki_der(EVP_PKEY *key, unsigned char **der, size_t *der_len, tb_error *err);
-
-/* Sets x's subject public key to key with the Kazakh OIDs. */
-int tb_gost_x509_set_pubkey(X509 *x, EVP_PKEY *key, tb_error *err);
-
-/*
- * Re-signs a DER Certificate, CertificateList or BasicOCSPResponse
- * (signed with anything, e.g. a throw-away key) with key: the signature
- * AlgorithmIdentifier inside the TBS (when there is one) and outside both
- * become the Kazakh signature OID; what follows the signature (an OCSP
- * response's certs) is kept. Caller OPENSSL_free()s *out.
- */
-int tb_gost_resign(const unsigned char *der, size_t der_len, EVP_PKEY *key,
-    unsigned char **out, size_t *out_len, tb_error *err);
+int tb_gost_key_hash(EVP_PKEY *key, const unsigned char *data, size_t len,
+    unsigned char *out, unsigned int *out_len, size_t *sig_len, tb_error *err);
+/* The Kazakh signature OID (dotted) of key's row, or NULL. */
+const char *tb_gost_key_sig_oid(EVP_PKEY *key);
+/* Sets kz to key's SubjectPublicKeyInfo under the Kazakh OIDs. */
+int tb_gost_kz_spki(EVP_PKEY *key, X509_PUBKEY *kz, tb_error *err);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "gost.h"
 #include "gost_testlib.h"
+#include "testpki_gost.h"
 
 static const char *all_algs[] = { "gost2015-512", "gost2015-256", "gost2004" };
 
@@ -198,7 +199,7 @@ kz_spki(EVP_PKEY *key)
 	X509_PUBKEY *pub;
 	tb_error err;
 
-	ck_assert_int_eq(tb_gost_spki_der(key, &der, &len, &err), 0);
+	ck_assert_int_eq(tp_gost_spki_der(key, &der, &len, &err), 0);
 	p = der;
 	ck_assert_ptr_nonnull(pub = d2i_X509_PUBKEY(NULL, &p, (long)len));
 	OPENSSL_free(der);
@@ -217,10 +218,10 @@ START_TEST(sign_verify_each_alg)
 	tb_sigalg_info info;
 	tb_error err;
 
-	ck_assert_int_eq(tb_gost_key_generate(name, &key, &err), 0);
+	ck_assert_int_eq(tp_gost_key_generate(name, &key, &err), 0);
 	ck_assert_str_eq(tb_gost_key_alg(key), name);
 	ck_assert_int_eq(RAND_bytes(tbs, sizeof(tbs)), 1);
-	ck_assert_int_eq(tb_gost_sign(key, tbs, sizeof(tbs), sig, &sig_len, &err), 0);
+	ck_assert_int_eq(tp_gost_sign(key, tbs, sizeof(tbs), sig, &sig_len, &err), 0);
 	ck_assert_uint_eq(sig_len, strcmp(name, "gost2015-512") == 0 ? 128 : 64);
 	pub = kz_spki(key);
 	/* The SPKI carries the Kazakh key OID, not the Russian one. */
@@ -276,8 +277,8 @@ START_TEST(key_oid_as_signature_alg)
 	X509_ALGOR *da256 = algor("1.2.398.3.10.1.3.2", 0);
 	tb_error err;
 
-	ck_assert_int_eq(tb_gost_key_generate("gost2015-512", &key, &err), 0);
-	ck_assert_int_eq(tb_gost_sign(key, tbs, sizeof(tbs), sig, &sig_len, &err), 0);
+	ck_assert_int_eq(tp_gost_key_generate("gost2015-512", &key, &err), 0);
+	ck_assert_int_eq(tp_gost_sign(key, tbs, sizeof(tbs), sig, &sig_len, &err), 0);
 	pub = kz_spki(key);
 	ck_assert_int_eq(tb_gost_verify(da, sa, pub, tbs, sizeof(tbs), sig, sig_len,
 	    NULL, &err), 0);
@@ -329,8 +330,8 @@ START_TEST(unknown_parameters_refused)
 	X509_ALGOR *sa256 = algor("1.2.398.3.10.1.1.2.3.1", 1);
 	tb_error err;
 
-	ck_assert_int_eq(tb_gost_key_generate("gost2015-512", &key, &err), 0);
-	ck_assert_int_eq(tb_gost_sign(key, tbs, sizeof(tbs), sig, &sig_len, &err), 0);
+	ck_assert_int_eq(tp_gost_key_generate("gost2015-512", &key, &err), 0);
+	ck_assert_int_eq(tp_gost_sign(key, tbs, sizeof(tbs), sig, &sig_len, &err), 0);
 	pub = kz_spki(key);
 	ck_assert_int_eq(tb_gost_verify(NULL, sa, pub, tbs, sizeof(tbs), sig, sig_len,
 	    NULL, &err), 0);
@@ -376,7 +377,7 @@ START_TEST(resign_certificate)
 	char txt[80];
 	tb_error err;
 
-	ck_assert_int_eq(tb_gost_key_generate("gost2015-512", &key, &err), 0);
+	ck_assert_int_eq(tp_gost_key_generate("gost2015-512", &key, &err), 0);
 	ck_assert_ptr_nonnull(throwaway = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
 	ck_assert_int_eq(X509_set_version(x, X509_VERSION_3), 1);
 	ck_assert_int_eq(ASN1_INTEGER_set(X509_get_serialNumber(x), 42), 1);
@@ -386,10 +387,10 @@ START_TEST(resign_certificate)
 	ck_assert_int_eq(X509_set_issuer_name(x, name), 1);
 	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(x), 0));
 	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), 86400));
-	ck_assert_int_eq(tb_gost_x509_set_pubkey(x, key, &err), 0);
+	ck_assert_int_eq(tp_gost_x509_set_pubkey(x, key, &err), 0);
 	ck_assert_int_gt(X509_sign(x, throwaway, EVP_sha256()), 0);
 	ck_assert_int_gt(der_len = i2d_X509(x, &der), 0);
-	ck_assert_int_eq(tb_gost_resign(der, der_len, key, &out, &out_len, &err), 0);
+	ck_assert_int_eq(tp_gost_resign(der, der_len, key, &out, &out_len, &err), 0);
 
 	p = out;
 	ck_assert_ptr_nonnull(y = d2i_X509(NULL, &p, (long)out_len));
@@ -432,12 +433,12 @@ START_TEST(resign_crl_and_pem_key)
 	tb_error err;
 
 	/* The key survives PEM (PKCS#8 under the Russian OIDs). */
-	ck_assert_int_eq(tb_gost_key_generate("gost2015-512", &key, &err), 0);
+	ck_assert_int_eq(tp_gost_key_generate("gost2015-512", &key, &err), 0);
 	ck_assert_int_ge(fd = mkstemp(path), 0);
 	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
 	ck_assert_int_eq(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
 	fclose(f);
-	ck_assert_int_eq(tb_gost_key_read_pem(path, &back, &err), 0);
+	ck_assert_int_eq(tp_gost_key_read_pem(path, &back, &err), 0);
 	unlink(path);
 	ck_assert_str_eq(tb_gost_key_alg(back), "gost2015-512");
 
@@ -451,7 +452,7 @@ START_TEST(resign_crl_and_pem_key)
 	ck_assert_int_gt(X509_CRL_sign(c, throwaway, EVP_sha256()), 0);
 	ck_assert_int_gt(der_len = i2d_X509_CRL(c, &der), 0);
 	/* Signed by the re-read key, verified with the original's public key. */
-	ck_assert_int_eq(tb_gost_resign(der, der_len, back, &out, &out_len, &err), 0);
+	ck_assert_int_eq(tp_gost_resign(der, der_len, back, &out, &out_len, &err), 0);
 	p = out;
 	ck_assert_ptr_nonnull(d = d2i_X509_CRL(NULL, &p, (long)out_len));
 	ck_assert_int_eq(X509_CRL_get_signature_nid(d), NID_undef);
@@ -465,7 +466,7 @@ START_TEST(resign_crl_and_pem_key)
 	ck_assert_int_eq(tb_gost_verify(NULL, alg, pub, tbs, tbs_len,
 	    ASN1_STRING_get0_data(sig), ASN1_STRING_length(sig), NULL, &err), 0);
 	/* Not a signed object. */
-	ck_assert_int_eq(tb_gost_resign((const unsigned char *)"\x30\x00", 2, key, &der, &out_len,
+	ck_assert_int_eq(tp_gost_resign((const unsigned char *)"\x30\x00", 2, key, &der, &out_len,
 	    &err), TB_ERR_MALFORMED);
 
 	X509_PUBKEY_free(pub);
@@ -525,7 +526,7 @@ START_TEST(fails_closed_without_engine)
 	    sizeof(sig), NULL, &err), TB_ERR_UNSUPPORTED);
 	ck_assert_int_eq(tb_gost_digest(da, (const unsigned char *)"x", 1, md, &md_len, &err),
 	    TB_ERR_UNSUPPORTED);
-	ck_assert_int_eq(tb_gost_key_generate("gost2015-512", &key, &err), TB_ERR_UNSUPPORTED);
+	ck_assert_int_eq(tp_gost_key_generate("gost2015-512", &key, &err), TB_ERR_UNSUPPORTED);
 	rmdir(empty);
 	X509_PUBKEY_free(pub);
 	X509_PUBKEY_free(kz);
