@@ -29,6 +29,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "cert_read.h"
 #include "conf.h"
 #include "tb_file.h"
 
@@ -1069,20 +1070,15 @@ static int
 issuer_cert_check(struct parse *p, const tb_issuer_conf *is, unsigned line,
     unsigned char **der, int *der_len)
 {
-	BIO *b = NULL;
 	X509 *x = NULL;
+	tb_error e;
 	int r = TB_ERR_CONFIG;
 
 	if (key_file_check(p, is->certificate, line, "certificate") != 0)
 		return TB_ERR_CONFIG;
-	if ((b = BIO_new_file(is->certificate, "rb")) != NULL &&
-	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL &&
-	    BIO_reset(b) == 0)
-		x = d2i_X509_bio(b, NULL);
-	ERR_clear_error();
-	if (x == NULL) {
-		parse_fail(p, TB_ERR_CONFIG, line, "certificate",
-		    "%s: not a PEM or DER certificate", is->certificate);
+	/* The one certificate reader's rule (libsig/cert_read.c), as the daemon reads it. */
+	if (tb_cert_read_file(is->certificate, &x, &e) != 0) {
+		parse_fail(p, TB_ERR_CONFIG, line, "certificate", "%s", e.detail);
 		goto out;
 	}
 	*der = NULL;
@@ -1093,7 +1089,6 @@ issuer_cert_check(struct parse *p, const tb_issuer_conf *is, unsigned line,
 	r = 0;
 out:
 	X509_free(x);
-	BIO_free(b);
 	return r;
 }
 

@@ -33,7 +33,7 @@ fuzz_fuzz_request_LDADD = $(fuzz_fuzz_frame_LDADD)
 fuzz_fuzz_config_SOURCES = fuzz/fuzz_config.c $(FUZZ_COMMON)
 fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS) $(INIH_CFLAGS)
 fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
-fuzz_fuzz_config_LDADD = daemon/libtbconf.la common/libtbcommon.la $(INIH_LIBS) $(OPENSSL_LIBS)
+fuzz_fuzz_config_LDADD = daemon/libtbconf.la libsig/libsig.la common/libtbcommon.la $(INIH_LIBS) $(OPENSSL_LIBS)
 
 fuzz_fuzz_identity_SOURCES = fuzz/fuzz_identity.c $(FUZZ_PKI) $(FUZZ_COMMON)
 fuzz_fuzz_identity_CFLAGS = $(FUZZ_CFLAGS)

@@ -7,5 +7,5 @@ tests_test_proto_LDADD = daemon/libtbproto.la common/libtbcommon.la $(CHECK_LIBS
 	$(JANSSON_LIBS) $(OPENSSL_LIBS)
 tests_test_config_SOURCES = tests/test_config.c
 tests_test_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_test_config_LDADD = daemon/libtbconf.la common/libtbcommon.la $(CHECK_LIBS) \
+tests_test_config_LDADD = daemon/libtbconf.la libsig/libsig.la common/libtbcommon.la $(CHECK_LIBS) \
 	$(INIH_LIBS) $(OPENSSL_LIBS)
