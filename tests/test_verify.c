@@ -413,6 +413,34 @@ START_TEST(test_identity_cert_checksum_switch)
 }
 END_TEST
 
+/*
+ * A certificate that carries no IIN, asked for one, is a mismatch: an
+ * absent IIN must never compare equal to the one the caller requires
+ * (a prefix comparison over the certificate's empty IIN would).
+ */
+START_TEST(test_identity_iin_absent)
+{
+	spec s = leaf_spec();
+	X509 *x;
+	tb_verify_result *res = NULL;
+	json_t *j;
+
+	pki_setup();
+	s.serial_number = NULL;
+	x = make_cert(&s);
+	ck_assert_int_eq(check_cert_with(x, root, ca, NULL, NULL, NULL), TB_V_VALID);
+	ck_assert_int_eq(check_cert_with(x, root, ca, NULL, "900101300126", &res),
+	    TB_V_IDENTITY_MISMATCH);
+	ck_assert_str_eq(res->reasons.v[0].msg_id, "IDENTITY_MISMATCH.iin_absent");
+	j = tb_verify_result_to_json(res, "en");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "message")),
+	    "The certificate carries no IIN"));
+	json_decref(j);
+	tb_verify_result_free(res);
+	X509_free(x);
+}
+END_TEST
+
 /* ---- verdict catalogue ---- */
 
 START_TEST(test_catalogue_complete)
@@ -861,6 +889,50 @@ START_TEST(test_path_crypto_floor_and_signatures)
 }
 END_TEST
 
+/*
+ * Forged links to the trust anchor: certificates whose issuer name and
+ * authority key identifier are the anchor's, signed by another key. The
+ * link that ends at the anchor is checked like every other one. Each
+ * forged certificate is new, so no cached signature can answer for it.
+ */
+START_TEST(test_path_forged_anchor_link)
+{
+	spec s = leaf_spec();
+	X509 *x, *forged_ca, *good;
+	tb_verify_result *res = NULL;
+
+	pki_setup();
+	/* A leaf "issued" by the issuing CA configured as the anchor. */
+	s.issuer_key = other_key;
+	x = make_cert(&s);
+	ck_assert_int_eq(check_cert_with(x, ca, NULL, NULL, NULL, &res), TB_V_SIGNATURE_INVALID);
+	ck_assert_str_eq(res->reasons.v[0].msg_id, "SIGNATURE_INVALID.cert");
+	tb_verify_result_free(res);
+	X509_free(x);
+	/* An intermediate that names the root and its key, signed by another
+	 * key: the leaf below it is genuinely the intermediate's. */
+	memset(&s, 0, sizeof(s));
+	s.cn = "TEST CA";
+	s.key = ca_key;
+	s.issuer = root;
+	s.issuer_key = other_key;
+	s.ca = 1;
+	s.pathlen = 0;
+	s.ku = "critical,keyCertSign,cRLSign";
+	s.nb = T0 - 300 * DAY;
+	s.na = T0 + 2000 * DAY;
+	forged_ca = make_cert(&s);
+	s = leaf_spec();
+	good = make_cert(&s);
+	ck_assert_int_eq(check_cert_with(good, root, ca, NULL, NULL, NULL), TB_V_VALID);
+	ck_assert_int_eq(check_cert_with(good, root, forged_ca, NULL, NULL, &res),
+	    TB_V_SIGNATURE_INVALID);
+	tb_verify_result_free(res);
+	X509_free(good);
+	X509_free(forged_ca);
+}
+END_TEST
+
 /* A revocation checker with a fixed answer, to see the wiring. */
 static enum tb_rev_status fixed_status;
 
@@ -1219,6 +1291,7 @@ verify_suite(void)
 	tcase_add_test(tc, test_identity_nca_subject);
 	tcase_add_test(tc, test_identity_demands);
 	tcase_add_test(tc, test_identity_cert_checksum_switch);
+	tcase_add_test(tc, test_identity_iin_absent);
 	tcase_add_test(tc, test_catalogue_complete);
 	tcase_add_test(tc, test_message_params);
 	tcase_add_test(tc, test_sigalg_good_and_tampered);
@@ -1230,6 +1303,7 @@ verify_suite(void)
 	tcase_add_test(tc, test_path_ca_constraints);
 	tcase_add_test(tc, test_path_critical_and_names);
 	tcase_add_test(tc, test_path_crypto_floor_and_signatures);
+	tcase_add_test(tc, test_path_forged_anchor_link);
 	tcase_add_test(tc, test_path_revocation_hook);
 	tcase_add_test(tc, test_cms_forms);
 	tcase_add_test(tc, test_cms_several_signers);
