@@ -146,6 +146,25 @@ make_cert(const spec *s)
 static EVP_PKEY *root_key, *ca_key, *leaf_key, *ec_leaf_key, *other_key;
 static X509 *root, *ca;
 
+/* The issuing CA "TEST CA" under root, holding ca_key, signed by signer. */
+static spec
+ca_spec(EVP_PKEY *signer)
+{
+	spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.cn = "TEST CA";
+	s.key = ca_key;
+	s.issuer = root;
+	s.issuer_key = signer;
+	s.ca = 1;
+	s.pathlen = 0;
+	s.ku = "critical,keyCertSign,cRLSign";
+	s.nb = T0 - 300 * DAY;
+	s.na = T0 + 2000 * DAY;
+	return s;
+}
+
 static void
 pki_setup(void)
 {
@@ -168,16 +187,7 @@ pki_setup(void)
 	s.nb = T0 - 400 * DAY;
 	s.na = T0 + 4000 * DAY;
 	root = make_cert(&s);
-	memset(&s, 0, sizeof(s));
-	s.cn = "TEST CA";
-	s.key = ca_key;
-	s.issuer = root;
-	s.issuer_key = root_key;
-	s.ca = 1;
-	s.pathlen = 0;
-	s.ku = "critical,keyCertSign,cRLSign";
-	s.nb = T0 - 300 * DAY;
-	s.na = T0 + 2000 * DAY;
+	s = ca_spec(root_key);
 	ca = make_cert(&s);
 }
 
@@ -693,15 +703,7 @@ START_TEST(test_path_expired_ca)
 	tb_verify_result *res = NULL;
 
 	pki_setup();
-	memset(&s, 0, sizeof(s));
-	s.cn = "TEST CA";
-	s.key = ca_key;
-	s.issuer = root;
-	s.issuer_key = root_key;
-	s.ca = 1;
-	s.pathlen = 0;
-	s.ku = "critical,keyCertSign,cRLSign";
-	s.nb = T0 - 300 * DAY;
+	s = ca_spec(root_key);
 	s.na = T0 - DAY;
 	old_ca = make_cert(&s);
 	s = leaf_spec();
@@ -911,16 +913,7 @@ START_TEST(test_path_forged_anchor_link)
 	X509_free(x);
 	/* An intermediate that names the root and its key, signed by another
 	 * key: the leaf below it is genuinely the intermediate's. */
-	memset(&s, 0, sizeof(s));
-	s.cn = "TEST CA";
-	s.key = ca_key;
-	s.issuer = root;
-	s.issuer_key = other_key;
-	s.ca = 1;
-	s.pathlen = 0;
-	s.ku = "critical,keyCertSign,cRLSign";
-	s.nb = T0 - 300 * DAY;
-	s.na = T0 + 2000 * DAY;
+	s = ca_spec(other_key);
 	forged_ca = make_cert(&s);
 	s = leaf_spec();
 	good = make_cert(&s);
