@@ -22,3 +22,4 @@ include $(srcdir)/tests/split.mk
 include $(srcdir)/tests/tls.mk
 include $(srcdir)/tests/testlib.mk
 include $(srcdir)/tests/vectors.mk
+include $(srcdir)/tests/ocspnonce.mk

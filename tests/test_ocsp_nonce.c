@@ -1,0 +1,192 @@
+/*
+ * The OCSP nonce policy of docs/REVOCATION.md, through tb_ocsp_response_check
+ * with responses the CA signs here at test time: an echoed nonce is good; a
+ * different nonce is always refused (a replayed or foreign answer); a
+ * response without a nonce when one was sent is refused while
+ * ocsp_nonce_required is on and accepted when it is off. The network side
+ * of the same policy is in tests/test_rev_net.c (openssl ocsp responders).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <check.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "check_run.h"
+#include "ocsp_check.h"
+
+static EVP_PKEY *ca_key, *leaf_key;
+static X509 *ca, *leaf;
+
+/* A certificate named cn, signed by signer (issuer NULL: self-signed CA). */
+static X509 *
+cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *signer)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	ck_assert(x != NULL && n != NULL);
+	X509_set_version(x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), issuer != NULL ? 2 : 1);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
+	X509_NAME_free(n);
+	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400 * 30);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_nconf_nid(NULL, &ctx, NID_basic_constraints,
+	    issuer != NULL ? "critical,CA:FALSE" : "critical,CA:TRUE");
+	ck_assert_ptr_nonnull(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, signer, EVP_sha256()), 0);
+	return x;
+}
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	ck_assert_ptr_nonnull(leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	ca = cert("OCSP NONCE TEST CA", ca_key, NULL, ca_key);
+	leaf = cert("OCSP NONCE TEST LEAF", leaf_key, ca, ca_key);
+}
+
+static void
+teardown(void)
+{
+	X509_free(leaf);
+	X509_free(ca);
+	EVP_PKEY_free(leaf_key);
+	EVP_PKEY_free(ca_key);
+}
+
+enum nonce_kind { ECHO, OTHER, NONE };
+
+/* The CA's signed answer "good" for id, with the nonce of kind. */
+static unsigned char *
+response(OCSP_REQUEST *req, OCSP_CERTID *id, enum nonce_kind kind, size_t *len)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_RESPONSE *resp;
+	ASN1_TIME *thisupd = X509_gmtime_adj(NULL, -60), *nextupd = X509_gmtime_adj(NULL, 3600);
+	unsigned char other[16], *der = NULL;
+	int n;
+
+	ck_assert(bs != NULL && thisupd != NULL && nextupd != NULL);
+	ck_assert_ptr_nonnull(OCSP_basic_add1_status(bs, id, V_OCSP_CERTSTATUS_GOOD, 0, NULL,
+	    thisupd, nextupd));
+	if (kind == ECHO)
+		ck_assert_int_eq(OCSP_copy_nonce(bs, req), 1);
+	if (kind == OTHER) {
+		memset(other, 0x5a, sizeof(other));
+		ck_assert_int_eq(OCSP_basic_add1_nonce(bs, other, sizeof(other)), 1);
+	}
+	ck_assert_int_eq(OCSP_basic_sign(bs, ca, ca_key, EVP_sha256(), NULL, 0), 1);
+	ck_assert_ptr_nonnull(resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs));
+	ck_assert_int_gt(n = i2d_OCSP_RESPONSE(resp, &der), 0);
+	*len = (size_t)n;
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	ASN1_TIME_free(thisupd);
+	ASN1_TIME_free(nextupd);
+	return der;
+}
+
+/*
+ * Sends (nonce on) a request, answers it with a response of kind, checks it
+ * with ocsp_nonce_required = required. 0 and *status, or the error with its
+ * detail in detail.
+ */
+static int
+check_kind(enum nonce_kind kind, int required, enum tb_rev_status *status, char *detail,
+    size_t detail_len)
+{
+	tb_ocsp_opts o;
+	OCSP_REQUEST *req = NULL;
+	OCSP_CERTID *id = NULL;
+	tb_ocsp_answer a;
+	tb_error err;
+	unsigned char *der;
+	size_t len;
+	int r;
+
+	tb_ocsp_opts_init(&o);
+	ck_assert_int_eq(o.nonce, 1);
+	o.nonce_required = required;
+	ck_assert_int_eq(tb_ocsp_request_new(leaf, ca, &o, &req, &id, &err), 0);
+	der = response(req, id, kind, &len);
+	memset(&a, 0, sizeof(a));
+	tb_error_clear(&err);
+	r = tb_ocsp_response_check(der, len, req, id, ca, &o, time(NULL), &a, &err);
+	*status = a.status;
+	snprintf(detail, detail_len, "%s", err.detail);
+	tb_ocsp_answer_clear(&a);
+	OPENSSL_free(der);
+	OCSP_CERTID_free(id);
+	OCSP_REQUEST_free(req);
+	return r;
+}
+
+START_TEST(echoed_nonce_is_good)
+{
+	enum tb_rev_status st;
+	char detail[512];
+
+	ck_assert_msg(check_kind(ECHO, 1, &st, detail, sizeof(detail)) == 0, "%s", detail);
+	ck_assert_int_eq(st, TB_REV_GOOD);
+}
+END_TEST
+
+START_TEST(other_nonce_refused)
+{
+	enum tb_rev_status st;
+	char detail[512];
+	int required;
+
+	/* A mismatch is refused whether or not an echo is required. */
+	for (required = 0; required <= 1; required++) {
+		ck_assert_int_eq(check_kind(OTHER, required, &st, detail, sizeof(detail)),
+		    TB_ERR_REVOCATION_UNKNOWN);
+		ck_assert_msg(strstr(detail, "nonce mismatch") != NULL, "%s", detail);
+	}
+}
+END_TEST
+
+START_TEST(missing_nonce_by_policy)
+{
+	enum tb_rev_status st;
+	char detail[512];
+
+	ck_assert_int_eq(check_kind(NONE, 1, &st, detail, sizeof(detail)),
+	    TB_ERR_REVOCATION_UNKNOWN);
+	ck_assert_msg(strstr(detail, "did not echo the nonce") != NULL, "%s", detail);
+	/* ocsp_nonce_required = false: a responder known not to echo. */
+	ck_assert_msg(check_kind(NONE, 0, &st, detail, sizeof(detail)) == 0, "%s", detail);
+	ck_assert_int_eq(st, TB_REV_GOOD);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ocsp-nonce");
+	TCase *tc = tcase_create("nonce");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, echoed_nonce_is_good);
+	tcase_add_test(tc, other_nonce_refused);
+	tcase_add_test(tc, missing_nonce_by_policy);
+	suite_add_tcase(s, tc);
+	return tbt_run(s, CK_NORMAL);
+}
