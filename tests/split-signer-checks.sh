@@ -30,7 +30,7 @@ python3 - "$AUDIT" <<'PY' || tb_fail "audit records of the signer's checks"
 import collections, json, sys
 got = collections.Counter(r["result"] for r in map(json.loads, open(sys.argv[1]))
                           if r.get("op") == "sign")
-want = {"ok": 2, "forbidden": 4, "unavailable": 1, "bad_request": 1, "no_such_key": 1}
+want = {"ok": 2, "forbidden": 5, "unavailable": 1, "bad_request": 1, "no_such_key": 1}
 assert got == want, "sign records by result: %r, want %r" % (dict(got), want)
 PY
 echo "PASS"

@@ -217,6 +217,10 @@ static const struct refusal {
 	    "uid 4242 gid 4242 is not client 'tests'" },
 	{ "limited", "nobody", "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
 	    "may not sign with key 'rsa'" },
+	/* The key ACL comes before the key's existence: a client learns
+	 * nothing about keys it may not use. */
+	{ "limited", "nobody", "nosuch", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
+	    "may not sign with key 'nosuch'" },
 	/* verifier has no sign op at all. */
 	{ "verifier", "daemon", "ec", "TB_EC_CERT", 32, TB_ERR_FORBIDDEN,
 	    "may not sign with key 'ec'" },
