@@ -926,13 +926,19 @@ START_TEST(test_path_forged_anchor_link)
 }
 END_TEST
 
-/* A revocation checker with a fixed answer, to see the wiring. */
+/*
+ * A revocation checker with a fixed answer, to see the wiring. With
+ * fixed_rc set it fails, after writing "good" into its answer.
+ */
 static enum tb_rev_status fixed_status;
+static int fixed_rc;
 
 static int
 fixed_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *out, tb_error *err)
 {
 	out->status = fixed_status;
+	if (fixed_rc != 0)
+		return tb_error_set(err, fixed_rc, "revocation source unreachable");
 	out->revoked_at = T0 - DAY;
 	out->reason = 1;
 	snprintf(out->source, sizeof(out->source), "crl");
@@ -971,6 +977,13 @@ START_TEST(test_path_revocation_hook)
 	tb_verify_result_free(res);
 	fixed_status = TB_REV_UNKNOWN;
 	ck_assert_int_eq(tb_verify_cert(t, &pol, &hook, &req, &res, NULL), 0);
+	ck_assert_int_eq(res->verdict, TB_V_REVOCATION_UNKNOWN);
+	tb_verify_result_free(res);
+	/* A checker that fails says nothing, whatever it left in its answer. */
+	fixed_status = TB_REV_GOOD;
+	fixed_rc = TB_ERR_IO;
+	ck_assert_int_eq(tb_verify_cert(t, &pol, &hook, &req, &res, NULL), 0);
+	fixed_rc = 0;
 	ck_assert_int_eq(res->verdict, TB_V_REVOCATION_UNKNOWN);
 	tb_verify_result_free(res);
 	fixed_status = TB_REV_REVOKED;
