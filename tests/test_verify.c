@@ -927,6 +927,36 @@ START_TEST(test_path_forged_anchor_link)
 END_TEST
 
 /*
+ * RFC 5280 4.1.1.2: the outer signatureAlgorithm must equal the one inside
+ * TBSCertificate. Here the outer one is changed to SHA-384 and the TBS
+ * signed again with it, so the signature itself verifies under the outer
+ * algorithm: only the comparison can refuse the certificate.
+ */
+START_TEST(test_path_outer_sigalg_differs)
+{
+	spec s = leaf_spec();
+	X509 *x;
+	const ASN1_BIT_STRING *sig;
+	const X509_ALGOR *outer;
+	unsigned char *tbs = NULL, buf[512];
+	size_t sig_len = sizeof(buf);
+	int tbs_len;
+
+	pki_setup();
+	x = make_cert(&s);
+	X509_get0_signature(&sig, &outer, x);
+	ck_assert_int_eq(X509_ALGOR_set0((X509_ALGOR *)outer, OBJ_nid2obj(NID_sha384WithRSAEncryption),
+	    V_ASN1_NULL, NULL), 1);
+	ck_assert_int_gt(tbs_len = i2d_re_X509_tbs(x, &tbs), 0);
+	sign_raw(ca_key, EVP_sha384(), 0, tbs, (size_t)tbs_len, buf, &sig_len);
+	ck_assert_int_eq(ASN1_BIT_STRING_set((ASN1_BIT_STRING *)sig, buf, (int)sig_len), 1);
+	ck_assert_int_eq(check_cert_with(x, root, ca, NULL, NULL, NULL), TB_V_SIGNATURE_INVALID);
+	OPENSSL_free(tbs);
+	X509_free(x);
+}
+END_TEST
+
+/*
  * A revocation checker with a fixed answer, to see the wiring. With
  * fixed_rc set it fails, after writing "good" into its answer.
  */
@@ -1070,6 +1100,53 @@ cms_verdict(const unsigned char *der, size_t len, const char *content, size_t co
 	tb_verify_result_free(res);
 	return v;
 }
+
+/*
+ * A messageDigest attribute of another length than the digest is a
+ * mismatch, even when it is the digest's first half: signed attributes
+ * made by hand (contentType, messageDigest) and signed, detached content.
+ */
+static unsigned char *
+cms_with_md_attr(const unsigned char *md, int md_len, size_t *out_len)
+{
+	spec s = leaf_spec();
+	X509 *cert = make_cert(&s);
+	CMS_ContentInfo *cms;
+	CMS_SignerInfo *si;
+	unsigned char *der = NULL;
+	unsigned flags = CMS_BINARY | CMS_PARTIAL | CMS_DETACHED | CMS_NOSMIMECAP;
+	int n;
+
+	ck_assert_ptr_nonnull(cms = CMS_sign(NULL, NULL, NULL, NULL, flags));
+	ck_assert_ptr_nonnull(si = CMS_add1_signer(cms, cert, leaf_key, EVP_sha256(), flags));
+	ck_assert_int_eq(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+	    OBJ_nid2obj(NID_pkcs7_data), -1), 1);
+	ck_assert_int_eq(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, md, md_len), 1);
+	ck_assert_int_eq(CMS_SignerInfo_sign(si), 1);
+	ck_assert_int_gt(n = i2d_CMS_ContentInfo(cms, &der), 0);
+	*out_len = (size_t)n;
+	CMS_ContentInfo_free(cms);
+	X509_free(cert);
+	return der;
+}
+
+START_TEST(test_cms_message_digest_length)
+{
+	unsigned char md[32], *der;
+	unsigned int md_len = 0;
+	size_t len;
+
+	pki_setup();
+	ck_assert_int_eq(EVP_Digest(doc, sizeof(doc) - 1, md, &md_len, EVP_sha256(), NULL), 1);
+	der = cms_with_md_attr(md, (int)md_len, &len);
+	ck_assert_int_eq(cms_verdict(der, len, doc, sizeof(doc) - 1), TB_V_VALID);
+	OPENSSL_free(der);
+	der = cms_with_md_attr(md, 16, &len);
+	ck_assert_int_eq(cms_verdict(der, len, doc, sizeof(doc) - 1), TB_V_DIGEST_MISMATCH);
+	OPENSSL_free(der);
+}
+END_TEST
 
 START_TEST(test_cms_forms)
 {
@@ -1310,8 +1387,10 @@ verify_suite(void)
 	tcase_add_test(tc, test_path_critical_and_names);
 	tcase_add_test(tc, test_path_crypto_floor_and_signatures);
 	tcase_add_test(tc, test_path_forged_anchor_link);
+	tcase_add_test(tc, test_path_outer_sigalg_differs);
 	tcase_add_test(tc, test_path_revocation_hook);
 	tcase_add_test(tc, test_cms_forms);
+	tcase_add_test(tc, test_cms_message_digest_length);
 	tcase_add_test(tc, test_cms_several_signers);
 	tcase_add_test(tc, test_cms_sha1_switch_and_signing_time);
 	tcase_add_test(tc, test_cms_malformed);
