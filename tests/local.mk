@@ -22,4 +22,5 @@ include $(srcdir)/tests/split.mk
 include $(srcdir)/tests/tls.mk
 include $(srcdir)/tests/testlib.mk
 include $(srcdir)/tests/vectors.mk
-include $(srcdir)/tests/ocspnonce.mk
+include $(srcdir)/tests/ocspcheck.mk
+include $(srcdir)/tests/mutation.mk

@@ -1,10 +1,13 @@
 /*
- * The OCSP nonce policy of docs/REVOCATION.md, through tb_ocsp_response_check
- * with responses the CA signs here at test time: an echoed nonce is good; a
- * different nonce is always refused (a replayed or foreign answer); a
- * response without a nonce when one was sent is refused while
- * ocsp_nonce_required is on and accepted when it is off. The network side
- * of the same policy is in tests/test_rev_net.c (openssl ocsp responders).
+ * OCSP response checks of tb_ocsp_response_check, offline, with responses
+ * signed here at test time. The nonce policy of docs/REVOCATION.md: an
+ * echoed nonce is good; a different nonce is always refused (a replayed or
+ * foreign answer); a response without a nonce when one was sent is refused
+ * while ocsp_nonce_required is on and accepted when it is off. A delegated
+ * responder answers only with a certificate the CA signed (RFC 6960
+ * 4.2.2.2): one that names the CA and carries id-kp-OCSPSigning but was
+ * signed by another key is refused. The network side of the same checks is
+ * in tests/test_rev_net.c (openssl ocsp responders).
  */
 #include "config.h"
 
@@ -21,21 +24,35 @@
 #include "check_run.h"
 #include "ocsp_check.h"
 
-static EVP_PKEY *ca_key, *leaf_key;
-static X509 *ca, *leaf;
+static EVP_PKEY *ca_key, *leaf_key, *resp_key, *rogue_key;
+static X509 *ca, *leaf, *responder, *forged_responder;
 
-/* A certificate named cn, signed by signer (issuer NULL: self-signed CA). */
-static X509 *
-cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *signer)
+static void
+add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
 
+	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	ck_assert_ptr_nonnull(ext = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value));
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+}
+
+/*
+ * A certificate named cn, signed by signer (issuer NULL: self-signed CA);
+ * eku: its extendedKeyUsage, or NULL.
+ */
+static X509 *
+cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *signer, const char *eku)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+
 	ck_assert(x != NULL && n != NULL);
 	X509_set_version(x, X509_VERSION_3);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), issuer != NULL ? 2 : 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(x, n);
 	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
@@ -43,12 +60,10 @@ cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *signer)
 	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400 * 30);
 	X509_set_pubkey(x, key);
-	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-	ext = X509V3_EXT_nconf_nid(NULL, &ctx, NID_basic_constraints,
+	add_ext(x, issuer, NID_basic_constraints,
 	    issuer != NULL ? "critical,CA:FALSE" : "critical,CA:TRUE");
-	ck_assert_ptr_nonnull(ext);
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
+	if (eku != NULL)
+		add_ext(x, issuer, NID_ext_key_usage, eku);
 	ck_assert_int_gt(X509_sign(x, signer, EVP_sha256()), 0);
 	return x;
 }
@@ -58,24 +73,37 @@ setup(void)
 {
 	ck_assert_ptr_nonnull(ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
 	ck_assert_ptr_nonnull(leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
-	ca = cert("OCSP NONCE TEST CA", ca_key, NULL, ca_key);
-	leaf = cert("OCSP NONCE TEST LEAF", leaf_key, ca, ca_key);
+	ck_assert_ptr_nonnull(resp_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	ck_assert_ptr_nonnull(rogue_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	ca = cert("OCSP TEST CA", ca_key, NULL, ca_key, NULL);
+	leaf = cert("OCSP TEST LEAF", leaf_key, ca, ca_key, NULL);
+	responder = cert("OCSP TEST RESPONDER", resp_key, ca, ca_key, "OCSPSigning");
+	/* Names the CA as its issuer, as a real one would; signed by another key. */
+	forged_responder = cert("OCSP TEST RESPONDER", resp_key, ca, rogue_key, "OCSPSigning");
 }
 
 static void
 teardown(void)
 {
+	X509_free(forged_responder);
+	X509_free(responder);
 	X509_free(leaf);
 	X509_free(ca);
+	EVP_PKEY_free(rogue_key);
+	EVP_PKEY_free(resp_key);
 	EVP_PKEY_free(leaf_key);
 	EVP_PKEY_free(ca_key);
 }
 
 enum nonce_kind { ECHO, OTHER, NONE };
 
-/* The CA's signed answer "good" for id, with the nonce of kind. */
+/*
+ * The answer "good" for id with the nonce of kind, signed by signer with
+ * key (the CA, or a responder whose certificate the response carries).
+ */
 static unsigned char *
-response(OCSP_REQUEST *req, OCSP_CERTID *id, enum nonce_kind kind, size_t *len)
+response(OCSP_REQUEST *req, OCSP_CERTID *id, enum nonce_kind kind, X509 *signer,
+    EVP_PKEY *key, size_t *len)
 {
 	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
 	OCSP_RESPONSE *resp;
@@ -92,7 +120,7 @@ response(OCSP_REQUEST *req, OCSP_CERTID *id, enum nonce_kind kind, size_t *len)
 		memset(other, 0x5a, sizeof(other));
 		ck_assert_int_eq(OCSP_basic_add1_nonce(bs, other, sizeof(other)), 1);
 	}
-	ck_assert_int_eq(OCSP_basic_sign(bs, ca, ca_key, EVP_sha256(), NULL, 0), 1);
+	ck_assert_int_eq(OCSP_basic_sign(bs, signer, key, EVP_sha256(), NULL, 0), 1);
 	ck_assert_ptr_nonnull(resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs));
 	ck_assert_int_gt(n = i2d_OCSP_RESPONSE(resp, &der), 0);
 	*len = (size_t)n;
@@ -104,13 +132,13 @@ response(OCSP_REQUEST *req, OCSP_CERTID *id, enum nonce_kind kind, size_t *len)
 }
 
 /*
- * Sends (nonce on) a request, answers it with a response of kind, checks it
- * with ocsp_nonce_required = required. 0 and *status, or the error with its
- * detail in detail.
+ * Sends (nonce on) a request, answers it with a response of kind signed by
+ * signer (NULL: the CA), checks it with ocsp_nonce_required = required.
+ * 0 and *status, or the error with its detail in detail.
  */
 static int
-check_kind(enum nonce_kind kind, int required, enum tb_rev_status *status, char *detail,
-    size_t detail_len)
+check_signed(enum nonce_kind kind, int required, X509 *signer, EVP_PKEY *key,
+    enum tb_rev_status *status, char *detail, size_t detail_len)
 {
 	tb_ocsp_opts o;
 	OCSP_REQUEST *req = NULL;
@@ -125,7 +153,8 @@ check_kind(enum nonce_kind kind, int required, enum tb_rev_status *status, char 
 	ck_assert_int_eq(o.nonce, 1);
 	o.nonce_required = required;
 	ck_assert_int_eq(tb_ocsp_request_new(leaf, ca, &o, &req, &id, &err), 0);
-	der = response(req, id, kind, &len);
+	der = response(req, id, kind, signer != NULL ? signer : ca, signer != NULL ? key : ca_key,
+	    &len);
 	memset(&a, 0, sizeof(a));
 	tb_error_clear(&err);
 	r = tb_ocsp_response_check(der, len, req, id, ca, &o, time(NULL), &a, &err);
@@ -136,6 +165,13 @@ check_kind(enum nonce_kind kind, int required, enum tb_rev_status *status, char 
 	OCSP_CERTID_free(id);
 	OCSP_REQUEST_free(req);
 	return r;
+}
+
+static int
+check_kind(enum nonce_kind kind, int required, enum tb_rev_status *status, char *detail,
+    size_t detail_len)
+{
+	return check_signed(kind, required, NULL, NULL, status, detail, detail_len);
 }
 
 START_TEST(echoed_nonce_is_good)
@@ -177,16 +213,40 @@ START_TEST(missing_nonce_by_policy)
 }
 END_TEST
 
+START_TEST(delegated_responder_signed_by_ca)
+{
+	enum tb_rev_status st;
+	char detail[512];
+
+	ck_assert_msg(check_signed(ECHO, 1, responder, resp_key, &st, detail, sizeof(detail)) == 0,
+	    "%s", detail);
+	ck_assert_int_eq(st, TB_REV_GOOD);
+}
+END_TEST
+
+START_TEST(delegated_responder_forged)
+{
+	enum tb_rev_status st;
+	char detail[512];
+
+	ck_assert_int_eq(check_signed(ECHO, 1, forged_responder, resp_key, &st, detail,
+	    sizeof(detail)), TB_ERR_REVOCATION_UNKNOWN);
+	ck_assert_msg(strstr(detail, "is not signed by the CA") != NULL, "%s", detail);
+}
+END_TEST
+
 int
 main(void)
 {
-	Suite *s = suite_create("ocsp-nonce");
-	TCase *tc = tcase_create("nonce");
+	Suite *s = suite_create("ocsp-check");
+	TCase *tc = tcase_create("offline");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, echoed_nonce_is_good);
 	tcase_add_test(tc, other_nonce_refused);
 	tcase_add_test(tc, missing_nonce_by_policy);
+	tcase_add_test(tc, delegated_responder_signed_by_ca);
+	tcase_add_test(tc, delegated_responder_forged);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
