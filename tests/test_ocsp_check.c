@@ -19,54 +19,13 @@
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "check_run.h"
 #include "ocsp_check.h"
+#include "x509_testlib.h"
 
 static EVP_PKEY *ca_key, *leaf_key, *resp_key, *rogue_key;
 static X509 *ca, *leaf, *responder, *forged_responder;
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-	ck_assert_ptr_nonnull(ext = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value));
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-}
-
-/*
- * A certificate named cn, signed by signer (issuer NULL: self-signed CA);
- * eku: its extendedKeyUsage, or NULL.
- */
-static X509 *
-cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *signer, const char *eku)
-{
-	static long serial = 1;
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
-
-	ck_assert(x != NULL && n != NULL);
-	X509_set_version(x, X509_VERSION_3);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
-	X509_NAME_free(n);
-	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400 * 30);
-	X509_set_pubkey(x, key);
-	add_ext(x, issuer, NID_basic_constraints,
-	    issuer != NULL ? "critical,CA:FALSE" : "critical,CA:TRUE");
-	if (eku != NULL)
-		add_ext(x, issuer, NID_ext_key_usage, eku);
-	ck_assert_int_gt(X509_sign(x, signer, EVP_sha256()), 0);
-	return x;
-}
 
 static void
 setup(void)
@@ -75,11 +34,12 @@ setup(void)
 	ck_assert_ptr_nonnull(leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
 	ck_assert_ptr_nonnull(resp_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
 	ck_assert_ptr_nonnull(rogue_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
-	ca = cert("OCSP TEST CA", ca_key, NULL, ca_key, NULL);
-	leaf = cert("OCSP TEST LEAF", leaf_key, ca, ca_key, NULL);
-	responder = cert("OCSP TEST RESPONDER", resp_key, ca, ca_key, "OCSPSigning");
+	ca = tbt_cert("OCSP TEST CA", 1, ca_key, NULL, ca_key, NULL);
+	leaf = tbt_cert("OCSP TEST LEAF", 2, leaf_key, ca, ca_key, NULL);
+	responder = tbt_cert("OCSP TEST RESPONDER", 3, resp_key, ca, ca_key, "OCSPSigning");
 	/* Names the CA as its issuer, as a real one would; signed by another key. */
-	forged_responder = cert("OCSP TEST RESPONDER", resp_key, ca, rogue_key, "OCSPSigning");
+	forged_responder = tbt_cert("OCSP TEST RESPONDER", 3, resp_key, ca, rogue_key,
+	    "OCSPSigning");
 }
 
 static void
