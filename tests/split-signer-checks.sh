@@ -6,7 +6,8 @@
 TB_NO_START=1
 . "$top_srcdir/tests/lib.sh"
 
-# Two more clients: nobody may sign with ec only, daemon may only verify.
+# Two more clients: nobody may sign with ec only; daemon may only verify,
+# though it names the key ec (the missing op alone refuses its sign request).
 cat >> "$TB_CONF" <<CONF
 
 [client "limited"]
@@ -17,6 +18,7 @@ keys = ec
 [client "verifier"]
 user = daemon
 ops = verify check-cert
+keys = ec
 CONF
 
 TB_TANBAD=$top_builddir/daemon/tanbad TB_CONF=$TB_CONF TB_RSA_CERT=$TB_PKI/rsa-sign.pem \

@@ -222,7 +222,7 @@ static const struct refusal {
 	 * nothing about keys it may not use. */
 	{ "limited", "nobody", "nosuch", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
 	    "may not sign with key 'nosuch'" },
-	/* verifier has no sign op at all. */
+	/* verifier names the key ec but has no sign op at all. */
 	{ "verifier", "daemon", "ec", "TB_EC_CERT", 32, TB_ERR_FORBIDDEN,
 	    "may not sign with key 'ec'" },
 	/* Only the key of the certificate the CMS carries may sign. */
