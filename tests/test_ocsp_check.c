@@ -3,7 +3,8 @@
  * signed here at test time. The nonce policy of docs/REVOCATION.md: an
  * echoed nonce is good; a different nonce is always refused (a replayed or
  * foreign answer); a response without a nonce when one was sent is refused
- * while ocsp_nonce_required is on and accepted when it is off. A delegated
+ * while ocsp_nonce_required is on and accepted when it is off. A response
+ * changed after signing is refused by its signature. A delegated
  * responder answers only with a certificate the CA signed (RFC 6960
  * 4.2.2.2): one that names the CA and carries id-kp-OCSPSigning but was
  * signed by another key is refused. The network side of the same checks is
@@ -91,6 +92,25 @@ response(OCSP_REQUEST *req, OCSP_CERTID *id, enum nonce_kind kind, X509 *signer,
 	return der;
 }
 
+/* Set: the signed response's nextUpdate is moved a year on after signing. */
+static int tamper_next_update;
+
+/* Moves the year of the [0] nextUpdate GeneralizedTime in der one on. */
+static void
+later_next_update(unsigned char *der, size_t len)
+{
+	static const unsigned char tag[] = { 0xa0, 0x11, 0x18, 0x0f };
+	size_t i;
+
+	for (i = 0; i + sizeof(tag) + 4 <= len; i++)
+		if (memcmp(der + i, tag, sizeof(tag)) == 0) {
+			ck_assert(der[i + 7] >= '0' && der[i + 7] <= '8');
+			der[i + 7]++;
+			return;
+		}
+	ck_abort_msg("no nextUpdate in the response");
+}
+
 /*
  * Sends (nonce on) a request, answers it with a response of kind signed by
  * signer (NULL: the CA), checks it with ocsp_nonce_required = required.
@@ -115,6 +135,8 @@ check_signed(enum nonce_kind kind, int required, X509 *signer, EVP_PKEY *key,
 	ck_assert_int_eq(tb_ocsp_request_new(leaf, ca, &o, &req, &id, &err), 0);
 	der = response(req, id, kind, signer != NULL ? signer : ca, signer != NULL ? key : ca_key,
 	    &len);
+	if (tamper_next_update)
+		later_next_update(der, len);
 	memset(&a, 0, sizeof(a));
 	tb_error_clear(&err);
 	r = tb_ocsp_response_check(der, len, req, id, ca, &o, time(NULL), &a, &err);
@@ -173,6 +195,20 @@ START_TEST(missing_nonce_by_policy)
 }
 END_TEST
 
+/* A signed field changed after signing: the signature no longer verifies. */
+START_TEST(tampered_response_refused)
+{
+	enum tb_rev_status st;
+	char detail[512];
+
+	tamper_next_update = 1;
+	ck_assert_int_eq(check_kind(ECHO, 1, &st, detail, sizeof(detail)),
+	    TB_ERR_REVOCATION_UNKNOWN);
+	tamper_next_update = 0;
+	ck_assert_msg(strstr(detail, "signature does not verify") != NULL, "%s", detail);
+}
+END_TEST
+
 START_TEST(delegated_responder_signed_by_ca)
 {
 	enum tb_rev_status st;
@@ -205,6 +241,7 @@ main(void)
 	tcase_add_test(tc, echoed_nonce_is_good);
 	tcase_add_test(tc, other_nonce_refused);
 	tcase_add_test(tc, missing_nonce_by_policy);
+	tcase_add_test(tc, tampered_response_refused);
 	tcase_add_test(tc, delegated_responder_signed_by_ca);
 	tcase_add_test(tc, delegated_responder_forged);
 	suite_add_tcase(s, tc);
