@@ -1,4 +1,4 @@
-# tests: GOST mapping (unit; the NCA known answers skip when ../shared/vectors is absent)
+# tests: GOST mapping (unit) and the NCA known answers (tests/vectors/nca-gost2015)
 check_PROGRAMS += tests/test_gost tests/test_gost_vectors
 TESTS += tests/test_gost tests/test_gost_vectors
 tests_test_gost_SOURCES = tests/test_gost.c $(GOST_TESTLIB)

@@ -14,7 +14,7 @@
 
 #include "gost_testlib.h"
 
-#define VECTORS "shared/vectors/nca-gost2015"
+#define VECTORS "tests/vectors/nca-gost2015"
 
 /* 1 when dir/ca.der is readable. */
 static int
@@ -32,11 +32,11 @@ gostt_find_vectors(char *dir, size_t dir_len)
 	const char *top = getenv("top_srcdir");
 
 	if (top != NULL) {
-		snprintf(dir, dir_len, "%s/../" VECTORS, top);
+		snprintf(dir, dir_len, "%s/" VECTORS, top);
 		if (has_vectors(dir))
 			return 1;
 	}
-	snprintf(dir, dir_len, "../" VECTORS);
+	snprintf(dir, dir_len, VECTORS);
 	return has_vectors(dir);
 }
 

@@ -9,8 +9,10 @@
 #include <stddef.h>
 
 /*
- * Writes the vectors' directory ($top_srcdir/../shared/vectors/nca-gost2015,
- * else ../shared/vectors/nca-gost2015) into dir; 1 when its ca.der is there.
+ * Writes the vectors' directory, in the tree ($top_srcdir/tests/vectors/
+ * nca-gost2015, else tests/vectors/nca-gost2015 from the top of the sources),
+ * into dir; 1 when its ca.der is there. They ship in the tarball, so their
+ * absence is a hard error (99), never a skip.
  */
 int gostt_find_vectors(char *dir, size_t dir_len);
 

@@ -1,5 +1,5 @@
 # tests: the NCA GOST known answers through the CRL loader, the OCSP checker,
-# the offline revocation checker and tb_verify_cert (skips without ../shared/vectors)
+# the offline revocation checker and tb_verify_cert (tests/vectors/nca-gost2015)
 check_PROGRAMS += tests/test_gost_kat
 TESTS += tests/test_gost_kat
 tests_test_gost_kat_SOURCES = tests/test_gost_kat.c $(GOST_TESTLIB)

@@ -21,3 +21,6 @@ include $(srcdir)/tests/faultd.mk
 include $(srcdir)/tests/split.mk
 include $(srcdir)/tests/tls.mk
 include $(srcdir)/tests/testlib.mk
+include $(srcdir)/tests/vectors.mk
+include $(srcdir)/tests/ocspcheck.mk
+include $(srcdir)/tests/mutation.mk

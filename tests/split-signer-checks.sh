@@ -6,7 +6,8 @@
 TB_NO_START=1
 . "$top_srcdir/tests/lib.sh"
 
-# Two more clients: nobody may sign with ec only, daemon may only verify.
+# Two more clients: nobody may sign with ec only; daemon may only verify,
+# though it names the key ec (the missing op alone refuses its sign request).
 cat >> "$TB_CONF" <<CONF
 
 [client "limited"]
@@ -17,10 +18,12 @@ keys = ec
 [client "verifier"]
 user = daemon
 ops = verify check-cert
+keys = ec
 CONF
 
 TB_TANBAD=$top_builddir/daemon/tanbad TB_CONF=$TB_CONF TB_RSA_CERT=$TB_PKI/rsa-sign.pem \
-    TB_EC_CERT=$TB_PKI/ec-sign.pem "$top_builddir/tests/test_signer_checks" ||
+    TB_EC_CERT=$TB_PKI/ec-sign.pem TB_EXPIRED_CERT=$TB_PKI/expired.pem \
+    TB_NOTYET_CERT=$TB_PKI/notyet.pem "$top_builddir/tests/test_signer_checks" ||
     tb_fail "the signer's checks (log above)"
 
 AUDIT=$TB_TMP/audit.log
@@ -30,7 +33,8 @@ python3 - "$AUDIT" <<'PY' || tb_fail "audit records of the signer's checks"
 import collections, json, sys
 got = collections.Counter(r["result"] for r in map(json.loads, open(sys.argv[1]))
                           if r.get("op") == "sign")
-want = {"ok": 2, "forbidden": 4, "unavailable": 1, "bad_request": 1, "no_such_key": 1}
+want = {"ok": 2, "forbidden": 5, "unavailable": 1, "bad_request": 1, "no_such_key": 1,
+        "cert_expired": 1, "cert_not_yet_valid": 1}
 assert got == want, "sign records by result: %r, want %r" % (dict(got), want)
 PY
 echo "PASS"

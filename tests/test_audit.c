@@ -1,11 +1,13 @@
 /*
- * Audit trail: the chain verifies, every kind of tampering is named at the
- * right record, a reopened file continues its chain, and a failed write is
- * reported rather than swallowed.
+ * Audit trail: the chain verifies, every kind of tampering (also by someone
+ * who recomputes the hashes) is named at the right record, by the library
+ * and by tanba-admin audit-verify, a reopened file continues its chain, and
+ * a failed write is reported rather than swallowed.
  */
 #include "config.h"
 
 #include <check.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -231,6 +234,114 @@ START_TEST(concurrent_appends_share_syncs)
 }
 END_TEST
 
+/*
+ * Tampering by someone who knows the format: the record's own hash is
+ * recomputed after the edit, so only the chain can tell.
+ */
+#define SUFFIX ",\"hash\":\""
+
+/* Recomputes the own hash of line (which ends in "\"}\n") after an edit. */
+static void
+rehash(char *line)
+{
+	unsigned char md[32];
+	char *suffix = strstr(line, SUFFIX);
+	size_t i;
+
+	ck_assert_ptr_nonnull(suffix);
+	ck_assert_int_eq(EVP_Digest(line, (size_t)(suffix - line), md, NULL, EVP_sha256(), NULL), 1);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(suffix + strlen(SUFFIX) + 2 * i, 3, "%02x", md[i]);
+	suffix[strlen(SUFFIX) + 2 * sizeof(md)] = '"';
+}
+
+/* Points line's "prev" at the own hash of the line before it. */
+static void
+relink(char *line, const char *before)
+{
+	char *prev = strstr(line, "\"prev\":\""), *hash = strstr(before, SUFFIX);
+
+	ck_assert_ptr_nonnull(prev);
+	ck_assert_ptr_nonnull(hash);
+	memcpy(prev + strlen("\"prev\":\""), hash + strlen(SUFFIX), 64);
+}
+
+static void
+edit_third_rehashed(char **lines, int *n)
+{
+	edit_third(lines, n);
+	rehash(lines[3]);
+}
+
+/* Deletes a record and rebuilds the chain after it: only the seq is left. */
+static void
+delete_third_rechained(char **lines, int *n)
+{
+	int i;
+
+	delete_third(lines, n);
+	for (i = 3; i < *n; i++) {
+		relink(lines[i], lines[i - 1]);
+		rehash(lines[i]);
+	}
+}
+
+/* tanba-admin audit-verify on the test's file: its exit status and output. */
+static int
+admin_verify(char *out, size_t out_len)
+{
+	const char *top = getenv("top_builddir");
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+	int st;
+
+	ck_assert_msg(top != NULL, "top_builddir not set");
+	snprintf(cmd, sizeof(cmd), "'%s/ca-tools/tanba-admin' audit-verify '%s' 2>&1", top, path);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	n = fread(out, 1, out_len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+START_TEST(edit_rehashed_detected)
+{
+	unsigned long records, bad;
+	tb_error err;
+	char out[1024];
+
+	write_records(6);
+	ck_assert_int_eq(admin_verify(out, sizeof(out)), 0);
+	rewrite(edit_third_rehashed);
+	/* Record 3 is whole again; record 4 no longer follows from it. */
+	ck_assert_int_eq(tb_audit_verify_file(path, &records, &bad, &err), TB_ERR_MALFORMED);
+	ck_assert_uint_eq(bad, 5);
+	ck_assert_uint_eq(records, 4);
+	ck_assert_ptr_nonnull(strstr(err.detail, "prev does not match"));
+	ck_assert_int_eq(admin_verify(out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "BROKEN at record 4 (line 5)") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "prev does not match") != NULL, "%s", out);
+}
+END_TEST
+
+START_TEST(delete_rechained_detected)
+{
+	unsigned long records, bad;
+	tb_error err;
+	char out[1024];
+
+	write_records(6);
+	rewrite(delete_third_rechained);
+	ck_assert_int_eq(tb_audit_verify_file(path, &records, &bad, &err), TB_ERR_MALFORMED);
+	ck_assert_uint_eq(bad, 4);
+	ck_assert_ptr_nonnull(strstr(err.detail, "sequence number 4 where 3 was due"));
+	ck_assert_int_eq(admin_verify(out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "BROKEN at record 3 (line 4)") != NULL, "%s", out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -242,6 +353,8 @@ main(void)
 	tcase_add_test(tc, edit_detected);
 	tcase_add_test(tc, delete_detected);
 	tcase_add_test(tc, reorder_detected);
+	tcase_add_test(tc, edit_rehashed_detected);
+	tcase_add_test(tc, delete_rechained_detected);
 	tcase_add_test(tc, damaged_tail_refuses_open);
 	tcase_add_test(tc, write_failure_reported);
 	tcase_add_test(tc, concurrent_appends_share_syncs);

@@ -22,6 +22,7 @@
 #include "ocsp_check.h"
 #include "rev_checker.h"
 #include "tb_clock.h"
+#include "x509_testlib.h"
 
 #define SKEW 300	/* the default allowance, tb_rev_offline and tb_ocsp_opts */
 #define HOUR 3600
@@ -227,13 +228,6 @@ offline_at(const unsigned char *ocsp, size_t ocsp_len, const unsigned char *crl,
 	tb_clock_set(0);
 	return res;
 }
-
-#define REV_IS(res, want, text) do { \
-	ck_assert_msg((res).status == (want), "status %d, want %d: %s", (res).status, (want), \
-	    (res).detail); \
-	ck_assert_msg(strstr((res).detail, (text)) != NULL, "detail \"%s\" lacks \"%s\"", \
-	    (res).detail, (text)); \
-	tb_rev_result_clear(&(res)); } while (0)
 
 /* ---- CRL: thisUpdate - skew .. nextUpdate, both ends inclusive ---- */
 

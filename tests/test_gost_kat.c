@@ -1,10 +1,11 @@
 /*
- * The NCA's GOST 34.10-2015 known answers (../shared/vectors/nca-gost2015)
+ * The NCA's GOST 34.10-2015 known answers (tests/vectors/nca-gost2015)
  * through the code the service runs: the CRL loader, the OCSP response
  * checker, the offline revocation checker and tb_verify_cert, with the
  * clock set inside the artefacts' validity. One flipped byte in a signature
  * or in the signed part must turn every answer into a refusal, never into
- * good or revoked. Skips (77) when the vectors are not beside the tree.
+ * good or revoked. The vectors ship in the tree; their absence is a hard
+ * error (99), never a skip.
  */
 #include "config.h"
 
@@ -526,8 +527,8 @@ main(void)
 	TCase *tc;
 
 	if (!gostt_find_vectors(vecdir, sizeof(vecdir))) {
-		fprintf(stderr, "SKIP: NCA GOST vectors not found\n");
-		return 77;
+		fprintf(stderr, "ERROR: NCA GOST vectors missing: %s\n", vecdir);
+		return 99;
 	}
 	s = suite_create("gost-kat");
 	tc = tcase_create("nca-gost2015");

@@ -3,14 +3,15 @@
  * could reach them: sign requests written straight onto the signer's
  * channel. The signer must trust nothing but its own configuration: a
  * client name that is not the uid's, a uid no [client] names, a key or an
- * op the client may not use, a certificate that is not the key's and a
- * digest of the wrong length are each refused, and every request, refused
- * or signed, leaves an audit record (tests/split-signer-checks.sh counts
- * them). The signature that is made verifies under the key's certificate.
+ * op the client may not use, a certificate that is not the key's, a key
+ * whose certificate is expired or not yet valid and a digest of the wrong
+ * length are each refused, and every request, refused or signed, leaves an
+ * audit record (tests/split-signer-checks.sh counts them). The signature that is made verifies under the key's certificate.
  *
  * Run by tests/split-signer-checks.sh, which makes the token and the
  * configuration: TB_TANBAD (the binary), TB_CONF, TB_RSA_CERT (PEM of the
- * key "rsa"), TB_EC_CERT (of "ec").
+ * key "rsa"), TB_EC_CERT (of "ec"), TB_EXPIRED_CERT and TB_NOTYET_CERT (of
+ * the keys "expired" and "notyet").
  */
 #include "config.h"
 
@@ -217,13 +218,22 @@ static const struct refusal {
 	    "uid 4242 gid 4242 is not client 'tests'" },
 	{ "limited", "nobody", "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
 	    "may not sign with key 'rsa'" },
-	/* verifier has no sign op at all. */
+	/* The key ACL comes before the key's existence: a client learns
+	 * nothing about keys it may not use. */
+	{ "limited", "nobody", "nosuch", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
+	    "may not sign with key 'nosuch'" },
+	/* verifier names the key ec but has no sign op at all. */
 	{ "verifier", "daemon", "ec", "TB_EC_CERT", 32, TB_ERR_FORBIDDEN,
 	    "may not sign with key 'ec'" },
 	/* Only the key of the certificate the CMS carries may sign. */
 	{ "tests", NULL, "rsa", "TB_EC_CERT", 32, TB_ERR_UNAVAILABLE, "not the key's" },
 	{ "tests", NULL, "rsa", "TB_RSA_CERT", 20, TB_ERR_INVALID_ARG, "with 20 bytes" },
 	{ "tests", NULL, "nosuch", "TB_RSA_CERT", 32, TB_ERR_NO_KEY, "no key named 'nosuch'" },
+	/* The signer checks the certificate's dates itself: a front that does
+	 * not is no way around them. */
+	{ "tests", NULL, "expired", "TB_EXPIRED_CERT", 32, TB_ERR_CERT_EXPIRED, "expired on" },
+	{ "tests", NULL, "notyet", "TB_NOTYET_CERT", 32, TB_ERR_CERT_NOT_YET_VALID,
+	    "is not valid before" },
 };
 
 START_TEST(test_refused)

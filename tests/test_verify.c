@@ -146,6 +146,25 @@ make_cert(const spec *s)
 static EVP_PKEY *root_key, *ca_key, *leaf_key, *ec_leaf_key, *other_key;
 static X509 *root, *ca;
 
+/* The issuing CA "TEST CA" under root, holding ca_key, signed by signer. */
+static spec
+ca_spec(EVP_PKEY *signer)
+{
+	spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.cn = "TEST CA";
+	s.key = ca_key;
+	s.issuer = root;
+	s.issuer_key = signer;
+	s.ca = 1;
+	s.pathlen = 0;
+	s.ku = "critical,keyCertSign,cRLSign";
+	s.nb = T0 - 300 * DAY;
+	s.na = T0 + 2000 * DAY;
+	return s;
+}
+
 static void
 pki_setup(void)
 {
@@ -168,16 +187,7 @@ pki_setup(void)
 	s.nb = T0 - 400 * DAY;
 	s.na = T0 + 4000 * DAY;
 	root = make_cert(&s);
-	memset(&s, 0, sizeof(s));
-	s.cn = "TEST CA";
-	s.key = ca_key;
-	s.issuer = root;
-	s.issuer_key = root_key;
-	s.ca = 1;
-	s.pathlen = 0;
-	s.ku = "critical,keyCertSign,cRLSign";
-	s.nb = T0 - 300 * DAY;
-	s.na = T0 + 2000 * DAY;
+	s = ca_spec(root_key);
 	ca = make_cert(&s);
 }
 
@@ -410,6 +420,34 @@ START_TEST(test_identity_cert_checksum_switch)
 	s = leaf_spec();
 	s.eku = "emailProtection,1.2.398.3.3.4.1.2.5";
 	ck_assert_int_eq(check_leaf(&s), TB_V_IDENTITY_MISMATCH);
+}
+END_TEST
+
+/*
+ * A certificate that carries no IIN, asked for one, is a mismatch: an
+ * absent IIN must never compare equal to the one the caller requires
+ * (a prefix comparison over the certificate's empty IIN would).
+ */
+START_TEST(test_identity_iin_absent)
+{
+	spec s = leaf_spec();
+	X509 *x;
+	tb_verify_result *res = NULL;
+	json_t *j;
+
+	pki_setup();
+	s.serial_number = NULL;
+	x = make_cert(&s);
+	ck_assert_int_eq(check_cert_with(x, root, ca, NULL, NULL, NULL), TB_V_VALID);
+	ck_assert_int_eq(check_cert_with(x, root, ca, NULL, "900101300126", &res),
+	    TB_V_IDENTITY_MISMATCH);
+	ck_assert_str_eq(res->reasons.v[0].msg_id, "IDENTITY_MISMATCH.iin_absent");
+	j = tb_verify_result_to_json(res, "en");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "message")),
+	    "The certificate carries no IIN"));
+	json_decref(j);
+	tb_verify_result_free(res);
+	X509_free(x);
 }
 END_TEST
 
@@ -665,15 +703,7 @@ START_TEST(test_path_expired_ca)
 	tb_verify_result *res = NULL;
 
 	pki_setup();
-	memset(&s, 0, sizeof(s));
-	s.cn = "TEST CA";
-	s.key = ca_key;
-	s.issuer = root;
-	s.issuer_key = root_key;
-	s.ca = 1;
-	s.pathlen = 0;
-	s.ku = "critical,keyCertSign,cRLSign";
-	s.nb = T0 - 300 * DAY;
+	s = ca_spec(root_key);
 	s.na = T0 - DAY;
 	old_ca = make_cert(&s);
 	s = leaf_spec();
@@ -861,13 +891,84 @@ START_TEST(test_path_crypto_floor_and_signatures)
 }
 END_TEST
 
-/* A revocation checker with a fixed answer, to see the wiring. */
+/*
+ * Forged links to the trust anchor: certificates whose issuer name and
+ * authority key identifier are the anchor's, signed by another key. The
+ * link that ends at the anchor is checked like every other one. Each
+ * forged certificate is new, so no cached signature can answer for it.
+ */
+START_TEST(test_path_forged_anchor_link)
+{
+	spec s = leaf_spec();
+	X509 *x, *forged_ca, *good;
+	tb_verify_result *res = NULL;
+
+	pki_setup();
+	/* A leaf "issued" by the issuing CA configured as the anchor. */
+	s.issuer_key = other_key;
+	x = make_cert(&s);
+	ck_assert_int_eq(check_cert_with(x, ca, NULL, NULL, NULL, &res), TB_V_SIGNATURE_INVALID);
+	ck_assert_str_eq(res->reasons.v[0].msg_id, "SIGNATURE_INVALID.cert");
+	tb_verify_result_free(res);
+	X509_free(x);
+	/* An intermediate that names the root and its key, signed by another
+	 * key: the leaf below it is genuinely the intermediate's. */
+	s = ca_spec(other_key);
+	forged_ca = make_cert(&s);
+	s = leaf_spec();
+	good = make_cert(&s);
+	ck_assert_int_eq(check_cert_with(good, root, ca, NULL, NULL, NULL), TB_V_VALID);
+	ck_assert_int_eq(check_cert_with(good, root, forged_ca, NULL, NULL, &res),
+	    TB_V_SIGNATURE_INVALID);
+	tb_verify_result_free(res);
+	X509_free(good);
+	X509_free(forged_ca);
+}
+END_TEST
+
+/*
+ * RFC 5280 4.1.1.2: the outer signatureAlgorithm must equal the one inside
+ * TBSCertificate. Here the outer one is changed to SHA-384 and the TBS
+ * signed again with it, so the signature itself verifies under the outer
+ * algorithm: only the comparison can refuse the certificate.
+ */
+START_TEST(test_path_outer_sigalg_differs)
+{
+	spec s = leaf_spec();
+	X509 *x;
+	const ASN1_BIT_STRING *sig;
+	const X509_ALGOR *outer;
+	unsigned char *tbs = NULL, buf[512];
+	size_t sig_len = sizeof(buf);
+	int tbs_len;
+
+	pki_setup();
+	x = make_cert(&s);
+	X509_get0_signature(&sig, &outer, x);
+	ck_assert_int_eq(X509_ALGOR_set0((X509_ALGOR *)outer, OBJ_nid2obj(NID_sha384WithRSAEncryption),
+	    V_ASN1_NULL, NULL), 1);
+	ck_assert_int_gt(tbs_len = i2d_re_X509_tbs(x, &tbs), 0);
+	sign_raw(ca_key, EVP_sha384(), 0, tbs, (size_t)tbs_len, buf, &sig_len);
+	ck_assert_int_eq(ASN1_BIT_STRING_set((ASN1_BIT_STRING *)sig, buf, (int)sig_len), 1);
+	ck_assert_int_eq(check_cert_with(x, root, ca, NULL, NULL, NULL), TB_V_SIGNATURE_INVALID);
+	OPENSSL_free(tbs);
+	X509_free(x);
+}
+END_TEST
+
+/*
+ * A revocation checker with a fixed answer, to see the wiring. With
+ * fixed_rc set it fails, after writing "good" into its answer.
+ */
 static enum tb_rev_status fixed_status;
+static int fixed_rc;
 
 static int
 fixed_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *out, tb_error *err)
 {
 	out->status = fixed_status;
+	if (fixed_rc != 0)
+		return tb_error_set(err, fixed_rc, "revocation source unreachable");
 	out->revoked_at = T0 - DAY;
 	out->reason = 1;
 	snprintf(out->source, sizeof(out->source), "crl");
@@ -906,6 +1007,13 @@ START_TEST(test_path_revocation_hook)
 	tb_verify_result_free(res);
 	fixed_status = TB_REV_UNKNOWN;
 	ck_assert_int_eq(tb_verify_cert(t, &pol, &hook, &req, &res, NULL), 0);
+	ck_assert_int_eq(res->verdict, TB_V_REVOCATION_UNKNOWN);
+	tb_verify_result_free(res);
+	/* A checker that fails says nothing, whatever it left in its answer. */
+	fixed_status = TB_REV_GOOD;
+	fixed_rc = TB_ERR_IO;
+	ck_assert_int_eq(tb_verify_cert(t, &pol, &hook, &req, &res, NULL), 0);
+	fixed_rc = 0;
 	ck_assert_int_eq(res->verdict, TB_V_REVOCATION_UNKNOWN);
 	tb_verify_result_free(res);
 	fixed_status = TB_REV_REVOKED;
@@ -992,6 +1100,53 @@ cms_verdict(const unsigned char *der, size_t len, const char *content, size_t co
 	tb_verify_result_free(res);
 	return v;
 }
+
+/*
+ * A messageDigest attribute of another length than the digest is a
+ * mismatch, even when it is the digest's first half: signed attributes
+ * made by hand (contentType, messageDigest) and signed, detached content.
+ */
+static unsigned char *
+cms_with_md_attr(const unsigned char *md, int md_len, size_t *out_len)
+{
+	spec s = leaf_spec();
+	X509 *cert = make_cert(&s);
+	CMS_ContentInfo *cms;
+	CMS_SignerInfo *si;
+	unsigned char *der = NULL;
+	unsigned flags = CMS_BINARY | CMS_PARTIAL | CMS_DETACHED | CMS_NOSMIMECAP;
+	int n;
+
+	ck_assert_ptr_nonnull(cms = CMS_sign(NULL, NULL, NULL, NULL, flags));
+	ck_assert_ptr_nonnull(si = CMS_add1_signer(cms, cert, leaf_key, EVP_sha256(), flags));
+	ck_assert_int_eq(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+	    OBJ_nid2obj(NID_pkcs7_data), -1), 1);
+	ck_assert_int_eq(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, md, md_len), 1);
+	ck_assert_int_eq(CMS_SignerInfo_sign(si), 1);
+	ck_assert_int_gt(n = i2d_CMS_ContentInfo(cms, &der), 0);
+	*out_len = (size_t)n;
+	CMS_ContentInfo_free(cms);
+	X509_free(cert);
+	return der;
+}
+
+START_TEST(test_cms_message_digest_length)
+{
+	unsigned char md[32], *der;
+	unsigned int md_len = 0;
+	size_t len;
+
+	pki_setup();
+	ck_assert_int_eq(EVP_Digest(doc, sizeof(doc) - 1, md, &md_len, EVP_sha256(), NULL), 1);
+	der = cms_with_md_attr(md, (int)md_len, &len);
+	ck_assert_int_eq(cms_verdict(der, len, doc, sizeof(doc) - 1), TB_V_VALID);
+	OPENSSL_free(der);
+	der = cms_with_md_attr(md, 16, &len);
+	ck_assert_int_eq(cms_verdict(der, len, doc, sizeof(doc) - 1), TB_V_DIGEST_MISMATCH);
+	OPENSSL_free(der);
+}
+END_TEST
 
 START_TEST(test_cms_forms)
 {
@@ -1219,6 +1374,7 @@ verify_suite(void)
 	tcase_add_test(tc, test_identity_nca_subject);
 	tcase_add_test(tc, test_identity_demands);
 	tcase_add_test(tc, test_identity_cert_checksum_switch);
+	tcase_add_test(tc, test_identity_iin_absent);
 	tcase_add_test(tc, test_catalogue_complete);
 	tcase_add_test(tc, test_message_params);
 	tcase_add_test(tc, test_sigalg_good_and_tampered);
@@ -1230,8 +1386,11 @@ verify_suite(void)
 	tcase_add_test(tc, test_path_ca_constraints);
 	tcase_add_test(tc, test_path_critical_and_names);
 	tcase_add_test(tc, test_path_crypto_floor_and_signatures);
+	tcase_add_test(tc, test_path_forged_anchor_link);
+	tcase_add_test(tc, test_path_outer_sigalg_differs);
 	tcase_add_test(tc, test_path_revocation_hook);
 	tcase_add_test(tc, test_cms_forms);
+	tcase_add_test(tc, test_cms_message_digest_length);
 	tcase_add_test(tc, test_cms_several_signers);
 	tcase_add_test(tc, test_cms_sha1_switch_and_signing_time);
 	tcase_add_test(tc, test_cms_malformed);
