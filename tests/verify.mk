@@ -7,3 +7,11 @@ tests_test_verify_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)
 	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
 EXTRA_DIST += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
+# NIST PKITS 1.0.1 through libsig and tanba check-cert (tests/vectors/pkits/README.md)
+check_PROGRAMS += tests/test_pkits
+TESTS += tests/test_pkits
+tests_test_pkits_SOURCES = tests/test_pkits.c
+tests_test_pkits_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+tests_test_pkits_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
+	$(JANSSON_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
+EXTRA_DIST += tests/vectors/pkits tests/pkits-xfail.txt
