@@ -18,8 +18,11 @@
 #include "x509_path.h"
 #include "x509_policy.h"
 
-/* Comparisons allowed per node allowed: generous for any real path. */
-#define WORK_PER_NODE 100
+/*
+ * Comparisons allowed per node allowed: a real path makes a few dozen; the
+ * default (a million) is some milliseconds of work at most.
+ */
+#define WORK_PER_NODE 1000
 
 typedef struct pnode {
 	const ASN1_OBJECT *policy;	/* valid_policy (borrowed from a certificate) */
@@ -31,12 +34,15 @@ typedef struct pnode {
 	int alive;
 } pnode;
 
+#define OVER_NODES 1
+#define OVER_WORK 2
+
 typedef struct ptree {
 	pnode *v;
 	size_t n, cap;
 	size_t max_nodes;
 	unsigned long work, max_work;
-	int over;			/* a limit was reached */
+	int over;			/* a limit was reached: OVER_NODES or OVER_WORK */
 	int nomem;
 	int null;			/* valid_policy_tree is NULL */
 	const ASN1_OBJECT *any;
@@ -94,7 +100,8 @@ static int
 cmp(ptree *t, const ASN1_OBJECT *a, const ASN1_OBJECT *b)
 {
 	if (++t->work > t->max_work) {
-		t->over = 1;
+		if (!t->over)
+			t->over = OVER_WORK;
 		return 1;
 	}
 	return OBJ_cmp(a, b);
@@ -130,7 +137,7 @@ node_add(ptree *t, int parent, const ASN1_OBJECT *policy, const ASN1_OBJECT **ex
 	if (t->over || t->nomem)
 		return -1;
 	if (t->n >= t->max_nodes) {
-		t->over = 1;
+		t->over = OVER_NODES;
 		return -1;
 	}
 	if (t->n == t->cap) {
@@ -628,8 +635,12 @@ tb_policy_check(const tb_policy_inputs *in, X509 *const *certs, int ncerts,
 	}
 	goto done;
 over:
-	snprintf(why, sizeof(why), "policy tree over %zu nodes or %lu comparisons: cut off",
-	    t.max_nodes, t.max_work);
+	if (t.over == OVER_NODES)
+		snprintf(why, sizeof(why), "policy tree over %zu nodes (max_policy_nodes): cut off",
+		    t.max_nodes);
+	else
+		snprintf(why, sizeof(why), "policy processing over %lu comparisons "
+		    "(%d per allowed node): cut off", t.max_work, WORK_PER_NODE);
 	fail_at(res, TB_POLICY_LIMIT, n - i, certs[n - i], why);
 done:
 	res->nodes = t.n;

@@ -7,6 +7,9 @@ tests_test_verify_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)
 	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
 EXTRA_DIST += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
+# RFC 5280 policies on test PKI certificates (NCA policy OIDs, a hostile tree)
+TESTS += tests/verify-policy.sh
+EXTRA_DIST += tests/verify-policy.sh
 # NIST PKITS 1.0.1 through libsig and tanba check-cert (tests/vectors/pkits/README.md)
 check_PROGRAMS += tests/test_pkits
 TESTS += tests/test_pkits
