@@ -614,6 +614,10 @@ tb_policy_check(const tb_policy_inputs *in, X509 *const *certs, int ncerts,
 	if (explicit_policy > 0)
 		explicit_policy--;
 	pc = X509_get_ext_d2i(x, NID_policy_constraints, &crit, NULL);
+	if (pc == NULL && crit != -1) {
+		fail_at(res, TB_POLICY_MALFORMED, 0, x, "policyConstraints unreadable");
+		goto done;
+	}
 	if (pc != NULL && pc->requireExplicitPolicy != NULL &&
 	    skip_certs(pc->requireExplicitPolicy) == 0)
 		explicit_policy = 0;

@@ -7,8 +7,11 @@
  * `tanba check-cert --offline`. It prints agreement per section and in
  * total, and fails on any disagreement that tests/pkits-xfail.txt does not
  * list, and on any listed run that now agrees (the list must shrink).
- * Usage: test_pkits [-v] [-a] [-c 0|N] [-o FILE]: -v every run, -a every
- * run through the CLI too, -c 0 no CLI, -o the verdicts as "id verdict".
+ * Usage: test_pkits [-v] [-a] [-c 0|N] [-n] [-o FILE]: -v every run, -a
+ * every run through the CLI too, -c 0 no CLI (-c N: every Nth), -n no
+ * revocation at all (the path and policy rules alone: a diagnosis, where
+ * runs that the suite fails by revocation then differ), -o the verdicts as
+ * "id verdict" lines.
  */
 #include "config.h"
 
@@ -57,6 +60,7 @@ typedef struct run_crls {
 } run_crls;
 
 static const char *vec_dir;
+static int no_revocation;
 static char tanba_bin[4096];
 
 static int
@@ -233,7 +237,7 @@ run_lib(json_t *t, char *why, size_t why_len)
 	req.input_len = leaf_len;
 	req.certs = extra;
 	req.time = TB_TIME_NOW;
-	if (tb_verify_cert(trust, &pol, &hook, &req, &res, &e) != 0) {
+	if (tb_verify_cert(trust, &pol, no_revocation ? NULL : &hook, &req, &res, &e) != 0) {
 		if (snprintf(why, why_len, "error: %s", e.detail) < 0)
 			why[0] = '\0';
 		goto out;
@@ -441,14 +445,15 @@ main(int argc, char **argv)
 	FILE *out = NULL;
 	time_t at;
 
-	while ((opt = getopt(argc, argv, "vac:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "vac:no:")) != -1) {
 		switch (opt) {
 		case 'v': verbose = 1; break;
 		case 'a': cli_every = 1; break;
 		case 'c': cli_every = atoi(optarg); break;
 		case 'o': outpath = optarg; break;
+		case 'n': no_revocation = 1; cli_every = 0; break;
 		default:
-			fprintf(stderr, "usage: test_pkits [-v] [-a] [-c N] [-o FILE]\n");
+			fprintf(stderr, "usage: test_pkits [-v] [-a] [-c N] [-n] [-o FILE]\n");
 			return 2;
 		}
 	}

@@ -17,4 +17,4 @@ tests_test_pkits_SOURCES = tests/test_pkits.c
 tests_test_pkits_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 tests_test_pkits_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
 	$(JANSSON_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
-EXTRA_DIST += tests/vectors/pkits tests/pkits-xfail.txt
+EXTRA_DIST += tests/vectors/pkits tests/pkits-xfail.txt tests/pkits-openssl.py
