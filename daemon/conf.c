@@ -512,7 +512,9 @@ verify_policies_check(struct parse *p, const char *text, unsigned line)
 		}
 		memcpy(oid, text, n);
 		oid[n] = '\0';
-		if (strspn(oid, "0123456789.") != n || (o = OBJ_txt2obj(oid, 1)) == NULL) {
+		if (strspn(oid, "0123456789.") != n || oid[0] == '.' || oid[n - 1] == '.' ||
+		    strstr(oid, "..") != NULL || strchr(oid, '.') == NULL ||
+		    (o = OBJ_txt2obj(oid, 1)) == NULL) {
 			ERR_clear_error();
 			parse_fail(p, TB_ERR_CONFIG, line, "policies", "'%s' is not a dotted OID", oid);
 			return TB_ERR_CONFIG;

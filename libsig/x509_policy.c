@@ -57,8 +57,10 @@ tb_policy_inputs_add(tb_policy_inputs *in, const char *oid, tb_error *err)
 	if (in->n_initial >= TB_POLICY_MAX_INITIAL)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "policy: more than %d OIDs",
 		    TB_POLICY_MAX_INITIAL);
-	if (len == 0 || len >= TB_POLICY_OID_MAX ||
-	    strspn(oid, "0123456789.") != len || (o = OBJ_txt2obj(oid, 1)) == NULL)
+	/* Digits in arcs of one dot each: OBJ_txt2obj alone takes "1..2". */
+	if (len == 0 || len >= TB_POLICY_OID_MAX || strspn(oid, "0123456789.") != len ||
+	    oid[0] == '.' || oid[len - 1] == '.' || strstr(oid, "..") != NULL ||
+	    strchr(oid, '.') == NULL || (o = OBJ_txt2obj(oid, 1)) == NULL)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "policy: '%s' is not a dotted OID",
 		    oid != NULL ? oid : "");
 	ASN1_OBJECT_free(o);

@@ -18,3 +18,9 @@ tests_test_pkits_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 tests_test_pkits_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
 	$(JANSSON_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += tests/vectors/pkits tests/pkits-xfail.txt tests/pkits-openssl.py
+check_PROGRAMS += tests/test_policy
+TESTS += tests/test_policy
+tests_test_policy_SOURCES = tests/test_policy.c
+tests_test_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+tests_test_policy_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
+	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
