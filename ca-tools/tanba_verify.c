@@ -207,6 +207,14 @@ print_cert(const char *label, json_t *s)
 			printf(" %s", json_string_value(c));
 		printf("\n");
 	}
+	/* RFC 5280: the policies valid for the path, as the request constrained them. */
+	roles = json_object_get(s, "user_constrained_policies");
+	if (json_array_size(roles) > 0) {
+		printf("  valid policies:");
+		json_array_foreach(roles, i, c)
+			printf(" %s", json_string_value(c));
+		printf("\n");
+	}
 	printf("  serial: %s\n  issuer: %s\n  valid: %s .. %s\n", jstr(s, "serial"),
 	    jstr(s, "issuer"), jstr(s, "not_before"), jstr(s, "not_after"));
 	if (json_is_string(json_object_get(s, "algorithm")))

@@ -52,6 +52,8 @@ tr -d ' \n' < "$T/out" | grep -q "\"user_constrained_policies\":\[\"$SIGN\"\]" |
     fail "user-constrained policies not listed as [$SIGN]"
 tr -d ' \n' < "$T/out" | grep -q "\"valid_policies\":\[\"$SIGN\"\]" ||
     fail "valid policies not listed as [$SIGN]"
+expect VALID 0 check-cert $OFF $U --policy $SIGN --require-explicit-policy "$P/individual-sign.pem"
+grep -q "^  valid policies: $SIGN\$" "$T/out" || fail "valid policies not printed"
 expect CHAIN_UNTRUSTED 1 check-cert $OFF $U --policy $SIGN --require-explicit-policy "$P/legal-sign.pem"
 expect VALID 0 check-cert $OFF $U --policy $LEGAL --require-explicit-policy "$P/legal-sign.pem"
 expect VALID 0 check-cert $OFF $U --policy $SIGN --policy $LEGAL --require-explicit-policy \
