@@ -530,6 +530,7 @@ static int
 verify_finish(struct parse *p)
 {
 	tb_config *c = p->cfg;
+	size_t i;
 
 	snprintf(p->cur_label, sizeof(p->cur_label), "verify");
 	if (c->verify_anchors != NULL &&
@@ -538,9 +539,10 @@ verify_finish(struct parse *p)
 	if (c->verify_untrusted != NULL &&
 	    key_file_check(p, c->verify_untrusted, p->verify_lines.set[1], "untrusted") != 0)
 		return TB_ERR_CONFIG;
-	if (c->verify_policies != NULL &&
-	    verify_policies_check(p, c->verify_policies, p->verify_lines.set[6]) != 0)
-		return TB_ERR_CONFIG;
+	for (i = 0; verify_settings[i].key != NULL; i++)	/* its line, wherever it is listed */
+		if (strcmp(verify_settings[i].key, "policies") == 0 && c->verify_policies != NULL &&
+		    verify_policies_check(p, c->verify_policies, p->verify_lines.set[i]) != 0)
+			return TB_ERR_CONFIG;
 	return 0;
 }
 
