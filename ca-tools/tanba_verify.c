@@ -54,6 +54,7 @@ typedef struct vopts {
 	int require_nr;
 	int check_iin;
 	int allow_sha1;
+	tb_policy_inputs policy;	/* --policy and the three flags */
 } vopts;
 
 static void
@@ -64,6 +65,8 @@ vusage(const char *cmd)
 	    "       [--lang kk|ru|en] [--json]%s\n"
 	    "       [--evidence] [--offline --anchors PEM [--untrusted PEM] [--crl FILE]...\n"
 	    "        [--ocsp-response FILE]... [--no-revocation] [--at TIME]]\n"
+	    "       [--policy OID]... [--require-explicit-policy] [--inhibit-policy-mapping]\n"
+	    "       [--inhibit-any-policy]\n"
 	    "       %s\n", cmd,
 	    strcmp(cmd, "verify") == 0 ? " [--content FILE] [--signing-time]" : "",
 	    strcmp(cmd, "verify") == 0 ? "SIGNATURE" : "CERT");
@@ -73,6 +76,7 @@ static int
 parse_args(int argc, char **argv, vopts *o)
 {
 	int i;
+	tb_error e;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -114,6 +118,17 @@ parse_args(int argc, char **argv, vopts *o)
 			o->check_iin = 1;
 		else if (strcmp(a, "--allow-sha1") == 0)
 			o->allow_sha1 = 1;
+		else if (strcmp(a, "--policy") == 0 && has) {
+			if (tb_policy_inputs_add(&o->policy, argv[++i], &e) != 0) {
+				tanba_die_msg("%s: --%s", argv[0], e.detail);
+				return -1;
+			}
+		} else if (strcmp(a, "--require-explicit-policy") == 0)
+			o->policy.explicit_policy = 1;
+		else if (strcmp(a, "--inhibit-policy-mapping") == 0)
+			o->policy.inhibit_mapping = 1;
+		else if (strcmp(a, "--inhibit-any-policy") == 0)
+			o->policy.inhibit_any = 1;
 		else if (a[0] != '-' && o->input == NULL)
 			o->input = a;
 		else {
@@ -188,6 +203,14 @@ print_cert(const char *label, json_t *s)
 	roles = json_object_get(id, "roles");
 	if (json_array_size(roles) > 0) {
 		printf("  roles:");
+		json_array_foreach(roles, i, c)
+			printf(" %s", json_string_value(c));
+		printf("\n");
+	}
+	/* RFC 5280: the policies valid for the path, as the request constrained them. */
+	roles = json_object_get(s, "user_constrained_policies");
+	if (json_array_size(roles) > 0) {
+		printf("  valid policies:");
 		json_array_foreach(roles, i, c)
 			printf(" %s", json_string_value(c));
 		printf("\n");
@@ -504,6 +527,7 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 	pol.require_non_repudiation = o->require_nr;
 	pol.check_iin_checksum = o->check_iin;
 	pol.allow_sha1 = o->allow_sha1;
+	tb_policy_inputs_merge(&pol.policy, &o->policy);
 	memset(&req, 0, sizeof(req));
 	req.input = in;
 	req.input_len = in_len;
@@ -548,7 +572,7 @@ run_online(const char *socket_path, const vopts *o, const unsigned char *in, siz
     const unsigned char *content, size_t content_len, json_t **ans)
 {
 	int rc = TANBA_EXIT_ERROR;
-	json_t *req = NULL, *resp = NULL, *roles;
+	json_t *req = NULL, *resp = NULL, *roles, *pols;
 	char *s = NULL;
 	size_t i;
 	tb_error e;
@@ -579,6 +603,18 @@ run_online(const char *socket_path, const vopts *o, const unsigned char *in, siz
 		json_object_set_new(req, "time", json_string("signing_time"));
 	if (o->evidence)
 		json_object_set_new(req, "evidence", json_true());
+	if (o->policy.n_initial > 0) {
+		pols = json_array();
+		for (i = 0; i < o->policy.n_initial; i++)
+			json_array_append_new(pols, json_string(o->policy.initial[i]));
+		json_object_set_new(req, "policies", pols);
+	}
+	if (o->policy.explicit_policy)
+		json_object_set_new(req, "require_explicit_policy", json_true());
+	if (o->policy.inhibit_mapping)
+		json_object_set_new(req, "inhibit_policy_mapping", json_true());
+	if (o->policy.inhibit_any)
+		json_object_set_new(req, "inhibit_any_policy", json_true());
 	if (o->n_roles > 0) {
 		roles = json_array();
 		for (i = 0; i < o->n_roles; i++)

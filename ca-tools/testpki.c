@@ -34,6 +34,7 @@ usage(void)
 	    "           --profile individual-sign|individual-auth|legal-sign|legal-employee|ocsp|ca\n"
 	    "           --out CERT.pem [--cn TEXT] [--iin N] [--bin N] [--org TEXT]\n"
 	    "           [--not-before T] [--not-after T | --days N] [--issuer-name ca|root] [--at T]\n"
+	    "           [--policies OID,...] [--policy-mappings ISSUER:SUBJECT,...]\n"
 	    "       tanba-testpki revoke --dir DIR --cert CERT.pem [--reason R] [--at T]\n"
 	    "       tanba-testpki crl --dir DIR --out FILE.crl [--der|--pem] [--number N]\n"
 	    "           [--this-update T] [--next-update T | --hours H] [--revoked-random N]\n"
@@ -297,6 +298,8 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		{ "days", required_argument, NULL, 'y' },
 		{ "issuer-name", required_argument, NULL, 'I' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "policies", required_argument, NULL, 'L' },
+		{ "policy-mappings", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *pubkey = NULL, *key = NULL, *csr = NULL, *profile = NULL;
@@ -331,6 +334,8 @@ cmd_issue(int argc, char **argv, tb_error *err)
 				goto out;
 			break;
 		case 'I': issuer_name = optarg; break;
+		case 'L': rq.policies = optarg; break;
+		case 'M': rq.policy_mappings = optarg; break;
 		default: goto out;
 		}
 	}

@@ -156,6 +156,8 @@ typedef struct tp_cert_req {
 	time_t not_before, not_after;
 	const char *role_oid;	/* overrides the profile's role OID */
 	const char *ku;		/* overrides the profile's key usage (conf text) */
+	const char *policies;	/* overrides the profile's certificatePolicies ("OID,OID") */
+	const char *policy_mappings;	/* policyMappings ("ISSUER:SUBJECT,..."), or NULL */
 	const char *ocsp_url, *crl_url, *delta_url;
 } tp_cert_req;
 

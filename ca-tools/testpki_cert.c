@@ -251,7 +251,9 @@ add_profile_exts(const tp_cert_req *req, const struct profile_def *pd, X509 *x,
 	}
 	if ((r = add_ext(x, ctx, NID_subject_key_identifier, "hash", err)) != 0 ||
 	    (r = add_ext(x, ctx, NID_authority_key_identifier, "keyid:always", err)) != 0 ||
-	    (r = add_ext(x, ctx, NID_certificate_policies, pd->policy, err)) != 0)
+	    (r = add_ext(x, ctx, NID_certificate_policies,
+	    req->policies != NULL ? req->policies : pd->policy, err)) != 0 ||
+	    (r = add_ext(x, ctx, NID_policy_mappings, req->policy_mappings, err)) != 0)
 		return r;
 	/* The root is the anchor: nobody checks its revocation. */
 	if (pd->profile != TP_PROF_ROOT) {

@@ -463,6 +463,12 @@ static const setting verify_settings[] = {
 	{ "check_iin_checksum", T_BOOL, DOFF(verify_check_iin_checksum), 0, 0 },
 	{ "allow_sha1", T_BOOL, DOFF(verify_allow_sha1), 0, 0 },
 	{ "use_signing_time", T_BOOL, DOFF(verify_use_signing_time), 0, 0 },
+	/* RFC 5280 6.1.1 inputs; checked by verify_finish, used by op_verify.c */
+	{ "policies", T_STRING, DOFF(verify_policies), 0, 0 },
+	{ "require_explicit_policy", T_BOOL, DOFF(verify_require_explicit_policy), 0, 0 },
+	{ "inhibit_policy_mapping", T_BOOL, DOFF(verify_inhibit_policy_mapping), 0, 0 },
+	{ "inhibit_any_policy", T_BOOL, DOFF(verify_inhibit_any_policy), 0, 0 },
+	{ "max_policy_nodes", T_UINT, DOFF(verify_max_policy_nodes), 1, 1000000 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -485,11 +491,47 @@ verify_target(struct parse *p, sect_lines **lines)
 	return p->cfg;
 }
 
+/*
+ * policies: dotted OIDs (spaces or commas between), at most 16, as
+ * libsig's tb_policy_inputs_add takes them.
+ */
+static int
+verify_policies_check(struct parse *p, const char *text, unsigned line)
+{
+	char oid[130];
+	size_t n, count = 0;
+	ASN1_OBJECT *o;
+
+	while (*text != '\0') {
+		text += strspn(text, " \t,");
+		if ((n = strcspn(text, " \t,")) == 0)
+			break;
+		if (n >= 128 || ++count > 16) {
+			parse_fail(p, TB_ERR_CONFIG, line, "policies",
+			    "at most 16 OIDs of at most 127 characters");
+			return TB_ERR_CONFIG;
+		}
+		memcpy(oid, text, n);
+		oid[n] = '\0';
+		if (strspn(oid, "0123456789.") != n || oid[0] == '.' || oid[n - 1] == '.' ||
+		    strstr(oid, "..") != NULL || strchr(oid, '.') == NULL ||
+		    (o = OBJ_txt2obj(oid, 1)) == NULL) {
+			ERR_clear_error();
+			parse_fail(p, TB_ERR_CONFIG, line, "policies", "'%s' is not a dotted OID", oid);
+			return TB_ERR_CONFIG;
+		}
+		ASN1_OBJECT_free(o);
+		text += n;
+	}
+	return 0;
+}
+
 /* The files are read by the verify ops; here only that they can be. */
 static int
 verify_finish(struct parse *p)
 {
 	tb_config *c = p->cfg;
+	size_t i;
 
 	snprintf(p->cur_label, sizeof(p->cur_label), "verify");
 	if (c->verify_anchors != NULL &&
@@ -498,6 +540,10 @@ verify_finish(struct parse *p)
 	if (c->verify_untrusted != NULL &&
 	    key_file_check(p, c->verify_untrusted, p->verify_lines.set[1], "untrusted") != 0)
 		return TB_ERR_CONFIG;
+	for (i = 0; verify_settings[i].key != NULL; i++)	/* its line, wherever it is listed */
+		if (strcmp(verify_settings[i].key, "policies") == 0 && c->verify_policies != NULL &&
+		    verify_policies_check(p, c->verify_policies, p->verify_lines.set[i]) != 0)
+			return TB_ERR_CONFIG;
 	return 0;
 }
 
@@ -1604,6 +1650,7 @@ config_free(tb_config *c)
 	free(c->pin_file);
 	free(c->verify_anchors);
 	free(c->verify_untrusted);
+	free(c->verify_policies);
 	for (i = 0; i < c->nissuers; i++) {
 		free(c->issuers[i].name);
 		free(c->issuers[i].certificate);
@@ -1656,6 +1703,7 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->rev_ocsp_nonce = p.cfg->rev_ocsp_nonce_required = 1;
 	p.cfg->rev_ocsp_ttl_s = 300;
 	p.cfg->rev_ocsp_cache_entries = 10000;
+	p.cfg->verify_max_policy_nodes = 1000;
 	p.cfg->rev_clock_skew_s = 300;
 	p.cfg->rev_crl_max_bytes = 64UL * 1024 * 1024;
 	p.cfg->rev_connect_timeout_ms = 5000;

@@ -130,6 +130,11 @@ typedef struct tb_config {
 	int verify_check_iin_checksum;	/* the certificate's IIN/BIN check digit */
 	int verify_allow_sha1;		/* SHA-1 CMS digests, for old archives */
 	int verify_use_signing_time;	/* evaluate at the CMS signingTime, not now */
+	char *verify_policies;		/* RFC 5280 user-initial-policy-set (OIDs), NULL: any */
+	int verify_require_explicit_policy;
+	int verify_inhibit_policy_mapping;
+	int verify_inhibit_any_policy;
+	unsigned verify_max_policy_nodes;	/* policy-tree nodes (default 1000) */
 
 	/* [tls] (absent: no TCP listener, the default) */
 	char *tls_listen;		/* "HOST:PORT", an IPv4 or [IPv6] literal, or NULL */

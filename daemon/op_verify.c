@@ -36,6 +36,7 @@ typedef struct vreq {
 	STACK_OF(X509) *certs;
 	const char *lang;
 	int evidence;			/* add the raw OCSP responses */
+	tb_policy_inputs policy;	/* the request's RFC 5280 6.1.1 inputs */
 	tb_verify_request r;
 } vreq;
 
@@ -92,6 +93,22 @@ read_fields(json_t *req, int is_cert, vreq *v, tb_error *err)
 		v->r.roles = v->roles;
 		v->r.n_roles = json_array_size(a);
 	}
+	if ((a = json_object_get(req, "policies")) != NULL) {
+		if (!json_is_array(a) || json_array_size(a) > TB_POLICY_MAX_INITIAL)
+			return tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "policies: an array of at most %d OIDs", TB_POLICY_MAX_INITIAL);
+		json_array_foreach(a, i, el)
+			if (!json_is_string(el) ||
+			    tb_policy_inputs_add(&v->policy, json_string_value(el), NULL) != 0)
+				return tb_error_set(err, TB_ERR_INVALID_ARG,
+				    "policies: element %zu is not a dotted OID string", i);
+	}
+	if ((r = tb_proto_get_bool(req, "require_explicit_policy", 0, &v->policy.explicit_policy,
+	    err)) != 0 ||
+	    (r = tb_proto_get_bool(req, "inhibit_policy_mapping", 0, &v->policy.inhibit_mapping,
+	    err)) != 0 ||
+	    (r = tb_proto_get_bool(req, "inhibit_any_policy", 0, &v->policy.inhibit_any, err)) != 0)
+		return r;
 	if ((a = json_object_get(req, "certs")) != NULL) {
 		if (!json_is_array(a) || json_array_size(a) > MAX_REQ_CERTS)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
@@ -164,6 +181,30 @@ revocation_add(const tb_verify_result *res, json_t *answer, int evidence)
 	return 0;
 }
 
+/* [verify] policies and the flags; conf.c has checked every OID. */
+static void
+policy_inputs_of(const tb_config *cfg, tb_policy_inputs *in)
+{
+	const char *s = cfg->verify_policies != NULL ? cfg->verify_policies : "";
+	char oid[TB_POLICY_OID_MAX];
+	size_t n;
+
+	while (*s != '\0') {
+		s += strspn(s, " \t,");
+		if ((n = strcspn(s, " \t,")) == 0 || n >= sizeof(oid))
+			break;
+		memcpy(oid, s, n);
+		oid[n] = '\0';
+		if (tb_policy_inputs_add(in, oid, NULL) != 0)
+			break;
+		s += n;
+	}
+	in->explicit_policy = cfg->verify_require_explicit_policy;
+	in->inhibit_mapping = cfg->verify_inhibit_policy_mapping;
+	in->inhibit_any = cfg->verify_inhibit_any_policy;
+	in->max_nodes = cfg->verify_max_policy_nodes;
+}
+
 static void
 policy_of(const tb_config *cfg, tb_verify_policy *pol)
 {
@@ -173,6 +214,7 @@ policy_of(const tb_config *cfg, tb_verify_policy *pol)
 	pol->allow_sha1 = cfg->verify_allow_sha1;
 	pol->use_signing_time = cfg->verify_use_signing_time;
 	pol->max_input_bytes = cfg->max_frame_bytes;
+	policy_inputs_of(cfg, &pol->policy);
 }
 
 static int
@@ -199,6 +241,7 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 		goto out;
 	}
 	policy_of(cfg, &pol);
+	tb_policy_inputs_merge(&pol.policy, &v.policy);
 	r = is_cert ? tb_verify_cert(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err) :
 	    tb_verify_cms(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
 	if (r != 0)

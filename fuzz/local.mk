@@ -65,6 +65,13 @@ fuzz_fuzz_gost_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_gost_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_gost_LDADD = $(FUZZ_SIG_LIBS)
 
+# RFC 5280 policy processing (libsig/x509_policy.c)
+FUZZ_TARGETS += fuzz/fuzz_policy
+fuzz_fuzz_policy_SOURCES = fuzz/fuzz_policy.c $(FUZZ_COMMON)
+fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_policy_LDADD = $(FUZZ_SIG_LIBS)
+
 # Seeds too large or too changeable to check in: made by the test PKI.
 fuzz/corpus-gen/stamp: $(srcdir)/fuzz/make-corpus ca-tools/tanba-testpki$(EXEEXT)
 	$(AM_V_GEN)$(SHELL) $(srcdir)/fuzz/make-corpus ca-tools/tanba-testpki$(EXEEXT) \

@@ -105,6 +105,7 @@ tb_verify_signer_cert(const tb_trust *trust, const tb_verify_policy *pol,
 	pp.require_non_repudiation = pol->require_non_repudiation;
 	pp.check_signing_usage = 1;
 	pp.max_depth = pol->max_chain_depth;
+	pp.policy = &pol->policy;
 	if ((r = tb_path_validate(trust, &pp, rev, s->cert, extra, s->eval_time, (int)idx,
 	    &res->reasons, &s->path, err)) != 0)
 		return r;
@@ -506,6 +507,27 @@ identity_json(const tb_identity *id)
 	return o;
 }
 
+/*
+ * The policies RFC 5280 policy processing left valid for the path (the
+ * authorities-constrained set, or the user-constrained one); null when
+ * it did not run (no path to an anchor).
+ */
+static json_t *
+policies_json(const tb_path *p, int user)
+{
+	json_t *a;
+	char **set;
+	size_t i, n;
+
+	if (p == NULL || p->policy.status == TB_POLICY_NOT_RUN || (a = json_array()) == NULL)
+		return json_null();
+	set = user ? p->policy.user : p->policy.valid;
+	n = user ? p->policy.n_user : p->policy.n_valid;
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(set[i]));
+	return a;
+}
+
 static json_t *
 signer_json(const tb_signer_result *s)
 {
@@ -524,6 +546,8 @@ signer_json(const tb_signer_result *s)
 	json_object_set_new(o, "time_source",
 	    json_string(s->eval_at_signing_time ? "signing_time" : "now"));
 	json_object_set_new(o, "trusted", json_boolean(s->path != NULL && s->path->complete));
+	json_object_set_new(o, "valid_policies", policies_json(s->path, 0));
+	json_object_set_new(o, "user_constrained_policies", policies_json(s->path, 1));
 	chain = json_array();
 	for (i = 0; s->path != NULL && chain != NULL && i < s->path->n; i++) {
 		if ((c = cert_summary_json(s->path->certs[i])) == NULL)

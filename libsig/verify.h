@@ -29,6 +29,7 @@ typedef struct tb_verify_policy {
 	int use_signing_time;		/* evaluate at the CMS signingTime (default 0: now) */
 	size_t max_input_bytes;		/* CMS, content or certificate (default 64 MiB) */
 	int max_chain_depth;		/* default 8 */
+	tb_policy_inputs policy;	/* RFC 5280 6.1.1 inputs (default: any policy, nothing required) */
 } tb_verify_policy;
 
 void tb_verify_policy_default(tb_verify_policy *pol);

@@ -173,6 +173,7 @@ tb_path_free(tb_path *p)
 		X509_free(p->certs[i]);
 		tb_rev_result_clear(&p->rev[i]);
 	}
+	tb_policy_result_clear(&p->policy);
 	free(p);
 }
 
@@ -431,6 +432,9 @@ ext_understood(int nid)
 	case NID_key_usage:
 	case NID_ext_key_usage:
 	case NID_certificate_policies:
+	case NID_policy_mappings:	/* x509_policy.c */
+	case NID_policy_constraints:
+	case NID_inhibit_any_policy:
 	case NID_subject_alt_name:
 	case NID_issuer_alt_name:
 	case NID_name_constraints:
@@ -787,6 +791,9 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	} else {
 		check_path_len(&c, p);
 		check_name_constraints(&c, p);
+		if ((r = tb_policy_check_reasons(pol->policy, p->certs, p->n, signer, reasons,
+		    &p->policy, err)) != 0)
+			goto out;
 		if (rev != NULL && rev->check != NULL &&
 		    (r = check_revocation(&c, rev, p, at)) != 0) {
 			tb_error_set(err, r, "recording revocation");

@@ -17,6 +17,7 @@
 #include "sigalg.h"
 #include "tb_err.h"
 #include "verdict.h"
+#include "x509_policy.h"
 
 /* Anchors and untrusted intermediates; read-only once loaded, shared by threads. */
 typedef struct tb_trust tb_trust;
@@ -39,6 +40,7 @@ typedef struct tb_path_policy {
 	int min_rsa_bits;		/* 0: 2048 */
 	int min_ec_bits;		/* 0: 256 */
 	int max_depth;			/* certificates in a path, 0: 8 */
+	const tb_policy_inputs *policy;	/* RFC 5280 6.1.1 policy inputs; NULL: the defaults */
 } tb_path_policy;
 
 #define TB_PATH_MAX 16
@@ -51,6 +53,7 @@ typedef struct tb_path {
 	tb_sigalg_info link[TB_PATH_MAX];	/* link[i]: certs[i] checked with certs[i+1]'s key */
 	tb_rev_result rev[TB_PATH_MAX];	/* rev[i]: status of certs[i]; anchors are not checked */
 	int rev_checked;		/* a checker ran */
+	tb_policy_result policy;	/* RFC 5280 policy processing of a complete path */
 } tb_path;
 
 void tb_path_free(tb_path *p);

@@ -200,6 +200,38 @@ START_TEST(sign_workers_default_and_set)
 }
 END_TEST
 
+/* [verify] RFC 5280 policy inputs: defaults, values, a word that is no OID, a zero limit. */
+START_TEST(verify_policy_settings)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	write_conf(0, NULL, NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_ptr_null(cfg->verify_policies);
+	ck_assert_int_eq(cfg->verify_require_explicit_policy, 0);
+	ck_assert_int_eq(cfg->verify_inhibit_policy_mapping, 0);
+	ck_assert_int_eq(cfg->verify_inhibit_any_policy, 0);
+	ck_assert_uint_eq(cfg->verify_max_policy_nodes, 1000);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[verify]\npolicies = 1.2.398.3.3.2.3, 1.2.398.3.3.2.1\n"
+	    "require_explicit_policy = yes\ninhibit_policy_mapping = yes\n"
+	    "inhibit_any_policy = yes\nmax_policy_nodes = 50");
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_str_eq(cfg->verify_policies, "1.2.398.3.3.2.3, 1.2.398.3.3.2.1");
+	ck_assert_int_eq(cfg->verify_require_explicit_policy, 1);
+	ck_assert_int_eq(cfg->verify_inhibit_policy_mapping, 1);
+	ck_assert_int_eq(cfg->verify_inhibit_any_policy, 1);
+	ck_assert_uint_eq(cfg->verify_max_policy_nodes, 50);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[verify]\npolicies = 1.2.398.3.3.2.3 individual_sign");
+	expect_error(TB_ERR_CONFIG, NLINES + 2,
+	    "[verify] policies: 'individual_sign' is not a dotted OID");
+	write_conf(0, NULL, "[verify]\nmax_policy_nodes = 0");
+	expect_error(TB_ERR_CONFIG, NLINES + 2, "[verify] max_policy_nodes:");
+}
+END_TEST
+
 /* Each bad value on its own line: the line, the section and the key are named. */
 static const struct {
 	unsigned line;
@@ -386,6 +418,7 @@ config_suite(void)
 	tcase_add_test(tc, valid_file);
 	tcase_add_test(tc, workers_zero_means_cpus);
 	tcase_add_test(tc, sign_workers_default_and_set);
+	tcase_add_test(tc, verify_policy_settings);
 	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, unknown_section);

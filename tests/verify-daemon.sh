@@ -142,6 +142,31 @@ assert "\\u" not in text, "escaped letters in the frame"
 assert "Тіркеу куәлігі жарамды." in text, j["message"]
 assert any(ch in text for ch in "ӘҒҚҢӨҰҮҺІ")
 PY
+
+# ---- RFC 5280 policy inputs in the request: the test PKI's CA asserts only
+# the NCA CA policy, so a demanded signing policy is refused; a bad OID is
+# the caller's error naming the field
+expect VALID 0 check-cert --policy 1.2.398.3.3.2.1 "$P/legal-sign.pem"
+expect CHAIN_UNTRUSTED 1 check-cert --policy 1.2.398.3.3.2.1 --require-explicit-policy \
+    "$P/legal-sign.pem"
+expect CHAIN_UNTRUSTED 1 check-cert --json --policy 1.2.398.3.3.2.1 --require-explicit-policy \
+    "$P/legal-sign.pem"
+grep -q '"CHAIN_UNTRUSTED.policy"' "$T/out" || tb_fail "no CHAIN_UNTRUSTED.policy reason: $(cat "$T/out")"
+python3 - "$TB_SOCK" "$P/legal-sign.pem" <<'PY' || tb_fail "policies field in a raw request"
+import base64, os, ssl, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+cert = base64.b64encode(ssl.PEM_cert_to_DER_cert(open(sys.argv[2]).read())).decode()
+s = connect(sys.argv[1])
+a = ask(s, {"id": 1, "op": "check-cert", "cert": cert, "policies": ["not-an-oid"]})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+assert "policies" in a["error"]["message"] + a["error"].get("field", ""), a
+a = ask(s, {"id": 2, "op": "check-cert", "cert": cert, "policies": ["1.2.398.3.3.2.1"],
+            "require_explicit_policy": "yes"})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+a = ask(s, {"id": 3, "op": "check-cert", "cert": cert, "policies": ["1.2.398.3.3.2.1"]})
+assert a["ok"] is True and a["certificate"]["user_constrained_policies"] == [], a
+PY
 tb_stop_daemon
 [ "$TB_DAEMON_RC" = 0 ] || tb_fail "tanbad exited with $TB_DAEMON_RC"
 echo "all passed"
