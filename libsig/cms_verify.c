@@ -463,6 +463,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		goto out;
 	}
 	res->detached = pos == NULL || *pos == NULL;
+	tb_verify_budget_start(&res->budget, &pol->budget);
 	if (cms_certs == NULL)
 		cms_certs = CMS_get1_certs(cms);
 	for (i = 0; i < sk_X509_num(cms_certs); i++)

@@ -57,6 +57,7 @@ tb_verify_result_new(int is_cert, size_t n_signers)
 		return NULL;
 	res->is_cert = is_cert;
 	res->eval_time = tb_clock_now();
+	tb_verify_budget_start(&res->budget, NULL);
 	if (n_signers > 0 && (res->signers = calloc(n_signers, sizeof(*res->signers))) == NULL) {
 		free(res);
 		return NULL;
@@ -105,8 +106,13 @@ tb_verify_signer_cert(const tb_trust *trust, const tb_verify_policy *pol,
 	pp.require_non_repudiation = pol->require_non_repudiation;
 	pp.check_signing_usage = 1;
 	pp.max_depth = pol->max_chain_depth;
-	if ((r = tb_path_validate(trust, &pp, rev, s->cert, extra, s->eval_time, (int)idx,
-	    &res->reasons, &s->path, err)) != 0)
+	pp.budget = &res->budget;
+	/* Fetches made for revocation learn the time left from the thread's budget. */
+	tb_verify_budget_set_current(&res->budget);
+	r = tb_path_validate(trust, &pp, rev, s->cert, extra, s->eval_time, (int)idx,
+	    &res->reasons, &s->path, err);
+	tb_verify_budget_set_current(NULL);
+	if (r != 0)
 		return r;
 	if ((r = tb_identity_from_cert(s->cert, id, err)) != 0)
 		return r;
@@ -275,6 +281,7 @@ tb_verify_cert(const tb_trust *trust, const tb_verify_policy *pol,
 	}
 	if ((res = tb_verify_result_new(1, 1)) == NULL || (pool = sk_X509_new_null()) == NULL)
 		goto nomem;
+	tb_verify_budget_start(&res->budget, &pol->budget);
 	/* Certificates after the first in the input, and the caller's, may be intermediates. */
 	for (i = 1; i < sk_X509_num(sk); i++)
 		if (!sk_X509_push(pool, sk_X509_value(sk, i)))

@@ -19,6 +19,7 @@
 #include "sigalg.h"
 #include "tb_err.h"
 #include "verdict.h"
+#include "verify_budget.h"
 #include "x509_path.h"
 
 /* The [verify] policy. tb_verify_policy_default gives the safe values. */
@@ -29,6 +30,7 @@ typedef struct tb_verify_policy {
 	int use_signing_time;		/* evaluate at the CMS signingTime (default 0: now) */
 	size_t max_input_bytes;		/* CMS, content or certificate (default 64 MiB) */
 	int max_chain_depth;		/* default 8 */
+	tb_budget_limits budget;	/* work and time per verification (0: defaults) */
 } tb_verify_policy;
 
 void tb_verify_policy_default(tb_verify_policy *pol);
@@ -72,6 +74,7 @@ typedef struct tb_verify_result {
 	time_t eval_time;		/* of the first signer, or now */
 	int eval_at_signing_time;
 	int detached;
+	tb_verify_budget budget;	/* what the verification spent */
 } tb_verify_result;
 
 /*

@@ -314,16 +314,68 @@ tb_time_human(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* Certificates remembered as dead ends: beyond that the budget alone bounds the search. */
+#define MEMO_MAX 256
+
 /* State of one path search. */
 typedef struct builder {
 	const tb_trust *trust;
 	STACK_OF(X509) *extra;
 	int max_depth;
 	tb_path *p;
+	tb_verify_budget *budget;
 	X509 *bad_sig_child;		/* a certificate whose issuer's key rejected it */
 	X509 *unsupported_child;	/* one whose signature algorithm is unusable */
 	char unsupported_alg[96];
+	/* Dead ends: no anchor is reachable from memo[i] within memo_left[i] more certificates. */
+	X509 *memo[MEMO_MAX];
+	int memo_left[MEMO_MAX];
+	int n_memo;
 } builder;
+
+/*
+ * Two certificates with the same subject and the same public key are one
+ * issuer for path building: whatever one can sign or reach, so can the
+ * other. Keys are compared as encoded (algorithm and bits), so GOST keys
+ * that OpenSSL cannot read compare too.
+ */
+static int
+same_issuer(X509 *a, X509 *b)
+{
+	const unsigned char *ka, *kb;
+	int la, lb;
+	X509_ALGOR *aa, *ab;
+
+	if (a == b)
+		return 1;
+	if (X509_NAME_cmp(X509_get_subject_name(a), X509_get_subject_name(b)) != 0)
+		return 0;
+	if (!X509_PUBKEY_get0_param(NULL, &ka, &la, &aa, X509_get_X509_PUBKEY(a)) ||
+	    !X509_PUBKEY_get0_param(NULL, &kb, &lb, &ab, X509_get_X509_PUBKEY(b)))
+		return 0;
+	return la == lb && memcmp(ka, kb, (size_t)la) == 0 && X509_ALGOR_cmp(aa, ab) == 0;
+}
+
+/* 1 when a certificate like x was found a dead end with at least left steps to go. */
+static int
+memo_dead(const builder *b, X509 *x, int left)
+{
+	int i;
+
+	for (i = 0; i < b->n_memo; i++)
+		if (b->memo_left[i] >= left && same_issuer(b->memo[i], x))
+			return 1;
+	return 0;
+}
+
+static void
+memo_add(builder *b, X509 *x, int left)
+{
+	if (b->n_memo < MEMO_MAX) {
+		b->memo[b->n_memo] = x;
+		b->memo_left[b->n_memo++] = left;
+	}
+}
 
 /* RFC 5280 6.1.3 (a)(4) name chaining, with the AKI/SKI hint when both exist. */
 static int
@@ -339,13 +391,14 @@ may_issue(X509 *child, X509 *parent)
 	return 1;
 }
 
+/* A certificate like x (same subject and key) is already in the path: a loop. */
 static int
 in_path(const tb_path *p, X509 *x)
 {
 	int i;
 
 	for (i = 0; i < p->n; i++)
-		if (X509_cmp(p->certs[i], x) == 0)
+		if (X509_cmp(p->certs[i], x) == 0 || same_issuer(p->certs[i], x))
 			return 1;
 	return 0;
 }
@@ -385,6 +438,8 @@ link_ok(builder *b, X509 *child, X509 *parent, tb_sigalg_info *info)
 	tb_error e;
 
 	tb_error_clear(&e);
+	if (tb_verify_budget_take(b->budget, TB_BUDGET_SIG_CHECKS, 1) != 0)
+		return -1;
 	X509_get0_signature(&sig, &alg, child);
 	/* RFC 5280 4.1.1.2: the outer algorithm must equal the one inside TBS. */
 	if (sig == NULL || alg == NULL || X509_ALGOR_cmp(alg, X509_get0_tbs_sigalg(child)) != 0) {
@@ -434,7 +489,30 @@ pop(tb_path *p)
 	X509_free(p->certs[--p->n]);
 }
 
-/* Depth-first search from the path's last certificate to an anchor. */
+/* An issuer like cand was already tried for this certificate (same subject and key). */
+static int
+tried_like(STACK_OF(X509) *pools[2], int k, int i, X509 *cur, X509 *cand)
+{
+	int kk, j;
+	X509 *o;
+
+	for (kk = 0; kk <= k; kk++)
+		for (j = 0; pools[kk] != NULL && j < (kk == k ? i : sk_X509_num(pools[kk])); j++) {
+			o = sk_X509_value(pools[kk], j);
+			if (may_issue(cur, o) && same_issuer(o, cand))
+				return 1;
+		}
+	return 0;
+}
+
+/*
+ * Depth-first search from the path's last certificate to an anchor,
+ * bounded: every candidate and signature is taken from the budget (the
+ * search stops with nothing when it is spent), equivalent issuers are
+ * tried once per step, and a certificate found to be a dead end is not
+ * explored again with as few or fewer steps left. So the work grows with
+ * the number of distinct issuers, not with the orders they can be put in.
+ */
 static int
 extend(builder *b)
 {
@@ -453,6 +531,8 @@ extend(builder *b)
 		}
 		if (!may_issue(cur, cand) || p->n >= b->max_depth)
 			continue;
+		if (tb_verify_budget_take(b->budget, TB_BUDGET_CANDIDATES, 1) != 0)
+			return 0;
 		memset(&info, 0, sizeof(info));
 		if (link_ok(b, cur, cand, &info) != 0)
 			continue;
@@ -469,15 +549,26 @@ extend(builder *b)
 			cand = sk_X509_value(pools[k], i);
 			if (!may_issue(cur, cand) || in_path(p, cand))
 				continue;
-			memset(&info, 0, sizeof(info));
-			if (link_ok(b, cur, cand, &info) != 0)
+			if (tb_verify_budget_take(b->budget, TB_BUDGET_CANDIDATES, 1) != 0)
+				return 0;
+			if (memo_dead(b, cand, b->max_depth - p->n - 1) ||
+			    tried_like(pools, k, i, cur, cand))
 				continue;
+			memset(&info, 0, sizeof(info));
+			if (link_ok(b, cur, cand, &info) != 0) {
+				if (b->budget->spent != TB_BUDGET_NONE)
+					return 0;
+				continue;
+			}
 			if (push(p, cand) != 0)
 				return 0;
 			p->link[p->n - 2] = info;
 			if (extend(b))
 				return 1;
 			pop(p);
+			if (b->budget->spent != TB_BUDGET_NONE)
+				return 0;
+			memo_add(b, cand, b->max_depth - p->n - 1);
 		}
 	}
 	return 0;
@@ -528,6 +619,7 @@ typedef struct checker {
 	tb_reasons *rs;
 	int signer;
 	int failed;		/* a reason could not be recorded */
+	tb_verify_budget *budget;
 } checker;
 
 static void
@@ -652,20 +744,42 @@ check_path_len(checker *c, const tb_path *p)
 	}
 }
 
+/* Names of x a constraint is compared with: its subject's attributes and SANs. */
+static unsigned
+name_count(X509 *x)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	unsigned n = (unsigned)X509_NAME_entry_count(X509_get_subject_name(x)) + 1;
+
+	if (gens != NULL)
+		n += (unsigned)sk_GENERAL_NAME_num(gens);
+	GENERAL_NAMES_free(gens);
+	return n;
+}
+
 /* RFC 5280 6.1.3 (b), (c): names below a CA stay inside its constraints. */
 static void
 check_name_constraints(checker *c, const tb_path *p)
 {
 	NAME_CONSTRAINTS *nc;
 	int i, j, crit, rc;
+	unsigned trees;
 	char detail[128];
 
 	for (j = p->n - 1; j >= 1; j--) {
 		if ((nc = X509_get_ext_d2i(p->certs[j], NID_name_constraints, &crit, NULL)) == NULL)
 			continue;
+		trees = (unsigned)sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) +
+		    (unsigned)sk_GENERAL_SUBTREE_num(nc->excludedSubtrees);
 		for (i = j - 1; i >= 0; i--) {
 			if (i > 0 && self_issued(p->certs[i]))
 				continue;
+			/* Each subtree is compared with each name: the budget pays for all. */
+			if (tb_verify_budget_take(c->budget, TB_BUDGET_NC_CHECKS,
+			    trees * name_count(p->certs[i])) != 0) {
+				NAME_CONSTRAINTS_free(nc);
+				return;
+			}
 			if ((rc = NAME_CONSTRAINTS_check(p->certs[i], nc)) != X509_V_OK) {
 				snprintf(detail, sizeof(detail), "name constraints: %s",
 				    X509_verify_cert_error_string(rc));
@@ -747,6 +861,19 @@ crl_reason_id(int code)
 	return ids[code];
 }
 
+/* The search or a check was stopped by the budget: a refusal of its own kind. */
+static void
+cut_off(checker *c, X509 *x)
+{
+	char detail[200];
+
+	snprintf(detail, sizeof(detail),
+	    "path validation cut off: budget of %s spent (see [verify] max_time_ms)",
+	    tb_verify_budget_what(c->budget->spent));
+	reason(c, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.cut_off", x, detail, "limit",
+	    tb_verify_budget_what(c->budget->spent));
+}
+
 static int
 check_revocation(checker *c, const tb_rev_checker *rev, tb_path *p, time_t at)
 {
@@ -809,6 +936,7 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	builder b;
 	checker c;
 	tb_path *p = NULL;
+	tb_verify_budget own;
 	char detail[300], iss[256];
 
 	memset(&b, 0, sizeof(b));
@@ -816,6 +944,11 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	c.rs = reasons;
 	c.signer = signer;
 	c.failed = 0;
+	if ((c.budget = pol->budget) == NULL) {
+		tb_verify_budget_start(&own, NULL);
+		c.budget = &own;
+	}
+	b.budget = c.budget;
 	if ((p = calloc(1, sizeof(*p))) == NULL || push(p, leaf) != 0) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "path");
 		goto out;
@@ -850,7 +983,9 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	if (!p->complete) {
 		X509 *last = p->certs[p->n - 1];
 
-		if (b.unsupported_child != NULL) {
+		if (c.budget->spent != TB_BUDGET_NONE) {
+			cut_off(&c, last);
+		} else if (b.unsupported_child != NULL) {
 			reason(&c, TB_V_UNSUPPORTED_ALGORITHM, "UNSUPPORTED_ALGORITHM.cert",
 			    b.unsupported_child, b.unsupported_alg, "alg", b.unsupported_alg);
 		} else if (b.bad_sig_child != NULL) {
@@ -865,11 +1000,16 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	} else {
 		check_path_len(&c, p);
 		check_name_constraints(&c, p);
-		if (rev != NULL && rev->check != NULL &&
+		if (rev != NULL && rev->check != NULL && c.budget->spent == TB_BUDGET_NONE &&
 		    (r = check_revocation(&c, rev, p, at)) != 0) {
 			tb_error_set(err, r, "recording revocation");
 			goto out;
 		}
+		/* A path found, but a check after it ran out of budget. (The deadline
+		 * reached during revocation leaves that REVOCATION_UNKNOWN, as any
+		 * fetch that timed out.) */
+		if (c.budget->spent != TB_BUDGET_NONE)
+			cut_off(&c, p->certs[0]);
 	}
 	if (c.failed) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "recording reasons");

@@ -16,6 +16,7 @@
 #include "sigalg.h"
 #include "tb_err.h"
 #include "verdict.h"
+#include "verify_budget.h"
 
 /* Anchors and untrusted intermediates; read-only once loaded, shared by threads. */
 typedef struct tb_trust tb_trust;
@@ -46,6 +47,7 @@ typedef struct tb_path_policy {
 	int min_rsa_bits;		/* 0: 2048 */
 	int min_ec_bits;		/* 0: 256 */
 	int max_depth;			/* certificates in a path, 0: 8 */
+	tb_verify_budget *budget;	/* the verification's; NULL: a fresh one with defaults */
 } tb_path_policy;
 
 #define TB_PATH_MAX 16
