@@ -130,6 +130,12 @@ typedef struct tb_config {
 	int verify_check_iin_checksum;	/* the certificate's IIN/BIN check digit */
 	int verify_allow_sha1;		/* SHA-1 CMS digests, for old archives */
 	int verify_use_signing_time;	/* evaluate at the CMS signingTime, not now */
+	unsigned verify_max_time_ms;	/* deadline of one verification, fetches included */
+	unsigned verify_max_sig_checks;	/* certificate signatures one path search may check */
+	unsigned verify_max_candidates;	/* issuer candidates it may try */
+	unsigned verify_max_nc_checks;	/* name-constraint comparisons */
+	unsigned verify_min_rsa_bits;	/* key floor, every certificate (default 2048) */
+	unsigned verify_min_ec_bits;	/* (default 256) */
 
 	/* [tls] (absent: no TCP listener, the default) */
 	char *tls_listen;		/* "HOST:PORT", an IPv4 or [IPv6] literal, or NULL */

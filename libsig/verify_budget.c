@@ -128,6 +128,25 @@ tb_verify_budget_what(enum tb_budget_kind kind)
 	}
 }
 
+const char *
+tb_verify_budget_setting(enum tb_budget_kind kind)
+{
+	switch (kind) {
+	case TB_BUDGET_CANDIDATES:
+		return "max_issuer_candidates";
+	case TB_BUDGET_SIG_CHECKS:
+		return "max_signature_checks";
+	case TB_BUDGET_NC_CHECKS:
+		return "max_name_constraint_checks";
+	case TB_BUDGET_POLICY_NODES:
+		return "max_policy_nodes";
+	case TB_BUDGET_TIME:
+		return "max_time_ms";
+	default:
+		return "";
+	}
+}
+
 void
 tb_verify_budget_set_current(tb_verify_budget *b)
 {

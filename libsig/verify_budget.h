@@ -62,6 +62,8 @@ long tb_verify_budget_ms_left(const tb_verify_budget *b);
 
 /* "issuer candidates", "signature checks", ... for messages; "" for NONE. */
 const char *tb_verify_budget_what(enum tb_budget_kind kind);
+/* The [verify] setting that sets kind's limit ("max_signature_checks"); "" for NONE. */
+const char *tb_verify_budget_setting(enum tb_budget_kind kind);
 
 /*
  * The budget of the verification running on this thread, for code that

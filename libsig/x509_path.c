@@ -868,8 +868,8 @@ cut_off(checker *c, X509 *x)
 	char detail[200];
 
 	snprintf(detail, sizeof(detail),
-	    "path validation cut off: budget of %s spent (see [verify] max_time_ms)",
-	    tb_verify_budget_what(c->budget->spent));
+	    "path validation cut off: budget of %s spent ([verify] %s)",
+	    tb_verify_budget_what(c->budget->spent), tb_verify_budget_setting(c->budget->spent));
 	reason(c, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.cut_off", x, detail, "limit",
 	    tb_verify_budget_what(c->budget->spent));
 }
