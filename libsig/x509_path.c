@@ -24,6 +24,7 @@
 #include "der_reader.h"
 #include "tb_file.h"
 #include "x509_path.h"
+#include "x509_profile.h"
 
 #define TRUST_FILE_MAX (64 * 1024 * 1024)
 
@@ -668,14 +669,41 @@ check_validity(checker *c, X509 *x, int is_leaf, time_t at)
 	}
 }
 
+/* RFC 5280 4.2: an anchor, too, with a critical extension nothing here processes is refused. */
+static void
+check_critical_exts(checker *c, X509 *x)
+{
+	char detail[256], oid[80];
+	int i, nid;
+	X509_EXTENSION *ext;
+
+	for (i = 0; i < X509_get_ext_count(x); i++) {
+		ext = X509_get_ext(x, i);
+		nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+		if (!X509_EXTENSION_get_critical(ext) || ext_understood(nid))
+			continue;
+		OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(ext), 1);
+		snprintf(detail, sizeof(detail), "unprocessed critical extension %s", oid);
+		reason(c, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.critical", x, detail, NULL, NULL);
+	}
+}
+
+/* The strict profile (x509_profile.c), each broken rule a reason of its own. */
+static void
+check_profile(checker *c, X509 *x, enum tb_profile_role role)
+{
+	tb_profile_finding f[TB_PROFILE_MAX_FINDINGS];
+	int i, n = tb_profile_check(x, role, f, TB_PROFILE_MAX_FINDINGS);
+
+	for (i = 0; i < n; i++)
+		reason(c, f[i].verdict, f[i].msg_id, x, f[i].detail, NULL, NULL);
+}
+
 /* Structure every non-anchor certificate must have. */
 static void
 check_structure(checker *c, X509 *x)
 {
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
-	char detail[256], oid[80];
-	int i, nid;
-	X509_EXTENSION *ext;
 
 	/* RFC 5280 4.1.2.2: a positive serial of at most 20 octets. OpenSSL accepts more. */
 	if (sn == NULL || ASN1_STRING_length(sn) > 20 || sn->type == V_ASN1_NEG_INTEGER ||
@@ -690,15 +718,7 @@ check_structure(checker *c, X509 *x)
 		reason(c, TB_V_MALFORMED, "MALFORMED.cert", x,
 		    "an extension cannot be decoded or repeats", NULL, NULL);
 	/* RFC 5280 4.2: a critical extension that is not processed rejects the certificate. */
-	for (i = 0; i < X509_get_ext_count(x); i++) {
-		ext = X509_get_ext(x, i);
-		nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
-		if (!X509_EXTENSION_get_critical(ext) || ext_understood(nid))
-			continue;
-		OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(ext), 1);
-		snprintf(detail, sizeof(detail), "unprocessed critical extension %s", oid);
-		reason(c, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.critical", x, detail, NULL, NULL);
-	}
+	check_critical_exts(c, x);
 }
 
 /* RFC 5280 6.1.4 (k), (n): a CA below the anchor is a v3 cA with keyCertSign. */
@@ -970,10 +990,14 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 		int anchor = p->complete && i == p->n - 1 && !(anchor_leaf && i == 0);
 
 		check_validity(&c, p->certs[i], i == 0, at);
-		if (!anchor || i == 0) {
+		if (!anchor || i == 0)
 			check_structure(&c, p->certs[i]);
-			check_key_floor(&c, p->certs[i]);
-		}
+		else
+			check_critical_exts(&c, p->certs[i]);
+		/* The key floor holds for anchors too. */
+		check_key_floor(&c, p->certs[i]);
+		check_profile(&c, p->certs[i], anchor || (anchor_leaf && i == 0) ?
+		    TB_PROFILE_ANCHOR : i == 0 ? TB_PROFILE_LEAF : TB_PROFILE_CA);
 		if (i > 0)
 			check_ca(&c, p->certs[i], anchor);
 		if (i + 1 < p->n)

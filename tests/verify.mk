@@ -7,6 +7,6 @@ tests_test_verify_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)
 	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
 EXTRA_DIST += tests/verify-offline.sh tests/verify-daemon.sh tests/verify-mixed.sh
-# the path search's budget: pathological bundles through the daemon and the CLI
-TESTS += tests/verify-bounded.sh
-EXTRA_DIST += tests/verify-bounded.sh tests/loop-bundle.sh
+# the path search's budget (pathological bundles), the strict profile
+TESTS += tests/verify-bounded.sh tests/verify-profile.sh
+EXTRA_DIST += tests/verify-bounded.sh tests/loop-bundle.sh tests/verify-profile.sh
