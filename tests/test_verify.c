@@ -862,6 +862,90 @@ START_TEST(test_path_crypto_floor_and_signatures)
 }
 END_TEST
 
+/* The key floor is configurable and holds for the anchor too. */
+START_TEST(test_path_floor_configurable_and_anchor)
+{
+	spec s = leaf_spec();
+	EVP_PKEY *small = rsa_key(1024);
+	tb_verify_policy pol;
+	X509 *weak_root, *x;
+
+	pki_setup();
+	s.key = small;
+	x = make_cert(&s);
+	tb_verify_policy_default(&pol);
+	ck_assert_int_eq(check_cert_with(x, root, ca, &pol, NULL, NULL), TB_V_UNSUPPORTED_ALGORITHM);
+	pol.min_rsa_bits = 1024;
+	ck_assert_int_eq(check_cert_with(x, root, ca, &pol, NULL, NULL), TB_V_VALID);
+	X509_free(x);
+	/* An RSA-1024 anchor and a leaf it issues directly. */
+	s = leaf_spec();
+	s.cn = "WEAK ROOT";
+	s.key = small;
+	s.issuer = NULL;
+	s.issuer_key = NULL;
+	s.ca = 1;
+	s.ku = "critical,keyCertSign,cRLSign";
+	s.eku = NULL;
+	s.serial_number = NULL;
+	weak_root = make_cert(&s);
+	s = leaf_spec();
+	s.issuer = weak_root;
+	s.issuer_key = small;
+	x = make_cert(&s);
+	tb_verify_policy_default(&pol);
+	ck_assert_int_eq(check_cert_with(x, weak_root, NULL, &pol, NULL, NULL),
+	    TB_V_UNSUPPORTED_ALGORITHM);
+	pol.min_rsa_bits = 1024;
+	ck_assert_int_eq(check_cert_with(x, weak_root, NULL, &pol, NULL, NULL), TB_V_VALID);
+	X509_free(x);
+	X509_free(weak_root);
+	EVP_PKEY_free(small);
+}
+END_TEST
+
+/* The budget's arithmetic: limits, the first limit reached stays, defaults. */
+START_TEST(test_budget_limits)
+{
+	tb_verify_budget b;
+	tb_budget_limits lim;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_sig_checks = 3;
+	lim.max_candidates = 5;
+	tb_verify_budget_start(&b, &lim);
+	ck_assert_uint_eq(b.lim.max_nc_checks, TB_BUDGET_DEFAULT_NC_CHECKS);
+	ck_assert_int_eq((int)b.lim.max_time_ms, (int)TB_BUDGET_DEFAULT_TIME_MS);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_SIG_CHECKS, 3), 0);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_CANDIDATES, 1), 0);
+	ck_assert_int_eq(b.spent, TB_BUDGET_NONE);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_SIG_CHECKS, 1), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_SIG_CHECKS);
+	ck_assert_uint_eq(b.sig_checks, 3);
+	/* Once spent, everything is refused and the first cause stays. */
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_CANDIDATES, 1), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_SIG_CHECKS);
+	ck_assert(tb_verify_budget_over(&b));
+	ck_assert_str_eq(tb_verify_budget_setting(b.spent), "max_signature_checks");
+	/* A huge request cannot wrap the counter. */
+	tb_verify_budget_start(&b, &lim);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_NC_CHECKS, 4000000000u), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_NC_CHECKS);
+	/* A deadline already passed. */
+	lim.max_time_ms = 1;
+	tb_verify_budget_start(&b, &lim);
+	b.deadline.tv_sec -= 10;
+	ck_assert_int_eq(tb_verify_budget_ms_left(&b), 0);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_CANDIDATES, 1), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_TIME);
+	/* The thread's current budget, for fetches. */
+	ck_assert_ptr_null(tb_verify_budget_current());
+	tb_verify_budget_set_current(&b);
+	ck_assert_ptr_eq(tb_verify_budget_current(), &b);
+	tb_verify_budget_set_current(NULL);
+}
+END_TEST
+
 /* A revocation checker with a fixed answer, to see the wiring. */
 static enum tb_rev_status fixed_status;
 
@@ -1231,6 +1315,8 @@ verify_suite(void)
 	tcase_add_test(tc, test_path_ca_constraints);
 	tcase_add_test(tc, test_path_critical_and_names);
 	tcase_add_test(tc, test_path_crypto_floor_and_signatures);
+	tcase_add_test(tc, test_path_floor_configurable_and_anchor);
+	tcase_add_test(tc, test_budget_limits);
 	tcase_add_test(tc, test_path_revocation_hook);
 	tcase_add_test(tc, test_cms_forms);
 	tcase_add_test(tc, test_cms_several_signers);
