@@ -328,7 +328,8 @@ typedef struct builder {
 	X509 *bad_sig_child;		/* a certificate whose issuer's key rejected it */
 	X509 *unsupported_child;	/* one whose signature algorithm is unusable */
 	char unsupported_alg[96];
-	/* Dead ends: no anchor is reachable from memo[i] within memo_left[i] more certificates. */
+	/* Dead ends: no anchor is reachable upward from a certificate like
+	 * memo[i] (same_upward) within memo_left[i] more certificates. */
 	X509 *memo[MEMO_MAX];
 	int memo_left[MEMO_MAX];
 	int n_memo;
@@ -357,6 +358,29 @@ same_issuer(X509 *a, X509 *b)
 	return la == lb && memcmp(ka, kb, (size_t)la) == 0 && X509_ALGOR_cmp(aa, ab) == 0;
 }
 
+/*
+ * Two certificates the search cannot tell apart going upward: the same
+ * issuer (above), the same issuer name and the same authority key
+ * identifier, so they have the same candidate issuers. Only their own
+ * signatures may differ: a dead end is remembered only when no issuer
+ * rejected the certificate's own signature (see extend()), so a forged
+ * copy, or a certificate of a key rollover signed by the other key, never
+ * hides a good one.
+ */
+static int
+same_upward(X509 *a, X509 *b)
+{
+	const ASN1_OCTET_STRING *ka = X509_get0_authority_key_id(a);
+	const ASN1_OCTET_STRING *kb = X509_get0_authority_key_id(b);
+
+	if (!same_issuer(a, b) ||
+	    X509_NAME_cmp(X509_get_issuer_name(a), X509_get_issuer_name(b)) != 0)
+		return 0;
+	if (ka == NULL || kb == NULL)
+		return ka == kb;
+	return ASN1_OCTET_STRING_cmp(ka, kb) == 0;
+}
+
 /* 1 when a certificate like x was found a dead end with at least left steps to go. */
 static int
 memo_dead(const builder *b, X509 *x, int left)
@@ -364,7 +388,7 @@ memo_dead(const builder *b, X509 *x, int left)
 	int i;
 
 	for (i = 0; i < b->n_memo; i++)
-		if (b->memo_left[i] >= left && same_issuer(b->memo[i], x))
+		if (b->memo_left[i] >= left && same_upward(b->memo[i], x))
 			return 1;
 	return 0;
 }
@@ -490,39 +514,27 @@ pop(tb_path *p)
 	X509_free(p->certs[--p->n]);
 }
 
-/* An issuer like cand was already tried for this certificate (same subject and key). */
-static int
-tried_like(STACK_OF(X509) *pools[2], int k, int i, X509 *cur, X509 *cand)
-{
-	int kk, j;
-	X509 *o;
-
-	for (kk = 0; kk <= k; kk++)
-		for (j = 0; pools[kk] != NULL && j < (kk == k ? i : sk_X509_num(pools[kk])); j++) {
-			o = sk_X509_value(pools[kk], j);
-			if (may_issue(cur, o) && same_issuer(o, cand))
-				return 1;
-		}
-	return 0;
-}
-
 /*
  * Depth-first search from the path's last certificate to an anchor,
  * bounded: every candidate and signature is taken from the budget (the
- * search stops with nothing when it is spent), equivalent issuers are
- * tried once per step, and a certificate found to be a dead end is not
- * explored again with as few or fewer steps left. So the work grows with
- * the number of distinct issuers, not with the orders they can be put in.
+ * search stops with nothing when it is spent), a certificate like one in
+ * the path (same subject and key) is a loop, and a certificate found to be
+ * a dead end is not explored again, nor any like it (same_upward), with as
+ * few or fewer steps left. So the work grows with the number of distinct
+ * issuers, not with the orders they can be put in. *own_sig_failed is set
+ * when an issuer candidate rejected the last certificate's own signature:
+ * then its failure says nothing about a copy with another signature.
  */
 static int
-extend(builder *b)
+extend(builder *b, int *own_sig_failed)
 {
 	tb_path *p = b->p;
 	X509 *cur = p->certs[p->n - 1], *cand;
 	tb_sigalg_info info;
 	STACK_OF(X509) *pools[2] = { b->extra, b->trust->untrusted };
-	int i, k;
+	int i, k, sig_failed;
 
+	*own_sig_failed = 0;
 	for (i = 0; i < sk_X509_num(b->trust->anchors); i++) {
 		cand = sk_X509_value(b->trust->anchors, i);
 		/* The certificate itself is an anchor (an intermediate configured as one). */
@@ -535,8 +547,10 @@ extend(builder *b)
 		if (tb_verify_budget_take(b->budget, TB_BUDGET_CANDIDATES, 1) != 0)
 			return 0;
 		memset(&info, 0, sizeof(info));
-		if (link_ok(b, cur, cand, &info) != 0)
+		if (link_ok(b, cur, cand, &info) != 0) {
+			*own_sig_failed = 1;
 			continue;
+		}
 		if (push(p, cand) != 0)
 			return 0;
 		p->link[p->n - 2] = info;
@@ -552,24 +566,25 @@ extend(builder *b)
 				continue;
 			if (tb_verify_budget_take(b->budget, TB_BUDGET_CANDIDATES, 1) != 0)
 				return 0;
-			if (memo_dead(b, cand, b->max_depth - p->n - 1) ||
-			    tried_like(pools, k, i, cur, cand))
+			if (memo_dead(b, cand, b->max_depth - p->n - 1))
 				continue;
 			memset(&info, 0, sizeof(info));
 			if (link_ok(b, cur, cand, &info) != 0) {
 				if (b->budget->spent != TB_BUDGET_NONE)
 					return 0;
+				*own_sig_failed = 1;
 				continue;
 			}
 			if (push(p, cand) != 0)
 				return 0;
 			p->link[p->n - 2] = info;
-			if (extend(b))
+			if (extend(b, &sig_failed))
 				return 1;
 			pop(p);
 			if (b->budget->spent != TB_BUDGET_NONE)
 				return 0;
-			memo_add(b, cand, b->max_depth - p->n - 1);
+			if (!sig_failed)
+				memo_add(b, cand, b->max_depth - p->n - 1);
 		}
 	}
 	return 0;
@@ -952,7 +967,7 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
     const tb_rev_checker *rev, X509 *leaf, STACK_OF(X509) *extra, time_t at, int signer,
     tb_reasons *reasons, tb_path **out, tb_error *err)
 {
-	int r = TB_ERR_INTERNAL, i, anchor_leaf;
+	int r = TB_ERR_INTERNAL, i, anchor_leaf, sig_failed;
 	builder b;
 	checker c;
 	tb_path *p = NULL;
@@ -983,7 +998,7 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	if (anchor_leaf)
 		p->complete = 1;	/* the certificate itself is trusted */
 	else
-		extend(&b);
+		extend(&b, &sig_failed);
 
 	/* Checks on every certificate found, even on a path that ends nowhere. */
 	for (i = 0; i < p->n; i++) {

@@ -904,6 +904,69 @@ START_TEST(test_path_floor_configurable_and_anchor)
 }
 END_TEST
 
+/*
+ * Equivalent issuers never hide a good one: a forged copy of the CA (same
+ * subject, key, issuer and key identifiers, signed by another key) offered
+ * before the real one, and a re-issued CA signed by a key that is not the
+ * anchor's (as after a key rollover), are tried and skipped, and the path
+ * through the real CA is found. Many copies cost no more than the budget.
+ */
+START_TEST(test_path_equivalent_issuers)
+{
+	spec s, cs;
+	X509 *forged, *leaf, *copies[30];
+	tb_trust *t;
+	tb_verify_policy pol;
+	tb_verify_request req;
+	tb_verify_result *res = NULL;
+	unsigned char *der = NULL;
+	int len, i;
+	tb_error e;
+
+	pki_setup();
+	memset(&cs, 0, sizeof(cs));
+	cs.cn = "TEST CA";
+	cs.key = ca_key;
+	cs.issuer = root;
+	cs.issuer_key = other_key;	/* named root, signed by another key */
+	cs.ca = 1;
+	cs.pathlen = 0;
+	cs.ku = "critical,keyCertSign,cRLSign";
+	cs.nb = T0 - 300 * DAY;
+	cs.na = T0 + 2000 * DAY;
+	forged = make_cert(&cs);
+	s = leaf_spec();
+	leaf = make_cert(&s);
+	t = tb_trust_new();
+	ck_assert_int_eq(tb_trust_add_anchor(t, root, NULL), 0);
+	ck_assert_int_eq(tb_trust_add_untrusted(t, forged, NULL), 0);
+	for (i = 0; i < 30; i++) {
+		cs.serial = 5000 + i;
+		copies[i] = make_cert(&cs);
+		ck_assert_int_eq(tb_trust_add_untrusted(t, copies[i], NULL), 0);
+	}
+	ck_assert_int_eq(tb_trust_add_untrusted(t, ca, NULL), 0);
+	tb_verify_policy_default(&pol);
+	pol.budget.max_sig_checks = 1000;
+	memset(&req, 0, sizeof(req));
+	ck_assert((len = i2d_X509(leaf, &der)) > 0);
+	req.input = der;
+	req.input_len = (size_t)len;
+	ck_assert_int_eq(tb_verify_cert(t, &pol, NULL, &req, &res, &e), 0);
+	ck_assert_msg(res->verdict == TB_V_VALID, "verdict %d: %s", res->verdict,
+	    res->reasons.n ? res->reasons.v[0].detail : "");
+	ck_assert_int_eq(res->signers[0].path->n, 3);
+	ck_assert_ptr_eq(res->signers[0].path->certs[1], ca);
+	tb_verify_result_free(res);
+	OPENSSL_free(der);
+	tb_trust_free(t);
+	for (i = 0; i < 30; i++)
+		X509_free(copies[i]);
+	X509_free(forged);
+	X509_free(leaf);
+}
+END_TEST
+
 /* The budget's arithmetic: limits, the first limit reached stays, defaults. */
 START_TEST(test_budget_limits)
 {
@@ -1317,6 +1380,7 @@ verify_suite(void)
 	tcase_add_test(tc, test_path_crypto_floor_and_signatures);
 	tcase_add_test(tc, test_path_floor_configurable_and_anchor);
 	tcase_add_test(tc, test_budget_limits);
+	tcase_add_test(tc, test_path_equivalent_issuers);
 	tcase_add_test(tc, test_path_revocation_hook);
 	tcase_add_test(tc, test_cms_forms);
 	tcase_add_test(tc, test_cms_several_signers);
