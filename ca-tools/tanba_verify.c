@@ -52,7 +52,7 @@ typedef struct vopts {
 	const char *at;
 	int signing_time;
 	int require_nr;
-	int check_iin;
+	int check_iin;			/* the IIN/BIN check digit (default 1) */
 	int allow_sha1;
 	tb_policy_inputs policy;	/* --policy and the three flags */
 } vopts;
@@ -62,9 +62,9 @@ vusage(const char *cmd)
 {
 	fprintf(stderr,
 	    "usage: tanba [--socket PATH] %s [--iin IIN] [--bin BIN] [--role ROLE]...\n"
-	    "       [--lang kk|ru|en] [--json]%s\n"
-	    "       [--evidence] [--offline --anchors PEM [--untrusted PEM] [--crl FILE]...\n"
-	    "        [--ocsp-response FILE]... [--no-revocation] [--at TIME]]\n"
+	    "       [--lang kk|ru|en] [--json]%s [--at RFC3339-TIME]\n"
+	    "       [--no-check-iin-checksum] [--evidence] [--offline --anchors PEM\n"
+	    "        [--untrusted PEM] [--crl FILE]... [--ocsp-response FILE]... [--no-revocation]]\n"
 	    "       [--policy OID]... [--require-explicit-policy] [--inhibit-policy-mapping]\n"
 	    "       [--inhibit-any-policy]\n"
 	    "       %s\n", cmd,
@@ -116,6 +116,8 @@ parse_args(int argc, char **argv, vopts *o)
 			o->require_nr = 1;
 		else if (strcmp(a, "--check-iin-checksum") == 0)
 			o->check_iin = 1;
+		else if (strcmp(a, "--no-check-iin-checksum") == 0)
+			o->check_iin = 0;
 		else if (strcmp(a, "--allow-sha1") == 0)
 			o->allow_sha1 = 1;
 		else if (strcmp(a, "--policy") == 0 && has) {
@@ -150,9 +152,9 @@ parse_args(int argc, char **argv, vopts *o)
 		tanba_die_msg("%s: --offline needs --anchors PEMFILE", argv[0]);
 		return -1;
 	}
-	if (!o->offline && (o->anchors || o->untrusted || o->n_crls || o->n_ocsps || o->at ||
+	if (!o->offline && (o->anchors || o->untrusted || o->n_crls || o->n_ocsps ||
 	    o->no_revocation)) {
-		tanba_die_msg("%s: --anchors, --untrusted, --crl, --ocsp-response, --no-revocation and --at "
+		tanba_die_msg("%s: --anchors, --untrusted, --crl, --ocsp-response and --no-revocation "
 		    "need --offline", argv[0]);
 		return -1;
 	}
@@ -249,8 +251,7 @@ print_answer(json_t *ans, const vopts *o)
 		return TANBA_EXIT_ERROR;
 	}
 	if (o->as_json) {
-		/* The first line stays the verdict, so scripts read JSON from line 2. */
-		printf("%s\n", verdict);
+		/* Only the JSON: a script pipes it to a parser (the exit status is the verdict's). */
 		json_dumpf(ans, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {
@@ -488,7 +489,8 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 	tb_error_clear(&e);
 	if (o->at != NULL) {
 		if (tb_clock_parse(o->at, &at) != 0) {
-			tanba_die_msg("--at: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", o->at);
+			tanba_die_msg("--at: expected an RFC 3339 time such as "
+			    "2026-01-31T12:00:00Z or 2026-01-31T17:00:00.5+05:00, got '%s'", o->at);
 			goto out;
 		}
 		tb_clock_set(at);
@@ -537,7 +539,8 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 	req.bin = o->bin;
 	req.roles = o->roles;
 	req.n_roles = o->n_roles;
-	req.time = o->signing_time ? TB_TIME_SIGNING : TB_TIME_NOW;
+	req.time = o->signing_time ? TB_TIME_SIGNING : o->at != NULL ? TB_TIME_AT : TB_TIME_NOW;
+	req.at = o->at != NULL ? at : 0;
 	r = o->is_cert ? tb_verify_cert(trust, &pol, rev, &req, &res, &e) :
 	    tb_verify_cms(trust, &pol, rev, &req, &res, &e);
 	if (r != 0) {
@@ -601,6 +604,8 @@ run_online(const char *socket_path, const vopts *o, const unsigned char *in, siz
 		json_object_set_new(req, "lang", json_string(o->lang));
 	if (o->signing_time)
 		json_object_set_new(req, "time", json_string("signing_time"));
+	else if (o->at != NULL)
+		json_object_set_new(req, "time", json_string(o->at));
 	if (o->evidence)
 		json_object_set_new(req, "evidence", json_true());
 	if (o->policy.n_initial > 0) {
@@ -657,6 +662,7 @@ cmd_common(const char *socket_path, int argc, char **argv, int is_cert)
 
 	memset(&o, 0, sizeof(o));
 	o.is_cert = is_cert;
+	o.check_iin = 1;
 	tb_error_clear(&e);
 	if (parse_args(argc, argv, &o) != 0)
 		goto out;

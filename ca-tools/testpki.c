@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "cert_read.h"
 #include "tb_clock.h"
 #include "tb_log.h"
 #include "testpki.h"
@@ -35,6 +36,7 @@ usage(void)
 	    "           --out CERT.pem [--cn TEXT] [--iin N] [--bin N] [--org TEXT]\n"
 	    "           [--not-before T] [--not-after T | --days N] [--issuer-name ca|root] [--at T]\n"
 	    "           [--policies OID,...] [--policy-mappings ISSUER:SUBJECT,...]\n"
+	    "           [--self-signed | --issuer-cert CERT --issuer-key KEY] [--quirk Q]...\n"
 	    "       tanba-testpki revoke --dir DIR --cert CERT.pem [--reason R] [--at T]\n"
 	    "       tanba-testpki crl --dir DIR --out FILE.crl [--der|--pem] [--number N]\n"
 	    "           [--this-update T] [--next-update T | --hours H] [--revoked-random N]\n"
@@ -45,8 +47,8 @@ usage(void)
 	    "       tanba-testpki ocsp-respond --dir DIR --port N [--port-file F]\n"
 	    "           [--rsigner ocsp.pem --rkey ocsp.key] [--max-requests N] [--max-seconds S]\n"
 	    "           [--valid-minutes M] [--at T]\n"
-	    "algorithms: %s; digests: %s; times: YYYY-MM-DDTHH:MM:SSZ\n", tp_alg_names(),
-	    tp_digest_names());
+	    "algorithms: %s; digests: %s; times: YYYY-MM-DDTHH:MM:SSZ\nquirks: %s\n",
+	    tp_alg_names(), tp_digest_names(), tp_quirk_names());
 }
 
 static int
@@ -300,12 +302,18 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		{ "at", required_argument, NULL, 'a' },
 		{ "policies", required_argument, NULL, 'L' },
 		{ "policy-mappings", required_argument, NULL, 'M' },
+		{ "quirk", required_argument, NULL, 'Q' },
+		{ "self-signed", no_argument, NULL, 'S' },
+		{ "issuer-cert", required_argument, NULL, 'C' },
+		{ "issuer-key", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *pubkey = NULL, *key = NULL, *csr = NULL, *profile = NULL;
 	const char *out = NULL, *cn = NULL, *iin = NULL, *bin = NULL, *org = NULL;
-	const char *nb = NULL, *na = NULL, *issuer_name = "ca";
+	const char *nb = NULL, *na = NULL, *issuer_name = "ca", *icert = NULL, *ikey = NULL;
 	unsigned long days = 365;
+	unsigned bit;
+	int self_signed = 0;
 	char def_iin[13], def_bin[13], surname[256], *sp;
 	tp_issuer issuer = { NULL, NULL, NULL };
 	tp_cert_req rq;
@@ -336,14 +344,28 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		case 'I': issuer_name = optarg; break;
 		case 'L': rq.policies = optarg; break;
 		case 'M': rq.policy_mappings = optarg; break;
+		case 'Q':
+			if (tp_quirk_parse(optarg, &bit) != 0) {
+				r = tb_error_set(err, TB_ERR_INVALID_ARG, "--quirk: one of %s",
+				    tp_quirk_names());
+				goto out;
+			}
+			rq.quirks |= bit;
+			break;
+		case 'S': self_signed = 1; break;
+		case 'C': icert = optarg; break;
+		case 'K': ikey = optarg; break;
 		default: goto out;
 		}
 	}
-	if (dir == NULL || profile == NULL || out == NULL || optind != argc) {
+	if (dir == NULL || profile == NULL || out == NULL || optind != argc ||
+	    (self_signed && (key == NULL || icert != NULL)) || (icert == NULL) != (ikey == NULL)) {
 		usage();
 		goto out;
 	}
-	if (tp_profile_parse(profile, &rq.profile) != 0 || rq.profile == TP_PROF_ROOT) {
+	/* A root only as its own issuer. */
+	if (tp_profile_parse(profile, &rq.profile) != 0 ||
+	    (rq.profile == TP_PROF_ROOT && !self_signed)) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "unknown profile %s", profile);
 		goto out;
 	}
@@ -360,8 +382,18 @@ cmd_issue(int argc, char **argv, tb_error *err)
 	if (na == NULL)
 		rq.not_after = (nb != NULL ? rq.not_before : now) + (time_t)days * DAY;
 	if ((r = tp_dir_conf_read(dir, &conf, err)) != 0 ||
-	    (r = tp_issuer_load(dir, issuer_name, &issuer, err)) != 0 ||
 	    (r = load_pubkey(pubkey, key, csr, &rq.pubkey, err)) != 0)
+		goto out;
+	/* The signer: the directory's CA, another CA's files, or the key itself. */
+	if (self_signed || icert != NULL) {
+		if ((icert != NULL && (r = tb_cert_read_file(icert, &issuer.cert, err)) != 0) ||
+		    (r = tp_read_key(self_signed ? key : ikey, &issuer.key, err)) != 0)
+			goto out;
+		if ((issuer.alg = tp_alg_for_key(issuer.key)) == NULL) {
+			r = tb_error_set(err, TB_ERR_UNSUPPORTED, "no signer for this key type");
+			goto out;
+		}
+	} else if ((r = tp_issuer_load(dir, issuer_name, &issuer, err)) != 0)
 		goto out;
 	rq.ocsp_url = conf.ocsp_url;
 	rq.crl_url = conf.crl_url;
@@ -405,9 +437,10 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		rq.org = org;
 		break;
 	}
+	/* Only what the directory's CAs issue goes into their index. */
 	if ((r = tp_cert_issue(&rq, &issuer, &cert, err)) != 0 ||
 	    (r = tp_write_cert(out, cert, err)) != 0 ||
-	    (r = record_issued(dir, issuer_name, cert, err)) != 0)
+	    (!self_signed && icert == NULL && (r = record_issued(dir, issuer_name, cert, err)) != 0))
 		goto out;
 	r = 0;
 out:

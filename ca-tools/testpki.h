@@ -143,6 +143,29 @@ enum tp_profile {
 
 int tp_profile_parse(const char *name, enum tp_profile *out);
 
+/*
+ * Departures from the profile, to test that verification refuses them
+ * (docs/TESTPKI.md): each one bit of tp_cert_req.quirks.
+ */
+enum tp_quirk {
+	TP_QUIRK_NO_SKI = 1 << 0,		/* "no-ski": no subjectKeyIdentifier */
+	TP_QUIRK_NO_AKI = 1 << 1,		/* "no-aki": no authorityKeyIdentifier */
+	TP_QUIRK_AKI_CRITICAL = 1 << 2,		/* "aki-critical" */
+	TP_QUIRK_AKI_ISSUER_SERIAL = 1 << 3,	/* "aki-issuer-serial": issuer and serial besides keyid */
+	TP_QUIRK_UNKNOWN_CRITICAL = 1 << 4,	/* "unknown-critical": a critical extension nobody knows */
+	TP_QUIRK_NO_BC = 1 << 5,		/* "no-bc": no basicConstraints */
+	TP_QUIRK_BC_NONCRITICAL = 1 << 6,	/* "bc-noncritical" */
+	TP_QUIRK_EMPTY_SUBJECT = 1 << 7,	/* "empty-subject" */
+	TP_QUIRK_AIA_CRITICAL = 1 << 8,		/* "aia-critical": a caIssuers AIA marked critical */
+	TP_QUIRK_AIA_MALFORMED = 1 << 9,	/* "aia-malformed": an AIA that does not decode */
+	TP_QUIRK_KU_CERTSIGN = 1 << 10,		/* "ku-certsign": keyCertSign added to keyUsage */
+};
+
+/* The bit of a quirk's name; 0 or TB_ERR_INVALID_ARG. */
+int tp_quirk_parse(const char *name, unsigned *bit);
+/* Names of all quirks, "a|b|c", for usage text. */
+const char *tp_quirk_names(void);
+
 /* What goes into one certificate. Strings are UTF-8; NULL leaves a field out. */
 typedef struct tp_cert_req {
 	enum tp_profile profile;
@@ -159,6 +182,7 @@ typedef struct tp_cert_req {
 	const char *policies;	/* overrides the profile's certificatePolicies ("OID,OID") */
 	const char *policy_mappings;	/* policyMappings ("ISSUER:SUBJECT,..."), or NULL */
 	const char *ocsp_url, *crl_url, *delta_url;
+	unsigned quirks;	/* enum tp_quirk bits */
 } tp_cert_req;
 
 /* The signing side: a CA certificate and its key (cert NULL: self-signed). */

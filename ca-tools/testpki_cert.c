@@ -151,6 +151,51 @@ tp_iin_make(const char *prefix, int want_valid, char *out)
 	return TB_ERR_INVALID_ARG;
 }
 
+/* ---- quirks ---- */
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} quirks[] = {
+	{ "no-ski", TP_QUIRK_NO_SKI },
+	{ "no-aki", TP_QUIRK_NO_AKI },
+	{ "aki-critical", TP_QUIRK_AKI_CRITICAL },
+	{ "aki-issuer-serial", TP_QUIRK_AKI_ISSUER_SERIAL },
+	{ "unknown-critical", TP_QUIRK_UNKNOWN_CRITICAL },
+	{ "no-bc", TP_QUIRK_NO_BC },
+	{ "bc-noncritical", TP_QUIRK_BC_NONCRITICAL },
+	{ "empty-subject", TP_QUIRK_EMPTY_SUBJECT },
+	{ "aia-critical", TP_QUIRK_AIA_CRITICAL },
+	{ "aia-malformed", TP_QUIRK_AIA_MALFORMED },
+	{ "ku-certsign", TP_QUIRK_KU_CERTSIGN },
+};
+
+int
+tp_quirk_parse(const char *name, unsigned *bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
+		if (strcmp(quirks[i].name, name) == 0) {
+			*bit = quirks[i].bit;
+			return 0;
+		}
+	return TB_ERR_INVALID_ARG;
+}
+
+const char *
+tp_quirk_names(void)
+{
+	static char buf[256];
+	size_t i;
+
+	if (buf[0] == '\0')
+		for (i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+			    i ? "|" : "", quirks[i].name);
+	return buf;
+}
+
 /* ---- issuing ---- */
 
 static int
@@ -249,8 +294,10 @@ add_profile_exts(const tp_cert_req *req, const struct profile_def *pd, X509 *x,
 		if ((r = add_ext(x, ctx, NID_ext_key_usage, eku, err)) != 0)
 			return r;
 	}
+	/* An issuer without a key identifier (--quirk no-ski) leaves none to copy. */
 	if ((r = add_ext(x, ctx, NID_subject_key_identifier, "hash", err)) != 0 ||
-	    (r = add_ext(x, ctx, NID_authority_key_identifier, "keyid:always", err)) != 0 ||
+	    (X509_get_ext_by_NID(ctx->issuer_cert, NID_subject_key_identifier, -1) >= 0 &&
+	    (r = add_ext(x, ctx, NID_authority_key_identifier, "keyid:always", err)) != 0) ||
 	    (r = add_ext(x, ctx, NID_certificate_policies,
 	    req->policies != NULL ? req->policies : pd->policy, err)) != 0 ||
 	    (r = add_ext(x, ctx, NID_policy_mappings, req->policy_mappings, err)) != 0)
@@ -279,6 +326,92 @@ add_profile_exts(const tp_cert_req *req, const struct profile_def *pd, X509 *x,
 	return 0;
 }
 
+/* Removes x's extension nid, if it has one. */
+static void
+drop_ext(X509 *x, int nid)
+{
+	int i = X509_get_ext_by_NID(x, nid, -1);
+
+	if (i >= 0)
+		X509_EXTENSION_free(X509_delete_ext(x, i));
+}
+
+static void
+set_critical(X509 *x, int nid, int crit)
+{
+	int i = X509_get_ext_by_NID(x, nid, -1);
+
+	if (i >= 0)
+		X509_EXTENSION_set_critical(X509_get_ext(x, i), crit);
+}
+
+/* Adds an extension with the DER value der (len bytes) under the dotted OID or nid. */
+static int
+add_raw_ext(X509 *x, int nid, const char *oid, int crit, const unsigned char *der,
+    int len, tb_error *err)
+{
+	ASN1_OBJECT *obj = oid != NULL ? OBJ_txt2obj(oid, 1) : OBJ_nid2obj(nid);
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *ext = NULL;
+	int ok = obj != NULL && os != NULL && ASN1_OCTET_STRING_set(os, der, len) &&
+	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, crit, os)) != NULL &&
+	    X509_add_ext(x, ext, -1);
+
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(os);
+	if (oid != NULL)
+		ASN1_OBJECT_free(obj);
+	return ok ? 0 : tb_error_set_ossl(err, TB_ERR_CRYPTO, "quirk extension");
+}
+
+/* The departures req asks for, made to the extensions add_profile_exts wrote. */
+static int
+apply_quirks(const tp_cert_req *req, X509 *x, X509V3_CTX *ctx, tb_error *err)
+{
+	static const unsigned char null_der[] = { 0x05, 0x00 };
+	unsigned q = req->quirks;
+	int r;
+
+	if (q & TP_QUIRK_NO_SKI)
+		drop_ext(x, NID_subject_key_identifier);
+	if (q & TP_QUIRK_NO_AKI)
+		drop_ext(x, NID_authority_key_identifier);
+	if (q & TP_QUIRK_AKI_ISSUER_SERIAL) {
+		drop_ext(x, NID_authority_key_identifier);
+		if ((r = add_ext(x, ctx, NID_authority_key_identifier, "keyid:always,issuer:always",
+		    err)) != 0)
+			return r;
+	}
+	if (q & TP_QUIRK_AKI_CRITICAL)
+		set_critical(x, NID_authority_key_identifier, 1);
+	if (q & TP_QUIRK_NO_BC)
+		drop_ext(x, NID_basic_constraints);
+	if (q & TP_QUIRK_BC_NONCRITICAL)
+		set_critical(x, NID_basic_constraints, 0);
+	if ((q & TP_QUIRK_UNKNOWN_CRITICAL) &&
+	    (r = add_raw_ext(x, NID_undef, "1.3.6.1.4.1.55555.13.1", 1, null_der,
+	    (int)sizeof(null_der), err)) != 0)
+		return r;
+	if (q & (TP_QUIRK_AIA_CRITICAL | TP_QUIRK_AIA_MALFORMED))
+		drop_ext(x, NID_info_access);
+	if ((q & TP_QUIRK_AIA_CRITICAL) &&
+	    (r = add_ext(x, ctx, NID_info_access, "critical,caIssuers;URI:http://127.0.0.1/ca.cer",
+	    err)) != 0)
+		return r;
+	/* Not an AccessDescription sequence: a NULL where the SEQUENCE OF belongs. */
+	if ((q & TP_QUIRK_AIA_MALFORMED) &&
+	    (r = add_raw_ext(x, NID_info_access, NULL, 0, null_der, (int)sizeof(null_der),
+	    err)) != 0)
+		return r;
+	if (q & TP_QUIRK_KU_CERTSIGN) {
+		drop_ext(x, NID_key_usage);
+		if ((r = add_ext(x, ctx, NID_key_usage,
+		    "critical,digitalSignature,nonRepudiation,keyCertSign", err)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 tp_cert_issue(const tp_cert_req *req, const tp_issuer *issuer, X509 **out,
     tb_error *err)
@@ -304,7 +437,7 @@ tp_cert_issue(const tp_cert_req *req, const tp_issuer *issuer, X509 **out,
 		r = tb_error_set(err, TB_ERR_NOMEM, "X509_new");
 		goto out;
 	}
-	if (!build_subject(req, subj)) {
+	if (!(req->quirks & TP_QUIRK_EMPTY_SUBJECT) && !build_subject(req, subj)) {
 		tb_error_set_ossl(err, r, "subject");
 		goto out;
 	}
@@ -329,7 +462,8 @@ tp_cert_issue(const tp_cert_req *req, const tp_issuer *issuer, X509 **out,
 		goto out;
 	}
 	X509V3_set_nconf(&ctx, conf);
-	if ((r = add_profile_exts(req, pd, x, &ctx, err)) != 0)
+	if ((r = add_profile_exts(req, pd, x, &ctx, err)) != 0 ||
+	    (r = apply_quirks(req, x, &ctx, err)) != 0)
 		goto out;
 
 	/*

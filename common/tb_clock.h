@@ -10,7 +10,10 @@
 time_t tb_clock_now(void);
 /* Fixes the clock at t (0 returns to the system clock). */
 void tb_clock_set(time_t t);
-/* Parses YYYY-MM-DDTHH:MM:SSZ; returns 0 or TB_ERR_INVALID_ARG. */
+/*
+ * Parses an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM));
+ * the fraction is dropped. Returns 0 or TB_ERR_INVALID_ARG.
+ */
 int tb_clock_parse(const char *text, time_t *out);
 /* Formats t as YYYY-MM-DDTHH:MM:SSZ into buf (at least 21 bytes). */
 void tb_clock_format(time_t t, char *buf, size_t len);

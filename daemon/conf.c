@@ -32,6 +32,7 @@
 #include "cert_read.h"
 #include "conf.h"
 #include "tb_file.h"
+#include "verify_budget.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define MAX_SETTINGS 24
@@ -469,6 +470,14 @@ static const setting verify_settings[] = {
 	{ "inhibit_policy_mapping", T_BOOL, DOFF(verify_inhibit_policy_mapping), 0, 0 },
 	{ "inhibit_any_policy", T_BOOL, DOFF(verify_inhibit_any_policy), 0, 0 },
 	{ "max_policy_nodes", T_UINT, DOFF(verify_max_policy_nodes), 1, 1000000 },
+	/* The work budget of one verification (libsig/verify_budget.h). */
+	{ "max_time_ms", T_UINT, DOFF(verify_max_time_ms), 10, 600000 },
+	{ "max_signature_checks", T_UINT, DOFF(verify_max_sig_checks), 1, 100000 },
+	{ "max_issuer_candidates", T_UINT, DOFF(verify_max_candidates), 1, 1000000 },
+	{ "max_name_constraint_checks", T_UINT, DOFF(verify_max_nc_checks), 1, 10000000 },
+	/* The key floor, anchors included. */
+	{ "min_rsa_bits", T_UINT, DOFF(verify_min_rsa_bits), 1024, 16384 },
+	{ "min_ec_bits", T_UINT, DOFF(verify_min_ec_bits), 160, 571 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -1699,6 +1708,13 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->rate_per_client = 200;
 	p.cfg->rate_burst = 400;
 	p.cfg->expiry_warning_days = 30;
+	p.cfg->verify_check_iin_checksum = 1;
+	p.cfg->verify_max_time_ms = TB_BUDGET_DEFAULT_TIME_MS;
+	p.cfg->verify_max_sig_checks = TB_BUDGET_DEFAULT_SIG_CHECKS;
+	p.cfg->verify_max_candidates = TB_BUDGET_DEFAULT_CANDIDATES;
+	p.cfg->verify_max_nc_checks = TB_BUDGET_DEFAULT_NC_CHECKS;
+	p.cfg->verify_min_rsa_bits = 2048;
+	p.cfg->verify_min_ec_bits = 256;
 	p.cfg->rev_required = 1;
 	p.cfg->rev_ocsp_nonce = p.cfg->rev_ocsp_nonce_required = 1;
 	p.cfg->rev_ocsp_ttl_s = 300;

@@ -135,6 +135,12 @@ typedef struct tb_config {
 	int verify_inhibit_policy_mapping;
 	int verify_inhibit_any_policy;
 	unsigned verify_max_policy_nodes;	/* policy-tree nodes (default 1000) */
+	unsigned verify_max_time_ms;	/* deadline of one verification, fetches included */
+	unsigned verify_max_sig_checks;	/* certificate signatures one path search may check */
+	unsigned verify_max_candidates;	/* issuer candidates it may try */
+	unsigned verify_max_nc_checks;	/* name-constraint comparisons */
+	unsigned verify_min_rsa_bits;	/* key floor, every certificate (default 2048) */
+	unsigned verify_min_ec_bits;	/* (default 256) */
 
 	/* [tls] (absent: no TCP listener, the default) */
 	char *tls_listen;		/* "HOST:PORT", an IPv4 or [IPv6] literal, or NULL */

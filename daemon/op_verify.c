@@ -69,17 +69,21 @@ read_fields(json_t *req, int is_cert, vreq *v, tb_error *err)
 	    (r = tb_proto_get_string(req, "bin", 0, &v->r.bin, err)) != 0 ||
 	    (r = tb_proto_get_string(req, "lang", 0, &v->lang, err)) != 0 ||
 	    (r = tb_proto_get_bool(req, "evidence", 0, &v->evidence, err)) != 0 ||
-	    (!is_cert && (r = tb_proto_get_string(req, "time", 0, &time, err)) != 0))
+	    (r = tb_proto_get_string(req, "time", 0, &time, err)) != 0)
 		return r;
 	if (v->lang != NULL && !tb_verdict_lang_ok(v->lang))
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "lang: kk, ru or en");
 	if (time != NULL) {
 		if (strcmp(time, "now") == 0)
 			v->r.time = TB_TIME_NOW;
-		else if (strcmp(time, "signing_time") == 0)
+		else if (strcmp(time, "signing_time") == 0 && !is_cert)
 			v->r.time = TB_TIME_SIGNING;
+		else if (tb_clock_parse(time, &v->r.at) == 0)
+			v->r.time = TB_TIME_AT;
 		else
-			return tb_error_set(err, TB_ERR_INVALID_ARG, "time: \"now\" or \"signing_time\"");
+			return tb_error_set(err, TB_ERR_INVALID_ARG, is_cert ?
+			    "time: \"now\" or an RFC 3339 time" :
+			    "time: \"now\", \"signing_time\" or an RFC 3339 time");
 	}
 	if ((a = json_object_get(req, "roles")) != NULL) {
 		if (!json_is_array(a) || json_array_size(a) > MAX_REQ_ROLES)
@@ -215,6 +219,12 @@ policy_of(const tb_config *cfg, tb_verify_policy *pol)
 	pol->use_signing_time = cfg->verify_use_signing_time;
 	pol->max_input_bytes = cfg->max_frame_bytes;
 	policy_inputs_of(cfg, &pol->policy);
+	pol->budget.max_time_ms = (long)cfg->verify_max_time_ms;
+	pol->budget.max_sig_checks = cfg->verify_max_sig_checks;
+	pol->budget.max_candidates = cfg->verify_max_candidates;
+	pol->budget.max_nc_checks = cfg->verify_max_nc_checks;
+	pol->min_rsa_bits = (int)cfg->verify_min_rsa_bits;
+	pol->min_ec_bits = (int)cfg->verify_min_ec_bits;
 }
 
 static int

@@ -6,7 +6,8 @@
 FUZZ_TARGETS = \
 	fuzz/fuzz_frame fuzz/fuzz_request fuzz/fuzz_config \
 	fuzz/fuzz_identity fuzz/fuzz_cms \
-	fuzz/fuzz_crl fuzz/fuzz_delta fuzz/fuzz_ocsp fuzz/fuzz_gost
+	fuzz/fuzz_crl fuzz/fuzz_delta fuzz/fuzz_ocsp fuzz/fuzz_gost \
+	fuzz/fuzz_path
 check_PROGRAMS += $(FUZZ_TARGETS)
 
 if ENABLE_FUZZING
@@ -71,6 +72,10 @@ fuzz_fuzz_policy_SOURCES = fuzz/fuzz_policy.c $(FUZZ_COMMON)
 fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_policy_LDADD = $(FUZZ_SIG_LIBS)
+fuzz_fuzz_path_SOURCES = fuzz/fuzz_path.c $(FUZZ_COMMON)
+fuzz_fuzz_path_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_path_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_path_LDADD = $(FUZZ_SIG_LIBS)
 
 # Seeds too large or too changeable to check in: made by the test PKI.
 fuzz/corpus-gen/stamp: $(srcdir)/fuzz/make-corpus ca-tools/tanba-testpki$(EXEEXT)

@@ -403,7 +403,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	time_t now = tb_clock_now();
 	int want_signing_time;
 
-	if ((r = tb_verify_request_check(req, err)) != 0)
+	if ((r = tb_verify_request_check(req, pol, err)) != 0)
 		goto out;
 	if (req->input_len > pol->max_input_bytes ||
 	    (req->content != NULL && req->content_len > pol->max_input_bytes)) {
@@ -463,6 +463,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		goto out;
 	}
 	res->detached = pos == NULL || *pos == NULL;
+	tb_verify_budget_start(&res->budget, &pol->budget);
 	if (cms_certs == NULL)
 		cms_certs = CMS_get1_certs(cms);
 	for (i = 0; i < sk_X509_num(cms_certs); i++)
@@ -478,7 +479,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		tb_signer_result *s = &res->signers[i];
 		X509 *cert = find_signer_cert(si, pool);
 
-		s->eval_time = now;
+		s->eval_time = req->time == TB_TIME_AT ? req->at : now;
+		s->eval_at_given_time = req->time == TB_TIME_AT;
 		if (cert == NULL) {
 			if (tb_reasons_add(&res->reasons, TB_V_MALFORMED, "MALFORMED.no_signer_cert",
 			    i, "no certificate matches the SignerIdentifier", NULL) != 0)

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "verify_budget.h"
 #include "tb_log.h"
 
 void
@@ -94,12 +95,24 @@ tb_fetch(const char *url, const tb_fetch_opts *o, const char *post_type,
 	char ebuf[CURL_ERROR_SIZE] = "";
 	sink s = { NULL, 0, 0, o->max_bytes, 0 };
 	CURLcode cc;
-	long status = 0;
+	long status = 0, connect_ms = o->connect_timeout_ms, total_ms = o->timeout_ms, left;
 	int r = TB_ERR_INTERNAL;
+	tb_verify_budget *budget = tb_verify_budget_current();
 
 	if (!tb_fetch_url_allowed(url)) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "only http and https URLs are used");
 		goto out;
+	}
+	/* A fetch made for a verification ends by that verification's deadline. */
+	if (budget != NULL) {
+		if ((left = tb_verify_budget_ms_left(budget)) == 0) {
+			r = tb_error_set(err, TB_ERR_TIMEOUT, "verification time budget spent");
+			goto out;
+		}
+		if (total_ms <= 0 || total_ms > left)
+			total_ms = left;
+		if (connect_ms <= 0 || connect_ms > left)
+			connect_ms = left;
 	}
 	if ((r = tb_fetch_global_init(err)) != 0)
 		goto out;
@@ -114,8 +127,8 @@ tb_fetch(const char *url, const tb_fetch_opts *o, const char *post_type,
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes) != CURLE_OK ||

@@ -25,22 +25,39 @@ tb_verify_policy_default(tb_verify_policy *pol)
 	memset(pol, 0, sizeof(*pol));
 	pol->max_input_bytes = DEFAULT_MAX_INPUT;
 	pol->max_chain_depth = 8;
+	pol->check_iin_checksum = 1;
+}
+
+/* 12 digits, and the check digit right unless the policy skips it. */
+static int
+number_ok(const char *s, int check_digit)
+{
+	size_t i;
+
+	if (check_digit)
+		return tb_iin_valid(s);
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return i == 12;
 }
 
 int
-tb_verify_request_check(const tb_verify_request *req, tb_error *err)
+tb_verify_request_check(const tb_verify_request *req, const tb_verify_policy *pol,
+    tb_error *err)
 {
 	size_t i;
+	int cd = pol->check_iin_checksum;
 
 	if (req->input == NULL || req->input_len == 0)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "input: empty");
 	/* The caller's numbers must be right: a typo is the caller's error, not the citizen's. */
-	if (req->iin != NULL && !tb_iin_valid(req->iin))
-		return tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "iin: not 12 digits with a valid check digit");
-	if (req->bin != NULL && !tb_iin_valid(req->bin))
-		return tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "bin: not 12 digits with a valid check digit");
+	if (req->iin != NULL && !number_ok(req->iin, cd))
+		return tb_error_set(err, TB_ERR_INVALID_ARG, cd ?
+		    "iin: not 12 digits with a valid check digit" : "iin: not 12 digits");
+	if (req->bin != NULL && !number_ok(req->bin, cd))
+		return tb_error_set(err, TB_ERR_INVALID_ARG, cd ?
+		    "bin: not 12 digits with a valid check digit" : "bin: not 12 digits");
 	for (i = 0; i < req->n_roles; i++)
 		if (req->roles[i] == NULL || tb_role_lookup(req->roles[i]) == NULL)
 			return tb_error_set(err, TB_ERR_INVALID_ARG, "roles: unknown role '%s'",
@@ -57,6 +74,7 @@ tb_verify_result_new(int is_cert, size_t n_signers)
 		return NULL;
 	res->is_cert = is_cert;
 	res->eval_time = tb_clock_now();
+	tb_verify_budget_start(&res->budget, NULL);
 	if (n_signers > 0 && (res->signers = calloc(n_signers, sizeof(*res->signers))) == NULL) {
 		free(res);
 		return NULL;
@@ -88,6 +106,7 @@ tb_verify_result_finish(tb_verify_result *res)
 	if (res->n_signers > 0) {
 		res->eval_time = res->signers[0].eval_time;
 		res->eval_at_signing_time = res->signers[0].eval_at_signing_time;
+		res->eval_at_given_time = res->signers[0].eval_at_given_time;
 	}
 }
 
@@ -106,8 +125,15 @@ tb_verify_signer_cert(const tb_trust *trust, const tb_verify_policy *pol,
 	pp.check_signing_usage = 1;
 	pp.max_depth = pol->max_chain_depth;
 	pp.policy = &pol->policy;
-	if ((r = tb_path_validate(trust, &pp, rev, s->cert, extra, s->eval_time, (int)idx,
-	    &res->reasons, &s->path, err)) != 0)
+	pp.min_rsa_bits = pol->min_rsa_bits;
+	pp.min_ec_bits = pol->min_ec_bits;
+	pp.budget = &res->budget;
+	/* Fetches made for revocation learn the time left from the thread's budget. */
+	tb_verify_budget_set_current(&res->budget);
+	r = tb_path_validate(trust, &pp, rev, s->cert, extra, s->eval_time, (int)idx,
+	    &res->reasons, &s->path, err);
+	tb_verify_budget_set_current(NULL);
+	if (r != 0)
 		return r;
 	if ((r = tb_identity_from_cert(s->cert, id, err)) != 0)
 		return r;
@@ -256,7 +282,7 @@ tb_verify_cert(const tb_trust *trust, const tb_verify_policy *pol,
 	tb_error e;
 
 	tb_error_clear(&e);
-	if ((r = tb_verify_request_check(req, err)) != 0)
+	if ((r = tb_verify_request_check(req, pol, err)) != 0)
 		goto out;
 	if (req->input_len > pol->max_input_bytes) {
 		r = tb_error_set(err, TB_ERR_TOO_LARGE, "input over %zu bytes", pol->max_input_bytes);
@@ -276,6 +302,7 @@ tb_verify_cert(const tb_trust *trust, const tb_verify_policy *pol,
 	}
 	if ((res = tb_verify_result_new(1, 1)) == NULL || (pool = sk_X509_new_null()) == NULL)
 		goto nomem;
+	tb_verify_budget_start(&res->budget, &pol->budget);
 	/* Certificates after the first in the input, and the caller's, may be intermediates. */
 	for (i = 1; i < sk_X509_num(sk); i++)
 		if (!sk_X509_push(pool, sk_X509_value(sk, i)))
@@ -285,7 +312,8 @@ tb_verify_cert(const tb_trust *trust, const tb_verify_policy *pol,
 			goto nomem;
 	res->signers[0].cert = sk_X509_value(sk, 0);
 	X509_up_ref(res->signers[0].cert);
-	res->signers[0].eval_time = tb_clock_now();
+	res->signers[0].eval_time = req->time == TB_TIME_AT ? req->at : tb_clock_now();
+	res->signers[0].eval_at_given_time = req->time == TB_TIME_AT;
 	if ((r = tb_verify_signer_cert(trust, pol, rev, res, 0, pool, err)) != 0)
 		goto out;
 	/* A bare certificate has no signature of its own: report its issuer's. */
@@ -338,6 +366,13 @@ time_json(time_t t)
 
 	tb_clock_format(t, buf, sizeof(buf));
 	return json_string(buf);
+}
+
+/* Where the evaluation time came from: "signing_time", "at" (given) or "now". */
+static const char *
+time_source(int at_signing_time, int at_given_time)
+{
+	return at_signing_time ? "signing_time" : at_given_time ? "at" : "now";
 }
 
 static json_t *
@@ -543,8 +578,8 @@ signer_json(const tb_signer_result *s)
 	json_object_set_new(o, "signing_time",
 	    s->has_signing_time ? time_json(s->signing_time) : json_null());
 	json_object_set_new(o, "evaluation_time", time_json(s->eval_time));
-	json_object_set_new(o, "time_source",
-	    json_string(s->eval_at_signing_time ? "signing_time" : "now"));
+	json_object_set_new(o, "time_source", json_string(time_source(s->eval_at_signing_time,
+	    s->eval_at_given_time)));
 	json_object_set_new(o, "trusted", json_boolean(s->path != NULL && s->path->complete));
 	json_object_set_new(o, "valid_policies", policies_json(s->path, 0));
 	json_object_set_new(o, "user_constrained_policies", policies_json(s->path, 1));
@@ -602,8 +637,8 @@ tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
 	json_object_set_new(o, "reasons", reasons);
 	reasons = NULL;
 	json_object_set_new(o, "evaluation_time", time_json(res->eval_time));
-	json_object_set_new(o, "time_source",
-	    json_string(res->eval_at_signing_time ? "signing_time" : "now"));
+	json_object_set_new(o, "time_source", json_string(time_source(res->eval_at_signing_time,
+	    res->eval_at_given_time)));
 	for (i = 0; i < res->n_signers; i++)
 		json_array_append_new(signers, signer_json(&res->signers[i]));
 	if (res->is_cert) {

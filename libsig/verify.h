@@ -19,17 +19,21 @@
 #include "sigalg.h"
 #include "tb_err.h"
 #include "verdict.h"
+#include "verify_budget.h"
 #include "x509_path.h"
 
 /* The [verify] policy. tb_verify_policy_default gives the safe values. */
 typedef struct tb_verify_policy {
 	int require_non_repudiation;	/* signer must carry nonRepudiation (default 0) */
-	int check_iin_checksum;		/* check the certificate's IIN/BIN check digit (default 0: test PKIs fail it) */
+	int check_iin_checksum;		/* the IIN/BIN check digit, the caller's and the certificate's (default 1) */
 	int allow_sha1;			/* SHA-1 as the CMS digest, for old archives (default 0) */
 	int use_signing_time;		/* evaluate at the CMS signingTime (default 0: now) */
 	size_t max_input_bytes;		/* CMS, content or certificate (default 64 MiB) */
 	int max_chain_depth;		/* default 8 */
 	tb_policy_inputs policy;	/* RFC 5280 6.1.1 inputs (default: any policy, nothing required) */
+	tb_budget_limits budget;	/* work and time per verification (0: defaults) */
+	int min_rsa_bits;		/* key floor for every certificate, anchors too (0: 2048) */
+	int min_ec_bits;		/* (0: 256) */
 } tb_verify_policy;
 
 void tb_verify_policy_default(tb_verify_policy *pol);
@@ -38,6 +42,7 @@ enum tb_time_choice {
 	TB_TIME_POLICY = 0,		/* as the policy says */
 	TB_TIME_NOW = 1,
 	TB_TIME_SIGNING = 2,		/* the CMS signingTime, when the signer has one */
+	TB_TIME_AT = 3,			/* the instant in the request's at */
 };
 
 typedef struct tb_verify_request {
@@ -51,6 +56,7 @@ typedef struct tb_verify_request {
 	const char *const *roles;	/* acceptable roles (names or OIDs), any one suffices */
 	size_t n_roles;
 	enum tb_time_choice time;
+	time_t at;			/* with TB_TIME_AT */
 } tb_verify_request;
 
 typedef struct tb_signer_result {
@@ -62,6 +68,7 @@ typedef struct tb_signer_result {
 	time_t signing_time;
 	time_t eval_time;
 	int eval_at_signing_time;
+	int eval_at_given_time;		/* the request named the instant */
 } tb_signer_result;
 
 typedef struct tb_verify_result {
@@ -72,7 +79,9 @@ typedef struct tb_verify_result {
 	size_t n_signers;
 	time_t eval_time;		/* of the first signer, or now */
 	int eval_at_signing_time;
+	int eval_at_given_time;
 	int detached;
+	tb_verify_budget budget;	/* what the verification spent */
 } tb_verify_result;
 
 /*
@@ -100,7 +109,11 @@ void tb_verify_result_free(tb_verify_result *res);
  */
 json_t *tb_verify_result_to_json(const tb_verify_result *res, const char *lang);
 
-/* Checks the caller's iin/bin/roles before any work; TB_ERR_INVALID_ARG "field: why". */
-int tb_verify_request_check(const tb_verify_request *req, tb_error *err);
+/*
+ * Checks the caller's iin/bin/roles before any work; TB_ERR_INVALID_ARG
+ * "field: why". The check digit is checked when pol->check_iin_checksum.
+ */
+int tb_verify_request_check(const tb_verify_request *req, const tb_verify_policy *pol,
+    tb_error *err);
 
 #endif

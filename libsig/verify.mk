@@ -4,6 +4,8 @@ libsig_libsig_la_SOURCES += \
 	libsig/sigalg.c \
 	libsig/x509_path.c libsig/x509_path.h \
 	libsig/x509_policy.c libsig/x509_policy.h \
+	libsig/verify_budget.c libsig/verify_budget.h \
+	libsig/x509_profile.c libsig/x509_profile.h \
 	libsig/cms_verify.c libsig/cms_verify.h \
 	libsig/cert_cache.c libsig/cert_cache.h \
 	libsig/identity.c libsig/identity.h \

@@ -24,6 +24,7 @@
 #include "der_reader.h"
 #include "tb_file.h"
 #include "x509_path.h"
+#include "x509_profile.h"
 
 
 /* Copies text into a fixed field, cut at a UTF-8 character boundary. */
@@ -237,16 +238,92 @@ tb_time_human(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* Certificates remembered as dead ends: beyond that the budget alone bounds the search. */
+#define MEMO_MAX 256
+
 /* State of one path search. */
 typedef struct builder {
 	const tb_trust *trust;
 	STACK_OF(X509) *extra;
 	int max_depth;
 	tb_path *p;
+	tb_verify_budget *budget;
 	X509 *bad_sig_child;		/* a certificate whose issuer's key rejected it */
 	X509 *unsupported_child;	/* one whose signature algorithm is unusable */
 	char unsupported_alg[96];
+	/* Dead ends: no anchor is reachable upward from a certificate like
+	 * memo[i] (same_upward) within memo_left[i] more certificates. */
+	X509 *memo[MEMO_MAX];
+	int memo_left[MEMO_MAX];
+	int n_memo;
 } builder;
+
+/*
+ * Two certificates with the same subject and the same public key are one
+ * issuer for path building: whatever one can sign or reach, so can the
+ * other. Keys are compared as encoded (algorithm and bits), so GOST keys
+ * that OpenSSL cannot read compare too.
+ */
+static int
+same_issuer(X509 *a, X509 *b)
+{
+	const unsigned char *ka, *kb;
+	int la, lb;
+	X509_ALGOR *aa, *ab;
+
+	if (a == b)
+		return 1;
+	if (X509_NAME_cmp(X509_get_subject_name(a), X509_get_subject_name(b)) != 0)
+		return 0;
+	if (!X509_PUBKEY_get0_param(NULL, &ka, &la, &aa, X509_get_X509_PUBKEY(a)) ||
+	    !X509_PUBKEY_get0_param(NULL, &kb, &lb, &ab, X509_get_X509_PUBKEY(b)))
+		return 0;
+	return la == lb && memcmp(ka, kb, (size_t)la) == 0 && X509_ALGOR_cmp(aa, ab) == 0;
+}
+
+/*
+ * Two certificates the search cannot tell apart going upward: the same
+ * issuer (above), the same issuer name and the same authority key
+ * identifier, so they have the same candidate issuers. Only their own
+ * signatures may differ: a dead end is remembered only when no issuer
+ * rejected the certificate's own signature (see extend()), so a forged
+ * copy, or a certificate of a key rollover signed by the other key, never
+ * hides a good one.
+ */
+static int
+same_upward(X509 *a, X509 *b)
+{
+	const ASN1_OCTET_STRING *ka = X509_get0_authority_key_id(a);
+	const ASN1_OCTET_STRING *kb = X509_get0_authority_key_id(b);
+
+	if (!same_issuer(a, b) ||
+	    X509_NAME_cmp(X509_get_issuer_name(a), X509_get_issuer_name(b)) != 0)
+		return 0;
+	if (ka == NULL || kb == NULL)
+		return ka == kb;
+	return ASN1_OCTET_STRING_cmp(ka, kb) == 0;
+}
+
+/* 1 when a certificate like x was found a dead end with at least left steps to go. */
+static int
+memo_dead(const builder *b, X509 *x, int left)
+{
+	int i;
+
+	for (i = 0; i < b->n_memo; i++)
+		if (b->memo_left[i] >= left && same_upward(b->memo[i], x))
+			return 1;
+	return 0;
+}
+
+static void
+memo_add(builder *b, X509 *x, int left)
+{
+	if (b->n_memo < MEMO_MAX) {
+		b->memo[b->n_memo] = x;
+		b->memo_left[b->n_memo++] = left;
+	}
+}
 
 /* RFC 5280 6.1.3 (a)(4) name chaining, with the AKI/SKI hint when both exist. */
 static int
@@ -262,13 +339,14 @@ may_issue(X509 *child, X509 *parent)
 	return 1;
 }
 
+/* A certificate like x (same subject and key) is already in the path: a loop. */
 static int
 in_path(const tb_path *p, X509 *x)
 {
 	int i;
 
 	for (i = 0; i < p->n; i++)
-		if (X509_cmp(p->certs[i], x) == 0)
+		if (X509_cmp(p->certs[i], x) == 0 || same_issuer(p->certs[i], x))
 			return 1;
 	return 0;
 }
@@ -308,6 +386,8 @@ link_ok(builder *b, X509 *child, X509 *parent, tb_sigalg_info *info)
 	tb_error e;
 
 	tb_error_clear(&e);
+	if (tb_verify_budget_take(b->budget, TB_BUDGET_SIG_CHECKS, 1) != 0)
+		return -1;
 	X509_get0_signature(&sig, &alg, child);
 	/* RFC 5280 4.1.1.2: the outer algorithm must equal the one inside TBS. */
 	if (sig == NULL || alg == NULL || X509_ALGOR_cmp(alg, X509_get0_tbs_sigalg(child)) != 0) {
@@ -357,16 +437,27 @@ pop(tb_path *p)
 	X509_free(p->certs[--p->n]);
 }
 
-/* Depth-first search from the path's last certificate to an anchor. */
+/*
+ * Depth-first search from the path's last certificate to an anchor,
+ * bounded: every candidate and signature is taken from the budget (the
+ * search stops with nothing when it is spent), a certificate like one in
+ * the path (same subject and key) is a loop, and a certificate found to be
+ * a dead end is not explored again, nor any like it (same_upward), with as
+ * few or fewer steps left. So the work grows with the number of distinct
+ * issuers, not with the orders they can be put in. *own_sig_failed is set
+ * when an issuer candidate rejected the last certificate's own signature:
+ * then its failure says nothing about a copy with another signature.
+ */
 static int
-extend(builder *b)
+extend(builder *b, int *own_sig_failed)
 {
 	tb_path *p = b->p;
 	X509 *cur = p->certs[p->n - 1], *cand;
 	tb_sigalg_info info;
 	STACK_OF(X509) *pools[2] = { b->extra, b->trust->untrusted };
-	int i, k;
+	int i, k, sig_failed;
 
+	*own_sig_failed = 0;
 	for (i = 0; i < sk_X509_num(b->trust->anchors); i++) {
 		cand = sk_X509_value(b->trust->anchors, i);
 		/* The certificate itself is an anchor (an intermediate configured as one). */
@@ -376,9 +467,13 @@ extend(builder *b)
 		}
 		if (!may_issue(cur, cand) || p->n >= b->max_depth)
 			continue;
+		if (tb_verify_budget_take(b->budget, TB_BUDGET_CANDIDATES, 1) != 0)
+			return 0;
 		memset(&info, 0, sizeof(info));
-		if (link_ok(b, cur, cand, &info) != 0)
+		if (link_ok(b, cur, cand, &info) != 0) {
+			*own_sig_failed = 1;
 			continue;
+		}
 		if (push(p, cand) != 0)
 			return 0;
 		p->link[p->n - 2] = info;
@@ -392,15 +487,27 @@ extend(builder *b)
 			cand = sk_X509_value(pools[k], i);
 			if (!may_issue(cur, cand) || in_path(p, cand))
 				continue;
-			memset(&info, 0, sizeof(info));
-			if (link_ok(b, cur, cand, &info) != 0)
+			if (tb_verify_budget_take(b->budget, TB_BUDGET_CANDIDATES, 1) != 0)
+				return 0;
+			if (memo_dead(b, cand, b->max_depth - p->n - 1))
 				continue;
+			memset(&info, 0, sizeof(info));
+			if (link_ok(b, cur, cand, &info) != 0) {
+				if (b->budget->spent != TB_BUDGET_NONE)
+					return 0;
+				*own_sig_failed = 1;
+				continue;
+			}
 			if (push(p, cand) != 0)
 				return 0;
 			p->link[p->n - 2] = info;
-			if (extend(b))
+			if (extend(b, &sig_failed))
 				return 1;
 			pop(p);
+			if (b->budget->spent != TB_BUDGET_NONE)
+				return 0;
+			if (!sig_failed)
+				memo_add(b, cand, b->max_depth - p->n - 1);
 		}
 	}
 	return 0;
@@ -454,6 +561,7 @@ typedef struct checker {
 	tb_reasons *rs;
 	int signer;
 	int failed;		/* a reason could not be recorded */
+	tb_verify_budget *budget;
 } checker;
 
 static void
@@ -502,14 +610,41 @@ check_validity(checker *c, X509 *x, int is_leaf, time_t at)
 	}
 }
 
+/* RFC 5280 4.2: an anchor, too, with a critical extension nothing here processes is refused. */
+static void
+check_critical_exts(checker *c, X509 *x)
+{
+	char detail[256], oid[80];
+	int i, nid;
+	X509_EXTENSION *ext;
+
+	for (i = 0; i < X509_get_ext_count(x); i++) {
+		ext = X509_get_ext(x, i);
+		nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+		if (!X509_EXTENSION_get_critical(ext) || ext_understood(nid))
+			continue;
+		OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(ext), 1);
+		snprintf(detail, sizeof(detail), "unprocessed critical extension %s", oid);
+		reason(c, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.critical", x, detail, NULL, NULL);
+	}
+}
+
+/* The strict profile (x509_profile.c), each broken rule a reason of its own. */
+static void
+check_profile(checker *c, X509 *x, enum tb_profile_role role)
+{
+	tb_profile_finding f[TB_PROFILE_MAX_FINDINGS];
+	int i, n = tb_profile_check(x, role, f, TB_PROFILE_MAX_FINDINGS);
+
+	for (i = 0; i < n; i++)
+		reason(c, f[i].verdict, f[i].msg_id, x, f[i].detail, NULL, NULL);
+}
+
 /* Structure every non-anchor certificate must have. */
 static void
 check_structure(checker *c, X509 *x)
 {
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
-	char detail[256], oid[80];
-	int i, nid;
-	X509_EXTENSION *ext;
 
 	/* RFC 5280 4.1.2.2: a positive serial of at most 20 octets. OpenSSL accepts more. */
 	if (sn == NULL || ASN1_STRING_length(sn) > 20 || sn->type == V_ASN1_NEG_INTEGER ||
@@ -524,15 +659,7 @@ check_structure(checker *c, X509 *x)
 		reason(c, TB_V_MALFORMED, "MALFORMED.cert", x,
 		    "an extension cannot be decoded or repeats", NULL, NULL);
 	/* RFC 5280 4.2: a critical extension that is not processed rejects the certificate. */
-	for (i = 0; i < X509_get_ext_count(x); i++) {
-		ext = X509_get_ext(x, i);
-		nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
-		if (!X509_EXTENSION_get_critical(ext) || ext_understood(nid))
-			continue;
-		OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(ext), 1);
-		snprintf(detail, sizeof(detail), "unprocessed critical extension %s", oid);
-		reason(c, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.critical", x, detail, NULL, NULL);
-	}
+	check_critical_exts(c, x);
 }
 
 /* RFC 5280 6.1.4 (k), (n): a CA below the anchor is a v3 cA with keyCertSign. */
@@ -578,20 +705,42 @@ check_path_len(checker *c, const tb_path *p)
 	}
 }
 
+/* Names of x a constraint is compared with: its subject's attributes and SANs. */
+static unsigned
+name_count(X509 *x)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	unsigned n = (unsigned)X509_NAME_entry_count(X509_get_subject_name(x)) + 1;
+
+	if (gens != NULL)
+		n += (unsigned)sk_GENERAL_NAME_num(gens);
+	GENERAL_NAMES_free(gens);
+	return n;
+}
+
 /* RFC 5280 6.1.3 (b), (c): names below a CA stay inside its constraints. */
 static void
 check_name_constraints(checker *c, const tb_path *p)
 {
 	NAME_CONSTRAINTS *nc;
 	int i, j, crit, rc;
+	unsigned trees;
 	char detail[128];
 
 	for (j = p->n - 1; j >= 1; j--) {
 		if ((nc = X509_get_ext_d2i(p->certs[j], NID_name_constraints, &crit, NULL)) == NULL)
 			continue;
+		trees = (unsigned)sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) +
+		    (unsigned)sk_GENERAL_SUBTREE_num(nc->excludedSubtrees);
 		for (i = j - 1; i >= 0; i--) {
 			if (i > 0 && self_issued(p->certs[i]))
 				continue;
+			/* Each subtree is compared with each name: the budget pays for all. */
+			if (tb_verify_budget_take(c->budget, TB_BUDGET_NC_CHECKS,
+			    trees * name_count(p->certs[i])) != 0) {
+				NAME_CONSTRAINTS_free(nc);
+				return;
+			}
 			if ((rc = NAME_CONSTRAINTS_check(p->certs[i], nc)) != X509_V_OK) {
 				snprintf(detail, sizeof(detail), "name constraints: %s",
 				    X509_verify_cert_error_string(rc));
@@ -673,6 +822,19 @@ crl_reason_id(int code)
 	return ids[code];
 }
 
+/* The search or a check was stopped by the budget: a refusal of its own kind. */
+static void
+cut_off(checker *c, X509 *x)
+{
+	char detail[200];
+
+	snprintf(detail, sizeof(detail),
+	    "path validation cut off: budget of %s spent ([verify] %s)",
+	    tb_verify_budget_what(c->budget->spent), tb_verify_budget_setting(c->budget->spent));
+	reason(c, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.cut_off", x, detail, "limit",
+	    tb_verify_budget_what(c->budget->spent));
+}
+
 static int
 check_revocation(checker *c, const tb_rev_checker *rev, tb_path *p, time_t at)
 {
@@ -731,10 +893,11 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
     const tb_rev_checker *rev, X509 *leaf, STACK_OF(X509) *extra, time_t at, int signer,
     tb_reasons *reasons, tb_path **out, tb_error *err)
 {
-	int r = TB_ERR_INTERNAL, i, anchor_leaf;
+	int r = TB_ERR_INTERNAL, i, anchor_leaf, sig_failed;
 	builder b;
 	checker c;
 	tb_path *p = NULL;
+	tb_verify_budget own;
 	char detail[300], iss[256];
 
 	memset(&b, 0, sizeof(b));
@@ -742,6 +905,11 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	c.rs = reasons;
 	c.signer = signer;
 	c.failed = 0;
+	if ((c.budget = pol->budget) == NULL) {
+		tb_verify_budget_start(&own, NULL);
+		c.budget = &own;
+	}
+	b.budget = c.budget;
 	if ((p = calloc(1, sizeof(*p))) == NULL || push(p, leaf) != 0) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "path");
 		goto out;
@@ -756,17 +924,21 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	if (anchor_leaf)
 		p->complete = 1;	/* the certificate itself is trusted */
 	else
-		extend(&b);
+		extend(&b, &sig_failed);
 
 	/* Checks on every certificate found, even on a path that ends nowhere. */
 	for (i = 0; i < p->n; i++) {
 		int anchor = p->complete && i == p->n - 1 && !(anchor_leaf && i == 0);
 
 		check_validity(&c, p->certs[i], i == 0, at);
-		if (!anchor || i == 0) {
+		if (!anchor || i == 0)
 			check_structure(&c, p->certs[i]);
-			check_key_floor(&c, p->certs[i]);
-		}
+		else
+			check_critical_exts(&c, p->certs[i]);
+		/* The key floor holds for anchors too. */
+		check_key_floor(&c, p->certs[i]);
+		check_profile(&c, p->certs[i], anchor || (anchor_leaf && i == 0) ?
+		    TB_PROFILE_ANCHOR : i == 0 ? TB_PROFILE_LEAF : TB_PROFILE_CA);
 		if (i > 0)
 			check_ca(&c, p->certs[i], anchor);
 		if (i + 1 < p->n)
@@ -776,7 +948,9 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 	if (!p->complete) {
 		X509 *last = p->certs[p->n - 1];
 
-		if (b.unsupported_child != NULL) {
+		if (c.budget->spent != TB_BUDGET_NONE) {
+			cut_off(&c, last);
+		} else if (b.unsupported_child != NULL) {
 			reason(&c, TB_V_UNSUPPORTED_ALGORITHM, "UNSUPPORTED_ALGORITHM.cert",
 			    b.unsupported_child, b.unsupported_alg, "alg", b.unsupported_alg);
 		} else if (b.bad_sig_child != NULL) {
@@ -794,11 +968,16 @@ tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
 		if ((r = tb_policy_check_reasons(pol->policy, p->certs, p->n, signer, reasons,
 		    &p->policy, err)) != 0)
 			goto out;
-		if (rev != NULL && rev->check != NULL &&
+		if (rev != NULL && rev->check != NULL && c.budget->spent == TB_BUDGET_NONE &&
 		    (r = check_revocation(&c, rev, p, at)) != 0) {
 			tb_error_set(err, r, "recording revocation");
 			goto out;
 		}
+		/* A path found, but a check after it ran out of budget. (The deadline
+		 * reached during revocation leaves that REVOCATION_UNKNOWN, as any
+		 * fetch that timed out.) */
+		if (c.budget->spent != TB_BUDGET_NONE)
+			cut_off(&c, p->certs[0]);
 	}
 	if (c.failed) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "recording reasons");

@@ -18,6 +18,7 @@
 #include "tb_err.h"
 #include "verdict.h"
 #include "x509_policy.h"
+#include "verify_budget.h"
 
 /* Anchors and untrusted intermediates; read-only once loaded, shared by threads. */
 typedef struct tb_trust tb_trust;
@@ -41,6 +42,7 @@ typedef struct tb_path_policy {
 	int min_ec_bits;		/* 0: 256 */
 	int max_depth;			/* certificates in a path, 0: 8 */
 	const tb_policy_inputs *policy;	/* RFC 5280 6.1.1 policy inputs; NULL: the defaults */
+	tb_verify_budget *budget;	/* the verification's; NULL: a fresh one with defaults */
 } tb_path_policy;
 
 #define TB_PATH_MAX 16

@@ -72,5 +72,34 @@ grep -q "in the future" "$T/out" || fail "CRL from the future: reason not given"
 expect VALID 0 verify $OFF $CRLS --at "$(t $NU)" "$T/doc.p7s"
 expect REVOCATION_UNKNOWN 1 verify $OFF $CRLS --at "$(t $((NU + 1)))" "$T/doc.p7s"
 
+# ---- RFC 3339 input: offsets and fractions name the same second; the
+# answer says the time was given (time_source "at") in JSON alone on stdout.
+# o EPOCH: that instant written in +05:00 with a fraction.
+o() { date -u -d "@$(($1 + 18000))" +%Y-%m-%dT%H:%M:%S.75+05:00; }
+expect CERT_EXPIRED 1 check-cert $OFF --no-revocation --at "$(o $((NA + 1)))" "$CERT"
+expect VALID 0 check-cert $OFF --no-revocation --json --at "$(o "$NA")" "$CERT"
+python3 - "$T/out" "$(t "$NA")" <<'PY' || fail "--at: JSON answer"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["time_source"] == "at" and j["evaluation_time"] == sys.argv[2], j
+assert j["certificate"]["time_source"] == "at", j["certificate"]
+PY
+expect "" 2 check-cert $OFF --no-revocation --at "2026-01-31T12:00:00" "$CERT"
+grep -q "RFC 3339" "$T/err" || fail "a time without offset: $(cat "$T/err")"
+expect VALID 0 check-cert $OFF --no-revocation --json "$CERT"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["time_source"] == "now", j' "$T/out" ||
+    fail "time_source without --at"
+
+# ---- a hierarchy made after 2049 (every date a GeneralizedTime)
+P2=$T/pki2050
+"$TESTPKI" hierarchy --out "$P2" --at 2050-01-01T00:00:00Z >"$T/testpki.log" 2>&1 ||
+    { cat "$T/testpki.log"; exit 99; }
+OFF2="--offline --anchors $P2/root.pem --untrusted $P2/chain.pem"
+openssl x509 -in "$P2/individual-sign.pem" -noout -enddate | grep -q 2051 ||
+    fail "the test PKI of 2050: $(openssl x509 -in "$P2/individual-sign.pem" -noout -dates)"
+expect VALID 0 check-cert $OFF2 --no-revocation --at 2050-03-01T12:00:00.5+06:00 "$P2/individual-sign.pem"
+expect CERT_NOT_YET_VALID 1 check-cert $OFF2 --no-revocation --at 2049-12-01T00:00:00Z "$P2/individual-sign.pem"
+expect CERT_EXPIRED 1 check-cert $OFF2 --no-revocation --at 2099-01-01T00:00:00Z "$P2/individual-sign.pem"
+
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "PASS"

@@ -424,6 +424,37 @@ START_TEST(ocsp_offline_edges)
 }
 END_TEST
 
+/* --at and a request's time: RFC 3339 with fractions and offsets, past 2049. */
+START_TEST(parse_rfc3339)
+{
+	time_t t, z;
+
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00Z", &z), 0);
+	ck_assert_int_eq((long long)z, 1769860800LL);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00.999Z", &t), 0);
+	ck_assert_int_eq((long long)t, (long long)z);	/* the fraction is dropped */
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T17:00:00+05:00", &t), 0);
+	ck_assert_int_eq((long long)t, (long long)z);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31t06:30:00.5-05:30", &t), 0);
+	ck_assert_int_eq((long long)t, (long long)z);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00z", &t), 0);
+	ck_assert_int_eq((long long)t, (long long)z);
+	ck_assert_int_eq(tb_clock_parse("2050-06-01T00:00:00Z", &t), 0);
+	ck_assert_int_eq((long long)t, 2537654400LL);
+	ck_assert_int_eq(tb_clock_parse("2100-02-28T23:59:60Z", &t), 0);	/* leap second */
+	ck_assert_int_eq(tb_clock_parse("2024-02-29T00:00:00Z", &t), 0);
+	ck_assert_int_eq(tb_clock_parse("2025-02-29T00:00:00Z", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00.Z", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00+05", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00+0500", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("2026-01-31T12:00:00Zx", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("2026-13-01T12:00:00Z", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("26-01-31T12:00:00Z", &t), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_clock_parse("", &t), TB_ERR_INVALID_ARG);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -436,6 +467,7 @@ main(void)
 	tcase_add_test(tc, ocsp_produced_at);
 	tcase_add_test(tc, ocsp_responder_validity_edges);
 	tcase_add_test(tc, ocsp_offline_edges);
+	tcase_add_test(tc, parse_rfc3339);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_VERBOSE);
 }

@@ -16,6 +16,7 @@
 
 #include "check_run.h"
 #include "der_reader.h"
+#include "verify_budget.h"
 #include "rev_checker.h"
 #include "rev_testlib.h"
 #include "tb_clock.h"
@@ -271,6 +272,44 @@ START_TEST(ocsp_never_answers)
 	r = ocsp_only(revt_url("REV_HTTP", "/hang"), "good");
 	ASSERT_UNKNOWN(r, "timed out");
 	ck_assert_int_lt(time(NULL) - t0, 5);
+}
+END_TEST
+
+/*
+ * A fetch made for a verification ends by that verification's deadline
+ * ([verify] max_time_ms), whatever its own timeout: the responder that
+ * never answers costs the time left, not the configured 60 s, and once the
+ * time is spent no fetch starts.
+ */
+START_TEST(fetch_capped_by_budget)
+{
+	tb_verify_budget b;
+	tb_budget_limits lim;
+	tb_rev_result r;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_time_ms = 300;
+	conf_reset();
+	conf.fetch.timeout_ms = 60000;
+	conf.fetch.connect_timeout_ms = 60000;
+	tb_verify_budget_start(&b, &lim);
+	tb_verify_budget_set_current(&b);
+	r = ocsp_only(revt_url("REV_HTTP", "/hang"), "good");
+	ASSERT_UNKNOWN(r, "timed out");
+	/* Spent: refused before any connection. */
+	b.deadline.tv_sec -= 10;
+	conf_reset();
+	ic.ocsp_nonce_required = 0;
+	conf.fetch.timeout_ms = 60000;
+	r = ocsp_only(revt_url("REV_HTTP", "/f/good-nononce.der"), "good");
+	tb_verify_budget_set_current(NULL);
+	ASSERT_UNKNOWN(r, "verification time budget spent");
+	/* No verification running: the fetch is not limited by one. */
+	conf_reset();
+	ic.ocsp_nonce_required = 0;
+	r = ocsp_only(revt_url("REV_HTTP", "/f/good-nononce.der"), "good");
+	ck_assert_int_eq(r.status, TB_REV_GOOD);
+	tb_rev_result_clear(&r);
 }
 END_TEST
 
@@ -863,6 +902,7 @@ main(int argc, char **argv)
 		tcase_add_test(tc, ocsp_other_certificate);
 		tcase_add_test(tc, ocsp_refused);
 		tcase_add_test(tc, ocsp_never_answers);
+		tcase_add_test(tc, fetch_capped_by_budget);
 		tcase_add_test(tc, ocsp_http_faults);
 		tcase_add_test(tc, trickle_cut_off);
 		tcase_add_test(tc, endless_body_cut_off);

@@ -412,9 +412,10 @@ START_TEST(test_identity_cert_checksum_switch)
 	s.serial_number = "IIN123456789011";	/* NCA test PKI: fails the checksum */
 	x = make_cert(&s);
 	tb_verify_policy_default(&pol);
-	ck_assert_int_eq(check_cert_with(x, root, ca, &pol, NULL, NULL), TB_V_VALID);
-	pol.check_iin_checksum = 1;
+	ck_assert_int_eq(pol.check_iin_checksum, 1);	/* checked unless switched off */
 	ck_assert_int_eq(check_cert_with(x, root, ca, &pol, NULL, NULL), TB_V_IDENTITY_MISMATCH);
+	pol.check_iin_checksum = 0;
+	ck_assert_int_eq(check_cert_with(x, root, ca, &pol, NULL, NULL), TB_V_VALID);
 	X509_free(x);
 	/* A legal-entity role without a BIN is inconsistent. */
 	s = leaf_spec();
@@ -926,6 +927,48 @@ START_TEST(test_path_forged_anchor_link)
 }
 END_TEST
 
+/* The key floor is configurable and holds for the anchor too. */
+START_TEST(test_path_floor_configurable_and_anchor)
+{
+	spec s = leaf_spec();
+	EVP_PKEY *small = rsa_key(1024);
+	tb_verify_policy pol;
+	X509 *weak_root, *x;
+
+	pki_setup();
+	s.key = small;
+	x = make_cert(&s);
+	tb_verify_policy_default(&pol);
+	ck_assert_int_eq(check_cert_with(x, root, ca, &pol, NULL, NULL), TB_V_UNSUPPORTED_ALGORITHM);
+	pol.min_rsa_bits = 1024;
+	ck_assert_int_eq(check_cert_with(x, root, ca, &pol, NULL, NULL), TB_V_VALID);
+	X509_free(x);
+	/* An RSA-1024 anchor and a leaf it issues directly. */
+	s = leaf_spec();
+	s.cn = "WEAK ROOT";
+	s.key = small;
+	s.issuer = NULL;
+	s.issuer_key = NULL;
+	s.ca = 1;
+	s.ku = "critical,keyCertSign,cRLSign";
+	s.eku = NULL;
+	s.serial_number = NULL;
+	weak_root = make_cert(&s);
+	s = leaf_spec();
+	s.issuer = weak_root;
+	s.issuer_key = small;
+	x = make_cert(&s);
+	tb_verify_policy_default(&pol);
+	ck_assert_int_eq(check_cert_with(x, weak_root, NULL, &pol, NULL, NULL),
+	    TB_V_UNSUPPORTED_ALGORITHM);
+	pol.min_rsa_bits = 1024;
+	ck_assert_int_eq(check_cert_with(x, weak_root, NULL, &pol, NULL, NULL), TB_V_VALID);
+	X509_free(x);
+	X509_free(weak_root);
+	EVP_PKEY_free(small);
+}
+END_TEST
+
 /*
  * RFC 5280 4.1.1.2: the outer signatureAlgorithm must equal the one inside
  * TBSCertificate. Here the outer one is changed to SHA-384 and the TBS
@@ -953,6 +996,111 @@ START_TEST(test_path_outer_sigalg_differs)
 	ck_assert_int_eq(check_cert_with(x, root, ca, NULL, NULL, NULL), TB_V_SIGNATURE_INVALID);
 	OPENSSL_free(tbs);
 	X509_free(x);
+}
+END_TEST
+
+/*
+ * Equivalent issuers never hide a good one: a forged copy of the CA (same
+ * subject, key, issuer and key identifiers, signed by another key) offered
+ * before the real one, and a re-issued CA signed by a key that is not the
+ * anchor's (as after a key rollover), are tried and skipped, and the path
+ * through the real CA is found. Many copies cost no more than the budget.
+ */
+START_TEST(test_path_equivalent_issuers)
+{
+	spec s, cs;
+	X509 *forged, *leaf, *copies[30];
+	tb_trust *t;
+	tb_verify_policy pol;
+	tb_verify_request req;
+	tb_verify_result *res = NULL;
+	unsigned char *der = NULL;
+	int len, i;
+	tb_error e;
+
+	pki_setup();
+	memset(&cs, 0, sizeof(cs));
+	cs.cn = "TEST CA";
+	cs.key = ca_key;
+	cs.issuer = root;
+	cs.issuer_key = other_key;	/* named root, signed by another key */
+	cs.ca = 1;
+	cs.pathlen = 0;
+	cs.ku = "critical,keyCertSign,cRLSign";
+	cs.nb = T0 - 300 * DAY;
+	cs.na = T0 + 2000 * DAY;
+	forged = make_cert(&cs);
+	s = leaf_spec();
+	leaf = make_cert(&s);
+	t = tb_trust_new();
+	ck_assert_int_eq(tb_trust_add_anchor(t, root, NULL), 0);
+	ck_assert_int_eq(tb_trust_add_untrusted(t, forged, NULL), 0);
+	for (i = 0; i < 30; i++) {
+		cs.serial = 5000 + i;
+		copies[i] = make_cert(&cs);
+		ck_assert_int_eq(tb_trust_add_untrusted(t, copies[i], NULL), 0);
+	}
+	ck_assert_int_eq(tb_trust_add_untrusted(t, ca, NULL), 0);
+	tb_verify_policy_default(&pol);
+	pol.budget.max_sig_checks = 1000;
+	memset(&req, 0, sizeof(req));
+	ck_assert((len = i2d_X509(leaf, &der)) > 0);
+	req.input = der;
+	req.input_len = (size_t)len;
+	ck_assert_int_eq(tb_verify_cert(t, &pol, NULL, &req, &res, &e), 0);
+	ck_assert_msg(res->verdict == TB_V_VALID, "verdict %d: %s", res->verdict,
+	    res->reasons.n ? res->reasons.v[0].detail : "");
+	ck_assert_int_eq(res->signers[0].path->n, 3);
+	ck_assert_ptr_eq(res->signers[0].path->certs[1], ca);
+	tb_verify_result_free(res);
+	OPENSSL_free(der);
+	tb_trust_free(t);
+	for (i = 0; i < 30; i++)
+		X509_free(copies[i]);
+	X509_free(forged);
+	X509_free(leaf);
+}
+END_TEST
+
+/* The budget's arithmetic: limits, the first limit reached stays, defaults. */
+START_TEST(test_budget_limits)
+{
+	tb_verify_budget b;
+	tb_budget_limits lim;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_sig_checks = 3;
+	lim.max_candidates = 5;
+	tb_verify_budget_start(&b, &lim);
+	ck_assert_uint_eq(b.lim.max_nc_checks, TB_BUDGET_DEFAULT_NC_CHECKS);
+	ck_assert_int_eq((int)b.lim.max_time_ms, (int)TB_BUDGET_DEFAULT_TIME_MS);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_SIG_CHECKS, 3), 0);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_CANDIDATES, 1), 0);
+	ck_assert_int_eq(b.spent, TB_BUDGET_NONE);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_SIG_CHECKS, 1), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_SIG_CHECKS);
+	ck_assert_uint_eq(b.sig_checks, 3);
+	/* Once spent, everything is refused and the first cause stays. */
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_CANDIDATES, 1), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_SIG_CHECKS);
+	ck_assert(tb_verify_budget_over(&b));
+	ck_assert_str_eq(tb_verify_budget_setting(b.spent), "max_signature_checks");
+	/* A huge request cannot wrap the counter. */
+	tb_verify_budget_start(&b, &lim);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_NC_CHECKS, 4000000000u), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_NC_CHECKS);
+	/* A deadline already passed. */
+	lim.max_time_ms = 1;
+	tb_verify_budget_start(&b, &lim);
+	b.deadline.tv_sec -= 10;
+	ck_assert_int_eq(tb_verify_budget_ms_left(&b), 0);
+	ck_assert_int_eq(tb_verify_budget_take(&b, TB_BUDGET_CANDIDATES, 1), -1);
+	ck_assert_int_eq(b.spent, TB_BUDGET_TIME);
+	/* The thread's current budget, for fetches. */
+	ck_assert_ptr_null(tb_verify_budget_current());
+	tb_verify_budget_set_current(&b);
+	ck_assert_ptr_eq(tb_verify_budget_current(), &b);
+	tb_verify_budget_set_current(NULL);
 }
 END_TEST
 
@@ -1388,6 +1536,9 @@ verify_suite(void)
 	tcase_add_test(tc, test_path_crypto_floor_and_signatures);
 	tcase_add_test(tc, test_path_forged_anchor_link);
 	tcase_add_test(tc, test_path_outer_sigalg_differs);
+	tcase_add_test(tc, test_path_floor_configurable_and_anchor);
+	tcase_add_test(tc, test_budget_limits);
+	tcase_add_test(tc, test_path_equivalent_issuers);
 	tcase_add_test(tc, test_path_revocation_hook);
 	tcase_add_test(tc, test_cms_forms);
 	tcase_add_test(tc, test_cms_message_digest_length);

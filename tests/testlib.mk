@@ -13,4 +13,4 @@ P11_TESTLIB = tests/p11_testlib.c tests/p11_testlib.h
 REV_TESTLIB = tests/rev_testlib.c tests/rev_testlib.h
 GOST_TESTLIB = tests/gost_testlib.c tests/gost_testlib.h
 X509_TESTLIB = tests/x509_testlib.c tests/x509_testlib.h
-EXTRA_DIST += tests/check_run.h tests/x509_testlib.h tests/verdict-lib.sh tests/revnet-lib.sh
+EXTRA_DIST += tests/check_run.h tests/x509_testlib.h tests/verdict-lib.sh tests/answer-lib.sh tests/revnet-lib.sh

@@ -12,6 +12,7 @@ mkdir -p "$top_builddir/tests"
 T=$(mktemp -d "$top_builddir/tests/tmp.$VERDICT_TEST.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 fails=0
+. "$top_srcdir/tests/answer-lib.sh"
 
 fail() {
 	echo "FAIL: $*"
@@ -19,14 +20,14 @@ fail() {
 	fails=$((fails + 1))
 }
 
-# expect VERDICT STATUS ARGS...: exit status of tanba ARGS, and its first
-# stdout line unless VERDICT is empty.
+# expect VERDICT STATUS ARGS...: exit status of tanba ARGS, and its
+# verdict (answer_verdict) unless VERDICT is empty.
 expect() {
 	_want=$1 _rc=$2
 	shift 2
 	"$TANBA" "$@" >"$T/out" 2>"$T/err"
 	_got=$?
-	_first=$(head -n 1 "$T/out")
+	_first=$(answer_verdict "$T/out")
 	if [ "$_got" != "$_rc" ]; then
 		fail "tanba $*: exit $_got, expected $_rc"
 	elif [ -n "$_want" ] && [ "$_first" != "$_want" ]; then

@@ -6,6 +6,7 @@
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/answer-lib.sh"
 
 cat >> "$TB_CONF" <<CONF
 
@@ -33,7 +34,7 @@ expect() {
 	shift 2
 	tb_tanba "$@" >"$T/out" 2>"$T/err"
 	_got=$?
-	_first=$(head -n 1 "$T/out")
+	_first=$(answer_verdict "$T/out")
 	[ "$_got" = "$_rc" ] || tb_fail "tanba $*: exit $_got, expected $_rc: $(cat "$T/out" "$T/err")"
 	[ -z "$_want" ] || [ "$_first" = "$_want" ] ||
 	    tb_fail "tanba $*: first line '$_first', expected '$_want': $(cat "$T/err")"
@@ -57,8 +58,11 @@ for l in kk ru en; do
 	grep -q "850502400349" "$T/out" || tb_fail "$l message lacks the expected IIN"
 	grep -q "$IIN" "$T/out" || tb_fail "$l message lacks the IIN found"
 done
-expect "" 2 verify --iin 850502400340 "$T/signed.p7"		# caller's IIN fails its check digit
-grep -q "iin" "$T/err" || tb_fail "bad IIN not named: $(cat "$T/err")"
+# check_iin_checksum = no: a caller's IIN with a wrong check digit (as the
+# NCA test certificates carry) is taken and compared; 11 digits are not an IIN
+expect IDENTITY_MISMATCH 1 verify --iin 850502400340 "$T/signed.p7"
+expect "" 2 verify --iin 85050240034 "$T/signed.p7"
+grep -q "not 12 digits (bad_request, field iin)" "$T/err" || tb_fail "bad IIN not named: $(cat "$T/err")"
 
 # ---- check-cert: every certificate case of the test PKI
 expect VALID 0 check-cert --iin "$IIN" "$P/legal-sign.pem"
@@ -69,6 +73,13 @@ expect IDENTITY_MISMATCH 1 check-cert "$P/wrong-role.pem"
 expect CHAIN_UNTRUSTED 1 check-cert "$P/unknown-issuer.pem"
 expect SIGNATURE_INVALID 1 check-cert "$P/broken-sig.pem"
 expect "" 2 check-cert "$T/doc.txt"					# not a certificate
+# the request's time: RFC 3339 with fraction and offset; the answer says "at"
+expect CERT_EXPIRED 1 check-cert --at 2099-01-01T05:00:00.5+05:00 "$P/legal-sign.pem"
+expect VALID 0 check-cert --json --at "$(date -u +%Y-%m-%dT%H:%M:%S.25-01:30)" "$P/legal-sign.pem"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["time_source"] == "at", j' "$T/out" ||
+    tb_fail "check-cert --at: time_source: $(cat "$T/out")"
+expect "" 2 check-cert --at 2099-01-01 "$P/legal-sign.pem"
+grep -q "RFC 3339" "$T/err" || tb_fail "a bad time is not named: $(cat "$T/err")"
 
 # ---- verify: signatures by openssl cms, incl. the unsupported and the malformed
 openssl cms -sign -in "$T/doc.txt" -signer "$P/individual-sign.pem" -inkey "$P/individual-sign.key" \
@@ -104,7 +115,7 @@ expect VALID 0 verify "$T/signed.p7"
 
 # ---- JSON: Kazakh letters arrive as UTF-8, the chain and time are there
 expect VALID 0 verify --json --lang kk "$T/signed.p7"
-tail -n +2 "$T/out" > "$T/answer.json"
+cp "$T/out" "$T/answer.json"		# --json writes nothing but the JSON
 python3 - "$T/answer.json" <<'PY' || tb_fail "JSON answer: $(cat "$T/answer.json")"
 import json, sys
 raw = open(sys.argv[1], encoding='utf-8').read()

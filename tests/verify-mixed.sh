@@ -28,7 +28,7 @@ cat G/ca.pem R/ca.pem > untrusted.pem
 # verdict FILE: prints "VERDICT|algorithms|reasons as code:signer".
 verdict() {
 	"$tanba" verify --offline --no-revocation --anchors anchors.pem --untrusted untrusted.pem --json "$1" |
-	    tail -n +2 | python3 -c '
+	    python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 algs = ",".join(s["algorithm"] for s in r["signers"])

@@ -47,8 +47,17 @@ for ALG in ${TB_VERIFY_ALGS:-rsa gost}; do
 	expect CERT_NOT_YET_VALID 1 check-cert $OFF --no-revocation "$P/notyet.pem"
 	expect KEY_USAGE_INVALID 1 check-cert $OFF --no-revocation "$P/wrong-ku.pem"
 	expect IDENTITY_MISMATCH 1 check-cert $OFF --no-revocation "$P/wrong-role.pem"
+	# The check digit (default on) governs the certificate's number and the caller's.
+	WIIN=$(sed -n 's/^wrong-iin .*iin=\([0-9]*\).*/\1/p' "$P/manifest.txt")
 	expect IDENTITY_MISMATCH 1 check-cert $OFF --no-revocation --check-iin-checksum "$P/wrong-iin.pem"
-	expect VALID 0 check-cert $OFF --no-revocation "$P/wrong-iin.pem"
+	expect IDENTITY_MISMATCH 1 check-cert $OFF --no-revocation "$P/wrong-iin.pem"
+	grep -q "check digit" "$T/out" || fail "the certificate's bad check digit not named"
+	expect VALID 0 check-cert $OFF --no-revocation --no-check-iin-checksum "$P/wrong-iin.pem"
+	expect "" 2 check-cert $OFF --no-revocation --iin "$WIIN" "$P/wrong-iin.pem"
+	grep -q "iin: not 12 digits with a valid check digit" "$T/err" || fail "caller's IIN: $(cat "$T/err")"
+	expect VALID 0 check-cert $OFF --no-revocation --no-check-iin-checksum --iin "$WIIN" "$P/wrong-iin.pem"
+	expect IDENTITY_MISMATCH 1 check-cert $OFF --no-revocation --no-check-iin-checksum --iin 123456789011 "$P/individual-sign.pem"
+	expect "" 2 check-cert $OFF --no-revocation --no-check-iin-checksum --iin 12345678901 "$P/individual-sign.pem"
 	expect CHAIN_UNTRUSTED 1 check-cert $OFF --no-revocation "$P/unknown-issuer.pem"
 	expect CHAIN_UNTRUSTED 1 check-cert --offline --anchors "$P/root.pem" "$P/individual-sign.pem"
 	expect SIGNATURE_INVALID 1 check-cert $OFF --no-revocation "$P/broken-sig.pem"
@@ -205,8 +214,8 @@ expect "" 2 verify --offline --anchors "$T/garbage" "$T/rsa-attached.p7"
 expect VALID 0 verify $OFF --no-revocation --json "$T/rsa-attached.p7"
 grep -q '"common_name": "ҚАСЫМОВ ӘЛИХАН"' "$T/out" ||
     grep -q '"common_name": ".*[ӘҒҚҢӨҰҮҺІ]' "$T/out" || fail "Kazakh letters lost in JSON"
-tail -n +2 "$T/out" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["verdict"]=="VALID", j' ||
-    fail "JSON after the first line does not parse"
+python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["verdict"]=="VALID", j' < "$T/out" ||
+    fail "--json stdout is not JSON alone"
 
 [ $fails -eq 0 ] || { echo "$fails failures"; exit 1; }
 echo "all passed"

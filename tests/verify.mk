@@ -27,3 +27,6 @@ tests_test_policy_SOURCES = tests/test_policy.c
 tests_test_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 tests_test_policy_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
 	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
+# the path search's budget (pathological bundles), the strict profile
+TESTS += tests/verify-bounded.sh tests/verify-profile.sh
+EXTRA_DIST += tests/verify-bounded.sh tests/loop-bundle.sh tests/verify-profile.sh
