@@ -150,9 +150,13 @@ tb_profile_check(X509 *x, enum tb_profile_role role, tb_profile_finding *out, in
 	if (role != TB_PROFILE_LEAF && X509_NAME_entry_count(X509_get_subject_name(x)) == 0)
 		add(&f, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.profile",
 		    "CA certificate with an empty subject (RFC 5280 4.1.2.6)");
-	/* RFC 5280 4.2.1.3: keyCertSign is for CA certificates, not what signs documents. */
+	/*
+	 * RFC 5280 4.2.1.3: keyCertSign asserted means basicConstraints cA
+	 * asserted too. A target that is itself a CA certificate (check-cert of
+	 * an intermediate; PKITS 4.6.8) keeps its keyCertSign.
+	 */
 	if (role == TB_PROFILE_LEAF && (flags & EXFLAG_KUSAGE) &&
-	    (X509_get_key_usage(x) & KU_KEY_CERT_SIGN))
+	    (X509_get_key_usage(x) & KU_KEY_CERT_SIGN) && !(flags & EXFLAG_CA))
 		add(&f, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.profile",
 		    "end-entity certificate with keyCertSign (RFC 5280 4.2.1.3)");
 	check_aki(&f, x, role);
