@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "crl.h"
+#include "crl_scope.h"
 #include "ocsp_check.h"
 #include "rev_checker.h"
 #include "tb_clock.h"
@@ -705,13 +706,13 @@ static int
 crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
     char *detail, size_t dlen)
 {
-	unsigned char serial[256];
-	size_t slen;
 	const tb_crl_info *bi, *di;
 	const tb_crl *delta = NULL;
 	time_t now = tb_clock_now(), when = 0;
 	tb_error e1;
 	int why = -1, from_delta = 0, found, have_url, due;
+	unsigned mask = 0;
+	char rtext[160];
 
 	learn_cdp(is, cert);
 	have_url = has_crl_source(is);
@@ -728,10 +729,6 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 		tb_error_clear(&e1);
 		if (due)
 			(void)crl_refresh(ctx, is, &e1);
-	}
-	if (tb_crl_cert_serial(cert, serial, sizeof(serial), &slen, &e1) != 0) {
-		append_detail(detail, dlen, e1.detail);
-		return 0;
 	}
 	pthread_rwlock_rdlock(&is->lock);
 	if (is->base == NULL) {
@@ -750,8 +747,18 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 		return 0;
 	}
 	bi = tb_crl_get_info(is->base);
-	if (bi->only_ca_certs || (bi->only_user_certs && X509_check_ca(cert))) {
-		append_detail(detail, dlen, "CRL: its scope does not cover this certificate");
+	/* RFC 5280 6.3.3: a CRL outside the certificate's scope, or one that
+	 * answers for some reasons only, is no evidence that it is good. One
+	 * CRL is held per issuer, so reasons are not combined here. */
+	tb_error_clear(&e1);
+	if (tb_crl_scope(is->base, cert, &mask, &e1) != 0) {
+		append_detail2(detail, dlen, "CRL: ", e1.detail);
+		pthread_rwlock_unlock(&is->lock);
+		return 0;
+	}
+	if (mask != TB_CRL_REASONS_ALL) {
+		tb_crl_reasons_text(mask, rtext, sizeof(rtext));
+		append_detail2(detail, dlen, "CRL covers only some reasons: ", rtext);
 		pthread_rwlock_unlock(&is->lock);
 		return 0;
 	}
@@ -759,7 +766,12 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 	if (is->delta != NULL && tb_crl_fresh(is->delta, now, ctx->conf.clock_skew_s, NULL) == 0 &&
 	    tb_crl_delta_applies(is->base, is->delta, NULL) == 0)
 		delta = is->delta;
-	found = tb_crl_lookup(is->base, delta, serial, slen, &when, &why, &from_delta);
+	if ((found = tb_crl_lookup_cert(is->base, delta, cert, &when, &why, &from_delta,
+	    &e1)) < 0) {
+		append_detail(detail, dlen, e1.detail);
+		pthread_rwlock_unlock(&is->lock);
+		return 0;
+	}
 	res->status = found ? TB_REV_REVOKED : TB_REV_GOOD;
 	res->revoked_at = found ? when : 0;
 	res->reason = found ? why : -1;
@@ -872,6 +884,150 @@ stored_certid_sha256(const unsigned char *der, size_t len)
 	return sha256;
 }
 
+/*
+ * Loads CRL i of an offline check, signed by the certificate's issuer or,
+ * failing that, by a candidate signer that in->signer_ok accepts. NULL
+ * (with the reason in detail) when none fits.
+ */
+static tb_crl *
+offline_load(const tb_rev_offline *in, size_t i, X509 *issuer, time_t at,
+    const tb_crl_policy *pol, char *detail, size_t dlen)
+{
+	tb_crl *crl = NULL;
+	tb_error e1, e2;
+	X509 *s;
+	int k, n;
+
+	tb_error_clear(&e1);
+	if (tb_crl_load(in->crl_der[i], in->crl_len[i], issuer, pol, &crl, &e1) == 0)
+		return crl;
+	n = in->signers != NULL && in->signer_ok != NULL ? sk_X509_num(in->signers) : 0;
+	for (k = 0; k < n && k < TB_REV_MAX_SIGNERS; k++) {
+		s = sk_X509_value(in->signers, k);
+		tb_error_clear(&e2);
+		if (X509_cmp(s, issuer) == 0 ||
+		    tb_crl_load(in->crl_der[i], in->crl_len[i], s, pol, &crl, &e2) != 0)
+			continue;
+		/* RFC 5280 6.3.3 (f): the signer's own path and status. */
+		if (in->signer_ok(in->signer_arg, s, at, &e2) == 0)
+			return crl;
+		tb_crl_free(crl);
+		crl = NULL;
+		tb_error_set(&e1, e2.code, "CRL signer refused: %s", e2.detail);
+	}
+	append_detail2(detail, dlen, "CRL ", e1.detail);
+	return NULL;
+}
+
+/* 1 when a and b are CRLs of one issuer and one scope (issuingDistributionPoint). */
+static int
+same_scope(const tb_crl *a, const tb_crl *b)
+{
+	const unsigned char *pa, *pb;
+	size_t la, lb;
+
+	pa = tb_crl_index_issuer(tb_crl_get_index(a), &la);
+	pb = tb_crl_index_issuer(tb_crl_get_index(b), &lb);
+	if (la != lb || memcmp(pa, pb, la) != 0)
+		return 0;
+	pa = tb_crl_index_idp(tb_crl_get_index(a), &la);
+	pb = tb_crl_index_idp(tb_crl_get_index(b), &lb);
+	return la == lb && (la == 0 || memcmp(pa, pb, la) == 0);
+}
+
+/* 1 when crls[j] supersedes crls[i]: same kind and scope, newer (or the same and earlier). */
+static int
+superseded(tb_crl **crls, size_t n, size_t i)
+{
+	const tb_crl_info *a = tb_crl_get_info(crls[i]), *b;
+	size_t j;
+	int c;
+
+	for (j = 0; j < n; j++) {
+		if (j == i || crls[j] == NULL)
+			continue;
+		b = tb_crl_get_info(crls[j]);
+		if (b->is_delta != a->is_delta || !same_scope(crls[i], crls[j]))
+			continue;
+		c = tb_crl_number_cmp(b->number, b->number_len, a->number, a->number_len);
+		if (c > 0 || (c == 0 && j < i))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * RFC 5280 6.3.3 over loaded CRLs: every complete CRL whose scope covers
+ * cert (the newest of each scope, with the newest delta that applies) is
+ * asked, and the reasons they cover are added up. Returns 1 with res
+ * filled (REVOKED as soon as one lists cert; GOOD only when every reason is
+ * covered), 0 with detail when the CRLs cannot tell, <0 on error.
+ */
+static int
+offline_crls(tb_crl **crls, size_t n, X509 *cert, tb_rev_result *res, char *detail,
+    size_t dlen, tb_error *err)
+{
+	const tb_crl *base, *delta, *first = NULL, *first_delta = NULL;
+	const tb_crl_info *info;
+	unsigned m, mask = 0;
+	time_t when = 0;
+	size_t i, j;
+	char rtext[160];
+	tb_error e1;
+	int found = 0, why = -1, from_delta = 0, removed = 0, any = 0;
+
+	for (i = 0; i < n; i++) {
+		if (crls[i] == NULL || tb_crl_get_info(crls[i])->is_delta ||
+		    superseded(crls, n, i))
+			continue;
+		any = 1;
+		base = crls[i];
+		tb_error_clear(&e1);
+		if (tb_crl_scope(base, cert, &m, &e1) != 0) {
+			append_detail2(detail, dlen, "CRL: ", e1.detail);
+			continue;
+		}
+		delta = NULL;
+		for (j = 0; j < n; j++)
+			if (crls[j] != NULL && tb_crl_get_info(crls[j])->is_delta &&
+			    !superseded(crls, n, j) &&
+			    tb_crl_delta_applies(base, crls[j], NULL) == 0)
+				delta = crls[j];
+		if ((found = tb_crl_lookup_cert(base, delta, cert, &when, &why, &from_delta,
+		    err)) < 0)
+			return found;
+		if (first == NULL || found) {
+			first = base;
+			first_delta = delta;
+		}
+		if (found)
+			break;
+		removed |= from_delta;
+		mask |= m;
+	}
+	if (first == NULL) {
+		append_detail(detail, dlen, any ? "CRL: none covers the certificate" :
+		    "CRL: no usable complete CRL");
+		return 0;
+	}
+	if (!found && mask != TB_CRL_REASONS_ALL) {
+		tb_crl_reasons_text(TB_CRL_REASONS_ALL & ~mask, rtext, sizeof(rtext));
+		append_detail2(detail, dlen, "CRL: no CRL covers the reasons ", rtext);
+		return 0;
+	}
+	res->status = found ? TB_REV_REVOKED : TB_REV_GOOD;
+	res->revoked_at = found ? when : 0;
+	res->reason = found ? why : -1;
+	snprintf(res->source, sizeof(res->source), "%s", first_delta != NULL ? "delta" : "crl");
+	snprintf(res->issuer, sizeof(res->issuer), "%s", tb_crl_issuer_text(first));
+	info = tb_crl_get_info(first_delta != NULL ? first_delta : first);
+	res->this_update = info->this_update;
+	res->next_update = info->next_update;
+	if (removed && !found)
+		snprintf(res->detail, sizeof(res->detail), "removed from the CRL by the delta CRL");
+	return 1;
+}
+
 int
 tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t at,
     tb_rev_result *out, tb_error *err)
@@ -881,14 +1037,12 @@ tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t 
 	tb_ocsp_answer ans;
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *id = NULL;
-	tb_crl *crls[TB_REV_MAX_URLS] = { NULL }, *base = NULL, *delta = NULL;
+	tb_crl *crls[TB_REV_MAX_URLS] = { NULL };
 	tb_crl_policy pol;
-	unsigned char serial[256];
 	char detail[sizeof(res.detail)] = "";
-	size_t i, slen;
-	time_t when = 0;
+	size_t i;
 	tb_error e1;
-	int got = 0, found, why = -1, from_delta = 0, r = TB_ERR_INTERNAL;
+	int got = 0, r = TB_ERR_INTERNAL;
 
 	memset(&res, 0, sizeof(res));
 	memset(&ans, 0, sizeof(ans));
@@ -930,39 +1084,13 @@ tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t 
 	pol.skew_s = oo.skew_s;
 	pol.max_entries = 0;
 	pol.allow_expired = 0;
-	for (i = 0; !got && i < in->n_crls; i++) {
-		tb_error_clear(&e1);
-		if (tb_crl_load(in->crl_der[i], in->crl_len[i], issuer, &pol, &crls[i], &e1) != 0) {
-			append_detail2(detail, sizeof(detail), "CRL ", e1.detail);
-			continue;
-		}
-		if (tb_crl_get_info(crls[i])->is_delta)
-			continue;
-		if (base == NULL || tb_crl_may_replace(base, crls[i], NULL) == 0)
-			base = crls[i];
-	}
-	for (i = 0; !got && base != NULL && i < in->n_crls; i++)
-		if (crls[i] != NULL && tb_crl_get_info(crls[i])->is_delta &&
-		    tb_crl_delta_applies(base, crls[i], NULL) == 0 &&
-		    (delta == NULL || tb_crl_may_replace(delta, crls[i], NULL) == 0))
-			delta = crls[i];
-	if (!got && base != NULL) {
-		if ((r = tb_crl_cert_serial(cert, serial, sizeof(serial), &slen, err)) != 0)
+	for (i = 0; !got && i < in->n_crls; i++)
+		crls[i] = offline_load(in, i, issuer, at, &pol, detail, sizeof(detail));
+	if (!got && in->n_crls > 0) {
+		if ((r = offline_crls(crls, in->n_crls, cert, &res, detail, sizeof(detail),
+		    err)) < 0)
 			goto out;
-		found = tb_crl_lookup(base, delta, serial, slen, &when, &why, &from_delta);
-		got = 1;
-		res.status = found ? TB_REV_REVOKED : TB_REV_GOOD;
-		res.revoked_at = found ? when : 0;
-		res.reason = found ? why : -1;
-		snprintf(res.source, sizeof(res.source), "%s", delta != NULL ? "delta" : "crl");
-		snprintf(res.issuer, sizeof(res.issuer), "%s", tb_crl_issuer_text(base));
-		res.this_update = tb_crl_get_info(delta != NULL ? delta : base)->this_update;
-		res.next_update = tb_crl_get_info(delta != NULL ? delta : base)->next_update;
-		if (from_delta && !found)
-			snprintf(res.detail, sizeof(res.detail),
-			    "removed from the CRL by the delta CRL");
-	} else if (!got && in->n_crls > 0 && base == NULL) {
-		append_detail(detail, sizeof(detail), "CRL: no usable complete CRL");
+		got = r;
 	}
 	if (!got) {
 		tb_rev_result_clear(&res);

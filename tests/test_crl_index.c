@@ -129,6 +129,7 @@ typedef struct crlspec {
 	time_t this_update, next_update;	/* next 0: absent */
 	long number, base;			/* -1: absent */
 	int unknown_critical, cert_issuer;
+	int number_critical;			/* cRLNumber marked critical */
 } crlspec;
 
 static unsigned char *
@@ -183,7 +184,7 @@ mk_crl(EVP_PKEY *k, X509 *ca, const ent *e, size_t n, const crlspec *sp, size_t 
 		ASN1_INTEGER *num = ASN1_INTEGER_new();
 
 		ASN1_INTEGER_set(num, sp->number);
-		X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0);
+		X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, sp->number_critical, 0);
 		ASN1_INTEGER_free(num);
 	}
 	if (sp->base >= 0) {
@@ -373,9 +374,16 @@ START_TEST(crl_checks)
 	sp = spec(1, -1);
 	sp.unknown_critical = 1;
 	LOAD(k, ca, ca, TB_ERR_UNSUPPORTED, "unknown critical");
+	/* RFC 5280 5.3.3: certificateIssuer only in an indirect CRL. */
 	sp = spec(1, -1);
 	sp.cert_issuer = 1;
-	LOAD(k, ca, ca, TB_ERR_UNSUPPORTED, "indirect");
+	LOAD(k, ca, ca, TB_ERR_MALFORMED, "not indirect");
+	/* RFC 5280 5.2.3: the cRLNumber is required and non-critical. */
+	sp = spec(-1, -1);
+	LOAD(k, ca, ca, TB_ERR_MALFORMED, "CRL without cRLNumber");
+	sp = spec(1, -1);
+	sp.number_critical = 1;
+	LOAD(k, ca, ca, TB_ERR_MALFORMED, "cRLNumber is marked critical");
 	sp = spec(-1, 1);
 	LOAD(k, ca, ca, TB_ERR_MALFORMED, "delta CRL without cRLNumber");
 	e[0].reason = TB_CRL_REASON_REMOVE;

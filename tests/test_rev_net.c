@@ -427,6 +427,37 @@ START_TEST(crl_faults)
 }
 END_TEST
 
+/*
+ * RFC 5280 6.3.3: a CRL whose scope does not cover the certificate is no
+ * evidence that it is good (these were answered GOOD before: fail open),
+ * over the loopback HTTP server as the checker fetches them.
+ */
+START_TEST(crl_scope_online)
+{
+	static const struct { const char *path, *text; } cases[] = {
+		{ "/f/idp-other.crl", "another distribution point" },
+		{ "/f/only-ca.crl", "onlyContainsCACerts" },
+		{ "/f/only-attr.crl", "onlyContainsAttributeCerts" },
+		{ "/f/only-some.crl", "only some reasons" },
+	};
+	tb_rev_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conf_reset();
+		r = crl_only(revt_url("REV_HTTP", cases[i].path), "good");
+		ASSERT_UNKNOWN(r, cases[i].text);
+	}
+	/* The CRL of the certificate's own distribution point answers. */
+	conf_reset();
+	r = crl_only(revt_url("REV_HTTP", "/f/idp-match.crl"), "good");
+	ck_assert_msg(r.status == TB_REV_GOOD, "%d %s", r.status, r.detail);
+	conf_reset();
+	r = crl_only(revt_url("REV_HTTP", "/f/idp-match.crl"), "revoked");
+	ck_assert_msg(r.status == TB_REV_REVOKED, "%d %s", r.status, r.detail);
+}
+END_TEST
+
 START_TEST(bad_crl_never_replaces_good)
 {
 	char dir[4096], src[4096], dst[4096], cmd[16384];
@@ -815,6 +846,8 @@ START_TEST(offline_inputs)
 	const char *both[] = { "delta.crl", "full.crl" };
 	const char *bad_then_good[] = { "impostor.crl", "truncated.crl", "full.crl" };
 	const char *expired[] = { "expired.crl" };
+	const char *idp_other[] = { "idp-other.crl" }, *only_ca[] = { "only-ca.crl" };
+	const char *idp_match[] = { "idp-match.crl" };
 	tb_rev_result r;
 
 	r = offline("good-nononce.der", NULL, 0, "good");
@@ -841,6 +874,13 @@ START_TEST(offline_inputs)
 	ASSERT_UNKNOWN(r, "expired");
 	r = offline(NULL, NULL, 0, "good");
 	ASSERT_UNKNOWN(r, "no CRL or OCSP response given");
+	/* Scope offline: another distribution point, onlyContainsCACerts. */
+	r = offline(NULL, idp_other, 1, "good");
+	ASSERT_UNKNOWN(r, "another distribution point");
+	r = offline(NULL, only_ca, 1, "good");
+	ASSERT_UNKNOWN(r, "onlyContainsCACerts");
+	r = offline(NULL, idp_match, 1, "good");
+	ck_assert_msg(r.status == TB_REV_GOOD, "%d %s", r.status, r.detail);
 }
 END_TEST
 
@@ -871,6 +911,7 @@ main(int argc, char **argv)
 		tcase_add_test(tc, delta_applied);
 		tcase_add_test(tc, delta_served_as_base_refused);
 		tcase_add_test(tc, crl_faults);
+		tcase_add_test(tc, crl_scope_online);
 		tcase_add_test(tc, bad_crl_never_replaces_good);
 		tcase_add_test(tc, fallback_ocsp_to_crl);
 		tcase_add_test(tc, soft_and_hard_fail);
