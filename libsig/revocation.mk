@@ -7,3 +7,4 @@ libsig_libsig_la_SOURCES += \
 	libsig/fetch.c libsig/fetch.h
 libsig_libsig_la_SOURCES += libsig/ocsp_check.c libsig/ocsp_check.h
 libsig_libsig_la_SOURCES += libsig/rev_checker.c libsig/rev_checker.h
+libsig_libsig_la_SOURCES += libsig/crl_signer.c libsig/crl_signer.h
