@@ -5,7 +5,8 @@
 # algorithm: good (VALID, with the OCSP response as evidence), revoked
 # (CERT_REVOKED with its date in kk, ru, en), revoked after the signing
 # time (not revoked, said), responder down without and with a CRL, revoked
-# only in the delta CRL, soft-fail, a restart with every server stopped
+# only in the delta CRL, CRLs whose scope does not cover the leaf
+# (another distribution point, CA certificates only), soft-fail, a restart with every server stopped
 # (CRLs from disk), status figures, and the offline CLI with a saved
 # response. Then, with the RSA token keys: a revoked signing certificate
 # refuses to sign. Configuration changes go through SIGHUP reloads.
@@ -194,6 +195,11 @@ make_pki() {
 	    --this-update "$(tstamp '-10 minutes')" >>"$T/testpki.log" 2>&1 || tb_fail "ca CRL"
 	"$TB_TESTPKI" crl --dir "$_d" --issuer-name root --out "$T/www/root-$_alg.crl" --number 200 \
 	    >>"$T/testpki.log" 2>&1 || tb_fail "root CRL"
+	# CRLs of the CA whose scope does not cover its leaves (RFC 5280 6.3.3).
+	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-otherdp.crl" --number 110 \
+	    --idp-uri http://127.0.0.1:1/elsewhere.crl >>"$T/testpki.log" 2>&1 || tb_fail "otherdp CRL"
+	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-onlyca.crl" --number 111 --only-ca \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "onlyca CRL"
 	"$TB_TESTPKI" revoke --dir "$_d" --cert "$_d/drev.pem" --reason superseded \
 	    --at "$(tstamp '-5 minutes')" >>"$T/testpki.log" 2>&1 || tb_fail "revoke drev"
 	"$TB_TESTPKI" crl --dir "$_d" --delta --base-number 100 --number 101 \
@@ -292,6 +298,16 @@ for ALG in $ALGS; do
 	rq check-cert cert=@"$D/good.pem"
 	check "$ALG good by the delta-applied CRL" 'j["verdict"] == "VALID" and rv["source"] == "delta"'
 
+	# ---- a CRL whose scope does not cover the leaf is no evidence (it was VALID)
+	for _s in otherdp onlyca; do
+		REV_CACHE=$T/cache-$_s-$ALG write_conf "$ALG" "$D" "crl = $HTTP/f/ca-$ALG-$_s.crl" \
+		    "order = crl"
+		reload
+		rq check-cert cert=@"$D/good.pem"
+		check "$ALG CRL of another scope ($_s): REVOCATION_UNKNOWN" \
+		    'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
+	done
+
 	# ---- soft-fail: unknown passes, and the answer says it was skipped
 	write_conf "$ALG" "$D" "ocsp = $REFUSED" "soft_fail = yes"
 	reload
@@ -349,6 +365,9 @@ for ALG in $ALGS; do
 	offline REVOCATION_UNKNOWN check-cert $OFF --ocsp-response "$T/good.ocsp" "$D/good.pem"
 	offline CERT_REVOKED check-cert $OFF --crl "$T/www/root-$ALG.crl" --crl "$T/www/ca-$ALG.crl" \
 	    --crl "$T/www/ca-$ALG-delta.crl" "$D/drev.pem"
+	# the CA's CRLs of another scope say nothing about its leaves
+	offline REVOCATION_UNKNOWN check-cert $OFF --crl "$T/www/root-$ALG.crl" \
+	    --crl "$T/www/ca-$ALG-otherdp.crl" --crl "$T/www/ca-$ALG-onlyca.crl" "$D/good.pem"
 	offline VALID verify $OFF --signing-time --ocsp-response "$T/rev.ocsp" \
 	    --crl "$T/www/root-$ALG.crl" "$T/early-$ALG.p7s"
 	offline CERT_REVOKED verify $OFF --ocsp-response "$T/rev.ocsp" \
