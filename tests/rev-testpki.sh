@@ -71,3 +71,28 @@ crl plain-delta.crl --number 52 --delta --base-number 50
 $T revoke --dir "$S" --cert "$S/crl-signer.pem" --reason keyCompromise
 crl root-signer-revoked.crl --issuer-name root
 REV_TP_DIR=$H REV_TP_SCOPE=$S "$top_builddir/tests/test_rev_pki"
+
+# The same through the offline CLI, which offers the given anchors and
+# intermediates as CRL signers and validates them with the same inputs.
+TANBA=$top_builddir/ca-tools/tanba
+cat "$S/chain.pem" "$S/crl-signer.pem" > "$S/untrusted.pem"
+cli() { # want cert crl...
+	want=$1 c=$2
+	shift 2
+	args=""
+	for f in "$@"; do args="$args --crl $S/$f"; done
+	# shellcheck disable=SC2086
+	"$TANBA" check-cert --offline --anchors "$S/root.pem" --untrusted "$S/untrusted.pem" \
+	    $args "$S/$c.pem" > "$W/out" 2>&1 || true
+	got=$(head -n 1 "$W/out")
+	[ "$got" = "$want" ] || { echo "FAIL: $c with $*: $got, want $want" >&2; cat "$W/out" >&2; exit 1; }
+	echo "ok: $want: $c with $*"
+}
+cli VALID individual-auth root.crl by-signer.crl
+cli CERT_REVOKED individual-sign root.crl by-signer.crl
+cli REVOCATION_UNKNOWN individual-auth root-signer-revoked.crl by-signer.crl
+cli VALID via-root root.crl indirect.crl
+cli CERT_REVOKED via-root-revoked root.crl indirect.crl
+cli REVOCATION_UNKNOWN individual-auth root.crl dp-other.crl
+cli REVOCATION_UNKNOWN individual-auth root.crl kc.crl
+cli VALID individual-auth root.crl kc.crl rest.crl
