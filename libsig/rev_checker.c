@@ -19,11 +19,14 @@
 
 #include "crl.h"
 #include "crl_scope.h"
+#include "der_reader.h"
+#include "sigalg.h"
 #include "ocsp_check.h"
 #include "rev_checker.h"
 #include "tb_clock.h"
 #include "tb_file.h"
 #include "tb_log.h"
+#include "x509_path.h"
 
 #define TB_REV_OCSP_MAX_BYTES (1024 * 1024)
 
@@ -41,10 +44,13 @@ typedef struct rev_issuer {
 	size_t n_order;
 	int use_aia, soft_fail;
 	tb_ocsp_opts ocsp_opts;
+	X509 *signer;			/* separate CRL signer, or NULL */
+	struct rev_issuer *signer_ca;	/* the configured issuer that issued it */
 
 	pthread_mutex_t fetch_lock;	/* one CRL download per issuer at a time */
 	pthread_rwlock_t lock;		/* base, delta, crl_err, learned CDP URL */
 	tb_crl *base, *delta;
+	int base_by_signer, delta_by_signer;	/* signed by signer, not by ca */
 	char crl_err[256];
 	char *cdp_url;			/* learned from a certificate (use_aia only) */
 	time_t next_refresh;
@@ -519,6 +525,121 @@ ocsp_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, X509 *issuer,
 
 /* ---- CRL ---- */
 
+/* ---- a separate CRL signer (RFC 5280 6.3.3 (f)) ---- */
+
+/* Checks nested through CRL signers' own status, per thread. */
+static __thread int signer_depth;
+
+/*
+ * The static checks of a configured CRL signer, once all issuers are
+ * known: the CA's name, cRLSign, and a signature by another configured
+ * issuer (never by the CA itself: its status would hang on the CRL it
+ * signs).
+ */
+static int
+signer_resolve(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
+{
+	const ASN1_BIT_STRING *sig = NULL;
+	const X509_ALGOR *alg = NULL;
+	unsigned char *der = NULL;
+	tb_sigalg_info info;
+	tb_der all, cert, tbs;
+	size_t i;
+	int len, r = TB_ERR_CONFIG;
+
+	if (X509_NAME_cmp(X509_get_subject_name(is->signer), X509_get_subject_name(is->ca)) != 0)
+		return tb_error_set(err, r, "%s: the CRL signer is not of the CA's name", is->name);
+	if (!(X509_get_extension_flags(is->signer) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(is->signer) & KU_CRL_SIGN))
+		return tb_error_set(err, r, "%s: the CRL signer lacks cRLSign", is->name);
+	X509_get0_signature(&sig, &alg, is->signer);
+	if (sig == NULL || alg == NULL || (len = i2d_X509(is->signer, &der)) <= 0)
+		return tb_error_set_ossl(err, r, "%s: the CRL signer's signature", is->name);
+	tb_der_init(&all, der, (size_t)len);
+	if (tb_der_expect(&all, TB_DER_SEQUENCE, &cert, NULL) != 0 ||
+	    tb_der_expect(&cert, TB_DER_SEQUENCE, NULL, &tbs) != 0) {
+		OPENSSL_free(der);
+		return tb_error_set(err, r, "%s: the CRL signer is malformed", is->name);
+	}
+	for (i = 0; i < ctx->n_iss && is->signer_ca == NULL; i++) {
+		rev_issuer *up = &ctx->iss[i];
+
+		if (up == is || X509_NAME_cmp(X509_get_subject_name(up->ca),
+		    X509_get_issuer_name(is->signer)) != 0)
+			continue;
+		if (tb_sigalg_verify(NULL, alg, X509_get_X509_PUBKEY(up->ca), tbs.p, tbs.len,
+		    ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), &info, NULL) == 0)
+			is->signer_ca = up;
+	}
+	OPENSSL_free(der);
+	ERR_clear_error();
+	if (is->signer_ca == NULL)
+		return tb_error_set(err, r, "%s: the CRL signer is not signed by another "
+		    "configured issuer", is->name);
+	return 0;
+}
+
+/*
+ * 0 when the CRL signer may vouch now: valid, and its own status GOOD by
+ * its issuer's sources, nested at most TB_CRL_SIGNER_DEPTH_MAX deep.
+ */
+#define TB_CRL_SIGNER_DEPTH_MAX 2
+static int
+signer_good(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
+{
+	tb_rev_result res;
+	tb_error e1;
+	time_t now = tb_clock_now();
+	int r;
+
+	if (X509_cmp_time(X509_get0_notBefore(is->signer), &now) > 0 ||
+	    X509_cmp_time(X509_get0_notAfter(is->signer), &now) < 0)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "CRL signer certificate not valid now");
+	if (signer_depth >= TB_CRL_SIGNER_DEPTH_MAX)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "CRL signers nested deeper than %d", TB_CRL_SIGNER_DEPTH_MAX);
+	memset(&res, 0, sizeof(res));
+	tb_error_clear(&e1);
+	signer_depth++;
+	r = tb_rev_check(ctx, is->signer, is->signer_ca->ca, now, &res, &e1);
+	signer_depth--;
+	if (r == 0 && res.status != TB_REV_GOOD)
+		r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "CRL signer %s: %s",
+		    res.status == TB_REV_REVOKED ? "revoked" : "status unknown",
+		    res.status == TB_REV_REVOKED ? res.source : res.detail);
+	else if (r != 0)
+		tb_error_set(err, r, "CRL signer: %s", e1.detail);
+	tb_rev_result_clear(&res);
+	return r;
+}
+
+/*
+ * Loads der as a CRL of is: signed by the CA's own key, or else by its
+ * configured CRL signer (checked now when check_signer is set).
+ */
+static int
+crl_load_either(tb_rev_ctx *ctx, rev_issuer *is, const unsigned char *der, size_t len,
+    const tb_crl_policy *pol, int check_signer, tb_crl **out, int *by_signer, tb_error *err)
+{
+	tb_error e2;
+	int r;
+
+	*by_signer = 0;
+	if ((r = tb_crl_load(der, len, is->ca, pol, out, err)) == 0 || is->signer_ca == NULL)
+		return r;
+	tb_error_clear(&e2);
+	if (tb_crl_load(der, len, is->signer, pol, out, &e2) != 0)
+		return r;	/* the CA's reason says more */
+	if (check_signer && (r = signer_good(ctx, is, err)) != 0) {
+		tb_crl_free(*out);
+		*out = NULL;
+		return r;
+	}
+	*by_signer = 1;
+	return 0;
+}
+
 static int
 crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_error *err)
 {
@@ -529,11 +650,11 @@ crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_er
 	    ctx->conf.crl_max_entries, 0 };
 	char path[4096];
 	tb_error e2;
-	int r = TB_ERR_INTERNAL;
+	int r = TB_ERR_INTERNAL, by_signer = 0;
 
 	if ((r = tb_fetch(url, &ctx->conf.fetch, NULL, NULL, 0, &der, &len, err)) != 0)
 		goto out;
-	if ((r = tb_crl_load(der, len, is->ca, &pol, &crl, err)) != 0)
+	if ((r = crl_load_either(ctx, is, der, len, &pol, 1, &crl, &by_signer, err)) != 0)
 		goto out;
 	if (tb_crl_get_info(crl)->is_delta != delta) {
 		r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "%s: %s where a %s was expected",
@@ -550,10 +671,13 @@ crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_er
 	}
 	if (r == 0) {
 		old = delta ? is->delta : is->base;
-		if (delta)
+		if (delta) {
 			is->delta = crl;
-		else
+			is->delta_by_signer = by_signer;
+		} else {
 			is->base = crl;
+			is->base_by_signer = by_signer;
+		}
 		crl = NULL;
 		/* A new base may make the held delta obsolete. */
 		if (!delta && is->delta != NULL &&
@@ -710,7 +834,7 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 	const tb_crl *delta = NULL;
 	time_t now = tb_clock_now(), when = 0;
 	tb_error e1;
-	int why = -1, from_delta = 0, found, have_url, due;
+	int why = -1, from_delta = 0, found, have_url, due, by_signer;
 	unsigned mask = 0;
 	char rtext[160];
 
@@ -721,14 +845,28 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 		return 0;
 	}
 	/* No current CRL: download now, but not more often than the retry
-	 * interval, so a dead server does not cost every request a timeout. */
-	if (!crl_usable(is, now, ctx->conf.clock_skew_s) && have_url) {
+	 * interval, so a dead server does not cost every request a timeout.
+	 * A check nested in a CRL signer's (signer_depth) answers from what is
+	 * held: a download there could wait on a lock its caller holds. */
+	if (!crl_usable(is, now, ctx->conf.clock_skew_s) && have_url && signer_depth == 0) {
 		pthread_rwlock_rdlock(&is->lock);
 		due = is->next_refresh <= now;
 		pthread_rwlock_unlock(&is->lock);
 		tb_error_clear(&e1);
 		if (due)
 			(void)crl_refresh(ctx, is, &e1);
+	}
+	/* A CRL of the separate signer counts while the signer is good (its
+	 * status is asked of its own issuer's sources, outside this lock). */
+	if (is->signer_ca != NULL) {
+		pthread_rwlock_rdlock(&is->lock);
+		by_signer = is->base_by_signer || is->delta_by_signer;
+		pthread_rwlock_unlock(&is->lock);
+		tb_error_clear(&e1);
+		if (by_signer && signer_good(ctx, is, &e1) != 0) {
+			append_detail2(detail, dlen, "CRL: ", e1.detail);
+			return 0;
+		}
 	}
 	pthread_rwlock_rdlock(&is->lock);
 	if (is->base == NULL) {
@@ -1209,12 +1347,13 @@ disk_load(tb_rev_ctx *ctx, rev_issuer *is, int delta)
 	tb_crl_policy pol = { tb_clock_now(), ctx->conf.clock_skew_s,
 	    ctx->conf.crl_max_entries, 1 };
 	tb_error e1;
+	int by_signer;
 
 	if (path_of(ctx, is, delta, path, sizeof(path)) != 0)
 		return;
 	if (tb_file_read(path, ctx->conf.fetch.max_bytes, &der, &len, &e1) != 0)
 		return;
-	if (tb_crl_load(der, len, is->ca, &pol, &crl, &e1) != 0 ||
+	if (crl_load_either(ctx, is, der, len, &pol, 0, &crl, &by_signer, &e1) != 0 ||
 	    tb_crl_get_info(crl)->is_delta != delta ||
 	    (delta && (is->base == NULL || tb_crl_delta_applies(is->base, crl, &e1) != 0))) {
 		tb_warn_f(TB_ERR_REVOCATION_UNKNOWN, "%s: disk copy %s not used: %s", is->name,
@@ -1223,10 +1362,13 @@ disk_load(tb_rev_ctx *ctx, rev_issuer *is, int delta)
 		free(der);
 		return;
 	}
-	if (delta)
+	if (delta) {
 		is->delta = crl;
-	else
+		is->delta_by_signer = by_signer;
+	} else {
 		is->base = crl;
+		is->base_by_signer = by_signer;
+	}
 	tb_info_f("%s: %s CRL loaded from %s", is->name, delta ? "delta" : "complete", path);
 	free(der);
 }
@@ -1297,6 +1439,29 @@ issuer_init(tb_rev_ctx *ctx, rev_issuer *is, const tb_rev_issuer_conf *c, tb_err
 	/* An OCSP answer is a few kilobytes; a megabyte is already absurd. */
 	if (is->ocsp_opts.fetch.max_bytes > TB_REV_OCSP_MAX_BYTES)
 		is->ocsp_opts.fetch.max_bytes = TB_REV_OCSP_MAX_BYTES;
+	if (c->crl_signer != NULL) {
+		if (!X509_up_ref(c->crl_signer))
+			return tb_error_set(err, TB_ERR_INTERNAL, "X509_up_ref");
+		is->signer = c->crl_signer;
+	} else if (c->crl_signer_file != NULL) {
+		STACK_OF(X509) *sk = NULL;
+
+		if (tb_certs_read_file(c->crl_signer_file, &sk, err) != 0)
+			return TB_ERR_CONFIG;
+		is->signer = sk_X509_shift(sk);	/* the first one */
+		sk_X509_pop_free(sk, X509_free);
+	}
+	return 0;
+}
+
+/* After every issuer is known: CRL signers, then the disk copies. */
+static int
+issuer_start(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
+{
+	int r;
+
+	if (is->signer != NULL && (r = signer_resolve(ctx, is, err)) != 0)
+		return r;
 	if (ctx->cache_dir != NULL) {
 		disk_load(ctx, is, 0);
 		disk_load(ctx, is, 1);
@@ -1343,6 +1508,9 @@ tb_rev_ctx_new(const tb_rev_conf *conf, tb_rev_ctx **out, tb_error *err)
 		if ((r = issuer_init(ctx, &ctx->iss[i], &conf->issuers[i], err)) != 0)
 			goto out;
 	}
+	for (i = 0; i < ctx->n_iss; i++)
+		if ((r = issuer_start(ctx, &ctx->iss[i], err)) != 0)
+			goto out;
 	if (conf->background) {
 		if (pthread_create(&ctx->thread, NULL, refresh_main, ctx) != 0) {
 			r = tb_error_set(err, TB_ERR_INTERNAL, "CRL refresh thread");
@@ -1378,6 +1546,7 @@ tb_rev_ctx_free(tb_rev_ctx *ctx)
 		rev_issuer *is = &ctx->iss[i];
 
 		X509_free(is->ca);
+		X509_free(is->signer);
 		url_list_free(&is->ocsp_urls);
 		url_list_free(&is->crl_urls);
 		url_list_free(&is->delta_urls);

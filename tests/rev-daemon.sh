@@ -6,7 +6,8 @@
 # (CERT_REVOKED with its date in kk, ru, en), revoked after the signing
 # time (not revoked, said), responder down without and with a CRL, revoked
 # only in the delta CRL, CRLs whose scope does not cover the leaf
-# (another distribution point, CA certificates only), soft-fail, a restart with every server stopped
+# (another distribution point, CA certificates only), a CRL of a separate
+# CRL-signing key (crl_signer), soft-fail, a restart with every server stopped
 # (CRLs from disk), status figures, and the offline CLI with a saved
 # response. Then, with the RSA token keys: a revoked signing certificate
 # refuses to sign. Configuration changes go through SIGHUP reloads.
@@ -30,8 +31,11 @@ stop_servers() {
 	for _p in $PIDS; do wait "$_p" 2>/dev/null; done
 	PIDS=
 }
+# tb_cleanup takes the exit status from $?: keep the test's, not stop_servers'.
 rev_cleanup() {
+	_rev_rc=$?
 	stop_servers
+	(exit "$_rev_rc")
 	tb_cleanup
 }
 trap rev_cleanup EXIT
@@ -200,6 +204,17 @@ make_pki() {
 	    --idp-uri http://127.0.0.1:1/elsewhere.crl >>"$T/testpki.log" 2>&1 || tb_fail "otherdp CRL"
 	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-onlyca.crl" --number 111 --only-ca \
 	    >>"$T/testpki.log" 2>&1 || tb_fail "onlyca CRL"
+	# A separate CRL-signing key: a certificate of the CA's name from the root.
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$_d/crl-signer.key" \
+	    2>>"$T/testpki.log" || tb_fail "crl-signer key"
+	"$TB_TESTPKI" issue --dir "$_d" --key "$_d/crl-signer.key" --profile ca --issuer-name root \
+	    --cn "$(cn_of "$_d/ca.pem")" --org "$(o_of "$_d/ca.pem")" --out "$_d/crl-signer.pem" \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "issue crl-signer"
+	[ "$(openssl x509 -in "$_d/crl-signer.pem" -noout -subject)" = \
+	    "$(openssl x509 -in "$_d/ca.pem" -noout -subject)" ] || tb_fail "crl-signer: not the CA's name"
+	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-signer.crl" --number 112 \
+	    --issuer-key "$_d/crl-signer.key" --issuer-cert "$_d/crl-signer.pem" \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "CRL by the crl-signer"
 	"$TB_TESTPKI" revoke --dir "$_d" --cert "$_d/drev.pem" --reason superseded \
 	    --at "$(tstamp '-5 minutes')" >>"$T/testpki.log" 2>&1 || tb_fail "revoke drev"
 	"$TB_TESTPKI" crl --dir "$_d" --delta --base-number 100 --number 101 \
@@ -211,6 +226,10 @@ make_pki() {
 	"$TB_TESTPKI" cms --cert "$_d/rev.pem" --key "$_d/individual-sign.key" --in "$T/doc.txt" \
 	    --out "$T/now-$_alg.p7s" >>"$T/testpki.log" 2>&1 || tb_fail "cms now"
 }
+
+# The CN and O of a certificate's subject, as UTF-8 text.
+cn_of() { openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *CN=//p'; }
+o_of() { openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *O=//p'; }
 
 # The RSA run uses lib.sh's hierarchy (its legal-sign is the token key "rsa").
 pki_dir() { if [ "$1" = rsa ]; then echo "$TB_PKI"; else echo "$T/pki-$1"; fi; }
@@ -307,6 +326,22 @@ for ALG in $ALGS; do
 		check "$ALG CRL of another scope ($_s): REVOCATION_UNKNOWN" \
 		    'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
 	done
+
+	# ---- a CRL signed by a separate CRL key (RFC 5280 6.3.3 (f)): used only
+	# with crl_signer, whose own status comes from the root's CRL
+	SIGNER_CRL="crl = $HTTP/f/ca-$ALG-signer.crl"
+	REV_CACHE=$T/cache-nosigner-$ALG write_conf "$ALG" "$D" "$SIGNER_CRL" "order = crl"
+	reload
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG CRL of a separate key without crl_signer: REVOCATION_UNKNOWN" \
+	    'j["verdict"] == "REVOCATION_UNKNOWN"'
+	REV_CACHE=$T/cache-signer-$ALG write_conf "$ALG" "$D" "$SIGNER_CRL" "order = crl" \
+	    "crl_signer = $D/crl-signer.pem"
+	reload
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG CRL of the crl_signer: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
+	rq check-cert cert=@"$D/rev.pem"
+	check "$ALG CRL of the crl_signer: revoked" 'j["verdict"] == "CERT_REVOKED"'
 
 	# ---- soft-fail: unknown passes, and the answer says it was skipped
 	write_conf "$ALG" "$D" "ocsp = $REFUSED" "soft_fail = yes"

@@ -338,6 +338,29 @@ START_TEST(scheme_refused)
 }
 END_TEST
 
+/* A crl_signer that is not of the CA's name, or that no other issuer signed, is refused. */
+START_TEST(crl_signer_refused)
+{
+	tb_rev_ctx *ctx = NULL;
+	tb_error err;
+	X509 *leaf = revt_pki_cert("good"), *self = revt_pki_cert("ca");
+
+	conf_reset();
+	crl("http://127.0.0.1:1/x.crl");
+	ic.crl_signer = leaf;
+	ck_assert_int_eq(tb_rev_ctx_new(&conf, &ctx, &err), TB_ERR_CONFIG);
+	ck_assert_ptr_null(ctx);
+	ck_assert_msg(strstr(err.detail, "not of the CA's name") != NULL, "%s", err.detail);
+	/* The CA's name and cRLSign, but self-signed: no other issuer vouches. */
+	ic.crl_signer = self;
+	ck_assert_int_eq(tb_rev_ctx_new(&conf, &ctx, &err), TB_ERR_CONFIG);
+	ck_assert_msg(strstr(err.detail, "not signed by another configured issuer") != NULL,
+	    "%s", err.detail);
+	X509_free(leaf);
+	X509_free(self);
+}
+END_TEST
+
 /* ---- CRL and delta CRL ---- */
 
 START_TEST(crl_states)
@@ -912,6 +935,7 @@ main(int argc, char **argv)
 		tcase_add_test(tc, delta_served_as_base_refused);
 		tcase_add_test(tc, crl_faults);
 		tcase_add_test(tc, crl_scope_online);
+		tcase_add_test(tc, crl_signer_refused);
 		tcase_add_test(tc, bad_crl_never_replaces_good);
 		tcase_add_test(tc, fallback_ocsp_to_crl);
 		tcase_add_test(tc, soft_and_hard_fail);
