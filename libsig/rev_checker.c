@@ -529,6 +529,34 @@ ocsp_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, X509 *issuer,
 
 /* Checks nested through CRL signers' own status, per thread. */
 static __thread int signer_depth;
+/* The issuers whose CRL this thread is downloading (fetch_lock held). */
+static __thread const struct rev_issuer *fetching[4];
+static __thread int n_fetching;
+
+static int
+fetching_self(const rev_issuer *is)
+{
+	int i;
+
+	for (i = 0; i < n_fetching; i++)
+		if (fetching[i] == is)
+			return 1;
+	return 0;
+}
+
+static void
+fetching_push(const rev_issuer *is)
+{
+	if (n_fetching < (int)(sizeof(fetching) / sizeof(fetching[0])))
+		fetching[n_fetching] = is;
+	n_fetching++;
+}
+
+static void
+fetching_pop(void)
+{
+	n_fetching--;
+}
 
 /*
  * The static checks of a configured CRL signer, once all issuers are
@@ -716,7 +744,13 @@ crl_refresh(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
 	size_t i;
 	int r = TB_ERR_REVOCATION_UNKNOWN, got = 0;
 
+	/* A CRL signer's status checked while this thread downloads this
+	 * issuer's CRL must not wait for its own lock. */
+	if (fetching_self(is))
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "%s: CRL download already under way on this thread", is->name);
 	pthread_mutex_lock(&is->fetch_lock);
+	fetching_push(is);
 	pthread_rwlock_rdlock(&is->lock);
 	if (is->crl_urls.n == 0 && is->cdp_url != NULL)
 		cdp = is->cdp_url;
@@ -759,6 +793,7 @@ crl_refresh(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
 	else
 		is->crl_fail++;
 	pthread_mutex_unlock(&ctx->mu);
+	fetching_pop();
 	pthread_mutex_unlock(&is->fetch_lock);
 	if (got)
 		return 0;
@@ -845,10 +880,8 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 		return 0;
 	}
 	/* No current CRL: download now, but not more often than the retry
-	 * interval, so a dead server does not cost every request a timeout.
-	 * A check nested in a CRL signer's (signer_depth) answers from what is
-	 * held: a download there could wait on a lock its caller holds. */
-	if (!crl_usable(is, now, ctx->conf.clock_skew_s) && have_url && signer_depth == 0) {
+	 * interval, so a dead server does not cost every request a timeout. */
+	if (!crl_usable(is, now, ctx->conf.clock_skew_s) && have_url) {
 		pthread_rwlock_rdlock(&is->lock);
 		due = is->next_refresh <= now;
 		pthread_rwlock_unlock(&is->lock);
