@@ -133,7 +133,8 @@ start_ocsp() {
 
 # write_conf ALG DIR ISSUER-LINES...: base config, [verify] on DIR's root,
 # [revocation] with the disk cache (REV_CACHE, else $T/cache: the disk
-# copies of CRLs and deltas of an issuer are used whatever the URLs say), [issuer "root"] with its CRL and
+# copies of CRLs and deltas of an issuer are used whatever the URLs say), [issuer "root"] with its CRL
+# (ROOT_CRL, else root-ALG.crl) and
 # [issuer "ca"] with the lines given. REV_EXTRA adds [revocation] lines.
 write_conf() {
 	_alg=$1 _d=$2
@@ -146,8 +147,8 @@ write_conf() {
 		printf '\n[revocation]\ncache_dir = %s\nconnect_timeout_ms = 2000\ntimeout_ms = 5000\n' \
 		    "${REV_CACHE:-$T/cache}"
 		[ -z "${REV_EXTRA:-}" ] || printf '%s\n' "$REV_EXTRA"
-		printf '\n[issuer "root-%s"]\ncertificate = %s\ncrl = %s/f/root-%s.crl\n' \
-		    "$_alg" "$_d/root.pem" "$HTTP" "$_alg"
+		printf '\n[issuer "root-%s"]\ncertificate = %s\ncrl = %s/f/%s\n' \
+		    "$_alg" "$_d/root.pem" "$HTTP" "${ROOT_CRL:-root-$_alg.crl}"
 		printf '\n[issuer "ca-%s"]\ncertificate = %s\n' "$_alg" "$_d/ca.pem"
 		for _l in "$@"; do printf '%s\n' "$_l"; done
 	} > "$TB_CONF"
@@ -204,6 +205,8 @@ make_pki() {
 	    --idp-uri http://127.0.0.1:1/elsewhere.crl >>"$T/testpki.log" 2>&1 || tb_fail "otherdp CRL"
 	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-onlyca.crl" --number 111 --only-ca \
 	    >>"$T/testpki.log" 2>&1 || tb_fail "onlyca CRL"
+	"$TB_TESTPKI" crl --dir "$_d" --issuer-name root --out "$T/www/root-$_alg-onlyuser.crl" \
+	    --number 201 --only-user >>"$T/testpki.log" 2>&1 || tb_fail "root onlyuser CRL"
 	# A separate CRL-signing key: a certificate of the CA's name from the root.
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$_d/crl-signer.key" \
 	    2>>"$T/testpki.log" || tb_fail "crl-signer key"
@@ -326,6 +329,13 @@ for ALG in $ALGS; do
 		check "$ALG CRL of another scope ($_s): REVOCATION_UNKNOWN" \
 		    'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
 	done
+	# the root's CRL of end-entity certificates only says nothing of the CA's
+	ROOT_CRL=root-$ALG-onlyuser.crl REV_CACHE=$T/cache-onlyuser-$ALG write_conf "$ALG" "$D" \
+	    "$CA_CRL" "order = crl"
+	reload
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG root CRL onlyContainsUserCerts, CA certificate: REVOCATION_UNKNOWN" \
+	    'j["verdict"] == "REVOCATION_UNKNOWN" and "onlyContainsUserCerts" in j["reasons"][0]["detail"]'
 
 	# ---- a CRL signed by a separate CRL key (RFC 5280 6.3.3 (f)): used only
 	# with crl_signer, whose own status comes from the root's CRL
