@@ -233,7 +233,10 @@ profile_ku(const tp_cert_req *req, const struct profile_def *pd)
 	return pd->ku;
 }
 
-/* cRLDistributionPoints { fullName URI, cRLIssuer directoryName } (RFC 5280 4.2.1.13). */
+/*
+ * cRLDistributionPoints { fullName URI, cRLIssuer directoryName } (RFC
+ * 5280 4.2.1.13); without url, the point is the cRLIssuer alone.
+ */
 static int
 add_cdp_crl_issuer(X509 *x, const char *url, const X509_NAME *crl_issuer, tb_error *err)
 {
@@ -245,19 +248,22 @@ add_cdp_crl_issuer(X509 *x, const char *url, const X509_NAME *crl_issuer, tb_err
 	int r = TB_ERR_CRYPTO;
 
 	if (dps == NULL || dp == NULL || uri == NULL || dn == NULL || ia5 == NULL ||
-	    name == NULL || !ASN1_STRING_set(ia5, url, (int)strlen(url)) ||
-	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
-	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
-	    (dp->CRLissuer = GENERAL_NAMES_new()) == NULL)
+	    name == NULL || (dp->CRLissuer = GENERAL_NAMES_new()) == NULL)
 		goto out;
-	dp->distpoint->type = 0;
-	GENERAL_NAME_set0_value(uri, GEN_URI, ia5);
-	ia5 = NULL;
+	if (url != NULL) {
+		if (!ASN1_STRING_set(ia5, url, (int)strlen(url)) ||
+		    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
+		    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL)
+			goto out;
+		dp->distpoint->type = 0;
+		GENERAL_NAME_set0_value(uri, GEN_URI, ia5);
+		ia5 = NULL;
+		if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, uri))
+			goto out;
+		uri = NULL;
+	}
 	GENERAL_NAME_set0_value(dn, GEN_DIRNAME, name);
 	name = NULL;
-	if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, uri))
-		goto out;
-	uri = NULL;
 	if (!sk_GENERAL_NAME_push(dp->CRLissuer, dn))
 		goto out;
 	dn = NULL;
@@ -301,8 +307,9 @@ add_profile_exts(const tp_cert_req *req, const struct profile_def *pd, X509 *x,
 		return r;
 	/* The root is the anchor: nobody checks its revocation. */
 	if (pd->profile != TP_PROF_ROOT) {
-		if (req->crl_url != NULL && *req->crl_url && req->crl_issuer != NULL) {
-			if ((r = add_cdp_crl_issuer(x, req->crl_url, req->crl_issuer, err)) != 0)
+		if (req->crl_issuer != NULL) {
+			if ((r = add_cdp_crl_issuer(x, req->crl_url != NULL && *req->crl_url ?
+			    req->crl_url : NULL, req->crl_issuer, err)) != 0)
 				return r;
 		} else if (req->crl_url != NULL && *req->crl_url) {
 			snprintf(uri, sizeof(uri), "URI:%s", req->crl_url);

@@ -560,9 +560,11 @@ fetching_pop(void)
 
 /*
  * The static checks of a configured CRL signer, once all issuers are
- * known: the CA's name, cRLSign, and a signature by another configured
- * issuer (never by the CA itself: its status would hang on the CRL it
- * signs).
+ * known: cRLSign, and a signature by another configured issuer (never by
+ * the CA itself: its status would hang on the CRL it signs). Of the CA's
+ * name it signs the CA's own CRLs; of another name it can only be an
+ * indirect CRL's issuer, which the scope rules (crl_scope.c) accept only
+ * for certificates whose distribution point names it as cRLIssuer.
  */
 static int
 signer_resolve(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
@@ -575,8 +577,6 @@ signer_resolve(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
 	size_t i;
 	int len, r = TB_ERR_CONFIG;
 
-	if (X509_NAME_cmp(X509_get_subject_name(is->signer), X509_get_subject_name(is->ca)) != 0)
-		return tb_error_set(err, r, "%s: the CRL signer is not of the CA's name", is->name);
 	if (!(X509_get_extension_flags(is->signer) & EXFLAG_KUSAGE) ||
 	    !(X509_get_key_usage(is->signer) & KU_CRL_SIGN))
 		return tb_error_set(err, r, "%s: the CRL signer lacks cRLSign", is->name);
@@ -592,7 +592,7 @@ signer_resolve(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
 	for (i = 0; i < ctx->n_iss && is->signer_ca == NULL; i++) {
 		rev_issuer *up = &ctx->iss[i];
 
-		if (up == is || X509_NAME_cmp(X509_get_subject_name(up->ca),
+		if (up->ca == is->ca || X509_NAME_cmp(X509_get_subject_name(up->ca),
 		    X509_get_issuer_name(is->signer)) != 0)
 			continue;
 		if (tb_sigalg_verify(NULL, alg, X509_get_X509_PUBKEY(up->ca), tbs.p, tbs.len,

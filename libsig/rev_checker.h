@@ -44,10 +44,12 @@ typedef struct tb_rev_issuer_conf {
 	int ocsp_get;			/* GET instead of POST when small enough (default 0) */
 	int ocsp_certid_sha256;		/* default 0: SHA-1 CertID */
 	/*
-	 * A separate CRL signer (RFC 5280 6.3.3 (f)): a certificate of the
-	 * CA's name with its own key (a CRL-signing key, or the CA's new key
-	 * after a rollover), issued by another configured issuer. Its CRLs are
-	 * used while it carries cRLSign, is valid and is not revoked itself.
+	 * A separate CRL signer (RFC 5280 6.3.3 (f)), issued by another
+	 * configured issuer: a certificate of the CA's name with its own key (a
+	 * CRL-signing key, or the CA's new key after a rollover), or an
+	 * indirect CRL's issuer (another name, for certificates whose
+	 * distribution point names it as cRLIssuer). Its CRLs are used while it
+	 * carries cRLSign, is valid and is not revoked itself.
 	 */
 	const char *crl_signer_file;	/* PEM or DER, or ... */
 	X509 *crl_signer;		/* ... the certificate (borrowed), or NULL */
@@ -78,8 +80,8 @@ typedef struct tb_rev_ctx tb_rev_ctx;
  * Builds a checker from conf (copied; conf may be freed afterwards). Last
  * good CRLs found in cache_dir are loaded at once, then the background
  * thread (if enabled) starts. Fails on an unreadable issuer or a bad URL,
- * and on a CRL signer that is not of its CA's name, lacks cRLSign, or is
- * not signed by another configured issuer.
+ * and on a CRL signer that lacks cRLSign or is not signed by another
+ * configured issuer.
  */
 int tb_rev_ctx_new(const tb_rev_conf *conf, tb_rev_ctx **out, tb_error *err);
 /* Stops the background thread and frees everything. */

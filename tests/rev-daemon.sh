@@ -7,7 +7,7 @@
 # time (not revoked, said), responder down without and with a CRL, revoked
 # only in the delta CRL, CRLs whose scope does not cover the leaf
 # (another distribution point, CA certificates only), a CRL of a separate
-# CRL-signing key (crl_signer), soft-fail, a restart with every server stopped
+# CRL-signing key (crl_signer), an indirect CRL from the root, soft-fail, a restart with every server stopped
 # (CRLs from disk), status figures, and the offline CLI with a saved
 # response. Then, with the RSA token keys: a revoked signing certificate
 # refuses to sign. Configuration changes go through SIGHUP reloads.
@@ -218,6 +218,18 @@ make_pki() {
 	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-signer.crl" --number 112 \
 	    --issuer-key "$_d/crl-signer.key" --issuer-cert "$_d/crl-signer.pem" \
 	    >>"$T/testpki.log" 2>&1 || tb_fail "CRL by the crl-signer"
+	# An indirect CRL: leaves whose distribution point names the root as
+	# cRLIssuer, the root's CRL listing the CA's revocations after a
+	# certificateIssuer.
+	for _n in via-root via-root-rev; do
+		"$TB_TESTPKI" issue --dir "$_d" --key "$_d/individual-sign.key" \
+		    --profile individual-sign --crl-issuer root --out "$_d/$_n.pem" \
+		    >>"$T/testpki.log" 2>&1 || tb_fail "issue $_n"
+	done
+	"$TB_TESTPKI" revoke --dir "$_d" --cert "$_d/via-root-rev.pem" --reason keyCompromise \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "revoke via-root-rev"
+	"$TB_TESTPKI" crl --dir "$_d" --issuer-name root --indirect --entries-of ca --number 202 \
+	    --out "$T/www/root-$_alg-indirect.crl" >>"$T/testpki.log" 2>&1 || tb_fail "indirect CRL"
 	"$TB_TESTPKI" revoke --dir "$_d" --cert "$_d/drev.pem" --reason superseded \
 	    --at "$(tstamp '-5 minutes')" >>"$T/testpki.log" 2>&1 || tb_fail "revoke drev"
 	"$TB_TESTPKI" crl --dir "$_d" --delta --base-number 100 --number 101 \
@@ -352,6 +364,18 @@ for ALG in $ALGS; do
 	check "$ALG CRL of the crl_signer: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
 	rq check-cert cert=@"$D/rev.pem"
 	check "$ALG CRL of the crl_signer: revoked" 'j["verdict"] == "CERT_REVOKED"'
+
+	# ---- an indirect CRL from the root for leaves that name it as cRLIssuer
+	REV_CACHE=$T/cache-indirect-$ALG write_conf "$ALG" "$D" \
+	    "crl = $HTTP/f/root-$ALG-indirect.crl" "order = crl" "crl_signer = $D/root.pem"
+	reload
+	rq check-cert cert=@"$D/via-root.pem"
+	check "$ALG indirect CRL, cRLIssuer root: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
+	rq check-cert cert=@"$D/via-root-rev.pem"
+	check "$ALG indirect CRL, certificateIssuer entry: revoked" 'j["verdict"] == "CERT_REVOKED"'
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG indirect CRL for a leaf that does not name its issuer: REVOCATION_UNKNOWN" \
+	    'j["verdict"] == "REVOCATION_UNKNOWN"'
 
 	# ---- soft-fail: unknown passes, and the answer says it was skipped
 	write_conf "$ALG" "$D" "ocsp = $REFUSED" "soft_fail = yes"
