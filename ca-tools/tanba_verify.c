@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "crl.h"
+#include "crl_signer.h"
 #include "rev_checker.h"
 #include "tanba.h"
 #include "tb_clock.h"
@@ -291,6 +292,12 @@ typedef struct crl_files {
 	unsigned char *ocsp[MAX_OCSP_FILES];	/* stored OCSP responses (DER) */
 	size_t ocsp_len[MAX_OCSP_FILES];
 	size_t n_ocsp;
+	/* CRL signers other than the issuer (RFC 5280 6.3.3 (f)): the given
+	 * anchors and intermediates, each validated through sc. */
+	STACK_OF(X509) *signers;
+	tb_crl_signer_ctx sc;
+	tb_path_policy ppol;
+	tb_rev_checker self;
 } crl_files;
 
 /* Reads every CRL of a PEM (one or more) or DER file. */
@@ -375,6 +382,29 @@ crl_files_clear(crl_files *cf)
 	for (i = 0; i < cf->n_ocsp; i++)
 		free(cf->ocsp[i]);
 	cf->n = cf->n_ocsp = 0;
+	sk_X509_pop_free(cf->signers, X509_free);
+	cf->signers = NULL;
+}
+
+/* 1 when der is a CRL that issuer, or one of the candidate signers, signed. */
+static int
+crl_signed_by_one(const crl_files *cf, const unsigned char *der, size_t len, X509 *issuer,
+    const tb_crl_policy *pol)
+{
+	tb_crl *crl = NULL;
+	tb_error e;
+	int i, n = cf->signers != NULL ? sk_X509_num(cf->signers) : 0;
+
+	if (tb_crl_load(der, len, issuer, pol, &crl, &e) == 0) {
+		tb_crl_free(crl);
+		return 1;
+	}
+	for (i = 0; i < n && i < TB_REV_MAX_SIGNERS; i++)
+		if (tb_crl_load(der, len, sk_X509_value(cf->signers, i), pol, &crl, &e) == 0) {
+			tb_crl_free(crl);
+			return 1;
+		}
+	return 0;
 }
 
 /*
@@ -394,8 +424,6 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	crl_files *cf = ctx;
 	tb_rev_offline in;
 	tb_crl_policy pol;
-	tb_crl *crl;
-	tb_error e;
 	size_t i;
 	int r;
 
@@ -404,11 +432,12 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	pol.now = tb_clock_now();
 	pol.skew_s = 300;
 	in.clock_skew_s = 300;
+	in.signers = cf->signers;
+	in.signer_ok = cf->signers != NULL ? tb_crl_signer_check : NULL;
+	in.signer_arg = &cf->sc;
 	for (i = 0; i < cf->n && in.n_crls < TB_REV_MAX_URLS; i++) {
-		tb_error_clear(&e);
-		if (tb_crl_load(cf->der[i], cf->len[i], issuer, &pol, &crl, &e) != 0)
+		if (!crl_signed_by_one(cf, cf->der[i], cf->len[i], issuer, &pol))
 			continue;
-		tb_crl_free(crl);
 		in.crl_der[in.n_crls] = cf->der[i];
 		in.crl_len[in.n_crls++] = cf->len[i];
 	}
@@ -429,6 +458,38 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 		if (out->status != TB_REV_UNKNOWN)
 			break;
 	}
+	return 0;
+}
+
+static int
+crl_signers_load(crl_files *cf, const vopts *o, tb_trust *trust, tb_error *err)
+{
+	STACK_OF(X509) *more = NULL;
+	const char *files[2] = { o->anchors, o->untrusted };
+	size_t f;
+
+	if ((cf->signers = sk_X509_new_null()) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "CRL signers");
+	for (f = 0; f < 2; f++) {
+		/* A directory of anchors offers none: name a file to offer them. */
+		if (files[f] == NULL || tb_certs_read_file(files[f], &more, err) != 0)
+			continue;
+		while (sk_X509_num(more) > 0)
+			if (!sk_X509_push(cf->signers, sk_X509_shift(more))) {
+				sk_X509_pop_free(more, X509_free);
+				return tb_error_set(err, TB_ERR_NOMEM, "CRL signers");
+			}
+		sk_X509_free(more);
+		more = NULL;
+	}
+	tb_error_clear(err);
+	memset(&cf->ppol, 0, sizeof(cf->ppol));
+	cf->self.check = crl_files_check;
+	cf->self.ctx = cf;
+	cf->sc.trust = trust;
+	cf->sc.pol = &cf->ppol;
+	cf->sc.rev = &cf->self;
+	cf->sc.extra = cf->signers;
 	return 0;
 }
 
@@ -520,6 +581,13 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 		hook.check = crl_files_check;
 		hook.ctx = &cf;
 		rev = &hook;
+		/* A CRL may be signed by a given anchor or intermediate other
+		 * than the issuer; such a signer's own path and status are
+		 * validated with these same inputs. */
+		if (crl_signers_load(&cf, o, trust, &e) != 0) {
+			tanba_die_msg("%s", e.detail);
+			goto out;
+		}
 	} else if (!o->no_revocation) {
 		hook.check = no_evidence_check;
 		hook.ctx = NULL;

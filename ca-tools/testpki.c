@@ -37,11 +37,14 @@ usage(void)
 	    "           [--not-before T] [--not-after T | --days N] [--issuer-name ca|root] [--at T]\n"
 	    "           [--policies OID,...] [--policy-mappings ISSUER:SUBJECT,...]\n"
 	    "           [--self-signed | --issuer-cert CERT --issuer-key KEY] [--quirk Q]...\n"
+	    "           [--crl-issuer ca|root]\n"
 	    "       tanba-testpki revoke --dir DIR --cert CERT.pem [--reason R] [--at T]\n"
 	    "       tanba-testpki crl --dir DIR --out FILE.crl [--der|--pem] [--number N]\n"
 	    "           [--this-update T] [--next-update T | --hours H] [--revoked-random N]\n"
 	    "           [--delta --base-number K [--since T]] [--issuer-key KEY --issuer-cert CERT]\n"
-	    "           [--issuer-name ca|root] [--at T]\n"
+	    "           [--issuer-name ca|root] [--at T] [--idp-uri URL] [--only-user|--only-ca|\n"
+	    "           --only-attr] [--only-reasons R,R...] [--indirect [--entries-of ca|root]]\n"
+	    "           [--no-number | --number-critical]\n"
 	    "       tanba-testpki cms --cert C.pem --key K.key --in FILE --out OUT.p7s [--detached]\n"
 	    "           [--digest-alg D] [--no-attrs] [--add-signer C2.pem K2.key ...] [--at T]\n"
 	    "       tanba-testpki ocsp-respond --dir DIR --port N [--port-file F]\n"
@@ -306,8 +309,11 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		{ "self-signed", no_argument, NULL, 'S' },
 		{ "issuer-cert", required_argument, NULL, 'C' },
 		{ "issuer-key", required_argument, NULL, 'K' },
+		{ "crl-issuer", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *crl_issuer = NULL;
+	tp_issuer cissuer = { NULL, NULL, NULL };
 	const char *dir = NULL, *pubkey = NULL, *key = NULL, *csr = NULL, *profile = NULL;
 	const char *out = NULL, *cn = NULL, *iin = NULL, *bin = NULL, *org = NULL;
 	const char *nb = NULL, *na = NULL, *issuer_name = "ca", *icert = NULL, *ikey = NULL;
@@ -355,6 +361,7 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		case 'S': self_signed = 1; break;
 		case 'C': icert = optarg; break;
 		case 'K': ikey = optarg; break;
+		case 'X': crl_issuer = optarg; break;
 		default: goto out;
 		}
 	}
@@ -398,6 +405,12 @@ cmd_issue(int argc, char **argv, tb_error *err)
 	rq.ocsp_url = conf.ocsp_url;
 	rq.crl_url = conf.crl_url;
 	rq.delta_url = conf.delta_url;
+	if (crl_issuer != NULL) {
+		if ((r = issuer_name_check(crl_issuer, err)) != 0 ||
+		    (r = tp_issuer_load(dir, crl_issuer, &cissuer, err)) != 0)
+			goto out;
+		rq.crl_issuer = X509_get_subject_name(cissuer.cert);
+	}
 
 	/* Subject: the default test person unless told otherwise. */
 	switch (rq.profile) {
@@ -447,6 +460,7 @@ out:
 	X509_free(cert);
 	EVP_PKEY_free(rq.pubkey);
 	tp_issuer_clear(&issuer);
+	tp_issuer_clear(&cissuer);
 	return r;
 }
 
@@ -575,6 +589,32 @@ crl_log_add(const char *dir, unsigned long number, int delta, time_t this_update
 	return r;
 }
 
+/*
+ * "keyCompromise,cACompromise,..." into ReasonFlags bits (RFC 5280
+ * 4.2.1.13: privilegeWithdrawn and aACompromise are bits 7 and 8, their
+ * CRLReason codes 9 and 10).
+ */
+static int
+crl_reasons_parse(const char *list, unsigned *mask, tb_error *err)
+{
+	char buf[256], *tok, *save = NULL;
+	int code;
+
+	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "--only-reasons too long");
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "privilegeWithdrawn") == 0)
+			code = 9;
+		else if (strcmp(tok, "aACompromise") == 0)
+			code = 10;
+		else if (tp_reason_parse(tok, &code) != 0 || code < 1 || code == 8)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "--only-reasons: %s", tok);
+		*mask |= 1u << (code >= 9 ? code - 2 : code);
+	}
+	return 0;
+}
+
 static int
 cmd_crl(int argc, char **argv, tb_error *err)
 {
@@ -595,10 +635,21 @@ cmd_crl(int argc, char **argv, tb_error *err)
 		{ "issuer-cert", required_argument, NULL, 'c' },
 		{ "issuer-name", required_argument, NULL, 'I' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "idp-uri", required_argument, NULL, 'U' },
+		{ "only-user", no_argument, NULL, '1' },
+		{ "only-ca", no_argument, NULL, '2' },
+		{ "only-attr", no_argument, NULL, '5' },
+		{ "only-reasons", required_argument, NULL, '3' },
+		{ "indirect", no_argument, NULL, '4' },
+		{ "entries-of", required_argument, NULL, 'E' },
+		{ "no-number", no_argument, NULL, 'N' },
+		{ "number-critical", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *out = NULL, *ikey = NULL, *icert = NULL;
-	const char *issuer_name = "ca";
+	const char *issuer_name = "ca", *entries_of = NULL;
+	tp_issuer other = { NULL, NULL, NULL };
+	tp_index *other_ix = NULL;
 	unsigned long hours = 24, v, next;
 	int ch, r = TB_ERR_INVALID_ARG, have_number = 0, have_base = 0, have_since = 0;
 	int have_next = 0;
@@ -654,11 +705,28 @@ cmd_crl(int argc, char **argv, tb_error *err)
 		case 'k': ikey = optarg; break;
 		case 'c': icert = optarg; break;
 		case 'I': issuer_name = optarg; break;
+		case 'U': req.idp_uri = optarg; break;
+		case '1': req.only_user = 1; break;
+		case '2': req.only_ca = 1; break;
+		case '5': req.only_attr = 1; break;
+		case '3':
+			if (crl_reasons_parse(optarg, &req.only_reasons, err) != 0)
+				goto out;
+			break;
+		case '4': req.indirect = 1; break;
+		case 'E': entries_of = optarg; break;
+		case 'N': req.no_number = 1; break;
+		case 'X': req.number_critical = 1; break;
 		default: goto out;
 		}
 	}
 	if (dir == NULL || out == NULL || optind != argc || (ikey == NULL) != (icert == NULL)) {
 		usage();
+		goto out;
+	}
+	if (entries_of != NULL && (!req.indirect || issuer_name_check(entries_of, err) != 0)) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "--entries-of ca|root goes with --indirect");
 		goto out;
 	}
 	if (req.delta != have_base || (have_since && !req.delta)) {
@@ -700,6 +768,18 @@ cmd_crl(int argc, char **argv, tb_error *err)
 	if ((r = tp_index_load(path, &ix, err)) != 0 ||
 	    (r = tp_dir_conf_read(dir, &conf, err)) != 0)
 		goto out;
+	if (entries_of != NULL) {
+		free(path);
+		if ((path = index_path(dir, entries_of)) == NULL) {
+			r = tb_error_set(err, TB_ERR_NOMEM, "path");
+			goto out;
+		}
+		if ((r = tp_index_load(path, &other_ix, err)) != 0 ||
+		    (r = tp_issuer_load(dir, entries_of, &other, err)) != 0)
+			goto out;
+		req.other_ix = other_ix;
+		req.other_issuer = other.cert;
+	}
 	req.delta_url = strcmp(issuer_name, "ca") == 0 ? conf.delta_url : NULL;
 	if ((r = tp_crl_write(&issuer, ix, &req, out, err)) != 0 ||
 	    (r = crl_log_add(dir, req.number, req.delta, req.this_update, err)) != 0)
@@ -708,7 +788,9 @@ cmd_crl(int argc, char **argv, tb_error *err)
 out:
 	free(path);
 	tp_index_free(ix);
+	tp_index_free(other_ix);
 	tp_issuer_clear(&issuer);
+	tp_issuer_clear(&other);
 	return r;
 }
 

@@ -183,6 +183,9 @@ typedef struct tp_cert_req {
 	const char *policy_mappings;	/* policyMappings ("ISSUER:SUBJECT,..."), or NULL */
 	const char *ocsp_url, *crl_url, *delta_url;
 	unsigned quirks;	/* enum tp_quirk bits */
+	/* RFC 5280 4.2.1.13: the CRL distribution point names this cRLIssuer
+	 * (an indirect CRL's issuer), or NULL. */
+	const X509_NAME *crl_issuer;
 } tp_cert_req;
 
 /* The signing side: a CA certificate and its key (cert NULL: self-signed). */
@@ -267,6 +270,14 @@ typedef struct tp_crl_req {
 	time_t since;		/* delta: entries revoked or released at or after */
 	int pem;
 	const char *delta_url;	/* full CRL: Freshest CRL pointer, may be NULL */
+	/* RFC 5280 5.2.5 issuingDistributionPoint, written when any is set. */
+	const char *idp_uri;	/* distributionPoint fullName URI */
+	int only_user, only_ca, only_attr, indirect;
+	unsigned only_reasons;	/* ReasonFlags bits (bit n for named bit n); 0: all */
+	/* Indirect CRLs (5.3.3): entries of another CA after a certificateIssuer. */
+	const tp_index *other_ix;
+	X509 *other_issuer;
+	int no_number, number_critical;	/* profile faults: cRLNumber absent or critical */
 } tp_crl_req;
 
 int tp_crl_write(const tp_issuer *issuer, const tp_index *ix,

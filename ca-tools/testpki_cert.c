@@ -278,6 +278,58 @@ profile_ku(const tp_cert_req *req, const struct profile_def *pd)
 	return pd->ku;
 }
 
+/*
+ * cRLDistributionPoints { fullName URI, cRLIssuer directoryName } (RFC
+ * 5280 4.2.1.13); without url, the point is the cRLIssuer alone.
+ */
+static int
+add_cdp_crl_issuer(X509 *x, const char *url, const X509_NAME *crl_issuer, tb_error *err)
+{
+	STACK_OF(DIST_POINT) *dps = sk_DIST_POINT_new_null();
+	DIST_POINT *dp = DIST_POINT_new();
+	GENERAL_NAME *uri = GENERAL_NAME_new(), *dn = GENERAL_NAME_new();
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+	X509_NAME *name = X509_NAME_dup(crl_issuer);
+	int r = TB_ERR_CRYPTO;
+
+	if (dps == NULL || dp == NULL || uri == NULL || dn == NULL || ia5 == NULL ||
+	    name == NULL || (dp->CRLissuer = GENERAL_NAMES_new()) == NULL)
+		goto out;
+	if (url != NULL) {
+		if (!ASN1_STRING_set(ia5, url, (int)strlen(url)) ||
+		    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
+		    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL)
+			goto out;
+		dp->distpoint->type = 0;
+		GENERAL_NAME_set0_value(uri, GEN_URI, ia5);
+		ia5 = NULL;
+		if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, uri))
+			goto out;
+		uri = NULL;
+	}
+	GENERAL_NAME_set0_value(dn, GEN_DIRNAME, name);
+	name = NULL;
+	if (!sk_GENERAL_NAME_push(dp->CRLissuer, dn))
+		goto out;
+	dn = NULL;
+	if (!sk_DIST_POINT_push(dps, dp))
+		goto out;
+	dp = NULL;
+	if (X509_add1_ext_i2d(x, NID_crl_distribution_points, dps, 0, X509V3_ADD_DEFAULT) != 1)
+		goto out;
+	r = 0;
+ out:
+	if (r != 0)
+		tb_error_set_ossl(err, r, "cRLDistributionPoints with cRLIssuer");
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	DIST_POINT_free(dp);
+	GENERAL_NAME_free(uri);
+	GENERAL_NAME_free(dn);
+	ASN1_IA5STRING_free(ia5);
+	X509_NAME_free(name);
+	return r;
+}
+
 static int
 add_profile_exts(const tp_cert_req *req, const struct profile_def *pd, X509 *x,
     X509V3_CTX *ctx, tb_error *err)
@@ -304,7 +356,11 @@ add_profile_exts(const tp_cert_req *req, const struct profile_def *pd, X509 *x,
 		return r;
 	/* The root is the anchor: nobody checks its revocation. */
 	if (pd->profile != TP_PROF_ROOT) {
-		if (req->crl_url != NULL && *req->crl_url) {
+		if (req->crl_issuer != NULL) {
+			if ((r = add_cdp_crl_issuer(x, req->crl_url != NULL && *req->crl_url ?
+			    req->crl_url : NULL, req->crl_issuer, err)) != 0)
+				return r;
+		} else if (req->crl_url != NULL && *req->crl_url) {
 			snprintf(uri, sizeof(uri), "URI:%s", req->crl_url);
 			if ((r = add_ext(x, ctx, NID_crl_distribution_points, uri, err)) != 0)
 				return r;

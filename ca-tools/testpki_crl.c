@@ -79,9 +79,56 @@ put_serial_hex(tp_der *d, const char *hex, tb_error *err)
 	return 0;
 }
 
-/* One revokedCertificates entry: serial, date, reasonCode when given. */
+/* Extension { id, critical TRUE when crit, OCTET STRING value } appended to d. */
 static int
-put_entry(tp_der *list, const char *serial, time_t when, int reason, tb_error *err)
+put_raw_ext(tp_der *d, const char *oid, int crit, const tp_der *value, tb_error *err)
+{
+	static const unsigned char true_[] = { 0x01, 0x01, 0xff };
+	tp_der e;
+	int r;
+
+	tp_der_init(&e);
+	if ((r = tp_der_put_oid(&e, oid, err)) == 0) {
+		if (crit)
+			tp_der_put(&e, true_, sizeof(true_));
+		tp_der_put_hdr(&e, 0x04, value->len);
+		tp_der_put(&e, value->p, value->len);
+		tp_der_wrap(&e, 0x30);
+		tp_der_put(d, e.p, e.len);
+		r = e.oom ? tb_error_set(err, TB_ERR_NOMEM, "extension") : 0;
+	}
+	tp_der_release(&e);
+	return r;
+}
+
+/* certificateIssuer (RFC 5280 5.3.3, critical): GeneralNames { directoryName }. */
+static int
+put_cert_issuer(tp_der *exts, X509 *issuer, tb_error *err)
+{
+	unsigned char *der = NULL;
+	tp_der v;
+	int len, r;
+
+	if ((len = i2d_X509_NAME(X509_get_subject_name(issuer), &der)) <= 0)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "certificateIssuer");
+	tp_der_init(&v);
+	tp_der_put(&v, der, (size_t)len);
+	tp_der_wrap(&v, 0xa4);	/* [4] Name: explicit, Name is a CHOICE */
+	tp_der_wrap(&v, 0x30);
+	r = put_raw_ext(exts, "2.5.29.29", 1, &v, err);
+	OPENSSL_free(der);
+	tp_der_release(&v);
+	return r;
+}
+
+/*
+ * One revokedCertificates entry: serial, date, reasonCode when given, and
+ * a certificateIssuer when cert_issuer is not NULL (the first entry of
+ * another CA in an indirect CRL).
+ */
+static int
+put_entry(tp_der *list, const char *serial, time_t when, int reason, X509 *cert_issuer,
+    tb_error *err)
 {
 	tp_der e, exts;
 	ASN1_ENUMERATED *en = NULL;
@@ -99,6 +146,10 @@ put_entry(tp_der *list, const char *serial, time_t when, int reason, tb_error *e
 		}
 		if ((r = put_ext(&exts, X509V3_EXT_i2d(NID_crl_reason, 0, en), err)) != 0)
 			goto out;
+	}
+	if (cert_issuer != NULL && (r = put_cert_issuer(&exts, cert_issuer, err)) != 0)
+		goto out;
+	if (exts.len > 0) {
 		tp_der_wrap(&exts, 0x30);
 		tp_der_put(&e, exts.p, exts.len);
 	}
@@ -159,7 +210,8 @@ out:
 }
 
 static int
-put_entries(tp_der *list, const tp_index *ix, const tp_crl_req *req, tb_error *err)
+put_entries(tp_der *list, const tp_index *ix, const tp_crl_req *req, X509 *cert_issuer,
+    tb_error *err)
 {
 	const tp_index_entry *e;
 	size_t i;
@@ -169,8 +221,9 @@ put_entries(tp_der *list, const tp_index *ix, const tp_crl_req *req, tb_error *e
 		e = &ix->e[i];
 		if (e->status != 'R' || (req->delta && e->revoked < req->since))
 			continue;
-		if ((r = put_entry(list, e->serial, e->revoked, e->reason, err)) != 0)
+		if ((r = put_entry(list, e->serial, e->revoked, e->reason, cert_issuer, err)) != 0)
 			return r;
+		cert_issuer = NULL;	/* the following entries are the same issuer's */
 	}
 	if (!req->delta)
 		return 0;
@@ -184,10 +237,79 @@ put_entries(tp_der *list, const tp_index *ix, const tp_crl_req *req, tb_error *e
 		if (cur != NULL && cur->status == 'R')
 			continue;	/* revoked again since: listed above */
 		if ((r = put_entry(list, ix->rel[i].serial, ix->rel[i].when,
-		    TP_REASON_REMOVE_FROM_CRL, err)) != 0)
+		    TP_REASON_REMOVE_FROM_CRL, cert_issuer, err)) != 0)
 			return r;
+		cert_issuer = NULL;
 	}
 	return 0;
+}
+
+/* ReasonFlags BIT STRING content (X.690 8.6.2: trailing zero bits dropped). */
+static void
+put_reason_flags(tp_der *d, unsigned mask)
+{
+	unsigned char b[3] = { 0, 0, 0 };
+	int n, top = -1;
+
+	for (n = 0; n <= 8; n++)
+		if (mask & (1u << n)) {
+			b[1 + n / 8] |= (unsigned char)(0x80 >> (n % 8));
+			top = n;
+		}
+	if (top < 0) {
+		tp_der_put_hdr(d, 0x83, 1);
+		tp_der_put(d, b, 1);
+		return;
+	}
+	b[0] = (unsigned char)(7 - top % 8);
+	tp_der_put_hdr(d, 0x83, (size_t)(top / 8 + 2));
+	tp_der_put(d, b, (size_t)(top / 8 + 2));
+}
+
+/* [tag] BOOLEAN TRUE when on (DER leaves a FALSE default out). */
+static void
+put_true(tp_der *d, unsigned char tag, int on)
+{
+	static const unsigned char yes = 0xff;
+
+	if (!on)
+		return;
+	tp_der_put_hdr(d, tag, 1);
+	tp_der_put(d, &yes, 1);
+}
+
+/* RFC 5280 5.2.5 issuingDistributionPoint (critical), when the request asks for one. */
+static int
+put_idp(tp_der *d, const tp_crl_req *req, tb_error *err)
+{
+	tp_der v, dp;
+	int r;
+
+	if (req->idp_uri == NULL && !req->only_user && !req->only_ca && !req->only_attr &&
+	    !req->indirect && req->only_reasons == 0)
+		return 0;
+	tp_der_init(&v);
+	tp_der_init(&dp);
+	if (req->idp_uri != NULL) {
+		/* [0] DistributionPointName { [0] fullName { [6] URI } } */
+		tp_der_put_hdr(&dp, 0x86, strlen(req->idp_uri));
+		tp_der_put(&dp, req->idp_uri, strlen(req->idp_uri));
+		tp_der_wrap(&dp, 0xa0);
+		tp_der_wrap(&dp, 0xa0);
+		tp_der_put(&v, dp.p, dp.len);
+	}
+	put_true(&v, 0x81, req->only_user);
+	put_true(&v, 0x82, req->only_ca);
+	if (req->only_reasons != 0)
+		put_reason_flags(&v, req->only_reasons);
+	put_true(&v, 0x84, req->indirect);
+	put_true(&v, 0x85, req->only_attr);
+	tp_der_wrap(&v, 0x30);
+	r = v.oom || dp.oom ? tb_error_set(err, TB_ERR_NOMEM, "issuingDistributionPoint") :
+	    put_raw_ext(d, "2.5.29.28", 1, &v, err);
+	tp_der_release(&v);
+	tp_der_release(&dp);
+	return r;
 }
 
 static int
@@ -201,7 +323,9 @@ put_crl_exts(tp_der *d, const tp_issuer *issuer, const tp_crl_req *req, tb_error
 	/* RFC 5280 5.2.1: conforming CAs include the AKI in every CRL. */
 	if ((r = put_ext(d, X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
 	    "keyid:always"), err)) != 0 ||
-	    (r = put_ext(d, int_ext(NID_crl_number, 0, req->number), err)) != 0)
+	    (!req->no_number && (r = put_ext(d, int_ext(NID_crl_number, req->number_critical,
+	    req->number), err)) != 0) ||
+	    (r = put_idp(d, req, err)) != 0)
 		return r;
 	/* RFC 5280 5.2.4: deltaCRLIndicator is critical and names the base. */
 	if (req->delta &&
@@ -269,7 +393,9 @@ tp_crl_write(const tp_issuer *issuer, const tp_index *ix, const tp_crl_req *req,
 	    (r = tp_der_put_time(&tbs, req->next_update, 0, err)) != 0)
 		goto out;
 
-	if ((r = put_entries(&list, ix, req, err)) != 0 ||
+	if ((r = put_entries(&list, ix, req, NULL, err)) != 0 ||
+	    (req->other_ix != NULL &&
+	    (r = put_entries(&list, req->other_ix, req, req->other_issuer, err)) != 0) ||
 	    (req->random_n > 0 &&
 	    (r = put_random(&list, req->random_n, req->this_update, err)) != 0))
 		goto out;

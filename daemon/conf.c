@@ -976,6 +976,7 @@ static const setting issuer_settings[] = {
 	{ "order", T_STRING, IOFF(order_text), 0, 0 },
 	{ "use_certificate_urls", T_BOOL, IOFF(use_certificate_urls), 0, 0 },
 	{ "soft_fail", T_BOOL, IOFF(soft_fail), 0, 0 },
+	{ "crl_signer", T_STRING, IOFF(crl_signer), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -1120,6 +1121,28 @@ issuer_order(struct parse *p, tb_issuer_conf *is, unsigned line)
 	return 0;
 }
 
+/* A certificate file that must read as PEM or DER. */
+static int
+issuer_file_cert(struct parse *p, const char *path, unsigned line, const char *key)
+{
+	BIO *b = NULL;
+	X509 *x = NULL;
+
+	if (key_file_check(p, path, line, key) != 0)
+		return TB_ERR_CONFIG;
+	if ((b = BIO_new_file(path, "rb")) != NULL &&
+	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL && BIO_reset(b) == 0)
+		x = d2i_X509_bio(b, NULL);
+	ERR_clear_error();
+	BIO_free(b);
+	if (x == NULL) {
+		parse_fail(p, TB_ERR_CONFIG, line, key, "%s: not a PEM or DER certificate", path);
+		return TB_ERR_CONFIG;
+	}
+	X509_free(x);
+	return 0;
+}
+
 /* The certificate is read here, so that a reload with a wrong file fails whole. */
 static int
 issuer_cert_check(struct parse *p, const tb_issuer_conf *is, unsigned line,
@@ -1195,6 +1218,11 @@ issuer_finish(struct parse *p)
 			goto out;
 		}
 		if (issuer_order(p, is, ln->set[4]) != 0)
+			goto out;
+		/* Read here like the certificate; the checker refuses one that is
+		 * not of the CA's name or not signed by another [issuer]. */
+		if (is->crl_signer != NULL && issuer_file_cert(p, is->crl_signer, ln->set[7],
+		    "crl_signer") != 0)
 			goto out;
 		if (is->soft_fail < 0)
 			is->soft_fail = c->rev_soft_fail;
@@ -1663,6 +1691,7 @@ config_free(tb_config *c)
 	for (i = 0; i < c->nissuers; i++) {
 		free(c->issuers[i].name);
 		free(c->issuers[i].certificate);
+		free(c->issuers[i].crl_signer);
 		free(c->issuers[i].ocsp_text);
 		free(c->issuers[i].crl_text);
 		free(c->issuers[i].delta_text);

@@ -74,6 +74,7 @@ typedef struct tb_issuer_conf {
 	char *order_text;	/* "ocsp,crl" or "crl,ocsp" (or one of them) */
 	int use_certificate_urls;	/* AIA / CDP of the certificates (default no) */
 	int soft_fail;		/* -1 until resolved: then [revocation] soft_fail */
+	char *crl_signer;	/* a separate CRL signer's certificate, or NULL */
 	/* resolved from the texts above */
 	char *ocsp[TB_ISSUER_MAX_URLS];
 	size_t nocsp;

@@ -127,6 +127,7 @@ rev_conf_fill(const tb_config *cfg, tb_revocation *rv, tb_rev_conf *rc,
 		ic[i].n_order = j;
 		ic[i].use_aia = is->use_certificate_urls;
 		ic[i].soft_fail = is->soft_fail > 0;
+		ic[i].crl_signer_file = is->crl_signer;
 		ic[i].ocsp_nonce = cfg->rev_ocsp_nonce;
 		ic[i].ocsp_nonce_required = cfg->rev_ocsp_nonce && cfg->rev_ocsp_nonce_required;
 	}

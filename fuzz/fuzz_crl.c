@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "crl.h"
+#include "crl_scope.h"
 #include "fuzz.h"
 
 #define CRL_MAX_ENTRIES 100000
@@ -39,6 +40,30 @@ check_lookups(const tb_crl_index *ix, const tb_crl *crl, const unsigned char *tb
 		    &from_delta) == 1);
 		FZ_ASSERT(!from_delta && at2 == at && why2 == why);
 	}
+}
+
+/*
+ * Scope (crl_scope.c) on a hostile issuingDistributionPoint and hostile
+ * certificateIssuer entries: it answers or refuses, and a CRL of
+ * attribute certificates never covers a certificate.
+ */
+static void
+check_scope(const tb_crl *crl, X509 *cert)
+{
+	const tb_crl_info *info = tb_crl_get_info(crl);
+	unsigned mask = 0;
+	time_t at;
+	int r, why, from_delta;
+	tb_error e;
+
+	r = tb_crl_scope(crl, cert, &mask, &e);
+	fz_note("scope: %s", r == 0 ? "covers" : e.detail);
+	FZ_ASSERT(r == 0 || r == TB_ERR_REVOCATION_UNKNOWN);
+	FZ_ASSERT(r != 0 || (mask & ~TB_CRL_REASONS_ALL) == 0);
+	FZ_ASSERT(r != 0 || !info->only_attr_certs);
+	FZ_ASSERT(r != 0 || mask == (mask & info->only_some_reasons));
+	r = tb_crl_lookup_cert(crl, NULL, cert, &at, &why, &from_delta, &e);
+	FZ_ASSERT(r == 0 || r == 1 || r < 0);
 }
 
 int
@@ -116,6 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_ASSERT(tb_crl_may_replace(crl, crl, &e) == 0);
 	FZ_ASSERT(tb_crl_delta_applies(crl, crl, &e) != 0);
 	check_lookups(ix2, crl, parts2.tbs.p, parts2.tbs.len);
+	check_scope(crl, ca);
  out:
 	tb_crl_free(crl);
 	tb_crl_index_free(ix);

@@ -152,6 +152,12 @@ tb_crl_get_info(const tb_crl *crl)
 	return tb_crl_index_info(crl->ix);
 }
 
+const tb_crl_index *
+tb_crl_get_index(const tb_crl *crl)
+{
+	return crl->ix;
+}
+
 const char *
 tb_crl_issuer_text(const tb_crl *crl)
 {
@@ -218,12 +224,17 @@ tb_crl_delta_applies(const tb_crl *base, const tb_crl *delta, tb_error *err)
 
 	if (!d->is_delta || b->is_delta)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "not a base and a delta CRL");
-	/* RFC 5280 5.2.4: same issuer (and scope, which we do not partition). */
+	/* RFC 5280 5.2.4: same issuer and same scope. */
 	bn = tb_crl_index_issuer(base->ix, &bl);
 	dn = tb_crl_index_issuer(delta->ix, &dl);
 	if (bl != dl || memcmp(bn, dn, bl) != 0)
 		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
 		    "delta CRL issuer differs from the base CRL issuer");
+	bn = tb_crl_index_idp(base->ix, &bl);
+	dn = tb_crl_index_idp(delta->ix, &dl);
+	if (bl != dl || (bl > 0 && memcmp(bn, dn, bl) != 0))
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "delta CRL scope (issuingDistributionPoint) differs from the base CRL's");
 	if (!b->has_number)
 		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
 		    "base CRL has no cRLNumber, a delta cannot refer to it");
@@ -269,13 +280,23 @@ int
 tb_crl_lookup(const tb_crl *base, const tb_crl *delta, const unsigned char *serial,
     size_t serial_len, time_t *revoked_at, int *reason, int *from_delta)
 {
+	return tb_crl_lookup_issuer(base, delta, serial, serial_len, NULL, NULL, revoked_at,
+	    reason, from_delta);
+}
+
+int
+tb_crl_lookup_issuer(const tb_crl *base, const tb_crl *delta,
+    const unsigned char *serial, size_t serial_len, tb_crl_entry_issuer_fn mine, void *arg,
+    time_t *revoked_at, int *reason, int *from_delta)
+{
 	time_t t;
 	int why;
 
 	*from_delta = 0;
 	/* RFC 5280 5.2.4: the delta's entries supersede the base's; a
 	 * removeFromCRL entry takes the serial off (a released hold). */
-	if (delta != NULL && tb_crl_index_lookup(delta->ix, serial, serial_len, &t, &why)) {
+	if (delta != NULL && tb_crl_index_lookup_issuer(delta->ix, serial, serial_len, mine,
+	    arg, &t, &why)) {
 		*from_delta = 1;
 		if (why == TB_CRL_REASON_REMOVE)
 			return 0;
@@ -283,7 +304,7 @@ tb_crl_lookup(const tb_crl *base, const tb_crl *delta, const unsigned char *seri
 		*reason = why;
 		return 1;
 	}
-	if (tb_crl_index_lookup(base->ix, serial, serial_len, &t, &why)) {
+	if (tb_crl_index_lookup_issuer(base->ix, serial, serial_len, mine, arg, &t, &why)) {
 		*revoked_at = t;
 		*reason = why;
 		return 1;

@@ -36,6 +36,8 @@ int tb_crl_load(const unsigned char *der, size_t len, X509 *ca,
 void tb_crl_free(tb_crl *crl);
 
 const tb_crl_info *tb_crl_get_info(const tb_crl *crl);
+/* The index behind crl (for the scope checks of crl_scope.c). */
+const tb_crl_index *tb_crl_get_index(const tb_crl *crl);
 /* RFC 2253 text of the CRL issuer. */
 const char *tb_crl_issuer_text(const tb_crl *crl);
 size_t tb_crl_mem(const tb_crl *crl);
@@ -50,7 +52,11 @@ int tb_crl_fresh(const tb_crl *crl, time_t now, int skew_s, tb_error *err);
  */
 int tb_crl_may_replace(const tb_crl *cur, const tb_crl *cand, tb_error *err);
 
-/* RFC 5280 5.2.4: 0 when delta may be applied over base. */
+/*
+ * RFC 5280 5.2.4: 0 when delta may be applied over base: same issuer, same
+ * scope (issuingDistributionPoint byte for byte), base number at least the
+ * delta's BaseCRLNumber, delta newer than the base.
+ */
 int tb_crl_delta_applies(const tb_crl *base, const tb_crl *delta, tb_error *err);
 
 /* The serial number of cert as INTEGER content octets. */
@@ -65,6 +71,11 @@ int tb_crl_cert_serial(X509 *cert, unsigned char *buf, size_t buf_len, size_t *l
  */
 int tb_crl_lookup(const tb_crl *base, const tb_crl *delta, const unsigned char *serial,
     size_t serial_len, time_t *revoked_at, int *reason, int *from_delta);
+
+/* As tb_crl_lookup, counting only the entries mine() accepts (crl_index.h). */
+int tb_crl_lookup_issuer(const tb_crl *base, const tb_crl *delta,
+    const unsigned char *serial, size_t serial_len, tb_crl_entry_issuer_fn mine, void *arg,
+    time_t *revoked_at, int *reason, int *from_delta);
 
 /* Writes der to dir/name atomically (temporary file, fsync, rename). */
 int tb_crl_save(const char *dir, const char *name, const unsigned char *der, size_t len,

@@ -21,7 +21,7 @@ typedef struct crl_entry {
 	uint32_t off;		/* offset of the serial in the arena */
 	uint8_t len;		/* serial length */
 	int8_t reason;		/* CRLReason or TB_CRL_REASON_NONE */
-	uint8_t pad[2];
+	uint16_t iss;		/* 0: the CRL issuer; k: the k-th certificateIssuer */
 } crl_entry;
 
 struct tb_crl_index {
@@ -32,6 +32,11 @@ struct tb_crl_index {
 	size_t n;
 	unsigned char *arena;
 	size_t arena_len;
+	unsigned char *idp;	/* issuingDistributionPoint DER, or NULL */
+	size_t idp_len;
+	unsigned char **ci;	/* certificateIssuer GeneralNames DER, ci[k - 1] for iss k */
+	size_t *ci_len;
+	size_t n_ci;
 };
 
 /* Extension OIDs (content octets). */
@@ -104,15 +109,20 @@ tb_crl_number_cmp(const unsigned char *a, size_t alen, const unsigned char *b,
 	return alen == 0 ? 0 : memcmp(a, b, alen);
 }
 
-/* One revokedCertificates entry; fills serial, time and reason. */
+/*
+ * One revokedCertificates entry; fills serial, time, reason and the
+ * certificateIssuer GeneralNames (len 0 when the entry has none).
+ */
 static int
-read_entry(tb_der *list, tb_der *serial, time_t *when, int *reason, tb_error *err)
+read_entry(tb_der *list, int indirect, tb_der *serial, time_t *when, int *reason,
+    tb_der *cissuer, tb_error *err)
 {
 	tb_der ent, exts, id, val, v, c;
 	int present, critical;
 	uint64_t code;
 
 	*reason = TB_CRL_REASON_NONE;
+	tb_der_init(cissuer, NULL, 0);
 	if (tb_der_expect(list, TB_DER_SEQUENCE, &ent, NULL) != 0 ||
 	    tb_der_expect(&ent, TB_DER_INTEGER, serial, NULL) != 0 ||
 	    serial->len == 0 || serial->len > 255 ||
@@ -134,10 +144,17 @@ read_entry(tb_der *list, tb_der *serial, time_t *when, int *reason, tb_error *er
 				    "CRL entry reasonCode malformed");
 			*reason = (int)code;
 		} else if (OID_IS(&id, oid_cert_issuer)) {
-			/* RFC 5280 5.3.3: an indirect CRL; entries may name
-			 * another issuer, and we do not support that. */
-			return tb_error_set(err, TB_ERR_UNSUPPORTED,
-			    "indirect CRL (certificateIssuer) not supported");
+			/* RFC 5280 5.3.3: only an indirect CRL names another
+			 * issuer; this entry and the ones after it are that
+			 * issuer's. */
+			v = val;
+			if (!indirect)
+				return tb_error_set(err, TB_ERR_MALFORMED,
+				    "certificateIssuer entry in a CRL that is not indirect");
+			if (tb_der_expect(&v, TB_DER_SEQUENCE, NULL, cissuer) != 0 ||
+			    !tb_der_empty(&v) || cissuer->len > 4096)
+				return tb_error_set(err, TB_ERR_MALFORMED,
+				    "CRL entry certificateIssuer malformed");
 		} else if (OID_IS(&id, oid_invalidity)) {
 			continue;
 		} else if (critical) {
@@ -148,24 +165,47 @@ read_entry(tb_der *list, tb_der *serial, time_t *when, int *reason, tb_error *er
 	return 0;
 }
 
+/* ReasonFlags BIT STRING content into TB_CRL_REASONS_ALL bits. */
+static int
+read_reason_flags(const tb_der *c, unsigned *mask)
+{
+	size_t n;
+
+	if (c->len < 1 || c->p[0] > 7 || (c->len == 1 && c->p[0] != 0))
+		return TB_ERR_MALFORMED;
+	/* X.690 8.6.2: named bit n is bit 7 - n % 8 of content octet n / 8. */
+	*mask = 0;
+	for (n = 1; n <= 8; n++)
+		if (n / 8 + 1 < c->len && (c->p[n / 8 + 1] >> (7 - n % 8)) & 1)
+			*mask |= 1u << n;
+	return 0;
+}
+
 static int
 read_idp(const tb_der *octets, tb_crl_info *info, tb_error *err)
 {
 	tb_der v = *octets, seq, c;
-	unsigned char tag;
+	unsigned char tag, last = 0;
 	int b;
 
+	info->has_idp = 1;
 	if (tb_der_expect(&v, TB_DER_SEQUENCE, &seq, NULL) != 0 || !tb_der_empty(&v))
 		return tb_error_set(err, TB_ERR_MALFORMED, "issuingDistributionPoint malformed");
 	while (!tb_der_empty(&seq)) {
-		if (tb_der_next(&seq, &tag, &c, NULL) != 0)
+		/* Fields in order, each at most once (tag numbers 0..5). */
+		if (tb_der_next(&seq, &tag, &c, NULL) != 0 ||
+		    (tag & 0x1f) + 1 <= last)
 			return tb_error_set(err, TB_ERR_MALFORMED,
 			    "issuingDistributionPoint malformed");
+		last = (unsigned char)((tag & 0x1f) + 1);
 		if (tag == TB_DER_CTX_CONS(0))
+			continue;	/* the name: crl_scope.c reads it */
+		if (tag == TB_DER_CTX(3)) {
+			if (read_reason_flags(&c, &info->only_some_reasons) != 0)
+				return tb_error_set(err, TB_ERR_MALFORMED,
+				    "issuingDistributionPoint onlySomeReasons malformed");
 			continue;
-		if (tag == TB_DER_CTX(3))
-			return tb_error_set(err, TB_ERR_UNSUPPORTED,
-			    "CRL partitioned by reasons (onlySomeReasons) not supported");
+		}
 		if (tag != TB_DER_CTX(1) && tag != TB_DER_CTX(2) &&
 		    tag != TB_DER_CTX(4) && tag != TB_DER_CTX(5))
 			return tb_error_set(err, TB_ERR_MALFORMED,
@@ -177,15 +217,20 @@ read_idp(const tb_der *octets, tb_crl_info *info, tb_error *err)
 			info->only_user_certs = b;
 		else if (tag == TB_DER_CTX(2))
 			info->only_ca_certs = b;
-		else if (b)
-			return tb_error_set(err, TB_ERR_UNSUPPORTED,
-			    "indirect or attribute-certificate CRL not supported");
+		else if (tag == TB_DER_CTX(4))
+			info->indirect = b;
+		else
+			info->only_attr_certs = b;
 	}
+	/* RFC 5280 5.2.5: at most one of the three "only" flags. */
+	if (info->only_user_certs + info->only_ca_certs + info->only_attr_certs > 1)
+		return tb_error_set(err, TB_ERR_MALFORMED,
+		    "issuingDistributionPoint asserts more than one onlyContains flag");
 	return 0;
 }
 
 static int
-read_crl_exts(tb_der *exts, tb_crl_info *info, tb_error *err)
+read_crl_exts(tb_der *exts, tb_crl_info *info, tb_der *idp, tb_error *err)
 {
 	tb_der id, val, v, seq, c;
 	int critical, present, r;
@@ -194,6 +239,12 @@ read_crl_exts(tb_der *exts, tb_crl_info *info, tb_error *err)
 		if (read_ext(exts, &id, &critical, &val) != 0)
 			return tb_error_set(err, TB_ERR_MALFORMED, "CRL extension malformed");
 		if (OID_IS(&id, oid_crl_number)) {
+			/* RFC 5280 5.2.3: "this extension is non-critical". */
+			if (critical)
+				return tb_error_set(err, TB_ERR_MALFORMED,
+				    "cRLNumber is marked critical");
+			if (info->has_number)
+				return tb_error_set(err, TB_ERR_MALFORMED, "cRLNumber twice");
 			if (read_number(&val, info->number, &info->number_len) != 0)
 				return tb_error_set(err, TB_ERR_MALFORMED, "cRLNumber malformed");
 			info->has_number = 1;
@@ -203,8 +254,12 @@ read_crl_exts(tb_der *exts, tb_crl_info *info, tb_error *err)
 				    "deltaCRLIndicator malformed");
 			info->is_delta = 1;
 		} else if (OID_IS(&id, oid_idp)) {
+			if (info->has_idp)
+				return tb_error_set(err, TB_ERR_MALFORMED,
+				    "issuingDistributionPoint twice");
 			if ((r = read_idp(&val, info, err)) != 0)
 				return r;
+			*idp = val;
 		} else if (OID_IS(&id, oid_freshest)) {
 			info->has_freshest = 1;
 		} else if (OID_IS(&id, oid_aki)) {
@@ -274,10 +329,10 @@ tb_crl_index_build(const unsigned char *der, size_t len, size_t max_entries,
 {
 	tb_crl_index *ix = NULL;
 	tb_der all, crl, tbs, tbs_whole, alg, alg_out, alg_whole, sig, bits, issuer, v, list,
-	    list0, exts, wrap, serial;
+	    list0, exts, wrap, serial, idp, cissuer;
 	unsigned char tag;
 	uint64_t ver;
-	size_t i, n = 0, bytes = 0, pos = 0;
+	size_t i, k, n = 0, bytes = 0, pos = 0;
 	int present, reason, r = TB_ERR_MALFORMED, sorted = 1;
 	time_t when;
 
@@ -297,6 +352,8 @@ tb_crl_index_build(const unsigned char *der, size_t len, size_t max_entries,
 		goto out;
 	}
 	ix->info.version = 1;
+	ix->info.only_some_reasons = TB_CRL_REASONS_ALL;
+	tb_der_init(&idp, NULL, 0);
 	if (tb_der_optional(&tbs, TB_DER_INTEGER, &v, NULL, &present) != 0)
 		goto bad;
 	if (present) {
@@ -329,15 +386,27 @@ tb_crl_index_build(const unsigned char *der, size_t len, size_t max_entries,
 		    tb_der_expect(&wrap, TB_DER_SEQUENCE, &exts, NULL) != 0 ||
 		    !tb_der_empty(&wrap))
 			goto bad;
-		if ((r = read_crl_exts(&exts, &ix->info, err)) != 0)
+		if ((r = read_crl_exts(&exts, &ix->info, &idp, err)) != 0)
 			goto out;
+	}
+	/* RFC 5280 5.2.3: conforming CAs MUST include the cRLNumber; without
+	 * it neither replay nor a delta's base can be judged. */
+	if (!ix->info.has_number) {
+		r = tb_error_set(err, TB_ERR_MALFORMED, "CRL without cRLNumber");
+		goto out;
 	}
 
 	/* Pass 1: check every entry, count them and their serial bytes. */
 	list0 = list;
 	while (!tb_der_empty(&list)) {
-		if ((r = read_entry(&list, &serial, &when, &reason, err)) != 0)
+		if ((r = read_entry(&list, ix->info.indirect, &serial, &when, &reason, &cissuer,
+		    err)) != 0)
 			goto out;
+		if (cissuer.len > 0 && ++ix->n_ci > TB_CRL_ENTRY_ISSUERS_MAX) {
+			r = tb_error_set(err, TB_ERR_TOO_LARGE,
+			    "CRL names more than %d certificate issuers", TB_CRL_ENTRY_ISSUERS_MAX);
+			goto out;
+		}
 		if (reason == TB_CRL_REASON_REMOVE && !ix->info.is_delta) {
 			r = tb_error_set(err, TB_ERR_MALFORMED,
 			    "removeFromCRL entry in a complete CRL");
@@ -357,18 +426,35 @@ tb_crl_index_build(const unsigned char *der, size_t len, size_t max_entries,
 	}
 	if ((ix->e = malloc((n ? n : 1) * sizeof(*ix->e))) == NULL ||
 	    (ix->arena = malloc(bytes ? bytes : 1)) == NULL ||
-	    (ix->issuer = malloc(issuer.len)) == NULL) {
+	    (ix->issuer = malloc(issuer.len)) == NULL ||
+	    (idp.len > 0 && (ix->idp = malloc(idp.len)) == NULL) ||
+	    (ix->n_ci > 0 && ((ix->ci = calloc(ix->n_ci, sizeof(*ix->ci))) == NULL ||
+	    (ix->ci_len = calloc(ix->n_ci, sizeof(*ix->ci_len))) == NULL))) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "CRL index of %zu entries", n);
 		goto out;
 	}
 	memcpy(ix->issuer, issuer.p, issuer.len);
 	ix->issuer_len = issuer.len;
+	if (idp.len > 0)
+		memcpy(ix->idp, idp.p, idp.len);
+	ix->idp_len = idp.len;
+	ix->info.entry_issuers = ix->n_ci;
 
 	/* Pass 2: fill; the bytes were checked above. */
 	list = list0;
-	for (i = 0; i < n; i++) {
-		if ((r = read_entry(&list, &serial, &when, &reason, err)) != 0)
+	for (i = 0, k = 0; i < n; i++) {
+		if ((r = read_entry(&list, ix->info.indirect, &serial, &when, &reason, &cissuer,
+		    err)) != 0)
 			goto out;
+		if (cissuer.len > 0) {
+			if ((ix->ci[k] = malloc(cissuer.len)) == NULL) {
+				r = tb_error_set(err, TB_ERR_NOMEM, "CRL certificate issuers");
+				goto out;
+			}
+			memcpy(ix->ci[k], cissuer.p, cissuer.len);
+			ix->ci_len[k++] = cissuer.len;
+		}
+		ix->e[i].iss = (uint16_t)k;
 		memcpy(ix->arena + pos, serial.p, serial.len);
 		ix->e[i].revoked_at = when;
 		ix->e[i].prefix = prefix_of(serial.p, serial.len);
@@ -390,6 +476,7 @@ tb_crl_index_build(const unsigned char *der, size_t len, size_t max_entries,
 		parts->sig_alg = alg_whole;
 		parts->sig = bits;
 		parts->issuer = issuer;
+		parts->idp = idp;
 	}
 	*out = ix;
 	ix = NULL;
@@ -405,8 +492,15 @@ tb_crl_index_build(const unsigned char *der, size_t len, size_t max_entries,
 void
 tb_crl_index_free(tb_crl_index *ix)
 {
+	size_t k;
+
 	if (ix == NULL)
 		return;
+	for (k = 0; ix->ci != NULL && k < ix->n_ci; k++)
+		free(ix->ci[k]);
+	free(ix->ci);
+	free(ix->ci_len);
+	free(ix->idp);
 	free(ix->e);
 	free(ix->arena);
 	free(ix->issuer);
@@ -426,32 +520,60 @@ tb_crl_index_issuer(const tb_crl_index *ix, size_t *len)
 	return ix->issuer;
 }
 
+const unsigned char *
+tb_crl_index_idp(const tb_crl_index *ix, size_t *len)
+{
+	*len = ix->idp_len;
+	return ix->idp;
+}
+
 size_t
 tb_crl_index_mem(const tb_crl_index *ix)
 {
-	return sizeof(*ix) + ix->n * sizeof(*ix->e) + ix->arena_len + ix->issuer_len;
+	size_t k, m = sizeof(*ix) + ix->n * sizeof(*ix->e) + ix->arena_len + ix->issuer_len +
+	    ix->idp_len;
+
+	for (k = 0; k < ix->n_ci; k++)
+		m += ix->ci_len[k] + sizeof(*ix->ci) + sizeof(*ix->ci_len);
+	return m;
 }
 
 int
 tb_crl_index_lookup(const tb_crl_index *ix, const unsigned char *serial,
     size_t serial_len, time_t *revoked_at, int *reason)
 {
+	return tb_crl_index_lookup_issuer(ix, serial, serial_len, NULL, NULL, revoked_at,
+	    reason);
+}
+
+int
+tb_crl_index_lookup_issuer(const tb_crl_index *ix, const unsigned char *serial,
+    size_t serial_len, tb_crl_entry_issuer_fn mine, void *arg, time_t *revoked_at,
+    int *reason)
+{
 	size_t lo = 0, hi = ix->n, mid;
 	uint64_t prefix = prefix_of(serial, serial_len);
-	int c;
+	const crl_entry *e;
 
+	/* The first entry not below the serial; then every equal one, since
+	 * an indirect CRL may list the same serial for several issuers. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = key_cmp(serial, serial_len, prefix, &ix->e[mid], ix->arena);
-		if (c == 0) {
-			*revoked_at = (time_t)ix->e[mid].revoked_at;
-			*reason = ix->e[mid].reason;
-			return 1;
-		}
-		if (c < 0)
+		if (key_cmp(serial, serial_len, prefix, &ix->e[mid], ix->arena) <= 0)
 			hi = mid;
 		else
 			lo = mid + 1;
+	}
+	for (; lo < ix->n; lo++) {
+		e = &ix->e[lo];
+		if (key_cmp(serial, serial_len, prefix, e, ix->arena) != 0)
+			break;
+		if (mine != NULL && !(e->iss == 0 ? mine(arg, NULL, 0) :
+		    mine(arg, ix->ci[e->iss - 1], ix->ci_len[e->iss - 1])))
+			continue;
+		*revoked_at = (time_t)e->revoked_at;
+		*reason = e->reason;
+		return 1;
 	}
 	return 0;
 }

@@ -18,6 +18,9 @@
 #define TB_CRL_NUMBER_MAX 20	/* RFC 5280 5.2.3: at most 20 octets */
 #define TB_CRL_REASON_NONE (-1)
 #define TB_CRL_REASON_REMOVE 8	/* removeFromCRL, delta CRLs only */
+/* RFC 5280 4.2.1.13 ReasonFlags, bit n set for named bit n (1..8); bit 0 is unused. */
+#define TB_CRL_REASONS_ALL 0x1feu
+#define TB_CRL_ENTRY_ISSUERS_MAX 65535	/* certificateIssuer changes in one CRL */
 
 /* What the CRL says about itself. */
 typedef struct tb_crl_info {
@@ -32,6 +35,11 @@ typedef struct tb_crl_info {
 	size_t base_number_len;
 	int has_freshest;		/* Freshest CRL pointer to a delta */
 	int only_user_certs, only_ca_certs;	/* issuingDistributionPoint scope */
+	int only_attr_certs;		/* onlyContainsAttributeCerts: covers no certificate */
+	int indirect;			/* indirectCRL: entries may name another issuer */
+	int has_idp;			/* issuingDistributionPoint present */
+	unsigned only_some_reasons;	/* ReasonFlags bits it covers; TB_CRL_REASONS_ALL when absent */
+	size_t entry_issuers;		/* certificateIssuer entry extensions seen */
 	unsigned char aki[64];		/* authorityKeyIdentifier keyIdentifier */
 	size_t aki_len;
 	size_t entries;
@@ -43,6 +51,7 @@ typedef struct tb_crl_parts {
 	tb_der sig_alg;		/* outer signatureAlgorithm (whole TLV) */
 	tb_der sig;		/* signature value bytes */
 	tb_der issuer;		/* issuer Name (whole TLV) */
+	tb_der idp;		/* issuingDistributionPoint value (whole TLV), len 0 when absent */
 } tb_crl_parts;
 
 typedef struct tb_crl_index tb_crl_index;
@@ -51,9 +60,11 @@ typedef struct tb_crl_index tb_crl_index;
  * Parses the CertificateList in der and builds its index into *out (the
  * caller frees it with tb_crl_index_free). parts, when not NULL, receives
  * ranges into der for the signature check. Fails with TB_ERR_MALFORMED on
- * any structural error, TB_ERR_UNSUPPORTED on an indirect or partial CRL or
- * an unknown critical extension, TB_ERR_TOO_LARGE past max_entries
- * (0: no limit).
+ * any structural error (a certificateIssuer entry outside an indirect CRL,
+ * a missing or critical cRLNumber among them), TB_ERR_UNSUPPORTED on an
+ * unknown critical extension, TB_ERR_TOO_LARGE past max_entries
+ * (0: no limit). Scope (issuingDistributionPoint) is recorded, not judged:
+ * crl_scope.c decides whether the CRL covers a certificate.
  */
 int tb_crl_index_build(const unsigned char *der, size_t len, size_t max_entries,
     tb_crl_index **out, tb_crl_parts *parts, tb_error *err);
@@ -62,6 +73,8 @@ void tb_crl_index_free(tb_crl_index *ix);
 const tb_crl_info *tb_crl_index_info(const tb_crl_index *ix);
 /* The issuer Name DER (a copy the index owns). */
 const unsigned char *tb_crl_index_issuer(const tb_crl_index *ix, size_t *len);
+/* The issuingDistributionPoint DER (a copy the index owns), NULL when absent. */
+const unsigned char *tb_crl_index_idp(const tb_crl_index *ix, size_t *len);
 /* Bytes the index holds in memory. */
 size_t tb_crl_index_mem(const tb_crl_index *ix);
 
@@ -72,6 +85,21 @@ size_t tb_crl_index_mem(const tb_crl_index *ix);
  */
 int tb_crl_index_lookup(const tb_crl_index *ix, const unsigned char *serial,
     size_t serial_len, time_t *revoked_at, int *reason);
+
+/*
+ * Says whether an entry belongs to the certificate's issuer: gn is the
+ * GeneralNames DER of the entry's certificateIssuer (RFC 5280 5.3.3), or
+ * NULL for entries before any, which belong to the CRL issuer.
+ */
+typedef int (*tb_crl_entry_issuer_fn)(void *arg, const unsigned char *gn, size_t len);
+
+/*
+ * As tb_crl_index_lookup, but only entries whose issuer mine() accepts
+ * count (an indirect CRL may list one serial for several issuers).
+ */
+int tb_crl_index_lookup_issuer(const tb_crl_index *ix, const unsigned char *serial,
+    size_t serial_len, tb_crl_entry_issuer_fn mine, void *arg, time_t *revoked_at,
+    int *reason);
 
 /* Compares two big-endian CRL numbers: <0, 0, >0. */
 int tb_crl_number_cmp(const unsigned char *a, size_t alen, const unsigned char *b,

@@ -19,11 +19,15 @@
 
 #include "cert_read.h"
 #include "crl.h"
+#include "crl_scope.h"
+#include "der_reader.h"
+#include "sigalg.h"
 #include "ocsp_check.h"
 #include "rev_checker.h"
 #include "tb_clock.h"
 #include "tb_file.h"
 #include "tb_log.h"
+#include "x509_path.h"
 
 #define TB_REV_OCSP_MAX_BYTES (1024 * 1024)
 
@@ -41,10 +45,13 @@ typedef struct rev_issuer {
 	size_t n_order;
 	int use_aia, soft_fail;
 	tb_ocsp_opts ocsp_opts;
+	X509 *signer;			/* separate CRL signer, or NULL */
+	struct rev_issuer *signer_ca;	/* the configured issuer that issued it */
 
 	pthread_mutex_t fetch_lock;	/* one CRL download per issuer at a time */
 	pthread_rwlock_t lock;		/* base, delta, crl_err, learned CDP URL */
 	tb_crl *base, *delta;
+	int base_by_signer, delta_by_signer;	/* signed by signer, not by ca */
 	char crl_err[256];
 	char *cdp_url;			/* learned from a certificate (use_aia only) */
 	time_t next_refresh;
@@ -519,6 +526,149 @@ ocsp_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, X509 *issuer,
 
 /* ---- CRL ---- */
 
+/* ---- a separate CRL signer (RFC 5280 6.3.3 (f)) ---- */
+
+/* Checks nested through CRL signers' own status, per thread. */
+static __thread int signer_depth;
+/* The issuers whose CRL this thread is downloading (fetch_lock held). */
+static __thread const struct rev_issuer *fetching[4];
+static __thread int n_fetching;
+
+static int
+fetching_self(const rev_issuer *is)
+{
+	int i;
+
+	for (i = 0; i < n_fetching; i++)
+		if (fetching[i] == is)
+			return 1;
+	return 0;
+}
+
+static void
+fetching_push(const rev_issuer *is)
+{
+	if (n_fetching < (int)(sizeof(fetching) / sizeof(fetching[0])))
+		fetching[n_fetching] = is;
+	n_fetching++;
+}
+
+static void
+fetching_pop(void)
+{
+	n_fetching--;
+}
+
+/*
+ * The static checks of a configured CRL signer, once all issuers are
+ * known: cRLSign, and a signature by another configured issuer (never by
+ * the CA itself: its status would hang on the CRL it signs). Of the CA's
+ * name it signs the CA's own CRLs; of another name it can only be an
+ * indirect CRL's issuer, which the scope rules (crl_scope.c) accept only
+ * for certificates whose distribution point names it as cRLIssuer.
+ */
+static int
+signer_resolve(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
+{
+	const ASN1_BIT_STRING *sig = NULL;
+	const X509_ALGOR *alg = NULL;
+	unsigned char *der = NULL;
+	tb_sigalg_info info;
+	tb_der all, cert, tbs;
+	size_t i;
+	int len, r = TB_ERR_CONFIG;
+
+	if (!(X509_get_extension_flags(is->signer) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(is->signer) & KU_CRL_SIGN))
+		return tb_error_set(err, r, "%s: the CRL signer lacks cRLSign", is->name);
+	X509_get0_signature(&sig, &alg, is->signer);
+	if (sig == NULL || alg == NULL || (len = i2d_X509(is->signer, &der)) <= 0)
+		return tb_error_set_ossl(err, r, "%s: the CRL signer's signature", is->name);
+	tb_der_init(&all, der, (size_t)len);
+	if (tb_der_expect(&all, TB_DER_SEQUENCE, &cert, NULL) != 0 ||
+	    tb_der_expect(&cert, TB_DER_SEQUENCE, NULL, &tbs) != 0) {
+		OPENSSL_free(der);
+		return tb_error_set(err, r, "%s: the CRL signer is malformed", is->name);
+	}
+	for (i = 0; i < ctx->n_iss && is->signer_ca == NULL; i++) {
+		rev_issuer *up = &ctx->iss[i];
+
+		if (up->ca == is->ca || X509_NAME_cmp(X509_get_subject_name(up->ca),
+		    X509_get_issuer_name(is->signer)) != 0)
+			continue;
+		if (tb_sigalg_verify(NULL, alg, X509_get_X509_PUBKEY(up->ca), tbs.p, tbs.len,
+		    ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), &info, NULL) == 0)
+			is->signer_ca = up;
+	}
+	OPENSSL_free(der);
+	ERR_clear_error();
+	if (is->signer_ca == NULL)
+		return tb_error_set(err, r, "%s: the CRL signer is not signed by another "
+		    "configured issuer", is->name);
+	return 0;
+}
+
+/*
+ * 0 when the CRL signer may vouch now: valid, and its own status GOOD by
+ * its issuer's sources, nested at most TB_CRL_SIGNER_DEPTH_MAX deep.
+ */
+#define TB_CRL_SIGNER_DEPTH_MAX 2
+static int
+signer_good(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
+{
+	tb_rev_result res;
+	tb_error e1;
+	time_t now = tb_clock_now();
+	int r;
+
+	if (X509_cmp_time(X509_get0_notBefore(is->signer), &now) > 0 ||
+	    X509_cmp_time(X509_get0_notAfter(is->signer), &now) < 0)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "CRL signer certificate not valid now");
+	if (signer_depth >= TB_CRL_SIGNER_DEPTH_MAX)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "CRL signers nested deeper than %d", TB_CRL_SIGNER_DEPTH_MAX);
+	memset(&res, 0, sizeof(res));
+	tb_error_clear(&e1);
+	signer_depth++;
+	r = tb_rev_check(ctx, is->signer, is->signer_ca->ca, now, &res, &e1);
+	signer_depth--;
+	if (r == 0 && res.status != TB_REV_GOOD)
+		r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "CRL signer %s: %s",
+		    res.status == TB_REV_REVOKED ? "revoked" : "status unknown",
+		    res.status == TB_REV_REVOKED ? res.source : res.detail);
+	else if (r != 0)
+		tb_error_set(err, r, "CRL signer: %s", e1.detail);
+	tb_rev_result_clear(&res);
+	return r;
+}
+
+/*
+ * Loads der as a CRL of is: signed by the CA's own key, or else by its
+ * configured CRL signer (checked now when check_signer is set).
+ */
+static int
+crl_load_either(tb_rev_ctx *ctx, rev_issuer *is, const unsigned char *der, size_t len,
+    const tb_crl_policy *pol, int check_signer, tb_crl **out, int *by_signer, tb_error *err)
+{
+	tb_error e2;
+	int r;
+
+	*by_signer = 0;
+	if ((r = tb_crl_load(der, len, is->ca, pol, out, err)) == 0 || is->signer_ca == NULL)
+		return r;
+	tb_error_clear(&e2);
+	if (tb_crl_load(der, len, is->signer, pol, out, &e2) != 0)
+		return r;	/* the CA's reason says more */
+	if (check_signer && (r = signer_good(ctx, is, err)) != 0) {
+		tb_crl_free(*out);
+		*out = NULL;
+		return r;
+	}
+	*by_signer = 1;
+	return 0;
+}
+
 static int
 crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_error *err)
 {
@@ -529,11 +679,11 @@ crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_er
 	    ctx->conf.crl_max_entries, 0 };
 	char path[4096];
 	tb_error e2;
-	int r = TB_ERR_INTERNAL;
+	int r = TB_ERR_INTERNAL, by_signer = 0;
 
 	if ((r = tb_fetch(url, &ctx->conf.fetch, NULL, NULL, 0, &der, &len, err)) != 0)
 		goto out;
-	if ((r = tb_crl_load(der, len, is->ca, &pol, &crl, err)) != 0)
+	if ((r = crl_load_either(ctx, is, der, len, &pol, 1, &crl, &by_signer, err)) != 0)
 		goto out;
 	if (tb_crl_get_info(crl)->is_delta != delta) {
 		r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "%s: %s where a %s was expected",
@@ -550,10 +700,13 @@ crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_er
 	}
 	if (r == 0) {
 		old = delta ? is->delta : is->base;
-		if (delta)
+		if (delta) {
 			is->delta = crl;
-		else
+			is->delta_by_signer = by_signer;
+		} else {
 			is->base = crl;
+			is->base_by_signer = by_signer;
+		}
 		crl = NULL;
 		/* A new base may make the held delta obsolete. */
 		if (!delta && is->delta != NULL &&
@@ -592,7 +745,13 @@ crl_refresh(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
 	size_t i;
 	int r = TB_ERR_REVOCATION_UNKNOWN, got = 0;
 
+	/* A CRL signer's status checked while this thread downloads this
+	 * issuer's CRL must not wait for its own lock. */
+	if (fetching_self(is))
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "%s: CRL download already under way on this thread", is->name);
 	pthread_mutex_lock(&is->fetch_lock);
+	fetching_push(is);
 	pthread_rwlock_rdlock(&is->lock);
 	if (is->crl_urls.n == 0 && is->cdp_url != NULL)
 		cdp = is->cdp_url;
@@ -635,6 +794,7 @@ crl_refresh(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
 	else
 		is->crl_fail++;
 	pthread_mutex_unlock(&ctx->mu);
+	fetching_pop();
 	pthread_mutex_unlock(&is->fetch_lock);
 	if (got)
 		return 0;
@@ -706,13 +866,13 @@ static int
 crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
     char *detail, size_t dlen)
 {
-	unsigned char serial[256];
-	size_t slen;
 	const tb_crl_info *bi, *di;
 	const tb_crl *delta = NULL;
 	time_t now = tb_clock_now(), when = 0;
 	tb_error e1;
-	int why = -1, from_delta = 0, found, have_url, due;
+	int why = -1, from_delta = 0, found, have_url, due, by_signer;
+	unsigned mask = 0;
+	char rtext[160];
 
 	learn_cdp(is, cert);
 	have_url = has_crl_source(is);
@@ -730,9 +890,17 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 		if (due)
 			(void)crl_refresh(ctx, is, &e1);
 	}
-	if (tb_crl_cert_serial(cert, serial, sizeof(serial), &slen, &e1) != 0) {
-		append_detail(detail, dlen, e1.detail);
-		return 0;
+	/* A CRL of the separate signer counts while the signer is good (its
+	 * status is asked of its own issuer's sources, outside this lock). */
+	if (is->signer_ca != NULL) {
+		pthread_rwlock_rdlock(&is->lock);
+		by_signer = is->base_by_signer || is->delta_by_signer;
+		pthread_rwlock_unlock(&is->lock);
+		tb_error_clear(&e1);
+		if (by_signer && signer_good(ctx, is, &e1) != 0) {
+			append_detail2(detail, dlen, "CRL: ", e1.detail);
+			return 0;
+		}
 	}
 	pthread_rwlock_rdlock(&is->lock);
 	if (is->base == NULL) {
@@ -751,8 +919,18 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 		return 0;
 	}
 	bi = tb_crl_get_info(is->base);
-	if (bi->only_ca_certs || (bi->only_user_certs && X509_check_ca(cert))) {
-		append_detail(detail, dlen, "CRL: its scope does not cover this certificate");
+	/* RFC 5280 6.3.3: a CRL outside the certificate's scope, or one that
+	 * answers for some reasons only, is no evidence that it is good. One
+	 * CRL is held per issuer, so reasons are not combined here. */
+	tb_error_clear(&e1);
+	if (tb_crl_scope(is->base, cert, &mask, &e1) != 0) {
+		append_detail2(detail, dlen, "CRL: ", e1.detail);
+		pthread_rwlock_unlock(&is->lock);
+		return 0;
+	}
+	if (mask != TB_CRL_REASONS_ALL) {
+		tb_crl_reasons_text(mask, rtext, sizeof(rtext));
+		append_detail2(detail, dlen, "CRL covers only some reasons: ", rtext);
 		pthread_rwlock_unlock(&is->lock);
 		return 0;
 	}
@@ -760,7 +938,12 @@ crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
 	if (is->delta != NULL && tb_crl_fresh(is->delta, now, ctx->conf.clock_skew_s, NULL) == 0 &&
 	    tb_crl_delta_applies(is->base, is->delta, NULL) == 0)
 		delta = is->delta;
-	found = tb_crl_lookup(is->base, delta, serial, slen, &when, &why, &from_delta);
+	if ((found = tb_crl_lookup_cert(is->base, delta, cert, &when, &why, &from_delta,
+	    &e1)) < 0) {
+		append_detail(detail, dlen, e1.detail);
+		pthread_rwlock_unlock(&is->lock);
+		return 0;
+	}
 	res->status = found ? TB_REV_REVOKED : TB_REV_GOOD;
 	res->revoked_at = found ? when : 0;
 	res->reason = found ? why : -1;
@@ -873,6 +1056,150 @@ stored_certid_sha256(const unsigned char *der, size_t len)
 	return sha256;
 }
 
+/*
+ * Loads CRL i of an offline check, signed by the certificate's issuer or,
+ * failing that, by a candidate signer that in->signer_ok accepts. NULL
+ * (with the reason in detail) when none fits.
+ */
+static tb_crl *
+offline_load(const tb_rev_offline *in, size_t i, X509 *issuer, time_t at,
+    const tb_crl_policy *pol, char *detail, size_t dlen)
+{
+	tb_crl *crl = NULL;
+	tb_error e1, e2;
+	X509 *s;
+	int k, n;
+
+	tb_error_clear(&e1);
+	if (tb_crl_load(in->crl_der[i], in->crl_len[i], issuer, pol, &crl, &e1) == 0)
+		return crl;
+	n = in->signers != NULL && in->signer_ok != NULL ? sk_X509_num(in->signers) : 0;
+	for (k = 0; k < n && k < TB_REV_MAX_SIGNERS; k++) {
+		s = sk_X509_value(in->signers, k);
+		tb_error_clear(&e2);
+		if (X509_cmp(s, issuer) == 0 ||
+		    tb_crl_load(in->crl_der[i], in->crl_len[i], s, pol, &crl, &e2) != 0)
+			continue;
+		/* RFC 5280 6.3.3 (f): the signer's own path and status. */
+		if (in->signer_ok(in->signer_arg, s, at, &e2) == 0)
+			return crl;
+		tb_crl_free(crl);
+		crl = NULL;
+		tb_error_set(&e1, e2.code, "CRL signer refused: %s", e2.detail);
+	}
+	append_detail2(detail, dlen, "CRL ", e1.detail);
+	return NULL;
+}
+
+/* 1 when a and b are CRLs of one issuer and one scope (issuingDistributionPoint). */
+static int
+same_scope(const tb_crl *a, const tb_crl *b)
+{
+	const unsigned char *pa, *pb;
+	size_t la, lb;
+
+	pa = tb_crl_index_issuer(tb_crl_get_index(a), &la);
+	pb = tb_crl_index_issuer(tb_crl_get_index(b), &lb);
+	if (la != lb || memcmp(pa, pb, la) != 0)
+		return 0;
+	pa = tb_crl_index_idp(tb_crl_get_index(a), &la);
+	pb = tb_crl_index_idp(tb_crl_get_index(b), &lb);
+	return la == lb && (la == 0 || memcmp(pa, pb, la) == 0);
+}
+
+/* 1 when crls[j] supersedes crls[i]: same kind and scope, newer (or the same and earlier). */
+static int
+superseded(tb_crl **crls, size_t n, size_t i)
+{
+	const tb_crl_info *a = tb_crl_get_info(crls[i]), *b;
+	size_t j;
+	int c;
+
+	for (j = 0; j < n; j++) {
+		if (j == i || crls[j] == NULL)
+			continue;
+		b = tb_crl_get_info(crls[j]);
+		if (b->is_delta != a->is_delta || !same_scope(crls[i], crls[j]))
+			continue;
+		c = tb_crl_number_cmp(b->number, b->number_len, a->number, a->number_len);
+		if (c > 0 || (c == 0 && j < i))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * RFC 5280 6.3.3 over loaded CRLs: every complete CRL whose scope covers
+ * cert (the newest of each scope, with the newest delta that applies) is
+ * asked, and the reasons they cover are added up. Returns 1 with res
+ * filled (REVOKED as soon as one lists cert; GOOD only when every reason is
+ * covered), 0 with detail when the CRLs cannot tell, <0 on error.
+ */
+static int
+offline_crls(tb_crl **crls, size_t n, X509 *cert, tb_rev_result *res, char *detail,
+    size_t dlen, tb_error *err)
+{
+	const tb_crl *base, *delta, *first = NULL, *first_delta = NULL;
+	const tb_crl_info *info;
+	unsigned m, mask = 0;
+	time_t when = 0;
+	size_t i, j;
+	char rtext[160];
+	tb_error e1;
+	int found = 0, why = -1, from_delta = 0, removed = 0, any = 0;
+
+	for (i = 0; i < n; i++) {
+		if (crls[i] == NULL || tb_crl_get_info(crls[i])->is_delta ||
+		    superseded(crls, n, i))
+			continue;
+		any = 1;
+		base = crls[i];
+		tb_error_clear(&e1);
+		if (tb_crl_scope(base, cert, &m, &e1) != 0) {
+			append_detail2(detail, dlen, "CRL: ", e1.detail);
+			continue;
+		}
+		delta = NULL;
+		for (j = 0; j < n; j++)
+			if (crls[j] != NULL && tb_crl_get_info(crls[j])->is_delta &&
+			    !superseded(crls, n, j) &&
+			    tb_crl_delta_applies(base, crls[j], NULL) == 0)
+				delta = crls[j];
+		if ((found = tb_crl_lookup_cert(base, delta, cert, &when, &why, &from_delta,
+		    err)) < 0)
+			return found;
+		if (first == NULL || found) {
+			first = base;
+			first_delta = delta;
+		}
+		if (found)
+			break;
+		removed |= from_delta;
+		mask |= m;
+	}
+	if (first == NULL) {
+		append_detail(detail, dlen, any ? "CRL: none covers the certificate" :
+		    "CRL: no usable complete CRL");
+		return 0;
+	}
+	if (!found && mask != TB_CRL_REASONS_ALL) {
+		tb_crl_reasons_text(TB_CRL_REASONS_ALL & ~mask, rtext, sizeof(rtext));
+		append_detail2(detail, dlen, "CRL: no CRL covers the reasons ", rtext);
+		return 0;
+	}
+	res->status = found ? TB_REV_REVOKED : TB_REV_GOOD;
+	res->revoked_at = found ? when : 0;
+	res->reason = found ? why : -1;
+	snprintf(res->source, sizeof(res->source), "%s", first_delta != NULL ? "delta" : "crl");
+	snprintf(res->issuer, sizeof(res->issuer), "%s", tb_crl_issuer_text(first));
+	info = tb_crl_get_info(first_delta != NULL ? first_delta : first);
+	res->this_update = info->this_update;
+	res->next_update = info->next_update;
+	if (removed && !found)
+		snprintf(res->detail, sizeof(res->detail), "removed from the CRL by the delta CRL");
+	return 1;
+}
+
 int
 tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t at,
     tb_rev_result *out, tb_error *err)
@@ -882,14 +1209,12 @@ tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t 
 	tb_ocsp_answer ans;
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *id = NULL;
-	tb_crl *crls[TB_REV_MAX_URLS] = { NULL }, *base = NULL, *delta = NULL;
+	tb_crl *crls[TB_REV_MAX_URLS] = { NULL };
 	tb_crl_policy pol;
-	unsigned char serial[256];
 	char detail[sizeof(res.detail)] = "";
-	size_t i, slen;
-	time_t when = 0;
+	size_t i;
 	tb_error e1;
-	int got = 0, found, why = -1, from_delta = 0, r = TB_ERR_INTERNAL;
+	int got = 0, r = TB_ERR_INTERNAL;
 
 	memset(&res, 0, sizeof(res));
 	memset(&ans, 0, sizeof(ans));
@@ -931,39 +1256,13 @@ tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t 
 	pol.skew_s = oo.skew_s;
 	pol.max_entries = 0;
 	pol.allow_expired = 0;
-	for (i = 0; !got && i < in->n_crls; i++) {
-		tb_error_clear(&e1);
-		if (tb_crl_load(in->crl_der[i], in->crl_len[i], issuer, &pol, &crls[i], &e1) != 0) {
-			append_detail2(detail, sizeof(detail), "CRL ", e1.detail);
-			continue;
-		}
-		if (tb_crl_get_info(crls[i])->is_delta)
-			continue;
-		if (base == NULL || tb_crl_may_replace(base, crls[i], NULL) == 0)
-			base = crls[i];
-	}
-	for (i = 0; !got && base != NULL && i < in->n_crls; i++)
-		if (crls[i] != NULL && tb_crl_get_info(crls[i])->is_delta &&
-		    tb_crl_delta_applies(base, crls[i], NULL) == 0 &&
-		    (delta == NULL || tb_crl_may_replace(delta, crls[i], NULL) == 0))
-			delta = crls[i];
-	if (!got && base != NULL) {
-		if ((r = tb_crl_cert_serial(cert, serial, sizeof(serial), &slen, err)) != 0)
+	for (i = 0; !got && i < in->n_crls; i++)
+		crls[i] = offline_load(in, i, issuer, at, &pol, detail, sizeof(detail));
+	if (!got && in->n_crls > 0) {
+		if ((r = offline_crls(crls, in->n_crls, cert, &res, detail, sizeof(detail),
+		    err)) < 0)
 			goto out;
-		found = tb_crl_lookup(base, delta, serial, slen, &when, &why, &from_delta);
-		got = 1;
-		res.status = found ? TB_REV_REVOKED : TB_REV_GOOD;
-		res.revoked_at = found ? when : 0;
-		res.reason = found ? why : -1;
-		snprintf(res.source, sizeof(res.source), "%s", delta != NULL ? "delta" : "crl");
-		snprintf(res.issuer, sizeof(res.issuer), "%s", tb_crl_issuer_text(base));
-		res.this_update = tb_crl_get_info(delta != NULL ? delta : base)->this_update;
-		res.next_update = tb_crl_get_info(delta != NULL ? delta : base)->next_update;
-		if (from_delta && !found)
-			snprintf(res.detail, sizeof(res.detail),
-			    "removed from the CRL by the delta CRL");
-	} else if (!got && in->n_crls > 0 && base == NULL) {
-		append_detail(detail, sizeof(detail), "CRL: no usable complete CRL");
+		got = r;
 	}
 	if (!got) {
 		tb_rev_result_clear(&res);
@@ -1082,12 +1381,13 @@ disk_load(tb_rev_ctx *ctx, rev_issuer *is, int delta)
 	tb_crl_policy pol = { tb_clock_now(), ctx->conf.clock_skew_s,
 	    ctx->conf.crl_max_entries, 1 };
 	tb_error e1;
+	int by_signer;
 
 	if (path_of(ctx, is, delta, path, sizeof(path)) != 0)
 		return;
 	if (tb_file_read(path, ctx->conf.fetch.max_bytes, &der, &len, &e1) != 0)
 		return;
-	if (tb_crl_load(der, len, is->ca, &pol, &crl, &e1) != 0 ||
+	if (crl_load_either(ctx, is, der, len, &pol, 0, &crl, &by_signer, &e1) != 0 ||
 	    tb_crl_get_info(crl)->is_delta != delta ||
 	    (delta && (is->base == NULL || tb_crl_delta_applies(is->base, crl, &e1) != 0))) {
 		tb_warn_f(TB_ERR_REVOCATION_UNKNOWN, "%s: disk copy %s not used: %s", is->name,
@@ -1096,10 +1396,13 @@ disk_load(tb_rev_ctx *ctx, rev_issuer *is, int delta)
 		free(der);
 		return;
 	}
-	if (delta)
+	if (delta) {
 		is->delta = crl;
-	else
+		is->delta_by_signer = by_signer;
+	} else {
 		is->base = crl;
+		is->base_by_signer = by_signer;
+	}
 	tb_info_f("%s: %s CRL loaded from %s", is->name, delta ? "delta" : "complete", path);
 	free(der);
 }
@@ -1164,6 +1467,29 @@ issuer_init(tb_rev_ctx *ctx, rev_issuer *is, const tb_rev_issuer_conf *c, tb_err
 	/* An OCSP answer is a few kilobytes; a megabyte is already absurd. */
 	if (is->ocsp_opts.fetch.max_bytes > TB_REV_OCSP_MAX_BYTES)
 		is->ocsp_opts.fetch.max_bytes = TB_REV_OCSP_MAX_BYTES;
+	if (c->crl_signer != NULL) {
+		if (!X509_up_ref(c->crl_signer))
+			return tb_error_set(err, TB_ERR_INTERNAL, "X509_up_ref");
+		is->signer = c->crl_signer;
+	} else if (c->crl_signer_file != NULL) {
+		STACK_OF(X509) *sk = NULL;
+
+		if (tb_certs_read_file(c->crl_signer_file, &sk, err) != 0)
+			return TB_ERR_CONFIG;
+		is->signer = sk_X509_shift(sk);	/* the first one */
+		sk_X509_pop_free(sk, X509_free);
+	}
+	return 0;
+}
+
+/* After every issuer is known: CRL signers, then the disk copies. */
+static int
+issuer_start(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
+{
+	int r;
+
+	if (is->signer != NULL && (r = signer_resolve(ctx, is, err)) != 0)
+		return r;
 	if (ctx->cache_dir != NULL) {
 		disk_load(ctx, is, 0);
 		disk_load(ctx, is, 1);
@@ -1210,6 +1536,9 @@ tb_rev_ctx_new(const tb_rev_conf *conf, tb_rev_ctx **out, tb_error *err)
 		if ((r = issuer_init(ctx, &ctx->iss[i], &conf->issuers[i], err)) != 0)
 			goto out;
 	}
+	for (i = 0; i < ctx->n_iss; i++)
+		if ((r = issuer_start(ctx, &ctx->iss[i], err)) != 0)
+			goto out;
 	if (conf->background) {
 		if (pthread_create(&ctx->thread, NULL, refresh_main, ctx) != 0) {
 			r = tb_error_set(err, TB_ERR_INTERNAL, "CRL refresh thread");
@@ -1245,6 +1574,7 @@ tb_rev_ctx_free(tb_rev_ctx *ctx)
 		rev_issuer *is = &ctx->iss[i];
 
 		X509_free(is->ca);
+		X509_free(is->signer);
 		url_list_free(&is->ocsp_urls);
 		url_list_free(&is->crl_urls);
 		url_list_free(&is->delta_urls);

@@ -43,6 +43,16 @@ typedef struct tb_rev_issuer_conf {
 	int ocsp_nonce_required;	/* responder must echo the nonce (default 1) */
 	int ocsp_get;			/* GET instead of POST when small enough (default 0) */
 	int ocsp_certid_sha256;		/* default 0: SHA-1 CertID */
+	/*
+	 * A separate CRL signer (RFC 5280 6.3.3 (f)), issued by another
+	 * configured issuer: a certificate of the CA's name with its own key (a
+	 * CRL-signing key, or the CA's new key after a rollover), or an
+	 * indirect CRL's issuer (another name, for certificates whose
+	 * distribution point names it as cRLIssuer). Its CRLs are used while it
+	 * carries cRLSign, is valid and is not revoked itself.
+	 */
+	const char *crl_signer_file;	/* PEM or DER, or ... */
+	X509 *crl_signer;		/* ... the certificate (borrowed), or NULL */
 } tb_rev_issuer_conf;
 
 typedef struct tb_rev_conf {
@@ -69,7 +79,9 @@ typedef struct tb_rev_ctx tb_rev_ctx;
 /*
  * Builds a checker from conf (copied; conf may be freed afterwards). Last
  * good CRLs found in cache_dir are loaded at once, then the background
- * thread (if enabled) starts. Fails on an unreadable issuer or a bad URL.
+ * thread (if enabled) starts. Fails on an unreadable issuer or a bad URL,
+ * and on a CRL signer that lacks cRLSign or is not signed by another
+ * configured issuer.
  */
 int tb_rev_ctx_new(const tb_rev_conf *conf, tb_rev_ctx **out, tb_error *err);
 /* Stops the background thread and frees everything. */
@@ -90,6 +102,16 @@ int tb_rev_check(tb_rev_ctx *ctx, X509 *cert, X509 *issuer, time_t at,
 /* Downloads every configured CRL now (returns the first error; others still tried). */
 int tb_rev_refresh_crls(tb_rev_ctx *ctx, tb_error *err);
 
+#define TB_REV_MAX_SIGNERS 8	/* candidate CRL signers tried per CRL */
+
+/*
+ * Validates a CRL signer other than the certificate's issuer (a separate
+ * CRL-signing key, the CA after a key rollover, an indirect CRL's issuer):
+ * its own path to the same anchor and its revocation, bounded by the
+ * caller (no loops). 0 when it may sign CRLs; an error saying why not.
+ */
+typedef int (*tb_rev_signer_fn)(void *arg, X509 *signer, time_t at, tb_error *err);
+
 /* Inputs of an offline check (tanba check-cert / verify --offline). */
 typedef struct tb_rev_offline {
 	const unsigned char *crl_der[TB_REV_MAX_URLS];	/* complete and delta CRLs, any order */
@@ -99,13 +121,19 @@ typedef struct tb_rev_offline {
 	size_t ocsp_len;
 	int clock_skew_s;		/* 300 when 0 */
 	int ocsp_max_age_s;		/* 0: no limit */
+	STACK_OF(X509) *signers;	/* other candidate CRL signers, or NULL */
+	tb_rev_signer_fn signer_ok;	/* NULL: only the issuer itself signs CRLs */
+	void *signer_arg;
 } tb_rev_offline;
 
 /*
  * The same rules without any network: the OCSP response (no nonce to
- * match) is asked first, then the CRLs (a delta applied over the newest
- * complete CRL it fits). Returns 0 with out filled as tb_rev_check does;
- * a CRL or response that fails a check is named in out->detail.
+ * match) is asked first, then the CRLs: each is signed by the issuer or by
+ * a candidate signer that signer_ok accepts; only CRLs whose scope covers
+ * the certificate count (RFC 5280 6.3.3), the newest of each scope with
+ * the newest delta that applies to it, until every reason is covered
+ * (else UNKNOWN). Returns 0 with out filled as tb_rev_check does; a CRL
+ * or response that fails a check is named in out->detail.
  */
 int tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t at,
     tb_rev_result *out, tb_error *err);

@@ -5,7 +5,9 @@
 # algorithm: good (VALID, with the OCSP response as evidence), revoked
 # (CERT_REVOKED with its date in kk, ru, en), revoked after the signing
 # time (not revoked, said), responder down without and with a CRL, revoked
-# only in the delta CRL, soft-fail, a restart with every server stopped
+# only in the delta CRL, CRLs whose scope does not cover the leaf
+# (another distribution point, CA certificates only), a CRL of a separate
+# CRL-signing key (crl_signer), an indirect CRL from the root, soft-fail, a restart with every server stopped
 # (CRLs from disk), status figures, and the offline CLI with a saved
 # response. Then, with the RSA token keys: a revoked signing certificate
 # refuses to sign. Configuration changes go through SIGHUP reloads.
@@ -29,8 +31,11 @@ stop_servers() {
 	for _p in $PIDS; do wait "$_p" 2>/dev/null; done
 	PIDS=
 }
+# tb_cleanup takes the exit status from $?: keep the test's, not stop_servers'.
 rev_cleanup() {
+	_rev_rc=$?
 	stop_servers
+	(exit "$_rev_rc")
 	tb_cleanup
 }
 trap rev_cleanup EXIT
@@ -128,7 +133,8 @@ start_ocsp() {
 
 # write_conf ALG DIR ISSUER-LINES...: base config, [verify] on DIR's root,
 # [revocation] with the disk cache (REV_CACHE, else $T/cache: the disk
-# copies of CRLs and deltas of an issuer are used whatever the URLs say), [issuer "root"] with its CRL and
+# copies of CRLs and deltas of an issuer are used whatever the URLs say), [issuer "root"] with its CRL
+# (ROOT_CRL, else root-ALG.crl) and
 # [issuer "ca"] with the lines given. REV_EXTRA adds [revocation] lines.
 write_conf() {
 	_alg=$1 _d=$2
@@ -141,8 +147,8 @@ write_conf() {
 		printf '\n[revocation]\ncache_dir = %s\nconnect_timeout_ms = 2000\ntimeout_ms = 5000\n' \
 		    "${REV_CACHE:-$T/cache}"
 		[ -z "${REV_EXTRA:-}" ] || printf '%s\n' "$REV_EXTRA"
-		printf '\n[issuer "root-%s"]\ncertificate = %s\ncrl = %s/f/root-%s.crl\n' \
-		    "$_alg" "$_d/root.pem" "$HTTP" "$_alg"
+		printf '\n[issuer "root-%s"]\ncertificate = %s\ncrl = %s/f/%s\n' \
+		    "$_alg" "$_d/root.pem" "$HTTP" "${ROOT_CRL:-root-$_alg.crl}"
 		printf '\n[issuer "ca-%s"]\ncertificate = %s\n' "$_alg" "$_d/ca.pem"
 		for _l in "$@"; do printf '%s\n' "$_l"; done
 	} > "$TB_CONF"
@@ -194,6 +200,36 @@ make_pki() {
 	    --this-update "$(tstamp '-10 minutes')" >>"$T/testpki.log" 2>&1 || tb_fail "ca CRL"
 	"$TB_TESTPKI" crl --dir "$_d" --issuer-name root --out "$T/www/root-$_alg.crl" --number 200 \
 	    >>"$T/testpki.log" 2>&1 || tb_fail "root CRL"
+	# CRLs of the CA whose scope does not cover its leaves (RFC 5280 6.3.3).
+	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-otherdp.crl" --number 110 \
+	    --idp-uri http://127.0.0.1:1/elsewhere.crl >>"$T/testpki.log" 2>&1 || tb_fail "otherdp CRL"
+	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-onlyca.crl" --number 111 --only-ca \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "onlyca CRL"
+	"$TB_TESTPKI" crl --dir "$_d" --issuer-name root --out "$T/www/root-$_alg-onlyuser.crl" \
+	    --number 201 --only-user >>"$T/testpki.log" 2>&1 || tb_fail "root onlyuser CRL"
+	# A separate CRL-signing key: a certificate of the CA's name from the root.
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$_d/crl-signer.key" \
+	    2>>"$T/testpki.log" || tb_fail "crl-signer key"
+	"$TB_TESTPKI" issue --dir "$_d" --key "$_d/crl-signer.key" --profile ca --issuer-name root \
+	    --cn "$(cn_of "$_d/ca.pem")" --org "$(o_of "$_d/ca.pem")" --out "$_d/crl-signer.pem" \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "issue crl-signer"
+	[ "$(openssl x509 -in "$_d/crl-signer.pem" -noout -subject)" = \
+	    "$(openssl x509 -in "$_d/ca.pem" -noout -subject)" ] || tb_fail "crl-signer: not the CA's name"
+	"$TB_TESTPKI" crl --dir "$_d" --out "$T/www/ca-$_alg-signer.crl" --number 112 \
+	    --issuer-key "$_d/crl-signer.key" --issuer-cert "$_d/crl-signer.pem" \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "CRL by the crl-signer"
+	# An indirect CRL: leaves whose distribution point names the root as
+	# cRLIssuer, the root's CRL listing the CA's revocations after a
+	# certificateIssuer.
+	for _n in via-root via-root-rev; do
+		"$TB_TESTPKI" issue --dir "$_d" --key "$_d/individual-sign.key" \
+		    --profile individual-sign --crl-issuer root --out "$_d/$_n.pem" \
+		    >>"$T/testpki.log" 2>&1 || tb_fail "issue $_n"
+	done
+	"$TB_TESTPKI" revoke --dir "$_d" --cert "$_d/via-root-rev.pem" --reason keyCompromise \
+	    >>"$T/testpki.log" 2>&1 || tb_fail "revoke via-root-rev"
+	"$TB_TESTPKI" crl --dir "$_d" --issuer-name root --indirect --entries-of ca --number 202 \
+	    --out "$T/www/root-$_alg-indirect.crl" >>"$T/testpki.log" 2>&1 || tb_fail "indirect CRL"
 	"$TB_TESTPKI" revoke --dir "$_d" --cert "$_d/drev.pem" --reason superseded \
 	    --at "$(tstamp '-5 minutes')" >>"$T/testpki.log" 2>&1 || tb_fail "revoke drev"
 	"$TB_TESTPKI" crl --dir "$_d" --delta --base-number 100 --number 101 \
@@ -205,6 +241,10 @@ make_pki() {
 	"$TB_TESTPKI" cms --cert "$_d/rev.pem" --key "$_d/individual-sign.key" --in "$T/doc.txt" \
 	    --out "$T/now-$_alg.p7s" >>"$T/testpki.log" 2>&1 || tb_fail "cms now"
 }
+
+# The CN and O of a certificate's subject, as UTF-8 text.
+cn_of() { openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *CN=//p'; }
+o_of() { openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *O=//p'; }
 
 # The RSA run uses lib.sh's hierarchy (its legal-sign is the token key "rsa").
 pki_dir() { if [ "$1" = rsa ]; then echo "$TB_PKI"; else echo "$T/pki-$1"; fi; }
@@ -292,6 +332,51 @@ for ALG in $ALGS; do
 	rq check-cert cert=@"$D/good.pem"
 	check "$ALG good by the delta-applied CRL" 'j["verdict"] == "VALID" and rv["source"] == "delta"'
 
+	# ---- a CRL whose scope does not cover the leaf is no evidence (it was VALID)
+	for _s in otherdp onlyca; do
+		REV_CACHE=$T/cache-$_s-$ALG write_conf "$ALG" "$D" "crl = $HTTP/f/ca-$ALG-$_s.crl" \
+		    "order = crl"
+		reload
+		rq check-cert cert=@"$D/good.pem"
+		check "$ALG CRL of another scope ($_s): REVOCATION_UNKNOWN" \
+		    'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
+	done
+	# the root's CRL of end-entity certificates only says nothing of the CA's
+	ROOT_CRL=root-$ALG-onlyuser.crl REV_CACHE=$T/cache-onlyuser-$ALG write_conf "$ALG" "$D" \
+	    "$CA_CRL" "order = crl"
+	reload
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG root CRL onlyContainsUserCerts, CA certificate: REVOCATION_UNKNOWN" \
+	    'j["verdict"] == "REVOCATION_UNKNOWN" and "onlyContainsUserCerts" in j["reasons"][0]["detail"]'
+
+	# ---- a CRL signed by a separate CRL key (RFC 5280 6.3.3 (f)): used only
+	# with crl_signer, whose own status comes from the root's CRL
+	SIGNER_CRL="crl = $HTTP/f/ca-$ALG-signer.crl"
+	REV_CACHE=$T/cache-nosigner-$ALG write_conf "$ALG" "$D" "$SIGNER_CRL" "order = crl"
+	reload
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG CRL of a separate key without crl_signer: REVOCATION_UNKNOWN" \
+	    'j["verdict"] == "REVOCATION_UNKNOWN"'
+	REV_CACHE=$T/cache-signer-$ALG write_conf "$ALG" "$D" "$SIGNER_CRL" "order = crl" \
+	    "crl_signer = $D/crl-signer.pem"
+	reload
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG CRL of the crl_signer: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
+	rq check-cert cert=@"$D/rev.pem"
+	check "$ALG CRL of the crl_signer: revoked" 'j["verdict"] == "CERT_REVOKED"'
+
+	# ---- an indirect CRL from the root for leaves that name it as cRLIssuer
+	REV_CACHE=$T/cache-indirect-$ALG write_conf "$ALG" "$D" \
+	    "crl = $HTTP/f/root-$ALG-indirect.crl" "order = crl" "crl_signer = $D/root.pem"
+	reload
+	rq check-cert cert=@"$D/via-root.pem"
+	check "$ALG indirect CRL, cRLIssuer root: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
+	rq check-cert cert=@"$D/via-root-rev.pem"
+	check "$ALG indirect CRL, certificateIssuer entry: revoked" 'j["verdict"] == "CERT_REVOKED"'
+	rq check-cert cert=@"$D/good.pem"
+	check "$ALG indirect CRL for a leaf that does not name its issuer: REVOCATION_UNKNOWN" \
+	    'j["verdict"] == "REVOCATION_UNKNOWN"'
+
 	# ---- soft-fail: unknown passes, and the answer says it was skipped
 	write_conf "$ALG" "$D" "ocsp = $REFUSED" "soft_fail = yes"
 	reload
@@ -349,6 +434,9 @@ for ALG in $ALGS; do
 	offline REVOCATION_UNKNOWN check-cert $OFF --ocsp-response "$T/good.ocsp" "$D/good.pem"
 	offline CERT_REVOKED check-cert $OFF --crl "$T/www/root-$ALG.crl" --crl "$T/www/ca-$ALG.crl" \
 	    --crl "$T/www/ca-$ALG-delta.crl" "$D/drev.pem"
+	# the CA's CRLs of another scope say nothing about its leaves
+	offline REVOCATION_UNKNOWN check-cert $OFF --crl "$T/www/root-$ALG.crl" \
+	    --crl "$T/www/ca-$ALG-otherdp.crl" --crl "$T/www/ca-$ALG-onlyca.crl" "$D/good.pem"
 	offline VALID verify $OFF --signing-time --ocsp-response "$T/rev.ocsp" \
 	    --crl "$T/www/root-$ALG.crl" "$T/early-$ALG.p7s"
 	offline CERT_REVOKED verify $OFF --ocsp-response "$T/rev.ocsp" \

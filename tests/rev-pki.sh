@@ -99,6 +99,32 @@ authorityKeyIdentifier = keyid
 authorityKeyIdentifier = keyid
 2.5.29.27 = critical,DER:02:01:01
 [bare]
+[idp-match]
+authorityKeyIdentifier = keyid
+issuingDistributionPoint = critical,@dp_cert
+[idp-other]
+authorityKeyIdentifier = keyid
+issuingDistributionPoint = critical,@dp_other
+[only-ca]
+authorityKeyIdentifier = keyid
+issuingDistributionPoint = critical,@dp_only_ca
+[only-attr]
+authorityKeyIdentifier = keyid
+issuingDistributionPoint = critical,@dp_only_attr
+[only-some]
+authorityKeyIdentifier = keyid
+issuingDistributionPoint = critical,@dp_only_some
+[dp_cert]
+fullname = URI:http://127.0.0.1:1/from-cert.crl
+onlyuser = TRUE
+[dp_other]
+fullname = URI:http://127.0.0.1:1/another.crl
+[dp_only_ca]
+onlyCA = TRUE
+[dp_only_attr]
+onlyAA = TRUE
+[dp_only_some]
+onlysomereasons = keyCompromise,CACompromise
 EOC
 crl() { # out db number ext ca [extra ca args]
 	out=$1 db=$2 num=$3 ext=$4 ca=$5
@@ -115,6 +141,10 @@ crl expired index.txt 01 full ca -crl_lastupdate "$(ago '2 days ago')" \
     -crl_nextupdate "$(ago '1 day ago')"
 crl future index.txt 05 full ca -crl_lastupdate "$(ago '2 days')" -crl_nextupdate "$(ago '3 days')"
 crl impostor index.txt 07 bare impostor -crlhours 24
+# RFC 5280 6.3.3 scope: the leaves name from-cert.crl as their distribution point.
+for scope in idp-match idp-other only-ca only-attr only-some; do
+	crl "$scope" index.txt 01 "$scope" ca -crlhours 24
+done
 crl other index-other.txt 01 full other-ca -crlhours 24
 head -c 300 full.crl > truncated.crl
 : > zero.crl

@@ -17,6 +17,7 @@
 #include "check_run.h"
 #include "crl.h"
 #include "crl_index.h"
+#include "crl_scope.h"
 #include "der_reader.h"
 #include "tb_clock.h"
 #include "tb_file.h"
@@ -129,6 +130,10 @@ typedef struct crlspec {
 	time_t this_update, next_update;	/* next 0: absent */
 	long number, base;			/* -1: absent */
 	int unknown_critical, cert_issuer;
+	int number_critical;			/* cRLNumber marked critical */
+	int indirect;				/* issuingDistributionPoint indirectCRL */
+	const X509_NAME *entry_issuer;		/* certificateIssuer on entry entry_issuer_at */
+	size_t entry_issuer_at;
 } crlspec;
 
 static unsigned char *
@@ -177,13 +182,29 @@ mk_crl(EVP_PKEY *k, X509 *ca, const ent *e, size_t n, const crlspec *sp, size_t 
 			X509_REVOKED_add1_ext_i2d(r, NID_certificate_issuer, gns, 1, 0);
 			GENERAL_NAMES_free(gns);
 		}
+		if (sp->entry_issuer != NULL && i == sp->entry_issuer_at) {
+			GENERAL_NAMES *gns = GENERAL_NAMES_new();
+			GENERAL_NAME *gn = GENERAL_NAME_new();
+
+			GENERAL_NAME_set0_value(gn, GEN_DIRNAME, X509_NAME_dup(sp->entry_issuer));
+			sk_GENERAL_NAME_push(gns, gn);
+			X509_REVOKED_add1_ext_i2d(r, NID_certificate_issuer, gns, 1, 0);
+			GENERAL_NAMES_free(gns);
+		}
 		X509_CRL_add0_revoked(crl, r);
+	}
+	if (sp->indirect) {
+		ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+
+		idp->indirectCRL = 1;
+		X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp, 1, 0);
+		ISSUING_DIST_POINT_free(idp);
 	}
 	if (sp->number >= 0) {
 		ASN1_INTEGER *num = ASN1_INTEGER_new();
 
 		ASN1_INTEGER_set(num, sp->number);
-		X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0);
+		X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, sp->number_critical, 0);
 		ASN1_INTEGER_free(num);
 	}
 	if (sp->base >= 0) {
@@ -373,9 +394,16 @@ START_TEST(crl_checks)
 	sp = spec(1, -1);
 	sp.unknown_critical = 1;
 	LOAD(k, ca, ca, TB_ERR_UNSUPPORTED, "unknown critical");
+	/* RFC 5280 5.3.3: certificateIssuer only in an indirect CRL. */
 	sp = spec(1, -1);
 	sp.cert_issuer = 1;
-	LOAD(k, ca, ca, TB_ERR_UNSUPPORTED, "indirect");
+	LOAD(k, ca, ca, TB_ERR_MALFORMED, "not indirect");
+	/* RFC 5280 5.2.3: the cRLNumber is required and non-critical. */
+	sp = spec(-1, -1);
+	LOAD(k, ca, ca, TB_ERR_MALFORMED, "CRL without cRLNumber");
+	sp = spec(1, -1);
+	sp.number_critical = 1;
+	LOAD(k, ca, ca, TB_ERR_MALFORMED, "cRLNumber is marked critical");
 	sp = spec(-1, 1);
 	LOAD(k, ca, ca, TB_ERR_MALFORMED, "delta CRL without cRLNumber");
 	e[0].reason = TB_CRL_REASON_REMOVE;
@@ -415,6 +443,69 @@ load(EVP_PKEY *k, X509 *ca, const ent *e, size_t n, crlspec sp)
 	OPENSSL_free(der);
 	return crl;
 }
+
+/* A certificate of serial under issuer's name (only the lookup reads it). */
+static X509 *
+mk_leaf(EVP_PKEY *k, X509 *issuer, long serial)
+{
+	X509 *x = X509_new();
+
+	ck_assert_ptr_nonnull(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_set_issuer_name(x, X509_get_subject_name(issuer));
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"leaf", -1, -1, 0);
+	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, k);
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	return x;
+}
+
+static int
+lookup_leaf(const tb_crl *crl, EVP_PKEY *k, X509 *issuer, long serial)
+{
+	X509 *x = mk_leaf(k, issuer, serial);
+	time_t when;
+	int reason, fd, r;
+	tb_error err;
+
+	r = tb_crl_lookup_cert(crl, NULL, x, &when, &reason, &fd, &err);
+	X509_free(x);
+	return r;
+}
+
+/*
+ * RFC 5280 5.3.3: in an indirect CRL the entries after a certificateIssuer
+ * are that issuer's; a serial counts only for its own issuer.
+ */
+START_TEST(indirect_entries)
+{
+	EVP_PKEY *k = ec_key(), *k2 = ec_key();
+	X509 *ca = mk_ca(k, "Indirect CA", 1), *other = mk_ca(k2, "Other CA", 1);
+	ent e[3] = { { 42, 1700000000, 1 }, { 42, 1700000000, 1 }, { 43, 1700000000, 1 } };
+	crlspec sp = spec(1, -1);
+	tb_crl *crl;
+
+	sp.indirect = 1;
+	sp.entry_issuer = X509_get_subject_name(other);
+	sp.entry_issuer_at = 1;
+	crl = load(k, ca, e, 3, sp);
+	ck_assert_int_eq(tb_crl_get_info(crl)->indirect, 1);
+	ck_assert_int_eq(tb_crl_get_info(crl)->entry_issuers, 1);
+	ck_assert_int_eq(lookup_leaf(crl, k, ca, 42), 1);
+	ck_assert_int_eq(lookup_leaf(crl, k, ca, 43), 0);	/* 43 is Other CA's */
+	ck_assert_int_eq(lookup_leaf(crl, k, other, 43), 1);
+	ck_assert_int_eq(lookup_leaf(crl, k, other, 42), 1);
+	ck_assert_int_eq(lookup_leaf(crl, k, other, 44), 0);
+	tb_crl_free(crl);
+	X509_free(ca);
+	X509_free(other);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+END_TEST
 
 START_TEST(delta_rules)
 {
@@ -511,6 +602,7 @@ main(void)
 	tcase_add_test(tc, every_truncation_and_flip_fails);
 	tcase_add_test(tc, crl_checks);
 	tcase_add_test(tc, delta_rules);
+	tcase_add_test(tc, indirect_entries);
 	tcase_add_test(tc, atomic_save);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);

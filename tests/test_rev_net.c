@@ -377,6 +377,29 @@ START_TEST(scheme_refused)
 }
 END_TEST
 
+/* A crl_signer without cRLSign, or that no other issuer signed, is refused. */
+START_TEST(crl_signer_refused)
+{
+	tb_rev_ctx *ctx = NULL;
+	tb_error err;
+	X509 *leaf = revt_pki_cert("good"), *self = revt_pki_cert("ca");
+
+	conf_reset();
+	crl("http://127.0.0.1:1/x.crl");
+	ic.crl_signer = leaf;
+	ck_assert_int_eq(tb_rev_ctx_new(&conf, &ctx, &err), TB_ERR_CONFIG);
+	ck_assert_ptr_null(ctx);
+	ck_assert_msg(strstr(err.detail, "lacks cRLSign") != NULL, "%s", err.detail);
+	/* The CA's name and cRLSign, but self-signed: no other issuer vouches. */
+	ic.crl_signer = self;
+	ck_assert_int_eq(tb_rev_ctx_new(&conf, &ctx, &err), TB_ERR_CONFIG);
+	ck_assert_msg(strstr(err.detail, "not signed by another configured issuer") != NULL,
+	    "%s", err.detail);
+	X509_free(leaf);
+	X509_free(self);
+}
+END_TEST
+
 /* ---- CRL and delta CRL ---- */
 
 START_TEST(crl_states)
@@ -463,6 +486,37 @@ START_TEST(crl_faults)
 		r = crl_only(revt_url("REV_HTTP", cases[i].path), "good");
 		ck_assert_msg(r.status == TB_REV_UNKNOWN, "%s: good must not pass", cases[i].path);
 	}
+}
+END_TEST
+
+/*
+ * RFC 5280 6.3.3: a CRL whose scope does not cover the certificate is no
+ * evidence that it is good (these were answered GOOD before: fail open),
+ * over the loopback HTTP server as the checker fetches them.
+ */
+START_TEST(crl_scope_online)
+{
+	static const struct { const char *path, *text; } cases[] = {
+		{ "/f/idp-other.crl", "another distribution point" },
+		{ "/f/only-ca.crl", "onlyContainsCACerts" },
+		{ "/f/only-attr.crl", "onlyContainsAttributeCerts" },
+		{ "/f/only-some.crl", "only some reasons" },
+	};
+	tb_rev_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conf_reset();
+		r = crl_only(revt_url("REV_HTTP", cases[i].path), "good");
+		ASSERT_UNKNOWN(r, cases[i].text);
+	}
+	/* The CRL of the certificate's own distribution point answers. */
+	conf_reset();
+	r = crl_only(revt_url("REV_HTTP", "/f/idp-match.crl"), "good");
+	ck_assert_msg(r.status == TB_REV_GOOD, "%d %s", r.status, r.detail);
+	conf_reset();
+	r = crl_only(revt_url("REV_HTTP", "/f/idp-match.crl"), "revoked");
+	ck_assert_msg(r.status == TB_REV_REVOKED, "%d %s", r.status, r.detail);
 }
 END_TEST
 
@@ -854,6 +908,8 @@ START_TEST(offline_inputs)
 	const char *both[] = { "delta.crl", "full.crl" };
 	const char *bad_then_good[] = { "impostor.crl", "truncated.crl", "full.crl" };
 	const char *expired[] = { "expired.crl" };
+	const char *idp_other[] = { "idp-other.crl" }, *only_ca[] = { "only-ca.crl" };
+	const char *idp_match[] = { "idp-match.crl" };
 	tb_rev_result r;
 
 	r = offline("good-nononce.der", NULL, 0, "good");
@@ -880,6 +936,13 @@ START_TEST(offline_inputs)
 	ASSERT_UNKNOWN(r, "expired");
 	r = offline(NULL, NULL, 0, "good");
 	ASSERT_UNKNOWN(r, "no CRL or OCSP response given");
+	/* Scope offline: another distribution point, onlyContainsCACerts. */
+	r = offline(NULL, idp_other, 1, "good");
+	ASSERT_UNKNOWN(r, "another distribution point");
+	r = offline(NULL, only_ca, 1, "good");
+	ASSERT_UNKNOWN(r, "onlyContainsCACerts");
+	r = offline(NULL, idp_match, 1, "good");
+	ck_assert_msg(r.status == TB_REV_GOOD, "%d %s", r.status, r.detail);
 }
 END_TEST
 
@@ -911,6 +974,8 @@ main(int argc, char **argv)
 		tcase_add_test(tc, delta_applied);
 		tcase_add_test(tc, delta_served_as_base_refused);
 		tcase_add_test(tc, crl_faults);
+		tcase_add_test(tc, crl_scope_online);
+		tcase_add_test(tc, crl_signer_refused);
 		tcase_add_test(tc, bad_crl_never_replaces_good);
 		tcase_add_test(tc, fallback_ocsp_to_crl);
 		tcase_add_test(tc, soft_and_hard_fail);

@@ -1,7 +1,9 @@
 /*
  * CRLs made by tanba-testpki (run through rev-testpki.sh): a delta CRL
  * applied over its base, and a 1,000,000-entry CRL loaded within the time
- * and memory bounds with correct lookups.
+ * and memory bounds with correct lookups; then the scope rules of RFC 5280
+ * 6.3.3 through the offline checker, each with a CRL that must not count
+ * as evidence that a certificate is good.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +15,30 @@
 
 #include "check_run.h"
 #include "crl.h"
+#include "crl_signer.h"
+#include "rev_checker.h"
 #include "tb_clock.h"
 #include "tb_file.h"
 
 static X509 *
-cert(const char *name)
+cert_in(const char *env, const char *name)
 {
 	char path[4096];
 	FILE *f;
 	X509 *x;
 
-	snprintf(path, sizeof(path), "%s/%s.pem", getenv("REV_TP_DIR"), name);
+	snprintf(path, sizeof(path), "%s/%s.pem", getenv(env), name);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	ck_assert_ptr_nonnull(x);
 	return x;
+}
+
+static X509 *
+cert(const char *name)
+{
+	return cert_in("REV_TP_DIR", name);
 }
 
 static tb_crl *
@@ -114,6 +124,201 @@ START_TEST(million_entries)
 }
 END_TEST
 
+/* ---- scope (RFC 5280 6.3.3), in REV_TP_SCOPE ---- */
+
+#define MAX_CRLS 3
+
+/* What the signer's own revocation is checked against: the root's CRL. */
+typedef struct scope_env {
+	tb_trust *trust;
+	tb_path_policy pol;
+	tb_rev_checker hook;
+	tb_crl_signer_ctx sc;
+	STACK_OF(X509) *signers;
+	unsigned char *root_der;
+	size_t root_len;
+} scope_env;
+
+static unsigned char *
+scope_file(const char *name, size_t *len)
+{
+	char path[4096];
+	unsigned char *der = NULL;
+	tb_error err;
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("REV_TP_SCOPE"), name);
+	ck_assert_msg(tb_file_read(path, 1 << 24, &der, len, &err) == 0, "%s", err.detail);
+	return der;
+}
+
+static int
+root_crl_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *out,
+    tb_error *err)
+{
+	scope_env *env = ctx;
+	tb_rev_offline in;
+
+	memset(&in, 0, sizeof(in));
+	in.crl_der[0] = env->root_der;
+	in.crl_len[0] = env->root_len;
+	in.n_crls = 1;
+	return tb_rev_check_offline(&in, cert, issuer, at, out, err);
+}
+
+/*
+ * The offline check of leaf (issued by issuer) against the CRL files in
+ * crls (NULL-terminated). signer, when not NULL, is offered as a CRL
+ * signer, validated to the root with root_crl for its own status.
+ */
+static tb_rev_result
+scope_check(const char *leaf, const char *issuer, const char *const *crls,
+    const char *signer, const char *root_crl)
+{
+	tb_rev_offline in;
+	tb_rev_result res;
+	scope_env env;
+	X509 *x = cert_in("REV_TP_SCOPE", leaf), *ca = cert_in("REV_TP_SCOPE", issuer), *root;
+	tb_error err;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	memset(&env, 0, sizeof(env));
+	for (i = 0; crls[i] != NULL && i < MAX_CRLS; i++)
+		in.crl_der[i] = scope_file(crls[i], &in.crl_len[i]);
+	in.n_crls = i;
+	if (signer != NULL) {
+		ck_assert_ptr_nonnull(env.trust = tb_trust_new());
+		root = cert_in("REV_TP_SCOPE", "root");
+		ck_assert_int_eq(tb_trust_add_anchor(env.trust, root, &err), 0);
+		env.signers = sk_X509_new_null();
+		sk_X509_push(env.signers, cert_in("REV_TP_SCOPE", signer));
+		env.root_der = scope_file(root_crl, &env.root_len);
+		env.hook.check = root_crl_check;
+		env.hook.ctx = &env;
+		env.sc.trust = env.trust;
+		env.sc.pol = &env.pol;
+		env.sc.rev = &env.hook;
+		env.sc.extra = env.signers;
+		env.sc.anchor = root;
+		in.signers = env.signers;
+		in.signer_ok = tb_crl_signer_check;
+		in.signer_arg = &env.sc;
+		X509_free(root);	/* the trust holds it */
+	}
+	memset(&res, 0, sizeof(res));
+	ck_assert_msg(tb_rev_check_offline(&in, x, ca, tb_clock_now(), &res, &err) == 0, "%s",
+	    err.detail);
+	for (i = 0; i < in.n_crls; i++)
+		free((void *)in.crl_der[i]);
+	free(env.root_der);
+	sk_X509_pop_free(env.signers, X509_free);
+	tb_trust_free(env.trust);
+	X509_free(x);
+	X509_free(ca);
+	return res;
+}
+
+#define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define STATUS(res, want) ck_assert_msg((res).status == (want), "status %d, want %d: %s", \
+	(res).status, (want), (res).detail)
+#define UNKNOWN(res, text) do { tb_rev_result r_ = (res); STATUS(r_, TB_REV_UNKNOWN); \
+	ck_assert_msg(strstr(r_.detail, text) != NULL, "detail \"%s\" lacks \"%s\"", \
+	    r_.detail, text); } while (0)
+
+START_TEST(scope_distribution_point)
+{
+	STATUS(scope_check("individual-auth", "ca", L("plain.crl"), NULL, NULL), TB_REV_GOOD);
+	STATUS(scope_check("individual-sign", "ca", L("plain.crl"), NULL, NULL), TB_REV_REVOKED);
+	/* The CRL of the certificate's own distribution point. */
+	STATUS(scope_check("individual-auth", "ca", L("dp.crl"), NULL, NULL), TB_REV_GOOD);
+	STATUS(scope_check("individual-sign", "ca", L("dp.crl"), NULL, NULL), TB_REV_REVOKED);
+	/* Fail-open regressions: another distribution point's CRL, or one
+	 * for CA certificates only, never says good (nor revoked). */
+	UNKNOWN(scope_check("individual-auth", "ca", L("dp-other.crl"), NULL, NULL),
+	    "another distribution point");
+	UNKNOWN(scope_check("individual-sign", "ca", L("dp-other.crl"), NULL, NULL),
+	    "another distribution point");
+	UNKNOWN(scope_check("individual-auth", "ca", L("only-ca.crl"), NULL, NULL),
+	    "onlyContainsCACerts");
+	UNKNOWN(scope_check("individual-auth", "ca", L("only-attr.crl"), NULL, NULL),
+	    "onlyContainsAttributeCerts");
+	/* The root's CRLs about the issuing CA's certificate. */
+	STATUS(scope_check("ca", "root", L("root.crl"), NULL, NULL), TB_REV_GOOD);
+	STATUS(scope_check("ca", "root", L("root-only-ca.crl"), NULL, NULL), TB_REV_GOOD);
+	UNKNOWN(scope_check("ca", "root", L("root-only-user.crl"), NULL, NULL),
+	    "onlyContainsUserCerts");
+	/* A CRL of another point beside the right one does not get in the way. */
+	STATUS(scope_check("individual-auth", "ca", L("dp-other.crl", "plain.crl"), NULL, NULL),
+	    TB_REV_GOOD);
+}
+END_TEST
+
+START_TEST(scope_reasons)
+{
+	UNKNOWN(scope_check("individual-auth", "ca", L("kc.crl"), NULL, NULL),
+	    "no CRL covers the reasons affiliationChanged");
+	UNKNOWN(scope_check("individual-auth", "ca", L("rest.crl"), NULL, NULL),
+	    "no CRL covers the reasons keyCompromise, cACompromise");
+	STATUS(scope_check("individual-auth", "ca", L("kc.crl", "rest.crl"), NULL, NULL),
+	    TB_REV_GOOD);
+	STATUS(scope_check("individual-sign", "ca", L("rest.crl", "kc.crl"), NULL, NULL),
+	    TB_REV_REVOKED);
+}
+END_TEST
+
+START_TEST(scope_indirect)
+{
+	STATUS(scope_check("via-root", "ca", L("indirect.crl"), "root", "root.crl"),
+	    TB_REV_GOOD);
+	STATUS(scope_check("via-root-revoked", "ca", L("indirect.crl"), "root", "root.crl"),
+	    TB_REV_REVOKED);
+	/* Without the root offered as the CRL's signer, nothing answers. */
+	STATUS(scope_check("via-root", "ca", L("indirect.crl"), NULL, NULL), TB_REV_UNKNOWN);
+	/* The CA's own CRL does not answer for a point that names the root. */
+	UNKNOWN(scope_check("via-root", "ca", L("plain.crl"), NULL, NULL),
+	    "the CRL is not indirect");
+	UNKNOWN(scope_check("via-root", "ca", L("root.crl"), "root", "root.crl"),
+	    "the CRL is not indirect");
+	UNKNOWN(scope_check("via-root", "ca", L("indirect-other-dp.crl"), "root", "root.crl"),
+	    "another distribution point");
+	/* A certificate whose point names no cRLIssuer is not the root's to answer for. */
+	UNKNOWN(scope_check("individual-auth", "ca", L("indirect.crl"), "root", "root.crl"),
+	    "not the certificate's issuer");
+}
+END_TEST
+
+START_TEST(scope_crl_signer)
+{
+	UNKNOWN(scope_check("individual-auth", "ca", L("by-signer.crl"), NULL, NULL),
+	    "not the CA's key");
+	STATUS(scope_check("individual-auth", "ca", L("by-signer.crl"), "crl-signer", "root.crl"),
+	    TB_REV_GOOD);
+	STATUS(scope_check("individual-sign", "ca", L("by-signer.crl"), "crl-signer", "root.crl"),
+	    TB_REV_REVOKED);
+	/* The signer's own certificate revoked: its CRL is no evidence. */
+	UNKNOWN(scope_check("individual-auth", "ca", L("by-signer.crl"), "crl-signer",
+	    "root-signer-revoked.crl"), "CRL signer");
+}
+END_TEST
+
+START_TEST(scope_delta_and_profile)
+{
+	tb_rev_result r;
+
+	r = scope_check("legal-employee", "ca", L("dp-base.crl", "dp-delta.crl"), NULL, NULL);
+	STATUS(r, TB_REV_REVOKED);
+	ck_assert_str_eq(r.source, "delta");
+	/* A delta of another scope is not applied over the base. */
+	r = scope_check("legal-employee", "ca", L("dp-base.crl", "plain-delta.crl"), NULL, NULL);
+	STATUS(r, TB_REV_GOOD);
+	ck_assert_str_eq(r.source, "crl");
+	UNKNOWN(scope_check("individual-auth", "ca", L("no-number.crl"), NULL, NULL),
+	    "without cRLNumber");
+	UNKNOWN(scope_check("individual-auth", "ca", L("number-critical.crl"), NULL, NULL),
+	    "cRLNumber is marked critical");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -127,6 +332,13 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, base_and_delta);
 	tcase_add_test(tc, million_entries);
+	if (getenv("REV_TP_SCOPE") != NULL) {
+		tcase_add_test(tc, scope_distribution_point);
+		tcase_add_test(tc, scope_reasons);
+		tcase_add_test(tc, scope_indirect);
+		tcase_add_test(tc, scope_crl_signer);
+		tcase_add_test(tc, scope_delta_and_profile);
+	}
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
