@@ -62,6 +62,13 @@ tb_audit_sha256_hex(const void *data, size_t len, char out[HASH_HEX + 1])
 	hex_text(md, 32, out);
 }
 
+void
+tb_audit_digest_text(const void *buf, size_t len, char out[TB_AUDIT_DIGEST_TEXT])
+{
+	memcpy(out, "sha256:", 7);
+	tb_audit_sha256_hex(buf, len, out + 7);
+}
+
 int
 tb_audit_mac_hex(const unsigned char key[TB_AUDIT_KEY_LEN], const void *data, size_t len,
     char out[HASH_HEX + 1])
