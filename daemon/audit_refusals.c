@@ -19,38 +19,42 @@
 
 #define OTHERS TB_AUDIT_REFUSAL_SLOTS
 
-/* With a->lock held: the count of slot i as one record, and the slot emptied. */
+/*
+ * With a->lock held: the count of slot i as one record, and the slot
+ * emptied first: the lock is let go while the record syncs, and another
+ * thread must not write the same count again.
+ */
 static void
 slot_flush(tb_audit *a, size_t i, double now)
 {
-	struct tb_audit_refusal_slot *sl = &a->slots[i];
+	struct tb_audit_refusal_slot sl = a->slots[i];
 	tb_audit_event ev;
 	char detail[200];
 	json_t *obj;
 	tb_error e;
 
-	if (sl->suppressed > 0) {
-		memset(&ev, 0, sizeof(ev));
-		if (i == OTHERS)
-			snprintf(detail, sizeof(detail), "%lu refusals of other uids in the last "
-			    "%.0f s (the last: uid %u, op %s), not recorded one by one",
-			    sl->suppressed, now - sl->start, sl->uid, sl->op);
-		else
-			snprintf(detail, sizeof(detail), "%lu refusals of uid %u in the last %.0f s "
-			    "(the last: op %s), not recorded one by one", sl->suppressed, sl->uid,
-			    now - sl->start, sl->op);
-		ev.uid = sl->uid;
-		ev.op = "refusals";
-		ev.result = sl->result;
-		ev.detail = detail;
-		ev.refusals = sl->suppressed;
-		if ((obj = tb_audit_event_obj(&ev)) == NULL ||
-		    tb_audit_put_locked(a, obj, 0, NULL, &e) != 0)
-			tb_error_f(TB_ERR_IO, "audit: the count of %lu refusals of uid %u is lost",
-			    sl->suppressed, sl->uid);
-		json_decref(obj);
-	}
-	memset(sl, 0, sizeof(*sl));
+	memset(&a->slots[i], 0, sizeof(a->slots[i]));
+	if (sl.suppressed == 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	if (i == OTHERS)
+		snprintf(detail, sizeof(detail), "%lu refusals of other uids in the last %.0f s "
+		    "(the last: uid %u, op %s), not recorded one by one", sl.suppressed,
+		    now - sl.start, sl.uid, sl.op);
+	else
+		snprintf(detail, sizeof(detail), "%lu refusals of uid %u in the last %.0f s "
+		    "(the last: op %s), not recorded one by one", sl.suppressed, sl.uid,
+		    now - sl.start, sl.op);
+	ev.uid = sl.uid;
+	ev.op = "refusals";
+	ev.result = sl.result;
+	ev.detail = detail;
+	ev.refusals = sl.suppressed;
+	if ((obj = tb_audit_event_obj(&ev)) == NULL ||
+	    tb_audit_put_locked(a, obj, 0, NULL, &e) != 0)
+		tb_error_f(TB_ERR_IO, "audit: the count of %lu refusals of uid %u is lost",
+		    sl.suppressed, sl.uid);
+	json_decref(obj);
 }
 
 void
