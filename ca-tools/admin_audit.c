@@ -56,7 +56,7 @@ admin_cmd_audit_verify(int argc, char **argv)
 		return ADMIN_EXIT_ERROR;
 	}
 	tb_error_clear(&err);
-	if (keyfile != NULL && tb_audit_key_load(keyfile, 0, key, &err) != 0) {
+	if (keyfile != NULL && tb_audit_key_load(keyfile, 0, -1, -1, key, &err) != 0) {
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}

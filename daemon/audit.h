@@ -43,6 +43,8 @@ typedef struct tb_audit_opts {
 	const char *anchor_file;	/* each checkpoint appended here too, or NULL */
 	unsigned refusal_records;	/* per uid and window written one by one; 0: all */
 	unsigned refusal_window_s;
+	/* started as root: the anchor file goes to this user (a restarted writer runs as it); -1 none */
+	long owner_uid, owner_gid;
 } tb_audit_opts;
 
 #define TB_AUDIT_KEY_BYTES 32
@@ -91,11 +93,13 @@ int tb_audit_reopen(tb_audit *a, const char *path, tb_error *err);
 
 /*
  * The checkpoint key at path: TB_AUDIT_KEY_BYTES as hex text. With create,
- * a missing file is made (mode 0600, random key) and a key readable by
- * group or others, or owned by another user, is refused.
+ * a missing file is made (mode 0600, random key; given to owner_uid and
+ * owner_gid when run as root and they are not -1, since a restarted writer
+ * runs as that user), and a key readable by group or others, or owned by
+ * another user than the caller (root excepted), is refused.
  */
-int tb_audit_key_load(const char *path, int create, unsigned char key[TB_AUDIT_KEY_BYTES],
-    tb_error *err);
+int tb_audit_key_load(const char *path, int create, long owner_uid, long owner_gid,
+    unsigned char key[TB_AUDIT_KEY_BYTES], tb_error *err);
 
 /* "sha256:<hex>" of buf, as records name documents (out: TB_AUDIT_DIGEST_TEXT bytes). */
 #define TB_AUDIT_DIGEST_TEXT (7 + 64 + 1)

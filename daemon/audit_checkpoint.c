@@ -27,6 +27,15 @@
 #include "audit_int.h"
 #include "tb_log.h"
 
+/* Started as root: a file the writer made goes to the user it will run as. */
+static int
+give_to(int fd, long uid, long gid)
+{
+	if (geteuid() != 0 || uid < 0)
+		return 0;
+	return fchown(fd, (uid_t)uid, (gid_t)(gid < 0 ? -1 : gid));
+}
+
 int
 tb_audit_checkpoint_locked(tb_audit *a, tb_error *err)
 {
@@ -147,6 +156,11 @@ tb_audit_configure(tb_audit *a, const tb_audit_opts *o, tb_error *err)
 			    o->anchor_file, strerror(errno));
 			goto out;
 		}
+		if (a->anchor_fd != -1 && give_to(a->anchor_fd, o->owner_uid, o->owner_gid) == -1) {
+			r = tb_error_set(err, TB_ERR_IO, "audit anchor file %s: chown: %s",
+			    o->anchor_file, strerror(errno));
+			goto out;
+		}
 		a->keyed = 1;
 		/* What a previous run left unsealed, and the genesis, are sealed now. */
 		if ((r = tb_audit_checkpoint_locked(a, err)) != 0)
@@ -261,8 +275,8 @@ key_new(unsigned char key[TB_AUDIT_KEY_BYTES], char text[2 * TB_AUDIT_KEY_BYTES 
 }
 
 int
-tb_audit_key_load(const char *path, int create, unsigned char key[TB_AUDIT_KEY_BYTES],
-    tb_error *err)
+tb_audit_key_load(const char *path, int create, long owner_uid, long owner_gid,
+    unsigned char key[TB_AUDIT_KEY_BYTES], tb_error *err)
 {
 	char text[2 * TB_AUDIT_KEY_BYTES + 2];
 	unsigned char fresh[TB_AUDIT_KEY_BYTES];
@@ -280,7 +294,7 @@ tb_audit_key_load(const char *path, int create, unsigned char key[TB_AUDIT_KEY_B
 		}
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd == -1 || write(fd, text, sizeof(text) - 1) != (ssize_t)sizeof(text) - 1 ||
-		    fsync(fd) == -1) {
+		    give_to(fd, owner_uid, owner_gid) == -1 || fsync(fd) == -1) {
 			r = tb_error_set(err, TB_ERR_IO, "audit checkpoint key %s: %s", path,
 			    strerror(errno));
 			if (fd != -1)
@@ -301,7 +315,7 @@ tb_audit_key_load(const char *path, int create, unsigned char key[TB_AUDIT_KEY_B
 		    path);
 		goto out;
 	}
-	if (create && ((st.st_mode & 077) != 0 || st.st_uid != geteuid())) {
+	if (create && ((st.st_mode & 077) != 0 || (st.st_uid != geteuid() && geteuid() != 0))) {
 		r = tb_error_set(err, TB_ERR_CONFIG, "audit checkpoint key %s: must be owned "
 		    "by uid %u and not readable by group or others (mode %04o, owner %u)", path,
 		    (unsigned)geteuid(), (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);

@@ -210,7 +210,8 @@ audit_setup(sp *s, tb_error *err)
 	tb_audit_opts o;
 	int r;
 
-	if ((r = tb_audit_key_load(s->cfg->audit_key, 1, key, err)) != 0)
+	if ((r = tb_audit_key_load(s->cfg->audit_key, 1, s->cfg->user_uid, s->cfg->user_gid, key,
+	    err)) != 0)
 		return r;
 	memset(&o, 0, sizeof(o));
 	o.key = key;
@@ -219,6 +220,8 @@ audit_setup(sp *s, tb_error *err)
 	o.anchor_file = s->cfg->audit_anchor_file;
 	o.refusal_records = s->cfg->audit_refusal_records;
 	o.refusal_window_s = s->cfg->audit_refusal_window_s;
+	o.owner_uid = s->cfg->user_uid;
+	o.owner_gid = s->cfg->user_gid;
 	r = tb_audit_configure(s->audit, &o, err);
 	OPENSSL_cleanse(key, sizeof(key));
 	return r;

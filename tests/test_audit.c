@@ -251,7 +251,8 @@ static void
 configure(tb_audit *a, unsigned every, const char *anchor_file)
 {
 	tb_audit_opts o = { .key = key, .checkpoint_every = every,
-		.checkpoint_interval_s = 3600, .anchor_file = anchor_file };
+		.checkpoint_interval_s = 3600, .anchor_file = anchor_file, .owner_uid = -1,
+		.owner_gid = -1 };
 	tb_error err;
 
 	ck_assert_msg(tb_audit_configure(a, &o, &err) == 0, "%s", err.detail);
@@ -514,16 +515,16 @@ START_TEST(key_file_created_private)
 	struct stat st;
 	tb_error err;
 
-	ck_assert_int_eq(tb_audit_key_load(keypath, 0, k1, &err), TB_ERR_IO);
-	ck_assert_int_eq(tb_audit_key_load(keypath, 1, k1, &err), 0);
+	ck_assert_int_eq(tb_audit_key_load(keypath, 0, -1, -1, k1, &err), TB_ERR_IO);
+	ck_assert_int_eq(tb_audit_key_load(keypath, 1, -1, -1, k1, &err), 0);
 	ck_assert_int_eq(stat(keypath, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	ck_assert_int_eq(tb_audit_key_load(keypath, 1, k2, &err), 0);
+	ck_assert_int_eq(tb_audit_key_load(keypath, 1, -1, -1, k2, &err), 0);
 	ck_assert_mem_eq(k1, k2, sizeof(k1));
 	ck_assert_int_eq(chmod(keypath, 0640), 0);
-	ck_assert_int_eq(tb_audit_key_load(keypath, 1, k2, &err), TB_ERR_CONFIG);
+	ck_assert_int_eq(tb_audit_key_load(keypath, 1, -1, -1, k2, &err), TB_ERR_CONFIG);
 	/* the verifier reads a copy anywhere */
-	ck_assert_int_eq(tb_audit_key_load(keypath, 0, k2, &err), 0);
+	ck_assert_int_eq(tb_audit_key_load(keypath, 0, -1, -1, k2, &err), 0);
 }
 END_TEST
 
