@@ -270,17 +270,18 @@ verification_record(tb_daemon *d, const tb_client *client, const vreq *v, json_t
     int is_cert, tb_error *err)
 {
 	json_t *s = json_object_get(answer, is_cert ? "certificate" : "signer"), *rj;
-	char doc[TB_AUDIT_DIGEST_TEXT], rev[160], detail[TB_SC_DETAIL_MAX], *p;
-	const char *status, *source, *upd, *serial, *issuer;
+	char doc[TB_AUDIT_DIGEST_TEXT], rev[200], detail[TB_SC_DETAIL_MAX], *p;
+	const char *status, *source, *upd, *by, *serial, *issuer;
 
 	tb_audit_digest_text(v->input, v->input_len, doc);
 	rj = json_object_get(s, "revocation");
 	status = json_string_value(json_object_get(rj, "status"));
 	source = json_string_value(json_object_get(rj, "source"));
 	upd = json_string_value(json_object_get(rj, "this_update"));
-	snprintf(rev, sizeof(rev), "%s%s%s%s%s", status ? status : "not_checked",
+	by = json_string_value(json_object_get(rj, "issuer"));
+	snprintf(rev, sizeof(rev), "%s%s%s%s%s%s%s", status ? status : "not_checked",
 	    source ? " from " : "", source ? source : "", upd ? " this_update " : "",
-	    upd ? upd : "");
+	    upd ? upd : "", by ? " signed by " : "", by ? by : "");
 	/* ';' separates the fields: none inside the evidence text */
 	for (p = rev; (p = strchr(p, ';')) != NULL; )
 		*p = ',';
