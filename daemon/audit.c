@@ -534,10 +534,13 @@ tb_audit_put_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 
 	size_t len;
 	int r = TB_ERR_INTERNAL;
 
-	/* A checkpoint falls due before the record that would pass the limit. */
-	if (a->keyed && a->since_cp >= a->every &&
-	    (r = tb_audit_checkpoint_locked(a, err)) != 0)
-		goto failed;
+	/*
+	 * A checkpoint falls due before the record that would pass the limit;
+	 * checked again after one, since others write while it syncs.
+	 */
+	while (!mac && a->keyed && TB_AUDIT_UNCOVERED(a) >= a->every)
+		if ((r = tb_audit_checkpoint_locked(a, err)) != 0)
+			goto failed;
 	tb_audit_time_text(when, sizeof(when));
 	if (json_object_set_new(obj, "seq", json_integer((json_int_t)a->seq + 1)) ||
 	    json_object_set_new(obj, "time", json_string(when)) ||
@@ -550,7 +553,8 @@ tb_audit_put_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 
 		goto failed;
 	my_seq = ++a->seq;
 	a->written++;
-	a->since_cp++;
+	if (mac)
+		a->cp_at = my_seq;
 	memcpy(a->prev, hash, sizeof(a->prev));
 	if (hash_out != NULL)
 		memcpy(hash_out, hash, sizeof(hash));

@@ -41,7 +41,7 @@ tb_audit_checkpoint_locked(tb_audit *a, tb_error *err)
 {
 	char when[32], hash[TB_AUDIT_HASH_HEX + 1];
 	json_t *obj;
-	unsigned long covered = a->since_cp;
+	unsigned long covered = TB_AUDIT_UNCOVERED(a);
 	int r;
 
 	tb_audit_time_text(when, sizeof(when));
@@ -50,19 +50,12 @@ tb_audit_checkpoint_locked(tb_audit *a, tb_error *err)
 	    "key_id", a->key_id);
 	if (obj == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "audit checkpoint");
-	/*
-	 * Counted afresh from here: no second checkpoint falls due inside
-	 * this one, and records others write while this one syncs count for
-	 * the next (the checkpoint itself, counted by put, is taken off).
-	 */
-	a->since_cp = 0;
+	/* put marks it as the last checkpoint the moment it is written */
 	r = tb_audit_put_locked(a, obj, 1, hash, err);
 	if (r != 0) {
-		a->since_cp += covered;
 		json_decref(obj);
 		return r;
 	}
-	a->since_cp--;
 	a->cp_mono = tb_audit_mono();
 	a->cp_pending = 1;
 	a->cp_seq = (unsigned long)json_integer_value(json_object_get(obj, "seq"));
@@ -130,7 +123,7 @@ timer_main(void *arg)
 			break;
 		now = tb_audit_mono();
 		tb_audit_refusals_flush_locked(a, now, 0);
-		if (a->keyed && a->since_cp > 0 && now - a->cp_mono >= a->interval_s)
+		if (a->keyed && TB_AUDIT_UNCOVERED(a) > 0 && now - a->cp_mono >= a->interval_s)
 			(void)tb_audit_checkpoint_locked(a, &e);
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -196,7 +189,7 @@ tb_audit_close_checkpoints(tb_audit *a)
 		return;
 	pthread_mutex_lock(&a->lock);
 	tb_audit_refusals_flush_locked(a, tb_audit_mono(), 1);
-	if (a->keyed && a->since_cp > 0)
+	if (a->keyed && TB_AUDIT_UNCOVERED(a) > 0)
 		(void)tb_audit_checkpoint_locked(a, &e);
 	pthread_mutex_unlock(&a->lock);
 }
@@ -206,7 +199,7 @@ tb_audit_reopen(tb_audit *a, const char *path, tb_error *err)
 {
 	struct stat have, want;
 	char from[TB_AUDIT_HASH_HEX + 1], start[TB_AUDIT_HASH_HEX + 1], *newpath = NULL;
-	unsigned long from_seq;
+	unsigned long from_seq, old_cp;
 	int oldfd, r = TB_ERR_INTERNAL;
 
 	pthread_mutex_lock(&a->lock);
@@ -220,7 +213,7 @@ tb_audit_reopen(tb_audit *a, const char *path, tb_error *err)
 		goto out;
 	}
 	/* The old file ends sealed: its last record is a checkpoint. */
-	if (a->keyed && a->since_cp > 0 && (r = tb_audit_checkpoint_locked(a, err)) != 0)
+	if (a->keyed && TB_AUDIT_UNCOVERED(a) > 0 && (r = tb_audit_checkpoint_locked(a, err)) != 0)
 		goto out;
 	if ((r = tb_audit_sync_locked(a, err)) != 0)
 		goto out;
@@ -230,12 +223,14 @@ tb_audit_reopen(tb_audit *a, const char *path, tb_error *err)
 	from_seq = a->seq;
 	memcpy(start, a->start, sizeof(start));
 	oldfd = a->fd;
-	a->synced_seq = a->failed_seq = 0;
+	old_cp = a->cp_at;
+	a->synced_seq = a->failed_seq = a->cp_at = 0;
 	if ((r = tb_audit_file_open(a, path, from, from_seq, err)) != 0) {
 		if (a->fd != -1)
 			close(a->fd);
 		a->fd = oldfd;
 		a->seq = a->synced_seq = from_seq;
+		a->cp_at = old_cp;
 		memcpy(a->prev, from, sizeof(a->prev));
 		memcpy(a->start, start, sizeof(a->start));
 		goto out;
@@ -244,7 +239,6 @@ tb_audit_reopen(tb_audit *a, const char *path, tb_error *err)
 	free(a->path);
 	a->path = newpath;
 	newpath = NULL;
-	a->since_cp = 0;
 	tb_info_f("audit trail rotated: %s starts after record %lu (%.16s...) of the "
 	    "file before", path, from_seq, from);
 	if (a->keyed && (r = tb_audit_checkpoint_locked(a, err)) != 0)

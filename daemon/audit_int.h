@@ -50,7 +50,7 @@ struct tb_audit {
 	unsigned char key[TB_AUDIT_KEY_LEN];
 	char key_id[TB_AUDIT_KEY_ID_HEX + 1];
 	unsigned every, interval_s;
-	unsigned long since_cp;		/* records after the last checkpoint */
+	unsigned long cp_at;		/* seq of the last checkpoint written (0: none yet) */
 	double cp_mono;			/* when it was written (monotonic seconds) */
 	int anchor_fd;
 	/* the last checkpoint written, published once it is on disk */
@@ -68,6 +68,9 @@ struct tb_audit {
 	int timer_on, stopping;
 	pthread_cond_t timer_cv;
 };
+
+/* Records written after the last checkpoint (a->lock held). */
+#define TB_AUDIT_UNCOVERED(a) ((a)->seq - (a)->cp_at)
 
 /* SHA-256 of data as lower-case hex. */
 void tb_audit_sha256_hex(const void *data, size_t len, char out[TB_AUDIT_HASH_HEX + 1]);

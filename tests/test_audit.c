@@ -528,6 +528,65 @@ START_TEST(key_file_created_private)
 }
 END_TEST
 
+/* Within checkpoint_interval_s of a record a checkpoint covers it, with no record after. */
+START_TEST(checkpoint_on_time)
+{
+	tb_audit_opts o = { .key = key, .checkpoint_every = 1000, .checkpoint_interval_s = 1,
+		.anchor_file = anchor, .owner_uid = -1, .owner_gid = -1 };
+	tb_audit_report rep;
+	tb_audit *a = NULL;
+	tb_error err;
+	int i;
+
+	ck_assert_int_eq(tb_audit_open(path, &a, &err), 0);
+	ck_assert_int_eq(tb_audit_configure(a, &o, &err), 0);
+	append_signs(a, 0, 1);
+	ck_assert_int_eq(line_count(path), 3);
+	for (i = 0; i < 100 && line_count(path) < 4; i++)
+		usleep(50000);
+	ck_assert_int_eq(line_count(path), 4);
+	ck_assert_uint_eq(verify_keyed(anchor, &rep), 0);
+	ck_assert_uint_eq(rep.tail, 0);
+	ck_assert_uint_eq(rep.anchor_seq, 3);
+	/* idle: no further checkpoint without a record to cover */
+	usleep(1600000);
+	ck_assert_int_eq(line_count(path), 4);
+	tb_audit_free(a);
+	ck_assert_int_eq(line_count(path), 4);
+}
+END_TEST
+
+/* Many writers at once: checkpoints fall due among them, every MAC holds, none is late. */
+START_TEST(concurrent_keyed_appends)
+{
+	pthread_t th[8];
+	tb_audit *a = NULL;
+	tb_audit_report rep;
+	tb_error err;
+	void *failures;
+	int i;
+
+	ck_assert_int_eq(tb_audit_open(path, &a, &err), 0);
+	configure(a, 7, anchor);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, append_many, a), 0);
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], &failures);
+		ck_assert_ptr_null(failures);
+	}
+	tb_audit_free(a);
+	{
+		tb_error e2;
+		const char *p = path;
+		int rr = tb_audit_verify(&p, 1, key, anchor, &rep, &e2);
+		ck_assert_msg(rr == 0, "line %lu: %s", rep.bad_line, e2.detail);
+	}
+	ck_assert_uint_ge(rep.checkpoints, 400 / 7);
+	ck_assert_uint_eq(rep.anchored, rep.checkpoints);
+	ck_assert_uint_eq(rep.tail, 0);
+}
+END_TEST
+
 /* ---- refusals ---- */
 
 static int file_has(const char *needle);
@@ -702,6 +761,8 @@ main(void)
 	tcase_add_test(tc, missing_checkpoint_detected);
 	tcase_add_test(tc, rotation_accepted);
 	tcase_add_test(tc, key_file_created_private);
+	tcase_add_test(tc, checkpoint_on_time);
+	tcase_add_test(tc, concurrent_keyed_appends);
 	tcase_add_test(tc, refusals_bounded_and_counted);
 	tcase_add_test(tc, refusal_window_ends);
 	tcase_add_test(tc, front_cannot_record_success);
