@@ -183,7 +183,7 @@ front_record(sp *s, const tb_sc_req *q, tb_error *err)
 	tb_audit_event ev;
 	tb_config *cfg;
 	char name[USER_NAME_MAX];
-	int verify;
+	int verify, r;
 
 	pthread_mutex_lock(&s->lock);
 	cfg = tb_config_ref(s->cfg);
@@ -199,7 +199,12 @@ front_record(sp *s, const tb_sc_req *q, tb_error *err)
 	ev.doc_digest = q->doc[0] != '\0' ? q->doc : NULL;
 	ev.result = q->result == 0 ? "ok" : tb_err_name(q->result);
 	ev.detail = q->detail[0] != '\0' ? q->detail : NULL;
-	return tb_audit_front_record(s->audit, &ev, q->result, verify, err);
+	if ((r = tb_audit_front_record(s->audit, &ev, q->result, verify, err)) == 0 &&
+	    atomic_load(&s->audit_syslog))
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: uid=%u client=%s op=%s key=%s doc=%s "
+		    "result=%s detail=%s source=front", q->uid, name, q->op, ev.key ? ev.key : "-",
+		    ev.doc_digest ? ev.doc_digest : "-", ev.result, ev.detail ? ev.detail : "-");
+	return r;
 }
 
 /* Checkpoints under the key kept with the signer's secrets; refusals bounded. */
