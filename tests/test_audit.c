@@ -381,6 +381,39 @@ line_count(const char *file)
 	return n;
 }
 
+static void
+delete_second_checkpoint(char **lines, int *n)
+{
+	int i, seen = 0;
+
+	for (i = 0; i < *n; i++)
+		if (strstr(lines[i], "\"op\":\"checkpoint\"") != NULL && ++seen == 2)
+			break;
+	ck_assert_int_eq(seen, 2);
+	free(lines[i]);
+	memmove(&lines[i], &lines[i + 1], sizeof(char *) * (size_t)(*n - i - 1));
+	(*n)--;
+	reseal_from = i;
+}
+
+/* A checkpoint taken out and the chain re-sealed: too many records between two. */
+START_TEST(removed_checkpoint_detected)
+{
+	tb_audit_report rep;
+	const char *p = path;
+	tb_error err;
+
+	write_keyed(25, 10);
+	rewrite(delete_second_checkpoint);
+	rewrite(reseal_step);
+	/* even without the key: 20 records where at most 10 were due */
+	ck_assert_int_eq(tb_audit_verify(&p, 1, NULL, NULL, &rep, &err), TB_ERR_MALFORMED);
+	ck_assert_msg(strstr(err.detail, "a checkpoint was removed") != NULL, "%s", err.detail);
+	/* with it, the next checkpoint's MAC fails first */
+	ck_assert_uint_eq(verify_keyed(NULL, &rep), 23);
+}
+END_TEST
+
 START_TEST(keyed_chain_verifies)
 {
 	static const unsigned char other[TB_AUDIT_KEY_BYTES] = "another key, not the signer's..";
@@ -757,6 +790,7 @@ main(void)
 	tcase_add_test(tc, keyed_chain_verifies);
 	tcase_add_test(tc, edit_rehashed_detected);
 	tcase_add_test(tc, delete_resealed_detected);
+	tcase_add_test(tc, removed_checkpoint_detected);
 	tcase_add_test(tc, cut_tail_detected);
 	tcase_add_test(tc, missing_checkpoint_detected);
 	tcase_add_test(tc, rotation_accepted);
