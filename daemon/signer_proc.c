@@ -498,6 +498,16 @@ reload_handle(sp *s, tb_error *err)
 	}
 	if (strcmp(cfg->audit_file, s->cfg->audit_file) != 0)
 		tb_warn_f(0, "audit file changes take effect at restart");
+	if (strcmp(cfg->audit_key, s->cfg->audit_key) != 0 ||
+	    cfg->audit_checkpoint_every != s->cfg->audit_checkpoint_every ||
+	    cfg->audit_checkpoint_interval_s != s->cfg->audit_checkpoint_interval_s ||
+	    (cfg->audit_anchor_file == NULL) != (s->cfg->audit_anchor_file == NULL) ||
+	    (cfg->audit_anchor_file != NULL &&
+	    strcmp(cfg->audit_anchor_file, s->cfg->audit_anchor_file) != 0) ||
+	    cfg->audit_refusal_records != s->cfg->audit_refusal_records ||
+	    cfg->audit_refusal_window_s != s->cfg->audit_refusal_window_s)
+		tb_warn_f(0, "[audit] checkpoint, anchor and refusal settings take effect at "
+		    "restart");
 	/* Rotation: the file moved away is sealed, a new one continues its chain. */
 	if (tb_audit_reopen(s->audit, s->cfg->audit_file, &rot) != 0)
 		tb_error_f(TB_ERR_IO, "audit trail not rotated: %s", rot.detail);

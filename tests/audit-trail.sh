@@ -70,7 +70,11 @@ PY
 
 tb_log "rotation: the file moved away, SIGHUP, a new file continues the chain"
 mv "$HZ_AUDIT" "$HZ_AUDIT.1"
+# with a checkpoint setting changed, which only a restart applies
+sed -i 's/^checkpoint_every = 5$/checkpoint_every = 7/' "$TB_CONF"
 kill -HUP "$TB_DAEMON_PID"
+tb_wait_log 'checkpoint, anchor and refusal settings take effect at restart' ||
+    tb_fail "no warning that checkpoint_every needs a restart"
 i=0
 while [ ! -s "$HZ_AUDIT" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$HZ_AUDIT" ] || tb_fail "no new audit file after SIGHUP"
