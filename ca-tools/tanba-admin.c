@@ -37,7 +37,8 @@ static const struct {
 	{ NULL, "reload", admin_cmd_reload,
 	  "reload [--pid-file F | --pid N]  make tanbad re-read its config (SIGHUP)" },
 	{ NULL, "audit-verify", admin_cmd_audit_verify,
-	  "audit-verify FILE                check the audit trail's hash chain" },
+	  "audit-verify [--key K] [--anchor A] FILE...\n"
+	  "                                 check the audit trail: chain, checkpoints, anchor" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

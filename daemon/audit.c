@@ -3,7 +3,9 @@
  * ,"hash":"<hex>"} where hash is the SHA-256 of every byte of the line
  * before that suffix; the line's "prev" is the previous line's hash. Lines
  * are written with one write() on an O_APPEND descriptor and synced before
- * tb_audit_append returns. Never holds a PIN or document content.
+ * tb_audit_append returns. Never holds a PIN or document content. Keyed
+ * checkpoints are audit_checkpoint.c's, the refusal limit
+ * audit_refusals.c's, the verifier audit_verify.c's.
  */
 #include "config.h"
 
@@ -14,59 +16,106 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "audit.h"
+#include "audit_int.h"
 #include "tb_clock.h"
 #include "tb_file.h"
 #include "tb_log.h"
 
-#define HASH_HEX 64
+#define HASH_HEX TB_AUDIT_HASH_HEX
 #define HASH_KEY ",\"hash\":\""
+#define MAC_KEY ",\"mac\":\""
 /* ,"hash":" + 64 hex + "} */
 #define SUFFIX_LEN (sizeof(HASH_KEY) - 1 + HASH_HEX + 2)
+/* ,"mac":" + 64 hex + " */
+#define MAC_LEN (sizeof(MAC_KEY) - 1 + HASH_HEX + 1)
 #define TAIL_READ 65536
 
-struct tb_audit {
-	pthread_mutex_t lock;
-	int fd;
-	unsigned long seq;		/* seq of the last record on disk */
-	char prev[HASH_HEX + 1];	/* hash of the last record on disk */
-	unsigned long written;
-	unsigned long synced_seq;	/* every record up to this seq is on disk */
-	unsigned long failed_seq;	/* a sync covering records up to this seq failed */
-	int syncing;			/* a thread is in fdatasync for the others */
-	pthread_cond_t synced_cv;
-	char sync_error[128];
-	char last_error[sizeof(((tb_error *)0)->detail)];
-};
-
 static void
-hex_sha256(const unsigned char *data, size_t len, char out[HASH_HEX + 1])
+hex_text(const unsigned char *md, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	unsigned int mdlen = 0, i;
+	size_t i;
 
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < n; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
-	out[HASH_HEX] = '\0';
+	out[2 * n] = '\0';
 }
 
-/*
- * Checks one line's own hash and reads its seq and prev. line is not
- * NUL-terminated; len excludes the newline.
- */
-static int
-record_parse(const char *line, size_t len, unsigned long *seq, char prev[HASH_HEX + 1],
-    char hash[HASH_HEX + 1], tb_error *err)
+void
+tb_audit_sha256_hex(const void *data, size_t len, char out[HASH_HEX + 1])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	hex_text(md, 32, out);
+}
+
+void
+tb_audit_digest_text(const void *buf, size_t len, char out[TB_AUDIT_DIGEST_TEXT])
+{
+	memcpy(out, "sha256:", 7);
+	tb_audit_sha256_hex(buf, len, out + 7);
+}
+
+int
+tb_audit_mac_hex(const unsigned char key[TB_AUDIT_KEY_LEN], const void *data, size_t len,
+    char out[HASH_HEX + 1])
+{
+	unsigned char md[32];
+	size_t mdlen = 0;
+
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, TB_AUDIT_KEY_LEN, data, len,
+	    md, sizeof(md), &mdlen) == NULL || mdlen != 32)
+		return TB_ERR_CRYPTO;
+	hex_text(md, 32, out);
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+void
+tb_audit_key_id(const unsigned char key[TB_AUDIT_KEY_LEN], char out[TB_AUDIT_KEY_ID_HEX + 1])
+{
+	static const char label[] = "tanba audit checkpoint key";
+	unsigned char buf[sizeof(label) + TB_AUDIT_KEY_LEN], md[32];
+	unsigned int mdlen = 0;
+
+	memcpy(buf, label, sizeof(label));
+	memcpy(buf + sizeof(label), key, TB_AUDIT_KEY_LEN);
+	EVP_Digest(buf, sizeof(buf), md, &mdlen, EVP_sha256(), NULL);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	hex_text(md, TB_AUDIT_KEY_ID_HEX / 2, out);
+}
+
+size_t
+tb_audit_mac_input(const char *line, size_t len, char mac[HASH_HEX + 1])
+{
+	const char *m;
+
+	if (len < SUFFIX_LEN + MAC_LEN)
+		return 0;
+	m = line + len - SUFFIX_LEN - MAC_LEN;
+	if (memcmp(m, MAC_KEY, sizeof(MAC_KEY) - 1) != 0 || m[MAC_LEN - 1] != '"')
+		return 0;
+	memcpy(mac, m + sizeof(MAC_KEY) - 1, HASH_HEX);
+	mac[HASH_HEX] = '\0';
+	return (size_t)(m - line);
+}
+
+int
+tb_audit_record_parse(const char *line, size_t len, unsigned long *seq,
+    char prev[HASH_HEX + 1], char hash[HASH_HEX + 1], json_t **obj_out, tb_error *err)
 {
 	char calc[HASH_HEX + 1];
 	json_t *obj = NULL, *jseq, *jprev;
@@ -81,7 +130,7 @@ record_parse(const char *line, size_t len, unsigned long *seq, char prev[HASH_HE
 	}
 	memcpy(hash, line + len - HASH_HEX - 2, HASH_HEX);
 	hash[HASH_HEX] = '\0';
-	hex_sha256((const unsigned char *)line, len - SUFFIX_LEN, calc);
+	tb_audit_sha256_hex(line, len - SUFFIX_LEN, calc);
 	if (strcmp(calc, hash) != 0) {
 		tb_error_set(err, r, "record content does not match its hash");
 		goto out;
@@ -106,17 +155,25 @@ record_parse(const char *line, size_t len, unsigned long *seq, char prev[HASH_HE
 		tb_error_set(err, r, "record has no valid prev");
 		goto out;
 	}
+	if (obj_out != NULL) {
+		*obj_out = obj;
+		obj = NULL;
+	}
 	r = 0;
 out:
 	json_decref(obj);
 	return r;
 }
 
-/* Serialises obj, appends the hash suffix and a newline; caller frees. */
+/*
+ * Serialises obj, appends the MAC (under key, when not NULL), the hash
+ * suffix and a newline; caller frees.
+ */
 static char *
-record_seal(json_t *obj, char hash[HASH_HEX + 1], size_t *len_out)
+record_seal(json_t *obj, const unsigned char *key, char hash[HASH_HEX + 1], size_t *len_out)
 {
 	char *body, *line;
+	char mac[HASH_HEX + 1];
 	size_t blen;
 
 	if ((body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
@@ -124,15 +181,25 @@ record_seal(json_t *obj, char hash[HASH_HEX + 1], size_t *len_out)
 	blen = strlen(body);
 	/* Drop the closing brace: the hash suffix closes the object. */
 	body[--blen] = '\0';
-	hex_sha256((const unsigned char *)body, blen, hash);
-	if ((line = malloc(blen + SUFFIX_LEN + 2)) == NULL) {
+	if ((line = malloc(blen + MAC_LEN + SUFFIX_LEN + 2)) == NULL) {
 		free(body);
 		return NULL;
 	}
 	memcpy(line, body, blen);
+	free(body);
+	if (key != NULL) {
+		if (tb_audit_mac_hex(key, line, blen, mac) != 0) {
+			free(line);
+			return NULL;
+		}
+		memcpy(line + blen, MAC_KEY, sizeof(MAC_KEY) - 1);
+		memcpy(line + blen + sizeof(MAC_KEY) - 1, mac, HASH_HEX);
+		line[blen + MAC_LEN - 1] = '"';
+		blen += MAC_LEN;
+	}
+	tb_audit_sha256_hex(line, blen, hash);
 	snprintf(line + blen, SUFFIX_LEN + 2, HASH_KEY "%s\"}\n", hash);
 	*len_out = blen + SUFFIX_LEN + 1;
-	free(body);
 	return line;
 }
 
@@ -212,14 +279,34 @@ audit_wait_synced(tb_audit *a, unsigned long seq, tb_error *err)
 	return tb_error_set(err, TB_ERR_IO, "%s", a->sync_error);
 }
 
-static void
-time_text(char *buf, size_t len)
+void
+tb_audit_time_text(char *buf, size_t len)
 {
 	tb_clock_format(tb_clock_now(), buf, len);
 }
 
+double
+tb_audit_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+tb_audit_pack_opt(json_t *obj, const char *name, const char *value)
+{
+	return json_object_set_new(obj, name, value ? json_string(value) : json_null());
+}
+
+/*
+ * The first record of a file: a random value, so that two files never
+ * share a chain, and for a file that follows another (rotation) the last
+ * record hash and seq of that file.
+ */
 static int
-audit_write_genesis(tb_audit *a, tb_error *err)
+audit_write_genesis(tb_audit *a, const char *from, unsigned long from_seq, tb_error *err)
 {
 	unsigned char rnd[32];
 	char rhex[HASH_HEX + 1], when[32], hash[HASH_HEX + 1];
@@ -234,17 +321,25 @@ audit_write_genesis(tb_audit *a, tb_error *err)
 	}
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(rhex + 2 * i, 3, "%02x", rnd[i]);
-	time_text(when, sizeof(when));
-	obj = json_pack("{s:i, s:s, s:s, s:s, s:n}", "seq", 0, "time", when,
-	    "op", "genesis", "genesis", rhex, "prev");
-	if (obj == NULL || (line = record_seal(obj, hash, &len)) == NULL) {
+	tb_audit_time_text(when, sizeof(when));
+	obj = json_pack("{s:i, s:s, s:s, s:s}", "seq", 0, "time", when, "op", "genesis",
+	    "genesis", rhex);
+	if (obj != NULL && from != NULL &&
+	    (json_object_set_new(obj, "from", json_string(from)) != 0 ||
+	    json_object_set_new(obj, "from_seq", json_integer((json_int_t)from_seq)) != 0)) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "audit genesis");
+		goto out;
+	}
+	if (obj == NULL || json_object_set_new(obj, "prev", json_null()) != 0 ||
+	    (line = record_seal(obj, NULL, hash, &len)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "audit genesis");
 		goto out;
 	}
 	if ((r = write_all_sync(a->fd, line, len, err)) != 0)
 		goto out;
-	a->seq = a->synced_seq = 0;
+	a->seq = a->synced_seq = a->failed_seq = 0;
 	memcpy(a->prev, hash, sizeof(a->prev));
+	memcpy(a->start, hash, sizeof(a->start));
 	r = 0;
 out:
 	free(line);
@@ -252,7 +347,19 @@ out:
 	return r;
 }
 
-/* Reads the last record of a non-empty file to continue its chain. */
+/* The hash at the end of a record line (len without the newline). */
+static int
+line_hash(const char *line, size_t len, char hash[HASH_HEX + 1])
+{
+	if (len < SUFFIX_LEN || memcmp(line + len - SUFFIX_LEN, HASH_KEY,
+	    sizeof(HASH_KEY) - 1) != 0)
+		return TB_ERR_MALFORMED;
+	memcpy(hash, line + len - HASH_HEX - 2, HASH_HEX);
+	hash[HASH_HEX] = '\0';
+	return 0;
+}
+
+/* Reads the first and the last record of a non-empty file to continue its chain. */
 static int
 audit_load_tail(tb_audit *a, off_t size, tb_error *err)
 {
@@ -265,6 +372,17 @@ audit_load_tail(tb_audit *a, off_t size, tb_error *err)
 
 	if ((buf = malloc(want)) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "audit tail");
+	/* The first record names the file in published checkpoints. */
+	if ((n = pread(a->fd, buf, want, 0)) != (ssize_t)want) {
+		r = tb_error_set(err, TB_ERR_IO, "audit read: %s", strerror(errno));
+		goto out;
+	}
+	if ((start = memchr(buf, '\n', want)) == NULL ||
+	    line_hash(buf, (size_t)(start - buf), a->start) != 0) {
+		r = tb_error_set(err, TB_ERR_MALFORMED, "first audit record is damaged; run "
+		    "tanba-admin audit-verify");
+		goto out;
+	}
 	if ((n = pread(a->fd, buf, want, size - (off_t)want)) != (ssize_t)want) {
 		r = tb_error_set(err, TB_ERR_IO, "audit read: %s", strerror(errno));
 		goto out;
@@ -283,8 +401,8 @@ audit_load_tail(tb_audit *a, off_t size, tb_error *err)
 		    TAIL_READ);
 		goto out;
 	}
-	if ((r = record_parse(start, end - (size_t)(start - buf), &a->seq, prev,
-	    a->prev, err)) != 0) {
+	if ((r = tb_audit_record_parse(start, end - (size_t)(start - buf), &a->seq, prev,
+	    a->prev, NULL, err)) != 0) {
 		tb_error_set(err, r, "last audit record is damaged: %s",
 		    err ? err->detail : "");
 		goto out;
@@ -296,17 +414,14 @@ out:
 	return r;
 }
 
+/* Opens path (creating it with a genesis) as a's file; from: see audit_write_genesis. */
 int
-tb_audit_open(const char *path, tb_audit **out, tb_error *err)
+tb_audit_file_open(tb_audit *a, const char *path, const char *from, unsigned long from_seq,
+    tb_error *err)
 {
-	tb_audit *a = NULL;
 	struct stat st;
 	int r = TB_ERR_INTERNAL;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return tb_error_set(err, TB_ERR_NOMEM, "audit");
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->synced_cv, NULL);
 	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (a->fd == -1) {
 		r = tb_error_set(err, TB_ERR_IO, "audit file %s: %s", path, strerror(errno));
@@ -316,8 +431,29 @@ tb_audit_open(const char *path, tb_audit **out, tb_error *err)
 		r = tb_error_set(err, TB_ERR_IO, "audit file %s: not a regular file", path);
 		goto out;
 	}
-	r = st.st_size == 0 ? audit_write_genesis(a, err) : audit_load_tail(a, st.st_size, err);
-	if (r != 0)
+	r = st.st_size == 0 ? audit_write_genesis(a, from, from_seq, err) :
+	    audit_load_tail(a, st.st_size, err);
+out:
+	return r;
+}
+
+int
+tb_audit_open(const char *path, tb_audit **out, tb_error *err)
+{
+	tb_audit *a = NULL;
+	int r = TB_ERR_INTERNAL;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "audit");
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->synced_cv, NULL);
+	pthread_cond_init(&a->timer_cv, NULL);
+	a->fd = a->anchor_fd = -1;
+	if ((a->path = strdup(path)) == NULL) {
+		r = tb_error_set(err, TB_ERR_NOMEM, "audit");
+		goto out;
+	}
+	if ((r = tb_audit_file_open(a, path, NULL, 0, err)) != 0)
 		goto out;
 	*out = a;
 	a = NULL;
@@ -332,54 +468,101 @@ tb_audit_free(tb_audit *a)
 {
 	if (a == NULL)
 		return;
+	/* The timer stops, and what is not yet sealed gets its checkpoint. */
+	tb_audit_close_checkpoints(a);
 	if (a->fd != -1)
 		close(a->fd);
+	if (a->anchor_fd != -1)
+		close(a->anchor_fd);
+	OPENSSL_cleanse(a->key, sizeof(a->key));
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->synced_cv);
+	pthread_cond_destroy(&a->timer_cv);
+	free(a->path);
 	free(a);
 }
 
-static int
-pack_opt(json_t *obj, const char *name, const char *value)
+json_t *
+tb_audit_event_obj(const tb_audit_event *ev)
 {
-	return json_object_set_new(obj, name, value ? json_string(value) : json_null());
+	json_t *obj;
+
+	/* seq and time first, filled in when the record is written */
+	if ((obj = json_object()) == NULL ||
+	    json_object_set_new(obj, "seq", json_integer(0)) ||
+	    json_object_set_new(obj, "time", json_string("")) ||
+	    json_object_set_new(obj, "uid", json_integer(ev->uid)) ||
+	    tb_audit_pack_opt(obj, "client", ev->client) ||
+	    tb_audit_pack_opt(obj, "op", ev->op) ||
+	    tb_audit_pack_opt(obj, "key", ev->key) ||
+	    tb_audit_pack_opt(obj, "doc_digest", ev->doc_digest) ||
+	    tb_audit_pack_opt(obj, "sig_digest", ev->sig_digest) ||
+	    tb_audit_pack_opt(obj, "attrs_digest", ev->attrs_digest) ||
+	    tb_audit_pack_opt(obj, "result", ev->result) ||
+	    tb_audit_pack_opt(obj, "detail", ev->detail) ||
+	    /* the fields below only on the records that have them */
+	    (ev->source && tb_audit_pack_opt(obj, "source", ev->source)) ||
+	    (ev->verdict && tb_audit_pack_opt(obj, "verdict", ev->verdict)) ||
+	    (ev->cert_issuer && tb_audit_pack_opt(obj, "cert_issuer", ev->cert_issuer)) ||
+	    (ev->cert_serial && tb_audit_pack_opt(obj, "cert_serial", ev->cert_serial)) ||
+	    (ev->revocation && tb_audit_pack_opt(obj, "revocation", ev->revocation)) ||
+	    (ev->refusals && json_object_set_new(obj, "refusals",
+	    json_integer((json_int_t)ev->refusals)))) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
 }
 
 int
-tb_audit_append(tb_audit *a, const tb_audit_event *ev, tb_error *err)
+tb_audit_sync_locked(tb_audit *a, tb_error *err)
+{
+	int r;
+
+	if ((r = audit_wait_synced(a, a->seq, err)) == 0)
+		tb_audit_publish_locked(a);
+	return r;
+}
+
+int
+tb_audit_put_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 1],
+    tb_error *err)
 {
 	char when[32], hash[HASH_HEX + 1];
 	unsigned long my_seq;
-	json_t *obj = NULL;
 	char *line = NULL;
 	size_t len;
 	int r = TB_ERR_INTERNAL;
 
-	pthread_mutex_lock(&a->lock);
-	time_text(when, sizeof(when));
-	if ((obj = json_object()) == NULL ||
-	    json_object_set_new(obj, "seq", json_integer((json_int_t)a->seq + 1)) ||
+	/*
+	 * A checkpoint falls due before the record that would pass the limit;
+	 * checked again after one, since others write while it syncs.
+	 */
+	while (!mac && a->keyed && TB_AUDIT_UNCOVERED(a) >= a->every)
+		if ((r = tb_audit_checkpoint_locked(a, err)) != 0)
+			goto failed;
+	tb_audit_time_text(when, sizeof(when));
+	if (json_object_set_new(obj, "seq", json_integer((json_int_t)a->seq + 1)) ||
 	    json_object_set_new(obj, "time", json_string(when)) ||
-	    json_object_set_new(obj, "uid", json_integer(ev->uid)) ||
-	    pack_opt(obj, "client", ev->client) || pack_opt(obj, "op", ev->op) ||
-	    pack_opt(obj, "key", ev->key) || pack_opt(obj, "doc_digest", ev->doc_digest) ||
-	    pack_opt(obj, "sig_digest", ev->sig_digest) ||
-	    pack_opt(obj, "attrs_digest", ev->attrs_digest) ||
-	    pack_opt(obj, "result", ev->result) || pack_opt(obj, "detail", ev->detail) ||
 	    json_object_set_new(obj, "prev", json_string(a->prev)) ||
-	    (line = record_seal(obj, hash, &len)) == NULL) {
+	    (line = record_seal(obj, mac ? a->key : NULL, hash, &len)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "audit record");
-		goto out;
+		goto failed;
 	}
 	if ((r = write_record(a->fd, line, len, err)) != 0)
 		goto failed;
 	my_seq = ++a->seq;
 	a->written++;
+	if (mac)
+		a->cp_at = my_seq;
 	memcpy(a->prev, hash, sizeof(a->prev));
+	if (hash_out != NULL)
+		memcpy(hash_out, hash, sizeof(hash));
 	/* The caller may act on the record only once it is on disk. */
 	if ((r = audit_wait_synced(a, my_seq, err)) != 0)
 		goto failed;
 	a->last_error[0] = '\0';
+	tb_audit_publish_locked(a);
 	r = 0;
 	goto out;
 failed:
@@ -387,8 +570,21 @@ failed:
 	    err ? err->detail : tb_err_str(r));
 	tb_error_f(r, "audit record not written");
 out:
-	pthread_mutex_unlock(&a->lock);
 	free(line);
+	return r;
+}
+
+int
+tb_audit_append(tb_audit *a, const tb_audit_event *ev, tb_error *err)
+{
+	json_t *obj;
+	int r;
+
+	if ((obj = tb_audit_event_obj(ev)) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "audit record");
+	pthread_mutex_lock(&a->lock);
+	r = tb_audit_put_locked(a, obj, 0, NULL, err);
+	pthread_mutex_unlock(&a->lock);
 	json_decref(obj);
 	return r;
 }
@@ -414,59 +610,4 @@ tb_audit_last_error(tb_audit *a, char *buf, size_t len)
 	snprintf(buf, len, "%s", a->last_error);
 	pthread_mutex_unlock(&a->lock);
 	return failed;
-}
-
-int
-tb_audit_verify_file(const char *path, unsigned long *records,
-    unsigned long *bad_line, tb_error *err)
-{
-	unsigned char *data = NULL;
-	size_t len = 0, pos = 0;
-	unsigned long line_no = 0, seq;
-	char expect[HASH_HEX + 1] = "", prev[HASH_HEX + 1], hash[HASH_HEX + 1];
-	int r;
-
-	*records = 0;
-	*bad_line = 0;
-	if ((r = tb_file_read(path, (size_t)1 << 34, &data, &len, err)) != 0)
-		return r;
-	while (pos < len) {
-		const unsigned char *nl = memchr(data + pos, '\n', len - pos);
-		size_t llen;
-
-		line_no++;
-		if (nl == NULL) {
-			r = tb_error_set(err, TB_ERR_MALFORMED, "partial last record");
-			goto broken;
-		}
-		llen = (size_t)(nl - (data + pos));
-		if ((r = record_parse((const char *)data + pos, llen, &seq, prev, hash, err)) != 0)
-			goto broken;
-		if (seq != line_no - 1) {
-			r = tb_error_set(err, TB_ERR_MALFORMED,
-			    "sequence number %lu where %lu was due (record removed or moved)",
-			    seq, line_no - 1);
-			goto broken;
-		}
-		if (strcmp(prev, expect) != 0) {
-			r = tb_error_set(err, TB_ERR_MALFORMED,
-			    "chain broken: prev does not match the record before");
-			goto broken;
-		}
-		memcpy(expect, hash, sizeof(expect));
-		pos += llen + 1;
-	}
-	if (line_no == 0) {
-		r = tb_error_set(err, TB_ERR_MALFORMED, "empty audit file (no genesis)");
-		line_no = 1;
-		goto broken;
-	}
-	*records = line_no;
-	free(data);
-	return 0;
-broken:
-	*records = line_no - 1;
-	*bad_line = line_no;
-	free(data);
-	return r;
 }

@@ -561,6 +561,13 @@ verify_finish(struct parse *p)
 static const setting audit_settings[] = {
 	{ "file", T_STRING, DOFF(audit_file), 0, 0 },
 	{ "syslog", T_BOOL, DOFF(audit_syslog), 0, 0 },
+	{ "checkpoint_key", T_STRING, DOFF(audit_key), 0, 0 },
+	{ "checkpoint_every", T_UINT, DOFF(audit_checkpoint_every), 1, 1000000 },
+	{ "checkpoint_interval_s", T_UINT, DOFF(audit_checkpoint_interval_s), 1, 86400 },
+	{ "anchor_file", T_STRING, DOFF(audit_anchor_file), 0, 0 },
+	{ "refusal_records", T_UINT, DOFF(audit_refusal_records), 0, 1000000 },
+	{ "refusal_window_s", T_UINT, DOFF(audit_refusal_window_s), 1, 86400 },
+	{ "verify", T_BOOL, DOFF(audit_verify), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -592,6 +599,13 @@ audit_finish(struct parse *p)
 		parse_fail(p, TB_ERR_CONFIG, p->audit_lines.header, NULL,
 		    "[audit] file is required");
 		return TB_ERR_CONFIG;
+	}
+	/* The checkpoint key lives beside the trail unless placed with the PIN. */
+	if (p->cfg->audit_file != NULL && p->cfg->audit_key == NULL &&
+	    asprintf(&p->cfg->audit_key, "%s.key", p->cfg->audit_file) == -1) {
+		p->cfg->audit_key = NULL;
+		parse_fail(p, TB_ERR_NOMEM, 0, NULL, "out of memory");
+		return TB_ERR_NOMEM;
 	}
 	return 0;
 }
@@ -1681,6 +1695,8 @@ config_free(tb_config *c)
 	free(c->pid_file);
 	free(c->socket_group);
 	free(c->audit_file);
+	free(c->audit_key);
+	free(c->audit_anchor_file);
 	free(c->path);
 	free(c->socket);
 	free(c->module);
@@ -1753,6 +1769,10 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->rev_crl_max_bytes = 64UL * 1024 * 1024;
 	p.cfg->rev_connect_timeout_ms = 5000;
 	p.cfg->rev_timeout_ms = 30000;
+	p.cfg->audit_checkpoint_every = 1000;
+	p.cfg->audit_checkpoint_interval_s = 60;
+	p.cfg->audit_refusal_records = 10;
+	p.cfg->audit_refusal_window_s = 60;
 	p.cfg->user_uid = p.cfg->user_gid = -1;
 	p.cfg->socket_uid = p.cfg->socket_gid = -1;
 	if ((p.cfg->path = strdup(name)) == NULL) {

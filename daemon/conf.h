@@ -117,6 +117,13 @@ typedef struct tb_config {
 	/* [audit] (the daemon refuses to start without a file) */
 	char *audit_file;
 	int audit_syslog;
+	char *audit_key;		/* HMAC key of the checkpoints (default: file + ".key") */
+	unsigned audit_checkpoint_every;	/* records between checkpoints */
+	unsigned audit_checkpoint_interval_s;
+	char *audit_anchor_file;	/* checkpoints published here too, or NULL */
+	unsigned audit_refusal_records;	/* per client uid and window, then counted */
+	unsigned audit_refusal_window_s;
+	int audit_verify;		/* one record per verification */
 
 	/* [token] */
 	char *module;

@@ -16,10 +16,12 @@
 #include <openssl/x509.h>
 
 #include "anchors.h"
+#include "audit.h"
 #include "daemon.h"
 #include "ops.h"
 #include "proto.h"
 #include "revocation.h"
+#include "signchan.h"
 #include "tb_clock.h"
 #include "tb_log.h"
 #include "verify.h"
@@ -209,6 +211,46 @@ policy_inputs_of(const tb_config *cfg, tb_policy_inputs *in)
 	in->max_nodes = cfg->verify_max_policy_nodes;
 }
 
+/*
+ * [audit] verify: one record per verification in the signer's trail
+ * (sent as the front's report: the signer writes it as such, never as a
+ * signing outcome): the client, the digest of the CMS or certificate as
+ * sent, the (first) signer certificate's issuer and serial, the verdict
+ * and the revocation evidence its status rested on. The answer waits for
+ * the record: no verdict without its record.
+ */
+static int
+verification_record(tb_daemon *d, const tb_client *client, const vreq *v, json_t *answer,
+    int is_cert, tb_error *err)
+{
+	json_t *s = json_object_get(answer, is_cert ? "certificate" : "signer"), *rj;
+	char doc[TB_AUDIT_DIGEST_TEXT], rev[200], detail[TB_SC_DETAIL_MAX], *p;
+	const char *status, *source, *upd, *by, *serial, *issuer;
+
+	tb_audit_digest_text(v->input, v->input_len, doc);
+	rj = json_object_get(s, "revocation");
+	status = json_string_value(json_object_get(rj, "status"));
+	source = json_string_value(json_object_get(rj, "source"));
+	upd = json_string_value(json_object_get(rj, "this_update"));
+	by = json_string_value(json_object_get(rj, "issuer"));
+	snprintf(rev, sizeof(rev), "%s%s%s%s%s%s%s", status ? status : "not_checked",
+	    source ? " from " : "", source ? source : "", upd ? " this_update " : "",
+	    upd ? upd : "", by ? " signed by " : "", by ? by : "");
+	/* ';' separates the fields: none inside the evidence text */
+	for (p = rev; (p = strchr(p, ';')) != NULL; )
+		*p = ',';
+	serial = json_string_value(json_object_get(s, "serial"));
+	issuer = json_string_value(json_object_get(s, "issuer"));
+	snprintf(detail, sizeof(detail), "serial=%s;revocation=%s;issuer=%s",
+	    serial ? serial : "-", rev, issuer ? issuer : "-");
+	if (tb_daemon_audit(d, client->uid, "verification",
+	    json_string_value(json_object_get(answer, "verdict")), doc, NULL, 0, detail,
+	    err) != 0)
+		return tb_error_set(err, TB_ERR_UNAVAILABLE, "audit trail: the verification "
+		    "could not be recorded ([audit] verify = yes): %s", err->detail);
+	return 0;
+}
+
 static void
 policy_of(const tb_config *cfg, tb_verify_policy *pol)
 {
@@ -265,6 +307,9 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 		tb_error_set(err, r, "answer");
 		goto out;
 	}
+	if (cfg->audit_verify &&
+	    (r = verification_record(d, client, &v, result, is_cert, err)) != 0)
+		goto out;
 	tb_debug_f("uid %u %s: %s", client->uid, is_cert ? "check-cert" : "verify",
 	    tb_verdict_code(res->verdict));
 	r = 0;

@@ -173,6 +173,65 @@ audit_write(sp *s, unsigned uid, const char *op, const char *key, const char *do
 	return 0;
 }
 
+/*
+ * A record the front sends: its own refusals only (audit.h,
+ * tb_audit_front_record), and verifications when [audit] verify is on.
+ */
+static int
+front_record(sp *s, const tb_sc_req *q, tb_error *err)
+{
+	tb_audit_event ev;
+	tb_config *cfg;
+	char name[USER_NAME_MAX];
+	int verify, r;
+
+	pthread_mutex_lock(&s->lock);
+	cfg = tb_config_ref(s->cfg);
+	pthread_mutex_unlock(&s->lock);
+	verify = cfg->audit_verify;
+	tb_config_unref(cfg);
+	user_name(s, q->uid, name, sizeof(name));
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = q->uid;
+	ev.client = name;
+	ev.op = q->op;
+	ev.key = q->key[0] != '\0' ? q->key : NULL;
+	ev.doc_digest = q->doc[0] != '\0' ? q->doc : NULL;
+	ev.result = q->result == 0 ? "ok" : tb_err_name(q->result);
+	ev.detail = q->detail[0] != '\0' ? q->detail : NULL;
+	if ((r = tb_audit_front_record(s->audit, &ev, q->result, verify, err)) == 0 &&
+	    atomic_load(&s->audit_syslog))
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: uid=%u client=%s op=%s key=%s doc=%s "
+		    "result=%s detail=%s source=front", q->uid, name, q->op, ev.key ? ev.key : "-",
+		    ev.doc_digest ? ev.doc_digest : "-", ev.result, ev.detail ? ev.detail : "-");
+	return r;
+}
+
+/* Checkpoints under the key kept with the signer's secrets; refusals bounded. */
+static int
+audit_setup(sp *s, tb_error *err)
+{
+	unsigned char key[TB_AUDIT_KEY_BYTES];
+	tb_audit_opts o;
+	int r;
+
+	if ((r = tb_audit_key_load(s->cfg->audit_key, 1, s->cfg->user_uid, s->cfg->user_gid, key,
+	    err)) != 0)
+		return r;
+	memset(&o, 0, sizeof(o));
+	o.key = key;
+	o.checkpoint_every = s->cfg->audit_checkpoint_every;
+	o.checkpoint_interval_s = s->cfg->audit_checkpoint_interval_s;
+	o.anchor_file = s->cfg->audit_anchor_file;
+	o.refusal_records = s->cfg->audit_refusal_records;
+	o.refusal_window_s = s->cfg->audit_refusal_window_s;
+	o.owner_uid = s->cfg->user_uid;
+	o.owner_gid = s->cfg->user_gid;
+	r = tb_audit_configure(s->audit, &o, err);
+	OPENSSL_cleanse(key, sizeof(key));
+	return r;
+}
+
 /* After a failed write nothing is signed until a record goes through (fail closed). */
 static int
 audit_ready(sp *s, tb_error *err)
@@ -424,6 +483,7 @@ reload_handle(sp *s, tb_error *err)
 	int r = TB_ERR_INTERNAL;
 	tb_config *cfg = NULL, *old_cfg = NULL;
 	tb_keystore *ks = NULL, *old_ks = NULL;
+	tb_error rot;
 
 	pthread_mutex_lock(&s->reload_lock);
 	tb_info_f("reloading %s", s->path);
@@ -438,6 +498,19 @@ reload_handle(sp *s, tb_error *err)
 	}
 	if (strcmp(cfg->audit_file, s->cfg->audit_file) != 0)
 		tb_warn_f(0, "audit file changes take effect at restart");
+	if (strcmp(cfg->audit_key, s->cfg->audit_key) != 0 ||
+	    cfg->audit_checkpoint_every != s->cfg->audit_checkpoint_every ||
+	    cfg->audit_checkpoint_interval_s != s->cfg->audit_checkpoint_interval_s ||
+	    (cfg->audit_anchor_file == NULL) != (s->cfg->audit_anchor_file == NULL) ||
+	    (cfg->audit_anchor_file != NULL &&
+	    strcmp(cfg->audit_anchor_file, s->cfg->audit_anchor_file) != 0) ||
+	    cfg->audit_refusal_records != s->cfg->audit_refusal_records ||
+	    cfg->audit_refusal_window_s != s->cfg->audit_refusal_window_s)
+		tb_warn_f(0, "[audit] checkpoint, anchor and refusal settings take effect at "
+		    "restart");
+	/* Rotation: the file moved away is sealed, a new one continues its chain. */
+	if (tb_audit_reopen(s->audit, s->cfg->audit_file, &rot) != 0)
+		tb_error_f(TB_ERR_IO, "audit trail not rotated: %s", rot.detail);
 	pthread_mutex_lock(&s->lock);
 	old_cfg = s->cfg;
 	/* The keystore before the previous reload goes; the one before this stays. */
@@ -513,8 +586,7 @@ job_run(void *arg)
 		r = sign_handle(j->s, q, a, &e);
 		break;
 	case TB_SC_AUDIT:
-		r = audit_write(j->s, q->uid, q->op, q->key, q->doc, NULL, NULL, q->result,
-		    q->detail, &e);
+		r = front_record(j->s, q, &e);
 		break;
 	case TB_SC_DESCRIBE:
 		r = describe_handle(j->s, q, a, &e);
@@ -654,7 +726,8 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 		    config_path);
 		goto out;
 	}
-	if ((r = tb_audit_open(s.cfg->audit_file, &s.audit, &err)) != 0) {
+	if ((r = tb_audit_open(s.cfg->audit_file, &s.audit, &err)) != 0 ||
+	    (r = audit_setup(&s, &err)) != 0) {
 		r = TB_ERR_UNAVAILABLE;
 		goto out;
 	}

@@ -23,6 +23,9 @@ PIDS=
 BASE_CONF=$T/base.conf
 # Without lib.sh's [revocation] (required = no): each step writes its own.
 sed '/^\[revocation\]/,$d' "$TB_CONF" > "$BASE_CONF"
+# Each verification is recorded with the revocation evidence it used.
+sed -i 's|^file = .*/audit.log$|&\
+verify = yes|' "$BASE_CONF"
 grep -q '^\[client ' "$BASE_CONF" || printf '\n[client "rev-test"]\nuser = %s\nops = *\nkeys = *\n' \
     "$(id -un)" >> "$BASE_CONF"
 
@@ -275,6 +278,10 @@ for ALG in $ALGS; do
 	    "$T/ans.json" "$T/evidence.der"
 	openssl ocsp -respin "$T/evidence.der" -resp_text -noverify 2>/dev/null | grep -q "Cert Status: good" ||
 	    tb_fail "$ALG: the evidence is not the responder's answer"
+	serial=$(openssl x509 -in "$D/good.pem" -noout -serial | cut -d= -f2)
+	grep '"op":"verification"' "$T/audit.log" | tail -n 1 |
+	    grep -q "\"verdict\":\"VALID\",.*\"cert_serial\":\"$serial\",\"revocation\":\"good from ocsp this_update [0-9TZ:-]* signed by " ||
+	    tb_fail "$ALG: no verification record with the OCSP evidence: $(grep '"op":"verification"' "$T/audit.log" | tail -n 1)"
 	tb_tanba check-cert --evidence --json "$D/good.pem" > "$T/out" 2>&1 ||
 	    tb_fail "$ALG: tanba check-cert --evidence: $(cat "$T/out")"
 	grep -q '"ocsp_response": "' "$T/out" || tb_fail "$ALG: tanba --evidence: no response"

@@ -232,6 +232,39 @@ START_TEST(verify_policy_settings)
 }
 END_TEST
 
+/* [audit]: the checkpoint and refusal defaults, the key beside the file, values as written. */
+START_TEST(audit_defaults_and_set)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	write_conf(0, NULL, "[audit]\nfile = /var/lib/tanba/audit.log");
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_str_eq(cfg->audit_key, "/var/lib/tanba/audit.log.key");
+	ck_assert_uint_eq(cfg->audit_checkpoint_every, 1000);
+	ck_assert_uint_eq(cfg->audit_checkpoint_interval_s, 60);
+	ck_assert_ptr_null(cfg->audit_anchor_file);
+	ck_assert_uint_eq(cfg->audit_refusal_records, 10);
+	ck_assert_uint_eq(cfg->audit_refusal_window_s, 60);
+	ck_assert_int_eq(cfg->audit_verify, 0);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[audit]\nfile = /a.log\ncheckpoint_key = /k\ncheckpoint_every = 5\n"
+	    "checkpoint_interval_s = 2\nanchor_file = /b\nrefusal_records = 0\n"
+	    "refusal_window_s = 3\nverify = yes");
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_str_eq(cfg->audit_key, "/k");
+	ck_assert_uint_eq(cfg->audit_checkpoint_every, 5);
+	ck_assert_uint_eq(cfg->audit_checkpoint_interval_s, 2);
+	ck_assert_str_eq(cfg->audit_anchor_file, "/b");
+	ck_assert_uint_eq(cfg->audit_refusal_records, 0);
+	ck_assert_uint_eq(cfg->audit_refusal_window_s, 3);
+	ck_assert_int_eq(cfg->audit_verify, 1);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[audit]\nfile = /a.log\ncheckpoint_every = 0");
+	expect_error(TB_ERR_CONFIG, NLINES + 3, "[audit] checkpoint_every:");
+}
+END_TEST
+
 /* Each bad value on its own line: the line, the section and the key are named. */
 static const struct {
 	unsigned line;
@@ -419,6 +452,7 @@ config_suite(void)
 	tcase_add_test(tc, workers_zero_means_cpus);
 	tcase_add_test(tc, sign_workers_default_and_set);
 	tcase_add_test(tc, verify_policy_settings);
+	tcase_add_test(tc, audit_defaults_and_set);
 	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, unknown_section);

@@ -277,6 +277,45 @@ START_TEST(test_limited_client_signs_its_key)
 }
 END_TEST
 
+/*
+ * Audit records the front may not write (issue 14, point 4): a success, a
+ * signer event, an op outside the front's list. Each is refused by the
+ * signer; tests/split-signer-checks.sh checks none of them is in the trail
+ * as such. The front's own refusal of a connection is written.
+ */
+static const struct front_record {
+	const char *op;
+	int result, code;
+} front_records[] = {
+	{ "sign", 0, TB_ERR_FORBIDDEN },
+	{ "signer-start", 0, TB_ERR_FORBIDDEN },
+	{ "signer-start", TB_ERR_FORBIDDEN, TB_ERR_FORBIDDEN },
+	{ "checkpoint", TB_ERR_FORBIDDEN, TB_ERR_FORBIDDEN },
+	{ "reload", 0, TB_ERR_FORBIDDEN },
+	{ "connect", TB_ERR_FORBIDDEN, 0 },
+};
+
+START_TEST(test_front_records)
+{
+	const struct front_record *c = &front_records[_i];
+	tb_sc_req q;
+	tb_sc_ans *a;
+
+	memset(&q, 0, sizeof(q));
+	q.type = TB_SC_AUDIT;
+	q.uid = getuid();
+	q.result = c->result;
+	snprintf(q.op, sizeof(q.op), "%s", c->op);
+	snprintf(q.key, sizeof(q.key), "rsa");
+	snprintf(q.doc, sizeof(q.doc), "sha256:%064d", 7);
+	snprintf(q.detail, sizeof(q.detail), "written by a fake front");
+	a = call(&q);
+	ck_assert_msg(a->status == c->code, "op %s result %d: want %s, got %s: %s", c->op,
+	    c->result, tb_err_name(c->code), tb_err_name(a->status), a->detail);
+	free(a);
+}
+END_TEST
+
 static Suite *
 signer_checks_suite(void)
 {
@@ -287,6 +326,8 @@ signer_checks_suite(void)
 	tcase_add_test(tc, test_signs_for_its_client);
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_test(tc, test_limited_client_signs_its_key);
+	tcase_add_loop_test(tc, test_front_records, 0,
+	    (int)(sizeof(front_records) / sizeof(front_records[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
