@@ -253,6 +253,7 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
     tb_error *err)
 {
 	tb_sc_ans *a = NULL;
+	struct timespec t0, t1;
 	tb_sc_req q;
 	tb_error e;
 	int r;
@@ -267,7 +268,12 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 	tb_sc_strset(q.doc, sizeof(q.doc), doc_digest);
 	tb_sc_strset(q.detail, sizeof(q.detail), detail);
 	tb_error_clear(&e);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = tb_signer_link_call(d->link, &q, AUDIT_TIMEOUT_S, &a, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* The round trip: the record appended and synced by the signer. */
+	tb_metrics_audit(d->metrics, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, r == 0);
 	free(a);
 	if (r != 0) {
 		tb_error_f(r, "audit record (%s) not written: %s", op ? op : "-", e.detail);

@@ -21,3 +21,4 @@ include $(srcdir)/tests/faultd.mk
 include $(srcdir)/tests/split.mk
 include $(srcdir)/tests/tls.mk
 include $(srcdir)/tests/testlib.mk
+include $(srcdir)/tests/load.mk

@@ -1,0 +1,7 @@
+# tests: hostile load -- lanes, per-client budgets, the global budget of
+# buffered bytes, the first-frame timeout, answers checked before signing,
+# and the metrics endpoint (docs/SECURITY.md "Hostile load", docs/METRICS.md).
+LOAD_TESTS = tests/load-lanes.sh tests/load-clients.sh tests/load-memory.sh \
+	tests/load-answer-size.sh
+TESTS += $(LOAD_TESTS)
+EXTRA_DIST += $(LOAD_TESTS)
