@@ -2,6 +2,6 @@
 # buffered bytes, the first-frame timeout, answers checked before signing,
 # and the metrics endpoint (docs/SECURITY.md "Hostile load", docs/METRICS.md).
 LOAD_TESTS = tests/load-lanes.sh tests/load-clients.sh tests/load-memory.sh \
-	tests/load-answer-size.sh
+	tests/load-answer-size.sh tests/metrics-scrape.sh
 TESTS += $(LOAD_TESTS)
 EXTRA_DIST += $(LOAD_TESTS)
