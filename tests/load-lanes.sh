@@ -72,7 +72,7 @@ grep -q '^verify_queue = 2$' "$TB_CONF" || tb_fail "could not set the lanes"
 tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
 
 cat > "$TB_TMP/lanes.py" <<'PY'
-import base64, os, select, socket, sys, time
+import base64, json, os, select, socket, sys, time
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
 from tbframe import connect, send, recv, ask
 SOCK = os.environ["TB_SOCK"]
@@ -143,14 +143,17 @@ elif mode == "nested":
     send(slow, {"id": "slow", "op": "sign", "key": "rsa", "data": base64.b64encode(b"slow").decode()})
     time.sleep(1)
     s = connect(SOCK, 30)
-    # "op":"sign" in the bytes, nested: still a status request, run in the control lane.
-    a = ask(s, {"id": "nested", "op": "status", "x": {"op": "sign"}})
+    # "op":"sign" in the bytes (compact, as clients write it), nested: still a
+    # status request, run in the control lane.
+    a = ask(s, json.dumps({"x": {"op": "sign"}, "id": "nested", "op": "status"},
+                          separators=(",", ":")))
     if a is None or not a.get("ok") or a.get("id") != "nested" or "uptime_s" not in a:
         fail("status with a nested op: %r" % a)
     if not pending(slow):
         fail("the slow signature finished first: the nested op waited in the sign lane")
     # And the other way: an op only inside the data is no sign request.
-    a = ask(s, {"id": "text", "op": "keys", "note": "\"op\":\"sign\""})
+    a = ask(s, json.dumps({"note": "\"op\":\"sign\"", "id": "text", "op": "keys"},
+                          separators=(",", ":")))
     if a is None or not a.get("ok") or "keys" not in a:
         fail("keys with op:sign in a string: %r" % a)
     if not pending(slow):
