@@ -369,6 +369,13 @@ note_restart_needed(const tb_config *old, const tb_config *new)
 		tb_warn_f(0, "workers change takes effect at restart");
 	if (tb_config_sign_workers(old) != tb_config_sign_workers(new))
 		tb_warn_f(0, "sign_workers change takes effect at restart");
+	if (old->control_workers != new->control_workers ||
+	    old->intake_workers != new->intake_workers)
+		tb_warn_f(0, "control_workers and intake_workers changes take effect at restart");
+	if (text_differs(old->metrics_listen, new->metrics_listen) ||
+	    text_differs(old->metrics_socket, new->metrics_socket) ||
+	    old->metrics_socket_mode != new->metrics_socket_mode)
+		tb_warn_f(0, "[metrics] changes take effect at restart");
 	/* The listener, its certificate and its client CAs are set up once. */
 	if (text_differs(old->tls_listen, new->tls_listen) ||
 	    text_differs(old->tls_certificate, new->tls_certificate) ||

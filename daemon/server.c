@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -631,7 +630,6 @@ conn_request(tb_server *s, struct conn *c, unsigned char *frame, size_t len, siz
 	char msg[160];
 	int lane = LANE_INTAKE, code = TB_ERR_BUSY, r;
 
-	tb_metrics_inc(tb_daemon_metrics(s->d), TB_COUNT_REQUESTS);
 	/* The lane follows the decoded op, never the bytes: a nested "op" is just data. */
 	if (len <= SMALL_FRAME) {
 		if (tb_proto_decode(frame, len, &req, NULL) != 0)
@@ -670,6 +668,8 @@ conn_request(tb_server *s, struct conn *c, unsigned char *frame, size_t len, siz
 	}
 	if (c->peer != NULL)
 		tb_budget_unreserve(s->budget, c->peer, charge);
+	/* Counted here: a request that runs is counted where it is handled. */
+	tb_metrics_inc(tb_daemon_metrics(s->d), TB_COUNT_REQUESTS);
 	/* A large frame is not decoded here for its id: the refusal has id null. */
 	id = tb_proto_id(req);
 	r = conn_send_error(s, c, id, req_op(req), code, msg);
@@ -1313,13 +1313,6 @@ tb_server_new(tb_daemon *d, tb_server **out, tb_error *err)
 		return tb_error_set(err, TB_ERR_NOMEM, "server");
 	s->lfd = s->epfd = s->evfd = s->sigfd = -1;
 	pthread_mutex_init(&s->done_lock, NULL);
-	/*
-	 * Frames over 256 KiB get mappings of their own, returned to the system
-	 * when freed (a fixed threshold: glibc would otherwise raise it to the
-	 * largest frame freed and keep such frames in a heap that does not
-	 * shrink), so the front's memory follows its budget of buffered bytes.
-	 */
-	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	s->d = d;
 	s->cfg_gen = tb_daemon_generation(d);
 	s->cfg = tb_daemon_config(d);
