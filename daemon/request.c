@@ -30,18 +30,6 @@ tb_request_error_frame(json_t *id, int code, const char *message,
 	return r;
 }
 
-json_t *
-tb_request_peek_id(const unsigned char *frame, size_t len)
-{
-	json_t *req = NULL, *id;
-
-	if (tb_proto_decode(frame, len, &req, NULL) != 0)
-		return json_null();
-	id = tb_proto_id(req);
-	json_decref(req);
-	return id;
-}
-
 static double
 elapsed_ms(const struct timespec *t0)
 {

@@ -40,7 +40,4 @@ void tb_request_deny_connection(tb_daemon *d, const tb_client *client, unsigned 
 int tb_request_error_frame(json_t *id, int code, const char *message,
     unsigned char **out, size_t *out_len);
 
-/* The id of a request frame (new reference), JSON null when unreadable. */
-json_t *tb_request_peek_id(const unsigned char *frame, size_t len);
-
 #endif
