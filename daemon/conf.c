@@ -35,7 +35,7 @@
 #include "verify_budget.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
-#define MAX_SETTINGS 24
+#define MAX_SETTINGS 40
 
 /* The tb_config and its reference count, which the public struct does not show. */
 struct config_box {
@@ -100,6 +100,7 @@ struct parse {
 	size_t keys_room;
 	sect_lines revocation_lines;
 	sect_lines tls_lines;
+	sect_lines metrics_lines;
 	sect_lines *issuer_lines;	/* parallel to cfg->issuers */
 	size_t issuers_room;
 };
@@ -155,6 +156,23 @@ static const setting daemon_settings[] = {
 	{ "expiry_warning_days", T_UINT, DOFF(expiry_warning_days), 0, 3650 },
 	{ "pid_file", T_STRING, DOFF(pid_file), 0, 0 },
 	{ "sandbox", T_BOOL, DOFF(sandbox), 0, 0 },
+	/* lanes and per-client budgets (docs/SECURITY.md, "Hostile load") */
+	{ "control_workers", T_UINT, DOFF(control_workers), 1, 64 },
+	{ "intake_workers", T_UINT, DOFF(intake_workers), 1, 64 },
+	{ "control_queue", T_UINT, DOFF(control_queue), 1, 65536 },
+	{ "intake_queue", T_UINT, DOFF(intake_queue), 1, 65536 },
+	{ "verify_queue", T_UINT, DOFF(verify_queue), 1, 65536 },
+	{ "sign_queue", T_UINT, DOFF(sign_queue), 1, 65536 },
+	{ "control_deadline_ms", T_UINT, DOFF(control_deadline_ms), 10, 3600000 },
+	{ "verify_deadline_ms", T_UINT, DOFF(verify_deadline_ms), 10, 3600000 },
+	{ "sign_deadline_ms", T_UINT, DOFF(sign_deadline_ms), 10, 3600000 },
+	{ "max_connections_per_client", T_UINT, DOFF(max_connections_per_client), 1, 65536 },
+	{ "max_inflight_per_client", T_UINT, DOFF(max_inflight_per_client), 1, 65536 },
+	{ "max_buffered_bytes_per_client", T_SIZE, DOFF(max_buffered_bytes_per_client), 1024,
+	    64UL * 1024 * 1024 * 1024 },
+	{ "max_buffered_bytes", T_SIZE, DOFF(max_buffered_bytes), 1024,
+	    256UL * 1024 * 1024 * 1024 },
+	{ "first_frame_timeout_s", T_UINT, DOFF(first_frame_timeout_s), 1, 3600 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -241,6 +259,52 @@ daemon_ids_resolve(struct parse *p)
 	return 0;
 }
 
+/* The line where a [daemon] setting was given, or 0. */
+static unsigned
+daemon_line(const struct parse *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; daemon_settings[i].key != NULL; i++)
+		if (strcmp(daemon_settings[i].key, key) == 0)
+			return p->daemon_lines.set[i];
+	return 0;
+}
+
+/*
+ * Buffered bytes: unset budgets follow max_frame_bytes (4 frames a client,
+ * 16 in all); a budget that cannot hold one whole frame would refuse every
+ * large request, so it is an error.
+ */
+static int
+daemon_budgets_finish(struct parse *p)
+{
+	tb_config *c = p->cfg;
+
+	if (c->max_buffered_bytes_per_client == 0) {
+		c->max_buffered_bytes_per_client = 4 * c->max_frame_bytes;
+		if (c->max_buffered_bytes != 0 &&
+		    c->max_buffered_bytes < c->max_buffered_bytes_per_client)
+			c->max_buffered_bytes_per_client = c->max_buffered_bytes;
+	}
+	if (c->max_buffered_bytes == 0)
+		c->max_buffered_bytes = 16 * c->max_frame_bytes;
+	if (c->max_buffered_bytes_per_client < c->max_frame_bytes + TB_CONFIG_FRAME_SLACK) {
+		parse_fail(p, TB_ERR_CONFIG, daemon_line(p, "max_buffered_bytes_per_client"),
+		    "max_buffered_bytes_per_client", "%zu is less than max_frame_bytes + %u",
+		    c->max_buffered_bytes_per_client, TB_CONFIG_FRAME_SLACK);
+		return TB_ERR_CONFIG;
+	}
+	if (c->max_buffered_bytes < c->max_buffered_bytes_per_client) {
+		parse_fail(p, TB_ERR_CONFIG, daemon_line(p, "max_buffered_bytes"),
+		    "max_buffered_bytes",
+		    "%zu is less than max_buffered_bytes_per_client (%zu)",
+		    c->max_buffered_bytes, c->max_buffered_bytes_per_client);
+		return TB_ERR_CONFIG;
+	}
+	return 0;
+}
+
 static int
 daemon_finish(struct parse *p)
 {
@@ -263,6 +327,8 @@ daemon_finish(struct parse *p)
 		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		c->workers = cpus > 0 && cpus < 128 ? 2 * (unsigned)cpus : 4;
 	}
+	if (daemon_budgets_finish(p) != 0)
+		return TB_ERR_CONFIG;
 	return daemon_ids_resolve(p);
 }
 
@@ -1347,6 +1413,68 @@ tls_finish(struct parse *p)
  * The sections tanbad.conf may hold. A new section is one more entry:
  * its settings table and begin/target/finish functions.
  */
+/* ---- [metrics] (absent: no scrape endpoint, the default) ---- */
+
+static const setting metrics_settings[] = {
+	{ "listen", T_STRING, DOFF(metrics_listen), 0, 0 },
+	{ "socket", T_STRING, DOFF(metrics_socket), 0, 0 },
+	{ "socket_mode", T_MODE, DOFF(metrics_socket_mode), 0, 0777 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static int
+metrics_begin(struct parse *p, const char *sub)
+{
+	(void)sub;
+	if (p->metrics_lines.header != 0) {
+		parse_fail(p, TB_ERR_CONFIG, p->line, NULL,
+		    "[metrics] given twice (first at line %u)", p->metrics_lines.header);
+		return TB_ERR_CONFIG;
+	}
+	p->metrics_lines.header = p->line;
+	return 0;
+}
+
+static void *
+metrics_target(struct parse *p, sect_lines **lines)
+{
+	*lines = &p->metrics_lines;
+	return p->cfg;
+}
+
+/* The metrics are figures, not secrets, but only the host itself may scrape. */
+static int
+metrics_finish(struct parse *p)
+{
+	tb_config *c = p->cfg;
+	struct sockaddr_un sun;
+	char host[64];
+	unsigned port;
+
+	snprintf(p->cur_label, sizeof(p->cur_label), "metrics");
+	if (p->metrics_lines.header == 0)
+		return 0;
+	if ((c->metrics_listen == NULL) == (c->metrics_socket == NULL)) {
+		parse_fail(p, TB_ERR_CONFIG, p->metrics_lines.header, NULL, "[metrics] needs "
+		    "exactly one of listen (a loopback HOST:PORT) and socket (a path)");
+		return TB_ERR_CONFIG;
+	}
+	if (c->metrics_listen != NULL &&
+	    (tb_config_tls_address(c->metrics_listen, host, sizeof(host), &port) != 0 ||
+	    (strncmp(host, "127.", 4) != 0 && strcmp(host, "::1") != 0))) {
+		parse_fail(p, TB_ERR_CONFIG, p->metrics_lines.set[0], "listen", "'%s' is not "
+		    "127.x.y.z:PORT or [::1]:PORT (loopback only)", c->metrics_listen);
+		return TB_ERR_CONFIG;
+	}
+	if (c->metrics_socket != NULL && (c->metrics_socket[0] != '/' ||
+	    strlen(c->metrics_socket) >= sizeof(sun.sun_path))) {
+		parse_fail(p, TB_ERR_CONFIG, p->metrics_lines.set[1], "socket",
+		    "not an absolute path of at most %zu bytes", sizeof(sun.sun_path) - 1);
+		return TB_ERR_CONFIG;
+	}
+	return 0;
+}
+
 static const section_def sections[] = {
 	{ "daemon", 0, daemon_settings, daemon_begin, daemon_target, daemon_finish },
 	{ "token", 0, token_settings, token_begin, token_target, token_finish },
@@ -1358,6 +1486,7 @@ static const section_def sections[] = {
 	    revocation_finish },
 	{ "issuer", 1, issuer_settings, issuer_begin, issuer_target, issuer_finish },
 	{ "tls", 0, tls_settings, tls_begin, tls_target, tls_finish },
+	{ "metrics", 0, metrics_settings, metrics_begin, metrics_target, metrics_finish },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -1684,6 +1813,8 @@ config_free(tb_config *c)
 		free(c->clients[i].tls_cert_sha256_text);
 	}
 	free(c->tls_listen);
+	free(c->metrics_listen);
+	free(c->metrics_socket);
 	free(c->tls_certificate);
 	free(c->tls_private_key);
 	free(c->tls_client_ca);
@@ -1760,6 +1891,19 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->verify_max_nc_checks = TB_BUDGET_DEFAULT_NC_CHECKS;
 	p.cfg->verify_min_rsa_bits = 2048;
 	p.cfg->verify_min_ec_bits = 256;
+	p.cfg->control_workers = 2;
+	p.cfg->intake_workers = 2;
+	p.cfg->control_queue = 64;
+	p.cfg->intake_queue = 64;
+	p.cfg->verify_queue = 256;
+	p.cfg->sign_queue = 256;
+	p.cfg->control_deadline_ms = 5000;
+	p.cfg->verify_deadline_ms = 30000;
+	p.cfg->sign_deadline_ms = 30000;
+	p.cfg->max_connections_per_client = 64;
+	p.cfg->max_inflight_per_client = 256;
+	p.cfg->first_frame_timeout_s = 5;
+	p.cfg->metrics_socket_mode = 0660;
 	p.cfg->rev_required = 1;
 	p.cfg->rev_ocsp_nonce = p.cfg->rev_ocsp_nonce_required = 1;
 	p.cfg->rev_ocsp_ttl_s = 300;

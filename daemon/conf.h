@@ -14,6 +14,8 @@
 
 #define TB_CONFIG_MAX_KEYS 256
 #define TB_KEY_NAME_MAX 64
+/* A budget of buffered bytes holds at least one frame and its header and answer room. */
+#define TB_CONFIG_FRAME_SLACK 4096u
 
 /* One [key "NAME"] section. */
 typedef struct tb_key_conf {
@@ -111,6 +113,22 @@ typedef struct tb_config {
 	unsigned expiry_warning_days;	/* warn daily when a key's certificate has fewer left */
 	char *pid_file;			/* written at start, removed at exit, or NULL */
 	int sandbox;			/* seccomp filter on the front (default yes) */
+	/*
+	 * Lanes: control (status, keys, and what names no op), verification
+	 * (verify, check-cert), signing (sign_workers), and the intake that
+	 * decodes frames over 64 KiB off the I/O thread. Each has a queue of
+	 * bounded length (full: busy at once) and a deadline for the wait in
+	 * it (past it: timeout, the request is not run).
+	 */
+	unsigned control_workers, intake_workers;
+	unsigned control_queue, intake_queue, verify_queue, sign_queue;
+	unsigned control_deadline_ms, verify_deadline_ms, sign_deadline_ms;
+	/* per client (a uid, or a TLS [client]); buffered bytes also in all */
+	unsigned max_connections_per_client;
+	unsigned max_inflight_per_client;
+	size_t max_buffered_bytes_per_client;	/* 0 in the file: 4 x max_frame_bytes */
+	size_t max_buffered_bytes;		/* 0 in the file: 16 x max_frame_bytes */
+	unsigned first_frame_timeout_s;	/* a new connection's first complete frame */
 	/* resolved from the names above; -1 when not given */
 	long user_uid, user_gid, socket_uid, socket_gid;
 
@@ -156,6 +174,11 @@ typedef struct tb_config {
 	char *tls_private_key;		/* its key (PEM), no access for group or others */
 	char *tls_client_ca;		/* the CAs that issue client certificates (PEM) */
 	char *tls_crl;			/* CRLs of those CAs (PEM), or NULL */
+
+	/* [metrics] (absent: no scrape endpoint, the default) */
+	char *metrics_listen;		/* loopback "HOST:PORT", or NULL */
+	char *metrics_socket;		/* a UNIX socket path, or NULL */
+	unsigned metrics_socket_mode;	/* default 0660 */
 
 	/* [key "NAME"] in file order */
 	tb_key_conf *keys;

@@ -268,6 +268,7 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
     tb_error *err)
 {
 	tb_sc_ans *a = NULL;
+	struct timespec t0, t1;
 	tb_sc_req q;
 	tb_error e;
 	int r;
@@ -282,7 +283,12 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 	tb_sc_strset(q.doc, sizeof(q.doc), doc_digest);
 	tb_sc_strset(q.detail, sizeof(q.detail), detail);
 	tb_error_clear(&e);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = tb_signer_link_call(d->link, &q, AUDIT_TIMEOUT_S, &a, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* The round trip: the record appended and synced by the signer. */
+	tb_metrics_audit(d->metrics, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, r == 0);
 	free(a);
 	if (r != 0) {
 		tb_error_f(r, "audit record (%s) not written: %s", op ? op : "-", e.detail);
@@ -378,6 +384,13 @@ note_restart_needed(const tb_config *old, const tb_config *new)
 		tb_warn_f(0, "workers change takes effect at restart");
 	if (tb_config_sign_workers(old) != tb_config_sign_workers(new))
 		tb_warn_f(0, "sign_workers change takes effect at restart");
+	if (old->control_workers != new->control_workers ||
+	    old->intake_workers != new->intake_workers)
+		tb_warn_f(0, "control_workers and intake_workers changes take effect at restart");
+	if (text_differs(old->metrics_listen, new->metrics_listen) ||
+	    text_differs(old->metrics_socket, new->metrics_socket) ||
+	    old->metrics_socket_mode != new->metrics_socket_mode)
+		tb_warn_f(0, "[metrics] changes take effect at restart");
 	/* The listener, its certificate and its client CAs are set up once. */
 	if (text_differs(old->tls_listen, new->tls_listen) ||
 	    text_differs(old->tls_certificate, new->tls_certificate) ||

@@ -19,6 +19,8 @@ daemon_tanbad_SOURCES = \
 	daemon/keystore.c daemon/keystore.h \
 	daemon/certinfo.c daemon/certinfo.h \
 	daemon/metrics.c daemon/metrics.h \
+	daemon/metrics_http.c daemon/metrics_http.h \
+	daemon/budget.c daemon/budget.h \
 	daemon/ops.c daemon/ops.h \
 	daemon/op_sign.c daemon/op_keys.c daemon/op_status.c \
 	daemon/privs.c daemon/privs.h \

@@ -107,6 +107,38 @@ digest_text(const unsigned char *buf, size_t len, char *out, size_t out_len)
 		snprintf(out + pos, 3, "%02x", md[i]);
 }
 
+/*
+ * Refuses, before the signer is asked, a request whose answer could not
+ * be delivered: a signature that exists and is audited as made must reach
+ * its client. The bound is the CMS's largest DER in base64 and the rest of
+ * the answer as it will be encoded ("id", "ok", "key", "signing_time",
+ * "signer").
+ */
+static int
+answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k,
+    const tb_sign_request *sreq, tb_error *err)
+{
+	tb_config *cfg = tb_daemon_config(d);
+	json_t *jid = json_object_get(req, "id");
+	char *who = json_dumps(k->signer_info, JSON_COMPACT);
+	char *id = jid != NULL ? json_dumps(jid, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	size_t cms = tb_cms_sign_bound(k->cert, k->chain, sreq), bound;
+	int r = 0;
+
+	bound = 4 * ((cms + 2) / 3) + 6 * strlen(k->name) + 256 +
+	    (who != NULL ? strlen(who) : 0) + (id != NULL ? strlen(id) : 0);
+	if (who == NULL || (jid != NULL && id == NULL))
+		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
+	else if (bound > cfg->max_frame_bytes)
+		r = tb_error_set(err, TB_ERR_TOO_LARGE, "data: the answer could be up to %zu "
+		    "bytes, over max_frame_bytes %zu; sign by digest instead", bound,
+		    cfg->max_frame_bytes);
+	free(who);
+	free(id);
+	tb_config_unref(cfg);
+	return r;
+}
+
 /* The tb_signer handed to libsig: its one call goes to the signer process. */
 typedef struct link_signer {
 	struct tb_daemon *d;
@@ -193,6 +225,8 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	sreq.digest_len = in.digest_len;
 	sreq.signing_time = now;
 	sreq.ess_cert_v2 = tb_front_key_ess(k, sreq.md_nid);
+	if ((r = answer_fits(d, req, k, &sreq, err)) != 0)
+		goto out;
 	if ((r = tb_cms_sign(k->cert, k->chain, &signer, &sreq, &der,
 	    &der_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);

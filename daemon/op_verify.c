@@ -312,6 +312,7 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 		goto out;
 	tb_debug_f("uid %u %s: %s", client->uid, is_cert ? "check-cert" : "verify",
 	    tb_verdict_code(res->verdict));
+	tb_metrics_verdict(tb_daemon_metrics(d), (int)res->verdict);
 	r = 0;
 out:
 	json_decref(j);

@@ -44,13 +44,23 @@ typedef struct tb_client {
 typedef int (*tb_op_fn)(struct tb_daemon *d, const tb_client *client,
     json_t *req, json_t *result, tb_error *err);
 
+/*
+ * The worker lane an op runs in (server.c): a slow token holds only the
+ * sign lane, a slow responder only the verify lane, and status and keys
+ * stay answered beside both.
+ */
+enum tb_lane { TB_LANE_CONTROL, TB_LANE_VERIFY, TB_LANE_SIGN };
+
 typedef struct tb_op {
 	const char *name;
 	tb_op_fn fn;
+	enum tb_lane lane;
 } tb_op;
 
 /* The handler for name, or NULL. */
 const tb_op *tb_op_lookup(const char *name);
+/* The lane of a decoded request: its op's, or control for one that names none. */
+enum tb_lane tb_op_lane(const json_t *req);
 
 /* Handlers of the signing ops (daemon/op_sign.c, op_keys.c, op_status.c). */
 int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,

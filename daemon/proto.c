@@ -24,6 +24,8 @@ struct tb_frame_reader {
 	size_t need, got;
 	int ready;
 	int failed;
+	tb_frame_admit_fn admit;	/* asked before a frame's buffer is allocated, or NULL */
+	void *admit_ctx;
 };
 
 tb_frame_reader *
@@ -51,6 +53,13 @@ tb_frame_reader_set_max(tb_frame_reader *fr, size_t max)
 	fr->max = max;
 }
 
+void
+tb_frame_reader_set_admit(tb_frame_reader *fr, tb_frame_admit_fn admit, void *ctx)
+{
+	fr->admit = admit;
+	fr->admit_ctx = ctx;
+}
+
 int
 tb_frame_reader_started(const tb_frame_reader *fr)
 {
@@ -63,6 +72,7 @@ tb_frame_reader_feed(tb_frame_reader *fr, const unsigned char *buf, size_t len,
 {
 	size_t n, off = 0;
 	uint32_t flen;
+	int r;
 
 	*used = 0;
 	if (fr->failed)
@@ -89,6 +99,11 @@ tb_frame_reader_feed(tb_frame_reader *fr, const unsigned char *buf, size_t len,
 			return tb_error_set(err, TB_ERR_TOO_LARGE,
 			    "frame of %lu bytes is over the limit of %zu bytes",
 			    (unsigned long)flen, fr->max);
+		}
+		if (fr->admit != NULL && (r = fr->admit(fr->admit_ctx, flen, err)) != 0) {
+			fr->failed = 1;
+			*used = off;
+			return r;
 		}
 		if ((fr->buf = malloc(flen)) == NULL) {
 			fr->failed = 1;

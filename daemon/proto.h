@@ -37,6 +37,13 @@ int tb_frame_reader_feed(tb_frame_reader *fr, const unsigned char *buf, size_t l
     size_t *used, tb_error *err);
 /* Hands over the complete frame (caller frees); the reader starts afresh. */
 void tb_frame_reader_take(tb_frame_reader *fr, unsigned char **frame, size_t *len);
+/*
+ * Called once a frame's length is read and allowed, before its buffer is
+ * allocated: 0 admits the frame; an error code (and err) refuses it, and
+ * tb_frame_reader_feed returns that code (the reader is then unusable).
+ */
+typedef int (*tb_frame_admit_fn)(void *ctx, size_t len, tb_error *err);
+void tb_frame_reader_set_admit(tb_frame_reader *fr, tb_frame_admit_fn admit, void *ctx);
 /* 1 while part of a frame (even one byte of its length) has been read. */
 int tb_frame_reader_started(const tb_frame_reader *fr);
 

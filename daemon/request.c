@@ -30,18 +30,6 @@ tb_request_error_frame(json_t *id, int code, const char *message,
 	return r;
 }
 
-json_t *
-tb_request_peek_id(const unsigned char *frame, size_t len)
-{
-	json_t *req = NULL, *id;
-
-	if (tb_proto_decode(frame, len, &req, NULL) != 0)
-		return json_null();
-	id = tb_proto_id(req);
-	json_decref(req);
-	return id;
-}
-
 static double
 elapsed_ms(const struct timespec *t0)
 {
@@ -147,15 +135,27 @@ out:
 	return resp;
 }
 
+int
+tb_request_code(const char *name)
+{
+	int code;
+
+	for (code = TB_ERR_INTERNAL; name != NULL && code > TB_ERR_LAST; code--)
+		if (strcmp(tb_err_name(code), name) == 0)
+			return code;
+	return TB_ERR_INTERNAL;
+}
+
 void
 tb_request_handle(tb_daemon *d, const tb_client *client, const unsigned char *frame,
-    size_t len, json_t *req, unsigned char **out, size_t *out_len)
+    size_t len, json_t *req, double waited_s, unsigned char **out, size_t *out_len)
 {
 	tb_metrics *m = tb_daemon_metrics(d);
 	tb_config *cfg = tb_daemon_config(d);
 	json_t *id = NULL, *resp = NULL, *ok;
 	const char *op_name = "-";
 	struct timespec t0;
+	int code = TB_ERR_NOMEM;
 	tb_client who = *client;
 	tb_error err;
 	char msg[128];
@@ -191,6 +191,8 @@ tb_request_handle(tb_daemon *d, const tb_client *client, const unsigned char *fr
 			goto out;
 	}
 	ok = json_object_get(resp, "ok");
+	code = json_is_true(ok) ? 0 : tb_request_code(json_string_value(json_object_get(
+	    json_object_get(resp, "error"), "code")));
 	if (!json_is_true(ok)) {
 		tb_metrics_inc(m, TB_COUNT_ERRORS);
 		tb_debug_f("uid %u op %.32s: %s: %s", client->uid, op_name,
@@ -201,6 +203,8 @@ tb_request_handle(tb_daemon *d, const tb_client *client, const unsigned char *fr
 		    elapsed_ms(&t0));
 	}
 out:
+	tb_metrics_request(m, strcmp(op_name, "-") != 0 ? op_name : NULL, code,
+	    waited_s + elapsed_ms(&t0) / 1e3);
 	if (*out == NULL)
 		*out_len = 0;
 	json_decref(resp);

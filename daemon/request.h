@@ -17,9 +17,13 @@
  * the answer's whole frame (caller frees), or NULL when not even an error
  * could be encoded (out of memory), in which case the connection should go.
  * req, when not NULL, is frame already decoded; the call takes it over.
+ * waited_s (the time it queued) is added to the latency the metrics count.
  */
 void tb_request_handle(tb_daemon *d, const tb_client *client, const unsigned char *frame,
-    size_t len, json_t *req, unsigned char **out, size_t *out_len);
+    size_t len, json_t *req, double waited_s, unsigned char **out, size_t *out_len);
+
+/* The tb_err code of a protocol error name ("busy"); TB_ERR_INTERNAL when unknown. */
+int tb_request_code(const char *name);
 
 /*
  * Refuses a connection whose peer matches no [client]: writes the audit
@@ -35,8 +39,5 @@ void tb_request_deny_connection(tb_daemon *d, const tb_client *client, unsigned 
  */
 int tb_request_error_frame(json_t *id, int code, const char *message,
     unsigned char **out, size_t *out_len);
-
-/* The id of a request frame (new reference), JSON null when unreadable. */
-json_t *tb_request_peek_id(const unsigned char *frame, size_t len);
 
 #endif

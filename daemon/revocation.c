@@ -320,6 +320,16 @@ time_or_null(int has, time_t t)
 	return json_string(buf);
 }
 
+int
+tb_revocation_issuers(tb_revocation *rv, tb_rev_issuer_status **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (rv == NULL)
+		return 0;
+	return tb_rev_status(rv->ctx, out, n, NULL);
+}
+
 json_t *
 tb_revocation_status_json(tb_revocation *rv)
 {

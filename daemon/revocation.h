@@ -56,5 +56,8 @@ int tb_revocation_check_key(struct tb_daemon *d, const char *key, X509 *cert, ti
 
 /* Per issuer: CRL times and age, OCSP counters, health (a new array). */
 json_t *tb_revocation_status_json(tb_revocation *rv);
+/* The per-issuer figures (*out freed with free(); *n 0 when none); 0 or an error. */
+struct tb_rev_issuer_status;
+int tb_revocation_issuers(tb_revocation *rv, struct tb_rev_issuer_status **out, size_t *n);
 
 #endif

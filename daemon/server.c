@@ -5,8 +5,11 @@
  * queue keyed by (fd, serial), so an answer for a connection that has gone
  * (or whose fd was reused) is dropped, never delivered to another client.
  * A peer that matches no [client] entry is refused at accept, before a
- * byte of its is read. Never parses a request beyond its frame and never
- * waits on a token.
+ * byte of its is read. Requests run in lanes (control, verify, sign) picked
+ * by their decoded op, each with a bounded queue and a deadline; clients
+ * have budgets of connections, requests in flight and buffered bytes
+ * (budget.h). Decodes only frames of up to 64 KiB (larger ones on the
+ * intake lane) and never waits on a token.
  */
 #include "config.h"
 
@@ -14,6 +17,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +30,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "proto.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "server.h"
 #include "tb_log.h"
+#include "ops.h"
 #include "tls_listener.h"
 #include "workpool.h"
 
@@ -40,6 +47,19 @@
 #define MAX_EVENTS 64
 /* Stop reading from a client that does not read its answers. */
 #define OUT_HIGH_WATER (8u * 1024 * 1024)
+/*
+ * Frames up to this size are decoded on the I/O thread to pick their lane
+ * (bounded work: well under a millisecond); larger ones are decoded on the
+ * intake lane. They also pass the global budget of buffered bytes (still
+ * counted, and held to the client's budget), so that clients filling it
+ * with large frames cannot stop small requests of others.
+ */
+#define SMALL_FRAME 65536
+/* The intake lane after the three of enum tb_lane. */
+#define LANE_INTAKE 3
+#define NLANES 4
+
+static const char *const lane_names[NLANES] = { "control", "verify", "sign", "intake" };
 
 struct outbuf {
 	unsigned char *data;
@@ -48,8 +68,13 @@ struct outbuf {
 };
 
 struct conn {
+	struct tb_server *s;
 	int fd;
 	uint64_t serial;
+	tb_peer *peer;		/* the client's budget; NULL for TLS before its handshake */
+	size_t charge;		/* buffered bytes reserved for the frame being read */
+	int framed;		/* a complete frame has arrived */
+	double accepted;	/* when it was accepted (TLS: when its handshake ended) */
 	tb_client client;
 	tb_frame_reader *rd;
 	struct outbuf *out_head, *out_tail;
@@ -71,6 +96,8 @@ struct done {
 	uint64_t serial;
 	unsigned char *buf;	/* NULL: no answer could be made */
 	size_t len;
+	tb_peer *peer;		/* whose request it was, and what it reserved */
+	size_t charge;
 	struct done *next;
 };
 
@@ -81,8 +108,10 @@ struct job {
 	tb_client client;
 	unsigned char *frame;
 	size_t len;
-	json_t *req;		/* the decoded frame once a worker read it, or NULL */
-	int on_sign_pool;
+	json_t *req;		/* the decoded frame, or NULL (not decoded yet, or not JSON) */
+	int lane;		/* enum tb_lane, or LANE_INTAKE */
+	double arrived;		/* when its frame was complete */
+	struct done *dn;	/* its answer's record, made with it */
 };
 
 struct tb_server {
@@ -98,13 +127,16 @@ struct tb_server {
 	size_t conns_room;
 	unsigned nconns;
 	uint64_t next_serial;
-	tb_workpool *pool;
 	/*
-	 * Sign requests wait on the signer process (and the token behind it);
-	 * they run here so that a slow token never holds the workers that
-	 * answer verify, check-cert and status.
+	 * The lanes, by enum tb_lane and LANE_INTAKE: sign requests wait on
+	 * the signer process (and the token behind it), verifications on
+	 * responders; each holds only its own workers, so that status and keys
+	 * (control) are answered beside them.
 	 */
-	tb_workpool *sign_pool;
+	tb_workpool *lanes[NLANES];
+	atomic_uint deadline_ms[NLANES];	/* read by the workers */
+	tb_budget *budget;
+	tb_metrics_http *metrics_http;	/* [metrics], or NULL (the default: off) */
 	tb_ratelimit *rate;
 	pthread_mutex_t done_lock;
 	struct done *done_head, *done_tail;
@@ -250,6 +282,11 @@ conn_close(tb_server *s, struct conn *c)
 	tb_frame_reader_free(c->rd);
 	tb_debug_f("connection %llu (uid %u) closed, %u answers dropped",
 	    (unsigned long long)c->serial, c->client.uid, c->inflight);
+	if (c->peer != NULL) {
+		tb_budget_unreserve(s->budget, c->peer, c->charge + c->out_bytes);
+		c->peer->conns--;
+		tb_budget_peer_release(s->budget, c->peer);
+	}
 	free(c);
 }
 
@@ -335,6 +372,8 @@ conn_flush(tb_server *s, struct conn *c)
 		c->last_active = now_s();
 		o->off += (size_t)n;
 		c->out_bytes -= (size_t)n;
+		if (c->peer != NULL)
+			tb_budget_unreserve(s->budget, c->peer, (size_t)n);
 		if (o->off == o->len) {
 			c->out_head = o->next;
 			if (c->out_head == NULL)
@@ -370,17 +409,25 @@ conn_send(tb_server *s, struct conn *c, unsigned char *buf, size_t len)
 		c->out_head = o;
 	c->out_tail = o;
 	c->out_bytes += len;
+	/* Answers count against the budgets too, but are never refused: they are owed. */
+	if (c->peer != NULL)
+		(void)tb_budget_reserve(s->budget, c->peer, len, SIZE_MAX, SIZE_MAX, NULL);
 	return conn_flush(s, c);
 }
 
-/* Sends an error answer made here (id may be NULL for null). */
+/*
+ * Sends an error answer made here (id may be NULL for null) to a request
+ * for op (NULL: not known).
+ */
 static int
-conn_send_error(tb_server *s, struct conn *c, json_t *id, int code, const char *message)
+conn_send_error(tb_server *s, struct conn *c, json_t *id, const char *op, int code,
+    const char *message)
 {
 	unsigned char *buf;
 	size_t len;
 
 	tb_metrics_inc(tb_daemon_metrics(s->d), TB_COUNT_ERRORS);
+	tb_metrics_request(tb_daemon_metrics(s->d), op, code, 0);
 	if (tb_request_error_frame(id, code, message, &buf, &len) != 0) {
 		conn_close(s, c);
 		return -1;
@@ -388,59 +435,60 @@ conn_send_error(tb_server *s, struct conn *c, json_t *id, int code, const char *
 	return conn_send(s, c, buf, len);
 }
 
-/*
- * Whether a frame most likely asks for a signature: `"op":"sign"` within
- * its first bytes, as clients write it. It only picks the pool, so it may be
- * wrong either way: a sign request it misses is handed over after decoding
- * (job_run), and anything else it takes is answered on the sign pool.
- * Spares a sign request one hand-over between threads.
- */
-static int
-frame_looks_like_sign(const unsigned char *frame, size_t len)
+/* The queue length of a lane in cfg. */
+static unsigned
+lane_queue(const tb_config *cfg, int lane)
 {
-	static const char needle[] = "\"op\":\"sign\"";
-
-	return memmem(frame, len < 512 ? len : 512, needle, sizeof(needle) - 1) != NULL;
+	switch (lane) {
+	case TB_LANE_CONTROL:
+		return cfg->control_queue;
+	case TB_LANE_VERIFY:
+		return cfg->verify_queue;
+	case TB_LANE_SIGN:
+		return cfg->sign_queue;
+	default:
+		return cfg->intake_queue;
+	}
 }
 
+/* Queue lengths and deadlines from cfg (at start and after a reload). */
 static void
-job_run(void *arg)
+lanes_configure(tb_server *s)
 {
-	struct job *j = arg;
+	const tb_config *cfg = s->cfg;
+	int i;
+
+	for (i = 0; i < NLANES; i++)
+		if (s->lanes[i] != NULL)
+			tb_workpool_set_max_queue(s->lanes[i], lane_queue(cfg, i));
+	atomic_store(&s->deadline_ms[TB_LANE_CONTROL], cfg->control_deadline_ms);
+	atomic_store(&s->deadline_ms[TB_LANE_VERIFY], cfg->verify_deadline_ms);
+	atomic_store(&s->deadline_ms[TB_LANE_SIGN], cfg->sign_deadline_ms);
+	/* The intake's wait counts against the deadline of the lane it hands over to. */
+	atomic_store(&s->deadline_ms[LANE_INTAKE], UINT_MAX);
+}
+
+/* The op a decoded request names, or NULL. */
+static const char *
+req_op(const json_t *req)
+{
+	return req != NULL ? json_string_value(json_object_get(req, "op")) : NULL;
+}
+
+/* Hands a finished job's answer (buf, len: NULL when none could be made) to the I/O thread. */
+static void
+job_finish(struct job *j, unsigned char *buf, size_t len)
+{
 	tb_server *s = j->s;
-	struct done *dn;
+	struct done *dn = j->dn;
 	uint64_t one = 1;
 	ssize_t w;
-	const char *op;
 
-	/* Sign requests move to their own pool: a slow token holds only those. */
-	if (j->frame != NULL && !j->on_sign_pool &&
-	    tb_proto_decode(j->frame, j->len, &j->req, NULL) == 0 &&
-	    (op = json_string_value(json_object_get(j->req, "op"))) != NULL &&
-	    strcmp(op, "sign") == 0) {
-		j->on_sign_pool = 1;
-		if (tb_workpool_submit(s->sign_pool, job_run, j) == 0)
-			return;
-	}
-	dn = calloc(1, sizeof(*dn));
-	if (dn != NULL && j->frame == NULL) {
-		/* A refused connection: the audit record is written here, off the I/O thread. */
-		tb_request_deny_connection(s->d, &j->client, &dn->buf, &dn->len);
-		dn->fd = j->fd;
-		dn->serial = j->serial;
-	} else if (dn != NULL) {
-		tb_request_handle(s->d, &j->client, j->frame, j->len, j->req, &dn->buf, &dn->len);
-		j->req = NULL;
-		dn->fd = j->fd;
-		dn->serial = j->serial;
-	}
+	dn->buf = buf;
+	dn->len = buf != NULL ? len : 0;
+	json_decref(j->req);
 	free(j->frame);
 	free(j);
-	if (dn == NULL) {
-		/* The I/O thread counts answers; without one it would wait forever. */
-		tb_error_f(TB_ERR_NOMEM, "answer lost");
-		abort();
-	}
 	pthread_mutex_lock(&s->done_lock);
 	if (s->done_tail != NULL)
 		s->done_tail->next = dn;
@@ -453,53 +501,182 @@ job_run(void *arg)
 	} while (w == -1 && errno == EINTR);
 }
 
-/* A complete frame from c: hand it to a worker, or answer busy. Takes frame. */
-static int
-conn_request(tb_server *s, struct conn *c, unsigned char *frame, size_t len)
+static void job_run(void *arg);
+
+/* Answers a job with an error made on its worker (busy, timeout, bad_request). */
+static void
+job_refuse(struct job *j, int code, double waited_s, const char *message)
 {
-	struct job *j;
-	json_t *id;
+	tb_metrics *m = tb_daemon_metrics(j->s->d);
+	json_t *id = tb_proto_id(j->req);
+	unsigned char *buf = NULL;
+	size_t len = 0;
+
+	tb_metrics_inc(m, TB_COUNT_REQUESTS);
+	tb_metrics_inc(m, TB_COUNT_ERRORS);
+	tb_metrics_request(m, req_op(j->req), code, waited_s);
+	if (tb_request_error_frame(id, code, message, &buf, &len) != 0)
+		buf = NULL;
+	json_decref(id);
+	job_finish(j, buf, len);
+}
+
+/*
+ * The intake lane: decodes a large frame and hands it to the lane of its
+ * op; a frame that is not JSON is answered here, once.
+ */
+static void
+intake_run(struct job *j)
+{
+	char msg[160];
+	tb_error err;
 	int r;
 
-	if (!tb_ratelimit_take(c->tls != NULL ? s->tls_rate : s->rate,
-	    c->tls != NULL ? c->tls_rate_key : c->client.uid, now_s(), s->cfg->rate_per_client,
-	    s->cfg->rate_burst)) {
-		tb_metrics_inc(tb_daemon_metrics(s->d), TB_COUNT_REQUESTS);
-		id = tb_request_peek_id(frame, len);
-		free(frame);
-		r = conn_send_error(s, c, id, TB_ERR_BUSY,
-		    "over rate_per_client requests per second for this client; slow down");
-		json_decref(id);
-		return r;
+	tb_error_clear(&err);
+	if (tb_proto_decode(j->frame, j->len, &j->req, &err) != 0) {
+		j->req = NULL;
+		job_refuse(j, err.code, now_s() - j->arrived, err.detail);
+		return;
 	}
-	if (c->inflight >= s->cfg->max_inflight_per_connection) {
-		tb_metrics_inc(tb_daemon_metrics(s->d), TB_COUNT_REQUESTS);
-		id = tb_request_peek_id(frame, len);
-		free(frame);
-		r = conn_send_error(s, c, id, TB_ERR_BUSY,
-		    "too many requests in flight on this connection");
-		json_decref(id);
-		return r;
+	j->lane = (int)tb_op_lane(j->req);
+	if ((r = tb_workpool_submit(j->s->lanes[j->lane], job_run, j)) == 0)
+		return;
+	if (r == TB_ERR_BUSY)
+		snprintf(msg, sizeof(msg), "the %s lane is full (%s_queue requests waiting); "
+		    "retry later", lane_names[j->lane], lane_names[j->lane]);
+	else
+		snprintf(msg, sizeof(msg), "cannot queue the request");
+	job_refuse(j, r == TB_ERR_BUSY ? TB_ERR_BUSY : TB_ERR_UNAVAILABLE,
+	    now_s() - j->arrived, msg);
+}
+
+static void
+job_run(void *arg)
+{
+	struct job *j = arg;
+	tb_server *s = j->s;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	unsigned deadline;
+	double waited;
+	char msg[160];
+
+	if (j->frame == NULL) {
+		/* A refused connection: the audit record is written here, off the I/O thread. */
+		tb_request_deny_connection(s->d, &j->client, &buf, &len);
+		job_finish(j, buf, len);
+		return;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		free(frame);
-		return conn_send_error(s, c, NULL, TB_ERR_NOMEM, NULL);
+	if (j->lane == LANE_INTAKE) {
+		intake_run(j);
+		return;
+	}
+	/* A request that waited past its lane's deadline is not run: its client gave up. */
+	waited = now_s() - j->arrived;
+	deadline = atomic_load(&s->deadline_ms[j->lane]);
+	if (waited * 1000 >= (double)deadline) {
+		snprintf(msg, sizeof(msg), "waited %.0f ms for a worker of the %s lane, over "
+		    "%s_deadline_ms %u; not run", waited * 1000, lane_names[j->lane],
+		    lane_names[j->lane], deadline);
+		job_refuse(j, TB_ERR_TIMEOUT, waited, msg);
+		return;
+	}
+	tb_request_handle(s->d, &j->client, j->frame, j->len, j->req, waited, &buf, &len);
+	j->req = NULL;
+	job_finish(j, buf, len);
+}
+
+/* A job for c's worker (frame NULL: a refused connection); NULL when memory is short. */
+static struct job *
+job_new(tb_server *s, struct conn *c, unsigned char *frame, size_t len, size_t charge)
+{
+	struct job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->dn = calloc(1, sizeof(*j->dn))) == NULL) {
+		free(j);
+		return NULL;
 	}
 	j->s = s;
-	j->fd = c->fd;
-	j->serial = c->serial;
+	j->fd = j->dn->fd = c->fd;
+	j->serial = j->dn->serial = c->serial;
 	j->client = c->client;
 	j->frame = frame;
 	j->len = len;
-	j->on_sign_pool = frame_looks_like_sign(frame, len);
-	if (tb_workpool_submit(j->on_sign_pool ? s->sign_pool : s->pool, job_run, j) != 0) {
-		free(j->frame);
-		free(j);
-		return conn_send_error(s, c, NULL, TB_ERR_UNAVAILABLE, "cannot queue the request");
-	}
+	j->arrived = now_s();
+	j->dn->peer = c->peer;
+	j->dn->charge = charge;
+	return j;
+}
+
+/* Counts a job submitted for c. */
+static void
+job_started(tb_server *s, struct conn *c)
+{
 	c->inflight++;
+	if (c->peer != NULL)
+		c->peer->inflight++;
 	s->outstanding++;
-	return 0;
+}
+
+/*
+ * A complete frame from c, holding charge reserved bytes: hand it to the
+ * lane of its op, or answer busy at once. Takes frame.
+ */
+static int
+conn_request(tb_server *s, struct conn *c, unsigned char *frame, size_t len, size_t charge)
+{
+	json_t *req = NULL, *id;
+	struct job *j = NULL;
+	char msg[160];
+	int lane = LANE_INTAKE, code = TB_ERR_BUSY, r;
+
+	/* The lane follows the decoded op, never the bytes: a nested "op" is just data. */
+	if (len <= SMALL_FRAME) {
+		if (tb_proto_decode(frame, len, &req, NULL) != 0)
+			req = NULL;
+		lane = (int)(req != NULL ? tb_op_lane(req) : TB_LANE_CONTROL);
+	}
+	if (!tb_ratelimit_take(c->tls != NULL ? s->tls_rate : s->rate,
+	    c->tls != NULL ? c->tls_rate_key : c->client.uid, now_s(), s->cfg->rate_per_client,
+	    s->cfg->rate_burst)) {
+		snprintf(msg, sizeof(msg), "over rate_per_client requests per second for this "
+		    "client; slow down");
+	} else if (c->inflight >= s->cfg->max_inflight_per_connection) {
+		snprintf(msg, sizeof(msg), "too many requests in flight on this connection");
+	} else if (c->peer != NULL && c->peer->inflight >= s->cfg->max_inflight_per_client) {
+		snprintf(msg, sizeof(msg), "too many requests in flight for this client "
+		    "(max_inflight_per_client %u)", s->cfg->max_inflight_per_client);
+	} else if ((j = job_new(s, c, frame, len, charge)) == NULL) {
+		code = TB_ERR_NOMEM;
+		snprintf(msg, sizeof(msg), "out of memory");
+	} else {
+		j->req = req;
+		j->lane = lane;
+		if ((r = tb_workpool_submit(s->lanes[lane], job_run, j)) == 0) {
+			job_started(s, c);
+			return 0;
+		}
+		free(j->dn);
+		free(j);
+		code = r == TB_ERR_BUSY ? TB_ERR_BUSY : TB_ERR_UNAVAILABLE;
+		if (r == TB_ERR_BUSY)
+			snprintf(msg, sizeof(msg), "the %s lane is full (%s_queue = %u requests "
+			    "waiting); retry later", lane_names[lane], lane_names[lane],
+			    lane_queue(s->cfg, lane));
+		else
+			snprintf(msg, sizeof(msg), "cannot queue the request");
+	}
+	if (c->peer != NULL)
+		tb_budget_unreserve(s->budget, c->peer, charge);
+	/* Counted here: a request that runs is counted where it is handled. */
+	tb_metrics_inc(tb_daemon_metrics(s->d), TB_COUNT_REQUESTS);
+	/* A large frame is not decoded here for its id: the refusal has id null. */
+	id = tb_proto_id(req);
+	r = conn_send_error(s, c, id, req_op(req), code, msg);
+	json_decref(id);
+	json_decref(req);
+	free(frame);
+	return r;
 }
 
 /*
@@ -513,21 +690,44 @@ conn_deny(tb_server *s, struct conn *c)
 
 	c->closing = 1;
 	conn_update_events(s, c);
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
+	if ((j = job_new(s, c, NULL, 0, 0)) == NULL) {
 		conn_close(s, c);
 		return;
 	}
-	j->s = s;
-	j->fd = c->fd;
-	j->serial = c->serial;
-	j->client = c->client;
-	if (tb_workpool_submit(s->pool, job_run, j) != 0) {
+	j->lane = TB_LANE_CONTROL;
+	if (tb_workpool_submit(s->lanes[TB_LANE_CONTROL], job_run, j) != 0) {
+		free(j->dn);
 		free(j);
 		conn_close(s, c);
 		return;
 	}
-	c->inflight++;
-	s->outstanding++;
+	job_started(s, c);
+}
+
+/*
+ * The frame reader's admission: a frame's bytes are reserved against the
+ * client's budget and all clients' before its buffer exists; a refusal is
+ * busy, and the connection is closed (its bytes cannot be skipped).
+ */
+static int
+conn_admit(void *ctx, size_t len, tb_error *err)
+{
+	struct conn *c = ctx;
+	tb_server *s = c->s;
+	size_t n = len + TB_FRAME_HEADER;
+	int r;
+
+	if (c->peer == NULL)
+		return tb_error_set(err, TB_ERR_BUSY, "no client budget for this connection");
+	r = tb_budget_reserve(s->budget, c->peer, n, s->cfg->max_buffered_bytes_per_client,
+	    len <= SMALL_FRAME ? SIZE_MAX : s->cfg->max_buffered_bytes, err);
+	if (r != 0) {
+		tb_debug_f("connection %llu (uid %u): frame of %zu bytes refused: %s",
+		    (unsigned long long)c->serial, c->client.uid, len, err->detail);
+		return r;
+	}
+	c->charge += n;
+	return 0;
 }
 
 /* Reads what the peer sent and starts each complete request. */
@@ -535,7 +735,7 @@ static void
 conn_read(tb_server *s, struct conn *c)
 {
 	unsigned char buf[READ_CHUNK], *frame;
-	size_t off, used, flen;
+	size_t off, used, flen, charge;
 	ssize_t n;
 	tb_error err;
 	int i, r;
@@ -565,14 +765,17 @@ conn_read(tb_server *s, struct conn *c)
 				tb_debug_f("connection %llu: %s", (unsigned long long)c->serial,
 				    err.detail);
 				c->closing = 1;
-				if (conn_send_error(s, c, NULL, r, err.detail) != 0)
+				if (conn_send_error(s, c, NULL, NULL, r, err.detail) != 0)
 					return;
 				break;
 			}
 			if (r == 1) {
 				tb_frame_reader_take(c->rd, &frame, &flen);
 				c->frame_start = 0;
-				if (conn_request(s, c, frame, flen) != 0)
+				c->framed = 1;
+				charge = c->charge;
+				c->charge = 0;
+				if (conn_request(s, c, frame, flen, charge) != 0)
 					return;
 			}
 		}
@@ -638,13 +841,12 @@ listener_resume(tb_server *s, int lfd, int *paused)
  * client that cannot take it has gone anyway.
  */
 static void
-refuse_busy(int fd)
+refuse_busy(int fd, const char *message)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0;
 
-	if (tb_request_error_frame(NULL, TB_ERR_BUSY,
-	    "max_connections reached; retry later", &buf, &len) == 0)
+	if (tb_request_error_frame(NULL, TB_ERR_BUSY, message, &buf, &len) == 0)
 		(void)send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	free(buf);
 	close(fd);
@@ -712,7 +914,7 @@ accept_next(tb_server *s, int lfd, int is_tls)
 		if (is_tls)
 			close(fd);
 		else
-			refuse_busy(fd);
+			refuse_busy(fd, "max_connections reached; retry later");
 	}
 }
 
@@ -729,9 +931,11 @@ conn_take(tb_server *s, int fd)
 		close(fd);
 		return NULL;
 	}
+	c->s = s;
 	c->fd = fd;
 	c->serial = ++s->next_serial;
-	c->last_active = now_s();
+	c->last_active = c->accepted = now_s();
+	tb_frame_reader_set_admit(c->rd, conn_admit, c);
 	return c;
 }
 
@@ -759,6 +963,7 @@ accept_all(tb_server *s)
 	struct ucred cred;
 	socklen_t clen;
 	struct conn *c;
+	tb_peer *peer;
 	int fd;
 
 	while ((fd = accept_next(s, s->lfd, 0)) != -1) {
@@ -769,17 +974,35 @@ accept_all(tb_server *s)
 			close(fd);
 			continue;
 		}
-		if ((c = conn_take(s, fd)) == NULL)
+		/* One uid cannot hold the connections the others need. */
+		if ((peer = tb_budget_peer_uid(s->budget, cred.uid)) == NULL) {
+			close(fd);
 			continue;
+		}
+		if (peer->conns >= s->cfg->max_connections_per_client) {
+			tb_debug_f("uid %u: max_connections_per_client (%u) reached: connection "
+			    "refused", cred.uid, s->cfg->max_connections_per_client);
+			tb_budget_peer_release(s->budget, peer);
+			refuse_busy(fd, "max_connections_per_client reached for this client; "
+			    "retry later");
+			continue;
+		}
+		if ((c = conn_take(s, fd)) == NULL) {
+			tb_budget_peer_release(s->budget, peer);
+			continue;
+		}
 		c->client.uid = cred.uid;
 		c->client.gid = cred.gid;
 		c->client.pid = cred.pid;
 		if (conn_watch(s, c) != 0) {
+			tb_budget_peer_release(s->budget, peer);
 			tb_frame_reader_free(c->rd);
 			free(c);
 			close(fd);
 			continue;
 		}
+		c->peer = peer;
+		peer->conns++;
 		if (tb_config_client(s->cfg, cred.uid, cred.gid) == NULL) {
 			conn_deny(s, c);
 			continue;
@@ -812,6 +1035,7 @@ conn_handshake(tb_server *s, struct conn *c)
 {
 	const tb_client_conf *acl;
 	unsigned char drain[4096];
+	tb_peer *peer;
 	tb_error err;
 	int r, n;
 
@@ -841,13 +1065,30 @@ conn_handshake(tb_server *s, struct conn *c)
 	}
 	c->hs_events = 0;
 	c->frame_start = 0;
-	c->last_active = now_s();
+	c->last_active = c->accepted = now_s();
 	if ((acl = tb_config_client_tls(s->cfg, c->client.tls_subject,
 	    c->client.tls_sha256)) == NULL) {
 		conn_deny(s, c);
 		return;
 	}
 	c->tls_rate_key = tls_rate_key(acl->name);
+	/* The budgets of a TLS client are its [client]'s, whatever certificate it shows. */
+	if ((peer = tb_budget_peer_tls(s->budget, acl->name)) == NULL) {
+		conn_close(s, c);
+		return;
+	}
+	if (peer->conns >= s->cfg->max_connections_per_client) {
+		tb_debug_f("tls client %s: max_connections_per_client (%u) reached: connection "
+		    "refused", acl->name, s->cfg->max_connections_per_client);
+		tb_budget_peer_release(s->budget, peer);
+		c->closing = 1;
+		if (conn_send_error(s, c, NULL, NULL, TB_ERR_BUSY, "max_connections_per_client "
+		    "reached for this client; retry later") == 0)
+			conn_close(s, c);
+		return;
+	}
+	c->peer = peer;
+	peer->conns++;
 	tb_debug_f("tls connection %llu: client %s (%s)", (unsigned long long)c->serial,
 	    acl->name, c->client.tls_subject);
 	/* Requests may have come with the client's last handshake flight. */
@@ -927,16 +1168,36 @@ answers_collect(tb_server *s)
 				(void)conn_send(s, c, dn->buf, dn->len);
 			}
 		}
+		if (dn->peer != NULL) {
+			dn->peer->inflight--;
+			tb_budget_unreserve(s->budget, dn->peer, dn->charge);
+			tb_budget_peer_release(s->budget, dn->peer);
+		}
 		free(dn);
 	}
 }
 
-/* Closes connections past their read or idle timeout. */
+/* Closes c after one try to say why: a stalled peer does not hold the connection. */
+static void
+conn_time_out(tb_server *s, struct conn *c, const char *why)
+{
+	c->closing = 1;
+	c->frame_start = 0;
+	if (conn_send_error(s, c, NULL, NULL, TB_ERR_TIMEOUT, why) == 0)
+		conn_close(s, c);
+}
+
+/* Closes connections past their first-frame, read or idle timeout; updates the gauges. */
 static void
 timeouts_sweep(tb_server *s, double now)
 {
+	tb_metrics *m = tb_daemon_metrics(s->d);
 	struct conn *c;
 	size_t fd;
+
+	tb_metrics_gauge_set(m, TB_GAUGE_CONNECTIONS, s->nconns);
+	tb_metrics_gauge_set(m, TB_GAUGE_CLIENTS, tb_budget_peers(s->budget));
+	tb_metrics_gauge_set(m, TB_GAUGE_BUFFERED, tb_budget_buffered(s->budget));
 
 	if (s->accept_paused && !s->stopping && now >= s->accept_resume)
 		listener_resume(s, s->lfd, &s->accept_paused);
@@ -954,16 +1215,20 @@ timeouts_sweep(tb_server *s, double now)
 			}
 			continue;
 		}
+		/* A new connection must ask something soon: silence holds a slot for nothing. */
+		if (!c->framed && !c->closing && c->inflight == 0 &&
+		    now - c->accepted >= s->cfg->first_frame_timeout_s) {
+			tb_debug_f("connection %llu: no complete frame within %u s of connecting",
+			    (unsigned long long)c->serial, s->cfg->first_frame_timeout_s);
+			conn_time_out(s, c,
+			    "no complete frame within first_frame_timeout_s of connecting");
+			continue;
+		}
 		if (c->frame_start != 0 && !c->closing &&
 		    now - c->frame_start >= s->cfg->read_timeout_s) {
 			tb_debug_f("connection %llu: frame not completed within %u s",
 			    (unsigned long long)c->serial, s->cfg->read_timeout_s);
-			c->closing = 1;
-			c->frame_start = 0;
-			/* One try to say why; a stalled peer does not hold the connection. */
-			if (conn_send_error(s, c, NULL, TB_ERR_TIMEOUT,
-			    "frame not completed within read_timeout_s") == 0)
-				conn_close(s, c);
+			conn_time_out(s, c, "frame not completed within read_timeout_s");
 			continue;
 		}
 		if (c->inflight == 0 && now - c->last_active >= s->cfg->idle_timeout_s) {
@@ -986,6 +1251,7 @@ config_refresh(tb_server *s)
 	tb_config_unref(s->cfg);
 	s->cfg = tb_daemon_config(s->d);
 	s->cfg_gen = gen;
+	lanes_configure(s);
 	for (fd = 0; fd < s->conns_room; fd++)
 		if (s->conns[fd] != NULL)
 			tb_frame_reader_set_max(s->conns[fd]->rd, s->cfg->max_frame_bytes);
@@ -1080,16 +1346,56 @@ tb_server_new(tb_daemon *d, tb_server **out, tb_error *err)
 			goto out;
 		}
 	}
-	if ((s->rate = tb_ratelimit_new()) == NULL) {
+	if ((s->rate = tb_ratelimit_new()) == NULL || (s->budget = tb_budget_new()) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "server");
 		goto out;
 	}
+	/* The scrape endpoint is bound now, before privileges are dropped. */
+	if ((r = tb_metrics_http_open(s->cfg, &s->metrics_http, err)) != 0)
+		goto out;
 	*out = s;
 	s = NULL;
 	r = 0;
 out:
 	tb_server_free(s);
 	return r;
+}
+
+/* The lanes for the metrics thread (workpool depths are read under their locks). */
+static size_t
+lanes_depth(void *ctx, tb_lane_depth *out)
+{
+	tb_server *s = ctx;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < NLANES; i++) {
+		if (s->lanes[i] == NULL)
+			continue;
+		out[n].name = lane_names[i];
+		tb_workpool_depth(s->lanes[i], &out[n].queued, &out[n].running);
+		out[n].workers = tb_workpool_threads(s->lanes[i]);
+		n++;
+	}
+	return n;
+}
+
+/* Starts each lane's workers (1..256 each). */
+static int
+lanes_start(tb_server *s, tb_error *err)
+{
+	unsigned n[NLANES];
+	int i, r;
+
+	n[TB_LANE_CONTROL] = s->cfg->control_workers;
+	n[TB_LANE_VERIFY] = s->cfg->workers;
+	n[TB_LANE_SIGN] = tb_config_sign_workers(s->cfg);
+	n[LANE_INTAKE] = s->cfg->intake_workers;
+	for (i = 0; i < NLANES; i++)
+		if (s->lanes[i] == NULL && (r = tb_workpool_new(n[i], &s->lanes[i], err)) != 0)
+			return r;
+	lanes_configure(s);
+	return 0;
 }
 
 int
@@ -1101,12 +1407,13 @@ tb_server_run(tb_server *s, unsigned stop_wait_s, tb_error *err)
 	int n, i, fd;
 
 	/* Workers start here, after the caller dropped privileges: they inherit it all. */
-	if ((s->pool == NULL && tb_workpool_new(s->cfg->workers, &s->pool, err) != 0) ||
-	    (s->sign_pool == NULL &&
-	    tb_workpool_new(tb_config_sign_workers(s->cfg), &s->sign_pool, err) != 0))
+	if (lanes_start(s, err) != 0 || (s->metrics_http != NULL &&
+	    tb_metrics_http_start(s->metrics_http, s->d, lanes_depth, s, err) != 0))
 		return err != NULL ? err->code : TB_ERR_INTERNAL;
-	tb_info_f("ready: listening on %s (mode %04o, %u workers, up to %u connections)",
-	    s->path, s->cfg->socket_mode, s->cfg->workers, s->cfg->max_connections);
+	tb_info_f("ready: listening on %s (mode %04o, workers: %u control, %u verify, %u sign, "
+	    "%u intake; up to %u connections, %u per client)", s->path, s->cfg->socket_mode,
+	    s->cfg->control_workers, s->cfg->workers, tb_config_sign_workers(s->cfg),
+	    s->cfg->intake_workers, s->cfg->max_connections, s->cfg->max_connections_per_client);
 	if (s->tls != NULL)
 		tb_info_f("listening for TLS 1.3 clients on %s", tb_tls_listener_address(s->tls));
 	tb_notify("READY=1");
@@ -1172,12 +1479,16 @@ tb_server_free(tb_server *s)
 {
 	struct done *dn;
 	size_t fd;
+	int i;
 
 	if (s == NULL)
 		return;
-	/* The general pool first: its last jobs may still hand signs over. */
-	tb_workpool_free(s->pool);
-	tb_workpool_free(s->sign_pool);
+	/* The scrape thread reads the lanes: it goes first. */
+	tb_metrics_http_free(s->metrics_http);
+	/* The intake first: its last jobs may still hand requests to the other lanes. */
+	tb_workpool_free(s->lanes[LANE_INTAKE]);
+	for (i = 0; i < LANE_INTAKE; i++)
+		tb_workpool_free(s->lanes[i]);
 	tb_ratelimit_free(s->rate);
 	for (fd = 0; fd < s->conns_room; fd++)
 		if (s->conns[fd] != NULL)
@@ -1190,6 +1501,7 @@ tb_server_free(tb_server *s)
 		free(dn->buf);
 		free(dn);
 	}
+	tb_budget_free(s->budget);
 	if (s->lfd != -1)
 		close(s->lfd);
 	socket_remove(s);

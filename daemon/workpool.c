@@ -1,7 +1,8 @@
 /*
  * Worker threads for the daemon: a mutex, a condition variable and a FIFO
- * of jobs. Threads are created with every signal blocked, so that signals
- * reach only the I/O thread's signalfd.
+ * of jobs of bounded length. Threads are created with every signal
+ * blocked, so that signals reach only the I/O thread's signalfd. A full
+ * queue refuses at once: a job never waits for room.
  */
 #include "config.h"
 
@@ -22,6 +23,8 @@ struct tb_workpool {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct job *head, *tail;
+	unsigned queued, max_queue;	/* jobs waiting (not running); their limit */
+	unsigned running;
 	int stopping;
 	pthread_t *threads;
 	unsigned n;
@@ -43,9 +46,14 @@ worker_main(void *arg)
 		}
 		if ((p->head = j->next) == NULL)
 			p->tail = NULL;
+		p->queued--;
+		p->running++;
 		pthread_mutex_unlock(&p->lock);
 		j->fn(j->arg);
 		free(j);
+		pthread_mutex_lock(&p->lock);
+		p->running--;
+		pthread_mutex_unlock(&p->lock);
 	}
 }
 
@@ -98,6 +106,12 @@ tb_workpool_submit(tb_workpool *p, tb_job_fn fn, void *arg)
 		free(j);
 		return TB_ERR_UNAVAILABLE;
 	}
+	if (p->max_queue != 0 && p->queued >= p->max_queue) {
+		pthread_mutex_unlock(&p->lock);
+		free(j);
+		return TB_ERR_BUSY;
+	}
+	p->queued++;
 	if (p->tail != NULL)
 		p->tail->next = j;
 	else
@@ -106,6 +120,29 @@ tb_workpool_submit(tb_workpool *p, tb_job_fn fn, void *arg)
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
+}
+
+unsigned
+tb_workpool_threads(const tb_workpool *p)
+{
+	return p->n;
+}
+
+void
+tb_workpool_set_max_queue(tb_workpool *p, unsigned max_queue)
+{
+	pthread_mutex_lock(&p->lock);
+	p->max_queue = max_queue;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+tb_workpool_depth(tb_workpool *p, unsigned *queued, unsigned *running)
+{
+	pthread_mutex_lock(&p->lock);
+	*queued = p->queued;
+	*running = p->running;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void

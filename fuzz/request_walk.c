@@ -152,12 +152,21 @@ check_answer(json_t *resp)
 void
 fz_request_walk(const unsigned char *payload, size_t len)
 {
-	json_t *req = NULL, *id, *resp;
+	json_t *req = NULL, *id, *resp, *plain;
+	json_error_t jerr;
 	tb_error e, first;
 
 	tb_error_clear(&e);
 	tb_error_clear(&first);
+	/*
+	 * The decoder's fast path (long base64 values cut out before jansson
+	 * reads the rest) must decide exactly as jansson alone: the same
+	 * object, or a refusal where jansson refuses or reads no object.
+	 */
+	plain = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (tb_proto_decode(payload, len, &req, &e) != 0) {
+		FZ_ASSERT(plain == NULL || !json_is_object(plain));
+		json_decref(plain);
 		FZ_ASSERT(e.code == TB_ERR_INVALID_ARG);
 		FZ_ASSERT(req == NULL);
 		/* request.c answers a frame it cannot decode with the detail. */
@@ -167,6 +176,8 @@ fz_request_walk(const unsigned char *payload, size_t len)
 		return;
 	}
 	FZ_ASSERT(json_is_object(req));
+	FZ_ASSERT(plain != NULL && json_equal(plain, req));
+	json_decref(plain);
 	id = tb_proto_id(req);
 	FZ_ASSERT(id != NULL);
 	FZ_ASSERT(json_is_null(id) || json_is_integer(id) || json_is_string(id));

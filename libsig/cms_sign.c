@@ -366,6 +366,30 @@ out:
 	return r;
 }
 
+size_t
+tb_cms_sign_bound(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req)
+{
+	EVP_PKEY *pub = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+	int cert_len = cert != NULL ? i2d_X509(cert, NULL) : 0, n, i, sig;
+	size_t bound;
+
+	/*
+	 * Every part of the SignedData at its largest: the content (attached);
+	 * the certificates; the signer's issuer name twice more (sid and the
+	 * issuerSerial of signingCertificateV2), each shorter than the whole
+	 * certificate; the signature (EVP_PKEY_get_size: its maximum); and 2
+	 * KiB for OIDs, algorithms, digests, signingTime and every header.
+	 */
+	sig = pub != NULL ? EVP_PKEY_get_size(pub) : 0;
+	bound = 2048 + (size_t)(cert_len > 0 ? cert_len : 0) * 3 + (size_t)(sig > 0 ? sig : 512);
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if ((n = i2d_X509(sk_X509_value(chain, i), NULL)) > 0)
+			bound += (size_t)n;
+	if (req != NULL && !req->detached && req->data != NULL)
+		bound += req->data_len;
+	return bound;
+}
+
 static int
 hex_val(char c)
 {

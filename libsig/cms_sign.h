@@ -57,6 +57,14 @@ int tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
 
 /*
+ * An upper bound of the DER length tb_cms_sign makes for req with cert and
+ * chain, known before anything is signed: callers that must deliver the
+ * signature refuse a request whose answer could not fit before they ask
+ * for the signature.
+ */
+size_t tb_cms_sign_bound(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req);
+
+/*
  * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in
  * either case, exactly the digest's length) into md_nid and digest, which
  * has digest_room bytes. Anything else is TB_ERR_INVALID_ARG with a detail

@@ -147,6 +147,8 @@ typedef struct tb_rev_issuer_status {
 	int has_delta;
 	time_t delta_this_update, delta_next_update;
 	unsigned long ocsp_ok, ocsp_fail, crl_fetch_ok, crl_fetch_fail;
+	/* answers from the OCSP cache, and from a CRL already held: no fetch */
+	unsigned long ocsp_cache_hits, crl_answers;
 	int healthy;			/* a fresh CRL, or the last OCSP exchange succeeded */
 	char last_error[256];
 } tb_rev_issuer_status;

@@ -24,9 +24,12 @@ if [ "$(id -u)" -eq 0 ]; then
 user = tanbatest
 ops = status"
 fi
+# One client may hold every connection here (max_connections_per_client is
+# tested in tests/load-clients.sh).
 hz_conf "socket_mode = 0666
 rate_per_client = 50
-rate_burst = 100" "$clients"
+rate_burst = 100
+max_connections_per_client = 1024" "$clients"
 tb_start_daemon || tb_fail "tanbad did not start"
 MAXF=$(sed -n 's/^max_frame_bytes = //p' "$TB_CONF")
 RT=$(sed -n 's/^read_timeout_s = //p' "$TB_CONF")
@@ -124,7 +127,8 @@ try:
                         fail("flood connection closed")
                     if a.get("ok"):
                         ok += 1
-                    elif a["error"]["code"] == "busy" and "rate_per_client" in a["error"]["message"]:
+                    elif a["error"]["code"] == "busy" and ("rate_per_client" in a["error"]["message"] or
+                                                           "lane is full" in a["error"]["message"]):
                         busy += 1
                     else:
                         fail("flood: unexpected answer %r" % a)

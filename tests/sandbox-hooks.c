@@ -83,7 +83,7 @@ op_forbidden_syscall(struct tb_daemon *d, const tb_client *client, json_t *req,
 	return 0;
 }
 
-static const tb_op hook = { HOOK_OP, op_forbidden_syscall };
+static const tb_op hook = { HOOK_OP, op_forbidden_syscall, TB_LANE_CONTROL };
 
 const tb_op *
 __wrap_tb_op_lookup(const char *name)

@@ -265,6 +265,46 @@ START_TEST(audit_defaults_and_set)
 }
 END_TEST
 
+/* The load limits: defaults, budgets that follow max_frame_bytes, [metrics]. */
+START_TEST(load_limits)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	write_conf(0, NULL, NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(cfg->control_workers, 2);
+	ck_assert_uint_eq(cfg->control_queue, 64);
+	ck_assert_uint_eq(cfg->verify_queue, 256);
+	ck_assert_uint_eq(cfg->sign_queue, 256);
+	ck_assert_uint_eq(cfg->verify_deadline_ms, 30000);
+	ck_assert_uint_eq(cfg->max_connections_per_client, 64);
+	ck_assert_uint_eq(cfg->max_inflight_per_client, 256);
+	ck_assert_uint_eq(cfg->first_frame_timeout_s, 5);
+	ck_assert_uint_eq(cfg->max_buffered_bytes_per_client, 4 * 65536);
+	ck_assert_uint_eq(cfg->max_buffered_bytes, 16 * 65536);
+	ck_assert_ptr_null(cfg->metrics_listen);
+	ck_assert_ptr_null(cfg->metrics_socket);
+	tb_config_unref(cfg);
+	/* Only the global budget given, smaller than 4 frames: the client's follows it. */
+	write_conf(5, "max_buffered_bytes = 140000", "[metrics]\nlisten = [::1]:9464");
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(cfg->max_buffered_bytes_per_client, 140000);
+	ck_assert_str_eq(cfg->metrics_listen, "[::1]:9464");
+	ck_assert_uint_eq(cfg->metrics_socket_mode, 0660);
+	tb_config_unref(cfg);
+	write_conf(5, "max_buffered_bytes_per_client = 65536", NULL);
+	expect_error(TB_ERR_CONFIG, 5, "[daemon] max_buffered_bytes_per_client: 65536 is less "
+	    "than max_frame_bytes");
+	write_conf(5, "max_buffered_bytes_per_client = 200000\nmax_buffered_bytes = 100000", NULL);
+	expect_error(TB_ERR_CONFIG, 6, "[daemon] max_buffered_bytes: 100000 is less than");
+	write_conf(0, NULL, "[metrics]\nlisten = 10.0.0.1:9464");
+	expect_error(TB_ERR_CONFIG, 18, "[metrics] listen: '10.0.0.1:9464' is not");
+	write_conf(0, NULL, "[metrics]\nlisten = 127.0.0.1:9464\nsocket = /run/m.sock");
+	expect_error(TB_ERR_CONFIG, 17, "[metrics] needs exactly one of listen");
+}
+END_TEST
+
 /* Each bad value on its own line: the line, the section and the key are named. */
 static const struct {
 	unsigned line;
@@ -282,6 +322,10 @@ static const struct {
 	{ 5, "max_inflight_per_connection = 99999", "[daemon] max_inflight_per_connection:" },
 	{ 5, "read_timeout_s = 0", "[daemon] read_timeout_s:" },
 	{ 5, "idle_timeout_s = forever", "[daemon] idle_timeout_s:" },
+	{ 5, "verify_queue = 0", "[daemon] verify_queue:" },
+	{ 5, "sign_deadline_ms = 5", "[daemon] sign_deadline_ms:" },
+	{ 5, "max_connections_per_client = 0", "[daemon] max_connections_per_client:" },
+	{ 5, "first_frame_timeout_s = 0", "[daemon] first_frame_timeout_s:" },
 	{ 6, "log_level = loud", "[daemon] log_level: 'loud' is not one of" },
 	{ 7, "syslog = maybe", "[daemon] syslog: 'maybe' is not yes or no" },
 	{ 2, "socket =", "[daemon] socket: a value is required" },
@@ -453,6 +497,7 @@ config_suite(void)
 	tcase_add_test(tc, sign_workers_default_and_set);
 	tcase_add_test(tc, verify_policy_settings);
 	tcase_add_test(tc, audit_defaults_and_set);
+	tcase_add_test(tc, load_limits);
 	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, unknown_section);
