@@ -730,8 +730,11 @@ check_name_constraints(checker *c, const tb_path *p)
 	for (j = p->n - 1; j >= 1; j--) {
 		if ((nc = X509_get_ext_d2i(p->certs[j], NID_name_constraints, &crit, NULL)) == NULL)
 			continue;
-		trees = (unsigned)sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) +
-		    (unsigned)sk_GENERAL_SUBTREE_num(nc->excludedSubtrees);
+		/* sk_num of an absent (NULL) list is -1. */
+		trees = (unsigned)(nc->permittedSubtrees != NULL ?
+		    sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) : 0) +
+		    (unsigned)(nc->excludedSubtrees != NULL ?
+		    sk_GENERAL_SUBTREE_num(nc->excludedSubtrees) : 0);
 		for (i = j - 1; i >= 0; i--) {
 			if (i > 0 && self_issued(p->certs[i]))
 				continue;

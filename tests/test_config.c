@@ -305,6 +305,41 @@ START_TEST(load_limits)
 }
 END_TEST
 
+/* [verify]: the budget, the key floor and the check digit, defaults and set. */
+START_TEST(verify_budget_settings)
+{
+	tb_config *cfg = NULL;
+	tb_error err;
+
+	write_conf(0, NULL, NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(cfg->verify_max_time_ms, 2000);
+	ck_assert_uint_eq(cfg->verify_max_sig_checks, 100);
+	ck_assert_uint_eq(cfg->verify_max_candidates, 1000);
+	ck_assert_uint_eq(cfg->verify_max_nc_checks, 10000);
+	ck_assert_uint_eq(cfg->verify_min_rsa_bits, 2048);
+	ck_assert_uint_eq(cfg->verify_min_ec_bits, 256);
+	ck_assert_int_eq(cfg->verify_check_iin_checksum, 1);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[verify]\nmax_time_ms = 500\nmax_signature_checks = 7\n"
+	    "max_issuer_candidates = 9\nmax_name_constraint_checks = 11\nmin_rsa_bits = 3072\n"
+	    "min_ec_bits = 384\ncheck_iin_checksum = no");
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(cfg->verify_max_time_ms, 500);
+	ck_assert_uint_eq(cfg->verify_max_sig_checks, 7);
+	ck_assert_uint_eq(cfg->verify_max_candidates, 9);
+	ck_assert_uint_eq(cfg->verify_max_nc_checks, 11);
+	ck_assert_uint_eq(cfg->verify_min_rsa_bits, 3072);
+	ck_assert_uint_eq(cfg->verify_min_ec_bits, 384);
+	ck_assert_int_eq(cfg->verify_check_iin_checksum, 0);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[verify]\nmax_time_ms = 0");
+	expect_error(TB_ERR_CONFIG, NLINES + 2, "[verify] max_time_ms:");
+	write_conf(0, NULL, "[verify]\nmin_rsa_bits = 512");
+	expect_error(TB_ERR_CONFIG, NLINES + 2, "[verify] min_rsa_bits:");
+}
+END_TEST
+
 /* Each bad value on its own line: the line, the section and the key are named. */
 static const struct {
 	unsigned line;
@@ -498,6 +533,7 @@ config_suite(void)
 	tcase_add_test(tc, verify_policy_settings);
 	tcase_add_test(tc, audit_defaults_and_set);
 	tcase_add_test(tc, load_limits);
+	tcase_add_test(tc, verify_budget_settings);
 	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, unknown_section);

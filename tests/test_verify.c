@@ -826,6 +826,8 @@ START_TEST(test_path_critical_and_names)
 	spec s = leaf_spec();
 	X509 *nc_ca, *x;
 	EVP_PKEY *k = rsa_key(2048);
+	tb_verify_policy pol;
+	tb_verify_result *res = NULL;
 
 	pki_setup();
 	s.unknown_critical = 1;
@@ -851,6 +853,17 @@ START_TEST(test_path_critical_and_names)
 	s.san = "email:a@example.com";
 	x = make_cert(&s);
 	ck_assert_int_eq(check_cert_with(x, root, nc_ca, NULL, NULL, NULL), TB_V_CHAIN_UNTRUSTED);
+	X509_free(x);
+	/* The comparisons come from the budget: over it, a cut-off, not VALID. */
+	s.san = "email:a@example.kz,email:b@example.kz,email:c@example.kz";
+	x = make_cert(&s);
+	tb_verify_policy_default(&pol);
+	ck_assert_int_eq(check_cert_with(x, root, nc_ca, &pol, NULL, NULL), TB_V_VALID);
+	pol.budget.max_nc_checks = 3;
+	ck_assert_int_eq(check_cert_with(x, root, nc_ca, &pol, NULL, &res), TB_V_CHAIN_UNTRUSTED);
+	ck_assert_str_eq(res->reasons.v[res->reasons.n - 1].msg_id, "CHAIN_UNTRUSTED.cut_off");
+	ck_assert_int_eq(res->budget.spent, TB_BUDGET_NC_CHECKS);
+	tb_verify_result_free(res);
 	X509_free(x);
 	X509_free(nc_ca);
 	EVP_PKEY_free(k);
