@@ -279,9 +279,8 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 int
 tb_daemon_sign(tb_daemon *d, const tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
-    const unsigned char *digest, size_t digest_len,
-    const char *doc, const char *detail, unsigned char *sig, size_t *sig_len,
-    int *audited, tb_error *err)
+    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err)
 {
 	tb_sc_ans *a = NULL;
 	tb_sc_req q;
@@ -302,28 +301,23 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	q.md_nid = md_nid;
 	q.digest_len = (uint32_t)digest_len;
 	memcpy(q.digest, digest, digest_len);
+	q.detached = detached != 0;
 	tb_sc_strset(q.client, sizeof(q.client), client->acl->name);
 	tb_sc_strset(q.key, sizeof(q.key), key);
-	tb_sc_strset(q.doc, sizeof(q.doc), doc);
-	tb_sc_strset(q.detail, sizeof(q.detail), detail);
 	memcpy(q.cert_sha256, cert_sha256, sizeof(q.cert_sha256));
 	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
 	/* An answer, good or bad, means the signer recorded the outcome. */
 	if (a != NULL)
 		*audited = 1;
-	if (r != 0)
-		goto out;
-	if (a->payload_len > *sig_len) {
-		r = tb_error_set(err, TB_ERR_INTERNAL, "signature of %u bytes", a->payload_len);
-		goto out;
+	if (r == 0)
+		r = tb_sc_signed_decode(a, sd, err);
+	if (r != 0) {
+		/* A signature value is public: the answer is freed, not wiped. */
+		free(a);
+		return r;
 	}
-	memcpy(sig, a->payload, a->payload_len);
-	*sig_len = a->payload_len;
-	r = 0;
-out:
-	/* A signature value is public: the answer is freed, not wiped. */
-	free(a);
-	return r;
+	*ans = a;
+	return 0;
 }
 
 int

@@ -68,20 +68,22 @@ int tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 
 /*
  * One signature from the signer process: it re-checks the client (uid,
- * gid, the [client] name acl_name) against its own table, signs digest
- * (of the CMS signed attributes, made with md_nid) with key, and writes
- * the audit record with doc (the document's "sha256:<hex>") and detail
- * before answering. cert_sha256 (SHA-256 of its DER) names the certificate
- * the CMS will carry: the signer signs only with the key of that
- * certificate (across a reload, the one the front still knows). *audited
- * is set when the signer got the request (it then recorded the outcome
- * itself, success or not).
+ * gid, the [client] name acl_name) against its own table, builds the
+ * signed attributes itself around digest (the document's md_nid digest,
+ * which becomes messageDigest; its own signing time and certificate),
+ * signs them with key and writes the audit record before answering.
+ * detached is recorded. cert_sha256 (SHA-256 of its DER) names the
+ * certificate the CMS will carry: the signer signs only with the key of
+ * that certificate (across a reload, the one the front still knows). On
+ * success *ans is the answer (the caller frees it) and *sd points into it.
+ * *audited is set when the signer got the request (it then recorded the
+ * outcome itself, success or not).
  */
 struct tb_client;
 int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
-    const unsigned char *digest, size_t digest_len, const char *doc, const char *detail,
-    unsigned char *sig, size_t *sig_len, int *audited, tb_error *err);
+    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err);
 
 /* Token health and the audit trail's state, from the signer. */
 int tb_daemon_signer_status(tb_daemon *d, tb_sc_status *st, tb_error *err);

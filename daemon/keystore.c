@@ -16,11 +16,13 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
 
 #include "certinfo.h"
+#include "cms_sign.h"
 #include "keystore.h"
 #include "tb_clock.h"
 #include "tb_file.h"
@@ -35,7 +37,11 @@ struct tb_ks_key {
 	int md_nid;
 	int has_cert_sha256;
 	unsigned char cert_sha256[32];	/* of the certificate's DER, made at open */
+	/* The signingCertificateV2 values for SHA-256, -384, -512, made at open. */
+	ASN1_STRING *ess[3];
 };
+
+static const int ess_mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
 
 struct tb_keystore {
 	atomic_uint refs;
@@ -50,13 +56,15 @@ struct tb_keystore {
 static void
 keystore_free(tb_keystore *ks)
 {
-	size_t i;
+	size_t i, j;
 
 	if (ks == NULL)
 		return;
 	for (i = 0; i < ks->nkeys; i++) {
 		tb_p11_key_free(ks->keys[i].key);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
+		for (j = 0; j < 3; j++)
+			ASN1_STRING_free(ks->keys[i].ess[j]);
 		free(ks->keys[i].name);
 	}
 	free(ks->keys);
@@ -228,6 +236,7 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 	tb_p11_token *tok = NULL;
 	STACK_OF(X509) *certs = NULL;
 	tb_error e;
+	int i;
 
 	k->md_nid = kc->md_nid;
 	if ((k->name = strdup(kc->name)) == NULL) {
@@ -258,6 +267,13 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 		goto out;
 	else
 		k->has_cert_sha256 = 1;
+	for (i = 0; k->has_cert_sha256 && i < 3; i++) {
+		if ((k->ess[i] = tb_cms_ess_cert_v2(tb_p11_key_cert(k->key), ess_mds[i])) == NULL) {
+			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: signingCertificateV2",
+			    kc->name);
+			goto out;
+		}
+	}
 	r = 0;
 out:
 	sk_X509_pop_free(certs, X509_free);
@@ -367,6 +383,17 @@ const unsigned char *
 tb_ks_key_cert_sha256(const tb_ks_key *k)
 {
 	return k->has_cert_sha256 ? k->cert_sha256 : NULL;
+}
+
+const ASN1_STRING *
+tb_ks_key_ess(const tb_ks_key *k, int md_nid)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (ess_mds[i] == md_nid)
+			return k->ess[i];
+	return NULL;
 }
 
 STACK_OF(X509) *

@@ -41,6 +41,8 @@ tb_p11_key *tb_ks_key_p11(const tb_ks_key *k);
 X509 *tb_ks_key_cert(const tb_ks_key *k);		/* owned by the key, or NULL */
 /* SHA-256 of that certificate's DER (32 bytes), or NULL without one. */
 const unsigned char *tb_ks_key_cert_sha256(const tb_ks_key *k);
+/* The signingCertificateV2 value of that certificate for md_nid (made at open), or NULL. */
+const ASN1_STRING *tb_ks_key_ess(const tb_ks_key *k, int md_nid);
 STACK_OF(X509) *tb_ks_key_chain(const tb_ks_key *k);	/* owned by the key, or NULL */
 int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
 

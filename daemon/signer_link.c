@@ -28,7 +28,6 @@
 #include <openssl/x509.h>
 
 #include "certinfo.h"
-#include "cms_sign.h"
 #include "signer_link.h"
 #include "signer_proc.h"
 #include "tb_log.h"
@@ -528,7 +527,7 @@ struct tb_front_keys {
 static void
 front_keys_free(tb_front_keys *ks)
 {
-	size_t i, j;
+	size_t i;
 
 	if (ks == NULL)
 		return;
@@ -536,8 +535,6 @@ front_keys_free(tb_front_keys *ks)
 		free(ks->keys[i].name);
 		X509_free(ks->keys[i].cert);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
-		for (j = 0; j < 3; j++)
-			ASN1_STRING_free(ks->keys[i].ess[j]);
 		json_decref(ks->keys[i].signer_info);
 	}
 	free(ks->keys);
@@ -545,9 +542,6 @@ front_keys_free(tb_front_keys *ks)
 }
 
 static int key_signing_parts(tb_front_key *k, tb_error *err);
-
-/* The digests of tb_front_key.ess, in its order. */
-static const int ess_mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
 
 static int
 key_from_info(const tb_sc_keyinfo *ki, tb_front_key *k, tb_error *err)
@@ -589,30 +583,14 @@ static int
 key_signing_parts(tb_front_key *k, tb_error *err)
 {
 	unsigned int n = 0;
-	size_t i;
 
 	if (X509_digest(k->cert, EVP_sha256(), k->cert_sha256, &n) != 1 || n != 32)
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: certificate digest", k->name);
-	for (i = 0; i < 3; i++)
-		if ((k->ess[i] = tb_cms_ess_cert_v2(k->cert, ess_mds[i])) == NULL)
-			return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: signingCertificateV2",
-			    k->name);
 	/* Subject, serial, notAfter: nothing that depends on the time of asking. */
 	if ((k->signer_info = json_object()) == NULL ||
 	    tb_certinfo_add(k->signer_info, k->cert, 0, 0) != 0)
 		return tb_error_set(err, TB_ERR_NOMEM, "key %s: certificate description", k->name);
 	return 0;
-}
-
-const ASN1_STRING *
-tb_front_key_ess(const tb_front_key *k, int md_nid)
-{
-	size_t i;
-
-	for (i = 0; i < 3; i++)
-		if (ess_mds[i] == md_nid)
-			return k->ess[i];
-	return NULL;
 }
 
 int

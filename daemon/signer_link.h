@@ -72,12 +72,8 @@ typedef struct tb_front_key {
 	int md_nid;			/* default digest */
 	/* Made once per key set, not per signature (with cert only): */
 	unsigned char cert_sha256[32];	/* names the certificate to the signer */
-	ASN1_STRING *ess[3];		/* signingCertificateV2 for SHA-256, -384, -512 */
 	json_t *signer_info;		/* the answer's "signer" (tb_certinfo_add) */
 } tb_front_key;
-
-/* k's signingCertificateV2 value for md_nid, or NULL (tb_cms_sign makes one). */
-const ASN1_STRING *tb_front_key_ess(const tb_front_key *k, int md_nid);
 
 typedef struct tb_front_keys tb_front_keys;
 

@@ -26,6 +26,7 @@
 #include <openssl/x509.h>
 
 #include "audit.h"
+#include "cms_sign.h"
 #include "conf.h"
 #include "keystore.h"
 #include "privs.h"
@@ -200,6 +201,49 @@ digest_hex(const char *alg, const unsigned char *md, size_t len, char *out, size
 		snprintf(out + pos, 3, "%02x", md[i]);
 }
 
+/*
+ * The signed attributes the signer builds and signs: its own certificate's
+ * signingCertificateV2 (made at open), contentType, the document digest the
+ * front sent as messageDigest, and its own clock as signingTime. The front
+ * gets these bytes and the signature over them, and nothing else signed.
+ */
+static int
+sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *a,
+    unsigned char h[EVP_MAX_MD_SIZE], unsigned int *h_len, unsigned char *sig, size_t *sig_len,
+    tb_error *err)
+{
+	unsigned char *attrs = NULL;
+	size_t attrs_len = 0;
+	const ASN1_STRING *ess;
+	tb_sc_signed sd;
+	time_t now = tb_clock_now();
+	int r;
+
+	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
+		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
+		    q->key);
+	if ((r = tb_cms_signed_attrs(q->md_nid, q->digest, q->digest_len, now, ess, &attrs,
+	    &attrs_len, err)) != 0)
+		return r;
+	if (EVP_Digest(attrs, attrs_len, h, h_len, md, NULL) != 1) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "signed attributes");
+		goto out;
+	}
+	if ((r = tb_p11_key_sign(tb_ks_key_p11(k), q->md_nid, h, *h_len, sig, sig_len,
+	    err)) != 0)
+		goto out;
+	memset(&sd, 0, sizeof(sd));
+	sd.signing_time = (int64_t)now;
+	sd.attrs = attrs;
+	sd.attrs_len = attrs_len;
+	sd.sig = sig;
+	sd.sig_len = *sig_len;
+	r = tb_sc_signed_encode(&sd, a, err);
+out:
+	OPENSSL_free(attrs);
+	return r;
+}
+
 static int
 sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 {
@@ -208,17 +252,29 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	tb_keystore *ks = NULL, *prev = NULL;
 	const tb_client_conf *acl;
 	const tb_ks_key *k;
-	const EVP_MD *md;
-	unsigned char sig[TB_SIG_MAX], sh[32];
-	unsigned int shlen = 0;
+	const EVP_MD *md = NULL;
+	unsigned char sig[TB_SIG_MAX], sh[32], h[EVP_MAX_MD_SIZE];
+	unsigned int shlen = 0, h_len = 0;
 	size_t sig_len = sizeof(sig);
 	char sigtext[8 + 64 + 1], attrs[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	const char *detail = q->detached ? "detached" : "attached";
 
+	doc[0] = '\0';
 	snapshot(s, &cfg, &ks);
 	pthread_mutex_lock(&s->lock);
 	if (s->prev_ks != NULL)
 		prev = tb_keystore_ref(s->prev_ks);
 	pthread_mutex_unlock(&s->lock);
+	/* The document digest is recorded as it is signed: the signer's own text of it. */
+	if (tb_config_digest_name(q->md_nid) == NULL || (md = EVP_get_digestbynid(q->md_nid)) ==
+	    NULL || (size_t)EVP_MD_get_size(md) != q->digest_len) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %u bytes",
+		    q->md_nid, q->digest_len);
+		goto out;
+	}
+	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, doc,
+	    sizeof(doc));
 	/* The front's word on who the client is counts only if our table agrees. */
 	acl = q->tls ? tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256) :
 	    tb_config_client(cfg, q->uid, q->gid);
@@ -234,12 +290,6 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key)) {
 		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with key "
 		    "'%s'", acl->name, q->key);
-		goto out;
-	}
-	if (tb_config_digest_name(q->md_nid) == NULL || (md = EVP_get_digestbynid(q->md_nid)) ==
-	    NULL || (size_t)EVP_MD_get_size(md) != q->digest_len) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %u bytes",
-		    q->md_nid, q->digest_len);
 		goto out;
 	}
 	if ((r = audit_ready(s, err)) != 0) {
@@ -259,9 +309,9 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	}
 	if ((r = tb_ks_key_check(k, tb_clock_now(), err)) != 0)
 		goto out;
-	if ((r = tb_p11_key_sign(tb_ks_key_p11(k), q->md_nid, q->digest, q->digest_len, sig,
-	    &sig_len, err)) != 0) {
+	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", q->uid, q->key, err->detail);
+		a->payload_len = 0;
 		goto out;
 	}
 	/* What identifies this signature: its value, and what it signed. */
@@ -270,24 +320,21 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		goto out;
 	}
 	digest_hex("sha256", sh, shlen, sigtext, sizeof(sigtext));
-	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, attrs,
-	    sizeof(attrs));
+	digest_hex(tb_config_digest_name(q->md_nid), h, h_len, attrs, sizeof(attrs));
 	/* On disk before the answer leaves: a signature without a record is dropped. */
 	audited = 1;
-	if ((r = audit_write(s, q->uid, "sign", q->key, q->doc, sigtext, attrs, 0, q->detail,
+	if ((r = audit_write(s, q->uid, "sign", q->key, doc, sigtext, attrs, 0, detail,
 	    err)) != 0) {
 		tb_error_f(r, "uid %u key %s: signature withheld: %s", q->uid, q->key,
 		    err->detail);
 		goto out;
 	}
-	memcpy(a->payload, sig, sig_len);
-	a->payload_len = (uint32_t)sig_len;
 	tb_info_f("uid %u pid %d: signed with key %s", q->uid, q->pid, q->key);
 	r = 0;
 out:
 	if (r != 0 && !audited)
-		(void)audit_write(s, q->uid, "sign", q->key, q->doc, NULL, NULL, r,
-		    err->detail, NULL);
+		(void)audit_write(s, q->uid, "sign", q->key, doc, NULL, NULL, r, err->detail,
+		    NULL);
 	OPENSSL_cleanse(sig, sizeof(sig));
 	tb_keystore_unref(prev);
 	tb_keystore_unref(ks);

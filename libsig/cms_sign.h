@@ -42,7 +42,7 @@ ASN1_STRING *tb_cms_ess_cert_v2(X509 *cert, int md_nid);
 
 /*
  * Builds a CAdES-BES SignedData for req, signed by signer with the key of
- * cert. chain (may be NULL) adds further certificates; repeats are left out.
+ * cert (tb_cms_signed_attrs, then tb_cms_assemble). chain (may be NULL) adds further certificates; repeats are left out.
  * Exactly one of data (an empty document is a non-NULL data with length 0)
  * and digest is given; a digest makes only a detached signature. The signer
  * is called once, with the md_nid digest of the DER signed attributes.
@@ -55,6 +55,38 @@ ASN1_STRING *tb_cms_ess_cert_v2(X509 *cert, int md_nid);
  */
 int tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
+
+/*
+ * The signed attributes of a CAdES-BES signature, DER as the signature
+ * covers them (RFC 5652 5.4: a SET OF in DER order): signingCertificateV2
+ * (ess_cert_v2, from tb_cms_ess_cert_v2), contentType id-data,
+ * messageDigest md (md_len must be md_nid's size: TB_ERR_INVALID_ARG
+ * otherwise) and signingTime. The signer process builds these itself from
+ * the document digest the front sends. *der is the caller's (OPENSSL_free).
+ */
+int tb_cms_signed_attrs(int md_nid, const unsigned char *md, size_t md_len, time_t signing_time,
+    const ASN1_STRING *ess_cert_v2, unsigned char **der, size_t *der_len, tb_error *err);
+
+/*
+ * The digest that goes into messageDigest for req (req->digest itself, or
+ * the md_nid hash of req->data), after the checks tb_cms_sign makes of
+ * req and cert. out has EVP_MAX_MD_SIZE bytes.
+ */
+int tb_cms_content_digest(X509 *cert, const tb_sign_request *req, unsigned char *out,
+    size_t *out_len, tb_error *err);
+
+/*
+ * Builds the SignedData of req around signed attributes and a signature
+ * value made elsewhere (the signer process): attrs is the DER SET OF that
+ * sig covers, and must hold exactly one contentType of id-data and one
+ * messageDigest equal to content_md (from tb_cms_content_digest), else
+ * TB_ERR_CRYPTO. req->signing_time and req->ess_cert_v2 are not used: the
+ * attributes carry their own. Output as tb_cms_sign.
+ */
+int tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
+    const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, tb_error *err);
 
 /*
  * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in

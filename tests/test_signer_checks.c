@@ -6,7 +6,10 @@
  * op the client may not use, a certificate that is not the key's and a
  * digest of the wrong length are each refused, and every request, refused
  * or signed, leaves an audit record (tests/split-signer-checks.sh counts
- * them). The signature that is made verifies under the key's certificate.
+ * them). The front sends a document digest, never bytes to sign: what
+ * comes back is the signed attributes the signer built (that digest as
+ * messageDigest, the signer's own signing time, its certificate) and a
+ * signature that verifies over those attributes and over nothing else.
  *
  * Run by tests/split-signer-checks.sh, which makes the token and the
  * configuration: TB_TANBAD (the binary), TB_CONF, TB_RSA_CERT (PEM of the
@@ -23,11 +26,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pkcs7.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -125,9 +130,11 @@ req_init(tb_sc_req *q, const char *client, uid_t uid, gid_t gid, const char *key
 	q->pid = getpid();
 	q->md_nid = NID_sha256;
 	q->digest_len = 32;
+	q->detached = 1;
 	ck_assert_int_eq(RAND_bytes(q->digest, 32), 1);
 	snprintf(q->client, sizeof(q->client), "%s", client);
 	snprintf(q->key, sizeof(q->key), "%s", key);
+	/* The front's word for the document: the signer records its own. */
 	snprintf(q->doc, sizeof(q->doc), "sha256:%064d", 0);
 	snprintf(q->detail, sizeof(q->detail), "digest");
 	if (cert != NULL)
@@ -178,23 +185,91 @@ user(const char *name)
 	return pw;
 }
 
+/* The one attribute of type nid in the DER SET OF attrs, or NULL. */
+static ASN1_TYPE *
+attr_get(STACK_OF(X509_ATTRIBUTE) *attrs, int nid)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++)
+		if (OBJ_obj2nid(X509_ATTRIBUTE_get0_object(sk_X509_ATTRIBUTE_value(attrs, i))) ==
+		    nid)
+			return X509_ATTRIBUTE_get0_type(sk_X509_ATTRIBUTE_value(attrs, i), 0);
+	return NULL;
+}
+
+/* What the audit trail must hold as this request's document (split-signer-checks.sh). */
+#define DOC_TEXT "signer-checks document"
+
 START_TEST(test_signs_for_its_client)
 {
 	X509 *cert = cert_read("TB_RSA_CERT");
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(cert), NULL);
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	STACK_OF(X509_ATTRIBUTE) *attrs;
+	const unsigned char *p;
+	ASN1_TYPE *v;
+	ASN1_TIME *when;
+	tb_sc_signed sd;
 	tb_sc_req q;
 	tb_sc_ans *a;
+	tb_error e;
+	unsigned char ess_md[32];
+	unsigned int n = 0;
+	time_t t0, t1, st;
+	int day, sec;
 
 	req_init(&q, "tests", getuid(), getgid(), "rsa", cert);
+	ck_assert_int_eq(EVP_Digest(DOC_TEXT, strlen(DOC_TEXT), q.digest, &n, EVP_sha256(), NULL),
+	    1);
+	t0 = time(NULL);
 	a = call(&q);
+	t1 = time(NULL);
 	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
-	ck_assert_int_gt(a->payload_len, 0);
-	/* PKCS#1 v1.5 over the DigestInfo of the SHA-256 digest sent. */
+	ck_assert_msg(tb_sc_signed_decode(a, &sd, &e) == 0, "answer: %s", e.detail);
+	/* The signature covers the attributes the signer returned... */
+	ck_assert_ptr_nonnull(mctx);
+	ck_assert_int_eq(EVP_DigestVerifyInit(mctx, NULL, EVP_sha256(), NULL,
+	    X509_get0_pubkey(cert)), 1);
+	ck_assert_int_eq(EVP_DigestVerify(mctx, sd.sig, sd.sig_len, sd.attrs, sd.attrs_len), 1);
+	/* ...and not the digest the front sent: no signature over bytes it chose. */
 	ck_assert_ptr_nonnull(ctx);
 	ck_assert_int_eq(EVP_PKEY_verify_init(ctx), 1);
 	ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), 1);
 	ck_assert_int_eq(EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()), 1);
-	ck_assert_int_eq(EVP_PKEY_verify(ctx, a->payload, a->payload_len, q.digest, 32), 1);
+	ck_assert_int_ne(EVP_PKEY_verify(ctx, sd.sig, sd.sig_len, q.digest, 32), 1);
+	/* The attributes: the digest sent, the signer's time, the signer's certificate. */
+	p = sd.attrs;
+	attrs = (STACK_OF(X509_ATTRIBUTE) *)ASN1_item_d2i(NULL, &p, (long)sd.attrs_len,
+	    ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+	ck_assert_ptr_nonnull(attrs);
+	ck_assert_int_eq(sk_X509_ATTRIBUTE_num(attrs), 4);
+	v = attr_get(attrs, NID_pkcs9_messageDigest);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(v->type, V_ASN1_OCTET_STRING);
+	ck_assert_int_eq(ASN1_STRING_length(v->value.octet_string), 32);
+	ck_assert_mem_eq(ASN1_STRING_get0_data(v->value.octet_string), q.digest, 32);
+	v = attr_get(attrs, NID_pkcs9_contentType);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(OBJ_obj2nid(v->value.object), NID_pkcs7_data);
+	v = attr_get(attrs, NID_pkcs9_signingTime);
+	ck_assert_ptr_nonnull(v);
+	st = (time_t)sd.signing_time;
+	ck_assert_msg(st >= t0 && st <= t1, "signing time %lld not within [%lld, %lld]",
+	    (long long)st, (long long)t0, (long long)t1);
+	when = ASN1_TIME_set(NULL, st);
+	ck_assert_int_eq(ASN1_TIME_diff(&day, &sec, when, v->value.utctime), 1);
+	ck_assert_int_eq(day, 0);
+	ck_assert_int_eq(sec, 0);
+	/* signingCertificateV2 names the key's certificate (its SHA-256 is in the value). */
+	v = attr_get(attrs, NID_id_smime_aa_signingCertificateV2);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(X509_digest(cert, EVP_sha256(), ess_md, &n), 1);
+	ck_assert_ptr_nonnull(memmem(v->value.sequence->data, (size_t)v->value.sequence->length,
+	    ess_md, 32));
+	ASN1_TIME_free(when);
+	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_CTX_free(ctx);
 	free(a);
 	X509_free(cert);
