@@ -296,6 +296,7 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	q.gid = client->gid;
 	q.pid = client->pid;
 	q.tls = client->tls != 0;
+	q.conn = client->tls ? 0 : client->conn;
 	memcpy(q.tls_sha256, client->tls_sha256, sizeof(q.tls_sha256));
 	tb_sc_strset(q.tls_subject, sizeof(q.tls_subject), client->tls_subject);
 	q.md_nid = md_nid;
@@ -318,6 +319,18 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	}
 	*ans = a;
 	return 0;
+}
+
+int
+tb_daemon_client_connected(tb_daemon *d, uint64_t conn, int fd, tb_error *err)
+{
+	return tb_signer_link_peer_add(d->link, conn, fd, err);
+}
+
+void
+tb_daemon_client_gone(tb_daemon *d, uint64_t conn)
+{
+	tb_signer_link_peer_remove(d->link, conn);
 }
 
 int

@@ -12,6 +12,7 @@
 #define TB_DAEMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "conf.h"
@@ -84,6 +85,14 @@ int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
     const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
     tb_sc_signed *sd, int *audited, tb_error *err);
+
+/*
+ * A UNIX-socket client connected on fd (numbered conn, its tb_client's
+ * conn): the signer is handed the connection to read its credentials
+ * itself (tb_signer_link_peer_add). tb_daemon_client_gone when it closes.
+ */
+int tb_daemon_client_connected(tb_daemon *d, uint64_t conn, int fd, tb_error *err);
+void tb_daemon_client_gone(tb_daemon *d, uint64_t conn);
 
 /* Token health and the audit trail's state, from the signer. */
 int tb_daemon_signer_status(tb_daemon *d, tb_sc_status *st, tb_error *err);

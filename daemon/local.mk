@@ -29,7 +29,9 @@ daemon_tanbad_SOURCES = \
 daemon_tanbad_SOURCES += \
 	daemon/signchan.c daemon/signchan.h \
 	daemon/signer_link.c daemon/signer_link.h \
-	daemon/signer_proc.c daemon/signer_proc.h
+	daemon/signer_proc.c daemon/signer_proc.h \
+	daemon/peers.c daemon/peers.h \
+	daemon/signer_peers.c daemon/signer_peers.h
 daemon_tanbad_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 daemon_tanbad_LDADD = daemon/libtbproto.la daemon/libtbconf.la daemon/libtbaudit.la \
 	libsig/libsig.la pkcs11/libtbp11.la common/libtbcommon.la \

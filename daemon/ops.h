@@ -5,6 +5,8 @@
 #ifndef TB_OPS_H
 #define TB_OPS_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "tb_err.h"
@@ -30,6 +32,8 @@ typedef struct tb_client {
 	int tls;
 	char tls_subject[512];
 	unsigned char tls_sha256[32];
+	/* A UNIX-socket client: the number its connection was handed to the signer under. */
+	uint64_t conn;
 } tb_client;
 
 /* The uid and gid of a client that has none (TLS). */

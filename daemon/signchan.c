@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "signchan.h"
 
@@ -390,4 +392,76 @@ tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err)
 		return tb_error_set(err, TB_ERR_IO, "signer channel: %s",
 		    n == -1 ? strerror(errno) : "short send");
 	return 0;
+}
+
+int
+tb_sc_send_fd(int fd, const unsigned char *buf, size_t len, int pass_fd, tb_error *err)
+{
+	union {
+		struct cmsghdr h;
+		char room[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	memset(&ctl, 0, sizeof(ctl));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.room;
+	m.msg_controllen = sizeof(ctl.room);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	do
+		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)len)
+		return tb_error_set(err, TB_ERR_IO, "signer channel: %s",
+		    n == -1 ? strerror(errno) : "short send");
+	return 0;
+}
+
+ssize_t
+tb_sc_recv(int fd, unsigned char *buf, size_t room, int *got_fd)
+{
+	union {
+		struct cmsghdr h;
+		char room[CMSG_SPACE(4 * sizeof(int))];
+	} ctl;
+	struct iovec iov = { buf, room };
+	struct msghdr m;
+	struct cmsghdr *c;
+	size_t i, nfd;
+	int one;
+	ssize_t n;
+
+	*got_fd = -1;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.room;
+	m.msg_controllen = sizeof(ctl.room);
+	do
+		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*got_fd == -1)
+				*got_fd = one;
+			else
+				close(one);
+		}
+	}
+	return n;
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 
@@ -141,5 +142,13 @@ void tb_sc_strset(char *dst, size_t room, const char *s);
 
 /* Sends one record (retrying EINTR); TB_ERR_IO when the peer is gone. */
 int tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err);
+/* The same with pass_fd attached (SCM_RIGHTS): a client's connection, for CONNECT. */
+int tb_sc_send_fd(int fd, const unsigned char *buf, size_t len, int pass_fd, tb_error *err);
+/*
+ * Receives one record of at most room bytes (retrying EINTR), and the one
+ * descriptor it may carry into *got_fd (-1 without; any further ones are
+ * closed). Returns the length, 0 at EOF, -1 on error (errno).
+ */
+ssize_t tb_sc_recv(int fd, unsigned char *buf, size_t room, int *got_fd);
 
 #endif

@@ -28,6 +28,7 @@
 #include <openssl/x509.h>
 
 #include "certinfo.h"
+#include "peers.h"
 #include "signer_link.h"
 #include "signer_proc.h"
 #include "tb_log.h"
@@ -38,6 +39,8 @@ extern char **environ;
 #define CHANNEL_BUF (4 * TB_SC_ANS_MAX)
 #define START_WAIT_S 120
 #define STOP_WAIT_S 10
+/* Client connections handed to the signer (the server's max_connections is less). */
+#define PEERS_MAX 65536
 
 struct pending {
 	uint64_t id;
@@ -74,6 +77,11 @@ struct tb_signer_link {
 	int stopping;
 	uint64_t next_id;
 	struct pending *pending;
+	/*
+	 * The UNIX-socket clients connected now, each with a duplicate of its
+	 * descriptor: a restarted signer is handed every one again.
+	 */
+	tb_peers *peers;
 	unsigned long restarts;
 	char last_exit[128];
 	double started_at;
@@ -206,6 +214,65 @@ reap(tb_signer_link *l, pid_t pid, double wait_s)
 	pthread_mutex_unlock(&l->lock);
 }
 
+/* Called with the lock held: hands one connection to the signer (no answer comes). */
+static void
+peer_send(tb_signer_link *l, uint64_t conn, int fd)
+{
+	unsigned char buf[TB_SC_REQ_SIZE];
+	tb_sc_req q;
+	tb_error e;
+
+	memset(&q, 0, sizeof(q));
+	q.type = fd >= 0 ? TB_SC_CONNECT : TB_SC_DISCONNECT;
+	q.conn = conn;
+	tb_sc_req_encode(&q, buf);
+	tb_error_clear(&e);
+	if ((fd >= 0 ? tb_sc_send_fd(l->fd, buf, sizeof(buf), fd, &e) :
+	    tb_sc_send(l->fd, buf, sizeof(buf), &e)) != 0)
+		tb_debug_f("connection %llu: %s", (unsigned long long)conn, e.detail);
+}
+
+static void
+peer_resend(const tb_peer *p, void *arg)
+{
+	peer_send(arg, p->conn, p->fd);
+}
+
+int
+tb_signer_link_peer_add(tb_signer_link *l, uint64_t conn, int fd, tb_error *err)
+{
+	tb_peer p;
+	int r = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.conn = conn;
+	if ((p.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return tb_error_set(err, TB_ERR_IO, "dup: %s", strerror(errno));
+	pthread_mutex_lock(&l->lock);
+	if (tb_peers_put(l->peers, &p) != 0)
+		r = tb_error_set(err, TB_ERR_BUSY, "too many connections");
+	else if (l->up)
+		peer_send(l, conn, p.fd);
+	pthread_mutex_unlock(&l->lock);
+	if (r != 0)
+		close(p.fd);
+	return r;
+}
+
+void
+tb_signer_link_peer_remove(tb_signer_link *l, uint64_t conn)
+{
+	tb_peer p;
+	int found;
+
+	pthread_mutex_lock(&l->lock);
+	if ((found = tb_peers_take(l->peers, conn, &p)) && l->up)
+		peer_send(l, conn, -1);
+	pthread_mutex_unlock(&l->lock);
+	if (found)
+		close(p.fd);
+}
+
 /* A received answer goes to the request waiting for its id, or is dropped. */
 static void
 answer_deliver(tb_signer_link *l, tb_sc_ans *a, int *restarted)
@@ -215,6 +282,8 @@ answer_deliver(tb_signer_link *l, tb_sc_ans *a, int *restarted)
 	pthread_mutex_lock(&l->lock);
 	if (a->type == TB_SC_READY) {
 		if (a->status == 0) {
+			/* Before any request: a restarted signer knows no connection yet. */
+			tb_peers_each(l->peers, peer_resend, l);
 			l->up = 1;
 			*restarted = l->ever_ready;
 			l->ever_ready = 1;
@@ -373,7 +442,8 @@ tb_signer_link_new(const tb_signer_link_opts *o, tb_signer_link **out, tb_error 
 	l->restart_max_s = o->restart_max_s >= l->restart_min_s ? o->restart_max_s : 30;
 	l->on_restart = o->on_restart;
 	l->arg = o->arg;
-	if ((l->config_path = strdup(o->config_path)) == NULL) {
+	if ((l->config_path = strdup(o->config_path)) == NULL ||
+	    (l->peers = tb_peers_new(PEERS_MAX)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "signer link");
 		goto out;
 	}
@@ -440,6 +510,7 @@ tb_signer_link_free(tb_signer_link *l)
 		close(l->exe_fd);
 	if (l->pid_fd != -1)
 		close(l->pid_fd);
+	tb_peers_free(l->peers);
 	pthread_cond_destroy(&l->cond);
 	pthread_condattr_destroy(&l->cond_attr);
 	pthread_mutex_destroy(&l->lock);

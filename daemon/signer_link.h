@@ -53,6 +53,17 @@ void tb_signer_link_free(tb_signer_link *l);
 int tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s,
     tb_sc_ans **ans, tb_error *err);
 
+/*
+ * A UNIX-socket client's connection, numbered conn (not 0, never reused),
+ * is handed to the signer (CONNECT with the descriptor), which reads its
+ * credentials itself; sign requests then name conn. The link keeps a
+ * duplicate of fd until tb_signer_link_peer_remove, and hands it again to
+ * a restarted signer before any request. TB_ERR_BUSY when too many.
+ */
+int tb_signer_link_peer_add(tb_signer_link *l, uint64_t conn, int fd, tb_error *err);
+/* The connection closed: its duplicate is closed and the signer forgets it. */
+void tb_signer_link_peer_remove(tb_signer_link *l, uint64_t conn);
+
 /* The signer's state for status: up, pid, restarts so far, the last exit (text). */
 typedef struct tb_signer_link_state {
 	int up;

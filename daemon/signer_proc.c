@@ -31,6 +31,7 @@
 #include "keystore.h"
 #include "privs.h"
 #include "signchan.h"
+#include "signer_peers.h"
 #include "signer_proc.h"
 #include "tb_clock.h"
 #include "tb_log.h"
@@ -46,6 +47,10 @@
 #define CTL_WORKERS 2
 #define NAMES_CACHED 8
 #define USER_NAME_MAX 128	/* longer names are cut, in the record as here */
+/* The uid in the record of a request from nobody the signer knows (and of TLS clients). */
+#define TB_CLIENT_UID_NONE 4294967295u
+/* UNIX-socket connections the signer keeps credentials for (max_connections is less). */
+#define PEERS_MAX 65536
 
 typedef struct sp {
 	int fd;
@@ -64,6 +69,7 @@ typedef struct sp {
 	pthread_mutex_t send_lock;
 	tb_audit *audit;
 	atomic_int audit_syslog;
+	tb_signer_peers *peers;		/* UNIX-socket clients, as the kernel named them */
 	/*
 	 * User names of recent clients: getpwuid_r reads /etc/passwd, once per
 	 * audit record otherwise. Emptied at reload.
@@ -259,13 +265,43 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	char sigtext[8 + 64 + 1], attrs[8 + 2 * EVP_MAX_MD_SIZE + 1];
 	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
 	const char *detail = q->detached ? "detached" : "attached";
+	/* Until the signer knows the client, records carry no uid of the front's. */
+	unsigned uid = TB_CLIENT_UID_NONE;
+	tb_peer peer;
 
 	doc[0] = '\0';
+	memset(&peer, 0, sizeof(peer));
 	snapshot(s, &cfg, &ks);
 	pthread_mutex_lock(&s->lock);
 	if (s->prev_ks != NULL)
 		prev = tb_keystore_ref(s->prev_ks);
 	pthread_mutex_unlock(&s->lock);
+	/*
+	 * Who asks: for a UNIX-socket client the credentials the signer read
+	 * itself when the front passed the connection (the uid and gid the
+	 * front writes are not believed); a TLS client by its certificate,
+	 * mapped with the signer's own table. The front's [client] name for it
+	 * counts only if that table agrees.
+	 */
+	if (q->tls && q->conn == 0) {
+		acl = tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256);
+	} else if (!q->tls && q->conn != 0 && tb_signer_peers_get(s->peers, q->conn, &peer)) {
+		uid = peer.uid;
+		acl = tb_config_client(cfg, peer.uid, peer.gid);
+	} else {
+		r = tb_error_set(err, TB_ERR_FORBIDDEN, "connection %llu: not a client the signer "
+		    "saw connect; the request cannot be attributed", (unsigned long long)q->conn);
+		goto out;
+	}
+	if (acl == NULL || strcmp(acl->name, q->client) != 0) {
+		if (q->tls)
+			r = tb_error_set(err, TB_ERR_FORBIDDEN, "TLS client '%.200s' is not client "
+			    "'%s' in the signer's configuration", q->tls_subject, q->client);
+		else
+			r = tb_error_set(err, TB_ERR_FORBIDDEN, "uid %u gid %u is not client '%s' "
+			    "in the signer's configuration", peer.uid, peer.gid, q->client);
+		goto out;
+	}
 	/* The document digest is recorded as it is signed: the signer's own text of it. */
 	if (tb_config_digest_name(q->md_nid) == NULL || (md = EVP_get_digestbynid(q->md_nid)) ==
 	    NULL || (size_t)EVP_MD_get_size(md) != q->digest_len) {
@@ -275,18 +311,6 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	}
 	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, doc,
 	    sizeof(doc));
-	/* The front's word on who the client is counts only if our table agrees. */
-	acl = q->tls ? tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256) :
-	    tb_config_client(cfg, q->uid, q->gid);
-	if (acl == NULL || strcmp(acl->name, q->client) != 0) {
-		if (q->tls)
-			r = tb_error_set(err, TB_ERR_FORBIDDEN, "TLS client '%.200s' is not client "
-			    "'%s' in the signer's configuration", q->tls_subject, q->client);
-		else
-			r = tb_error_set(err, TB_ERR_FORBIDDEN, "uid %u gid %u is not client '%s' "
-			    "in the signer's configuration", q->uid, q->gid, q->client);
-		goto out;
-	}
 	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key)) {
 		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with key "
 		    "'%s'", acl->name, q->key);
@@ -310,7 +334,7 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	if ((r = tb_ks_key_check(k, tb_clock_now(), err)) != 0)
 		goto out;
 	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, err)) != 0) {
-		tb_error_f(r, "uid %u key %s: %s", q->uid, q->key, err->detail);
+		tb_error_f(r, "uid %u key %s: %s", uid, q->key, err->detail);
 		a->payload_len = 0;
 		goto out;
 	}
@@ -323,17 +347,17 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	digest_hex(tb_config_digest_name(q->md_nid), h, h_len, attrs, sizeof(attrs));
 	/* On disk before the answer leaves: a signature without a record is dropped. */
 	audited = 1;
-	if ((r = audit_write(s, q->uid, "sign", q->key, doc, sigtext, attrs, 0, detail,
+	if ((r = audit_write(s, uid, "sign", q->key, doc, sigtext, attrs, 0, detail,
 	    err)) != 0) {
-		tb_error_f(r, "uid %u key %s: signature withheld: %s", q->uid, q->key,
+		tb_error_f(r, "uid %u key %s: signature withheld: %s", uid, q->key,
 		    err->detail);
 		goto out;
 	}
-	tb_info_f("uid %u pid %d: signed with key %s", q->uid, q->pid, q->key);
+	tb_info_f("uid %u pid %d: signed with key %s", uid, peer.pid, q->key);
 	r = 0;
 out:
 	if (r != 0 && !audited)
-		(void)audit_write(s, q->uid, "sign", q->key, doc, NULL, NULL, r, err->detail,
+		(void)audit_write(s, uid, "sign", q->key, doc, NULL, NULL, r, err->detail,
 		    NULL);
 	OPENSSL_cleanse(sig, sizeof(sig));
 	tb_keystore_unref(prev);
@@ -602,6 +626,33 @@ ready_send(sp *s, int r, const char *detail)
 	free(a);
 }
 
+/* CONNECT and DISCONNECT; a descriptor on any other record is closed unread. */
+static void
+peer_record(sp *s, const tb_sc_req *q, int fd)
+{
+	tb_config *cfg;
+	tb_error e;
+
+	if (q->type == TB_SC_DISCONNECT) {
+		tb_signer_peers_disconnect(s->peers, q->conn);
+	} else if (q->type != TB_SC_CONNECT || fd == -1) {
+		tb_error_f(TB_ERR_MALFORMED, "request %llu of type %u %s a descriptor: dropped",
+		    (unsigned long long)q->id, q->type, fd == -1 ? "without" : "with");
+	} else {
+		pthread_mutex_lock(&s->lock);
+		cfg = tb_config_ref(s->cfg);
+		pthread_mutex_unlock(&s->lock);
+		tb_error_clear(&e);
+		if (tb_signer_peers_connect(s->peers, q->conn, fd, cfg->socket, &e) != 0)
+			tb_error_f(e.code, "connection %llu not taken: %s",
+			    (unsigned long long)q->conn, e.detail);
+		fd = -1;
+		tb_config_unref(cfg);
+	}
+	if (fd != -1)
+		close(fd);
+}
+
 /* Reads requests until the front closes the channel; every request runs on a worker. */
 static void
 serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
@@ -610,11 +661,10 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 	struct job *j;
 	ssize_t n;
 	tb_error e;
+	int fd;
 
 	for (;;) {
-		n = recv(s->fd, buf, sizeof(buf), 0);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = tb_sc_recv(s->fd, buf, sizeof(buf), &fd);
 		if (n <= 0) {
 			if (n == 0)
 				tb_info_f("front closed the channel: stopping");
@@ -630,6 +680,18 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 		/* A record that is not exactly right is dropped whole (the caller times out). */
 		if (tb_sc_req_decode(buf, (size_t)n, &j->req, &e) != 0) {
 			tb_error_f(TB_ERR_MALFORMED, "bad record from the front: %s", e.detail);
+			if (fd != -1)
+				close(fd);
+			free(j);
+			continue;
+		}
+		/*
+		 * Connections are taken here, in the channel's order, so that a
+		 * sign request that follows its CONNECT finds it. No answer.
+		 */
+		if (j->req.type == TB_SC_CONNECT || j->req.type == TB_SC_DISCONNECT ||
+		    fd != -1) {
+			peer_record(s, &j->req, fd);
 			free(j);
 			continue;
 		}
@@ -706,6 +768,10 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 		goto out;
 	}
 	atomic_init(&s.audit_syslog, s.cfg->audit_syslog);
+	if ((s.peers = tb_signer_peers_new(PEERS_MAX)) == NULL) {
+		r = tb_error_set(&err, TB_ERR_NOMEM, "signer");
+		goto out;
+	}
 	if ((r = tb_keystore_open(s.cfg, &s.ks, &err)) != 0)
 		goto out;
 	/* Everything that needs the start-up user is open: give it up. */
@@ -742,6 +808,7 @@ out:
 	tb_keystore_unref(s.ks);
 	tb_config_unref(s.cfg);
 	tb_audit_free(s.audit);
+	tb_signer_peers_free(s.peers);
 	free(s.path);
 	close(s.fd);
 	return r == 0 ? 0 : 1;

@@ -1,8 +1,10 @@
 # tests: the front / signer process split of tanbad (what each process
 # holds, the signer killed under load and restarted, and the signer's own
 # checks of requests written straight onto its channel).
-TESTS += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh
-EXTRA_DIST += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh
+TESTS += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh \
+	tests/split-peers.sh
+EXTRA_DIST += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh \
+	tests/split-peers.sh
 # Run by split-signer-checks.sh, which makes its token and configuration.
 check_PROGRAMS += tests/test_signer_checks
 tests_test_signer_checks_SOURCES = tests/test_signer_checks.c tests/check_run.h \
