@@ -307,7 +307,7 @@ tb_audit_open(const char *path, tb_audit **out, tb_error *err)
 		return tb_error_set(err, TB_ERR_NOMEM, "audit");
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->synced_cv, NULL);
-	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (a->fd == -1) {
 		r = tb_error_set(err, TB_ERR_IO, "audit file %s: %s", path, strerror(errno));
 		goto out;

@@ -24,13 +24,16 @@ struct tb_daemon;
 typedef struct tb_daemon tb_daemon;
 
 /*
- * Loads the configuration at path, starts the signer process (which opens
- * the audit trail and the tokens; its error is returned when it cannot)
- * and asks it for the keys. debug forces debug logging over the file's
- * log_level; foreground keeps the signer's log on stderr too.
+ * Loads the configuration at path, starts the signer process (program
+ * signer_path, through launcher when not NULL; it opens the audit trail
+ * and the tokens; its error is returned when it cannot) and asks it for
+ * the keys. debug forces debug logging over the file's log_level;
+ * foreground keeps the signer's log on stderr too. The launcher stays the
+ * caller's, to free after tb_daemon_free.
  */
-int tb_daemon_new(const char *config_path, int debug, int foreground, tb_daemon **out,
-    tb_error *err);
+struct tb_launcher;
+int tb_daemon_new(const char *config_path, int debug, int foreground,
+    struct tb_launcher *launcher, const char *signer_path, tb_daemon **out, tb_error *err);
 /* Stops the signer and frees; every snapshot taken must have been released. NULL is a no-op. */
 void tb_daemon_free(tb_daemon *d);
 

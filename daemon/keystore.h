@@ -15,6 +15,7 @@
 
 #include <openssl/x509.h>
 
+#include "certinfo.h"
 #include "conf.h"
 #include "tb_err.h"
 #include "tb_p11.h"
@@ -53,7 +54,6 @@ int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
  * detail naming the key and the date.
  */
 int tb_ks_key_check(const tb_ks_key *k, time_t now, tb_error *err);
-/* The same check for a certificate of the key called name (the front's copy). */
-int tb_ks_cert_check(const char *name, X509 *cert, time_t now, tb_error *err);
+/* tb_ks_cert_check (certinfo.h) is the same check for the front's copy. */
 
 #endif

@@ -380,6 +380,17 @@ tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err)
 	return 0;
 }
 
+void
+tb_sc_buffers(int sv[2])
+{
+	int size = 4 * TB_SC_ANS_MAX, i;
+
+	for (i = 0; i < 2; i++) {
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
+}
+
 int
 tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err)
 {

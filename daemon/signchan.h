@@ -140,6 +140,9 @@ int tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err);
 /* Copies s into a fixed field of room bytes (cut, NUL-terminated, control characters as '?'). */
 void tb_sc_strset(char *dst, size_t room, const char *s);
 
+/* Room for several of the largest records in both sockets' buffers (a new channel). */
+void tb_sc_buffers(int sv[2]);
+
 /* Sends one record (retrying EINTR); TB_ERR_IO when the peer is gone. */
 int tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err);
 /* The same with pass_fd attached (SCM_RIGHTS): a client's connection, for CONNECT. */

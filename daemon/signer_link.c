@@ -28,6 +28,7 @@
 #include <openssl/x509.h>
 
 #include "certinfo.h"
+#include "launcher.h"
 #include "peers.h"
 #include "signer_link.h"
 #include "signer_proc.h"
@@ -35,8 +36,6 @@
 
 extern char **environ;
 
-/* Room for the largest record in the socket buffers (SOCK_SEQPACKET). */
-#define CHANNEL_BUF (4 * TB_SC_ANS_MAX)
 #define START_WAIT_S 120
 #define STOP_WAIT_S 10
 /* Client connections handed to the signer (the server's max_connections is less). */
@@ -61,7 +60,8 @@ struct tb_signer_link {
 	double restart_min_s, restart_max_s;
 	void (*on_restart)(void *arg);
 	void *arg;
-	int exe_fd;			/* this binary, opened at start: the signer's image */
+	int exe_fd;			/* the signer program, opened at start: its image */
+	tb_launcher *launcher;		/* starts the signer with root's rights, or NULL */
 	int pid_fd;			/* the signer's pid file, opened at start, or -1 */
 
 	pthread_mutex_t lock;		/* guards everything below */
@@ -121,32 +121,45 @@ pid_file_update(tb_signer_link *l, pid_t pid)
 		tb_warn_f(0, "cannot write the signer's pid file: %s", strerror(errno));
 }
 
-/* Called with the lock held. Forks and execs the signer on a new socketpair. */
-static int
-spawn(tb_signer_link *l, tb_error *err)
+size_t
+tb_signer_argv(char *argv[TB_SIGNER_ARGV_MAX], char *fdarg, char *config_path, int debug,
+    int foreground)
 {
-	char fdarg[16];
-	char *argv[8];
-	int sv[2], size = CHANNEL_BUF, i, argc = 0;
-	pid_t pid;
+	size_t argc = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return tb_error_set(err, TB_ERR_IO, "socketpair: %s", strerror(errno));
-	for (i = 0; i < 2; i++) {
-		(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-		(void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	}
-	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
 	argv[argc++] = (char *)TB_SIGNER_PROC_NAME;
 	argv[argc++] = (char *)"--signer";
 	argv[argc++] = fdarg;
 	argv[argc++] = (char *)"-c";
-	argv[argc++] = l->config_path;
-	if (l->debug)
+	argv[argc++] = config_path;
+	if (debug)
 		argv[argc++] = (char *)"-d";
-	if (l->foreground)
+	if (foreground)
 		argv[argc++] = (char *)"-f";
 	argv[argc] = NULL;
+	return argc;
+}
+
+/* Called with the lock held. Starts the signer on a new socketpair. */
+static int
+spawn(tb_signer_link *l, tb_error *err)
+{
+	char fdarg[16];
+	char *argv[TB_SIGNER_ARGV_MAX];
+	int sv[2], r;
+	pid_t pid;
+
+	if (l->launcher != NULL) {
+		/* A signer with root's rights to open its files: the launcher starts it. */
+		if ((r = tb_launcher_spawn(l->launcher, &sv[0], &pid, err)) != 0)
+			return r;
+		goto started;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return tb_error_set(err, TB_ERR_IO, "socketpair: %s", strerror(errno));
+	tb_sc_buffers(sv);
+	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+	(void)tb_signer_argv(argv, fdarg, l->config_path, l->debug, l->foreground);
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
@@ -159,6 +172,7 @@ spawn(tb_signer_link *l, tb_error *err)
 		_exit(127);
 	}
 	close(sv[1]);
+started:
 	l->fd = sv[0];
 	l->pid = pid;
 	l->started_at = mono_now();
@@ -192,7 +206,9 @@ reap(tb_signer_link *l, pid_t pid, double wait_s)
 	pid_t w;
 	char text[128];
 
-	for (;;) {
+	if (l->launcher != NULL)
+		w = tb_launcher_wait(l->launcher, pid, wait_s, &st) == 0 ? pid : -1;
+	for (; l->launcher == NULL;) {
 		w = waitpid(pid, &st, WNOHANG);
 		if (w == pid || (w == -1 && errno != EINTR))
 			break;
@@ -447,9 +463,12 @@ tb_signer_link_new(const tb_signer_link_opts *o, tb_signer_link **out, tb_error 
 		r = tb_error_set(err, TB_ERR_NOMEM, "signer link");
 		goto out;
 	}
+	l->launcher = o->launcher;
 	/* The image as it is now: an upgrade on disk does not mix versions. */
-	if ((l->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "/proc/self/exe: %s", strerror(errno));
+	if (l->launcher == NULL &&
+	    (l->exe_fd = open(o->signer_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		r = tb_error_set(err, TB_ERR_IO, "signer program %s: %s", o->signer_path,
+		    strerror(errno));
 		goto out;
 	}
 	/* Opened now, before privileges go, so that restarts can still update it. */

@@ -29,6 +29,7 @@
 #include "cms_sign.h"
 #include "conf.h"
 #include "keystore.h"
+#include "owned_file.h"
 #include "privs.h"
 #include "signchan.h"
 #include "signer_peers.h"
@@ -702,6 +703,14 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 	}
 }
 
+/* To signer_user (or user, as the front, without one), for good. */
+static int
+privs_drop(sp *s, tb_error *err)
+{
+	return tb_privs_harden_as(s->cfg->signer_user ? s->cfg->signer_user : s->cfg->user,
+	    s->cfg->signer_uid, s->cfg->signer_gid, err);
+}
+
 /* Only the channel stays open from the front: it is moved to fd 3. */
 static int
 fds_tidy(int fd)
@@ -720,6 +729,7 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 	int r = TB_ERR_INTERNAL;
 	tb_workpool *pool = NULL, *ctl = NULL;
 	unsigned nworkers;
+	int dropped = 0;
 	sigset_t set;
 	char detail[TB_SC_DETAIL_MAX];
 	sp s;
@@ -763,7 +773,26 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 		    config_path);
 		goto out;
 	}
-	if ((r = tb_audit_open(s.cfg->audit_file, &s.audit, &err)) != 0) {
+	/*
+	 * With an account of its own the signer becomes it first and opens its
+	 * files as that account: the PIN file, the token store and the trail
+	 * are its alone (0600/0700), and root needs no right to read them. A
+	 * trail an earlier start left to root is given to it first (lchown,
+	 * never through a link).
+	 */
+	if (s.cfg->signer_user != NULL || geteuid() != 0) {
+		/* Not root: nothing to lose, and a user it cannot become is said now. */
+		if ((r = tb_owned_file_give(s.cfg->audit_file, s.cfg->signer_uid,
+		    s.cfg->signer_gid, &err)) != 0 || (r = privs_drop(&s, &err)) != 0)
+			goto out;
+		dropped = 1;
+	}
+	/*
+	 * The trail is the signer account's alone, whoever created it: a
+	 * signer restarted after a crash opens it again with no manual step.
+	 */
+	if ((r = tb_owned_file_prepare(s.cfg->audit_file, s.cfg->signer_uid, s.cfg->signer_gid,
+	    &err)) != 0 || (r = tb_audit_open(s.cfg->audit_file, &s.audit, &err)) != 0) {
 		r = TB_ERR_UNAVAILABLE;
 		goto out;
 	}
@@ -775,12 +804,12 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 	if ((r = tb_keystore_open(s.cfg, &s.ks, &err)) != 0)
 		goto out;
 	/* Everything that needs the start-up user is open: give it up. */
-	if ((r = tb_privs_harden(s.cfg, &err)) != 0)
+	if (!dropped && (r = privs_drop(&s, &err)) != 0)
 		goto out;
 #ifdef TB_SANDBOX_SIGNER
 	/*
-	 * A signer restarted by a sandboxed front comes with the front's filter;
-	 * filters stack, so it then runs under both.
+	 * A signer started by a sandboxed front (not root: no launcher) comes
+	 * with the front's filter; filters stack, so it then runs under both.
 	 */
 	if ((r = tb_sandbox_apply(TB_SANDBOX_SIGNER, s.cfg, &err)) != 0)
 		goto out;

@@ -21,27 +21,6 @@
 
 #include "cms_sign.h"
 
-/* The digests a tanba signature may use; anything weaker is refused. */
-static const struct {
-	const char *name;
-	int nid;
-} sign_mds[] = {
-	{ "sha256", NID_sha256 },
-	{ "sha384", NID_sha384 },
-	{ "sha512", NID_sha512 },
-};
-
-static const char *
-md_name(int md_nid)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(sign_mds) / sizeof(sign_mds[0]); i++)
-		if (sign_mds[i].nid == md_nid)
-			return sign_mds[i].name;
-	return NULL;
-}
-
 /* RSA (PKCS#1 v1.5) and ECDSA only: the forms the token layer produces. */
 static int
 check_key(X509 *cert, tb_error *err)
@@ -65,7 +44,7 @@ check_request(const tb_sign_request *req, int md_nid, tb_error *err)
 {
 	int md_len;
 
-	if (md_name(md_nid) == NULL)
+	if (tb_cms_md_name(md_nid) == NULL)
 		return tb_error_set(err, TB_ERR_UNSUPPORTED,
 		    "digest algorithm %s is not allowed (sha256, sha384 or sha512)",
 		    OBJ_nid2sn(md_nid) ? OBJ_nid2sn(md_nid) : "unknown");
@@ -81,7 +60,7 @@ check_request(const tb_sign_request *req, int md_nid, tb_error *err)
 		if (md_len <= 0 || req->digest_len != (size_t)md_len)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
 			    "digest is %zu bytes, %s needs %d", req->digest_len,
-			    md_name(md_nid), md_len);
+			    tb_cms_md_name(md_nid), md_len);
 		return 0;
 	}
 	/* An empty document is legitimate, a missing one is a caller's bug. */
@@ -115,112 +94,6 @@ add_chain(CMS_ContentInfo *cms, X509 *cert, STACK_OF(X509) *chain, tb_error *err
 			    "cannot add chain certificate %d", i);
 	}
 	return 0;
-}
-
-/*
- * What CMS_add1_signer adds for CMS_CADES with a SHA-2 digest, made once:
- * OSSL_ESS_signing_cert_v2_new_init with the issuerSerial, then its DER.
- * It copies the certificate's names and hashes it on every call: about 6 %
- * of the front's time per signature when it ran for each.
- */
-ASN1_STRING *
-tb_cms_ess_cert_v2(X509 *cert, int md_nid)
-{
-	ESS_SIGNING_CERT_V2 *sc = NULL;
-	ASN1_STRING *seq = NULL;
-	unsigned char *der = NULL;
-	const EVP_MD *md;
-	int len;
-
-	if (cert == NULL || md_name(md_nid) == NULL || (md = EVP_get_digestbynid(md_nid)) == NULL ||
-	    (sc = OSSL_ESS_signing_cert_v2_new_init(md, cert, NULL, 1)) == NULL ||
-	    (len = i2d_ESS_SIGNING_CERT_V2(sc, &der)) <= 0 ||
-	    (seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
-	    !ASN1_STRING_set(seq, der, len)) {
-		ASN1_STRING_free(seq);
-		seq = NULL;
-	}
-	OPENSSL_free(der);
-	ESS_SIGNING_CERT_V2_free(sc);
-	return seq;
-}
-
-/* Appends one attribute (OpenSSL copies the value, as CMS_signed_add1_attr_by_NID does). */
-static int
-attr_push(STACK_OF(X509_ATTRIBUTE) *attrs, int nid, int type, const void *value, int len,
-    const char *what, tb_error *err)
-{
-	X509_ATTRIBUTE *a;
-
-	if ((a = X509_ATTRIBUTE_create_by_NID(NULL, nid, type, value, len)) == NULL)
-		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot make %s", what);
-	if (!sk_X509_ATTRIBUTE_push(attrs, a)) {
-		X509_ATTRIBUTE_free(a);
-		return tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot add %s", what);
-	}
-	return 0;
-}
-
-/*
- * RFC 5652 5.3/5.4 and RFC 5126 5.7: signingCertificateV2, contentType,
- * messageDigest and signingTime, encoded as the signature covers them (a
- * SET OF with its universal tag, in DER order). PKCS7_ATTR_SIGN is the
- * same template OpenSSL uses for CMS, so these are the bytes a verifier
- * re-encodes from the SignerInfo.
- */
-int
-tb_cms_signed_attrs(int md_nid, const unsigned char *md, size_t md_len, time_t signing_time,
-    const ASN1_STRING *ess_cert_v2, unsigned char **der, size_t *der_len, tb_error *err)
-{
-	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
-	ASN1_TIME *t = NULL;
-	unsigned char *buf = NULL;
-	int len, want, r = TB_ERR_INTERNAL;
-
-	if (md_name(md_nid) == NULL || md == NULL || ess_cert_v2 == NULL || der == NULL ||
-	    der_len == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "signed attributes: missing argument");
-		goto out;
-	}
-	want = EVP_MD_get_size(EVP_get_digestbynid(md_nid));
-	if (want <= 0 || md_len != (size_t)want) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest is %zu bytes, %s needs %d",
-		    md_len, md_name(md_nid), want);
-		goto out;
-	}
-	/* RFC 5652 11.3: UTCTime for 1950-2049, GeneralizedTime otherwise; ASN1_TIME_set does that. */
-	if ((t = ASN1_TIME_set(NULL, signing_time)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_INVALID_ARG,
-		    "signing time %lld cannot be encoded", (long long)signing_time);
-		goto out;
-	}
-	if ((attrs = sk_X509_ATTRIBUTE_new_reserve(NULL, 4)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "signed attributes");
-		goto out;
-	}
-	if ((r = attr_push(attrs, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
-	    ess_cert_v2, -1, "signingCertificateV2", err)) != 0 ||
-	    (r = attr_push(attrs, NID_pkcs9_contentType, V_ASN1_OBJECT,
-	    OBJ_nid2obj(NID_pkcs7_data), -1, "contentType", err)) != 0 ||
-	    (r = attr_push(attrs, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md, (int)md_len,
-	    "messageDigest", err)) != 0 ||
-	    (r = attr_push(attrs, NID_pkcs9_signingTime, t->type, t, -1, "signingTime",
-	    err)) != 0)
-		goto out;
-	len = ASN1_item_i2d((ASN1_VALUE *)attrs, &buf, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
-	if (len <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode signed attributes");
-		goto out;
-	}
-	*der = buf;
-	*der_len = (size_t)len;
-	buf = NULL;
-	r = 0;
-out:
-	OPENSSL_free(buf);
-	ASN1_TIME_free(t);
-	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
-	return r;
 }
 
 /*
@@ -317,7 +190,7 @@ prepare(X509 *cert, const tb_sign_request *req, int *md_nid, const EVP_MD **md,
 		return r;
 	if ((*md = EVP_get_digestbynid(*md_nid)) == NULL)
 		return tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "digest %s unavailable",
-		    md_name(*md_nid));
+		    tb_cms_md_name(*md_nid));
 	if (req->digest != NULL) {
 		memcpy(content_md, req->digest, req->digest_len);
 		*content_md_len = req->digest_len;
@@ -363,7 +236,7 @@ tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
 		goto out;
 	if ((md = EVP_get_digestbynid(md_nid)) == NULL) {
 		r = tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "digest %s unavailable",
-		    md_name(md_nid));
+		    tb_cms_md_name(md_nid));
 		goto out;
 	}
 	if (sig_len == 0 || sig_len > TB_SIG_MAX) {
@@ -492,10 +365,7 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 		goto out;
 	}
 	name_len = (size_t)(colon - spec);
-	for (i = 0; i < sizeof(sign_mds) / sizeof(sign_mds[0]); i++)
-		if (strlen(sign_mds[i].name) == name_len &&
-		    memcmp(sign_mds[i].name, spec, name_len) == 0)
-			nid = sign_mds[i].nid;
+	nid = tb_cms_md_nid(spec, name_len);
 	if (nid == NID_undef) {
 		/* The name is client input: echo it only when short and printable. */
 		for (i = 0; i < name_len && i < 16; i++)
@@ -515,12 +385,12 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 	hex_len = strlen(hex);
 	if (hex_len != 2 * want) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "%s digest has %zu hex digits, expected %zu", md_name(nid), hex_len, 2 * want);
+		    "%s digest has %zu hex digits, expected %zu", tb_cms_md_name(nid), hex_len, 2 * want);
 		goto out;
 	}
 	if (want > digest_room || want > sizeof(buf)) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "%s digest needs %zu bytes, room for %zu", md_name(nid), want, digest_room);
+		    "%s digest needs %zu bytes, room for %zu", tb_cms_md_name(nid), want, digest_room);
 		goto out;
 	}
 	for (i = 0; i < want; i++) {
@@ -528,7 +398,7 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 		lo = hex_val(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			r = tb_error_set(err, TB_ERR_INVALID_ARG,
-			    "%s digest has a non-hex character at position %zu", md_name(nid),
+			    "%s digest has a non-hex character at position %zu", tb_cms_md_name(nid),
 			    2 * i + (hi < 0 ? 0 : 1));
 			goto out;
 		}

@@ -31,6 +31,11 @@ typedef struct tb_sign_request {
 	const ASN1_STRING *ess_cert_v2;
 } tb_sign_request;
 
+/* "sha256", "sha384", "sha512" for their NIDs, NULL for any other digest. */
+const char *tb_cms_md_name(int md_nid);
+/* The NID of one of those names (len bytes of name), NID_undef otherwise. */
+int tb_cms_md_nid(const char *name, size_t len);
+
 /*
  * The signingCertificateV2 attribute value (RFC 5035: the md_nid hash of
  * cert with its issuerSerial) that tb_cms_sign puts in the signed

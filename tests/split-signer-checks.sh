@@ -33,7 +33,7 @@ user = daemon
 ops = verify check-cert
 CONF
 
-TB_TANBAD=$top_builddir/daemon/tanbad TB_CONF=$TB_CONF TB_SOCKET=$TB_SOCK TB_RSA_CERT=$TB_PKI/rsa-sign.pem \
+TB_TANBAD=$top_builddir/daemon/tanbad-signer TB_CONF=$TB_CONF TB_SOCKET=$TB_SOCK TB_RSA_CERT=$TB_PKI/rsa-sign.pem \
     TB_EC_CERT=$TB_PKI/ec-sign.pem "$top_builddir/tests/test_signer_checks" ||
     tb_fail "the signer's checks (log above)"
 

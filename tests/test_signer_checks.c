@@ -12,7 +12,7 @@
  * signature that verifies over those attributes and over nothing else.
  *
  * Run by tests/split-signer-checks.sh, which makes the token and the
- * configuration: TB_TANBAD (the binary), TB_CONF, TB_RSA_CERT (PEM of the
+ * configuration: TB_TANBAD (tanbad-signer), TB_CONF, TB_SOCKET, TB_RSA_CERT (PEM of the
  * key "rsa"), TB_EC_CERT (of "ec").
  */
 #include "config.h"
@@ -69,7 +69,7 @@ cert_read(const char *env)
 	return x;
 }
 
-/* The signer as the front starts it: tanbad --signer FD on a seqpacket pair. */
+/* The signer as the front starts it: tanbad-signer --signer FD on a seqpacket pair. */
 static void
 signer_start(void)
 {
