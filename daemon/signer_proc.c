@@ -675,6 +675,8 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 		}
 		if ((j = calloc(1, sizeof(*j))) == NULL) {
 			tb_error_f(TB_ERR_NOMEM, "request dropped");
+			if (fd != -1)
+				close(fd);
 			continue;
 		}
 		j->s = s;
