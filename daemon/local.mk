@@ -22,14 +22,14 @@ daemon_libtbproc_la_SOURCES = \
 	daemon/workpool.c daemon/workpool.h \
 	daemon/certinfo.c daemon/certinfo.h \
 	daemon/fake_time.c daemon/fake_time.h \
-	daemon/programs.c daemon/programs.h
+	daemon/programs.c daemon/programs.h \
+	daemon/owned_file.c daemon/owned_file.h
 daemon_libtbproc_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
 	-DTB_SIGNER_PATH='"$(pkglibexecdir)/tanbad-signer"'
 daemon_libtbsigner_la_SOURCES = \
 	daemon/signer_proc.c daemon/signer_proc.h \
 	daemon/signer_peers.c daemon/signer_peers.h \
-	daemon/keystore.c daemon/keystore.h \
-	daemon/owned_file.c daemon/owned_file.h
+	daemon/keystore.c daemon/keystore.h
 daemon_libtbsigner_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SECCOMP_CFLAGS)
 

@@ -82,3 +82,32 @@ tb_owned_file_give(const char *path, long uid, long gid, tb_error *err)
 	    (unsigned)st.st_uid, (unsigned)st.st_gid);
 	return 0;
 }
+
+int
+tb_owned_dir_check(const char *path, long uid, long gid, tb_error *err)
+{
+	struct stat st;
+	uid_t want_uid = uid >= 0 ? (uid_t)uid : geteuid();
+	gid_t want_gid = gid >= 0 ? (gid_t)gid : getegid();
+
+	if (lstat(path, &st) == -1)
+		return tb_error_set(err, TB_ERR_CONFIG, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return tb_error_set(err, TB_ERR_CONFIG, "%s: not a directory (a link is refused)",
+		    path);
+	if (geteuid() == 0 && st.st_uid != want_uid) {
+		if (lchown(path, want_uid, want_gid) == -1)
+			return tb_error_set(err, TB_ERR_IO, "%s: chown to %u:%u: %s", path,
+			    (unsigned)want_uid, (unsigned)want_gid, strerror(errno));
+		tb_info_f("%s: given to uid %u gid %u (was %u:%u)", path, (unsigned)want_uid,
+		    (unsigned)want_gid, (unsigned)st.st_uid, (unsigned)st.st_gid);
+		st.st_uid = want_uid;
+	}
+	if (st.st_uid != want_uid)
+		return tb_error_set(err, TB_ERR_CONFIG, "%s: owned by uid %u, not %u", path,
+		    (unsigned)st.st_uid, (unsigned)want_uid);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return tb_error_set(err, TB_ERR_CONFIG, "%s: mode %04o lets others write into it",
+		    path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}

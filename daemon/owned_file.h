@@ -26,4 +26,12 @@ int tb_owned_file_prepare(const char *path, long uid, long gid, tb_error *err);
  */
 int tb_owned_file_give(const char *path, long uid, long gid, tb_error *err);
 
+/*
+ * A directory a process writes files into (the front's CRL cache): not a
+ * link, given to uid:gid (-1: the caller's) when started as root, then
+ * checked at every load: owned by that uid and writable by nobody else.
+ * TB_ERR_CONFIG saying why otherwise.
+ */
+int tb_owned_dir_check(const char *path, long uid, long gid, tb_error *err);
+
 #endif

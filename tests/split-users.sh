@@ -5,7 +5,9 @@
 # the token store and the audit trail are tanbasigner's alone: as tanbafront
 # none of them opens (so a compromised front cannot read the PIN or the key
 # objects, nor write a record). The audit file left by root (mode 0644) is
-# given to the signer (0600) at start; a link in its place is refused. The
+# given to the signer (0600) at start; a link in its place is refused; the
+# front's CRL cache is given to the front, and refused if others may write
+# into it. The
 # signer killed with SIGKILL comes back as tanbasigner and signs again with
 # no manual step. Needs root (skips with 77).
 . "$top_srcdir/tests/harden-lib.sh"
@@ -35,6 +37,11 @@ chmod 0644 "$HZ_AUDIT"
 mkdir -p "$TB_TMP/cwd" && chmod 0777 "$TB_TMP/cwd"
 hz_conf "user = $FU
 signer_user = $SU" "$HZ_SELF_CLIENT"
+# The front's CRL cache, made by root: given to the front's account at start.
+CACHE=$TB_TMP/crlcache
+mkdir -m 0755 "$CACHE"
+sed -i "s|^required = no\$|required = no\ncache_dir = $CACHE|" "$TB_CONF"
+grep -q "^cache_dir = $CACHE" "$TB_CONF" || tb_fail "no cache_dir in $TB_CONF"
 (cd "$TB_TMP/cwd" && tb_start_daemon) || tb_fail "tanbad did not start"
 FRONT=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no front"
 TB_DAEMON_PID=$FRONT
@@ -45,6 +52,9 @@ tb_log "the front runs as $FU, the signer as $SU"
 [ "$(uid_of "$FRONT")" = "$FUID,$FUID,$FUID,$FUID" ] || tb_fail "front uid $(uid_of "$FRONT")"
 [ "$(uid_of "$SIGNER")" = "$SUID,$SUID,$SUID,$SUID" ] || tb_fail "signer uid $(uid_of "$SIGNER")"
 tb_tanba sign --key rsa -o "$TB_TMP/a.p7" "$TB_CONF" || tb_fail "sign"
+
+tb_log "the CRL cache is the front's"
+[ "$(stat -c %u "$CACHE")" = "$FUID" ] || tb_fail "cache_dir owner $(stat -c %U "$CACHE")"
 
 tb_log "the audit file is the signer's, 0600"
 [ "$(stat -c %u:%a "$HZ_AUDIT")" = "$SUID:600" ] || tb_fail "audit file $(stat -c %U:%a "$HZ_AUDIT")"
@@ -94,4 +104,12 @@ ln -s "$TB_TMP/elsewhere" "$HZ_AUDIT"
 tb_run_daemon_expect_fail "$TB_CONF" || tb_fail "tanbad started on a linked audit file"
 echo "$TB_DAEMON_ERR" | grep -q "symbolic links" || tb_fail "no word of the link: $TB_DAEMON_ERR"
 [ ! -e "$TB_TMP/elsewhere" ] || tb_fail "the link was followed"
+rm -f "$HZ_AUDIT"
+mv "$HZ_AUDIT.old" "$HZ_AUDIT"
+
+tb_log "a cache directory others may write into is refused"
+chmod 0777 "$CACHE"
+tb_run_daemon_expect_fail "$TB_CONF" || tb_fail "tanbad started with a world-writable cache"
+echo "$TB_DAEMON_ERR" | grep -q "cache_dir .*lets others write" ||
+    tb_fail "no word of the cache's mode: $TB_DAEMON_ERR"
 echo "PASS"
