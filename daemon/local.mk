@@ -54,7 +54,8 @@ daemon_tanbad_SOURCES = \
 # The front's link to the signer process, and the launcher that starts it.
 daemon_tanbad_SOURCES += \
 	daemon/signer_link.c daemon/signer_link.h \
-	daemon/launcher.c daemon/launcher.h
+	daemon/launcher.c daemon/launcher.h \
+	daemon/landlock.c daemon/landlock.h
 daemon_tanbad_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
 	$(INIH_CFLAGS)
 daemon_tanbad_LDADD = daemon/libtbproc.la daemon/libtbproto.la daemon/libtbconf.la \

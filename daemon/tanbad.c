@@ -28,6 +28,7 @@
 #include "sandbox.h"
 #include "server.h"
 #include "fake_time.h"
+#include "landlock.h"
 #include "launcher.h"
 #include "signer_link.h"
 #include "tb_clock.h"
@@ -211,6 +212,9 @@ main(int argc, char **argv)
 	    pid_file_write(pid_file) != 0)
 		tb_warn_f(0, "cannot write pid file %s", pid_file);
 	r = tb_privs_harden(cfg, &err);
+	/* Writes only where the front must write, where the kernel has Landlock. */
+	if (r == 0 && cfg->sandbox)
+		r = tb_landlock_front(cfg, pid_file, &err);
 	/* Last step before serving: from here on only the allow-list. */
 	if (r == 0)
 		r = tb_sandbox_apply(TB_SANDBOX_FRONT, cfg, &err);

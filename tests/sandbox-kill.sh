@@ -82,6 +82,17 @@ for call in $CALLS; do
 	echo "$out" | grep -q '"errno": *97' || tb_fail "socket(AF_NETLINK) not refused with EAFNOSUPPORT: $out"
 	out=$(hook socket-inet)
 	echo "$out" | grep -q '"result": *0' || tb_fail "socket(AF_INET) refused: $out"
+	# Writes outside the CRL cache: refused (EACCES) where the kernel has
+	# Landlock; where it has not, the front says so and the write works.
+	out=$(hook write-file)
+	if grep -q 'Landlock (ABI [0-9]*) on' "$TB_TMP/tanbad.log"; then
+		echo "$out" | grep -q '"errno": *13' ||
+		    tb_fail "Landlock on, yet the front made a file outside its cache: $out"
+	else
+		grep -q 'Landlock not available' "$TB_TMP/tanbad.log" ||
+		    tb_fail "the front said nothing of Landlock"
+		echo "$out" | grep -q '"result": *0' || tb_fail "a write refused without Landlock: $out"
+	fi
 	if [ "$call" = execve ]; then
 		# The signer restarted for the filtered front (by the launcher, or by
 		# the front's own fexecve when not root) still starts and signs.
