@@ -39,6 +39,8 @@ struct tb_ks_key {
 	unsigned char cert_sha256[32];	/* of the certificate's DER, made at open */
 	/* The signingCertificateV2 values for SHA-256, -384, -512, made at open. */
 	ASN1_STRING *ess[3];
+	/* The signed attributes around them, as templates (NULL: the encoder). */
+	tb_cms_attrs_tpl *tpl[3];
 };
 
 static const int ess_mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
@@ -63,8 +65,10 @@ keystore_free(tb_keystore *ks)
 	for (i = 0; i < ks->nkeys; i++) {
 		tb_p11_key_free(ks->keys[i].key);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
-		for (j = 0; j < 3; j++)
+		for (j = 0; j < 3; j++) {
 			ASN1_STRING_free(ks->keys[i].ess[j]);
+			tb_cms_attrs_tpl_free(ks->keys[i].tpl[j]);
+		}
 		free(ks->keys[i].name);
 	}
 	free(ks->keys);
@@ -273,6 +277,7 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 			    kc->name);
 			goto out;
 		}
+		k->tpl[i] = tb_cms_attrs_tpl_new(ess_mds[i], k->ess[i]);
 	}
 	r = 0;
 out:
@@ -393,6 +398,17 @@ tb_ks_key_ess(const tb_ks_key *k, int md_nid)
 	for (i = 0; i < 3; i++)
 		if (ess_mds[i] == md_nid)
 			return k->ess[i];
+	return NULL;
+}
+
+const tb_cms_attrs_tpl *
+tb_ks_key_attrs_tpl(const tb_ks_key *k, int md_nid)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (ess_mds[i] == md_nid)
+			return k->tpl[i];
 	return NULL;
 }
 

@@ -44,6 +44,8 @@ X509 *tb_ks_key_cert(const tb_ks_key *k);		/* owned by the key, or NULL */
 const unsigned char *tb_ks_key_cert_sha256(const tb_ks_key *k);
 /* The signingCertificateV2 value of that certificate for md_nid (made at open), or NULL. */
 const ASN1_STRING *tb_ks_key_ess(const tb_ks_key *k, int md_nid);
+/* Its signed attributes for md_nid as a template (made at open), or NULL: the encoder. */
+const struct tb_cms_attrs_tpl *tb_ks_key_attrs_tpl(const tb_ks_key *k, int md_nid);
 STACK_OF(X509) *tb_ks_key_chain(const tb_ks_key *k);	/* owned by the key, or NULL */
 int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
 

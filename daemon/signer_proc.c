@@ -222,6 +222,7 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	unsigned char *attrs = NULL;
 	size_t attrs_len = 0;
 	const ASN1_STRING *ess;
+	const tb_cms_attrs_tpl *tpl;
 	tb_sc_signed sd;
 	time_t now = tb_clock_now();
 	int r;
@@ -229,9 +230,19 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
 		    q->key);
-	if ((r = tb_cms_signed_attrs(q->md_nid, q->digest, q->digest_len, now, ess, &attrs,
-	    &attrs_len, err)) != 0)
-		return r;
+	/* From the key's template when it has one; the encoder gives the same bytes. */
+	tpl = tb_ks_key_attrs_tpl(k, q->md_nid);
+	if (tpl != NULL && (attrs = OPENSSL_malloc(tb_cms_attrs_tpl_len(tpl))) != NULL &&
+	    tb_cms_attrs_tpl_fill(tpl, q->digest, q->digest_len, now, attrs,
+	    tb_cms_attrs_tpl_len(tpl), NULL) == 0) {
+		attrs_len = tb_cms_attrs_tpl_len(tpl);
+	} else {
+		OPENSSL_free(attrs);
+		attrs = NULL;
+		if ((r = tb_cms_signed_attrs(q->md_nid, q->digest, q->digest_len, now, ess,
+		    &attrs, &attrs_len, err)) != 0)
+			return r;
+	}
 	if (EVP_Digest(attrs, attrs_len, h, h_len, md, NULL) != 1) {
 		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "signed attributes");
 		goto out;

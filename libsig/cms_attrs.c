@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
@@ -153,4 +156,92 @@ out:
 	ASN1_TIME_free(t);
 	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 	return r;
+}
+
+/*
+ * A per-key template (cms_sign.h). The attribute set's DER order depends on
+ * the attributes' lengths and types only, never on the digest's bytes or
+ * the time's digits, so the bytes made once with a marker digest and a
+ * marker time are those of every signature but for those two fields.
+ */
+struct tb_cms_attrs_tpl {
+	unsigned char *der;
+	size_t len, md_off, md_len, time_off;
+};
+
+#define MARK_TIME ((time_t)981173106)	/* 2001-02-03T04:05:06Z */
+#define MARK_TEXT "010203040506Z"
+
+/* Where needle is in hay, when it is there exactly once; else (size_t)-1. */
+static size_t
+once_at(const unsigned char *hay, size_t hay_len, const unsigned char *needle, size_t n)
+{
+	const unsigned char *p, *q;
+
+	if ((p = memmem(hay, hay_len, needle, n)) == NULL)
+		return (size_t)-1;
+	q = memmem(p + 1, hay_len - (size_t)(p + 1 - hay), needle, n);
+	return q == NULL ? (size_t)(p - hay) : (size_t)-1;
+}
+
+tb_cms_attrs_tpl *
+tb_cms_attrs_tpl_new(int md_nid, const ASN1_STRING *ess_cert_v2)
+{
+	tb_cms_attrs_tpl *t;
+	unsigned char mark[EVP_MAX_MD_SIZE];
+	int n = md_nid != NID_undef && tb_cms_md_name(md_nid) != NULL ?
+	    EVP_MD_get_size(EVP_get_digestbynid(md_nid)) : 0;
+	size_t i;
+
+	if (n <= 0 || ess_cert_v2 == NULL || (t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->md_len = (size_t)n;
+	for (i = 0; i < t->md_len; i++)
+		mark[i] = (unsigned char)(0xc3 ^ (i * 29));
+	if (tb_cms_signed_attrs(md_nid, mark, t->md_len, MARK_TIME, ess_cert_v2, &t->der,
+	    &t->len, NULL) != 0 ||
+	    (t->md_off = once_at(t->der, t->len, mark, t->md_len)) == (size_t)-1 ||
+	    (t->time_off = once_at(t->der, t->len, (const unsigned char *)MARK_TEXT, 13)) ==
+	    (size_t)-1 || t->time_off < 2 || t->der[t->time_off - 2] != V_ASN1_UTCTIME ||
+	    t->der[t->time_off - 1] != 13) {
+		tb_cms_attrs_tpl_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+tb_cms_attrs_tpl_free(tb_cms_attrs_tpl *t)
+{
+	if (t == NULL)
+		return;
+	OPENSSL_free(t->der);
+	free(t);
+}
+
+size_t
+tb_cms_attrs_tpl_len(const tb_cms_attrs_tpl *t)
+{
+	return t->len;
+}
+
+int
+tb_cms_attrs_tpl_fill(const tb_cms_attrs_tpl *t, const unsigned char *md, size_t md_len,
+    time_t signing_time, unsigned char *out, size_t room, tb_error *err)
+{
+	struct tm tm;
+	char text[64];
+
+	if (md_len != t->md_len || room < t->len)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest of %zu bytes, or room for %zu",
+		    md_len, room);
+	/* UTCTime only (1950-2049): a GeneralizedTime has another length. */
+	if (gmtime_r(&signing_time, &tm) == NULL || tm.tm_year < 50 || tm.tm_year > 149)
+		return tb_error_set(err, TB_ERR_UNSUPPORTED, "signing time outside UTCTime");
+	snprintf(text, sizeof(text), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(out, t->der, t->len);
+	memcpy(out + t->md_off, md, md_len);
+	memcpy(out + t->time_off, text, 13);
+	return 0;
 }

@@ -73,6 +73,23 @@ int tb_cms_signed_attrs(int md_nid, const unsigned char *md, size_t md_len, time
     const ASN1_STRING *ess_cert_v2, unsigned char **der, size_t *der_len, tb_error *err);
 
 /*
+ * The same attributes from a template made once per certificate and
+ * digest: the DER of tb_cms_signed_attrs with the digest and the time
+ * written in place, byte for byte what the encoder makes, without it.
+ * tb_cms_attrs_tpl_new gives NULL when no template can be made (the
+ * caller then uses tb_cms_signed_attrs). tb_cms_attrs_tpl_fill writes
+ * tb_cms_attrs_tpl_len bytes into out; TB_ERR_UNSUPPORTED for a time
+ * outside 1950-2049 (GeneralizedTime: use the encoder), TB_ERR_INVALID_ARG
+ * for a digest of another length or too little room.
+ */
+typedef struct tb_cms_attrs_tpl tb_cms_attrs_tpl;
+tb_cms_attrs_tpl *tb_cms_attrs_tpl_new(int md_nid, const ASN1_STRING *ess_cert_v2);
+void tb_cms_attrs_tpl_free(tb_cms_attrs_tpl *t);	/* NULL is a no-op */
+size_t tb_cms_attrs_tpl_len(const tb_cms_attrs_tpl *t);
+int tb_cms_attrs_tpl_fill(const tb_cms_attrs_tpl *t, const unsigned char *md, size_t md_len,
+    time_t signing_time, unsigned char *out, size_t room, tb_error *err);
+
+/*
  * The digest that goes into messageDigest for req (req->digest itself, or
  * the md_nid hash of req->data), after the checks tb_cms_sign makes of
  * req and cert. out has EVP_MAX_MD_SIZE bytes.
