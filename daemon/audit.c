@@ -62,13 +62,6 @@ tb_audit_sha256_hex(const void *data, size_t len, char out[HASH_HEX + 1])
 	hex_text(md, 32, out);
 }
 
-void
-tb_audit_digest_text(const void *buf, size_t len, char out[TB_AUDIT_DIGEST_TEXT])
-{
-	memcpy(out, "sha256:", 7);
-	tb_audit_sha256_hex(buf, len, out + 7);
-}
-
 int
 tb_audit_mac_hex(const unsigned char key[TB_AUDIT_KEY_LEN], const void *data, size_t len,
     char out[HASH_HEX + 1])
@@ -422,7 +415,7 @@ tb_audit_file_open(tb_audit *a, const char *path, const char *from, unsigned lon
 	struct stat st;
 	int r = TB_ERR_INTERNAL;
 
-	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (a->fd == -1) {
 		r = tb_error_set(err, TB_ERR_IO, "audit file %s: %s", path, strerror(errno));
 		goto out;

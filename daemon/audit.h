@@ -101,9 +101,6 @@ int tb_audit_reopen(tb_audit *a, const char *path, tb_error *err);
 int tb_audit_key_load(const char *path, int create, long owner_uid, long owner_gid,
     unsigned char key[TB_AUDIT_KEY_BYTES], tb_error *err);
 
-/* "sha256:<hex>" of buf, as records name documents (out: TB_AUDIT_DIGEST_TEXT bytes). */
-#define TB_AUDIT_DIGEST_TEXT (7 + 64 + 1)
-void tb_audit_digest_text(const void *buf, size_t len, char out[TB_AUDIT_DIGEST_TEXT]);
 
 /* Number of records written by this process, and the last failure (0 if none). */
 unsigned long tb_audit_count(tb_audit *a);

@@ -129,3 +129,27 @@ out:
 	free(serial);
 	return r;
 }
+
+int
+tb_ks_cert_check(const char *name, X509 *cert, time_t now, tb_error *err)
+{
+	time_t nb, na;
+	char when[32];
+
+	if (cert == NULL)
+		return tb_error_set(err, TB_ERR_NO_CERT, "key %s has no certificate", name);
+	if (tb_cert_times(cert, &nb, &na) != 0)
+		return tb_error_set(err, TB_ERR_MALFORMED,
+		    "certificate of key %s has unreadable validity dates", name);
+	if (now > na) {
+		tb_clock_format(na, when, sizeof(when));
+		return tb_error_set(err, TB_ERR_CERT_EXPIRED,
+		    "certificate of key %s expired on %s", name, when);
+	}
+	if (now < nb) {
+		tb_clock_format(nb, when, sizeof(when));
+		return tb_error_set(err, TB_ERR_CERT_NOT_YET_VALID,
+		    "certificate of key %s is not valid before %s", name, when);
+	}
+	return 0;
+}

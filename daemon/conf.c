@@ -173,6 +173,8 @@ static const setting daemon_settings[] = {
 	{ "max_buffered_bytes", T_SIZE, DOFF(max_buffered_bytes), 1024,
 	    256UL * 1024 * 1024 * 1024 },
 	{ "first_frame_timeout_s", T_UINT, DOFF(first_frame_timeout_s), 1, 3600 },
+	{ "signer_user", T_STRING, DOFF(signer_user), 0, 0 },
+	{ "signer_group", T_STRING, DOFF(signer_group), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -222,12 +224,71 @@ group_lookup(const char *name, long *gid)
 	return 0;
 }
 
+/* The line of [daemon] setting name, for messages. */
+static unsigned
+daemon_line(const struct parse *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; daemon_settings[i].key != NULL; i++)
+		if (strcmp(daemon_settings[i].key, name) == 0)
+			return p->daemon_lines.set[i];
+	return p->daemon_lines.header;
+}
+
+/*
+ * signer_user and signer_group: the signer process's own account, which
+ * alone may read the PIN file and the token store and write the audit
+ * trail. Not given: the signer runs as user, as the front does.
+ */
+static int
+signer_ids_resolve(struct parse *p)
+{
+	tb_config *c = p->cfg;
+	long primary = -1;
+
+	c->signer_uid = c->user_uid;
+	c->signer_gid = c->user_gid;
+	if (c->signer_group != NULL && c->signer_user == NULL) {
+		parse_fail(p, TB_ERR_CONFIG, daemon_line(p, "signer_group"), "signer_group",
+		    "signer_group needs signer_user too");
+		return TB_ERR_CONFIG;
+	}
+	if (c->signer_user == NULL)
+		return 0;
+	if (c->user == NULL) {
+		parse_fail(p, TB_ERR_CONFIG, daemon_line(p, "signer_user"), "signer_user",
+		    "signer_user needs user (the front's account) too");
+		return TB_ERR_CONFIG;
+	}
+	if (user_lookup(c->signer_user, &c->signer_uid, &primary) != 0) {
+		parse_fail(p, TB_ERR_CONFIG, daemon_line(p, "signer_user"), "signer_user",
+		    "no user named '%s'", c->signer_user);
+		return TB_ERR_CONFIG;
+	}
+	if (c->signer_group != NULL && group_lookup(c->signer_group, &c->signer_gid) != 0) {
+		parse_fail(p, TB_ERR_CONFIG, daemon_line(p, "signer_group"), "signer_group",
+		    "no group named '%s'", c->signer_group);
+		return TB_ERR_CONFIG;
+	}
+	if (c->signer_group == NULL)
+		c->signer_gid = primary;
+	/* The point of two accounts: the front must not be the signer. */
+	if (c->signer_uid == c->user_uid || c->signer_uid == 0) {
+		parse_fail(p, TB_ERR_CONFIG, daemon_line(p, "signer_user"), "signer_user",
+		    "'%s' must be an account of its own, neither user nor root", c->signer_user);
+		return TB_ERR_CONFIG;
+	}
+	return 0;
+}
+
 /* Names become ids at load: a user deleted later cannot be half-valid. */
 static int
 daemon_ids_resolve(struct parse *p)
 {
 	tb_config *c = p->cfg;
 	long primary = -1;
+	int r;
 
 	if (c->user != NULL && user_lookup(c->user, &c->user_uid, &primary) != 0) {
 		parse_fail(p, TB_ERR_CONFIG, p->daemon_lines.set[10], "user",
@@ -246,6 +307,8 @@ daemon_ids_resolve(struct parse *p)
 		    "group needs user too");
 		return TB_ERR_CONFIG;
 	}
+	if ((r = signer_ids_resolve(p)) != 0)
+		return r;
 	if (c->socket_owner != NULL && user_lookup(c->socket_owner, &c->socket_uid, NULL) != 0) {
 		parse_fail(p, TB_ERR_CONFIG, p->daemon_lines.set[12], "socket_owner",
 		    "no user named '%s'", c->socket_owner);
@@ -256,18 +319,6 @@ daemon_ids_resolve(struct parse *p)
 		    "no group named '%s'", c->socket_group);
 		return TB_ERR_CONFIG;
 	}
-	return 0;
-}
-
-/* The line where a [daemon] setting was given, or 0. */
-static unsigned
-daemon_line(const struct parse *p, const char *key)
-{
-	size_t i;
-
-	for (i = 0; daemon_settings[i].key != NULL; i++)
-		if (strcmp(daemon_settings[i].key, key) == 0)
-			return p->daemon_lines.set[i];
 	return 0;
 }
 
@@ -1822,6 +1873,8 @@ config_free(tb_config *c)
 	free(c->clients);
 	free(c->user);
 	free(c->group);
+	free(c->signer_user);
+	free(c->signer_group);
 	free(c->socket_owner);
 	free(c->pid_file);
 	free(c->socket_group);
@@ -1918,6 +1971,7 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->audit_refusal_records = 10;
 	p.cfg->audit_refusal_window_s = 60;
 	p.cfg->user_uid = p.cfg->user_gid = -1;
+	p.cfg->signer_uid = p.cfg->signer_gid = -1;
 	p.cfg->socket_uid = p.cfg->socket_gid = -1;
 	if ((p.cfg->path = strdup(name)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "config");

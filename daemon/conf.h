@@ -131,6 +131,14 @@ typedef struct tb_config {
 	unsigned first_frame_timeout_s;	/* a new connection's first complete frame */
 	/* resolved from the names above; -1 when not given */
 	long user_uid, user_gid, socket_uid, socket_gid;
+	/*
+	 * The signer process's account (it alone reads the PIN file and the
+	 * token store and writes the audit trail), or NULL: then user's.
+	 * signer_uid/gid are resolved, and equal user_uid/gid without it.
+	 */
+	char *signer_user;
+	char *signer_group;
+	long signer_uid, signer_gid;
 
 	/* [audit] (the daemon refuses to start without a file) */
 	char *audit_file;

@@ -82,8 +82,8 @@ signer_restarted(void *arg)
 }
 
 int
-tb_daemon_new(const char *config_path, int debug, int foreground, tb_daemon **out,
-    tb_error *err)
+tb_daemon_new(const char *config_path, int debug, int foreground,
+    struct tb_launcher *launcher, const char *signer_path, tb_daemon **out, tb_error *err)
 {
 	int r = TB_ERR_INTERNAL;
 	tb_signer_link_opts lo;
@@ -125,6 +125,8 @@ tb_daemon_new(const char *config_path, int debug, int foreground, tb_daemon **ou
 	}
 	memset(&lo, 0, sizeof(lo));
 	lo.config_path = config_path;
+	lo.signer_path = signer_path;
+	lo.launcher = launcher;
 	lo.debug = debug;
 	lo.foreground = foreground;
 	lo.restart_min_s = RESTART_MIN_S;
@@ -300,9 +302,8 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 int
 tb_daemon_sign(tb_daemon *d, const tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
-    const unsigned char *digest, size_t digest_len,
-    const char *doc, const char *detail, unsigned char *sig, size_t *sig_len,
-    int *audited, tb_error *err)
+    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err)
 {
 	tb_sc_ans *a = NULL;
 	tb_sc_req q;
@@ -318,33 +319,41 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	q.gid = client->gid;
 	q.pid = client->pid;
 	q.tls = client->tls != 0;
+	q.conn = client->tls ? 0 : client->conn;
 	memcpy(q.tls_sha256, client->tls_sha256, sizeof(q.tls_sha256));
 	tb_sc_strset(q.tls_subject, sizeof(q.tls_subject), client->tls_subject);
 	q.md_nid = md_nid;
 	q.digest_len = (uint32_t)digest_len;
 	memcpy(q.digest, digest, digest_len);
+	q.detached = detached != 0;
 	tb_sc_strset(q.client, sizeof(q.client), client->acl->name);
 	tb_sc_strset(q.key, sizeof(q.key), key);
-	tb_sc_strset(q.doc, sizeof(q.doc), doc);
-	tb_sc_strset(q.detail, sizeof(q.detail), detail);
 	memcpy(q.cert_sha256, cert_sha256, sizeof(q.cert_sha256));
 	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
 	/* An answer, good or bad, means the signer recorded the outcome. */
 	if (a != NULL)
 		*audited = 1;
-	if (r != 0)
-		goto out;
-	if (a->payload_len > *sig_len) {
-		r = tb_error_set(err, TB_ERR_INTERNAL, "signature of %u bytes", a->payload_len);
-		goto out;
+	if (r == 0)
+		r = tb_sc_signed_decode(a, sd, err);
+	if (r != 0) {
+		/* A signature value is public: the answer is freed, not wiped. */
+		free(a);
+		return r;
 	}
-	memcpy(sig, a->payload, a->payload_len);
-	*sig_len = a->payload_len;
-	r = 0;
-out:
-	/* A signature value is public: the answer is freed, not wiped. */
-	free(a);
-	return r;
+	*ans = a;
+	return 0;
+}
+
+int
+tb_daemon_client_connected(tb_daemon *d, uint64_t conn, int fd, tb_error *err)
+{
+	return tb_signer_link_peer_add(d->link, conn, fd, err);
+}
+
+void
+tb_daemon_client_gone(tb_daemon *d, uint64_t conn)
+{
+	tb_signer_link_peer_remove(d->link, conn);
 }
 
 int

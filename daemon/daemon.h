@@ -12,6 +12,7 @@
 #define TB_DAEMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "conf.h"
@@ -23,13 +24,16 @@ struct tb_daemon;
 typedef struct tb_daemon tb_daemon;
 
 /*
- * Loads the configuration at path, starts the signer process (which opens
- * the audit trail and the tokens; its error is returned when it cannot)
- * and asks it for the keys. debug forces debug logging over the file's
- * log_level; foreground keeps the signer's log on stderr too.
+ * Loads the configuration at path, starts the signer process (program
+ * signer_path, through launcher when not NULL; it opens the audit trail
+ * and the tokens; its error is returned when it cannot) and asks it for
+ * the keys. debug forces debug logging over the file's log_level;
+ * foreground keeps the signer's log on stderr too. The launcher stays the
+ * caller's, to free after tb_daemon_free.
  */
-int tb_daemon_new(const char *config_path, int debug, int foreground, tb_daemon **out,
-    tb_error *err);
+struct tb_launcher;
+int tb_daemon_new(const char *config_path, int debug, int foreground,
+    struct tb_launcher *launcher, const char *signer_path, tb_daemon **out, tb_error *err);
 /* Stops the signer and frees; every snapshot taken must have been released. NULL is a no-op. */
 void tb_daemon_free(tb_daemon *d);
 
@@ -70,20 +74,30 @@ int tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 
 /*
  * One signature from the signer process: it re-checks the client (uid,
- * gid, the [client] name acl_name) against its own table, signs digest
- * (of the CMS signed attributes, made with md_nid) with key, and writes
- * the audit record with doc (the document's "sha256:<hex>") and detail
- * before answering. cert_sha256 (SHA-256 of its DER) names the certificate
- * the CMS will carry: the signer signs only with the key of that
- * certificate (across a reload, the one the front still knows). *audited
- * is set when the signer got the request (it then recorded the outcome
- * itself, success or not).
+ * gid, the [client] name acl_name) against its own table, builds the
+ * signed attributes itself around digest (the document's md_nid digest,
+ * which becomes messageDigest; its own signing time and certificate),
+ * signs them with key and writes the audit record before answering.
+ * detached is recorded. cert_sha256 (SHA-256 of its DER) names the
+ * certificate the CMS will carry: the signer signs only with the key of
+ * that certificate (across a reload, the one the front still knows). On
+ * success *ans is the answer (the caller frees it) and *sd points into it.
+ * *audited is set when the signer got the request (it then recorded the
+ * outcome itself, success or not).
  */
 struct tb_client;
 int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
-    const unsigned char *digest, size_t digest_len, const char *doc, const char *detail,
-    unsigned char *sig, size_t *sig_len, int *audited, tb_error *err);
+    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err);
+
+/*
+ * A UNIX-socket client connected on fd (numbered conn, its tb_client's
+ * conn): the signer is handed the connection to read its credentials
+ * itself (tb_signer_link_peer_add). tb_daemon_client_gone when it closes.
+ */
+int tb_daemon_client_connected(tb_daemon *d, uint64_t conn, int fd, tb_error *err);
+void tb_daemon_client_gone(tb_daemon *d, uint64_t conn);
 
 /* Token health and the audit trail's state, from the signer. */
 int tb_daemon_signer_status(tb_daemon *d, tb_sc_status *st, tb_error *err);

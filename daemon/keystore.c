@@ -16,10 +16,12 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 
 #include "cert_read.h"
 #include "certinfo.h"
+#include "cms_sign.h"
 #include "keystore.h"
 #include "tb_clock.h"
 #include "tb_file.h"
@@ -33,7 +35,13 @@ struct tb_ks_key {
 	int md_nid;
 	int has_cert_sha256;
 	unsigned char cert_sha256[32];	/* of the certificate's DER, made at open */
+	/* The signingCertificateV2 values for SHA-256, -384, -512, made at open. */
+	ASN1_STRING *ess[3];
+	/* The signed attributes around them, as templates (NULL: the encoder). */
+	tb_cms_attrs_tpl *tpl[3];
 };
+
+static const int ess_mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
 
 struct tb_keystore {
 	atomic_uint refs;
@@ -48,13 +56,17 @@ struct tb_keystore {
 static void
 keystore_free(tb_keystore *ks)
 {
-	size_t i;
+	size_t i, j;
 
 	if (ks == NULL)
 		return;
 	for (i = 0; i < ks->nkeys; i++) {
 		tb_p11_key_free(ks->keys[i].key);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
+		for (j = 0; j < 3; j++) {
+			ASN1_STRING_free(ks->keys[i].ess[j]);
+			tb_cms_attrs_tpl_free(ks->keys[i].tpl[j]);
+		}
 		free(ks->keys[i].name);
 	}
 	free(ks->keys);
@@ -126,6 +138,7 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 	tb_p11_token *tok = NULL;
 	STACK_OF(X509) *certs = NULL;
 	tb_error e;
+	int i;
 
 	k->md_nid = kc->md_nid;
 	if ((k->name = strdup(kc->name)) == NULL) {
@@ -156,6 +169,14 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 		goto out;
 	else
 		k->has_cert_sha256 = 1;
+	for (i = 0; k->has_cert_sha256 && i < 3; i++) {
+		if ((k->ess[i] = tb_cms_ess_cert_v2(tb_p11_key_cert(k->key), ess_mds[i])) == NULL) {
+			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: signingCertificateV2",
+			    kc->name);
+			goto out;
+		}
+		k->tpl[i] = tb_cms_attrs_tpl_new(ess_mds[i], k->ess[i]);
+	}
 	r = 0;
 out:
 	sk_X509_pop_free(certs, X509_free);
@@ -267,6 +288,28 @@ tb_ks_key_cert_sha256(const tb_ks_key *k)
 	return k->has_cert_sha256 ? k->cert_sha256 : NULL;
 }
 
+const ASN1_STRING *
+tb_ks_key_ess(const tb_ks_key *k, int md_nid)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (ess_mds[i] == md_nid)
+			return k->ess[i];
+	return NULL;
+}
+
+const tb_cms_attrs_tpl *
+tb_ks_key_attrs_tpl(const tb_ks_key *k, int md_nid)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (ess_mds[i] == md_nid)
+			return k->tpl[i];
+	return NULL;
+}
+
 STACK_OF(X509) *
 tb_ks_key_chain(const tb_ks_key *k)
 {
@@ -283,28 +326,4 @@ int
 tb_ks_key_check(const tb_ks_key *k, time_t now, tb_error *err)
 {
 	return tb_ks_cert_check(k->name, tb_p11_key_cert(k->key), now, err);
-}
-
-int
-tb_ks_cert_check(const char *name, X509 *cert, time_t now, tb_error *err)
-{
-	time_t nb, na;
-	char when[32];
-
-	if (cert == NULL)
-		return tb_error_set(err, TB_ERR_NO_CERT, "key %s has no certificate", name);
-	if (tb_cert_times(cert, &nb, &na) != 0)
-		return tb_error_set(err, TB_ERR_MALFORMED,
-		    "certificate of key %s has unreadable validity dates", name);
-	if (now > na) {
-		tb_clock_format(na, when, sizeof(when));
-		return tb_error_set(err, TB_ERR_CERT_EXPIRED,
-		    "certificate of key %s expired on %s", name, when);
-	}
-	if (now < nb) {
-		tb_clock_format(nb, when, sizeof(when));
-		return tb_error_set(err, TB_ERR_CERT_NOT_YET_VALID,
-		    "certificate of key %s is not valid before %s", name, when);
-	}
-	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <openssl/x509.h>
 
+#include "certinfo.h"
 #include "conf.h"
 #include "tb_err.h"
 #include "tb_p11.h"
@@ -41,6 +42,10 @@ tb_p11_key *tb_ks_key_p11(const tb_ks_key *k);
 X509 *tb_ks_key_cert(const tb_ks_key *k);		/* owned by the key, or NULL */
 /* SHA-256 of that certificate's DER (32 bytes), or NULL without one. */
 const unsigned char *tb_ks_key_cert_sha256(const tb_ks_key *k);
+/* The signingCertificateV2 value of that certificate for md_nid (made at open), or NULL. */
+const ASN1_STRING *tb_ks_key_ess(const tb_ks_key *k, int md_nid);
+/* Its signed attributes for md_nid as a template (made at open), or NULL: the encoder. */
+const struct tb_cms_attrs_tpl *tb_ks_key_attrs_tpl(const tb_ks_key *k, int md_nid);
 STACK_OF(X509) *tb_ks_key_chain(const tb_ks_key *k);	/* owned by the key, or NULL */
 int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
 
@@ -51,7 +56,6 @@ int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
  * detail naming the key and the date.
  */
 int tb_ks_key_check(const tb_ks_key *k, time_t now, tb_error *err);
-/* The same check for a certificate of the key called name (the front's copy). */
-int tb_ks_cert_check(const char *name, X509 *cert, time_t now, tb_error *err);
+/* tb_ks_cert_check (certinfo.h) is the same check for the front's copy. */
 
 #endif

@@ -9,33 +9,60 @@ daemon_libtbconf_la_SOURCES = daemon/conf.c daemon/conf.h
 daemon_libtbconf_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(INIH_CFLAGS)
 daemon_libtbconf_la_LIBADD = common/libtbcommon.la $(INIH_LIBS) $(OPENSSL_LIBS)
 
+# Two programs, two processes: tanbad (the front, which parses what clients
+# send, and the launcher it forks) never links the PKCS#11 layer; tanbad-signer
+# never links libcurl nor the parsers of client frames, CMS or XML
+# (tests/split-programs.sh checks both). What both use, and the signer's part,
+# are convenience libraries that the programs and tests link.
+noinst_LTLIBRARIES += daemon/libtbproc.la daemon/libtbsigner.la
+daemon_libtbproc_la_SOURCES = \
+	daemon/signchan.c daemon/signchan.h \
+	daemon/peers.c daemon/peers.h \
+	daemon/privs.c daemon/privs.h \
+	daemon/workpool.c daemon/workpool.h \
+	daemon/certinfo.c daemon/certinfo.h \
+	daemon/fake_time.c daemon/fake_time.h \
+	daemon/programs.c daemon/programs.h \
+	daemon/owned_file.c daemon/owned_file.h
+daemon_libtbproc_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
+	-DTB_SIGNER_PATH='"$(pkglibexecdir)/tanbad-signer"'
+daemon_libtbsigner_la_SOURCES = \
+	daemon/signer_proc.c daemon/signer_proc.h \
+	daemon/signer_peers.c daemon/signer_peers.h \
+	daemon/keystore.c daemon/keystore.h
+daemon_libtbsigner_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
+	$(JANSSON_CFLAGS) $(SECCOMP_CFLAGS)
+
+pkglibexec_PROGRAMS = daemon/tanbad-signer
+daemon_tanbad_signer_SOURCES = daemon/tanbad_signer.c
+daemon_tanbad_signer_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+daemon_tanbad_signer_LDADD = daemon/libtbsigner.la daemon/libtbproc.la daemon/libtbconf.la \
+	daemon/libtbaudit.la libsig/libtbsign.la pkcs11/libtbp11.la common/libtbcommon.la \
+	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(PTHREAD_LIBS)
+
 sbin_PROGRAMS += daemon/tanbad
 daemon_tanbad_SOURCES = \
 	daemon/tanbad.c \
 	daemon/daemon.c daemon/daemon.h \
 	daemon/server.c daemon/server.h \
-	daemon/workpool.c daemon/workpool.h \
 	daemon/request.c daemon/request.h \
-	daemon/keystore.c daemon/keystore.h \
-	daemon/certinfo.c daemon/certinfo.h \
 	daemon/metrics.c daemon/metrics.h \
 	daemon/metrics_http.c daemon/metrics_http.h \
 	daemon/budget.c daemon/budget.h \
 	daemon/ops.c daemon/ops.h \
 	daemon/op_sign.c daemon/op_keys.c daemon/op_status.c \
-	daemon/privs.c daemon/privs.h \
 	daemon/notify.c daemon/notify.h \
 	daemon/ratelimit.c daemon/ratelimit.h
-# The same binary is the signer process (tanbad --signer FD, exec'd by the
-# front): the records between them, the front's link, the signer's loop.
+# The front's link to the signer process, and the launcher that starts it.
 daemon_tanbad_SOURCES += \
-	daemon/signchan.c daemon/signchan.h \
 	daemon/signer_link.c daemon/signer_link.h \
-	daemon/signer_proc.c daemon/signer_proc.h
-daemon_tanbad_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
-daemon_tanbad_LDADD = daemon/libtbproto.la daemon/libtbconf.la daemon/libtbaudit.la \
-	libsig/libsig.la pkcs11/libtbp11.la common/libtbcommon.la \
-	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
+	daemon/launcher.c daemon/launcher.h \
+	daemon/landlock.c daemon/landlock.h
+daemon_tanbad_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
+	$(INIH_CFLAGS)
+daemon_tanbad_LDADD = daemon/libtbproc.la daemon/libtbproto.la daemon/libtbconf.la \
+	libsig/libsig.la common/libtbcommon.la \
+	$(OPENSSL_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
 include $(srcdir)/daemon/verify.mk
 # the revocation checker of verify, check-cert, sign and status
 daemon_tanbad_SOURCES += daemon/revocation.c daemon/revocation.h

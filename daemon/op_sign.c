@@ -1,11 +1,13 @@
 /*
  * The sign op, in the front: a CAdES-BES signature over the client's data
  * (base64) or over a digest it made, with a named key whose certificate is
- * valid now. libsig builds the signed attributes and the CMS here; the one
- * private-key operation is a round trip to the signer process, which
- * re-checks the client, signs and writes the audit record before it
- * answers. Refusals decided here are audited through the signer too.
- * Never logs or keeps the document; never touches a token.
+ * valid now. The front hashes the document and sends the digest; the
+ * signer process re-checks the client, builds the signed attributes
+ * itself (its certificate, its clock, that digest), signs them and writes
+ * the audit record before it answers; libsig assembles the CMS here around
+ * the attributes and signature returned. Refusals decided here are audited
+ * through the signer too. Never logs or keeps the document; never touches
+ * a token.
  */
 #include "config.h"
 
@@ -90,23 +92,6 @@ ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* "sha256:<hex>" of buf into out (at least 7 + 2 * EVP_MAX_MD_SIZE + 1). */
-static void
-digest_text(const unsigned char *buf, size_t len, char *out, size_t out_len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	size_t pos;
-
-	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-		snprintf(out, out_len, "sha256:?");
-		return;
-	}
-	pos = (size_t)snprintf(out, out_len, "sha256:");
-	for (i = 0; i < mdlen && pos + 3 <= out_len; i++, pos += 2)
-		snprintf(out + pos, 3, "%02x", md[i]);
-}
-
 /*
  * Refuses, before the signer is asked, a request whose answer could not
  * be delivered: a signature that exists and is audited as made must reach
@@ -139,27 +124,6 @@ answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k,
 	return r;
 }
 
-/* The tb_signer handed to libsig: its one call goes to the signer process. */
-typedef struct link_signer {
-	struct tb_daemon *d;
-	const tb_client *client;
-	const char *key;
-	const unsigned char *cert_sha256;
-	const char *doc;
-	const char *detail;
-	int audited;		/* the signer got the request and recorded the outcome */
-} link_signer;
-
-static int
-link_sign_cb(void *ctx, int md_nid, const unsigned char *digest, size_t digest_len,
-    unsigned char *sig, size_t *sig_len, tb_error *err)
-{
-	link_signer *ls = ctx;
-
-	return tb_daemon_sign(ls->d, ls->client, ls->key, ls->cert_sha256, md_nid, digest,
-	    digest_len, ls->doc, ls->detail, sig, sig_len, &ls->audited, err);
-}
-
 int
 tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
     tb_error *err)
@@ -167,13 +131,14 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	int r = TB_ERR_INTERNAL;
 	tb_front_keys *ks = NULL;
 	const tb_front_key *k;
-	link_signer ls;
 	const char *name = NULL, *spec = NULL;
 	sign_input in;
 	tb_sign_request sreq;
-	tb_signer signer;
-	unsigned char *der = NULL;
-	size_t der_len = 0;
+	tb_sc_ans *ans = NULL;
+	tb_sc_signed sd;
+	unsigned char *der = NULL, content_md[EVP_MAX_MD_SIZE];
+	size_t der_len = 0, content_md_len = 0;
+	int audited = 0;
 	char *b64 = NULL, when[32], doc[8 + 2 * EVP_MAX_MD_SIZE];
 	json_t *who = NULL;
 	struct timespec t0;
@@ -181,7 +146,6 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&in, 0, sizeof(in));
-	memset(&ls, 0, sizeof(ls));
 	doc[0] = '\0';
 	if ((r = tb_proto_get_string(req, "key", 1, &name, err)) != 0)
 		goto out;
@@ -195,7 +159,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	if (in.by_digest && tb_proto_get_string(req, "digest", 1, &spec, NULL) == 0)
 		snprintf(doc, sizeof(doc), "%.*s", (int)sizeof(doc) - 1, spec);
 	else if (!in.by_digest)
-		digest_text(in.data, in.data_len, doc, sizeof(doc));
+		tb_ops_digest_text(in.data, in.data_len, doc, sizeof(doc));
 	ks = tb_daemon_keys(d);
 	if ((k = tb_front_keys_find(ks, name)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
@@ -208,14 +172,6 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	/* A revoked signing certificate stops signing (cached: no request per signature). */
 	if ((r = tb_revocation_check_key(d, name, k->cert, now, err)) != 0)
 		goto out;
-	ls.d = d;
-	ls.client = client;
-	ls.key = name;
-	ls.cert_sha256 = k->cert_sha256;
-	ls.doc = doc;
-	ls.detail = in.by_digest ? "digest" : in.detached ? "detached" : "attached";
-	signer.sign_digest = link_sign_cb;
-	signer.ctx = &ls;
 	memset(&sreq, 0, sizeof(sreq));
 	sreq.md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;
 	sreq.detached = in.detached;
@@ -223,15 +179,22 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	sreq.data_len = in.data_len;
 	sreq.digest = in.by_digest ? in.digest : NULL;
 	sreq.digest_len = in.digest_len;
-	sreq.signing_time = now;
-	sreq.ess_cert_v2 = tb_front_key_ess(k, sreq.md_nid);
 	if ((r = answer_fits(d, req, k, &sreq, err)) != 0)
 		goto out;
-	if ((r = tb_cms_sign(k->cert, k->chain, &signer, &sreq, &der,
-	    &der_len, err)) != 0) {
+	/*
+	 * The signer builds the signed attributes around the document's digest
+	 * with its own clock and certificate, and signs them; the CMS is built
+	 * here around what it returned.
+	 */
+	if ((r = tb_cms_content_digest(k->cert, &sreq, content_md, &content_md_len, err)) != 0 ||
+	    (r = tb_daemon_sign(d, client, name, k->cert_sha256, sreq.md_nid, content_md,
+	    content_md_len, in.detached, &ans, &sd, &audited, err)) != 0 ||
+	    (r = tb_cms_assemble(k->cert, k->chain, &sreq, content_md, content_md_len, sd.attrs,
+	    sd.attrs_len, sd.sig, sd.sig_len, &der, &der_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
 		goto out;
 	}
+	now = (time_t)sd.signing_time;
 	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
 	    (who = json_deep_copy(k->signer_info)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
@@ -256,11 +219,12 @@ out:
 	 * answered). A signer that died meanwhile may have recorded it or not:
 	 * the refusal is recorded once it is back (a failed try is logged).
 	 */
-	if (r != 0 && !ls.audited)
+	if (r != 0 && !audited)
 		(void)tb_daemon_audit(d, client->uid, "sign",
 		    name != NULL && strlen(name) < TB_SC_NAME_MAX ? name : NULL,
 		    doc[0] != '\0' ? doc : NULL, NULL, r, err != NULL ? err->detail : NULL, NULL);
 	json_decref(who);
+	free(ans);
 	free(b64);
 	OPENSSL_free(der);
 	free(in.data);

@@ -16,7 +16,6 @@
 #include <openssl/x509.h>
 
 #include "anchors.h"
-#include "audit.h"
 #include "daemon.h"
 #include "ops.h"
 #include "proto.h"
@@ -224,10 +223,10 @@ verification_record(tb_daemon *d, const tb_client *client, const vreq *v, json_t
     int is_cert, tb_error *err)
 {
 	json_t *s = json_object_get(answer, is_cert ? "certificate" : "signer"), *rj;
-	char doc[TB_AUDIT_DIGEST_TEXT], rev[200], detail[TB_SC_DETAIL_MAX], *p;
+	char doc[7 + 64 + 1], rev[200], detail[TB_SC_DETAIL_MAX], *p;
 	const char *status, *source, *upd, *by, *serial, *issuer;
 
-	tb_audit_digest_text(v->input, v->input_len, doc);
+	tb_ops_digest_text(v->input, v->input_len, doc, sizeof(doc));
 	rj = json_object_get(s, "revocation");
 	status = json_string_value(json_object_get(rj, "status"));
 	source = json_string_value(json_object_get(rj, "source"));

@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "ops.h"
 
@@ -35,4 +38,20 @@ tb_op_lane(const json_t *req)
 
 	/* Anything that names no op is answered bad_request at once: control. */
 	return op != NULL ? op->lane : TB_LANE_CONTROL;
+}
+
+void
+tb_ops_digest_text(const void *buf, size_t len, char *out, size_t out_len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	size_t pos;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		snprintf(out, out_len, "sha256:?");
+		return;
+	}
+	pos = (size_t)snprintf(out, out_len, "sha256:");
+	for (i = 0; i < mdlen && pos + 3 <= out_len; i++, pos += 2)
+		snprintf(out + pos, 3, "%02x", md[i]);
 }

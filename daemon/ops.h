@@ -5,6 +5,8 @@
 #ifndef TB_OPS_H
 #define TB_OPS_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "tb_err.h"
@@ -30,6 +32,8 @@ typedef struct tb_client {
 	int tls;
 	char tls_subject[512];
 	unsigned char tls_sha256[32];
+	/* A UNIX-socket client: the number its connection was handed to the signer under. */
+	uint64_t conn;
 } tb_client;
 
 /* The uid and gid of a client that has none (TLS). */
@@ -75,5 +79,9 @@ int tb_op_verify(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 int tb_op_check_cert(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+
+/* "sha256:<hex>" of buf, as audit records name documents, into out
+ * (at least 7 + 2 * 32 + 1 bytes). */
+void tb_ops_digest_text(const void *buf, size_t len, char *out, size_t out_len);
 
 #endif

@@ -74,6 +74,12 @@ drop_to(uid_t uid, gid_t gid, tb_error *err)
 int
 tb_privs_harden(const tb_config *cfg, tb_error *err)
 {
+	return tb_privs_harden_as(cfg->user, cfg->user_uid, cfg->user_gid, err);
+}
+
+int
+tb_privs_harden_as(const char *user, long user_uid, long user_gid, tb_error *err)
+{
 	struct rlimit rl = { 0, 0 };
 	int r;
 
@@ -81,18 +87,18 @@ tb_privs_harden(const tb_config *cfg, tb_error *err)
 		return tb_error_set(err, TB_ERR_INTERNAL, "RLIMIT_CORE: %s", strerror(errno));
 	memory_lock();
 	if (geteuid() == 0) {
-		if (cfg->user_uid < 0) {
+		if (user_uid < 0) {
 			tb_warn_f(0, "running as root: set [daemon] user to drop privileges");
 		} else {
-			if ((r = drop_to((uid_t)cfg->user_uid, (gid_t)cfg->user_gid, err)) != 0)
+			if ((r = drop_to((uid_t)user_uid, (gid_t)user_gid, err)) != 0)
 				return r;
 			tb_info_f("running as user %s (uid %ld, gid %ld), no supplementary groups",
-			    cfg->user, cfg->user_uid, cfg->user_gid);
+			    user, user_uid, user_gid);
 		}
-	} else if (cfg->user_uid >= 0 && (uid_t)cfg->user_uid != geteuid()) {
+	} else if (user_uid >= 0 && (uid_t)user_uid != geteuid()) {
 		return tb_error_set(err, TB_ERR_CONFIG,
 		    "[daemon] user %s: started as uid %u, not root: cannot become that user",
-		    cfg->user, (unsigned)geteuid());
+		    user, (unsigned)geteuid());
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return tb_error_set(err, TB_ERR_INTERNAL, "PR_SET_NO_NEW_PRIVS: %s",

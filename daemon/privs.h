@@ -19,5 +19,7 @@
  * when not). Returns 0 or an error naming the step that failed.
  */
 int tb_privs_harden(const tb_config *cfg, tb_error *err);
+/* The same for another account (user_uid -1: none): the signer's signer_user. */
+int tb_privs_harden_as(const char *user, long user_uid, long user_gid, tb_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "cert_read.h"
 #include "daemon.h"
+#include "owned_file.h"
 #include "revocation.h"		/* this directory's: the daemon's checker */
 #include "tb_clock.h"
 #include "tb_log.h"
@@ -143,6 +144,7 @@ tb_revocation_new(const tb_config *cfg, tb_revocation **out, tb_error *err)
 	tb_revocation *rv;
 	tb_rev_issuer_conf *ic = NULL;
 	tb_rev_conf rc;
+	tb_error e;
 	size_t i;
 
 	if ((rv = calloc(1, sizeof(*rv))) == NULL)
@@ -152,6 +154,12 @@ tb_revocation_new(const tb_config *cfg, tb_revocation **out, tb_error *err)
 	if (!rv->required && cfg->nissuers == 0)
 		tb_warn_f(0, "[revocation] required = no and no [issuer] section: certificates "
 		    "are not checked for revocation (answers say not_checked)");
+	/* The front's cache is the front account's alone, checked at every load. */
+	if (cfg->rev_cache_dir != NULL && tb_owned_dir_check(cfg->rev_cache_dir,
+	    cfg->user_uid, cfg->user_gid, &e) != 0) {
+		r = tb_error_set(err, TB_ERR_CONFIG, "[revocation] cache_dir %s", e.detail);
+		goto out;
+	}
 	if (cfg->nissuers > 0 &&
 	    ((rv->cas = calloc(cfg->nissuers, sizeof(*rv->cas))) == NULL ||
 	    (rv->names = calloc(cfg->nissuers, sizeof(*rv->names))) == NULL ||

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include <seccomp.h>
 
+#include "programs.h"
 #include "sandbox.h"
 #include "tb_log.h"
 
@@ -223,22 +225,27 @@ rules_add(scmp_filter_ctx ctx, tb_sandbox_role role)
 }
 
 /*
- * The front restarts the signer by fexecve() of a descriptor it opened on
- * its own executable at start (glibc: execveat(fd, "", ..., AT_EMPTY_PATH)).
- * That call is allowed on exactly those descriptors, found here by device
- * and inode; every other execve/execveat kills. The new image inherits the
- * front's filter, so a compromised front gains nothing by it that it did
- * not have.
+ * Not started as root (no launcher), the front restarts the signer by
+ * fexecve() of a descriptor it opened on the signer program at start
+ * (glibc: execveat(fd, "", ..., AT_EMPTY_PATH)). That call is allowed on
+ * exactly the descriptors open on that program or on the front's own
+ * executable, found here by device and inode; every other execve/execveat
+ * kills. The new image inherits the front's filter, so a compromised front
+ * gains nothing by it that it did not have.
  */
 static int
 exec_self_rules(scmp_filter_ctx ctx)
 {
 	struct scmp_arg_cmp c[2];
-	struct stat self, st;
+	struct stat self, signer, st;
 	struct dirent *e;
+	char path[PATH_MAX];
 	DIR *dir;
 	int rc = 0, fd;
 
+	tb_signer_program(path, sizeof(path));
+	if (stat(path, &signer) != 0)
+		memset(&signer, 0, sizeof(signer));
 	if (stat("/proc/self/exe", &self) != 0 || (dir = opendir("/proc/self/fd")) == NULL)
 		return 0;
 	while (rc == 0 && (e = readdir(dir)) != NULL) {
@@ -246,7 +253,8 @@ exec_self_rules(scmp_filter_ctx ctx)
 			continue;
 		fd = atoi(e->d_name);
 		if (fd == dirfd(dir) || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    st.st_dev != self.st_dev || st.st_ino != self.st_ino)
+		    ((st.st_dev != self.st_dev || st.st_ino != self.st_ino) &&
+		    (st.st_dev != signer.st_dev || st.st_ino != signer.st_ino)))
 			continue;
 		c[0] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd);
 		c[1] = SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH);

@@ -2,4 +2,7 @@
 daemon_tanbad_SOURCES += daemon/sandbox.c daemon/sandbox.h
 daemon_tanbad_CFLAGS += $(SECCOMP_CFLAGS)
 daemon_tanbad_LDADD += $(SECCOMP_LIBS)
+daemon_tanbad_signer_SOURCES += daemon/sandbox.c daemon/sandbox.h
+daemon_tanbad_signer_CFLAGS += $(SECCOMP_CFLAGS)
+daemon_tanbad_signer_LDADD += $(SECCOMP_LIBS)
 EXTRA_DIST += docs/SANDBOX.md

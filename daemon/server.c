@@ -271,6 +271,8 @@ conn_close(tb_server *s, struct conn *c)
 	if (c->events != 0)
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	tb_tls_conn_free(c->tls);
+	if (c->client.conn != 0)
+		tb_daemon_client_gone(s->d, c->client.conn);
 	close(c->fd);
 	s->conns[c->fd] = NULL;
 	s->nconns--;
@@ -964,6 +966,7 @@ accept_all(tb_server *s)
 	socklen_t clen;
 	struct conn *c;
 	tb_peer *peer;
+	tb_error err;
 	int fd;
 
 	while ((fd = accept_next(s, s->lfd, 0)) != -1) {
@@ -1007,6 +1010,12 @@ accept_all(tb_server *s)
 			conn_deny(s, c);
 			continue;
 		}
+		/* The signer reads the peer itself: its sign requests name this number. */
+		if (tb_daemon_client_connected(s->d, c->serial, fd, &err) == 0)
+			c->client.conn = c->serial;
+		else
+			tb_warn_f(err.code, "connection %llu not handed to the signer: %s",
+			    (unsigned long long)c->serial, err.detail);
 		tb_debug_f("connection %llu from uid %u gid %u pid %d",
 		    (unsigned long long)c->serial, c->client.uid, c->client.gid, c->client.pid);
 	}

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "signchan.h"
 
@@ -21,7 +23,7 @@ enum {
 	RQ_MD = 28, RQ_RESULT = 32, RQ_DLEN = 36, RQ_INDEX = 40, RQ_TLS = 44,
 	RQ_CLIENT = 48, RQ_KEY = 112, RQ_DIGEST = 176, RQ_OP = 240, RQ_DOC = 256,
 	RQ_DETAIL = 400, RQ_CERT = 784, RQ_TLS_SHA = 816, RQ_TLS_SUBJECT = 848,
-	RQ_END = 1360
+	RQ_DETACHED = 1360, RQ_CONN = 1364, RQ_END = 1376
 };
 /* Answer layout. */
 enum {
@@ -33,7 +35,7 @@ _Static_assert(RQ_END == TB_SC_REQ_SIZE, "request size");
 _Static_assert(AN_PAYLOAD == TB_SC_ANS_HEAD, "answer header size");
 _Static_assert(RQ_DIGEST + EVP_MAX_MD_SIZE == RQ_OP, "digest slot");
 _Static_assert(RQ_DOC + TB_SC_DOC_MAX == RQ_DETAIL, "doc slot");
-_Static_assert(RQ_TLS_SUBJECT + TB_SC_SUBJECT_MAX == RQ_END, "subject slot");
+_Static_assert(RQ_TLS_SUBJECT + TB_SC_SUBJECT_MAX == RQ_DETACHED, "subject slot");
 
 static void
 put32(unsigned char *p, uint32_t v)
@@ -118,6 +120,8 @@ tb_sc_req_encode(const tb_sc_req *req, unsigned char buf[TB_SC_REQ_SIZE])
 	put32(buf + RQ_TLS, req->tls != 0);
 	memcpy(buf + RQ_TLS_SHA, req->tls_sha256, sizeof(req->tls_sha256));
 	tb_sc_strset((char *)buf + RQ_TLS_SUBJECT, TB_SC_SUBJECT_MAX, req->tls_subject);
+	put32(buf + RQ_DETACHED, req->detached != 0);
+	put64(buf + RQ_CONN, req->conn);
 }
 
 int
@@ -133,7 +137,7 @@ tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error 
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: bad magic");
 	memset(&q, 0, sizeof(q));
 	q.type = get32(buf + RQ_TYPE);
-	if (q.type < TB_SC_SIGN || q.type > TB_SC_RELOAD)
+	if (q.type < TB_SC_SIGN || q.type > TB_SC_DISCONNECT)
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: unknown type %u", q.type);
 	q.id = get64(buf + RQ_ID);
 	q.uid = get32(buf + RQ_UID);
@@ -153,6 +157,9 @@ tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error 
 	if ((q.tls = get32(buf + RQ_TLS)) > 1)
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: tls %u", q.tls);
 	memcpy(q.tls_sha256, buf + RQ_TLS_SHA, sizeof(q.tls_sha256));
+	if ((q.detached = get32(buf + RQ_DETACHED)) > 1)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: detached %u", q.detached);
+	q.conn = get64(buf + RQ_CONN);
 	if ((r = str_get(buf + RQ_TLS_SUBJECT, TB_SC_SUBJECT_MAX, q.tls_subject, "tls subject",
 	    err)) != 0)
 		return r;
@@ -261,6 +268,48 @@ tb_sc_keyinfo_decode(const tb_sc_ans *ans, tb_sc_keyinfo *ki, tb_error *err)
 	return 0;
 }
 
+/* SIGN payload: signing time, attrs_len, sig_len, attrs, sig. */
+#define SD_HEAD (8 + 4 + 4)
+
+int
+tb_sc_signed_encode(const tb_sc_signed *sd, tb_sc_ans *ans, tb_error *err)
+{
+	unsigned char *p = ans->payload;
+
+	if (sd->attrs_len > TB_SC_PAYLOAD_MAX - SD_HEAD ||
+	    sd->sig_len > TB_SC_PAYLOAD_MAX - SD_HEAD - sd->attrs_len)
+		return tb_error_set(err, TB_ERR_TOO_LARGE, "signed attributes and signature "
+		    "over %d bytes", TB_SC_PAYLOAD_MAX - SD_HEAD);
+	put64(p, (uint64_t)sd->signing_time);
+	put32(p + 8, (uint32_t)sd->attrs_len);
+	put32(p + 12, (uint32_t)sd->sig_len);
+	memcpy(p + SD_HEAD, sd->attrs, sd->attrs_len);
+	memcpy(p + SD_HEAD + sd->attrs_len, sd->sig, sd->sig_len);
+	ans->payload_len = (uint32_t)(SD_HEAD + sd->attrs_len + sd->sig_len);
+	return 0;
+}
+
+int
+tb_sc_signed_decode(const tb_sc_ans *ans, tb_sc_signed *sd, tb_error *err)
+{
+	const unsigned char *p = ans->payload;
+	size_t al, sl;
+
+	if (ans->payload_len < SD_HEAD)
+		return tb_error_set(err, TB_ERR_MALFORMED, "signature: short");
+	al = get32(p + 8);
+	sl = get32(p + 12);
+	if (al == 0 || sl == 0 || al > ans->payload_len - SD_HEAD ||
+	    sl != ans->payload_len - SD_HEAD - al)
+		return tb_error_set(err, TB_ERR_MALFORMED, "signature: lengths");
+	sd->signing_time = (int64_t)get64(p);
+	sd->attrs = p + SD_HEAD;
+	sd->attrs_len = al;
+	sd->sig = p + SD_HEAD + al;
+	sd->sig_len = sl;
+	return 0;
+}
+
 /* STATUS payload: pid, audit records, audit failed, audit error, ntokens, tokens. */
 #define ST_HEAD (4 + 8 + 4 + TB_SC_DETAIL_MAX + 4)
 #define TOK_SIZE (36 + 4 + 12 + 24)
@@ -331,6 +380,17 @@ tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err)
 	return 0;
 }
 
+void
+tb_sc_buffers(int sv[2])
+{
+	int size = 4 * TB_SC_ANS_MAX, i;
+
+	for (i = 0; i < 2; i++) {
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
+}
+
 int
 tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err)
 {
@@ -343,4 +403,76 @@ tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err)
 		return tb_error_set(err, TB_ERR_IO, "signer channel: %s",
 		    n == -1 ? strerror(errno) : "short send");
 	return 0;
+}
+
+int
+tb_sc_send_fd(int fd, const unsigned char *buf, size_t len, int pass_fd, tb_error *err)
+{
+	union {
+		struct cmsghdr h;
+		char room[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	memset(&ctl, 0, sizeof(ctl));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.room;
+	m.msg_controllen = sizeof(ctl.room);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	do
+		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)len)
+		return tb_error_set(err, TB_ERR_IO, "signer channel: %s",
+		    n == -1 ? strerror(errno) : "short send");
+	return 0;
+}
+
+ssize_t
+tb_sc_recv(int fd, unsigned char *buf, size_t room, int *got_fd)
+{
+	union {
+		struct cmsghdr h;
+		char room[CMSG_SPACE(4 * sizeof(int))];
+	} ctl;
+	struct iovec iov = { buf, room };
+	struct msghdr m;
+	struct cmsghdr *c;
+	size_t i, nfd;
+	int one;
+	ssize_t n;
+
+	*got_fd = -1;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.room;
+	m.msg_controllen = sizeof(ctl.room);
+	do
+		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*got_fd == -1)
+				*got_fd = one;
+			else
+				close(one);
+		}
+	}
+	return n;
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 
@@ -19,11 +20,13 @@
 
 /* Request types (front -> signer). */
 enum {
-	TB_SC_SIGN = 1,		/* sign digest with key for client; audit it */
+	TB_SC_SIGN = 1,		/* build the signed attributes over digest, sign them; audit it */
 	TB_SC_AUDIT = 2,	/* write one audit record (refusals seen by the front) */
 	TB_SC_DESCRIBE = 3,	/* key number index: name, type, digest, cert, chain */
 	TB_SC_STATUS = 4,	/* token health and the audit trail's state */
 	TB_SC_RELOAD = 5,	/* re-read the configuration and reopen the tokens */
+	TB_SC_CONNECT = 6,	/* a client's connection (SCM_RIGHTS): the signer reads its peer */
+	TB_SC_DISCONNECT = 7,	/* the client of conn has gone */
 	TB_SC_READY = 16	/* answer only: sent once after start (id 0) */
 };
 
@@ -32,7 +35,7 @@ enum {
 #define TB_SC_DOC_MAX 144	/* "sha512:" + 128 hex + NUL, rounded up */
 #define TB_SC_DETAIL_MAX 384	/* = sizeof(tb_error.detail) */
 #define TB_SC_SUBJECT_MAX 512	/* a TLS client's certificate subject, NUL included */
-#define TB_SC_REQ_SIZE 1360
+#define TB_SC_REQ_SIZE 1376
 #define TB_SC_ANS_HEAD 408
 #define TB_SC_PAYLOAD_MAX 65536
 #define TB_SC_ANS_MAX (TB_SC_ANS_HEAD + TB_SC_PAYLOAD_MAX)
@@ -47,17 +50,25 @@ typedef struct tb_sc_req {
 	int32_t result;			/* AUDIT: 0 or the tb_err code of the outcome */
 	uint32_t index;			/* DESCRIBE: key number */
 	uint32_t digest_len;
-	unsigned char digest[EVP_MAX_MD_SIZE];	/* SIGN: digest of the signed attributes */
+	/* SIGN: the document's digest (md_nid), which becomes messageDigest */
+	unsigned char digest[EVP_MAX_MD_SIZE];
 	char client[TB_SC_NAME_MAX];	/* the [client] section the front matched */
 	char key[TB_SC_NAME_MAX];
 	char op[TB_SC_OP_MAX];		/* AUDIT: the op recorded ("sign", "forbidden") */
-	char doc[TB_SC_DOC_MAX];	/* "sha256:<hex>" of the document, or "" */
+	char doc[TB_SC_DOC_MAX];	/* AUDIT: "sha256:<hex>" of the document, or "" */
 	char detail[TB_SC_DETAIL_MAX];	/* free text for the record, no secrets */
 	unsigned char cert_sha256[32];	/* SIGN: the certificate the front puts in the CMS */
 	/* SIGN from a TLS client: its certificate, which the signer maps itself */
 	uint32_t tls;
 	unsigned char tls_sha256[32];
 	char tls_subject[TB_SC_SUBJECT_MAX];
+	uint32_t detached;		/* SIGN: 1 when the CMS will not carry the content */
+	/*
+	 * SIGN, CONNECT, DISCONNECT: the front's number for a UNIX-socket
+	 * client's connection, which the signer saw once (CONNECT with the
+	 * descriptor); 0 for a TLS client.
+	 */
+	uint64_t conn;
 } tb_sc_req;
 
 typedef struct tb_sc_ans {
@@ -80,6 +91,15 @@ typedef struct tb_sc_keyinfo {
 	const unsigned char *chain;	/* DER certificates one after another, or NULL */
 	size_t chain_len;
 } tb_sc_keyinfo;
+
+/* SIGN answer payload: what the signer built and signed. Pointers into the answer. */
+typedef struct tb_sc_signed {
+	int64_t signing_time;		/* the signer's clock, as in signingTime */
+	const unsigned char *attrs;	/* DER SET OF the signed attributes */
+	size_t attrs_len;
+	const unsigned char *sig;	/* the signature value over attrs */
+	size_t sig_len;
+} tb_sc_signed;
 
 /* STATUS answer payload. */
 typedef struct tb_sc_token {
@@ -110,6 +130,9 @@ int tb_sc_ans_decode(const unsigned char *buf, size_t len, tb_sc_ans *ans, tb_er
 /* DESCRIBE payloads: false (TB_ERR_TOO_LARGE) when the DER does not fit. */
 int tb_sc_keyinfo_encode(const tb_sc_keyinfo *ki, tb_sc_ans *ans, tb_error *err);
 int tb_sc_keyinfo_decode(const tb_sc_ans *ans, tb_sc_keyinfo *ki, tb_error *err);
+/* SIGN payloads: false (TB_ERR_TOO_LARGE) when they do not fit. */
+int tb_sc_signed_encode(const tb_sc_signed *sd, tb_sc_ans *ans, tb_error *err);
+int tb_sc_signed_decode(const tb_sc_ans *ans, tb_sc_signed *sd, tb_error *err);
 /* STATUS payloads. */
 void tb_sc_status_encode(const tb_sc_status *st, tb_sc_ans *ans);
 int tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err);
@@ -117,7 +140,18 @@ int tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err);
 /* Copies s into a fixed field of room bytes (cut, NUL-terminated, control characters as '?'). */
 void tb_sc_strset(char *dst, size_t room, const char *s);
 
+/* Room for several of the largest records in both sockets' buffers (a new channel). */
+void tb_sc_buffers(int sv[2]);
+
 /* Sends one record (retrying EINTR); TB_ERR_IO when the peer is gone. */
 int tb_sc_send(int fd, const unsigned char *buf, size_t len, tb_error *err);
+/* The same with pass_fd attached (SCM_RIGHTS): a client's connection, for CONNECT. */
+int tb_sc_send_fd(int fd, const unsigned char *buf, size_t len, int pass_fd, tb_error *err);
+/*
+ * Receives one record of at most room bytes (retrying EINTR), and the one
+ * descriptor it may carry into *got_fd (-1 without; any further ones are
+ * closed). Returns the length, 0 at EOF, -1 on error (errno).
+ */
+ssize_t tb_sc_recv(int fd, unsigned char *buf, size_t room, int *got_fd);
 
 #endif

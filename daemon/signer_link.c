@@ -28,17 +28,18 @@
 #include <openssl/x509.h>
 
 #include "certinfo.h"
-#include "cms_sign.h"
+#include "launcher.h"
+#include "peers.h"
 #include "signer_link.h"
 #include "signer_proc.h"
 #include "tb_log.h"
 
 extern char **environ;
 
-/* Room for the largest record in the socket buffers (SOCK_SEQPACKET). */
-#define CHANNEL_BUF (4 * TB_SC_ANS_MAX)
 #define START_WAIT_S 120
 #define STOP_WAIT_S 10
+/* Client connections handed to the signer (the server's max_connections is less). */
+#define PEERS_MAX 65536
 
 struct pending {
 	uint64_t id;
@@ -59,7 +60,8 @@ struct tb_signer_link {
 	double restart_min_s, restart_max_s;
 	void (*on_restart)(void *arg);
 	void *arg;
-	int exe_fd;			/* this binary, opened at start: the signer's image */
+	int exe_fd;			/* the signer program, opened at start: its image */
+	tb_launcher *launcher;		/* starts the signer with root's rights, or NULL */
 	int pid_fd;			/* the signer's pid file, opened at start, or -1 */
 
 	pthread_mutex_t lock;		/* guards everything below */
@@ -75,6 +77,11 @@ struct tb_signer_link {
 	int stopping;
 	uint64_t next_id;
 	struct pending *pending;
+	/*
+	 * The UNIX-socket clients connected now, each with a duplicate of its
+	 * descriptor: a restarted signer is handed every one again.
+	 */
+	tb_peers *peers;
 	unsigned long restarts;
 	char last_exit[128];
 	double started_at;
@@ -114,32 +121,45 @@ pid_file_update(tb_signer_link *l, pid_t pid)
 		tb_warn_f(0, "cannot write the signer's pid file: %s", strerror(errno));
 }
 
-/* Called with the lock held. Forks and execs the signer on a new socketpair. */
-static int
-spawn(tb_signer_link *l, tb_error *err)
+size_t
+tb_signer_argv(char *argv[TB_SIGNER_ARGV_MAX], char *fdarg, char *config_path, int debug,
+    int foreground)
 {
-	char fdarg[16];
-	char *argv[8];
-	int sv[2], size = CHANNEL_BUF, i, argc = 0;
-	pid_t pid;
+	size_t argc = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return tb_error_set(err, TB_ERR_IO, "socketpair: %s", strerror(errno));
-	for (i = 0; i < 2; i++) {
-		(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-		(void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	}
-	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
 	argv[argc++] = (char *)TB_SIGNER_PROC_NAME;
 	argv[argc++] = (char *)"--signer";
 	argv[argc++] = fdarg;
 	argv[argc++] = (char *)"-c";
-	argv[argc++] = l->config_path;
-	if (l->debug)
+	argv[argc++] = config_path;
+	if (debug)
 		argv[argc++] = (char *)"-d";
-	if (l->foreground)
+	if (foreground)
 		argv[argc++] = (char *)"-f";
 	argv[argc] = NULL;
+	return argc;
+}
+
+/* Called with the lock held. Starts the signer on a new socketpair. */
+static int
+spawn(tb_signer_link *l, tb_error *err)
+{
+	char fdarg[16];
+	char *argv[TB_SIGNER_ARGV_MAX];
+	int sv[2], r;
+	pid_t pid;
+
+	if (l->launcher != NULL) {
+		/* A signer with root's rights to open its files: the launcher starts it. */
+		if ((r = tb_launcher_spawn(l->launcher, &sv[0], &pid, err)) != 0)
+			return r;
+		goto started;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return tb_error_set(err, TB_ERR_IO, "socketpair: %s", strerror(errno));
+	tb_sc_buffers(sv);
+	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+	(void)tb_signer_argv(argv, fdarg, l->config_path, l->debug, l->foreground);
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
@@ -152,6 +172,7 @@ spawn(tb_signer_link *l, tb_error *err)
 		_exit(127);
 	}
 	close(sv[1]);
+started:
 	l->fd = sv[0];
 	l->pid = pid;
 	l->started_at = mono_now();
@@ -185,7 +206,9 @@ reap(tb_signer_link *l, pid_t pid, double wait_s)
 	pid_t w;
 	char text[128];
 
-	for (;;) {
+	if (l->launcher != NULL)
+		w = tb_launcher_wait(l->launcher, pid, wait_s, &st) == 0 ? pid : -1;
+	for (; l->launcher == NULL;) {
 		w = waitpid(pid, &st, WNOHANG);
 		if (w == pid || (w == -1 && errno != EINTR))
 			break;
@@ -207,6 +230,65 @@ reap(tb_signer_link *l, pid_t pid, double wait_s)
 	pthread_mutex_unlock(&l->lock);
 }
 
+/* Called with the lock held: hands one connection to the signer (no answer comes). */
+static void
+peer_send(tb_signer_link *l, uint64_t conn, int fd)
+{
+	unsigned char buf[TB_SC_REQ_SIZE];
+	tb_sc_req q;
+	tb_error e;
+
+	memset(&q, 0, sizeof(q));
+	q.type = fd >= 0 ? TB_SC_CONNECT : TB_SC_DISCONNECT;
+	q.conn = conn;
+	tb_sc_req_encode(&q, buf);
+	tb_error_clear(&e);
+	if ((fd >= 0 ? tb_sc_send_fd(l->fd, buf, sizeof(buf), fd, &e) :
+	    tb_sc_send(l->fd, buf, sizeof(buf), &e)) != 0)
+		tb_debug_f("connection %llu: %s", (unsigned long long)conn, e.detail);
+}
+
+static void
+peer_resend(const tb_peer *p, void *arg)
+{
+	peer_send(arg, p->conn, p->fd);
+}
+
+int
+tb_signer_link_peer_add(tb_signer_link *l, uint64_t conn, int fd, tb_error *err)
+{
+	tb_peer p;
+	int r = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.conn = conn;
+	if ((p.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return tb_error_set(err, TB_ERR_IO, "dup: %s", strerror(errno));
+	pthread_mutex_lock(&l->lock);
+	if (tb_peers_put(l->peers, &p) != 0)
+		r = tb_error_set(err, TB_ERR_BUSY, "too many connections");
+	else if (l->up)
+		peer_send(l, conn, p.fd);
+	pthread_mutex_unlock(&l->lock);
+	if (r != 0)
+		close(p.fd);
+	return r;
+}
+
+void
+tb_signer_link_peer_remove(tb_signer_link *l, uint64_t conn)
+{
+	tb_peer p;
+	int found;
+
+	pthread_mutex_lock(&l->lock);
+	if ((found = tb_peers_take(l->peers, conn, &p)) && l->up)
+		peer_send(l, conn, -1);
+	pthread_mutex_unlock(&l->lock);
+	if (found)
+		close(p.fd);
+}
+
 /* A received answer goes to the request waiting for its id, or is dropped. */
 static void
 answer_deliver(tb_signer_link *l, tb_sc_ans *a, int *restarted)
@@ -216,6 +298,8 @@ answer_deliver(tb_signer_link *l, tb_sc_ans *a, int *restarted)
 	pthread_mutex_lock(&l->lock);
 	if (a->type == TB_SC_READY) {
 		if (a->status == 0) {
+			/* Before any request: a restarted signer knows no connection yet. */
+			tb_peers_each(l->peers, peer_resend, l);
 			l->up = 1;
 			*restarted = l->ever_ready;
 			l->ever_ready = 1;
@@ -374,13 +458,17 @@ tb_signer_link_new(const tb_signer_link_opts *o, tb_signer_link **out, tb_error 
 	l->restart_max_s = o->restart_max_s >= l->restart_min_s ? o->restart_max_s : 30;
 	l->on_restart = o->on_restart;
 	l->arg = o->arg;
-	if ((l->config_path = strdup(o->config_path)) == NULL) {
+	if ((l->config_path = strdup(o->config_path)) == NULL ||
+	    (l->peers = tb_peers_new(PEERS_MAX)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "signer link");
 		goto out;
 	}
+	l->launcher = o->launcher;
 	/* The image as it is now: an upgrade on disk does not mix versions. */
-	if ((l->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "/proc/self/exe: %s", strerror(errno));
+	if (l->launcher == NULL &&
+	    (l->exe_fd = open(o->signer_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		r = tb_error_set(err, TB_ERR_IO, "signer program %s: %s", o->signer_path,
+		    strerror(errno));
 		goto out;
 	}
 	/* Opened now, before privileges go, so that restarts can still update it. */
@@ -441,6 +529,7 @@ tb_signer_link_free(tb_signer_link *l)
 		close(l->exe_fd);
 	if (l->pid_fd != -1)
 		close(l->pid_fd);
+	tb_peers_free(l->peers);
 	pthread_cond_destroy(&l->cond);
 	pthread_condattr_destroy(&l->cond_attr);
 	pthread_mutex_destroy(&l->lock);
@@ -528,7 +617,7 @@ struct tb_front_keys {
 static void
 front_keys_free(tb_front_keys *ks)
 {
-	size_t i, j;
+	size_t i;
 
 	if (ks == NULL)
 		return;
@@ -536,8 +625,6 @@ front_keys_free(tb_front_keys *ks)
 		free(ks->keys[i].name);
 		X509_free(ks->keys[i].cert);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
-		for (j = 0; j < 3; j++)
-			ASN1_STRING_free(ks->keys[i].ess[j]);
 		json_decref(ks->keys[i].signer_info);
 	}
 	free(ks->keys);
@@ -545,9 +632,6 @@ front_keys_free(tb_front_keys *ks)
 }
 
 static int key_signing_parts(tb_front_key *k, tb_error *err);
-
-/* The digests of tb_front_key.ess, in its order. */
-static const int ess_mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
 
 static int
 key_from_info(const tb_sc_keyinfo *ki, tb_front_key *k, tb_error *err)
@@ -589,30 +673,14 @@ static int
 key_signing_parts(tb_front_key *k, tb_error *err)
 {
 	unsigned int n = 0;
-	size_t i;
 
 	if (X509_digest(k->cert, EVP_sha256(), k->cert_sha256, &n) != 1 || n != 32)
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: certificate digest", k->name);
-	for (i = 0; i < 3; i++)
-		if ((k->ess[i] = tb_cms_ess_cert_v2(k->cert, ess_mds[i])) == NULL)
-			return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: signingCertificateV2",
-			    k->name);
 	/* Subject, serial, notAfter: nothing that depends on the time of asking. */
 	if ((k->signer_info = json_object()) == NULL ||
 	    tb_certinfo_add(k->signer_info, k->cert, 0, 0) != 0)
 		return tb_error_set(err, TB_ERR_NOMEM, "key %s: certificate description", k->name);
 	return 0;
-}
-
-const ASN1_STRING *
-tb_front_key_ess(const tb_front_key *k, int md_nid)
-{
-	size_t i;
-
-	for (i = 0; i < 3; i++)
-		if (ess_mds[i] == md_nid)
-			return k->ess[i];
-	return NULL;
 }
 
 int

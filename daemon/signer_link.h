@@ -22,9 +22,13 @@
 #include "tb_err.h"
 
 typedef struct tb_signer_link tb_signer_link;
+struct tb_launcher;
 
 typedef struct tb_signer_link_opts {
 	const char *config_path;
+	const char *signer_path;	/* the signer program (tb_signer_program) */
+	/* Starts the signer when set (started as root: launcher.h); else fork + exec here. */
+	struct tb_launcher *launcher;
 	int debug;
 	int foreground;
 	double restart_min_s;		/* first back-off (0.1 s) */
@@ -34,6 +38,14 @@ typedef struct tb_signer_link_opts {
 	void (*on_restart)(void *arg);
 	void *arg;
 } tb_signer_link_opts;
+
+/*
+ * The signer program's arguments: channel descriptor fdarg, configuration,
+ * -d, -f. argv has room for TB_SIGNER_ARGV_MAX pointers; returns argc.
+ */
+#define TB_SIGNER_ARGV_MAX 8
+size_t tb_signer_argv(char *argv[TB_SIGNER_ARGV_MAX], char *fdarg, char *config_path,
+    int debug, int foreground);
 
 /*
  * Starts the signer and waits (up to 120 s) for it to say it is ready.
@@ -52,6 +64,17 @@ void tb_signer_link_free(tb_signer_link *l);
  */
 int tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s,
     tb_sc_ans **ans, tb_error *err);
+
+/*
+ * A UNIX-socket client's connection, numbered conn (not 0, never reused),
+ * is handed to the signer (CONNECT with the descriptor), which reads its
+ * credentials itself; sign requests then name conn. The link keeps a
+ * duplicate of fd until tb_signer_link_peer_remove, and hands it again to
+ * a restarted signer before any request. TB_ERR_BUSY when too many.
+ */
+int tb_signer_link_peer_add(tb_signer_link *l, uint64_t conn, int fd, tb_error *err);
+/* The connection closed: its duplicate is closed and the signer forgets it. */
+void tb_signer_link_peer_remove(tb_signer_link *l, uint64_t conn);
 
 /* The signer's state for status: up, pid, restarts so far, the last exit (text). */
 typedef struct tb_signer_link_state {
@@ -72,12 +95,8 @@ typedef struct tb_front_key {
 	int md_nid;			/* default digest */
 	/* Made once per key set, not per signature (with cert only): */
 	unsigned char cert_sha256[32];	/* names the certificate to the signer */
-	ASN1_STRING *ess[3];		/* signingCertificateV2 for SHA-256, -384, -512 */
 	json_t *signer_info;		/* the answer's "signer" (tb_certinfo_add) */
 } tb_front_key;
-
-/* k's signingCertificateV2 value for md_nid, or NULL (tb_cms_sign makes one). */
-const ASN1_STRING *tb_front_key_ess(const tb_front_key *k, int md_nid);
 
 typedef struct tb_front_keys tb_front_keys;
 

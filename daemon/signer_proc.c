@@ -26,10 +26,13 @@
 #include <openssl/x509.h>
 
 #include "audit.h"
+#include "cms_sign.h"
 #include "conf.h"
 #include "keystore.h"
+#include "owned_file.h"
 #include "privs.h"
 #include "signchan.h"
+#include "signer_peers.h"
 #include "signer_proc.h"
 #include "tb_clock.h"
 #include "tb_log.h"
@@ -45,6 +48,10 @@
 #define CTL_WORKERS 2
 #define NAMES_CACHED 8
 #define USER_NAME_MAX 128	/* longer names are cut, in the record as here */
+/* The uid in the record of a request from nobody the signer knows (and of TLS clients). */
+#define TB_CLIENT_UID_NONE 4294967295u
+/* UNIX-socket connections the signer keeps credentials for (max_connections is less). */
+#define PEERS_MAX 65536
 
 typedef struct sp {
 	int fd;
@@ -63,6 +70,7 @@ typedef struct sp {
 	pthread_mutex_t send_lock;
 	tb_audit *audit;
 	atomic_int audit_syslog;
+	tb_signer_peers *peers;		/* UNIX-socket clients, as the kernel named them */
 	/*
 	 * User names of recent clients: getpwuid_r reads /etc/passwd, once per
 	 * audit record otherwise. Emptied at reload.
@@ -215,7 +223,7 @@ audit_setup(sp *s, tb_error *err)
 	tb_audit_opts o;
 	int r;
 
-	if ((r = tb_audit_key_load(s->cfg->audit_key, 1, s->cfg->user_uid, s->cfg->user_gid, key,
+	if ((r = tb_audit_key_load(s->cfg->audit_key, 1, s->cfg->signer_uid, s->cfg->signer_gid, key,
 	    err)) != 0)
 		return r;
 	memset(&o, 0, sizeof(o));
@@ -225,8 +233,8 @@ audit_setup(sp *s, tb_error *err)
 	o.anchor_file = s->cfg->audit_anchor_file;
 	o.refusal_records = s->cfg->audit_refusal_records;
 	o.refusal_window_s = s->cfg->audit_refusal_window_s;
-	o.owner_uid = s->cfg->user_uid;
-	o.owner_gid = s->cfg->user_gid;
+	o.owner_uid = s->cfg->signer_uid;
+	o.owner_gid = s->cfg->signer_gid;
 	r = tb_audit_configure(s->audit, &o, err);
 	OPENSSL_cleanse(key, sizeof(key));
 	return r;
@@ -259,6 +267,60 @@ digest_hex(const char *alg, const unsigned char *md, size_t len, char *out, size
 		snprintf(out + pos, 3, "%02x", md[i]);
 }
 
+/*
+ * The signed attributes the signer builds and signs: its own certificate's
+ * signingCertificateV2 (made at open), contentType, the document digest the
+ * front sent as messageDigest, and its own clock as signingTime. The front
+ * gets these bytes and the signature over them, and nothing else signed.
+ */
+static int
+sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *a,
+    unsigned char h[EVP_MAX_MD_SIZE], unsigned int *h_len, unsigned char *sig, size_t *sig_len,
+    tb_error *err)
+{
+	unsigned char *attrs = NULL;
+	size_t attrs_len = 0;
+	const ASN1_STRING *ess;
+	const tb_cms_attrs_tpl *tpl;
+	tb_sc_signed sd;
+	time_t now = tb_clock_now();
+	int r;
+
+	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
+		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
+		    q->key);
+	/* From the key's template when it has one; the encoder gives the same bytes. */
+	tpl = tb_ks_key_attrs_tpl(k, q->md_nid);
+	if (tpl != NULL && (attrs = OPENSSL_malloc(tb_cms_attrs_tpl_len(tpl))) != NULL &&
+	    tb_cms_attrs_tpl_fill(tpl, q->digest, q->digest_len, now, attrs,
+	    tb_cms_attrs_tpl_len(tpl), NULL) == 0) {
+		attrs_len = tb_cms_attrs_tpl_len(tpl);
+	} else {
+		OPENSSL_free(attrs);
+		attrs = NULL;
+		if ((r = tb_cms_signed_attrs(q->md_nid, q->digest, q->digest_len, now, ess,
+		    &attrs, &attrs_len, err)) != 0)
+			return r;
+	}
+	if (EVP_Digest(attrs, attrs_len, h, h_len, md, NULL) != 1) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "signed attributes");
+		goto out;
+	}
+	if ((r = tb_p11_key_sign(tb_ks_key_p11(k), q->md_nid, h, *h_len, sig, sig_len,
+	    err)) != 0)
+		goto out;
+	memset(&sd, 0, sizeof(sd));
+	sd.signing_time = (int64_t)now;
+	sd.attrs = attrs;
+	sd.attrs_len = attrs_len;
+	sd.sig = sig;
+	sd.sig_len = *sig_len;
+	r = tb_sc_signed_encode(&sd, a, err);
+out:
+	OPENSSL_free(attrs);
+	return r;
+}
+
 static int
 sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 {
@@ -267,38 +329,62 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	tb_keystore *ks = NULL, *prev = NULL;
 	const tb_client_conf *acl;
 	const tb_ks_key *k;
-	const EVP_MD *md;
-	unsigned char sig[TB_SIG_MAX], sh[32];
-	unsigned int shlen = 0;
+	const EVP_MD *md = NULL;
+	unsigned char sig[TB_SIG_MAX], sh[32], h[EVP_MAX_MD_SIZE];
+	unsigned int shlen = 0, h_len = 0;
 	size_t sig_len = sizeof(sig);
 	char sigtext[8 + 64 + 1], attrs[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	const char *detail = q->detached ? "detached" : "attached";
+	/* Until the signer knows the client, records carry no uid of the front's. */
+	unsigned uid = TB_CLIENT_UID_NONE;
+	tb_peer peer;
 
+	doc[0] = '\0';
+	memset(&peer, 0, sizeof(peer));
 	snapshot(s, &cfg, &ks);
 	pthread_mutex_lock(&s->lock);
 	if (s->prev_ks != NULL)
 		prev = tb_keystore_ref(s->prev_ks);
 	pthread_mutex_unlock(&s->lock);
-	/* The front's word on who the client is counts only if our table agrees. */
-	acl = q->tls ? tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256) :
-	    tb_config_client(cfg, q->uid, q->gid);
+	/*
+	 * Who asks: for a UNIX-socket client the credentials the signer read
+	 * itself when the front passed the connection (the uid and gid the
+	 * front writes are not believed); a TLS client by its certificate,
+	 * mapped with the signer's own table. The front's [client] name for it
+	 * counts only if that table agrees.
+	 */
+	if (q->tls && q->conn == 0) {
+		acl = tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256);
+	} else if (!q->tls && q->conn != 0 && tb_signer_peers_get(s->peers, q->conn, &peer)) {
+		uid = peer.uid;
+		acl = tb_config_client(cfg, peer.uid, peer.gid);
+	} else {
+		r = tb_error_set(err, TB_ERR_FORBIDDEN, "connection %llu: not a client the signer "
+		    "saw connect; the request cannot be attributed", (unsigned long long)q->conn);
+		goto out;
+	}
 	if (acl == NULL || strcmp(acl->name, q->client) != 0) {
 		if (q->tls)
 			r = tb_error_set(err, TB_ERR_FORBIDDEN, "TLS client '%.200s' is not client "
 			    "'%s' in the signer's configuration", q->tls_subject, q->client);
 		else
 			r = tb_error_set(err, TB_ERR_FORBIDDEN, "uid %u gid %u is not client '%s' "
-			    "in the signer's configuration", q->uid, q->gid, q->client);
+			    "in the signer's configuration", peer.uid, peer.gid, q->client);
 		goto out;
 	}
-	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key)) {
-		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with key "
-		    "'%s'", acl->name, q->key);
-		goto out;
-	}
+	/* The document digest is recorded as it is signed: the signer's own text of it. */
 	if (tb_config_digest_name(q->md_nid) == NULL || (md = EVP_get_digestbynid(q->md_nid)) ==
 	    NULL || (size_t)EVP_MD_get_size(md) != q->digest_len) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %u bytes",
 		    q->md_nid, q->digest_len);
+		goto out;
+	}
+	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, doc,
+	    sizeof(doc));
+	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key)) {
+		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with key "
+		    "'%s'", acl->name, q->key);
 		goto out;
 	}
 	if ((r = audit_ready(s, err)) != 0) {
@@ -318,9 +404,9 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	}
 	if ((r = tb_ks_key_check(k, tb_clock_now(), err)) != 0)
 		goto out;
-	if ((r = tb_p11_key_sign(tb_ks_key_p11(k), q->md_nid, q->digest, q->digest_len, sig,
-	    &sig_len, err)) != 0) {
-		tb_error_f(r, "uid %u key %s: %s", q->uid, q->key, err->detail);
+	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, err)) != 0) {
+		tb_error_f(r, "uid %u key %s: %s", uid, q->key, err->detail);
+		a->payload_len = 0;
 		goto out;
 	}
 	/* What identifies this signature: its value, and what it signed. */
@@ -329,24 +415,21 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		goto out;
 	}
 	digest_hex("sha256", sh, shlen, sigtext, sizeof(sigtext));
-	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, attrs,
-	    sizeof(attrs));
+	digest_hex(tb_config_digest_name(q->md_nid), h, h_len, attrs, sizeof(attrs));
 	/* On disk before the answer leaves: a signature without a record is dropped. */
 	audited = 1;
-	if ((r = audit_write(s, q->uid, "sign", q->key, q->doc, sigtext, attrs, 0, q->detail,
+	if ((r = audit_write(s, uid, "sign", q->key, doc, sigtext, attrs, 0, detail,
 	    err)) != 0) {
-		tb_error_f(r, "uid %u key %s: signature withheld: %s", q->uid, q->key,
+		tb_error_f(r, "uid %u key %s: signature withheld: %s", uid, q->key,
 		    err->detail);
 		goto out;
 	}
-	memcpy(a->payload, sig, sig_len);
-	a->payload_len = (uint32_t)sig_len;
-	tb_info_f("uid %u pid %d: signed with key %s", q->uid, q->pid, q->key);
+	tb_info_f("uid %u pid %d: signed with key %s", uid, peer.pid, q->key);
 	r = 0;
 out:
 	if (r != 0 && !audited)
-		(void)audit_write(s, q->uid, "sign", q->key, q->doc, NULL, NULL, r,
-		    err->detail, NULL);
+		(void)audit_write(s, uid, "sign", q->key, doc, NULL, NULL, r, err->detail,
+		    NULL);
 	OPENSSL_cleanse(sig, sizeof(sig));
 	tb_keystore_unref(prev);
 	tb_keystore_unref(ks);
@@ -627,6 +710,33 @@ ready_send(sp *s, int r, const char *detail)
 	free(a);
 }
 
+/* CONNECT and DISCONNECT; a descriptor on any other record is closed unread. */
+static void
+peer_record(sp *s, const tb_sc_req *q, int fd)
+{
+	tb_config *cfg;
+	tb_error e;
+
+	if (q->type == TB_SC_DISCONNECT) {
+		tb_signer_peers_disconnect(s->peers, q->conn);
+	} else if (q->type != TB_SC_CONNECT || fd == -1) {
+		tb_error_f(TB_ERR_MALFORMED, "request %llu of type %u %s a descriptor: dropped",
+		    (unsigned long long)q->id, q->type, fd == -1 ? "without" : "with");
+	} else {
+		pthread_mutex_lock(&s->lock);
+		cfg = tb_config_ref(s->cfg);
+		pthread_mutex_unlock(&s->lock);
+		tb_error_clear(&e);
+		if (tb_signer_peers_connect(s->peers, q->conn, fd, cfg->socket, &e) != 0)
+			tb_error_f(e.code, "connection %llu not taken: %s",
+			    (unsigned long long)q->conn, e.detail);
+		fd = -1;
+		tb_config_unref(cfg);
+	}
+	if (fd != -1)
+		close(fd);
+}
+
 /* Reads requests until the front closes the channel; every request runs on a worker. */
 static void
 serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
@@ -635,11 +745,10 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 	struct job *j;
 	ssize_t n;
 	tb_error e;
+	int fd;
 
 	for (;;) {
-		n = recv(s->fd, buf, sizeof(buf), 0);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = tb_sc_recv(s->fd, buf, sizeof(buf), &fd);
 		if (n <= 0) {
 			if (n == 0)
 				tb_info_f("front closed the channel: stopping");
@@ -649,12 +758,26 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 		}
 		if ((j = calloc(1, sizeof(*j))) == NULL) {
 			tb_error_f(TB_ERR_NOMEM, "request dropped");
+			if (fd != -1)
+				close(fd);
 			continue;
 		}
 		j->s = s;
 		/* A record that is not exactly right is dropped whole (the caller times out). */
 		if (tb_sc_req_decode(buf, (size_t)n, &j->req, &e) != 0) {
 			tb_error_f(TB_ERR_MALFORMED, "bad record from the front: %s", e.detail);
+			if (fd != -1)
+				close(fd);
+			free(j);
+			continue;
+		}
+		/*
+		 * Connections are taken here, in the channel's order, so that a
+		 * sign request that follows its CONNECT finds it. No answer.
+		 */
+		if (j->req.type == TB_SC_CONNECT || j->req.type == TB_SC_DISCONNECT ||
+		    fd != -1) {
+			peer_record(s, &j->req, fd);
 			free(j);
 			continue;
 		}
@@ -663,6 +786,14 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 			free(j);
 		}
 	}
+}
+
+/* To signer_user (or user, as the front, without one), for good. */
+static int
+privs_drop(sp *s, tb_error *err)
+{
+	return tb_privs_harden_as(s->cfg->signer_user ? s->cfg->signer_user : s->cfg->user,
+	    s->cfg->signer_uid, s->cfg->signer_gid, err);
 }
 
 /* Only the channel stays open from the front: it is moved to fd 3. */
@@ -683,6 +814,7 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 	int r = TB_ERR_INTERNAL;
 	tb_workpool *pool = NULL, *ctl = NULL;
 	unsigned nworkers;
+	int dropped = 0;
 	sigset_t set;
 	char detail[TB_SC_DETAIL_MAX];
 	sp s;
@@ -726,21 +858,44 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 		    config_path);
 		goto out;
 	}
-	if ((r = tb_audit_open(s.cfg->audit_file, &s.audit, &err)) != 0 ||
+	/*
+	 * With an account of its own the signer becomes it first and opens its
+	 * files as that account: the PIN file, the token store and the trail
+	 * are its alone (0600/0700), and root needs no right to read them. A
+	 * trail an earlier start left to root is given to it first (lchown,
+	 * never through a link).
+	 */
+	if (s.cfg->signer_user != NULL || geteuid() != 0) {
+		/* Not root: nothing to lose, and a user it cannot become is said now. */
+		if ((r = tb_owned_file_give(s.cfg->audit_file, s.cfg->signer_uid,
+		    s.cfg->signer_gid, &err)) != 0 || (r = privs_drop(&s, &err)) != 0)
+			goto out;
+		dropped = 1;
+	}
+	/*
+	 * The trail is the signer account's alone, whoever created it: a
+	 * signer restarted after a crash opens it again with no manual step.
+	 */
+	if ((r = tb_owned_file_prepare(s.cfg->audit_file, s.cfg->signer_uid, s.cfg->signer_gid,
+	    &err)) != 0 || (r = tb_audit_open(s.cfg->audit_file, &s.audit, &err)) != 0 ||
 	    (r = audit_setup(&s, &err)) != 0) {
 		r = TB_ERR_UNAVAILABLE;
 		goto out;
 	}
 	atomic_init(&s.audit_syslog, s.cfg->audit_syslog);
+	if ((s.peers = tb_signer_peers_new(PEERS_MAX)) == NULL) {
+		r = tb_error_set(&err, TB_ERR_NOMEM, "signer");
+		goto out;
+	}
 	if ((r = tb_keystore_open(s.cfg, &s.ks, &err)) != 0)
 		goto out;
 	/* Everything that needs the start-up user is open: give it up. */
-	if ((r = tb_privs_harden(s.cfg, &err)) != 0)
+	if (!dropped && (r = privs_drop(&s, &err)) != 0)
 		goto out;
 #ifdef TB_SANDBOX_SIGNER
 	/*
-	 * A signer restarted by a sandboxed front comes with the front's filter;
-	 * filters stack, so it then runs under both.
+	 * A signer started by a sandboxed front (not root: no launcher) comes
+	 * with the front's filter; filters stack, so it then runs under both.
 	 */
 	if ((r = tb_sandbox_apply(TB_SANDBOX_SIGNER, s.cfg, &err)) != 0)
 		goto out;
@@ -768,6 +923,7 @@ out:
 	tb_keystore_unref(s.ks);
 	tb_config_unref(s.cfg);
 	tb_audit_free(s.audit);
+	tb_signer_peers_free(s.peers);
 	free(s.path);
 	close(s.fd);
 	return r == 0 ? 0 : 1;

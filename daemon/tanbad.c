@@ -3,13 +3,17 @@
  * over a UNIX socket. This file reads the command line, sets up logging
  * and signals, starts the signer process (which opens the audit file, the
  * PIN file and the token itself), binds the socket, drops privileges and
- * hands over to the server: this first process is the front. Started with
- * --signer FD (by the front only) it is the signer instead. It never sees
- * the PIN, and takes none from argv or the environment.
+ * hands over to the server: this first process is the front. The signer is
+ * another program (tanbad-signer), started by the launcher this process
+ * forks first when it runs as root (launcher.h), else by the front itself.
+ * It never sees the PIN, and takes none from argv or the environment.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +27,10 @@
 #include "privs.h"
 #include "sandbox.h"
 #include "server.h"
-#include "signer_proc.h"
+#include "fake_time.h"
+#include "landlock.h"
+#include "launcher.h"
+#include "signer_link.h"
 #include "tb_clock.h"
 #include "tb_log.h"
 
@@ -44,26 +51,6 @@ usage(FILE *f)
 	    "  -d, --debug        debug logging, whatever log_level says\n"
 	    "Signals: SIGHUP reloads the configuration and keys, SIGTERM and SIGINT stop.\n",
 	    DEFAULT_CONFIG);
-}
-
-/* TANBA_FAKE_TIME=<epoch seconds> fixes the clock: for tests only. */
-static int
-fake_time_apply(void)
-{
-	const char *v = getenv("TANBA_FAKE_TIME");
-	char *end;
-	long long t;
-
-	if (v == NULL || *v == '\0')
-		return 0;
-	t = strtoll(v, &end, 10);
-	if (*end != '\0' || t <= 0) {
-		fprintf(stderr, "tanbad: TANBA_FAKE_TIME '%s' is not epoch seconds\n", v);
-		return -1;
-	}
-	tb_clock_set((time_t)t);
-	tb_warn_f(0, "TANBA_FAKE_TIME is set: the clock is fixed at %lld (for tests only)", t);
-	return 0;
 }
 
 static int to_syslog;
@@ -112,6 +99,31 @@ pid_file_write(const char *path)
 	return (fclose(f) != 0 || r) ? -1 : 0;
 }
 
+/*
+ * Started as root: the launcher keeps root's rights to start every signer
+ * (the first and each restart), so that the signer opens files only its
+ * own account may open, and the front drops root for good. Forked here,
+ * before any thread, any client, any secret.
+ */
+static int
+launcher_start(const char *signer_path, const char *config_path, int debug, int foreground,
+    tb_launcher **out, tb_error *err)
+{
+	char *argv[TB_SIGNER_ARGV_MAX];
+	int fd, r;
+
+	*out = NULL;
+	if (geteuid() != 0)
+		return 0;
+	if ((fd = open(signer_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return tb_error_set(err, TB_ERR_IO, "signer program %s: %s", signer_path,
+		    strerror(errno));
+	(void)tb_signer_argv(argv, (char *)"FD", (char *)config_path, debug, foreground);
+	r = tb_launcher_start(fd, argv, out, err);
+	close(fd);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -122,14 +134,15 @@ main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "signer", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
-	int foreground = 0, check = 0, debug = 0, signer_fd = -1, ch, r;
+	int foreground = 0, check = 0, debug = 0, ch, r;
 	char *pid_file = NULL;
 	tb_daemon *d = NULL;
 	tb_server *s = NULL;
+	tb_launcher *launcher = NULL;
+	char signer_path[PATH_MAX];
 	tb_config *cfg;
 	tb_error err;
 	sigset_t set;
@@ -142,19 +155,12 @@ main(int argc, char **argv)
 		case 'd': debug = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tanbad %s\n", PACKAGE_VERSION); return 0;
-		case 'S': signer_fd = atoi(optarg); break;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
-	}
-	if (signer_fd >= 0) {
-		/* The signer process, exec'd by the front on its socketpair. */
-		if (fake_time_apply() != 0)
-			return 1;
-		return tb_signer_proc_main(signer_fd, path, debug, foreground);
 	}
 	tb_log_init("tanbad", 0, debug ? TB_LOG_DEBUG : TB_LOG_INFO);
 	if (check)
@@ -172,7 +178,7 @@ main(int argc, char **argv)
 	/* Client documents pass through this process: no core dumps. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		tb_warn_f(0, "cannot turn off core dumps");
-	if (fake_time_apply() != 0)
+	if (tb_fake_time_apply("tanbad") != 0)
 		return 1;
 
 	/* A second daemon on the same socket stops before touching the token. */
@@ -183,8 +189,13 @@ main(int argc, char **argv)
 	tb_config_unref(cfg);
 	if (r != 0)
 		return fail(r, &err);
-	if ((r = tb_daemon_new(path, debug, foreground, &d, &err)) != 0)
+	tb_signer_program(signer_path, sizeof(signer_path));
+	if ((r = launcher_start(signer_path, path, debug, foreground, &launcher, &err)) != 0)
 		return fail(r, &err);
+	if ((r = tb_daemon_new(path, debug, foreground, launcher, signer_path, &d, &err)) != 0) {
+		tb_launcher_free(launcher);
+		return fail(r, &err);
+	}
 	cfg = tb_daemon_config(d);
 	if (cfg->syslog && !foreground) {
 		tb_log_init("tanbad", 1, debug ? TB_LOG_DEBUG : cfg->log_level);
@@ -193,6 +204,7 @@ main(int argc, char **argv)
 	tb_config_unref(cfg);
 	if ((r = tb_server_new(d, &s, &err)) != 0) {
 		tb_daemon_free(d);
+		tb_launcher_free(launcher);
 		return fail(r, &err);
 	}
 	cfg = tb_daemon_config(d);
@@ -200,6 +212,9 @@ main(int argc, char **argv)
 	    pid_file_write(pid_file) != 0)
 		tb_warn_f(0, "cannot write pid file %s", pid_file);
 	r = tb_privs_harden(cfg, &err);
+	/* Writes only where the front must write, where the kernel has Landlock. */
+	if (r == 0 && cfg->sandbox)
+		r = tb_landlock_front(cfg, pid_file, &err);
 	/* Last step before serving: from here on only the allow-list. */
 	if (r == 0)
 		r = tb_sandbox_apply(TB_SANDBOX_FRONT, cfg, &err);
@@ -207,6 +222,7 @@ main(int argc, char **argv)
 	if (r != 0) {
 		tb_server_free(s);
 		tb_daemon_free(d);
+		tb_launcher_free(launcher);
 		if (pid_file != NULL)
 			(void)unlink(pid_file);
 		free(pid_file);
@@ -220,6 +236,7 @@ main(int argc, char **argv)
 		tb_error_f(r, "%s", err.detail);
 	tb_server_free(s);
 	tb_daemon_free(d);
+	tb_launcher_free(launcher);
 	if (pid_file != NULL && unlink(pid_file) == -1)
 		tb_warn_f(0, "cannot remove pid file %s", pid_file);
 	free(pid_file);

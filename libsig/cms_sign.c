@@ -21,27 +21,6 @@
 
 #include "cms_sign.h"
 
-/* The digests a tanba signature may use; anything weaker is refused. */
-static const struct {
-	const char *name;
-	int nid;
-} sign_mds[] = {
-	{ "sha256", NID_sha256 },
-	{ "sha384", NID_sha384 },
-	{ "sha512", NID_sha512 },
-};
-
-static const char *
-md_name(int md_nid)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(sign_mds) / sizeof(sign_mds[0]); i++)
-		if (sign_mds[i].nid == md_nid)
-			return sign_mds[i].name;
-	return NULL;
-}
-
 /* RSA (PKCS#1 v1.5) and ECDSA only: the forms the token layer produces. */
 static int
 check_key(X509 *cert, tb_error *err)
@@ -65,7 +44,7 @@ check_request(const tb_sign_request *req, int md_nid, tb_error *err)
 {
 	int md_len;
 
-	if (md_name(md_nid) == NULL)
+	if (tb_cms_md_name(md_nid) == NULL)
 		return tb_error_set(err, TB_ERR_UNSUPPORTED,
 		    "digest algorithm %s is not allowed (sha256, sha384 or sha512)",
 		    OBJ_nid2sn(md_nid) ? OBJ_nid2sn(md_nid) : "unknown");
@@ -81,7 +60,7 @@ check_request(const tb_sign_request *req, int md_nid, tb_error *err)
 		if (md_len <= 0 || req->digest_len != (size_t)md_len)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
 			    "digest is %zu bytes, %s needs %d", req->digest_len,
-			    md_name(md_nid), md_len);
+			    tb_cms_md_name(md_nid), md_len);
 		return 0;
 	}
 	/* An empty document is legitimate, a missing one is a caller's bug. */
@@ -118,144 +97,61 @@ add_chain(CMS_ContentInfo *cms, X509 *cert, STACK_OF(X509) *chain, tb_error *err
 }
 
 /*
- * What CMS_add1_signer adds for CMS_CADES with a SHA-2 digest, made once:
- * OSSL_ESS_signing_cert_v2_new_init with the issuerSerial, then its DER.
- * It copies the certificate's names and hashes it on every call: about 6 %
- * of the front's time per signature when it ran for each.
- */
-ASN1_STRING *
-tb_cms_ess_cert_v2(X509 *cert, int md_nid)
-{
-	ESS_SIGNING_CERT_V2 *sc = NULL;
-	ASN1_STRING *seq = NULL;
-	unsigned char *der = NULL;
-	const EVP_MD *md;
-	int len;
-
-	if (cert == NULL || md_name(md_nid) == NULL || (md = EVP_get_digestbynid(md_nid)) == NULL ||
-	    (sc = OSSL_ESS_signing_cert_v2_new_init(md, cert, NULL, 1)) == NULL ||
-	    (len = i2d_ESS_SIGNING_CERT_V2(sc, &der)) <= 0 ||
-	    (seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
-	    !ASN1_STRING_set(seq, der, len)) {
-		ASN1_STRING_free(seq);
-		seq = NULL;
-	}
-	OPENSSL_free(der);
-	ESS_SIGNING_CERT_V2_free(sc);
-	return seq;
-}
-
-/*
- * RFC 5652 5.3/5.4 and RFC 5126 5.7: contentType, messageDigest and
- * signingTime. signingCertificateV2 was added by CMS_add1_signer (CMS_CADES)
- * or comes made (tb_sign_request.ess_cert_v2).
+ * The attributes another process made, taken into si: exactly one
+ * contentType of id-data and one messageDigest equal to content_md, or
+ * the CMS would say something else than the front means.
  */
 static int
-add_signed_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len,
-    time_t signing_time, tb_error *err)
-{
-	ASN1_TIME *t = NULL;
-	int r = TB_ERR_INTERNAL;
-
-	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
-	    OBJ_nid2obj(NID_pkcs7_data), -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add contentType");
-		goto out;
-	}
-	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
-	    V_ASN1_OCTET_STRING, md, md_len)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add messageDigest");
-		goto out;
-	}
-	/* RFC 5652 11.3: UTCTime for 1950-2049, GeneralizedTime otherwise; ASN1_TIME_set does that. */
-	if ((t = ASN1_TIME_set(NULL, signing_time)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_INVALID_ARG,
-		    "signing time %lld cannot be encoded", (long long)signing_time);
-		goto out;
-	}
-	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingTime");
-		goto out;
-	}
-	r = 0;
-out:
-	ASN1_TIME_free(t);
-	return r;
-}
-
-/*
- * The DER of the signed attributes as the signature covers them (RFC 5652
- * 5.4: a SET OF with its universal tag, in DER order). PKCS7_ATTR_SIGN is
- * the same template OpenSSL uses for CMS, so the bytes hashed here are the
- * bytes a verifier re-encodes. On success *der is the caller's to free.
- */
-static int
-encode_signed_attrs(CMS_SignerInfo *si, unsigned char **der, int *der_len, tb_error *err)
+attrs_take(CMS_SignerInfo *si, const unsigned char *der, size_t der_len,
+    const unsigned char *content_md, size_t content_md_len, tb_error *err)
 {
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
-	unsigned char *buf = NULL;
-	int i, n, len, r = TB_ERR_INTERNAL;
+	const unsigned char *p = der;
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *v;
+	int i, nid, seen_md = 0, seen_ct = 0, r = TB_ERR_INTERNAL;
 
-	n = CMS_signed_get_attr_count(si);
-	/* The stack only borrows the attributes; encoding reorders it, not them. */
-	if (n <= 0 || (attrs = sk_X509_ATTRIBUTE_new_reserve(NULL, n)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot collect signed attributes");
+	if (der_len > INT_MAX || (attrs = (STACK_OF(X509_ATTRIBUTE) *)ASN1_item_d2i(NULL, &p,
+	    (long)der_len, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN))) == NULL || p != der + der_len) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "signed attributes do not decode");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si, i));
-	len = ASN1_item_i2d((ASN1_VALUE *)attrs, &buf, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
-	if (len <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode signed attributes");
-		goto out;
+	for (i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++) {
+		a = sk_X509_ATTRIBUTE_value(attrs, i);
+		nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(a));
+		v = X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
+		if (nid == NID_pkcs9_messageDigest) {
+			if (v == NULL || v->type != V_ASN1_OCTET_STRING ||
+			    (size_t)ASN1_STRING_length(v->value.octet_string) != content_md_len ||
+			    memcmp(ASN1_STRING_get0_data(v->value.octet_string), content_md,
+			    content_md_len) != 0) {
+				r = tb_error_set(err, TB_ERR_CRYPTO,
+				    "signed attributes: messageDigest is not the document's");
+				goto out;
+			}
+			seen_md++;
+		} else if (nid == NID_pkcs9_contentType) {
+			if (v == NULL || v->type != V_ASN1_OBJECT ||
+			    OBJ_obj2nid(v->value.object) != NID_pkcs7_data) {
+				r = tb_error_set(err, TB_ERR_CRYPTO,
+				    "signed attributes: contentType is not data");
+				goto out;
+			}
+			seen_ct++;
+		}
+		if (!CMS_signed_add1_attr(si, a)) {
+			r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot add a signed attribute");
+			goto out;
+		}
 	}
-	*der = buf;
-	*der_len = len;
-	buf = NULL;
-	r = 0;
-out:
-	OPENSSL_free(buf);
-	sk_X509_ATTRIBUTE_free(attrs);
-	return r;
-}
-
-/* Hashes the signed attributes and has the signer sign them. */
-static int
-sign_attrs(CMS_SignerInfo *si, const EVP_MD *md, int md_nid, const tb_signer *signer,
-    tb_error *err)
-{
-	unsigned char *attrs = NULL, h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
-	unsigned int h_len = 0;
-	size_t sig_len = sizeof(sig);
-	int attrs_len = 0, r = TB_ERR_INTERNAL;
-	tb_error serr;
-
-	if ((r = encode_signed_attrs(si, &attrs, &attrs_len, err)) != 0)
-		goto out;
-	if (!EVP_Digest(attrs, (size_t)attrs_len, h, &h_len, md, NULL)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash signed attributes");
-		goto out;
-	}
-	tb_error_clear(&serr);
-	if ((r = signer->sign_digest(signer->ctx, md_nid, h, h_len, sig, &sig_len, &serr)) != 0) {
-		/* Keep the signer's own code (token gone, PIN locked...) and reason. */
-		if (r > 0 || r <= TB_ERR_LAST)
-			r = TB_ERR_INTERNAL;
-		r = tb_error_set(err, r, "%s", serr.detail[0] ? serr.detail : tb_err_str(r));
-		goto out;
-	}
-	if (sig_len == 0 || sig_len > sizeof(sig)) {
-		r = tb_error_set(err, TB_ERR_INTERNAL,
-		    "signer returned a signature of %zu bytes", sig_len);
-		goto out;
-	}
-	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len)) {
-		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot store the signature value");
+	if (seen_md != 1 || seen_ct != 1) {
+		r = tb_error_set(err, TB_ERR_CRYPTO,
+		    "signed attributes: %d messageDigest and %d contentType", seen_md, seen_ct);
 		goto out;
 	}
 	r = 0;
 out:
-	OPENSSL_free(attrs);
+	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 	return r;
 }
 
@@ -281,20 +177,56 @@ set_content(CMS_ContentInfo *cms, const tb_sign_request *req, tb_error *err)
 	return 0;
 }
 
+/* Checks req and cert, and gives the digest and the content digest. */
+static int
+prepare(X509 *cert, const tb_sign_request *req, int *md_nid, const EVP_MD **md,
+    unsigned char content_md[EVP_MAX_MD_SIZE], size_t *content_md_len, tb_error *err)
+{
+	unsigned int n = 0;
+	int r;
+
+	*md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
+	if ((r = check_request(req, *md_nid, err)) != 0 || (r = check_key(cert, err)) != 0)
+		return r;
+	if ((*md = EVP_get_digestbynid(*md_nid)) == NULL)
+		return tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "digest %s unavailable",
+		    tb_cms_md_name(*md_nid));
+	if (req->digest != NULL) {
+		memcpy(content_md, req->digest, req->digest_len);
+		*content_md_len = req->digest_len;
+		return 0;
+	}
+	if (!EVP_Digest(req->data, req->data_len, content_md, &n, *md, NULL))
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the document");
+	*content_md_len = n;
+	return 0;
+}
+
 int
-tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
-    const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err)
+tb_cms_content_digest(X509 *cert, const tb_sign_request *req, unsigned char *out,
+    size_t *out_len, tb_error *err)
+{
+	const EVP_MD *md;
+	int md_nid;
+
+	if (cert == NULL || req == NULL || out == NULL || out_len == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+	return prepare(cert, req, &md_nid, &md, out, out_len, err);
+}
+
+int
+tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
+    const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, tb_error *err)
 {
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
 	const EVP_MD *md;
-	unsigned char content_md[EVP_MAX_MD_SIZE], *out = NULL;
-	const unsigned char *content_md_p;
-	unsigned int content_md_len = 0;
+	unsigned char *out = NULL;
 	int md_nid, out_len, r = TB_ERR_INTERNAL;
-	unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
 
-	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
+	if (cert == NULL || req == NULL || content_md == NULL || attrs == NULL || sig == NULL ||
 	    der == NULL || der_len == NULL) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
 		goto out;
@@ -304,54 +236,38 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 		goto out;
 	if ((md = EVP_get_digestbynid(md_nid)) == NULL) {
 		r = tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "digest %s unavailable",
-		    md_name(md_nid));
+		    tb_cms_md_name(md_nid));
 		goto out;
 	}
-
-	if (req->digest != NULL) {
-		content_md_p = req->digest;
-		content_md_len = (unsigned int)req->digest_len;
-	} else {
-		if (!EVP_Digest(req->data, req->data_len, content_md, &content_md_len, md, NULL)) {
-			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the document");
-			goto out;
-		}
-		content_md_p = content_md;
+	if (sig_len == 0 || sig_len > TB_SIG_MAX) {
+		r = tb_error_set(err, TB_ERR_INTERNAL, "signature of %zu bytes", sig_len);
+		goto out;
 	}
-
 	/* An empty SignedData shell: no key, nothing signed yet. */
 	if ((cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY)) == NULL) {
 		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot create SignedData");
 		goto out;
 	}
 	/*
-	 * Given the public key, CMS_add1_signer sets the identifiers, the
-	 * algorithms (rsaEncryption, ecdsa-with-SHAn) and, for CMS_CADES,
-	 * signingCertificateV2 with issuerSerial; CMS_PARTIAL stops it before
-	 * it would need the private key. It also adds the certificate.
+	 * Given the public key, CMS_add1_signer sets the identifiers and the
+	 * algorithms (rsaEncryption, ecdsa-with-SHAn); CMS_PARTIAL stops it
+	 * before it would need the private key. It also adds the certificate.
+	 * The signed attributes are the signer's, all of them.
 	 */
-	if (req->ess_cert_v2 != NULL)
-		flags &= ~(unsigned int)CMS_CADES;
-	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL) {
+	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md,
+	    CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP)) == NULL) {
 		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
 		goto out;
 	}
-	if (req->ess_cert_v2 != NULL && !CMS_signed_add1_attr_by_NID(si,
-	    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, req->ess_cert_v2, -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingCertificateV2");
+	if ((r = add_chain(cms, cert, chain, err)) != 0 ||
+	    (r = attrs_take(si, attrs, attrs_len, content_md, content_md_len, err)) != 0)
+		goto out;
+	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len)) {
+		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot store the signature value");
 		goto out;
 	}
-	if ((r = add_chain(cms, cert, chain, err)) != 0)
-		goto out;
-	if ((r = add_signed_attrs(si, content_md_p, (int)content_md_len,
-	    req->signing_time, err)) != 0)
-		goto out;
-	if ((r = sign_attrs(si, md, md_nid, signer, err)) != 0)
-		goto out;
 	if ((r = set_content(cms, req, err)) != 0)
 		goto out;
-
-	out = NULL;
 	if ((out_len = i2d_CMS_ContentInfo(cms, &out)) <= 0) {
 		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode SignedData");
 		goto out;
@@ -390,6 +306,58 @@ tb_cms_sign_bound(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req)
 	return bound;
 }
 
+int
+tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
+    const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	ASN1_STRING *ess = NULL;
+	const EVP_MD *md;
+	unsigned char content_md[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
+	unsigned char *attrs = NULL;
+	size_t content_md_len = 0, attrs_len = 0, sig_len = sizeof(sig);
+	unsigned int h_len = 0;
+	int md_nid, r = TB_ERR_INTERNAL;
+	tb_error serr;
+
+	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
+	    der == NULL || der_len == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+		goto out;
+	}
+	if ((r = prepare(cert, req, &md_nid, &md, content_md, &content_md_len, err)) != 0)
+		goto out;
+	if (req->ess_cert_v2 == NULL && (ess = tb_cms_ess_cert_v2(cert, md_nid)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot make signingCertificateV2");
+		goto out;
+	}
+	if ((r = tb_cms_signed_attrs(md_nid, content_md, content_md_len, req->signing_time,
+	    ess != NULL ? ess : req->ess_cert_v2, &attrs, &attrs_len, err)) != 0)
+		goto out;
+	if (!EVP_Digest(attrs, attrs_len, h, &h_len, md, NULL)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash signed attributes");
+		goto out;
+	}
+	tb_error_clear(&serr);
+	if ((r = signer->sign_digest(signer->ctx, md_nid, h, h_len, sig, &sig_len, &serr)) != 0) {
+		/* Keep the signer's own code (token gone, PIN locked...) and reason. */
+		if (r > 0 || r <= TB_ERR_LAST)
+			r = TB_ERR_INTERNAL;
+		r = tb_error_set(err, r, "%s", serr.detail[0] ? serr.detail : tb_err_str(r));
+		goto out;
+	}
+	if (sig_len == 0 || sig_len > sizeof(sig)) {
+		r = tb_error_set(err, TB_ERR_INTERNAL,
+		    "signer returned a signature of %zu bytes", sig_len);
+		goto out;
+	}
+	r = tb_cms_assemble(cert, chain, req, content_md, content_md_len, attrs, attrs_len, sig,
+	    sig_len, der, der_len, err);
+out:
+	OPENSSL_free(attrs);
+	ASN1_STRING_free(ess);
+	return r;
+}
+
 static int
 hex_val(char c)
 {
@@ -421,10 +389,7 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 		goto out;
 	}
 	name_len = (size_t)(colon - spec);
-	for (i = 0; i < sizeof(sign_mds) / sizeof(sign_mds[0]); i++)
-		if (strlen(sign_mds[i].name) == name_len &&
-		    memcmp(sign_mds[i].name, spec, name_len) == 0)
-			nid = sign_mds[i].nid;
+	nid = tb_cms_md_nid(spec, name_len);
 	if (nid == NID_undef) {
 		/* The name is client input: echo it only when short and printable. */
 		for (i = 0; i < name_len && i < 16; i++)
@@ -444,12 +409,12 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 	hex_len = strlen(hex);
 	if (hex_len != 2 * want) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "%s digest has %zu hex digits, expected %zu", md_name(nid), hex_len, 2 * want);
+		    "%s digest has %zu hex digits, expected %zu", tb_cms_md_name(nid), hex_len, 2 * want);
 		goto out;
 	}
 	if (want > digest_room || want > sizeof(buf)) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "%s digest needs %zu bytes, room for %zu", md_name(nid), want, digest_room);
+		    "%s digest needs %zu bytes, room for %zu", tb_cms_md_name(nid), want, digest_room);
 		goto out;
 	}
 	for (i = 0; i < want; i++) {
@@ -457,7 +422,7 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 		lo = hex_val(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			r = tb_error_set(err, TB_ERR_INVALID_ARG,
-			    "%s digest has a non-hex character at position %zu", md_name(nid),
+			    "%s digest has a non-hex character at position %zu", tb_cms_md_name(nid),
 			    2 * i + (hi < 0 ? 0 : 1));
 			goto out;
 		}

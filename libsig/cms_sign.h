@@ -31,6 +31,11 @@ typedef struct tb_sign_request {
 	const ASN1_STRING *ess_cert_v2;
 } tb_sign_request;
 
+/* "sha256", "sha384", "sha512" for their NIDs, NULL for any other digest. */
+const char *tb_cms_md_name(int md_nid);
+/* The NID of one of those names (len bytes of name), NID_undef otherwise. */
+int tb_cms_md_nid(const char *name, size_t len);
+
 /*
  * The signingCertificateV2 attribute value (RFC 5035: the md_nid hash of
  * cert with its issuerSerial) that tb_cms_sign puts in the signed
@@ -42,7 +47,7 @@ ASN1_STRING *tb_cms_ess_cert_v2(X509 *cert, int md_nid);
 
 /*
  * Builds a CAdES-BES SignedData for req, signed by signer with the key of
- * cert. chain (may be NULL) adds further certificates; repeats are left out.
+ * cert (tb_cms_signed_attrs, then tb_cms_assemble). chain (may be NULL) adds further certificates; repeats are left out.
  * Exactly one of data (an empty document is a non-NULL data with length 0)
  * and digest is given; a digest makes only a detached signature. The signer
  * is called once, with the md_nid digest of the DER signed attributes.
@@ -63,6 +68,55 @@ int tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
  * for the signature.
  */
 size_t tb_cms_sign_bound(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req);
+
+/*
+ * The signed attributes of a CAdES-BES signature, DER as the signature
+ * covers them (RFC 5652 5.4: a SET OF in DER order): signingCertificateV2
+ * (ess_cert_v2, from tb_cms_ess_cert_v2), contentType id-data,
+ * messageDigest md (md_len must be md_nid's size: TB_ERR_INVALID_ARG
+ * otherwise) and signingTime. The signer process builds these itself from
+ * the document digest the front sends. *der is the caller's (OPENSSL_free).
+ */
+int tb_cms_signed_attrs(int md_nid, const unsigned char *md, size_t md_len, time_t signing_time,
+    const ASN1_STRING *ess_cert_v2, unsigned char **der, size_t *der_len, tb_error *err);
+
+/*
+ * The same attributes from a template made once per certificate and
+ * digest: the DER of tb_cms_signed_attrs with the digest and the time
+ * written in place, byte for byte what the encoder makes, without it.
+ * tb_cms_attrs_tpl_new gives NULL when no template can be made (the
+ * caller then uses tb_cms_signed_attrs). tb_cms_attrs_tpl_fill writes
+ * tb_cms_attrs_tpl_len bytes into out; TB_ERR_UNSUPPORTED for a time
+ * outside 1950-2049 (GeneralizedTime: use the encoder), TB_ERR_INVALID_ARG
+ * for a digest of another length or too little room.
+ */
+typedef struct tb_cms_attrs_tpl tb_cms_attrs_tpl;
+tb_cms_attrs_tpl *tb_cms_attrs_tpl_new(int md_nid, const ASN1_STRING *ess_cert_v2);
+void tb_cms_attrs_tpl_free(tb_cms_attrs_tpl *t);	/* NULL is a no-op */
+size_t tb_cms_attrs_tpl_len(const tb_cms_attrs_tpl *t);
+int tb_cms_attrs_tpl_fill(const tb_cms_attrs_tpl *t, const unsigned char *md, size_t md_len,
+    time_t signing_time, unsigned char *out, size_t room, tb_error *err);
+
+/*
+ * The digest that goes into messageDigest for req (req->digest itself, or
+ * the md_nid hash of req->data), after the checks tb_cms_sign makes of
+ * req and cert. out has EVP_MAX_MD_SIZE bytes.
+ */
+int tb_cms_content_digest(X509 *cert, const tb_sign_request *req, unsigned char *out,
+    size_t *out_len, tb_error *err);
+
+/*
+ * Builds the SignedData of req around signed attributes and a signature
+ * value made elsewhere (the signer process): attrs is the DER SET OF that
+ * sig covers, and must hold exactly one contentType of id-data and one
+ * messageDigest equal to content_md (from tb_cms_content_digest), else
+ * TB_ERR_CRYPTO. req->signing_time and req->ess_cert_v2 are not used: the
+ * attributes carry their own. Output as tb_cms_sign.
+ */
+int tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
+    const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, tb_error *err);
 
 /*
  * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in

@@ -1,2 +1,8 @@
 # CMS signing
-libsig_libsig_la_SOURCES += libsig/cms_sign.c
+libsig_libsig_la_SOURCES += libsig/cms_sign.c libsig/cms_attrs.c
+# The signer process's part of it: signed attributes only (tanbad-signer
+# links this, not libsig: no libcurl, no CMS structure or parser).
+noinst_LTLIBRARIES += libsig/libtbsign.la
+libsig_libtbsign_la_SOURCES = libsig/cms_attrs.c libsig/cms_sign.h \
+	libsig/cert_read.c libsig/cert_read.h
+libsig_libtbsign_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)

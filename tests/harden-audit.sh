@@ -51,7 +51,7 @@ while [ "$(hz_audit_count reload ok)" != 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=
 "$TB_ADMIN" audit-verify "$HZ_AUDIT" || tb_fail "audit-verify after signing"
 
 tb_log "audit file unwritable: RLIMIT_FSIZE at its size on the running signer process"
-SIGNER_PID=$(pgrep -P "$TB_DAEMON_PID" -x tanbad-signer) || tb_fail "no signer process"
+SIGNER_PID=$(tb_signer_of "$TB_DAEMON_PID") || tb_fail "no signer process"
 size=$(stat -c %s "$HZ_AUDIT")
 prlimit --pid "$SIGNER_PID" --fsize="$size:unlimited" || tb_fail "prlimit"
 b64=$(printf 'withheld' | base64)

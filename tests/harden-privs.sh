@@ -17,7 +17,8 @@ mkdir -p "$TB_TMP/cwd" && chmod 0777 "$TB_TMP/cwd"
 hz_conf "user = $TU" "$HZ_SELF_CLIENT"
 (cd "$TB_TMP/cwd" && tb_start_daemon) || tb_fail "tanbad did not start"
 # tb_start_daemon ran in a subshell: find the daemon by its socket's owner process.
-PID=$(pgrep -f -n "tanbad -f -c $TB_CONF") || tb_fail "no daemon pid"
+# The oldest: the launcher it forks (root, tanbad-launch) has the same command line.
+PID=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no daemon pid"
 TB_DAEMON_PID=$PID
 
 tb_log "ids, groups, NoNewPrivs"

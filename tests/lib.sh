@@ -16,6 +16,9 @@ if ! command -v softhsm2-util >/dev/null 2>&1; then
 fi
 
 TB_TANBAD="$top_builddir/daemon/tanbad"
+# The signer program beside it, for fronts built elsewhere (tests/tanbad-hooks).
+TANBA_SIGNER_PROGRAM="$top_builddir/daemon/tanbad-signer"
+export TANBA_SIGNER_PROGRAM
 # TB_DAEMON_CMD runs the daemon through a command that takes tanbad's
 # arguments (tests/valgrind-tanbad.sh); TB_DAEMON_CHECK is run at exit with
 # $TB_TMP and fails the test when it finds a report (valgrind-tanbad.sh
@@ -30,6 +33,15 @@ TB_TOKEN_LABEL=tanba
 TB_USER_PIN=tbUser-9Q4711
 TB_SO_PIN=tbSO-87654321
 TB_DAEMON_PID=
+
+# tb_signer_of PID: the pid of the tanbad-signer under the front PID: its
+# child, or (started as root) the child of its launcher, tanbad-launch.
+tb_signer_of() {
+	for _tb_p in "$1" $(pgrep -P "$1" -x tanbad-launch); do
+		pgrep -P "$_tb_p" -x tanbad-signer && return 0
+	done
+	return 1
+}
 
 # tb_fail MSG: the test failed; says why and exits 1 (the trap cleans up).
 tb_fail() {

@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -35,6 +37,19 @@ unsigned __wrap_tb_config_op_bit(const char *name);
  * the daemon answers the errno and keeps running.
  */
 static long
+write_file(void)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "tanba-landlock-test.%ld", (long)getpid());
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	close(fd);
+	return unlink(path);
+}
+
+static long
 attempt(const char *call)
 {
 	if (strcmp(call, "execve") == 0)
@@ -51,6 +66,9 @@ attempt(const char *call)
 		return socket(AF_NETLINK, SOCK_RAW, 0);
 	if (strcmp(call, "socket-inet") == 0)
 		return socket(AF_INET, SOCK_STREAM, 0);
+	/* A file made in the front's working directory (Landlock refuses it). */
+	if (strcmp(call, "write-file") == 0)
+		return write_file();
 	errno = EINVAL;
 	return -2;
 }

@@ -82,10 +82,21 @@ for call in $CALLS; do
 	echo "$out" | grep -q '"errno": *97' || tb_fail "socket(AF_NETLINK) not refused with EAFNOSUPPORT: $out"
 	out=$(hook socket-inet)
 	echo "$out" | grep -q '"result": *0' || tb_fail "socket(AF_INET) refused: $out"
+	# Writes outside the CRL cache: refused (EACCES) where the kernel has
+	# Landlock; where it has not, the front says so and the write works.
+	out=$(hook write-file)
+	if grep -q 'Landlock (ABI [0-9]*) on' "$TB_TMP/tanbad.log"; then
+		echo "$out" | grep -q '"errno": *13' ||
+		    tb_fail "Landlock on, yet the front made a file outside its cache: $out"
+	else
+		grep -q 'Landlock not available' "$TB_TMP/tanbad.log" ||
+		    tb_fail "the front said nothing of Landlock"
+		echo "$out" | grep -q '"result": *0' || tb_fail "a write refused without Landlock: $out"
+	fi
 	if [ "$call" = execve ]; then
-		# The signer restarted from the filtered front (fexecve of tanbad
-		# itself) still starts and signs.
-		signer=$(pgrep -P "$TB_DAEMON_PID" | head -n 1)
+		# The signer restarted for the filtered front (by the launcher, or by
+		# the front's own fexecve when not root) still starts and signs.
+		signer=$(tb_signer_of "$TB_DAEMON_PID")
 		[ -n "$signer" ] || tb_fail "no signer process under the front"
 		kill -KILL "$signer"
 		_i=0
@@ -94,11 +105,17 @@ for call in $CALLS; do
 			_i=$((_i + 1))
 		done
 		sign_ok restarted || tb_fail "no signing after the signer's restart under the filter"
-		# It stacks its own filter on the front's it inherited.
-		signer=$(pgrep -P "$TB_DAEMON_PID" | head -n 1)
+		# It has its own filter: on the front's it inherited when the front
+		# started it, alone when the (unfiltered) launcher did.
+		signer=$(tb_signer_of "$TB_DAEMON_PID")
 		nf=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$signer/status")
 		nfront=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$TB_DAEMON_PID/status")
-		[ -z "$nf" ] || [ "$nf" -gt "$nfront" ] ||
+		if pgrep -P "$TB_DAEMON_PID" -x tanbad-launch >/dev/null; then
+			want=1
+		else
+			want=$((nfront + 1))
+		fi
+		[ -z "$nf" ] || [ "$nf" -ge "$want" ] ||
 		    tb_fail "the restarted signer has $nf filters, the front $nfront: its own is missing"
 	fi
 	out=$(hook "$call")

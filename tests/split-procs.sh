@@ -11,11 +11,11 @@ tb_start_daemon || tb_fail "tanbad did not start"
 FRONT=$TB_DAEMON_PID
 i=0
 while [ $i -lt 50 ]; do
-	SIGNER=$(pgrep -P "$FRONT" -x tanbad-signer) && break
+	SIGNER=$(tb_signer_of "$FRONT") && break
 	sleep 0.1
 	i=$((i + 1))
 done
-[ -n "$SIGNER" ] || tb_fail "no tanbad-signer child of the front $FRONT"
+[ -n "$SIGNER" ] || tb_fail "no tanbad-signer under the front $FRONT"
 tb_log "front $FRONT, signer $SIGNER"
 tb_tanba sign --key ec -o "$TB_TMP/doc.p7" "$TB_CONF" || tb_fail "sign"
 

@@ -23,8 +23,7 @@ tb_start_daemon || tb_fail "tanbad did not start"
 signer_pid() {
 	_sp=$(cat "$PIDFILE.signer" 2>/dev/null) || return 1
 	[ -n "$_sp" ] && [ "$(cat /proc/"$_sp"/comm 2>/dev/null)" = tanbad-signer ] &&
-	    [ "$(awk '{print $4}' /proc/"$_sp"/stat 2>/dev/null)" = "$TB_DAEMON_PID" ] &&
-	    echo "$_sp"
+	    [ "$(tb_signer_of "$TB_DAEMON_PID")" = "$_sp" ] && echo "$_sp"
 }
 OLD=$(signer_pid) || tb_fail "no signer process behind $PIDFILE.signer"
 [ "$OLD" != "$TB_DAEMON_PID" ] || tb_fail "the signer is the front"

@@ -1,12 +1,13 @@
 # tests: the front / signer process split of tanbad (what each process
 # holds, the signer killed under load and restarted, and the signer's own
 # checks of requests written straight onto its channel).
-TESTS += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh
-EXTRA_DIST += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh
+TESTS += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh \
+	tests/split-peers.sh tests/split-users.sh tests/split-programs.sh
+EXTRA_DIST += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh \
+	tests/split-peers.sh tests/split-users.sh tests/split-programs.sh
 # Run by split-signer-checks.sh, which makes its token and configuration.
 check_PROGRAMS += tests/test_signer_checks
-tests_test_signer_checks_SOURCES = tests/test_signer_checks.c tests/check_run.h \
-	daemon/signchan.c daemon/signchan.h
+tests_test_signer_checks_SOURCES = tests/test_signer_checks.c tests/check_run.h
 tests_test_signer_checks_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_test_signer_checks_LDADD = common/libtbcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS) \
+tests_test_signer_checks_LDADD = daemon/libtbproc.la common/libtbcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS) \
 	$(PTHREAD_LIBS)

@@ -633,6 +633,105 @@ START_TEST(test_signing_time_encoding)
 }
 END_TEST
 
+/*
+ * The front assembles the CMS around attributes the signer built: it takes
+ * them only when their messageDigest is the document's digest and they
+ * decode whole; the signer's builder refuses a digest of the wrong length.
+ */
+START_TEST(test_assemble_checks_attributes)
+{
+	unsigned char md[32], other[32], *attrs = NULL, *der = NULL, sig[TB_SIG_MAX];
+	unsigned char garbage[] = { 0x31, 0x03, 0x02, 0x01 };
+	size_t attrs_len = 0, der_len = 0, sig_len = sizeof(sig);
+	ASN1_STRING *ess = tb_cms_ess_cert_v2(certs[KEY_RSA], NID_sha256);
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+
+	ck_assert_ptr_nonnull(ess);
+	ck_assert_ptr_nonnull(mctx);
+	memset(md, 0x5a, sizeof(md));
+	memset(other, 0xa5, sizeof(other));
+	ck_assert_int_eq(tb_cms_signed_attrs(NID_sha256, md, 20, T_SIGN, ess, &attrs, &attrs_len,
+	    &err), TB_ERR_INVALID_ARG);
+	ck_assert_msg(tb_cms_signed_attrs(NID_sha256, md, sizeof(md), T_SIGN, ess, &attrs,
+	    &attrs_len, &err) == 0, "%s", err.detail);
+	ck_assert_int_eq(EVP_DigestSignInit(mctx, NULL, EVP_sha256(), NULL, keys[KEY_RSA]), 1);
+	ck_assert_int_eq(EVP_DigestSign(mctx, sig, &sig_len, attrs, attrs_len), 1);
+	req.md_nid = NID_sha256;
+	req.detached = 1;
+	req.digest = md;
+	req.digest_len = sizeof(md);
+	ck_assert_msg(tb_cms_assemble(certs[KEY_RSA], NULL, &req, md, sizeof(md), attrs, attrs_len,
+	    sig, sig_len, &der, &der_len, &err) == 0, "%s", err.detail);
+	ck_assert_uint_gt(der_len, attrs_len);
+	OPENSSL_free(der);
+	der = NULL;
+	/* Attributes over another document: not this request's signature. */
+	req.digest = other;
+	ck_assert_int_eq(tb_cms_assemble(certs[KEY_RSA], NULL, &req, other, sizeof(other), attrs,
+	    attrs_len, sig, sig_len, &der, &der_len, &err), TB_ERR_CRYPTO);
+	ck_assert_ptr_nonnull(strstr(err.detail, "messageDigest is not the document's"));
+	ck_assert_ptr_null(der);
+	req.digest = md;
+	ck_assert_int_eq(tb_cms_assemble(certs[KEY_RSA], NULL, &req, md, sizeof(md), garbage,
+	    sizeof(garbage), sig, sig_len, &der, &der_len, &err), TB_ERR_CRYPTO);
+	ck_assert_ptr_null(der);
+	OPENSSL_free(attrs);
+	ASN1_STRING_free(ess);
+	EVP_MD_CTX_free(mctx);
+}
+END_TEST
+
+/*
+ * The per-key template gives, byte for byte, what the encoder gives, for
+ * every key and digest, digests of any bytes and times across the UTCTime
+ * range; it declines a GeneralizedTime (2050 on) and a wrong length.
+ */
+START_TEST(test_attrs_template_is_the_encoder)
+{
+	static const time_t times[] = {
+		(time_t)-631152000,	/* 1950-01-01T00:00:00Z */
+		(time_t)951782400,	/* 2000-02-29T00:00:00Z */
+		(time_t)1767225599,	/* 2025-12-31T23:59:59Z */
+		(time_t)2524607999,	/* 2049-12-31T23:59:59Z */
+	};
+	static const int tpl_mds[3] = { NID_sha256, NID_sha384, NID_sha512 };
+	int key = _i / 3, md_nid = tpl_mds[_i % 3];
+	ASN1_STRING *ess = tb_cms_ess_cert_v2(certs[key], md_nid);
+	tb_cms_attrs_tpl *tpl = tb_cms_attrs_tpl_new(md_nid, ess);
+	unsigned char md[EVP_MAX_MD_SIZE], *enc = NULL, out[4096];
+	size_t md_len = (size_t)EVP_MD_get_size(EVP_get_digestbynid(md_nid)), enc_len = 0, t, b;
+	tb_error err = { 0, "" };
+
+	ck_assert_ptr_nonnull(ess);
+	ck_assert_ptr_nonnull(tpl);
+	ck_assert_uint_le(tb_cms_attrs_tpl_len(tpl), sizeof(out));
+	for (t = 0; t < sizeof(times) / sizeof(times[0]); t++) {
+		for (b = 0; b < 3; b++) {
+			/* All zeros, all ones, and bytes that look like the template's marker. */
+			memset(md, b == 0 ? 0x00 : 0xff, md_len);
+			if (b == 2)
+				ck_assert_int_eq(RAND_bytes(md, (int)md_len), 1);
+			ck_assert_msg(tb_cms_signed_attrs(md_nid, md, md_len, times[t], ess, &enc,
+			    &enc_len, &err) == 0, "%s", err.detail);
+			ck_assert_msg(tb_cms_attrs_tpl_fill(tpl, md, md_len, times[t], out,
+			    sizeof(out), &err) == 0, "%s", err.detail);
+			ck_assert_uint_eq(tb_cms_attrs_tpl_len(tpl), enc_len);
+			ck_assert_mem_eq(out, enc, enc_len);
+			OPENSSL_free(enc);
+			enc = NULL;
+		}
+	}
+	ck_assert_int_eq(tb_cms_attrs_tpl_fill(tpl, md, md_len, (time_t)2524608000, out,
+	    sizeof(out), &err), TB_ERR_UNSUPPORTED);
+	ck_assert_int_eq(tb_cms_attrs_tpl_fill(tpl, md, md_len - 1, times[1], out, sizeof(out),
+	    &err), TB_ERR_INVALID_ARG);
+	tb_cms_attrs_tpl_free(tpl);
+	ASN1_STRING_free(ess);
+}
+END_TEST
+
 /* A signer error comes back with its own code and reason; no output. */
 START_TEST(test_signer_error_propagates)
 {
@@ -891,6 +990,7 @@ cms_sign_suite(void)
 	tcase_add_test(tc, test_chain_default_md_empty);
 	tcase_add_loop_test(tc, test_ess_made_once, 0, KEY_COUNT * 3);
 	tcase_add_loop_test(tc, test_signing_time_encoding, 0, 3);
+	tcase_add_loop_test(tc, test_attrs_template_is_the_encoder, 0, KEY_COUNT * 3);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("faults");
@@ -898,6 +998,7 @@ cms_sign_suite(void)
 	tcase_add_test(tc, test_signer_error_propagates);
 	tcase_add_loop_test(tc, test_signer_garbage_rejected, 0, KEY_COUNT);
 	tcase_add_test(tc, test_bad_requests);
+	tcase_add_test(tc, test_assemble_checks_attributes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("digest_spec");

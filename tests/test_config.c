@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <openssl/obj_mac.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,69 @@ START_TEST(verify_budget_settings)
 }
 END_TEST
 
+/* Loads the base file with extra [daemon] lines after syslog; r and the detail. */
+static int
+load_daemon_lines(const char *lines, tb_config **cfg, tb_error *err)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "syslog = yes\n%s", lines);
+	write_conf(7, text, NULL);
+	*cfg = NULL;
+	return tb_config_load(conf_path, cfg, err);
+}
+
+/*
+ * signer_user: its own account, neither user nor root; signer_group needs
+ * it; without it the signer's ids are user's. daemon and nobody are
+ * accounts every Debian system has.
+ */
+START_TEST(signer_account)
+{
+	static const struct {
+		const char *lines, *want;
+	} bad[] = {
+		{ "signer_user = nobody", "signer_user needs user" },
+		{ "user = daemon\nsigner_user = daemon", "must be an account of its own" },
+		{ "user = daemon\nsigner_user = root", "must be an account of its own" },
+		{ "user = daemon\nsigner_user = no-such-tanba-user", "no user named" },
+		{ "user = daemon\nsigner_group = daemon", "signer_group needs signer_user" },
+		{ "user = daemon\nsigner_user = nobody\nsigner_group = no-such-tanba-group",
+		    "no group named" },
+	};
+	const struct passwd *pw;
+	long nobody_uid, nobody_gid, daemon_uid;
+	tb_config *cfg;
+	tb_error err;
+	size_t i;
+
+	ck_assert_ptr_nonnull(pw = getpwnam("nobody"));
+	nobody_uid = (long)pw->pw_uid;
+	nobody_gid = (long)pw->pw_gid;
+	ck_assert_ptr_nonnull(pw = getpwnam("daemon"));
+	daemon_uid = (long)pw->pw_uid;
+	ck_assert_msg(load_daemon_lines("user = daemon\nsigner_user = nobody", &cfg, &err) == 0,
+	    "%s", err.detail);
+	ck_assert_int_eq(cfg->signer_uid, nobody_uid);
+	ck_assert_int_eq(cfg->signer_gid, nobody_gid);
+	ck_assert_int_eq(cfg->user_uid, daemon_uid);
+	ck_assert_str_eq(cfg->signer_user, "nobody");
+	tb_config_unref(cfg);
+	ck_assert_msg(load_daemon_lines("user = daemon", &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_ptr_null(cfg->signer_user);
+	ck_assert_int_eq(cfg->signer_uid, cfg->user_uid);
+	ck_assert_int_eq(cfg->signer_gid, cfg->user_gid);
+	tb_config_unref(cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(load_daemon_lines(bad[i].lines, &cfg, &err) == TB_ERR_CONFIG,
+		    "'%s' accepted", bad[i].lines);
+		ck_assert_ptr_null(cfg);
+		ck_assert_msg(strstr(err.detail, bad[i].want) != NULL, "'%s': %s, want '%s'",
+		    bad[i].lines, err.detail, bad[i].want);
+	}
+}
+END_TEST
+
 /* Each bad value on its own line: the line, the section and the key are named. */
 static const struct {
 	unsigned line;
@@ -534,6 +598,7 @@ config_suite(void)
 	tcase_add_test(tc, audit_defaults_and_set);
 	tcase_add_test(tc, load_limits);
 	tcase_add_test(tc, verify_budget_settings);
+	tcase_add_test(tc, signer_account);
 	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, unknown_section);

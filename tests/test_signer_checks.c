@@ -5,13 +5,17 @@
  * client name that is not the uid's, a uid no [client] names, a key or an
  * op the client may not use, a certificate that is not the key's, a key
  * whose certificate is expired or not yet valid and a digest of the wrong
- * length are each refused, and every request, refused or signed, leaves an
- * audit record (tests/split-signer-checks.sh counts them). The signature that is made verifies under the key's certificate.
+ * length are each refused, and every request, refused
+ * or signed, leaves an audit record (tests/split-signer-checks.sh counts
+ * them). The front sends a document digest, never bytes to sign: what
+ * comes back is the signed attributes the signer built (that digest as
+ * messageDigest, the signer's own signing time, its certificate) and a
+ * signature that verifies over those attributes and over nothing else.
  *
  * Run by tests/split-signer-checks.sh, which makes the token and the
- * configuration: TB_TANBAD (the binary), TB_CONF, TB_RSA_CERT (PEM of the
- * key "rsa"), TB_EC_CERT (of "ec"), TB_EXPIRED_CERT and TB_NOTYET_CERT (of
- * the keys "expired" and "notyet").
+ * configuration: TB_TANBAD (tanbad-signer), TB_CONF, TB_SOCKET, TB_RSA_CERT (PEM of the
+ * key "rsa"), TB_EC_CERT (of "ec"), TB_EXPIRED_CERT and
+ * TB_NOTYET_CERT (of the keys "expired" and "notyet").
  */
 #include "config.h"
 
@@ -22,13 +26,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pkcs7.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -62,7 +71,7 @@ cert_read(const char *env)
 	return x;
 }
 
-/* The signer as the front starts it: tanbad --signer FD on a seqpacket pair. */
+/* The signer as the front starts it: tanbad-signer --signer FD on a seqpacket pair. */
 static void
 signer_start(void)
 {
@@ -113,22 +122,107 @@ signer_stop(void)
 	}
 }
 
-/* A sign request as the front would make it; fields the test changes after. */
+/*
+ * A connection to the configured socket made by user (NULL: this process;
+ * "-": uid and gid 4242; else an account), accepted here and handed to
+ * the signer as the front hands it (CONNECT with the descriptor). Returns
+ * its number. The client process connects and exits: the kernel keeps its
+ * credentials with the connection.
+ */
+static int listener = -1;
+
+static uint64_t
+conn_as(const char *user)
+{
+	static uint64_t next_conn = 100;
+	const char *path = getenv("TB_SOCKET");
+	unsigned char req[TB_SC_REQ_SIZE];
+	struct sockaddr_un sa;
+	struct passwd *pw = NULL;
+	tb_sc_req q;
+	tb_error e;
+	pid_t pid;
+	int st, fd;
+
+	ck_assert_ptr_nonnull(path);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (listener == -1) {
+		(void)unlink(path);
+		listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(listener, 0);
+		ck_assert_int_eq(bind(listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		ck_assert_int_eq(chmod(path, 0777), 0);
+		ck_assert_int_eq(listen(listener, 16), 0);
+	}
+	if (user != NULL && strcmp(user, "-") != 0)
+		ck_assert_ptr_nonnull(pw = getpwnam(user));
+	if ((pid = fork()) == 0) {
+		int c = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		if (user != NULL && (setgroups(0, NULL) != 0 ||
+		    setgid(pw != NULL ? pw->pw_gid : 4242) != 0 ||
+		    setuid(pw != NULL ? pw->pw_uid : 4242) != 0))
+			_exit(2);
+		_exit(c >= 0 && connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : 3);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client as %s did not connect",
+	    user ? user : "self");
+	fd = accept(listener, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	memset(&q, 0, sizeof(q));
+	q.type = TB_SC_CONNECT;
+	q.id = next_id++;
+	q.conn = ++next_conn;
+	tb_sc_req_encode(&q, req);
+	ck_assert_msg(tb_sc_send_fd(chan, req, sizeof(req), fd, &e) == 0, "%s", e.detail);
+	close(fd);
+	return q.conn;
+}
+
+/* A request without a descriptor on the channel: DISCONNECT, or CONNECT with fd. */
 static void
-req_init(tb_sc_req *q, const char *client, uid_t uid, gid_t gid, const char *key, X509 *cert)
+post(uint32_t type, uint64_t conn, int fd)
+{
+	unsigned char req[TB_SC_REQ_SIZE];
+	tb_sc_req q;
+	tb_error e;
+
+	memset(&q, 0, sizeof(q));
+	q.type = type;
+	q.id = next_id++;
+	q.conn = conn;
+	tb_sc_req_encode(&q, req);
+	if (fd >= 0)
+		ck_assert_int_eq(tb_sc_send_fd(chan, req, sizeof(req), fd, &e), 0);
+	else
+		ck_assert_int_eq(tb_sc_send(chan, req, sizeof(req), &e), 0);
+}
+
+/*
+ * A sign request as a fake front makes it: it always claims uid and gid 0
+ * (root, the "tests" client), whoever the connection's real peer is.
+ */
+static void
+req_init(tb_sc_req *q, const char *client, uint64_t conn, const char *key, X509 *cert)
 {
 	unsigned int n = 0;
 
 	memset(q, 0, sizeof(*q));
 	q->type = TB_SC_SIGN;
-	q->uid = uid;
-	q->gid = gid;
+	q->uid = 0;
+	q->gid = 0;
 	q->pid = getpid();
+	q->conn = conn;
 	q->md_nid = NID_sha256;
 	q->digest_len = 32;
+	q->detached = 1;
 	ck_assert_int_eq(RAND_bytes(q->digest, 32), 1);
 	snprintf(q->client, sizeof(q->client), "%s", client);
 	snprintf(q->key, sizeof(q->key), "%s", key);
+	/* The front's word for the document: the signer records its own. */
 	snprintf(q->doc, sizeof(q->doc), "sha256:%064d", 0);
 	snprintf(q->detail, sizeof(q->detail), "digest");
 	if (cert != NULL)
@@ -170,32 +264,91 @@ expect_refused(tb_sc_req *q, int code, const char *words)
 	free(a);
 }
 
-static const struct passwd *
-user(const char *name)
+/* The one attribute of type nid in the DER SET OF attrs, or NULL. */
+static ASN1_TYPE *
+attr_get(STACK_OF(X509_ATTRIBUTE) *attrs, int nid)
 {
-	const struct passwd *pw = getpwnam(name);
+	int i;
 
-	ck_assert_msg(pw != NULL, "no user %s", name);
-	return pw;
+	for (i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++)
+		if (OBJ_obj2nid(X509_ATTRIBUTE_get0_object(sk_X509_ATTRIBUTE_value(attrs, i))) ==
+		    nid)
+			return X509_ATTRIBUTE_get0_type(sk_X509_ATTRIBUTE_value(attrs, i), 0);
+	return NULL;
 }
+
+/* What the audit trail must hold as this request's document (split-signer-checks.sh). */
+#define DOC_TEXT "signer-checks document"
 
 START_TEST(test_signs_for_its_client)
 {
 	X509 *cert = cert_read("TB_RSA_CERT");
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(cert), NULL);
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	STACK_OF(X509_ATTRIBUTE) *attrs;
+	const unsigned char *p;
+	ASN1_TYPE *v;
+	ASN1_TIME *when;
+	tb_sc_signed sd;
 	tb_sc_req q;
 	tb_sc_ans *a;
+	tb_error e;
+	unsigned char ess_md[32];
+	unsigned int n = 0;
+	time_t t0, t1, st;
+	int day, sec;
 
-	req_init(&q, "tests", getuid(), getgid(), "rsa", cert);
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	ck_assert_int_eq(EVP_Digest(DOC_TEXT, strlen(DOC_TEXT), q.digest, &n, EVP_sha256(), NULL),
+	    1);
+	t0 = time(NULL);
 	a = call(&q);
+	t1 = time(NULL);
 	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
-	ck_assert_int_gt(a->payload_len, 0);
-	/* PKCS#1 v1.5 over the DigestInfo of the SHA-256 digest sent. */
+	ck_assert_msg(tb_sc_signed_decode(a, &sd, &e) == 0, "answer: %s", e.detail);
+	/* The signature covers the attributes the signer returned... */
+	ck_assert_ptr_nonnull(mctx);
+	ck_assert_int_eq(EVP_DigestVerifyInit(mctx, NULL, EVP_sha256(), NULL,
+	    X509_get0_pubkey(cert)), 1);
+	ck_assert_int_eq(EVP_DigestVerify(mctx, sd.sig, sd.sig_len, sd.attrs, sd.attrs_len), 1);
+	/* ...and not the digest the front sent: no signature over bytes it chose. */
 	ck_assert_ptr_nonnull(ctx);
 	ck_assert_int_eq(EVP_PKEY_verify_init(ctx), 1);
 	ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), 1);
 	ck_assert_int_eq(EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()), 1);
-	ck_assert_int_eq(EVP_PKEY_verify(ctx, a->payload, a->payload_len, q.digest, 32), 1);
+	ck_assert_int_ne(EVP_PKEY_verify(ctx, sd.sig, sd.sig_len, q.digest, 32), 1);
+	/* The attributes: the digest sent, the signer's time, the signer's certificate. */
+	p = sd.attrs;
+	attrs = (STACK_OF(X509_ATTRIBUTE) *)ASN1_item_d2i(NULL, &p, (long)sd.attrs_len,
+	    ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+	ck_assert_ptr_nonnull(attrs);
+	ck_assert_int_eq(sk_X509_ATTRIBUTE_num(attrs), 4);
+	v = attr_get(attrs, NID_pkcs9_messageDigest);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(v->type, V_ASN1_OCTET_STRING);
+	ck_assert_int_eq(ASN1_STRING_length(v->value.octet_string), 32);
+	ck_assert_mem_eq(ASN1_STRING_get0_data(v->value.octet_string), q.digest, 32);
+	v = attr_get(attrs, NID_pkcs9_contentType);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(OBJ_obj2nid(v->value.object), NID_pkcs7_data);
+	v = attr_get(attrs, NID_pkcs9_signingTime);
+	ck_assert_ptr_nonnull(v);
+	st = (time_t)sd.signing_time;
+	ck_assert_msg(st >= t0 && st <= t1, "signing time %lld not within [%lld, %lld]",
+	    (long long)st, (long long)t0, (long long)t1);
+	when = ASN1_TIME_set(NULL, st);
+	ck_assert_int_eq(ASN1_TIME_diff(&day, &sec, when, v->value.utctime), 1);
+	ck_assert_int_eq(day, 0);
+	ck_assert_int_eq(sec, 0);
+	/* signingCertificateV2 names the key's certificate (its SHA-256 is in the value). */
+	v = attr_get(attrs, NID_id_smime_aa_signingCertificateV2);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(X509_digest(cert, EVP_sha256(), ess_md, &n), 1);
+	ck_assert_ptr_nonnull(memmem(v->value.sequence->data, (size_t)v->value.sequence->length,
+	    ess_md, 32));
+	ASN1_TIME_free(when);
+	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_CTX_free(ctx);
 	free(a);
 	X509_free(cert);
@@ -203,8 +356,10 @@ START_TEST(test_signs_for_its_client)
 END_TEST
 
 /*
- * Requests the signer must refuse. user: NULL for this process's uid and
- * gid, "-" for uid and gid 4242 (no [client] names them), else an account.
+ * Requests the signer must refuse. user: who really connected (NULL for
+ * this process, root: the "tests" client; "-" for uid and gid 4242, which
+ * no [client] names; else an account). The fake front claims uid 0 in
+ * every one.
  */
 static const struct refusal {
 	const char *client, *user, *key, *cert_env;
@@ -212,10 +367,12 @@ static const struct refusal {
 	int code;
 	const char *words;
 } refusals[] = {
-	/* The front's word for the client's name counts only if the uid agrees. */
+	/* The front's word for the client's name counts only if the peer agrees. */
 	{ "limited", NULL, "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN, "is not client 'limited'" },
 	{ "tests", "-", "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
 	    "uid 4242 gid 4242 is not client 'tests'" },
+	/* nobody's connection, uid 0 claimed: the signer saw nobody. */
+	{ "tests", "nobody", "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN, "is not client 'tests'" },
 	{ "limited", "nobody", "rsa", "TB_RSA_CERT", 32, TB_ERR_FORBIDDEN,
 	    "may not sign with key 'rsa'" },
 	/* The key ACL comes before the key's existence: a client learns
@@ -239,23 +396,43 @@ static const struct refusal {
 START_TEST(test_refused)
 {
 	const struct refusal *c = &refusals[_i];
-	const struct passwd *pw = NULL;
 	X509 *cert = cert_read(c->cert_env);
-	uid_t uid = getuid();
-	gid_t gid = getgid();
 	tb_sc_req q;
 
-	if (c->user != NULL && strcmp(c->user, "-") == 0) {
-		uid = 4242;
-		gid = 4242;
-	} else if (c->user != NULL) {
-		pw = user(c->user);
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	}
-	req_init(&q, c->client, uid, gid, c->key, cert);
+	req_init(&q, c->client, conn_as(c->user), c->key, cert);
 	q.digest_len = c->digest_len;
 	expect_refused(&q, c->code, c->words);
+	X509_free(cert);
+}
+END_TEST
+
+/*
+ * Requests the signer cannot attribute to a client: a connection number it
+ * was never handed, one that closed, one handed without a descriptor, and a
+ * connection that is not to the configured socket (a socketpair of the
+ * fake front's, whose peer is root: the "tests" client).
+ */
+START_TEST(test_unattributed)
+{
+	X509 *cert = cert_read("TB_RSA_CERT");
+	uint64_t gone = conn_as(NULL);
+	tb_sc_req q;
+	int sv[2];
+
+	req_init(&q, "tests", 999999, "rsa", cert);
+	expect_refused(&q, TB_ERR_FORBIDDEN, "cannot be attributed");
+	post(TB_SC_DISCONNECT, gone, -1);
+	req_init(&q, "tests", gone, "rsa", cert);
+	expect_refused(&q, TB_ERR_FORBIDDEN, "cannot be attributed");
+	post(TB_SC_CONNECT, 777777, -1);
+	req_init(&q, "tests", 777777, "rsa", cert);
+	expect_refused(&q, TB_ERR_FORBIDDEN, "cannot be attributed");
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	post(TB_SC_CONNECT, 888888, sv[0]);
+	req_init(&q, "tests", 888888, "rsa", cert);
+	expect_refused(&q, TB_ERR_FORBIDDEN, "cannot be attributed");
+	close(sv[0]);
+	close(sv[1]);
 	X509_free(cert);
 }
 END_TEST
@@ -263,12 +440,11 @@ END_TEST
 /* A client limited to ec still signs with ec: its refusal was about the key. */
 START_TEST(test_limited_client_signs_its_key)
 {
-	const struct passwd *pw = user("nobody");
 	X509 *ec = cert_read("TB_EC_CERT");
 	tb_sc_req q;
 	tb_sc_ans *a;
 
-	req_init(&q, "limited", pw->pw_uid, pw->pw_gid, "ec", ec);
+	req_init(&q, "limited", conn_as("nobody"), "ec", ec);
 	a = call(&q);
 	ck_assert_msg(a->status == 0, "ec refused: %s", a->detail);
 	ck_assert_int_gt(a->payload_len, 0);
@@ -325,6 +501,7 @@ signer_checks_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_signs_for_its_client);
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
+	tcase_add_test(tc, test_unattributed);
 	tcase_add_test(tc, test_limited_client_signs_its_key);
 	tcase_add_loop_test(tc, test_front_records, 0,
 	    (int)(sizeof(front_records) / sizeof(front_records[0])));
@@ -342,5 +519,7 @@ main(void)
 	/* No fork: one channel, answers read in the order the requests went. */
 	failed = tbt_run_forked(signer_checks_suite(), CK_NORMAL, CK_NOFORK);
 	signer_stop();
+	if (listener != -1)
+		(void)unlink(getenv("TB_SOCKET"));
 	return failed;
 }

@@ -72,7 +72,7 @@ AUDIT=$(sed -n 's/^file = //p' "$TB_CONF" | head -n 1)
 tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
 PID=$TB_DAEMON_PID
 tb_log "tanbad pid $PID; soak of $SOAK_SECONDS s, $SOAK_CONNS connections"
-SIGNER=$(pgrep -P "$PID" -x tanbad-signer) || tb_fail "no signer process"
+SIGNER=$(tb_signer_of "$PID") || tb_fail "no signer process"
 
 # RSS of tanbad once a second: "seconds-since-start KiB".
 (
@@ -143,7 +143,7 @@ done
 tb_log "ok: $SIGN_OK signatures, $CHECK_OK checks, no errors, worst latency $MAX_MS ms"
 # The signer came back: a new one, and status says it restarted once.
 [ -n "$killed" ] || tb_fail "the signer was never killed (run too short?)"
-NEW=$(pgrep -P "$PID" -x tanbad-signer) || tb_fail "no signer after the kill"
+NEW=$(tb_signer_of "$PID") || tb_fail "no signer after the kill"
 [ "$NEW" != "$killed" ] || tb_fail "the signer was not restarted"
 tb_tanba status --json | python3 -c '
 import json, sys

@@ -1,0 +1,15 @@
+/* The programs of tanbad: where the front finds the signer's. */
+#ifndef TB_PROGRAMS_H
+#define TB_PROGRAMS_H
+
+#include <stddef.h>
+
+/*
+ * The path of the signer program: $TANBA_SIGNER_PROGRAM when it is an
+ * absolute path (tests), else tanbad-signer beside this program's own file
+ * when there is one (a build tree), else the installed one (TB_SIGNER_PATH,
+ * under libexec).
+ */
+void tb_signer_program(char *buf, size_t len);
+
+#endif
