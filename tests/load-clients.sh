@@ -8,8 +8,8 @@
 # it while this uid is still served and can open its own.
 . "$top_srcdir/tests/harden-lib.sh"
 
-SHIM="$top_builddir/tests/p11-fault/libp11fault.so"
-[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.so)"
+SHIM="$top_builddir/tests/p11-fault/.libs/libp11fault.so"
+[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.la)"
 P11FAULT_MODULE=$SOFTHSM_MODULE
 P11FAULT_CONTROL="$TB_TMP/p11fault.ctl"
 export P11FAULT_MODULE P11FAULT_CONTROL

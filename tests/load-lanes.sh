@@ -10,8 +10,8 @@ TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 
-SHIM="$top_builddir/tests/p11-fault/libp11fault.so"
-[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.so)"
+SHIM="$top_builddir/tests/p11-fault/.libs/libp11fault.so"
+[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.la)"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
 P11FAULT_MODULE=$SOFTHSM_MODULE

@@ -62,6 +62,8 @@ write_crl(long next_s, const char *idp)
 	X509_gmtime_adj(t, -3 * 86400);
 	X509_REVOKED_set_revocationDate(rev, t);
 	X509_CRL_add0_revoked(crl, rev);
+	/* RFC 5280 5.2.3: a CRL without a CRL number is refused before its scope. */
+	ck_assert_int_eq(X509_CRL_add1_ext_i2d(crl, NID_crl_number, serial, 0, 0), 1);
 	if (idp != NULL) {
 		X509V3_set_ctx(&ctx, ca, NULL, NULL, crl, 0);
 		ck_assert_ptr_nonnull(ext = X509V3_EXT_nconf_nid(NULL, &ctx,
@@ -178,7 +180,7 @@ START_TEST(ca_only_crl_does_not_cover_a_leaf)
 
 	write_crl(86400, "critical,onlyCA:TRUE");
 	r = check_leaf(NULL);
-	REV_IS(r, TB_REV_UNKNOWN, "scope");
+	REV_IS(r, TB_REV_UNKNOWN, "onlyContainsCACerts");
 }
 END_TEST
 
