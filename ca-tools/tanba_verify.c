@@ -386,20 +386,23 @@ crl_files_clear(crl_files *cf)
 	cf->signers = NULL;
 }
 
-/* 1 when der is a CRL that issuer, or one of the candidate signers, signed. */
+/*
+ * 1 when der is a CRL that issuer signed or (others set) one of the
+ * candidate signers did.
+ */
 static int
 crl_signed_by_one(const crl_files *cf, const unsigned char *der, size_t len, X509 *issuer,
-    const tb_crl_policy *pol)
+    const tb_crl_policy *pol, int others)
 {
 	tb_crl *crl = NULL;
 	tb_error e;
-	int i, n = cf->signers != NULL ? sk_X509_num(cf->signers) : 0;
+	int i, n = others && cf->signers != NULL ? sk_X509_num(cf->signers) : 0;
 
-	if (tb_crl_load(der, len, issuer, pol, &crl, &e) == 0) {
+	if (!others && tb_crl_load(der, len, issuer, pol, &crl, &e) == 0) {
 		tb_crl_free(crl);
 		return 1;
 	}
-	for (i = 0; i < n && i < TB_REV_MAX_SIGNERS; i++)
+	for (i = 0; i < n; i++)
 		if (tb_crl_load(der, len, sk_X509_value(cf->signers, i), pol, &crl, &e) == 0) {
 			tb_crl_free(crl);
 			return 1;
@@ -425,7 +428,7 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	tb_rev_offline in;
 	tb_crl_policy pol;
 	size_t i;
-	int r;
+	int r, pass;
 
 	memset(&in, 0, sizeof(in));
 	memset(&pol, 0, sizeof(pol));
@@ -435,12 +438,16 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	in.signers = cf->signers;
 	in.signer_ok = cf->signers != NULL ? tb_crl_signer_check : NULL;
 	in.signer_arg = &cf->sc;
-	for (i = 0; i < cf->n && in.n_crls < TB_REV_MAX_URLS; i++) {
-		if (!crl_signed_by_one(cf, cf->der[i], cf->len[i], issuer, &pol))
-			continue;
-		in.crl_der[in.n_crls] = cf->der[i];
-		in.crl_len[in.n_crls++] = cf->len[i];
-	}
+	/* The issuer's own CRLs first: the files may hold more than fit. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < cf->n && in.n_crls < TB_REV_MAX_URLS; i++) {
+			if ((pass == 1 && crl_signed_by_one(cf, cf->der[i], cf->len[i], issuer,
+			    &pol, 0)) ||
+			    !crl_signed_by_one(cf, cf->der[i], cf->len[i], issuer, &pol, pass))
+				continue;
+			in.crl_der[in.n_crls] = cf->der[i];
+			in.crl_len[in.n_crls++] = cf->len[i];
+		}
 	for (i = 0; in.n_crls == 0 && i < cf->n && i < TB_REV_MAX_URLS; i++) {
 		in.crl_der[i] = cf->der[i];
 		in.crl_len[i] = cf->len[i];
@@ -462,26 +469,11 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 }
 
 static int
-crl_signers_load(crl_files *cf, const vopts *o, tb_trust *trust, tb_error *err)
+crl_signers_load(crl_files *cf, tb_trust *trust, tb_error *err)
 {
-	STACK_OF(X509) *more = NULL;
-	const char *files[2] = { o->anchors, o->untrusted };
-	size_t f;
-
-	if ((cf->signers = sk_X509_new_null()) == NULL)
-		return tb_error_set(err, TB_ERR_NOMEM, "CRL signers");
-	for (f = 0; f < 2; f++) {
-		/* A directory of anchors offers none: name a file to offer them. */
-		if (files[f] == NULL || tb_certs_read_file(files[f], &more, err) != 0)
-			continue;
-		while (sk_X509_num(more) > 0)
-			if (!sk_X509_push(cf->signers, sk_X509_shift(more))) {
-				sk_X509_pop_free(more, X509_free);
-				return tb_error_set(err, TB_ERR_NOMEM, "CRL signers");
-			}
-		sk_X509_free(more);
-		more = NULL;
-	}
+	/* Every given anchor and intermediate, from files or directories. */
+	if (tb_trust_certs(trust, &cf->signers, err) != 0)
+		return TB_ERR_NOMEM;
 	tb_error_clear(err);
 	memset(&cf->ppol, 0, sizeof(cf->ppol));
 	cf->self.check = crl_files_check;
@@ -584,7 +576,7 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 		/* A CRL may be signed by a given anchor or intermediate other
 		 * than the issuer; such a signer's own path and status are
 		 * validated with these same inputs. */
-		if (crl_signers_load(&cf, o, trust, &e) != 0) {
+		if (crl_signers_load(&cf, trust, &e) != 0) {
 			tanba_die_msg("%s", e.detail);
 			goto out;
 		}

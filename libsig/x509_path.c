@@ -79,6 +79,29 @@ tb_trust_anchor_count(const tb_trust *t)
 	return t == NULL ? 0 : (size_t)sk_X509_num(t->anchors);
 }
 
+int
+tb_trust_certs(const tb_trust *t, STACK_OF(X509) **out, tb_error *err)
+{
+	STACK_OF(X509) *all = sk_X509_new_null();
+	STACK_OF(X509) *from[2] = { t->anchors, t->untrusted };
+	int i, k;
+
+	for (k = 0; all != NULL && k < 2; k++)
+		for (i = 0; i < sk_X509_num(from[k]); i++) {
+			X509 *x = sk_X509_value(from[k], i);
+
+			if (!X509_up_ref(x) || !sk_X509_push(all, x)) {
+				sk_X509_pop_free(all, X509_free);
+				all = NULL;
+				break;
+			}
+		}
+	if (all == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "trust store");
+	*out = all;
+	return 0;
+}
+
 static int
 stack_add(STACK_OF(X509) *sk, X509 *x, tb_error *err)
 {

@@ -32,6 +32,8 @@ int tb_trust_load_untrusted(tb_trust *t, const char *path, tb_error *err);
 int tb_trust_add_anchor(tb_trust *t, X509 *x, tb_error *err);
 int tb_trust_add_untrusted(tb_trust *t, X509 *x, tb_error *err);
 size_t tb_trust_anchor_count(const tb_trust *t);
+/* A new stack (the caller's, sk_X509_pop_free) of every anchor and untrusted certificate. */
+int tb_trust_certs(const tb_trust *t, STACK_OF(X509) **out, tb_error *err);
 
 /* tb_certs_read_file, tb_certs_read_mem: cert_read.h. */
 

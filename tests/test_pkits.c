@@ -28,6 +28,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "crl_signer.h"
 #include "rev_checker.h"
 #include "tb_clock.h"
 #include "tb_file.h"
@@ -57,6 +58,11 @@ typedef struct run_crls {
 	size_t len[MAX_CRLS];
 	X509_CRL *crl[MAX_CRLS];
 	size_t n;
+	/* CRL signers other than the issuer (RFC 5280 6.3.3 (f)): the run's
+	 * anchor and intermediates, each validated through sc, as the CLI does. */
+	STACK_OF(X509) *signers;
+	tb_crl_signer_ctx sc;
+	tb_path_policy ppol;
 } run_crls;
 
 static const char *vec_dir;
@@ -113,6 +119,9 @@ run_crls_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *ou
 
 	memset(&in, 0, sizeof(in));
 	in.clock_skew_s = 300;
+	in.signers = rc->signers;
+	in.signer_ok = rc->signers != NULL ? tb_crl_signer_check : NULL;
+	in.signer_arg = &rc->sc;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < rc->n && in.n_crls < TB_REV_MAX_URLS; i++) {
 			int named = X509_NAME_cmp(X509_CRL_get_issuer(rc->crl[i]),
@@ -137,6 +146,8 @@ run_crls_clear(run_crls *rc)
 		X509_CRL_free(rc->crl[i]);
 	}
 	rc->n = 0;
+	sk_X509_pop_free(rc->signers, X509_free);
+	rc->signers = NULL;
 }
 
 /* "4.8.1", or "4.8.1#2" for "(Subpart 2)". */
@@ -229,6 +240,18 @@ run_lib(json_t *t, char *why, size_t why_len)
 	}
 	hook.check = run_crls_check;
 	hook.ctx = &rc;
+	if ((rc.signers = sk_X509_dup(extra)) == NULL)
+		goto out;
+	for (i = 0; i < (size_t)sk_X509_num(rc.signers); i++)
+		X509_up_ref(sk_X509_value(rc.signers, (int)i));
+	if ((x = read_cert(json_string_value(json_object_get(t, "anchor")))) == NULL ||
+	    !sk_X509_push(rc.signers, x))
+		goto out;
+	x = NULL;
+	rc.sc.trust = trust;
+	rc.sc.pol = &rc.ppol;
+	rc.sc.rev = &hook;
+	rc.sc.extra = extra;
 	tb_verify_policy_default(&pol);
 	if (run_inputs(t, &pol.policy) != 0)
 		goto out;
