@@ -1,2 +1,4 @@
 # CMS signing
 libsig_libsig_la_SOURCES += libsig/cms_sign.c
+# PKCS#12 key containers (NCA layout)
+libsig_libsig_la_SOURCES += libsig/p12_read.c libsig/p12_read.h
