@@ -299,6 +299,9 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
 		goto out;
 	}
+	/* OpenSSL cannot decode a Kazakh GOST key: that signer is written by hand. */
+	if (tb_cms_cert_is_gost(cert))
+		return tb_cms_sign_gost(cert, chain, signer, req, der, der_len, err);
 	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
 	if ((r = check_request(req, md_nid, err)) != 0 || (r = check_key(cert, err)) != 0)
 		goto out;

@@ -57,6 +57,20 @@ int tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
 
 /*
+ * tb_cms_sign for a certificate with a Kazakh GOST 2015 key
+ * (cms_gost_sign.c; tb_cms_sign hands such a certificate over by itself):
+ * the Kazakh hash and signature OIDs, Streebog messageDigest, a
+ * signingCertificateV2 with the Streebog certHash. md_nid and ess_cert_v2
+ * are ignored; a digest must be the row's Streebog (64 bytes for
+ * GOST 2015-512). The signer gets the Streebog of the signed attributes
+ * and returns the value in the NCA's byte order (gost_key.h).
+ */
+int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
+    const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
+/* 1 when cert's key is in the Kazakh GOST arc (1.2.398.3.10.1). */
+int tb_cms_cert_is_gost(X509 *cert);
+
+/*
  * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in
  * either case, exactly the digest's length) into md_nid and digest, which
  * has digest_room bytes. Anything else is TB_ERR_INVALID_ARG with a detail

@@ -95,6 +95,26 @@ openssl pkcs12 -export -inkey "$TB_PKI/ec-sign.key" -in "$TB_PKI/ec-sign.pem" \
 admin key import --p12 "$TB_TMP/ec.p12" --password-file "$TB_TMP/gost.pw" --token "$TOKEN" \
     --label ecp12 --pin-file "$TB_PIN_FILE" >/dev/null || tb_fail "import of the EC container"
 
+tb_log "the test PKI's RSA containers: the NCA's layout; a key not its certificate's"
+"$TB_TESTPKI" p12 --cert "$TB_PKI/rsa-sign.pem" --key "$TB_PKI/rsa-sign.key" \
+    --chain "$TB_PKI/chain.pem" --password-file "$TB_TMP/rsa.pw" --out "$TB_TMP/tp-rsa.p12" ||
+    tb_fail "tanba-testpki p12"
+openssl pkcs12 -info -noout -legacy -in "$VEC/individual-rsa-sign.p12" \
+    -passin file:"$TB_TMP/rsa.pw" > "$TB_TMP/info.nca" 2>&1
+openssl pkcs12 -info -noout -legacy -in "$TB_TMP/tp-rsa.p12" -passin file:"$TB_TMP/rsa.pw" 2>&1 |
+    uniq > "$TB_TMP/info.tp"
+diff "$TB_TMP/info.nca" "$TB_TMP/info.tp" || tb_fail "test PKI container not in the NCA's layout"
+admin key import --p12 "$TB_TMP/tp-rsa.p12" --password-file "$TB_TMP/rsa.pw" --token "$TOKEN" \
+    --label tprsa --pin-file "$TB_PIN_FILE" 2>"$TB_TMP/err" >/dev/null ||
+    tb_fail "import of the test PKI's RSA container: $(cat "$TB_TMP/err")"
+grep -q "and 2 chain certificates" "$TB_TMP/err" || tb_fail "chain not stored: $(cat "$TB_TMP/err")"
+"$TB_TESTPKI" p12 --cert "$TB_PKI/rsa-sign.pem" --key "$TB_PKI/expired.key" \
+    --password-file "$TB_TMP/rsa.pw" --out "$TB_TMP/mismatch.p12" || tb_fail "tanba-testpki p12"
+before=$(nkeys)
+expect_refusal "key not its certificate's" "does not match its certificate" \
+    --p12 "$TB_TMP/mismatch.p12" --password-file "$TB_TMP/rsa.pw" --label mm
+[ "$(nkeys)" = "$before" ] || tb_fail "the mismatched key reached the token"
+
 tb_log "an expired certificate with --allow-expired"
 admin key import --allow-expired --p12 "$VEC/individual-rsa-sign.p12" \
     --password-file "$TB_TMP/rsa.pw" --token "$TOKEN" --label old --pin-file "$TB_PIN_FILE" \
