@@ -117,6 +117,33 @@ add_chain(CMS_ContentInfo *cms, X509 *cert, STACK_OF(X509) *chain, tb_error *err
 	return 0;
 }
 
+/* 1 when the CMS carries cert already. */
+static int
+cms_has_cert(CMS_ContentInfo *cms, X509 *cert)
+{
+	STACK_OF(X509) *have = CMS_get1_certs(cms);
+	int i, found = 0;
+
+	for (i = 0; i < sk_X509_num(have) && !found; i++)
+		found = X509_cmp(cert, sk_X509_value(have, i)) == 0;
+	sk_X509_pop_free(have, X509_free);
+	return found;
+}
+
+/* Adds the certificates of chain the CMS does not carry yet (a co-signer's chain). */
+static int
+add_chain_new(CMS_ContentInfo *cms, STACK_OF(X509) *chain, tb_error *err)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(chain); i++)
+		if (!cms_has_cert(cms, sk_X509_value(chain, i)) &&
+		    !CMS_add1_cert(cms, sk_X509_value(chain, i)))
+			return tb_error_set_ossl(err, TB_ERR_CRYPTO,
+			    "cannot add chain certificate %d", i);
+	return 0;
+}
+
 /*
  * What CMS_add1_signer adds for CMS_CADES with a SHA-2 digest, made once:
  * OSSL_ESS_signing_cert_v2_new_init with the issuerSerial, then its DER.
@@ -447,5 +474,113 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 	*md_nid = nid;
 	r = 0;
 out:
+	return r;
+}
+
+int
+tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
+    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
+    unsigned char **der, size_t *der_len, tb_error *err)
+{
+	CMS_ContentInfo *cms = NULL;
+	CMS_SignerInfo *si;
+	ASN1_OCTET_STRING **pos;
+	const EVP_MD *md;
+	const unsigned char *p = cms_der, *content_md_p;
+	unsigned char content_md[EVP_MAX_MD_SIZE], *out = NULL;
+	unsigned int content_md_len = 0;
+	unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
+	int md_nid, md_len, out_len, attached, r = TB_ERR_INTERNAL;
+
+	if (cms_der == NULL || cms_len == 0 || cms_len > LONG_MAX || cert == NULL ||
+	    signer == NULL || signer->sign_digest == NULL || req == NULL || der == NULL ||
+	    der_len == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+		goto out;
+	}
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)cms_len)) == NULL ||
+	    p != cms_der + cms_len || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "not a CMS SignedData");
+		goto out;
+	}
+	if (tb_cms_cert_is_gost(cert)) {
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED,
+		    "adding a GOST signer to an existing CMS is not offered yet");
+		goto out;
+	}
+	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
+	if (md_name(md_nid) == NULL || (md = EVP_get_digestbynid(md_nid)) == NULL) {
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED,
+		    "digest algorithm is not allowed (sha256, sha384 or sha512)");
+		goto out;
+	}
+	if ((r = check_key(cert, err)) != 0)
+		goto out;
+	/* The content is the CMS's own when attached; the caller's when detached. */
+	pos = CMS_get0_content(cms);
+	attached = pos != NULL && *pos != NULL;
+	if (attached) {
+		if (req->data != NULL || req->digest != NULL) {
+			r = tb_error_set(err, TB_ERR_INVALID_ARG,
+			    "the CMS carries its content: give neither document nor digest");
+			goto out;
+		}
+		if (!EVP_Digest(ASN1_STRING_get0_data(*pos), (size_t)ASN1_STRING_length(*pos),
+		    content_md, &content_md_len, md, NULL)) {
+			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the content");
+			goto out;
+		}
+		content_md_p = content_md;
+	} else if (req->digest != NULL && req->data == NULL) {
+		md_len = EVP_MD_get_size(md);
+		if (md_len <= 0 || req->digest_len != (size_t)md_len) {
+			r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest is %zu bytes, %s needs %d",
+			    req->digest_len, md_name(md_nid), md_len);
+			goto out;
+		}
+		content_md_p = req->digest;
+		content_md_len = (unsigned int)req->digest_len;
+	} else if (req->data != NULL && req->digest == NULL) {
+		if (!EVP_Digest(req->data, req->data_len, content_md, &content_md_len, md, NULL)) {
+			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the document");
+			goto out;
+		}
+		content_md_p = content_md;
+	} else {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "a detached CMS needs the document or its digest");
+		goto out;
+	}
+	/* The existing SignerInfos are left as parsed: re-encoded, DER stays the same bytes. */
+	if (req->ess_cert_v2 != NULL)
+		flags &= ~(unsigned int)CMS_CADES;
+	/* CMS_add1_cert refuses a certificate the CMS carries already. */
+	if (cms_has_cert(cms, cert))
+		flags |= CMS_NOCERTS;
+	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
+		goto out;
+	}
+	if (req->ess_cert_v2 != NULL && !CMS_signed_add1_attr_by_NID(si,
+	    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, req->ess_cert_v2, -1)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingCertificateV2");
+		goto out;
+	}
+	if ((r = add_chain_new(cms, chain, err)) != 0 ||
+	    (r = add_signed_attrs(si, content_md_p, (int)content_md_len, req->signing_time,
+	    err)) != 0 ||
+	    (r = sign_attrs(si, md, md_nid, signer, err)) != 0)
+		goto out;
+	if ((out_len = i2d_CMS_ContentInfo(cms, &out)) <= 0) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode SignedData");
+		goto out;
+	}
+	*der = out;
+	*der_len = (size_t)out_len;
+	out = NULL;
+	r = 0;
+out:
+	OPENSSL_free(out);
+	CMS_ContentInfo_free(cms);
 	return r;
 }

@@ -67,6 +67,20 @@ int tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
  */
 int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
+/*
+ * Co-signing: adds a SignerInfo for cert (RSA or EC) to the SignedData in
+ * cms_der, attached or detached, and leaves the existing SignerInfos, the
+ * content and the certificates already there as they were (the DER of a
+ * DER input re-encodes to the same bytes). An attached CMS is hashed from
+ * its own content (req->data and req->digest must be NULL); a detached one
+ * needs req->data or req->digest. req->detached is ignored. Certificates of
+ * chain not yet carried are added. TB_ERR_MALFORMED for input that is not a
+ * SignedData, TB_ERR_UNSUPPORTED for a GOST co-signer (not offered yet).
+ * *der is new (OPENSSL_free).
+ */
+int tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
+    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
+    unsigned char **der, size_t *der_len, tb_error *err);
 /* 1 when cert's key is in the Kazakh GOST arc (1.2.398.3.10.1). */
 int tb_cms_cert_is_gost(X509 *cert);
 

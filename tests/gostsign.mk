@@ -11,3 +11,7 @@ tests_test_gost_sign_LDADD = libsig/libsig.la common/libtbcommon.la $(CHECK_LIBS
 TESTS += tests/test_gost_sign tests/gost-sign.sh
 check_SCRIPTS += tests/gost-sign.sh
 EXTRA_DIST += tests/gost-sign.sh
+# several signers, each with its own verdict (libsig/verify.c)
+TESTS += tests/verify-cosign.sh
+check_SCRIPTS += tests/verify-cosign.sh
+EXTRA_DIST += tests/verify-cosign.sh

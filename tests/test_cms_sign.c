@@ -879,6 +879,171 @@ START_TEST(test_digest_spec_bad)
 }
 END_TEST
 
+/* ---- co-signing: tb_cms_add_signer ---- */
+
+/* A DER header at p (at most end): tag, content start and length; 0 or -1. */
+static int
+der_hdr(const unsigned char *p, const unsigned char *end, unsigned char *tag,
+    const unsigned char **content, size_t *len)
+{
+	size_t n, i, l = 0;
+
+	if (end - p < 2)
+		return -1;
+	*tag = p[0];
+	if (p[1] < 0x80) {
+		*content = p + 2;
+		*len = p[1];
+	} else {
+		n = p[1] & 0x7f;
+		if (n == 0 || n > 4 || (size_t)(end - p) < 2 + n)
+			return -1;
+		for (i = 0; i < n; i++)
+			l = l << 8 | p[2 + i];
+		*content = p + 2 + n;
+		*len = l;
+	}
+	return *content + *len <= end ? 0 : -1;
+}
+
+/* The content of SignedData's last element (signerInfos SET) in der: the SignerInfos' bytes. */
+static void
+signer_infos(const unsigned char *der, size_t der_len, const unsigned char **si, size_t *si_len)
+{
+	const unsigned char *end = der + der_len, *c, *p, *last = NULL;
+	unsigned char tag;
+	size_t len, last_len = 0;
+
+	ck_assert_int_eq(der_hdr(der, end, &tag, &c, &len), 0);	/* ContentInfo */
+	ck_assert_int_eq(der_hdr(c, end, &tag, &p, &len), 0);		/* contentType */
+	ck_assert_int_eq(der_hdr(p + len, end, &tag, &c, &len), 0);	/* [0] */
+	ck_assert_int_eq(der_hdr(c, end, &tag, &p, &len), 0);		/* SignedData */
+	end = p + len;
+	while (p < end) {
+		ck_assert_int_eq(der_hdr(p, end, &tag, &c, &len), 0);
+		last = c;
+		last_len = len;
+		p = c + len;
+	}
+	ck_assert_ptr_nonnull(last);
+	*si = last;
+	*si_len = last_len;
+}
+
+static int
+count_signers(const unsigned char *der, size_t der_len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
+	int n;
+
+	ck_assert_ptr_nonnull(cms);
+	n = sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms));
+	CMS_ContentInfo_free(cms);
+	return n;
+}
+
+/*
+ * RSA signs (attached, detached, detached by digest), EC co-signs, then RSA
+ * again: every earlier SignerInfo stays byte for byte in the new CMS, the
+ * content too, and openssl and certtool verify every signer.
+ */
+START_TEST(test_cosign_keeps_signers)
+{
+	int mode = _i;
+	unsigned char doc[2000], h[EVP_MAX_MD_SIZE], *d1 = NULL, *d2 = NULL, *d3 = NULL;
+	unsigned int h_len = 0;
+	size_t l1 = 0, l2 = 0, l3 = 0, si1_len, si2_len;
+	const unsigned char *si1, *si2;
+	struct soft_signer rs = { keys[KEY_RSA], SIGN_OK, 0, 0, 0 };
+	struct soft_signer es = { keys[KEY_EC], SIGN_OK, 0, 0, 0 };
+	tb_signer rsa = { soft_sign_digest, &rs }, ec = { soft_sign_digest, &es };
+	tb_sign_request req = { 0 }, co = { 0 };
+	tb_error err = { 0, "" };
+	struct expect e;
+
+	sample_doc(doc, sizeof(doc));
+	req.md_nid = NID_sha256;
+	req.detached = mode != MODE_ATTACHED;
+	req.signing_time = T_SIGN;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_RSA], NULL, &rsa, &req, &d1, &l1, &err), 0);
+
+	co.md_nid = NID_sha384;
+	co.signing_time = T_SIGN + 60;
+	if (mode == MODE_DETACHED) {
+		co.data = doc;
+		co.data_len = sizeof(doc);
+	} else if (mode == MODE_DIGEST) {
+		ck_assert(EVP_Digest(doc, sizeof(doc), h, &h_len, EVP_sha384(), NULL));
+		co.digest = h;
+		co.digest_len = h_len;
+	}
+	ck_assert_msg(tb_cms_add_signer(d1, l1, certs[KEY_EC], NULL, &ec, &co, &d2, &l2,
+	    &err) == 0, "tb_cms_add_signer: %s", err.detail);
+	ck_assert_int_eq(count_signers(d2, l2), 2);
+	signer_infos(d1, l1, &si1, &si1_len);
+	ck_assert_ptr_nonnull(memmem(d2, l2, si1, si1_len));
+	if (mode == MODE_ATTACHED)
+		ck_assert_ptr_nonnull(memmem(d2, l2, doc, sizeof(doc)));
+	else
+		ck_assert_ptr_null(memmem(d2, l2, doc, 64));
+
+	/* A third signer (the first key again) keeps both. */
+	co.md_nid = NID_sha256;
+	if (mode == MODE_DIGEST) {
+		ck_assert(EVP_Digest(doc, sizeof(doc), h, &h_len, EVP_sha256(), NULL));
+		co.digest_len = h_len;
+	}
+	ck_assert_msg(tb_cms_add_signer(d2, l2, certs[KEY_RSA], NULL, &rsa, &co, &d3, &l3,
+	    &err) == 0, "third signer: %s", err.detail);
+	ck_assert_int_eq(count_signers(d3, l3), 3);
+	signer_infos(d2, l2, &si2, &si2_len);
+	ck_assert_ptr_nonnull(memmem(d3, l3, si2, si2_len));
+
+	e = (struct expect){ KEY_RSA, NID_sha256, req.detached, doc, sizeof(doc), T_SIGN, 1 };
+	check_cli(d3, l3, &e, 1000 + _i);
+	OPENSSL_free(d1);
+	OPENSSL_free(d2);
+	OPENSSL_free(d3);
+}
+END_TEST
+
+/* What co-signing refuses, leaving its outputs alone. */
+START_TEST(test_cosign_refusals)
+{
+	unsigned char doc[100], *d1 = NULL, *out = NULL;
+	size_t l1 = 0, out_len = 0;
+	struct soft_signer rs = { keys[KEY_RSA], SIGN_OK, 0, 0, 0 };
+	tb_signer rsa = { soft_sign_digest, &rs };
+	tb_sign_request req = { 0 }, co = { 0 };
+	tb_error err = { 0, "" };
+
+	sample_doc(doc, sizeof(doc));
+	req.signing_time = T_SIGN;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	req.detached = 1;
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_RSA], NULL, &rsa, &req, &d1, &l1, &err), 0);
+	co.signing_time = T_SIGN;
+	/* Detached, and neither document nor digest. */
+	ck_assert_int_eq(tb_cms_add_signer(d1, l1, certs[KEY_EC], NULL, &rsa, &co, &out,
+	    &out_len, &err), TB_ERR_INVALID_ARG);
+	/* Not a CMS. */
+	co.data = doc;
+	co.data_len = sizeof(doc);
+	ck_assert_int_eq(tb_cms_add_signer(doc, sizeof(doc), certs[KEY_EC], NULL, &rsa, &co,
+	    &out, &out_len, &err), TB_ERR_MALFORMED);
+	/* Cut short. */
+	ck_assert_int_eq(tb_cms_add_signer(d1, l1 - 3, certs[KEY_EC], NULL, &rsa, &co, &out,
+	    &out_len, &err), TB_ERR_MALFORMED);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(out_len, 0);
+	OPENSSL_free(d1);
+}
+END_TEST
+
 static Suite *
 cms_sign_suite(void)
 {
@@ -898,6 +1063,12 @@ cms_sign_suite(void)
 	tcase_add_test(tc, test_signer_error_propagates);
 	tcase_add_loop_test(tc, test_signer_garbage_rejected, 0, KEY_COUNT);
 	tcase_add_test(tc, test_bad_requests);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cosign");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_cosign_keeps_signers, 0, MODE_COUNT);
+	tcase_add_test(tc, test_cosign_refusals);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("digest_spec");
