@@ -308,6 +308,44 @@ set_content(CMS_ContentInfo *cms, const tb_sign_request *req, tb_error *err)
 	return 0;
 }
 
+/*
+ * CMS_add1_signer with the public key only (CMS_PARTIAL stops it before it
+ * would need the private key): the identifiers, the algorithms and, for
+ * CMS_CADES, signingCertificateV2; or the one made beforehand (ess).
+ */
+static int
+add_signer_info(CMS_ContentInfo *cms, X509 *cert, const EVP_MD *md, unsigned int flags,
+    const ASN1_STRING *ess, CMS_SignerInfo **out, tb_error *err)
+{
+	CMS_SignerInfo *si;
+
+	if (ess != NULL)
+		flags &= ~(unsigned int)CMS_CADES;
+	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
+	if (ess != NULL && !CMS_signed_add1_attr_by_NID(si,
+	    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, ess, -1))
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingCertificateV2");
+	*out = si;
+	return 0;
+}
+
+/* The DER of cms into a new buffer. */
+static int
+cms_encode(CMS_ContentInfo *cms, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	unsigned char *out = NULL;
+	int out_len;
+
+	if ((out_len = i2d_CMS_ContentInfo(cms, &out)) <= 0) {
+		OPENSSL_free(out);
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode SignedData");
+	}
+	*der = out;
+	*der_len = (size_t)out_len;
+	return 0;
+}
+
 int
 tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err)
@@ -315,10 +353,10 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
 	const EVP_MD *md;
-	unsigned char content_md[EVP_MAX_MD_SIZE], *out = NULL;
+	unsigned char content_md[EVP_MAX_MD_SIZE];
 	const unsigned char *content_md_p;
 	unsigned int content_md_len = 0;
-	int md_nid, out_len, r = TB_ERR_INTERNAL;
+	int md_nid, r = TB_ERR_INTERNAL;
 	unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
 
 	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
@@ -360,17 +398,8 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 	 * signingCertificateV2 with issuerSerial; CMS_PARTIAL stops it before
 	 * it would need the private key. It also adds the certificate.
 	 */
-	if (req->ess_cert_v2 != NULL)
-		flags &= ~(unsigned int)CMS_CADES;
-	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
+	if ((r = add_signer_info(cms, cert, md, flags, req->ess_cert_v2, &si, err)) != 0)
 		goto out;
-	}
-	if (req->ess_cert_v2 != NULL && !CMS_signed_add1_attr_by_NID(si,
-	    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, req->ess_cert_v2, -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingCertificateV2");
-		goto out;
-	}
 	if ((r = add_chain(cms, cert, chain, err)) != 0)
 		goto out;
 	if ((r = add_signed_attrs(si, content_md_p, (int)content_md_len,
@@ -381,17 +410,10 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 	if ((r = set_content(cms, req, err)) != 0)
 		goto out;
 
-	out = NULL;
-	if ((out_len = i2d_CMS_ContentInfo(cms, &out)) <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode SignedData");
+	if ((r = cms_encode(cms, der, der_len, err)) != 0)
 		goto out;
-	}
-	*der = out;
-	*der_len = (size_t)out_len;
-	out = NULL;
 	r = 0;
 out:
-	OPENSSL_free(out);
 	CMS_ContentInfo_free(cms);
 	return r;
 }
@@ -487,10 +509,10 @@ tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
 	ASN1_OCTET_STRING **pos;
 	const EVP_MD *md;
 	const unsigned char *p = cms_der, *content_md_p;
-	unsigned char content_md[EVP_MAX_MD_SIZE], *out = NULL;
+	unsigned char content_md[EVP_MAX_MD_SIZE];
 	unsigned int content_md_len = 0;
 	unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
-	int md_nid, md_len, out_len, attached, r = TB_ERR_INTERNAL;
+	int md_nid, md_len, attached, r = TB_ERR_INTERNAL;
 
 	if (cms_der == NULL || cms_len == 0 || cms_len > LONG_MAX || cert == NULL ||
 	    signer == NULL || signer->sign_digest == NULL || req == NULL || der == NULL ||
@@ -552,35 +574,20 @@ tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
 		goto out;
 	}
 	/* The existing SignerInfos are left as parsed: re-encoded, DER stays the same bytes. */
-	if (req->ess_cert_v2 != NULL)
-		flags &= ~(unsigned int)CMS_CADES;
 	/* CMS_add1_cert refuses a certificate the CMS carries already. */
 	if (cms_has_cert(cms, cert))
 		flags |= CMS_NOCERTS;
-	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
+	if ((r = add_signer_info(cms, cert, md, flags, req->ess_cert_v2, &si, err)) != 0)
 		goto out;
-	}
-	if (req->ess_cert_v2 != NULL && !CMS_signed_add1_attr_by_NID(si,
-	    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, req->ess_cert_v2, -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingCertificateV2");
-		goto out;
-	}
 	if ((r = add_chain_new(cms, chain, err)) != 0 ||
 	    (r = add_signed_attrs(si, content_md_p, (int)content_md_len, req->signing_time,
 	    err)) != 0 ||
 	    (r = sign_attrs(si, md, md_nid, signer, err)) != 0)
 		goto out;
-	if ((out_len = i2d_CMS_ContentInfo(cms, &out)) <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode SignedData");
+	if ((r = cms_encode(cms, der, der_len, err)) != 0)
 		goto out;
-	}
-	*der = out;
-	*der_len = (size_t)out_len;
-	out = NULL;
 	r = 0;
 out:
-	OPENSSL_free(out);
 	CMS_ContentInfo_free(cms);
 	return r;
 }
