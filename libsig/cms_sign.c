@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "cms_sign.h"
+#include "der_reader.h"
 
 /* The digests a tanba signature may use; anything weaker is refused. */
 static const struct {
@@ -172,6 +173,9 @@ tb_cms_ess_cert_v2(X509 *cert, int md_nid)
 	return seq;
 }
 
+static int add_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len,
+    time_t signing_time, int content_type, tb_error *err);
+
 /*
  * RFC 5652 5.3/5.4 and RFC 5126 5.7: contentType, messageDigest and
  * signingTime. signingCertificateV2 was added by CMS_add1_signer (CMS_CADES)
@@ -181,11 +185,19 @@ static int
 add_signed_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len,
     time_t signing_time, tb_error *err)
 {
+	return add_attrs(si, md, md_len, signing_time, 1, err);
+}
+
+/* As add_signed_attrs; without contentType when content_type is 0 (RFC 5652 11.4). */
+static int
+add_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len, time_t signing_time,
+    int content_type, tb_error *err)
+{
 	ASN1_TIME *t = NULL;
 	int r = TB_ERR_INTERNAL;
 
-	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
-	    OBJ_nid2obj(NID_pkcs7_data), -1)) {
+	if (content_type && !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType,
+	    V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1)) {
 		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add contentType");
 		goto out;
 	}
@@ -499,6 +511,41 @@ out:
 	return r;
 }
 
+/* The SignedData in der, parsed whole (*out is new). */
+static int
+signed_data_parse(const unsigned char *der, size_t len, CMS_ContentInfo **out, tb_error *err)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms;
+
+	if (der == NULL || len == 0 || len > LONG_MAX)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "no CMS given");
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL || p != der + len ||
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		CMS_ContentInfo_free(cms);
+		return tb_error_set_ossl(err, TB_ERR_MALFORMED, "not a CMS SignedData");
+	}
+	*out = cms;
+	return 0;
+}
+
+/* What a signer joining an existing CMS may be: RSA or EC, a SHA-2 digest. */
+static int
+existing_signer_check(X509 *cert, const tb_sign_request *req, const EVP_MD **md,
+    int *md_nid, tb_error *err)
+{
+	int nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
+
+	if (tb_cms_cert_is_gost(cert))
+		return tb_error_set(err, TB_ERR_UNSUPPORTED,
+		    "a GOST signer joining an existing CMS is not offered yet");
+	if (md_name(nid) == NULL || (*md = EVP_get_digestbynid(nid)) == NULL)
+		return tb_error_set(err, TB_ERR_UNSUPPORTED,
+		    "digest algorithm is not allowed (sha256, sha384 or sha512)");
+	*md_nid = nid;
+	return check_key(cert, err);
+}
+
 int
 tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
     STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
@@ -508,35 +555,20 @@ tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
 	CMS_SignerInfo *si;
 	ASN1_OCTET_STRING **pos;
 	const EVP_MD *md;
-	const unsigned char *p = cms_der, *content_md_p;
+	const unsigned char *content_md_p;
 	unsigned char content_md[EVP_MAX_MD_SIZE];
 	unsigned int content_md_len = 0;
 	unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
 	int md_nid, md_len, attached, r = TB_ERR_INTERNAL;
 
-	if (cms_der == NULL || cms_len == 0 || cms_len > LONG_MAX || cert == NULL ||
-	    signer == NULL || signer->sign_digest == NULL || req == NULL || der == NULL ||
-	    der_len == NULL) {
+	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
+	    der == NULL || der_len == NULL) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
 		goto out;
 	}
-	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)cms_len)) == NULL ||
-	    p != cms_der + cms_len || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "not a CMS SignedData");
+	if ((r = signed_data_parse(cms_der, cms_len, &cms, err)) != 0)
 		goto out;
-	}
-	if (tb_cms_cert_is_gost(cert)) {
-		r = tb_error_set(err, TB_ERR_UNSUPPORTED,
-		    "adding a GOST signer to an existing CMS is not offered yet");
-		goto out;
-	}
-	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
-	if (md_name(md_nid) == NULL || (md = EVP_get_digestbynid(md_nid)) == NULL) {
-		r = tb_error_set(err, TB_ERR_UNSUPPORTED,
-		    "digest algorithm is not allowed (sha256, sha384 or sha512)");
-		goto out;
-	}
-	if ((r = check_key(cert, err)) != 0)
+	if ((r = existing_signer_check(cert, req, &md, &md_nid, err)) != 0)
 		goto out;
 	/* The content is the CMS's own when attached; the caller's when detached. */
 	pos = CMS_get0_content(cms);
@@ -588,6 +620,112 @@ tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
 		goto out;
 	r = 0;
 out:
+	CMS_ContentInfo_free(cms);
+	return r;
+}
+
+/* The DER of the one SignerInfo of a SignedData (the content of its last element, a SET). */
+static int
+only_signer_info(const unsigned char *der, size_t len, const unsigned char **si,
+    size_t *si_len, tb_error *err)
+{
+	tb_der d, ci, sd, el, last, whole;
+	unsigned char tag;
+	int n = 0;
+
+	tb_der_init(&d, der, len);
+	if (tb_der_expect(&d, TB_DER_SEQUENCE, &ci, NULL) != 0 || tb_der_skip(&ci) != 0 ||
+	    tb_der_expect(&ci, TB_DER_CTX_CONS(0), &sd, NULL) != 0 ||
+	    tb_der_expect(&sd, TB_DER_SEQUENCE, &el, NULL) != 0)
+		return tb_error_set(err, TB_ERR_INTERNAL, "own SignedData unreadable");
+	last.p = NULL;
+	last.len = 0;
+	while (!tb_der_empty(&el))
+		if (tb_der_next(&el, &tag, &last, NULL) != 0)
+			return tb_error_set(err, TB_ERR_INTERNAL, "own SignedData unreadable");
+	tb_der_init(&d, last.p, last.len);
+	while (!tb_der_empty(&d) && n < 2) {
+		if (tb_der_next(&d, &tag, &el, &whole) != 0 || tag != TB_DER_SEQUENCE)
+			return tb_error_set(err, TB_ERR_INTERNAL, "own SignerInfo unreadable");
+		n++;
+	}
+	if (n != 1)
+		return tb_error_set(err, TB_ERR_INTERNAL, "own SignedData has %d signers", n);
+	*si = whole.p;
+	*si_len = whole.len;
+	return 0;
+}
+
+int
+tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target, X509 *cert,
+    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
+    unsigned char **der, size_t *der_len, tb_error *err)
+{
+	CMS_ContentInfo *cms = NULL, *tmp = NULL;
+	CMS_SignerInfo *tsi, *csi;
+	ASN1_OCTET_STRING *sigval;
+	ASN1_STRING *seq = NULL;
+	const EVP_MD *md;
+	const unsigned char *si_der = NULL;
+	unsigned char h[EVP_MAX_MD_SIZE], *tder = NULL;
+	unsigned int h_len = 0;
+	size_t tlen = 0, si_len = 0;
+	int md_nid, n, r = TB_ERR_INTERNAL;
+
+	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
+	    der == NULL || der_len == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+		goto out;
+	}
+	if ((r = signed_data_parse(cms_der, cms_len, &cms, err)) != 0)
+		goto out;
+	n = sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms));
+	if (target < 0 || target >= n) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "no signer %d (the CMS has %d)", target,
+		    n);
+		goto out;
+	}
+	if ((r = existing_signer_check(cert, req, &md, &md_nid, err)) != 0)
+		goto out;
+	/* RFC 5652 11.4: the counter-signer signs the target's signature value. */
+	tsi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), target);
+	sigval = CMS_SignerInfo_get0_signature(tsi);
+	if (!EVP_Digest(ASN1_STRING_get0_data(sigval), (size_t)ASN1_STRING_length(sigval), h,
+	    &h_len, md, NULL)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the signature value");
+		goto out;
+	}
+	/* The SignerInfo is built in a SignedData of its own, then taken out of its DER. */
+	if ((tmp = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot create SignedData");
+		goto out;
+	}
+	if ((r = add_signer_info(tmp, cert, md, CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP |
+	    CMS_CADES | CMS_NOCERTS, req->ess_cert_v2, &csi, err)) != 0 ||
+	    (r = add_attrs(csi, h, (int)h_len, req->signing_time, 0, err)) != 0 ||
+	    (r = sign_attrs(csi, md, md_nid, signer, err)) != 0 ||
+	    (r = cms_encode(tmp, &tder, &tlen, err)) != 0 ||
+	    (r = only_signer_info(tder, tlen, &si_der, &si_len, err)) != 0)
+		goto out;
+	if ((seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
+	    !ASN1_STRING_set(seq, si_der, (int)si_len) ||
+	    !CMS_unsigned_add1_attr_by_NID(tsi, NID_pkcs9_countersignature, V_ASN1_SEQUENCE,
+	    seq, -1)) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the countersignature");
+		goto out;
+	}
+	if ((!cms_has_cert(cms, cert) && !CMS_add1_cert(cms, cert)) ||
+	    (r = add_chain_new(cms, chain, err)) != 0) {
+		r = r != 0 ? r : tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the certificate");
+		goto out;
+	}
+	if ((r = cms_encode(cms, der, der_len, err)) != 0)
+		goto out;
+	r = 0;
+out:
+	ASN1_STRING_free(seq);
+	OPENSSL_free(tder);
+	CMS_ContentInfo_free(tmp);
 	CMS_ContentInfo_free(cms);
 	return r;
 }

@@ -81,6 +81,17 @@ int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 int tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
     STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
     unsigned char **der, size_t *der_len, tb_error *err);
+/*
+ * Counter-signature (RFC 5652 11.4): cert (RSA or EC) signs the signature
+ * value of SignerInfo number target (0-based, in the CMS's order); the new
+ * SignerInfo, whose signed attributes are messageDigest, signingTime and
+ * signingCertificateV2 but no contentType, becomes a countersignature
+ * unsigned attribute of the target. The target's signed part and every
+ * other SignerInfo are left as they were. *der is new (OPENSSL_free).
+ */
+int tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target, X509 *cert,
+    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
+    unsigned char **der, size_t *der_len, tb_error *err);
 /* 1 when cert's key is in the Kazakh GOST arc (1.2.398.3.10.1). */
 int tb_cms_cert_is_gost(X509 *cert);
 
