@@ -33,9 +33,17 @@ int admin_cmd_token_init(int argc, char **argv);
 int admin_cmd_key_generate(int argc, char **argv);
 int admin_cmd_key_list(int argc, char **argv);
 int admin_cmd_key_destroy(int argc, char **argv);
+int admin_cmd_key_import(int argc, char **argv);
 int admin_cmd_csr(int argc, char **argv);
 int admin_cmd_cert_import(int argc, char **argv);
 int admin_cmd_reload(int argc, char **argv);
+
+/*
+ * Before a new key goes on the token (admin_key.c): no private key there
+ * has label yet, and id gets id_len fresh random bytes. Returns an exit
+ * status, having said what is wrong.
+ */
+int admin_key_new_id(tb_p11_manage *p, const char *label, unsigned char *id, size_t id_len);
 
 /* Global options (tanba-admin.c). */
 /* The --module given, or NULL. */

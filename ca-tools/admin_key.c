@@ -44,6 +44,31 @@ generate_usage(FILE *f)
 }
 
 int
+admin_key_new_id(tb_p11_manage *p, const char *label, unsigned char *id, size_t id_len)
+{
+	tb_p11_object o;
+	size_t n = 0;
+	tb_error err;
+
+	tb_error_clear(&err);
+	/* A second key under one label would make object=LABEL URIs ambiguous. */
+	if (tb_p11_manage_find(p, TB_P11_PRIVATE_KEY, NULL, 0, label, &o, 1, &n, &err) != 0) {
+		fprintf(stderr, "tanba-admin: %s\n", err.detail);
+		return ADMIN_EXIT_ERROR;
+	}
+	if (n != 0) {
+		fprintf(stderr, "tanba-admin: the token already holds a private key labelled "
+		    "'%s'; choose another label\n", label);
+		return ADMIN_EXIT_FAIL;
+	}
+	if (RAND_bytes(id, (int)id_len) != 1) {
+		fprintf(stderr, "tanba-admin: no random bytes for the key id\n");
+		return ADMIN_EXIT_ERROR;
+	}
+	return ADMIN_EXIT_OK;
+}
+
+int
 admin_cmd_key_generate(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -62,7 +87,7 @@ admin_cmd_key_generate(int argc, char **argv)
 	unsigned char id[KEY_ID_BYTES];
 	tb_p11_object o;
 	char *uri = NULL;
-	size_t i, n = 0;
+	size_t i;
 	tb_error err;
 
 	tb_error_clear(&err);
@@ -97,21 +122,9 @@ admin_cmd_key_generate(int argc, char **argv)
 		fprintf(stderr, "tanba-admin: %s\n", err.detail);
 		goto out;
 	}
-	/* A second key under one label would make object=LABEL URIs ambiguous. */
-	if (tb_p11_manage_find(p, TB_P11_PRIVATE_KEY, NULL, 0, label, &o, 1, &n, &err) != 0) {
-		fprintf(stderr, "tanba-admin: %s\n", err.detail);
+	if ((rc = admin_key_new_id(p, label, id, sizeof(id))) != ADMIN_EXIT_OK)
 		goto out;
-	}
-	if (n != 0) {
-		fprintf(stderr, "tanba-admin: the token already holds a private key labelled "
-		    "'%s'; choose another label\n", label);
-		rc = ADMIN_EXIT_FAIL;
-		goto out;
-	}
-	if (RAND_bytes(id, sizeof(id)) != 1) {
-		fprintf(stderr, "tanba-admin: no random bytes for the key id\n");
-		goto out;
-	}
+	rc = ADMIN_EXIT_ERROR;
 	if (tb_p11_manage_generate(p, kt->rsa_bits, kt->ec_bits, label, id, sizeof(id), &o,
 	    &err) != 0) {
 		fprintf(stderr, "tanba-admin: key generation failed: %s\n", err.detail);

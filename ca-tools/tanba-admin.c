@@ -27,6 +27,9 @@ static const struct {
 	  "                [--pin-file F]" },
 	{ "key", "list", admin_cmd_key_list,
 	  "key list [--token URI] [--pin-file F] [--config F] [--json]" },
+	{ "key", "import", admin_cmd_key_import,
+	  "key import --p12 FILE [--password-file F] --token URI --label L [--pin-file F]\n"
+	  "                [--allow-expired] [--at TIME]   an NCA container's RSA/EC key" },
 	{ "key", "destroy", admin_cmd_key_destroy,
 	  "key destroy URI [--pin-file F] [--config F] [--yes]" },
 	{ NULL, "csr", admin_cmd_csr,

@@ -12,13 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "cert_read.h"
 #include "tb_clock.h"
+#include "tb_file.h"
 #include "tb_log.h"
 #include "testpki.h"
 
@@ -47,6 +50,8 @@ usage(void)
 	    "           [--no-number | --number-critical]\n"
 	    "       tanba-testpki cms --cert C.pem --key K.key --in FILE --out OUT.p7s [--detached]\n"
 	    "           [--digest-alg D] [--no-attrs] [--add-signer C2.pem K2.key ...] [--at T]\n"
+	    "       tanba-testpki p12 --cert C.pem --key K.key [--chain F.pem] --password-file F\n"
+	    "           --out OUT.p12   (the NCA's container layout; GOST keys under Kazakh OIDs)\n"
 	    "       tanba-testpki ocsp-respond --dir DIR --port N [--port-file F]\n"
 	    "           [--rsigner ocsp.pem --rkey ocsp.key] [--max-requests N] [--max-seconds S]\n"
 	    "           [--valid-minutes M] [--at T]\n"
@@ -937,6 +942,57 @@ out:
 	return r;
 }
 
+/* ---- p12: a key container in the NCA's layout (testpki_p12.c) ---- */
+
+static int
+cmd_p12(int argc, char **argv, tb_error *err)
+{
+	static const struct option opts[] = {
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "chain", required_argument, NULL, 'C' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cert = NULL, *key = NULL, *chain = NULL, *pwf = NULL, *outp = NULL;
+	STACK_OF(X509) *cs = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	char pw[256];
+	size_t pw_len = 0;
+	int ch, fd = -1, r = TB_ERR_INVALID_ARG;
+
+	while ((ch = next_opt(argc, argv, "", opts)) != -1) {
+		switch (ch) {
+		case 'c': cert = optarg; break;
+		case 'k': key = optarg; break;
+		case 'C': chain = optarg; break;
+		case 'p': pwf = optarg; break;
+		case 'o': outp = optarg; break;
+		default: goto out;
+		}
+	}
+	if (cert == NULL || key == NULL || pwf == NULL || outp == NULL || optind != argc) {
+		usage();
+		goto out;
+	}
+	if ((r = tb_secret_open(pwf, &fd, err)) != 0 ||
+	    (r = tb_secret_read(fd, pw, sizeof(pw), &pw_len, err)) != 0 ||
+	    (r = tb_cert_read_file(cert, &x, err)) != 0 || (r = tp_read_key(key, &k, err)) != 0 ||
+	    (chain != NULL && (r = tb_certs_read_file(chain, &cs, err)) != 0))
+		goto out;
+	r = tp_p12_write(outp, k, x, cs, pw, err);
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (fd != -1)
+		close(fd);
+	sk_X509_pop_free(cs, X509_free);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return r;
+}
+
 /* ---- ocsp-respond ---- */
 
 static int
@@ -1026,6 +1082,8 @@ main(int argc, char **argv)
 		r = cmd_crl(argc - 1, argv + 1, &err);
 	else if (strcmp(argv[1], "cms") == 0)
 		r = cmd_cms(argc - 1, argv + 1, &err);
+	else if (strcmp(argv[1], "p12") == 0)
+		r = cmd_p12(argc - 1, argv + 1, &err);
 	else if (strcmp(argv[1], "ocsp-respond") == 0)
 		r = cmd_ocsp_respond(argc - 1, argv + 1, &err);
 	else {

@@ -210,6 +210,12 @@ int tp_append_cert(const char *path, X509 *cert, tb_error *err);
 int tp_write_key(const char *path, EVP_PKEY *key, tb_error *err);
 /* Certificates are read with tb_cert_read_file (cert_read.h). */
 int tp_read_key(const char *path, EVP_PKEY **out, tb_error *err);
+/*
+ * Writes key, cert and chain (may be NULL) as a PKCS#12 container in the
+ * NCA's layout, with password (testpki_p12.c).
+ */
+int tp_p12_write(const char *path, EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain,
+    const char *pass, tb_error *err);
 /* Loads DIR/<name>.pem and DIR/<name>.key as an issuer. */
 int tp_issuer_load(const char *dir, const char *name, tp_issuer *out, tb_error *err);
 void tp_issuer_clear(tp_issuer *iss);

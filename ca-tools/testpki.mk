@@ -16,6 +16,7 @@ ca_tools_tanba_testpki_SOURCES = \
 	ca-tools/testpki_crl.c \
 	ca-tools/testpki_hierarchy.c \
 	ca-tools/testpki_cms.c \
-	ca-tools/testpki_ocsp.c
+	ca-tools/testpki_ocsp.c \
+	ca-tools/testpki_p12.c
 ca_tools_tanba_testpki_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 ca_tools_tanba_testpki_LDADD = ca-tools/libtpgost.la libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS)

@@ -2,8 +2,8 @@
  * The test PKI's GOST signing: keys on the Kazakh parameter sets, NCA
  * signature values, Kazakh SPKIs in certificates, and re-signing a DER
  * object made with a throw-away key. The mapping (OIDs, rows, hashes) is
- * libsig's (gost.h); only signing lives here, so the production library
- * carries none of it. Test tool: never linked into tanbad or tanba.
+ * libsig's (gost.h), and so is the signing primitive (tb_gost_sign_digest,
+ * which file keys use too); key generation and re-signing live here. Test tool: never linked into tanbad or tanba.
  */
 #include "config.h"
 
@@ -86,33 +86,17 @@ int
 tp_gost_sign(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
     unsigned char *sig, size_t *sig_len, tb_error *err)
 {
-	EVP_PKEY_CTX *ctx = NULL;
-	unsigned char dgst[EVP_MAX_MD_SIZE], rs[GOST_MAX_SIG];
+	unsigned char dgst[EVP_MAX_MD_SIZE];
 	unsigned int dgst_len = 0;
-	size_t rs_len = sizeof(rs), want = 0, i;
-	int r = TB_ERR_INTERNAL;
+	size_t want = 0;
+	int r;
 
-	if (sig == NULL || sig_len == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "no output");
-		goto out;
-	}
+	if (sig == NULL || sig_len == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "no output");
 	if ((r = tb_gost_key_hash(key, tbs, tbs_len, dgst, &dgst_len, &want, err)) != 0)
-		goto out;
-	if ((ctx = EVP_PKEY_CTX_new(key, NULL)) == NULL || EVP_PKEY_sign_init(ctx) <= 0 ||
-	    EVP_PKEY_sign(ctx, rs, &rs_len, dgst, dgst_len) <= 0 || rs_len != want) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "%s signing failed",
-		    tb_gost_key_alg(key));
-		goto out;
-	}
-	/* RFC 4491 order (s, r big-endian) to NCA order (r, s little-endian). */
-	for (i = 0; i < rs_len; i++)
-		sig[i] = rs[rs_len - 1 - i];
-	*sig_len = rs_len;
-	r = 0;
- out:
-	EVP_PKEY_CTX_free(ctx);
-	OPENSSL_cleanse(rs, sizeof(rs));
-	return r;
+		return r;
+	*sig_len = want;	/* callers give 128 bytes */
+	return tb_gost_sign_digest(key, dgst, dgst_len, sig, sig_len, err);
 }
 
 int

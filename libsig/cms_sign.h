@@ -119,6 +119,45 @@ int tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *re
     unsigned char **der, size_t *der_len, tb_error *err);
 
 /*
+ * tb_cms_sign for a certificate with a Kazakh GOST 2015 key
+ * (cms_gost_sign.c; tb_cms_sign hands such a certificate over by itself):
+ * the Kazakh hash and signature OIDs, Streebog messageDigest, a
+ * signingCertificateV2 with the Streebog certHash. md_nid and ess_cert_v2
+ * are ignored; a digest must be the row's Streebog (64 bytes for
+ * GOST 2015-512). The signer gets the Streebog of the signed attributes
+ * and returns the value in the NCA's byte order (gost_key.h).
+ */
+int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
+    const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
+/*
+ * Co-signing: adds a SignerInfo for cert (RSA or EC) to the SignedData in
+ * cms_der, attached or detached, and leaves the existing SignerInfos, the
+ * content and the certificates already there as they were (the DER of a
+ * DER input re-encodes to the same bytes). An attached CMS is hashed from
+ * its own content (req->data and req->digest must be NULL); a detached one
+ * needs req->data or req->digest. req->detached is ignored. Certificates of
+ * chain not yet carried are added. TB_ERR_MALFORMED for input that is not a
+ * SignedData, TB_ERR_UNSUPPORTED for a GOST co-signer (not offered yet).
+ * *der is new (OPENSSL_free).
+ */
+int tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
+    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
+    unsigned char **der, size_t *der_len, tb_error *err);
+/*
+ * Counter-signature (RFC 5652 11.4): cert (RSA or EC) signs the signature
+ * value of SignerInfo number target (0-based, in the CMS's order); the new
+ * SignerInfo, whose signed attributes are messageDigest, signingTime and
+ * signingCertificateV2 but no contentType, becomes a countersignature
+ * unsigned attribute of the target. The target's signed part and every
+ * other SignerInfo are left as they were. *der is new (OPENSSL_free).
+ */
+int tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target, X509 *cert,
+    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
+    unsigned char **der, size_t *der_len, tb_error *err);
+/* 1 when cert's key is in the Kazakh GOST arc (1.2.398.3.10.1). */
+int tb_cms_cert_is_gost(X509 *cert);
+
+/*
  * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in
  * either case, exactly the digest's length) into md_nid and digest, which
  * has digest_room bytes. Anything else is TB_ERR_INVALID_ARG with a detail

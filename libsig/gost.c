@@ -691,3 +691,258 @@ tb_gost_kz_spki(EVP_PKEY *key, X509_PUBKEY *kz, tb_error *err)
 	X509_PUBKEY_free(ru);
 	return r;
 }
+
+/* ---- private keys as the NCA's containers hold them (p12_read.c, gost_key.c) ---- */
+
+/* AlgorithmIdentifier parameters SEQUENCE { p1, p2 } as an ASN1_STRING (new). */
+static ASN1_STRING *
+params_seq(const char *p1, const char *p2)
+{
+	STACK_OF(ASN1_TYPE) *seq = NULL;
+	ASN1_STRING *params = NULL;
+	unsigned char *der = NULL;
+	int der_len;
+
+	if ((seq = sk_ASN1_TYPE_new_null()) != NULL && seq_push_oid(seq, p1) &&
+	    (p2 == NULL || seq_push_oid(seq, p2)) &&
+	    (der_len = i2d_ASN1_SEQUENCE_ANY(seq, &der)) > 0 &&
+	    (params = ASN1_STRING_new()) != NULL && !ASN1_STRING_set(params, der, der_len)) {
+		ASN1_STRING_free(params);
+		params = NULL;
+	}
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	OPENSSL_free(der);
+	return params;
+}
+
+/* A PrivateKeyInfo of key_oid, params SEQUENCE { p1, p2 } and key bytes (copied; new). */
+static PKCS8_PRIV_KEY_INFO *
+p8_build(const char *key_oid, const char *p1, const char *p2, const unsigned char *key,
+    int key_len)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	ASN1_OBJECT *obj = NULL;
+	ASN1_STRING *params = NULL;
+	unsigned char *k = NULL;
+
+	if ((p8 = PKCS8_PRIV_KEY_INFO_new()) == NULL || (obj = OBJ_txt2obj(key_oid, 1)) == NULL ||
+	    (params = params_seq(p1, p2)) == NULL || (k = OPENSSL_secure_malloc(key_len)) == NULL)
+		goto fail;
+	memcpy(k, key, key_len);
+	if (!PKCS8_pkey_set0(p8, obj, 0, V_ASN1_SEQUENCE, params, k, key_len))
+		goto fail;
+	return p8;
+fail:
+	if (k != NULL)
+		OPENSSL_secure_clear_free(k, key_len);
+	ASN1_STRING_free(params);
+	ASN1_OBJECT_free(obj);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return NULL;
+}
+
+/* The row of a Kazakh PrivateKeyInfo (key OID and parameter set), or NULL. */
+static const gost_alg *
+alg_by_kz_p8(const PKCS8_PRIV_KEY_INFO *p8, const unsigned char **key, int *key_len)
+{
+	const ASN1_OBJECT *kobj = NULL;
+	const X509_ALGOR *palg = NULL;
+	const ASN1_STRING *pstr;
+	const void *pval = NULL;
+	STACK_OF(ASN1_TYPE) *seq = NULL;
+	const gost_alg *found = NULL;
+	const unsigned char *p;
+	int ptype = 0;
+	size_t i;
+
+	if (!PKCS8_pkey_get0(&kobj, key, key_len, &palg, p8))
+		return NULL;
+	X509_ALGOR_get0(NULL, &ptype, &pval, palg);
+	if (ptype != V_ASN1_SEQUENCE)
+		return NULL;
+	pstr = pval;
+	p = ASN1_STRING_get0_data(pstr);
+	if ((seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, ASN1_STRING_length(pstr))) == NULL)
+		return NULL;
+	for (i = 0; i < N_ALGS; i++)
+		if (oid_is(kobj, algs[i].kz_key) && oid_is(seq_oid(seq, 0), algs[i].kz_params))
+			found = &algs[i];
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	return found;
+}
+
+int
+tb_gost_p8_to_key(const PKCS8_PRIV_KEY_INFO *kz, EVP_PKEY **out, tb_error *err)
+{
+	const gost_alg *a;
+	const unsigned char *key = NULL, *p;
+	ASN1_OCTET_STRING *oct = NULL;
+	PKCS8_PRIV_KEY_INFO *ru = NULL;
+	EVP_PKEY *pkey = NULL;
+	int key_len = 0, r = TB_ERR_INTERNAL;
+
+	if (kz == NULL || out == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "no key");
+		goto out;
+	}
+	if ((a = alg_by_kz_p8(kz, &key, &key_len)) == NULL || a->hash == H_GOST94_TEST) {
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "not a GOST 34.10-2015 key under the "
+		    "Kazakh OIDs (1.2.398.3.10.1.1.2.*) with a known parameter set");
+		goto out;
+	}
+	/* DOMAIN.md: an OCTET STRING of the scalar, little-endian, bits/8 bytes. */
+	p = key;
+	if ((oct = d2i_ASN1_OCTET_STRING(NULL, &p, key_len)) == NULL || p != key + key_len ||
+	    ASN1_STRING_length(oct) != a->bits / 8) {
+		r = tb_error_set(err, TB_ERR_MALFORMED, "%s private key is not an OCTET STRING "
+		    "of %d bytes", a->name, a->bits / 8);
+		goto out;
+	}
+	ensure_loaded();
+	if (!engine_ok) {
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "%s unavailable: %s", a->name, engine_why);
+		goto out;
+	}
+	/* The engine's own form: the same bytes, bare, under the Russian OIDs. */
+	if ((ru = p8_build(a->ru_key, a->ru_params, a->ru_digest_params,
+	    ASN1_STRING_get0_data(oct), ASN1_STRING_length(oct))) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "building the engine's key");
+		goto out;
+	}
+	if ((pkey = EVP_PKCS82PKEY(ru)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "the gost engine refuses the %s key",
+		    a->name);
+		goto out;
+	}
+	*out = pkey;
+	r = 0;
+out:
+	if (oct != NULL)
+		ASN1_STRING_clear_free(oct);
+	PKCS8_PRIV_KEY_INFO_free(ru);
+	return r;
+}
+
+int
+tb_gost_key_to_p8(EVP_PKEY *key, PKCS8_PRIV_KEY_INFO **out, tb_error *err)
+{
+	const gost_alg *a;
+	PKCS8_PRIV_KEY_INFO *ru = NULL, *kz = NULL;
+	ASN1_OCTET_STRING *oct = NULL;
+	const unsigned char *k = NULL;
+	unsigned char *der = NULL;
+	int k_len = 0, der_len = 0, r = TB_ERR_INTERNAL;
+
+	if ((r = tb_gost_engine_ready(err)) != 0)
+		goto out;
+	if ((a = alg_by_pkey(key, NULL)) == NULL || a->hash == H_GOST94_TEST) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "not a GOST 2012 key of a mapped row");
+		goto out;
+	}
+	if ((ru = EVP_PKEY2PKCS8(key)) == NULL || !PKCS8_pkey_get0(NULL, &k, &k_len, NULL, ru) ||
+	    k_len != a->bits / 8) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "the engine's %s private key", a->name);
+		goto out;
+	}
+	if ((oct = ASN1_OCTET_STRING_new()) == NULL || !ASN1_OCTET_STRING_set(oct, k, k_len) ||
+	    (der_len = i2d_ASN1_OCTET_STRING(oct, &der)) <= 0 ||
+	    (kz = p8_build(a->kz_key, a->kz_params, hash_by_kind(a->hash)->kz_oid, der,
+	    der_len)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "building the Kazakh key");
+		goto out;
+	}
+	*out = kz;
+	r = 0;
+out:
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)der_len);
+	if (oct != NULL)
+		ASN1_STRING_clear_free(oct);
+	PKCS8_PRIV_KEY_INFO_free(ru);
+	return r;
+}
+
+int
+tb_gost_cert_info(X509 *cert, tb_gost_sig_info *out, tb_error *err)
+{
+	X509_PUBKEY *spki;
+	ASN1_OBJECT *kobj = NULL;
+	const unsigned char *pk = NULL;
+	int pk_len = 0, r;
+	size_t i;
+
+	if (cert == NULL || out == NULL || (spki = X509_get_X509_PUBKEY(cert)) == NULL ||
+	    !X509_PUBKEY_get0_param(&kobj, NULL, NULL, NULL, spki))
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "no certificate key");
+	for (i = 0; i < N_ALGS; i++) {
+		if (!oid_is(kobj, algs[i].kz_key))
+			continue;
+		if (algs[i].hash == H_GOST94_TEST)
+			return tb_error_set(err, TB_ERR_UNSUPPORTED,
+			    "GOST 34.310-2004 keys are verified, never used to sign");
+		if ((r = kz_spki_check(spki, &algs[i], &pk, &pk_len, err)) != 0)
+			return r;
+		out->name = algs[i].name;
+		out->hash_oid = hash_by_kind(algs[i].hash)->kz_oid;
+		out->sig_oid = algs[i].kz_sig;
+		out->hash_len = hash_by_kind(algs[i].hash)->len;
+		out->sig_len = (size_t)algs[i].bits / 4;
+		return 0;
+	}
+	return tb_error_set(err, TB_ERR_UNSUPPORTED, "not a Kazakh GOST certificate");
+}
+
+int
+tb_gost_sign_digest(EVP_PKEY *key, const unsigned char *digest, size_t digest_len,
+    unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	unsigned char rs[GOST_MAX_SIG];
+	size_t rs_len = sizeof(rs);
+	const gost_alg *a;
+	int r = TB_ERR_INTERNAL;
+
+	if (key == NULL || digest == NULL || sig == NULL || sig_len == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+		goto out;
+	}
+	if ((r = tb_gost_engine_ready(err)) != 0)
+		goto out;
+	if ((a = alg_by_pkey(key, NULL)) == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "not a mapped GOST key");
+		goto out;
+	}
+	if (digest_len != hash_by_kind(a->hash)->len || *sig_len < (size_t)a->bits / 4) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "%s signs a %zu-byte digest into %d "
+		    "bytes", a->name, hash_by_kind(a->hash)->len, a->bits / 4);
+		goto out;
+	}
+	if ((ctx = EVP_PKEY_CTX_new(key, NULL)) == NULL || EVP_PKEY_sign_init(ctx) <= 0 ||
+	    EVP_PKEY_sign(ctx, rs, &rs_len, digest, digest_len) <= 0 ||
+	    rs_len != (size_t)a->bits / 4) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "%s signing failed", a->name);
+		goto out;
+	}
+	/* RFC 4491 order (s, r big-endian) to the NCA's (r, s little-endian). */
+	reverse(rs, sig, rs_len);
+	*sig_len = rs_len;
+	r = 0;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_cleanse(rs, sizeof(rs));
+	return r;
+}
+
+int
+tb_gost_digest_oid(const char *dotted, const unsigned char *data, size_t len,
+    unsigned char *out, unsigned int *out_len, tb_error *err)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(dotted, 1);
+	const gost_hash *h = obj != NULL ? hash_by_oid(obj) : NULL;
+
+	ASN1_OBJECT_free(obj);
+	if (h == NULL)
+		return tb_error_set(err, TB_ERR_UNSUPPORTED, "unknown GOST hash OID");
+	ensure_loaded();
+	return hash_run(h->kind, data, len, out, out_len, err);
+}

@@ -6,3 +6,7 @@ noinst_LTLIBRARIES += libsig/libtbsign.la
 libsig_libtbsign_la_SOURCES = libsig/cms_attrs.c libsig/cms_sign.h \
 	libsig/cert_read.c libsig/cert_read.h
 libsig_libtbsign_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+# CMS signing with a Kazakh GOST 2015 key (DER written by hand)
+libsig_libsig_la_SOURCES += libsig/cms_gost_sign.c
+# PKCS#12 key containers (NCA layout)
+libsig_libsig_la_SOURCES += libsig/p12_read.c libsig/p12_read.h

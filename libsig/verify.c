@@ -596,6 +596,25 @@ signer_json(const tb_signer_result *s)
 	return o;
 }
 
+/* The verdict of signer idx from the reasons that name it; VALID when none does. */
+static enum tb_verdict
+signer_verdict(const tb_verify_result *res, int idx)
+{
+	tb_reasons own = { NULL, 0, 0 };
+	enum tb_verdict v;
+	size_t i;
+
+	for (i = 0; i < res->reasons.n; i++)
+		if (res->reasons.v[i].signer == idx &&
+		    tb_reasons_add(&own, res->reasons.v[i].verdict, NULL, idx, NULL, NULL) != 0) {
+			tb_reasons_clear(&own);
+			return TB_V_MALFORMED;	/* no memory: never VALID */
+		}
+	v = tb_reasons_verdict(&own);
+	tb_reasons_clear(&own);
+	return v;
+}
+
 json_t *
 tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
 {
@@ -639,8 +658,15 @@ tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
 	json_object_set_new(o, "evaluation_time", time_json(res->eval_time));
 	json_object_set_new(o, "time_source", json_string(time_source(res->eval_at_signing_time,
 	    res->eval_at_given_time)));
-	for (i = 0; i < res->n_signers; i++)
-		json_array_append_new(signers, signer_json(&res->signers[i]));
+	for (i = 0; i < res->n_signers; i++) {
+		json_t *sj = signer_json(&res->signers[i]);
+
+		/* Each signer's own verdict: its reasons alone (the top-level one weighs all). */
+		if (json_is_object(sj) && !res->is_cert)
+			json_object_set_new(sj, "verdict",
+			    json_string(tb_verdict_code(signer_verdict(res, (int)i))));
+		json_array_append_new(signers, sj);
+	}
 	if (res->is_cert) {
 		json_object_set_new(o, "certificate",
 		    res->n_signers > 0 ? json_incref(json_array_get(signers, 0)) : json_null());

@@ -726,11 +726,32 @@ static const unsigned char oid_p256[] = {
 };
 static const unsigned char oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
 
+/*
+ * A token that ignored the template must not leave an exportable key
+ * behind: private key priv (and public key pub, when not
+ * CK_INVALID_HANDLE) are destroyed unless priv is sensitive and not
+ * extractable.
+ */
+static int
+key_kept_safe(tb_p11_manage *m, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub, tb_error *err)
+{
+	int sensitive, extractable;
+
+	tb_p11_manage_key_flags(m, (tb_p11_object)priv, &sensitive, &extractable);
+	if (sensitive && !extractable)
+		return 0;
+	(void)TB_P11_CALL(NULL, m->f, C_DestroyObject, m->h, priv);
+	if (pub != CK_INVALID_HANDLE)
+		(void)TB_P11_CALL(NULL, m->f, C_DestroyObject, m->h, pub);
+	return tb_error_set(err, TB_ERR_TOKEN,
+	    "the token made the key extractable or not sensitive; key destroyed");
+}
+
 int
 tb_p11_manage_generate(tb_p11_manage *m, int rsa_bits, int ec_bits, const char *label,
     const unsigned char *id, size_t id_len, tb_p11_object *priv_out, tb_error *err)
 {
-	int r = TB_ERR_INTERNAL, sensitive, extractable;
+	int r = TB_ERR_INTERNAL;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = rsa_bits > 0 ? CKK_RSA : CKK_EC;
@@ -781,15 +802,8 @@ tb_p11_manage_generate(tb_p11_manage *m, int rsa_bits, int ec_bits, const char *
 	if ((r = TB_P11_CALL(err, m->f, C_GenerateKeyPair, m->h, &mech, pub, npub, priv,
 	    npriv, &hpub, &hpriv)) != 0)
 		goto out;
-	/* A token that ignored the template must not leave an exportable key behind. */
-	tb_p11_manage_key_flags(m, (tb_p11_object)hpriv, &sensitive, &extractable);
-	if (!sensitive || extractable) {
-		(void)TB_P11_CALL(NULL, m->f, C_DestroyObject, m->h, hpriv);
-		(void)TB_P11_CALL(NULL, m->f, C_DestroyObject, m->h, hpub);
-		r = tb_error_set(err, TB_ERR_TOKEN,
-		    "the token made the key extractable or not sensitive; key destroyed");
+	if ((r = key_kept_safe(m, hpriv, hpub, err)) != 0)
 		goto out;
-	}
 	*priv_out = (tb_p11_object)hpriv;
 	r = 0;
 out:
@@ -848,4 +862,126 @@ tb_p11_manage_destroy(tb_p11_manage *m, tb_p11_object o, tb_error *err)
 	if ((r = need_token(m, err)) != 0)
 		return r;
 	return TB_P11_CALL(err, m->f, C_DestroyObject, m->h, (CK_OBJECT_HANDLE)o);
+}
+
+/* One big-number parameter of key as unsigned big-endian bytes (new, wiped by the caller). */
+static int
+param_bytes(EVP_PKEY *key, const char *name, size_t pad, unsigned char **out, size_t *len)
+{
+	BIGNUM *bn = NULL;
+	unsigned char *buf;
+	size_t n;
+
+	if (!EVP_PKEY_get_bn_param(key, name, &bn))
+		return -1;
+	n = (size_t)BN_num_bytes(bn);
+	if (pad > n)
+		n = pad;
+	if ((buf = OPENSSL_secure_zalloc(n > 0 ? n : 1)) == NULL ||
+	    BN_bn2binpad(bn, buf, (int)n) < 0) {
+		OPENSSL_secure_clear_free(buf, n > 0 ? n : 1);
+		BN_clear_free(bn);
+		return -1;
+	}
+	BN_clear_free(bn);
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+#define IMPORT_VALUES 8
+
+int
+tb_p11_manage_import_key(tb_p11_manage *m, EVP_PKEY *key, const char *label,
+    const unsigned char *id, size_t id_len, tb_p11_object *priv_out, tb_error *err)
+{
+	static const struct {
+		const char *param;
+		CK_ATTRIBUTE_TYPE type;
+	} rsa_parts[IMPORT_VALUES] = {
+		{ OSSL_PKEY_PARAM_RSA_N, CKA_MODULUS },
+		{ OSSL_PKEY_PARAM_RSA_E, CKA_PUBLIC_EXPONENT },
+		{ OSSL_PKEY_PARAM_RSA_D, CKA_PRIVATE_EXPONENT },
+		{ OSSL_PKEY_PARAM_RSA_FACTOR1, CKA_PRIME_1 },
+		{ OSSL_PKEY_PARAM_RSA_FACTOR2, CKA_PRIME_2 },
+		{ OSSL_PKEY_PARAM_RSA_EXPONENT1, CKA_EXPONENT_1 },
+		{ OSSL_PKEY_PARAM_RSA_EXPONENT2, CKA_EXPONENT_2 },
+		{ OSSL_PKEY_PARAM_RSA_COEFFICIENT1, CKA_COEFFICIENT },
+	};
+	int r = TB_ERR_INTERNAL, is_rsa, nid, nv = 0, i;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt;
+	CK_ATTRIBUTE t[12 + IMPORT_VALUES];
+	CK_ULONG n = 0;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	unsigned char *val[IMPORT_VALUES] = { NULL }, *params = NULL;
+	size_t vlen[IMPORT_VALUES] = { 0 };
+	char group[64];
+	int plen;
+
+	if ((r = need_token(m, err)) != 0)
+		goto out;
+	if (key == NULL || label == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "no key or label");
+		goto out;
+	}
+	is_rsa = EVP_PKEY_is_a(key, "RSA");
+	if (!is_rsa && !EVP_PKEY_is_a(key, "EC")) {
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "a %s key cannot go on the token "
+		    "(RSA or EC only)", EVP_PKEY_get0_type_name(key) != NULL ?
+		    EVP_PKEY_get0_type_name(key) : "unknown");
+		goto out;
+	}
+	kt = is_rsa ? CKK_RSA : CKK_EC;
+	t[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &yes, sizeof(yes) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof(yes) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &no, sizeof(no) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_SIGN, &yes, sizeof(yes) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &no, sizeof(no) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_UNWRAP, &no, sizeof(no) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_DERIVE, &no, sizeof(no) };
+	t[n++] = (CK_ATTRIBUTE){ CKA_ID, (void *)id, id_len };
+	t[n++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
+	if (is_rsa) {
+		for (i = 0; i < IMPORT_VALUES; i++, nv++) {
+			if (param_bytes(key, rsa_parts[i].param, 0, &val[i], &vlen[i]) != 0) {
+				r = tb_error_set_ossl(err, TB_ERR_UNSUPPORTED,
+				    "the RSA key lacks its %s (a key without CRT values)",
+				    rsa_parts[i].param);
+				goto out;
+			}
+			t[n++] = (CK_ATTRIBUTE){ rsa_parts[i].type, val[i], vlen[i] };
+		}
+	} else {
+		/* CKA_EC_PARAMS: the named curve's OID, DER; CKA_VALUE: the scalar, field size. */
+		if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+		    sizeof(group), NULL) || (nid = OBJ_txt2nid(group)) == NID_undef ||
+		    (plen = i2d_ASN1_OBJECT(OBJ_nid2obj(nid), &params)) <= 0) {
+			r = tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "an EC key without a named curve");
+			goto out;
+		}
+		if (param_bytes(key, OSSL_PKEY_PARAM_PRIV_KEY,
+		    (size_t)(EVP_PKEY_get_bits(key) + 7) / 8, &val[0], &vlen[0]) != 0) {
+			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "the EC private value");
+			goto out;
+		}
+		nv = 1;
+		t[n++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, params, (CK_ULONG)plen };
+		t[n++] = (CK_ATTRIBUTE){ CKA_VALUE, val[0], vlen[0] };
+	}
+	if ((r = TB_P11_CALL(err, m->f, C_CreateObject, m->h, t, n, &h)) != 0)
+		goto out;
+	if ((r = key_kept_safe(m, h, CK_INVALID_HANDLE, err)) != 0)
+		goto out;
+	*priv_out = (tb_p11_object)h;
+	r = 0;
+out:
+	for (i = 0; i < nv; i++)
+		OPENSSL_secure_clear_free(val[i], vlen[i] > 0 ? vlen[i] : 1);
+	OPENSSL_free(params);
+	return r;
 }

@@ -122,6 +122,16 @@ int tb_p11_manage_certs(tb_p11_manage *m, const unsigned char *id, size_t id_len
  */
 int tb_p11_manage_generate(tb_p11_manage *m, int rsa_bits, int ec_bits, const char *label,
     const unsigned char *id, size_t id_len, tb_p11_object *priv_out, tb_error *err);
+/*
+ * Puts key (an RSA or EC private key read from a container) on the selected
+ * token as a private-key object with id and label: CKA_SENSITIVE, never
+ * extractable, private, CKA_SIGN and nothing else. The key's values pass
+ * through buffers that are wiped before return; a token that stores the
+ * key extractable or not sensitive has it destroyed. TB_ERR_UNSUPPORTED for
+ * any other key type (GOST: no token mechanism here).
+ */
+int tb_p11_manage_import_key(tb_p11_manage *m, EVP_PKEY *key, const char *label,
+    const unsigned char *id, size_t id_len, tb_p11_object *priv_out, tb_error *err);
 /* Stores cert as a certificate object with id and label. */
 int tb_p11_manage_store_cert(tb_p11_manage *m, X509 *cert, const unsigned char *id,
     size_t id_len, const char *label, tb_error *err);

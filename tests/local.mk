@@ -7,6 +7,7 @@ include $(srcdir)/tests/cli.mk
 include $(srcdir)/tests/verify.mk
 include $(srcdir)/tests/gost.mk
 include $(srcdir)/tests/pki.mk
+include $(srcdir)/tests/gostsign.mk
 include $(srcdir)/tests/rev.mk
 include $(srcdir)/tests/audit.mk
 include $(srcdir)/tests/admin.mk

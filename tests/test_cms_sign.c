@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -978,6 +979,322 @@ START_TEST(test_digest_spec_bad)
 }
 END_TEST
 
+/* ---- co-signing: tb_cms_add_signer ---- */
+
+/* A DER header at p (at most end): tag, content start and length; 0 or -1. */
+static int
+der_hdr(const unsigned char *p, const unsigned char *end, unsigned char *tag,
+    const unsigned char **content, size_t *len)
+{
+	size_t n, i, l = 0;
+
+	if (end - p < 2)
+		return -1;
+	*tag = p[0];
+	if (p[1] < 0x80) {
+		*content = p + 2;
+		*len = p[1];
+	} else {
+		n = p[1] & 0x7f;
+		if (n == 0 || n > 4 || (size_t)(end - p) < 2 + n)
+			return -1;
+		for (i = 0; i < n; i++)
+			l = l << 8 | p[2 + i];
+		*content = p + 2 + n;
+		*len = l;
+	}
+	return *content + *len <= end ? 0 : -1;
+}
+
+/* The content of SignedData's last element (signerInfos SET) in der: the SignerInfos' bytes. */
+static void
+signer_infos(const unsigned char *der, size_t der_len, const unsigned char **si, size_t *si_len)
+{
+	const unsigned char *end = der + der_len, *c, *p, *last = NULL;
+	unsigned char tag;
+	size_t len, last_len = 0;
+
+	ck_assert_int_eq(der_hdr(der, end, &tag, &c, &len), 0);	/* ContentInfo */
+	ck_assert_int_eq(der_hdr(c, end, &tag, &p, &len), 0);		/* contentType */
+	ck_assert_int_eq(der_hdr(p + len, end, &tag, &c, &len), 0);	/* [0] */
+	ck_assert_int_eq(der_hdr(c, end, &tag, &p, &len), 0);		/* SignedData */
+	end = p + len;
+	while (p < end) {
+		ck_assert_int_eq(der_hdr(p, end, &tag, &c, &len), 0);
+		last = c;
+		last_len = len;
+		p = c + len;
+	}
+	ck_assert_ptr_nonnull(last);
+	*si = last;
+	*si_len = last_len;
+}
+
+static int
+count_signers(const unsigned char *der, size_t der_len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
+	int n;
+
+	ck_assert_ptr_nonnull(cms);
+	n = sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms));
+	CMS_ContentInfo_free(cms);
+	return n;
+}
+
+/*
+ * RSA signs (attached, detached, detached by digest), EC co-signs, then RSA
+ * again: every earlier SignerInfo stays byte for byte in the new CMS, the
+ * content too, and openssl and certtool verify every signer.
+ */
+START_TEST(test_cosign_keeps_signers)
+{
+	int mode = _i;
+	unsigned char doc[2000], h[EVP_MAX_MD_SIZE], *d1 = NULL, *d2 = NULL, *d3 = NULL;
+	unsigned int h_len = 0;
+	size_t l1 = 0, l2 = 0, l3 = 0, si1_len, si2_len;
+	const unsigned char *si1, *si2;
+	struct soft_signer rs = { keys[KEY_RSA], SIGN_OK, 0, 0, 0 };
+	struct soft_signer es = { keys[KEY_EC], SIGN_OK, 0, 0, 0 };
+	tb_signer rsa = { soft_sign_digest, &rs }, ec = { soft_sign_digest, &es };
+	tb_sign_request req = { 0 }, co = { 0 };
+	tb_error err = { 0, "" };
+	struct expect e;
+
+	sample_doc(doc, sizeof(doc));
+	req.md_nid = NID_sha256;
+	req.detached = mode != MODE_ATTACHED;
+	req.signing_time = T_SIGN;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_RSA], NULL, &rsa, &req, &d1, &l1, &err), 0);
+
+	co.md_nid = NID_sha384;
+	co.signing_time = T_SIGN + 60;
+	if (mode == MODE_DETACHED) {
+		co.data = doc;
+		co.data_len = sizeof(doc);
+	} else if (mode == MODE_DIGEST) {
+		ck_assert(EVP_Digest(doc, sizeof(doc), h, &h_len, EVP_sha384(), NULL));
+		co.digest = h;
+		co.digest_len = h_len;
+	}
+	ck_assert_msg(tb_cms_add_signer(d1, l1, certs[KEY_EC], NULL, &ec, &co, &d2, &l2,
+	    &err) == 0, "tb_cms_add_signer: %s", err.detail);
+	ck_assert_int_eq(count_signers(d2, l2), 2);
+	signer_infos(d1, l1, &si1, &si1_len);
+	ck_assert_ptr_nonnull(memmem(d2, l2, si1, si1_len));
+	if (mode == MODE_ATTACHED)
+		ck_assert_ptr_nonnull(memmem(d2, l2, doc, sizeof(doc)));
+	else
+		ck_assert_ptr_null(memmem(d2, l2, doc, 64));
+
+	/* A third signer (the first key again) keeps both. */
+	co.md_nid = NID_sha256;
+	if (mode == MODE_DIGEST) {
+		ck_assert(EVP_Digest(doc, sizeof(doc), h, &h_len, EVP_sha256(), NULL));
+		co.digest_len = h_len;
+	}
+	ck_assert_msg(tb_cms_add_signer(d2, l2, certs[KEY_RSA], NULL, &rsa, &co, &d3, &l3,
+	    &err) == 0, "third signer: %s", err.detail);
+	ck_assert_int_eq(count_signers(d3, l3), 3);
+	signer_infos(d2, l2, &si2, &si2_len);
+	ck_assert_ptr_nonnull(memmem(d3, l3, si2, si2_len));
+
+	e = (struct expect){ KEY_RSA, NID_sha256, req.detached, doc, sizeof(doc), T_SIGN, 1 };
+	check_cli(d3, l3, &e, 1000 + _i);
+	OPENSSL_free(d1);
+	OPENSSL_free(d2);
+	OPENSSL_free(d3);
+}
+END_TEST
+
+/* What co-signing refuses, leaving its outputs alone. */
+START_TEST(test_cosign_refusals)
+{
+	unsigned char doc[100], *d1 = NULL, *out = NULL;
+	size_t l1 = 0, out_len = 0;
+	struct soft_signer rs = { keys[KEY_RSA], SIGN_OK, 0, 0, 0 };
+	tb_signer rsa = { soft_sign_digest, &rs };
+	tb_sign_request req = { 0 }, co = { 0 };
+	tb_error err = { 0, "" };
+
+	sample_doc(doc, sizeof(doc));
+	req.signing_time = T_SIGN;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	req.detached = 1;
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_RSA], NULL, &rsa, &req, &d1, &l1, &err), 0);
+	co.signing_time = T_SIGN;
+	/* Detached, and neither document nor digest. */
+	ck_assert_int_eq(tb_cms_add_signer(d1, l1, certs[KEY_EC], NULL, &rsa, &co, &out,
+	    &out_len, &err), TB_ERR_INVALID_ARG);
+	/* Not a CMS. */
+	co.data = doc;
+	co.data_len = sizeof(doc);
+	ck_assert_int_eq(tb_cms_add_signer(doc, sizeof(doc), certs[KEY_EC], NULL, &rsa, &co,
+	    &out, &out_len, &err), TB_ERR_MALFORMED);
+	/* Cut short. */
+	ck_assert_int_eq(tb_cms_add_signer(d1, l1 - 3, certs[KEY_EC], NULL, &rsa, &co, &out,
+	    &out_len, &err), TB_ERR_MALFORMED);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(out_len, 0);
+	OPENSSL_free(d1);
+}
+END_TEST
+
+/* tag and length header of len content bytes into h; its size. */
+static size_t
+tl(unsigned char *h, unsigned char tag, size_t len)
+{
+	h[0] = tag;
+	if (len < 0x80) {
+		h[1] = (unsigned char)len;
+		return 2;
+	}
+	h[1] = 0x82;
+	h[2] = (unsigned char)(len >> 8);
+	h[3] = (unsigned char)len;
+	return 4;
+}
+
+/*
+ * The counter-signature's SignerInfo parsed through a SignedData made
+ * around it here (OpenSSL has no d2i for a bare SignerInfo).
+ */
+static CMS_ContentInfo *
+wrap_signer_info(const unsigned char *si, size_t si_len)
+{
+	static const unsigned char head[] = {
+		0x02, 0x01, 0x01, 0x31, 0x00,	/* version 1, digestAlgorithms {} */
+		0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+	};
+	static const unsigned char oid_sd[] = {
+		0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+	};
+	unsigned char *b = malloc(si_len + 64), h[4];
+	size_t n = 0, set_l = si_len, sd_l, e_l, ci_l, k;
+	const unsigned char *p;
+	CMS_ContentInfo *cms;
+
+	ck_assert_ptr_nonnull(b);
+	sd_l = sizeof(head) + tl(h, 0x31, set_l) + set_l;
+	e_l = tl(h, 0x30, sd_l) + sd_l;
+	ci_l = sizeof(oid_sd) + tl(h, 0xa0, e_l) + e_l;
+	n += tl(b + n, 0x30, ci_l);
+	memcpy(b + n, oid_sd, sizeof(oid_sd));
+	n += sizeof(oid_sd);
+	n += tl(b + n, 0xa0, e_l);
+	n += tl(b + n, 0x30, sd_l);
+	memcpy(b + n, head, sizeof(head));
+	n += sizeof(head);
+	n += tl(b + n, 0x31, set_l);
+	memcpy(b + n, si, si_len);
+	n += si_len;
+	p = b;
+	k = n;
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)k);
+	free(b);
+	return cms;
+}
+
+/*
+ * EC counter-signs the RSA signer: the target still verifies (openssl,
+ * certtool), and the counter-signature is checked here: no contentType,
+ * messageDigest = SHA-256 of the target's signature value, the EC key's
+ * signature over its signed attributes, the EC certificate carried.
+ */
+START_TEST(test_countersign)
+{
+	unsigned char doc[500], *d1 = NULL, *d2 = NULL, *attrs = NULL, h[EVP_MAX_MD_SIZE];
+	unsigned int h_len = 0;
+	size_t l1 = 0, l2 = 0, i;
+	struct soft_signer rs = { keys[KEY_RSA], SIGN_OK, 0, 0, 0 };
+	struct soft_signer es = { keys[KEY_EC], SIGN_OK, 0, 0, 0 };
+	tb_signer rsa = { soft_sign_digest, &rs }, ec = { soft_sign_digest, &es };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+	const unsigned char *p;
+	CMS_ContentInfo *cms, *cc;
+	CMS_SignerInfo *tsi, *csi;
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *t;
+	ASN1_OCTET_STRING *md, *sig;
+	STACK_OF(X509_ATTRIBUTE) *sa;
+	STACK_OF(X509) *carried;
+	EVP_PKEY_CTX *vctx;
+	int idx, n, attrs_len, found = 0;
+	struct expect e;
+
+	sample_doc(doc, sizeof(doc));
+	req.signing_time = T_SIGN;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_RSA], NULL, &rsa, &req, &d1, &l1, &err), 0);
+	memset(&req, 0, sizeof(req));
+	req.signing_time = T_SIGN + 3600;
+	ck_assert_int_eq(tb_cms_countersign(d1, l1, 1, certs[KEY_EC], NULL, &ec, &req, &d2, &l2,
+	    &err), TB_ERR_INVALID_ARG);
+	ck_assert_msg(tb_cms_countersign(d1, l1, 0, certs[KEY_EC], NULL, &ec, &req, &d2, &l2,
+	    &err) == 0, "tb_cms_countersign: %s", err.detail);
+	ck_assert_int_eq(count_signers(d2, l2), 1);
+	e = (struct expect){ KEY_RSA, NID_sha256, 0, doc, sizeof(doc), T_SIGN, 1 };
+	check_cli(d2, l2, &e, 2000);
+
+	p = d2;
+	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)l2));
+	tsi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	idx = CMS_unsigned_get_attr_by_NID(tsi, NID_pkcs9_countersignature, -1);
+	ck_assert_int_ge(idx, 0);
+	a = CMS_unsigned_get_attr(tsi, idx);
+	ck_assert_ptr_nonnull(t = X509_ATTRIBUTE_get0_type(a, 0));
+	ck_assert_int_eq(t->type, V_ASN1_SEQUENCE);
+	ck_assert_ptr_nonnull(cc = wrap_signer_info(ASN1_STRING_get0_data(t->value.sequence),
+	    (size_t)ASN1_STRING_length(t->value.sequence)));
+	csi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cc), 0);
+	ck_assert_int_eq(CMS_SignerInfo_cert_cmp(csi, certs[KEY_EC]), 0);
+	ck_assert_int_lt(CMS_signed_get_attr_by_NID(csi, NID_pkcs9_contentType, -1), 0);
+	ck_assert_int_ge(CMS_signed_get_attr_by_NID(csi, NID_pkcs9_signingTime, -1), 0);
+	idx = CMS_signed_get_attr_by_NID(csi, NID_pkcs9_messageDigest, -1);
+	ck_assert_int_ge(idx, 0);
+	md = X509_ATTRIBUTE_get0_data(CMS_signed_get_attr(csi, idx), 0, V_ASN1_OCTET_STRING, NULL);
+	sig = CMS_SignerInfo_get0_signature(tsi);
+	ck_assert(EVP_Digest(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), h,
+	    &h_len, EVP_sha256(), NULL));
+	ck_assert_int_eq(ASN1_STRING_length(md), (int)h_len);
+	ck_assert_mem_eq(ASN1_STRING_get0_data(md), h, h_len);
+	/* The EC signature over the DER of the signed attributes. */
+	n = CMS_signed_get_attr_count(csi);
+	ck_assert_ptr_nonnull(sa = sk_X509_ATTRIBUTE_new_null());
+	for (idx = 0; idx < n; idx++)
+		sk_X509_ATTRIBUTE_push(sa, CMS_signed_get_attr(csi, idx));
+	ck_assert_int_gt(attrs_len = ASN1_item_i2d((ASN1_VALUE *)sa, &attrs,
+	    ASN1_ITEM_rptr(PKCS7_ATTR_SIGN)), 0);
+	sk_X509_ATTRIBUTE_free(sa);
+	ck_assert(EVP_Digest(attrs, (size_t)attrs_len, h, &h_len, EVP_sha256(), NULL));
+	sig = CMS_SignerInfo_get0_signature(csi);
+	ck_assert_ptr_nonnull(vctx = EVP_PKEY_CTX_new(keys[KEY_EC], NULL));
+	ck_assert_int_eq(EVP_PKEY_verify_init(vctx), 1);
+	ck_assert_int_eq(EVP_PKEY_verify(vctx, ASN1_STRING_get0_data(sig),
+	    (size_t)ASN1_STRING_length(sig), h, h_len), 1);
+	h[0] ^= 1;
+	ck_assert_int_ne(EVP_PKEY_verify(vctx, ASN1_STRING_get0_data(sig),
+	    (size_t)ASN1_STRING_length(sig), h, h_len), 1);
+	EVP_PKEY_CTX_free(vctx);
+	carried = CMS_get1_certs(cms);
+	for (i = 0; i < (size_t)sk_X509_num(carried); i++)
+		found |= X509_cmp(sk_X509_value(carried, (int)i), certs[KEY_EC]) == 0;
+	ck_assert_int_eq(found, 1);
+	sk_X509_pop_free(carried, X509_free);
+	OPENSSL_free(attrs);
+	CMS_ContentInfo_free(cc);
+	CMS_ContentInfo_free(cms);
+	OPENSSL_free(d1);
+	OPENSSL_free(d2);
+}
+END_TEST
+
 static Suite *
 cms_sign_suite(void)
 {
@@ -999,6 +1316,13 @@ cms_sign_suite(void)
 	tcase_add_loop_test(tc, test_signer_garbage_rejected, 0, KEY_COUNT);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_assemble_checks_attributes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cosign");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_cosign_keeps_signers, 0, MODE_COUNT);
+	tcase_add_test(tc, test_cosign_refusals);
+	tcase_add_test(tc, test_countersign);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("digest_spec");
