@@ -1,0 +1,50 @@
+/*
+ * Internal to libsig's XML part: the algorithm URI table (xml_alg.c) that
+ * verification and signing share. Callers outside libsig use xml.h.
+ */
+#ifndef TB_XML_INT_H
+#define TB_XML_INT_H
+
+#include <stddef.h>
+
+#include <libxml/c14n.h>
+#include <openssl/x509.h>
+
+typedef struct tb_xml_digest {
+	const char *uri;
+	const char *name;
+	const char *oid;	/* for tb_sigalg_digest */
+	int weak;		/* SHA-1: only when the policy allows it */
+} tb_xml_digest;
+
+typedef struct tb_xml_sigmethod {
+	const char *uri;
+	const char *sig_oid;	/* the signature AlgorithmIdentifier for tb_sigalg_verify */
+	const char *digest_oid;	/* GOST: the hash named apart; NULL otherwise */
+	int ecdsa;		/* value is r || s, the table wants DER */
+	int weak;
+} tb_xml_sigmethod;
+
+typedef struct tb_xml_c14n {
+	const char *uri;
+	int mode;		/* xmlC14NMode */
+	int with_comments;
+} tb_xml_c14n;
+
+#define TB_XML_DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
+#define TB_XML_ENVELOPED TB_XML_DSIG_NS "enveloped-signature"
+
+const tb_xml_digest *tb_xml_digest_by_uri(const char *uri);
+const tb_xml_sigmethod *tb_xml_sigmethod_by_uri(const char *uri);
+const tb_xml_c14n *tb_xml_c14n_by_uri(const char *uri);
+
+/* A new AlgorithmIdentifier of the dotted oid, without parameters; NULL on failure. */
+X509_ALGOR *tb_xml_algor(const char *oid);
+
+/*
+ * Decodes base64 text, skipping XML whitespace (Kalkan's &#13; line breaks
+ * included) into *out (OPENSSL_malloc'd, the caller's). -1 when not base64.
+ */
+int tb_xml_b64_decode(const char *text, unsigned char **out, size_t *out_len);
+
+#endif
