@@ -24,3 +24,4 @@ include $(srcdir)/tests/testlib.mk
 include $(srcdir)/tests/vectors.mk
 include $(srcdir)/tests/ocspcheck.mk
 include $(srcdir)/tests/mutation.mk
+include $(srcdir)/tests/xml.mk

@@ -1,0 +1,196 @@
+#!/bin/sh
+# tanba verify --offline on XML signatures (docs/XML.md): RSA made by
+# xmlsec1 (URI="" and URI="#id", c14n and exclusive c14n), GOST 2015-512
+# assembled as NCALayer writes it (Kazakh URIs, reversed value, &#13;
+# line breaks) by tests/xml-gost-sign; every defence with its reason;
+# and the independent checks: xmlsec1 --verify, xmllint --c14n + the gost
+# engine.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+VERDICT_TEST=xml
+. "$top_srcdir/tests/verdict-lib.sh"
+GOSTSIGN=${GOSTSIGN:-"$top_builddir/tests/xml-gost-sign"}
+command -v xmlsec1 >/dev/null || { echo "skip: no xmlsec1 (Debian xmlsec1)"; exit 77; }
+command -v xmllint >/dev/null || { echo "skip: no xmllint (Debian libxml2-utils)"; exit 77; }
+
+P=$T/rsa
+"$TESTPKI" hierarchy --out "$P" >"$T/testpki.log" 2>&1 || { cat "$T/testpki.log"; exit 99; }
+OFF="--offline --anchors $P/root.pem --untrusted $P/chain.pem --no-revocation"
+IIN=$(sed -n 's/^individual-sign .*iin=\([0-9]*\).*/\1/p' "$P/manifest.txt")
+DS='xmlns:ds="http://www.w3.org/2000/09/xmldsig#"'
+C14N=http://www.w3.org/TR/2001/REC-xml-c14n-20010315
+EXC=http://www.w3.org/2001/10/xml-exc-c14n#
+ENV=http://www.w3.org/2000/09/xmldsig#enveloped-signature
+
+# template URI C14N-OF-SIGNEDINFO TRANSFORM [BODY]: an enveloped-signature template for xmlsec1
+template() {
+	cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<doc xmlns:a="urn:a"><!-- a comment --><data Id="d1"><a:item>Өтініш: Әлиханов Ғалым</a:item></data><note Id="n1">not signed</note>${4:-}<ds:Signature $DS><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="$2"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="$1"><ds:Transforms><ds:Transform Algorithm="$ENV"/><ds:Transform Algorithm="$3"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></doc>
+XML
+}
+
+# xsign NAME URI C14N TRANSFORM: $T/NAME.xml signed by individual-sign through xmlsec1
+xsign() {
+	template "$2" "$3" "$4" > "$T/$1.tmpl"
+	xmlsec1 --sign --privkey-pem "$P/individual-sign.key,$P/individual-sign.pem" \
+	    --id-attr:Id data --output "$T/$1.xml" "$T/$1.tmpl" >"$T/xmlsec.log" 2>&1 ||
+	    { cat "$T/xmlsec.log"; exit 99; }
+}
+
+# ---- RSA from xmlsec1: the whole document and one element
+xsign whole "" "$C14N" "$C14N#WithComments"
+expect VALID 0 verify $OFF --json "$T/whole.xml"
+grep -q '"format": "xml"' "$T/out" || fail "format not said"
+grep -q '"node": "/"' "$T/out" || fail "covered node of URI=\"\" not said"
+grep -q "\"iin\": \"$IIN\"" "$T/out" || fail "identity not read"
+expect VALID 0 verify $OFF --iin "$IIN" --role individual "$T/whole.xml"
+expect IDENTITY_MISMATCH 1 verify $OFF --iin 123456789011 --no-check-iin-checksum "$T/whole.xml"
+expect VALID 0 verify $OFF --lang kk "$T/whole.xml"
+expect VALID 0 verify $OFF --format xml "$T/whole.xml"
+expect MALFORMED 1 verify $OFF --format cms "$T/whole.xml"
+xsign elem "#d1" "$EXC" "$EXC"
+expect VALID 0 verify $OFF --json "$T/elem.xml"
+grep -q '"node": "/doc/data"' "$T/out" || fail "covered node of #d1 not said"
+xsign elem10 "#d1" "$C14N#WithComments" "$C14N"
+expect VALID 0 verify $OFF "$T/elem10.xml"
+# tanba's verdict agrees with xmlsec1's on the same files
+xmlsec1 --verify --trusted-pem "$P/root.pem" --untrusted-pem "$P/ca.pem" --id-attr:Id data \
+    "$T/elem.xml" >"$T/xv.log" 2>&1 || fail "xmlsec1 refuses its own #id signature: $(cat "$T/xv.log")"
+
+# ---- changed after signing
+sed 's/Әлиханов/Әлиханова/' "$T/whole.xml" > "$T/changed.xml"
+expect DIGEST_MISMATCH 1 verify $OFF "$T/changed.xml"
+sed 's/not signed/changed/' "$T/elem.xml" > "$T/outside.xml"
+expect VALID 0 verify $OFF "$T/outside.xml"
+# the SignatureValue altered (one base64 character of its first line)
+awk '/<ds:SignatureValue>/ && !d { sub(/<ds:SignatureValue>./, "<ds:SignatureValue>A"); if (!/SignatureValue>A/) sub(/<ds:SignatureValue>A/, "<ds:SignatureValue>B"); d=1 } { print }' "$T/whole.xml" > "$T/badsig.xml"
+cmp -s "$T/whole.xml" "$T/badsig.xml" && fail "badsig.xml not altered"
+expect SIGNATURE_INVALID 1 verify $OFF "$T/badsig.xml"
+# an untrusted signer
+expect CHAIN_UNTRUSTED 1 verify --offline --anchors "$P/other-ca.pem" --no-revocation "$T/whole.xml"
+
+# ---- signature wrapping: the caller names what must be signed
+expect VALID 0 verify $OFF --signed-element '#d1' "$T/elem.xml"
+expect VALID 0 verify $OFF --signed-element data "$T/elem.xml"
+expect SIGNATURE_INVALID 1 verify $OFF --signed-element '#n1' "$T/elem.xml"
+grep -q "does not cover" "$T/out" || fail "not-covered reason not said"
+expect VALID 0 verify $OFF --signed-element '#n1' "$T/whole.xml"
+# a second element named data (a wrapped copy) makes the name ambiguous
+sed 's|<note |<data>evil</data><note |' "$T/elem.xml" > "$T/twodata.xml"
+expect "" 2 verify $OFF --signed-element data "$T/twodata.xml"
+grep -q "more than once" "$T/err" || fail "ambiguous signed_element: $(cat "$T/err")"
+# a repeated ID: the reference could name either element
+sed 's|<note Id="n1">|<note Id="d1">|' "$T/elem.xml" > "$T/dupid.xml"
+expect MALFORMED 1 verify $OFF "$T/dupid.xml"
+grep -q "ID value occurs more than once" "$T/out" || fail "duplicate ID reason"
+
+# ---- parser defences
+{ echo '<?xml version="1.0"?>'; echo '<!DOCTYPE doc [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+  sed 1d "$T/whole.xml" | sed 's|<note Id="n1">not signed|<note Id="n1">\&x;|'; } > "$T/dtd.xml"
+expect MALFORMED 1 verify $OFF "$T/dtd.xml"
+grep -q "DOCTYPE refused" "$T/out" || fail "DOCTYPE reason"
+sed 's|<note Id="n1">not signed</note>|<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>|' "$T/whole.xml" > "$T/xi.xml"
+expect DIGEST_MISMATCH 1 verify $OFF "$T/xi.xml"
+grep -q "root:" "$T/out" && fail "XInclude was processed"
+printf '<doc><a>unclosed</doc>' > "$T/bad.xml"
+expect MALFORMED 1 verify $OFF "$T/bad.xml"
+grep -q "not well-formed" "$T/out" || fail "parse error reason"
+printf '<doc><a>no signature</a></doc>' > "$T/nosig.xml"
+expect MALFORMED 1 verify $OFF "$T/nosig.xml"
+deep=$(awk 'BEGIN { for (i = 0; i < 100; i++) printf "<e>"; for (i = 0; i < 100; i++) printf "</e>" }')
+printf '<doc>%s</doc>' "$deep" > "$T/deep.xml"
+expect MALFORMED 1 verify $OFF "$T/deep.xml"
+grep -q "deeper" "$T/out" || fail "depth limit reason"
+
+# ---- references and transforms outside the allow-list
+sed 's|<ds:Reference URI="">|<ds:Reference URI="http://127.0.0.1:9/doc.xml">|' "$T/whole.xml" > "$T/remote.xml"
+expect MALFORMED 1 verify $OFF "$T/remote.xml"
+grep -q "outside the document" "$T/out" || fail "remote reference reason"
+# Signed by xmlsec1 (valid there), refused here: XPath filters are off the list.
+xsign_tr() {
+	template "" "$C14N" "$C14N" | sed "s|<ds:Transform Algorithm=\"$C14N\"/>|$2|" > "$T/$1.tmpl"
+	xmlsec1 --sign --privkey-pem "$P/individual-sign.key,$P/individual-sign.pem" \
+	    --output "$T/$1.xml" "$T/$1.tmpl" >"$T/xmlsec.log" 2>&1 || { cat "$T/xmlsec.log"; exit 99; }
+}
+xsign_tr xpath '<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><ds:XPath>not(self::note)</ds:XPath></ds:Transform>'
+expect UNSUPPORTED_ALGORITHM 1 verify $OFF "$T/xpath.xml"
+grep -q "transform refused: http://www.w3.org/TR/1999/REC-xpath" "$T/out" || fail "XPath reason"
+xsign_tr xpf '<ds:Transform Algorithm="http://www.w3.org/2002/06/xmldsig-filter2"><f:XPath xmlns:f="http://www.w3.org/2002/06/xmldsig-filter2" Filter="subtract">//note</f:XPath></ds:Transform>'
+expect UNSUPPORTED_ALGORITHM 1 verify $OFF "$T/xpf.xml"
+grep -q "transform refused: http://www.w3.org/2002/06/xmldsig-filter2" "$T/out" || fail "filter2 reason"
+# XSLT (put in after signing: the refusal comes before any stylesheet would run)
+sed "s|<ds:Transform Algorithm=\"$C14N#WithComments\"/>|<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\"/>|" "$T/whole.xml" > "$T/xslt.xml"
+expect "" 1 verify $OFF "$T/xslt.xml"
+grep -q "transform refused: http://www.w3.org/TR/1999/REC-xslt" "$T/out" || fail "XSLT reason"
+t5=$(printf "<ds:Transform Algorithm=\"$ENV\"/>%.0s" 1 2 3 4 5)
+sed "s|<ds:Transforms>|<ds:Transforms>$t5|" "$T/whole.xml" > "$T/many.xml"
+expect MALFORMED 1 verify $OFF "$T/many.xml"
+grep -q "more transforms" "$T/out" || fail "transform limit reason"
+
+# ---- GOST 2015-512 as NCALayer writes it
+G=$T/gost
+if ! "$TESTPKI" hierarchy --out "$G" --ca-alg gost512 --leaf-alg gost512 >"$T/testpki.log" 2>&1 ||
+    ! "$GOSTSIGN" digest gost2015-512 </dev/null >/dev/null 2>&1; then
+	echo "skip: no GOST here: $(tail -n 1 "$T/testpki.log")"
+else
+	KZ=urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms
+	BODY='<doc><data Id="d1">Өтініш: Әлиханов Ғалым</data></doc>'
+	printf '%s' "$BODY" > "$T/g-doc.xml"
+	DV=$("$GOSTSIGN" digest gost2015-512 < "$T/g-doc.xml")
+	SI="<ds:SignedInfo $DS><ds:CanonicalizationMethod Algorithm=\"$C14N\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"$KZ:gostr34102015-gostr34112015-512\"></ds:SignatureMethod><ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"$ENV\"></ds:Transform><ds:Transform Algorithm=\"$C14N#WithComments\"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm=\"$KZ:gostr34112015-512\"></ds:DigestMethod><ds:DigestValue>$DV</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+	# What is signed is the canonical SignedInfo: the carriage returns as &#xD;
+	printf '%s' "$SI" | sed 's/&#13;/\&#xD;/g' > "$T/g-si.xml"
+	"$GOSTSIGN" sign "$G/individual-sign.key" < "$T/g-si.xml" > "$T/g-sv" || fail "GOST sign"
+	printf '%s' "$SI" > "$T/g-si-doc.txt"
+	python3 - "$T/g-doc.xml" "$T/g-si-doc.txt" "$T/g-sv" "$G/individual-sign.pem" "$T/g-signed.xml" <<'PY'
+import sys
+body, si, sv, pem, out = sys.argv[1:]
+body = open(body, encoding="utf-8").read()
+si = open(si, encoding="utf-8").read().replace(' xmlns:ds="http://www.w3.org/2000/09/xmldsig#"', "", 1)
+sv = open(sv).read().rstrip("\n")
+cert = "&#13;\n".join(l for l in open(pem).read().splitlines() if not l.startswith("-----"))
+sig = ('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">' + si +
+       "<ds:SignatureValue>" + sv + "</ds:SignatureValue><ds:KeyInfo><ds:X509Data>"
+       "<ds:X509Certificate>" + cert + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>")
+open(out, "w", encoding="utf-8").write(body.replace("</doc>", sig + "</doc>"))
+PY
+	grep -q '&#13;' "$T/g-signed.xml" || fail "no &#13; in the GOST document"
+	GOFF="--offline --anchors $G/root.pem --untrusted $G/chain.pem --no-revocation"
+	expect VALID 0 verify $GOFF --json "$T/g-signed.xml"
+	grep -q '"algorithm": "gost2015-512"' "$T/out" || fail "GOST algorithm not said"
+	sed 's/Ғалым/Галым/' "$T/g-signed.xml" > "$T/g-changed.xml"
+	expect DIGEST_MISMATCH 1 verify $GOFF "$T/g-changed.xml"
+	# Independent: xmllint's canonical bytes, the gost engine's Streebog and verify.
+	if openssl list -engine gost -digest-commands >/dev/null 2>&1 || openssl engine gost >/dev/null 2>&1; then
+		xmllint --c14n "$T/g-doc.xml" | openssl dgst -engine gost -md_gost12_512 -binary 2>/dev/null |
+		    base64 -w0 > "$T/g-dv"
+		[ "$(cat "$T/g-dv")" = "$(printf '%s' "$DV" | sed 's/&#13;//g' | tr -d '\n')" ] ||
+		    fail "xmllint+engine digest $(cat "$T/g-dv") differs from DigestValue"
+		# SignedInfo canonicalized by xmllint (out of the signed document)
+		python3 - "$T/g-signed.xml" "$T/g-si-doc.xml" "$T/g-sig.bin" <<'PY'
+import base64, re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+si = re.search(r"<ds:SignedInfo>.*</ds:SignedInfo>", s, re.S).group(0)
+si = si.replace("<ds:SignedInfo>", '<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">', 1)
+open(sys.argv[2], "w", encoding="utf-8").write(si)
+sv = re.search(r"<ds:SignatureValue>(.*)</ds:SignatureValue>", s, re.S).group(1)
+sig = base64.b64decode(sv.replace("&#13;", "").replace("\n", ""))
+open(sys.argv[3], "wb").write(sig[::-1])   # NCA order back to RFC 4491's
+PY
+		xmllint --c14n "$T/g-si-doc.xml" | openssl dgst -engine gost -md_gost12_512 -binary \
+		    > "$T/g-si.md" 2>/dev/null
+		openssl pkey -engine gost -in "$G/individual-sign.key" -pubout -out "$T/g-pub.pem" 2>/dev/null
+		if openssl pkeyutl -engine gost -verify -pubin -inkey "$T/g-pub.pem" -in "$T/g-si.md" \
+		    -sigfile "$T/g-sig.bin" >"$T/g-v.log" 2>&1; then
+			echo "ok: xmllint --c14n + gost engine accept the GOST SignedInfo"
+		else
+			fail "gost engine refuses the SignedInfo: $(cat "$T/g-v.log")"
+		fi
+	else
+		echo "skip: openssl has no gost engine for the independent check"
+	fi
+fi
+
+[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "all XML verification checks passed"
