@@ -7,5 +7,5 @@ tests_xml_gost_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML_CFLAGS) \
 	-I$(srcdir)/ca-tools
 tests_xml_gost_sign_LDADD = ca-tools/libtpgost.la libsig/libsig.la common/libtbcommon.la \
 	$(OPENSSL_LIBS)
-TESTS += tests/xml-verify.sh
-EXTRA_DIST += tests/xml-verify.sh
+TESTS += tests/xml-verify.sh tests/xml-daemon.sh
+EXTRA_DIST += tests/xml-verify.sh tests/xml-daemon.sh
