@@ -10,3 +10,4 @@ dist_doc_DATA += docs/REVOCATION.md
 dist_doc_DATA += docs/TESTING.md
 dist_doc_DATA += docs/FUZZING.md
 dist_doc_DATA += docs/SECURITY.md
+dist_doc_DATA += docs/XML.md
