@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include <libxml/c14n.h>
+#include <libxml/hash.h>
 #include <openssl/x509.h>
 
 typedef struct tb_xml_digest {
@@ -46,5 +47,28 @@ X509_ALGOR *tb_xml_algor(const char *oid);
  * included) into *out (OPENSSL_malloc'd, the caller's). -1 when not base64.
  */
 int tb_xml_b64_decode(const char *text, unsigned char **out, size_t *out_len);
+
+/*
+ * Parses an XML document as tanba takes it: no DOCTYPE, no network, no
+ * entity substitution, no XInclude. 0 with *doc (xmlFreeDoc it); -1 with
+ * why for a document refused; TB_ERR_NOMEM.
+ */
+int tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *doc, char *why,
+    size_t why_len);
+
+/*
+ * Every ID value of doc (Id, ID, id, wsu:Id, xml:id) to its element, in a
+ * new table (xmlHashFree(ids, NULL)); -1 with why when an ID repeats or a
+ * limit of xml.h is passed, TB_ERR_NOMEM.
+ */
+int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why);
+
+/*
+ * The canonical bytes (m, with method's InclusiveNamespaces) of the subtree
+ * top (NULL: the document) without the subtree exclude (NULL: none),
+ * comments dropped when drop_comments. *out is OPENSSL_malloc'd.
+ */
+int tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_comments,
+    const tb_xml_c14n *m, xmlNodePtr method, unsigned char **out, size_t *out_len);
 
 #endif

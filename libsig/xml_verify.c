@@ -173,6 +173,26 @@ walk(xctx *x, xmlNodePtr n, int depth, size_t *nodes, const char **why)
 	return 0;
 }
 
+int
+tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why)
+{
+	xctx x;
+	size_t nodes = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.doc = doc;
+	if ((x.ids = xmlHashCreate(64)) == NULL) {
+		*why = "out of memory";
+		return TB_ERR_NOMEM;
+	}
+	if (walk(&x, doc->children, 0, &nodes, why) != 0) {
+		xmlHashFree(x.ids, NULL);
+		return -1;
+	}
+	*ids = x.ids;
+	return 0;
+}
+
 /* ---- canonicalization of a node set ---- */
 
 typedef struct nodeset {
@@ -269,6 +289,59 @@ out:
 	xmlOutputBufferClose(buf);
 	free(prefixes);
 	xmlFree(keep);
+	return r;
+}
+
+int
+tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_comments,
+    const tb_xml_c14n *m, xmlNodePtr method, unsigned char **out, size_t *out_len)
+{
+	nodeset s;
+
+	s.top = top;
+	s.exclude = exclude;
+	s.drop_comments = drop_comments;
+	return canonical(doc, &s, m, method, out, out_len);
+}
+
+int
+tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *out, char *why, size_t why_len)
+{
+	xmlParserCtxtPtr pctx;
+	xmlDocPtr doc;
+	int r = -1;
+
+	pthread_once(&init_once, init_libxml);
+	/*
+	 * A DOCTYPE is refused before the parser sees it: no internal subset,
+	 * no entity declarations to expand. The parser is also told no
+	 * network, no DTD loading, no entity substitution (defaults kept).
+	 */
+	if (len > INT32_MAX) {
+		snprintf(why, why_len, "XML too large");
+		return -1;
+	}
+	if (memmem(in, len, "<!DOCTYPE", 9) != NULL) {
+		snprintf(why, why_len, "XML with a DOCTYPE refused (no DTD, no entities)");
+		return -1;
+	}
+	if ((pctx = xmlNewParserCtxt()) == NULL)
+		return TB_ERR_NOMEM;
+	doc = xmlCtxtReadMemory(pctx, (const char *)in, (int)len, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL || !pctx->wellFormed) {
+		snprintf(why, why_len, "not well-formed XML: %s",
+		    pctx->lastError.message != NULL ? pctx->lastError.message : "parse error");
+		why[strcspn(why, "\n")] = '\0';
+	} else if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		snprintf(why, why_len, "XML with a DOCTYPE refused (no DTD, no entities)");
+	} else {
+		*out = doc;
+		doc = NULL;
+		r = 0;
+	}
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(pctx);
 	return r;
 }
 
@@ -776,7 +849,6 @@ tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
     tb_error *err)
 {
 	xctx x;
-	xmlParserCtxtPtr pctx = NULL;
 	STACK_OF(X509) *pool = NULL;
 	time_t now = tb_clock_now();
 	const char *why = NULL;
@@ -793,31 +865,9 @@ tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
 		r = tb_error_set(err, TB_ERR_TOO_LARGE, "input over %zu bytes", pol->max_input_bytes);
 		goto out;
 	}
-	pthread_once(&init_once, init_libxml);
-	/*
-	 * A DOCTYPE is refused before the parser sees it: no internal subset,
-	 * no entity declarations to expand. The parser is also told no
-	 * network, no DTD loading, no entity substitution (defaults kept).
-	 */
-	if (memmem(req->input, req->input_len, "<!DOCTYPE", 9) != NULL) {
-		r = malformed(out, "XML with a DOCTYPE refused (no DTD, no entities)", err);
-		goto out;
-	}
-	if ((pctx = xmlNewParserCtxt()) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "XML parser");
-		goto out;
-	}
-	x.doc = xmlCtxtReadMemory(pctx, (const char *)req->input, (int)req->input_len, NULL,
-	    NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (x.doc == NULL || !pctx->wellFormed) {
-		snprintf(detail, sizeof(detail), "not well-formed XML: %s",
-		    pctx->lastError.message != NULL ? pctx->lastError.message : "parse error");
-		detail[strcspn(detail, "\n")] = '\0';
-		r = malformed(out, detail, err);
-		goto out;
-	}
-	if (x.doc->intSubset != NULL || x.doc->extSubset != NULL) {
-		r = malformed(out, "XML with a DOCTYPE refused (no DTD, no entities)", err);
+	if ((r = tb_xml_parse(req->input, req->input_len, &x.doc, detail, sizeof(detail))) != 0) {
+		r = r == TB_ERR_NOMEM ? tb_error_set(err, r, "XML parser") :
+		    malformed(out, detail, err);
 		goto out;
 	}
 	if ((x.ids = xmlHashCreate(64)) == NULL) {
@@ -887,6 +937,5 @@ out:
 	tb_verify_result_free(x.res);
 	xmlHashFree(x.ids, NULL);
 	xmlFreeDoc(x.doc);
-	xmlFreeParserCtxt(pctx);
 	return r;
 }
