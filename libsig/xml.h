@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+#include <openssl/x509.h>
+
+#include "signer.h"
 #include "verify.h"
 
 /* Limits of one document; anything over them is MALFORMED, never worked through. */
@@ -35,5 +38,27 @@ int tb_xml_looks_like(const unsigned char *input, size_t len);
 int tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
     const tb_rev_checker *rev, const tb_verify_request *req, tb_verify_result **out,
     tb_error *err);
+
+typedef struct tb_xml_sign_request {
+	const unsigned char *input;	/* the XML document */
+	size_t input_len;
+	const char *reference;		/* "" or NULL: the whole document; "#ID": that element */
+	int md_nid;			/* RSA, ECDSA: NID_sha256 (also 0), 384, 512; GOST: its own */
+} tb_xml_sign_request;
+
+/*
+ * Signs req's document with an enveloped ds:Signature in the form NCALayer
+ * writes (docs/XML.md "Signing"), made by signer with the key of cert:
+ * RSA and ECDSA with req->md_nid, GOST 2015-512/256 and 2004 with their
+ * Kazakh URIs. The signer is called once with the digest of the canonical
+ * SignedInfo and md_nid the hash's NID (for GOST the Russian Streebog or
+ * GOST R 34.11-94 NID), and returns the value as CMS carries it (RSA
+ * PKCS#1, ECDSA DER, GOST in the NCA byte order). On success *out is the
+ * signed document (OPENSSL_free). TB_ERR_INVALID_ARG for a document tanba
+ * would not verify (no DOCTYPE, IDs unique) or a reference naming nothing;
+ * TB_ERR_UNSUPPORTED for a key without an XML method.
+ */
+int tb_xml_sign(X509 *cert, const tb_signer *signer, const tb_xml_sign_request *req,
+    unsigned char **out, size_t *out_len, tb_error *err);
 
 #endif

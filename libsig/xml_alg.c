@@ -20,13 +20,15 @@
 #define KZ "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:"
 
 static const tb_xml_digest digests[] = {
-	{ DS "sha1", "sha1", "1.3.14.3.2.26", 1 },
-	{ ENC "sha256", "sha256", "2.16.840.1.101.3.4.2.1", 0 },
-	{ MORE "sha384", "sha384", "2.16.840.1.101.3.4.2.2", 0 },
-	{ ENC "sha512", "sha512", "2.16.840.1.101.3.4.2.3", 0 },
-	{ KZ "gostr34112015-512", "gost34112015-512", "1.2.398.3.10.1.3.3", 0 },
-	{ KZ "gostr34112015-256", "gost34112015-256", "1.2.398.3.10.1.3.2", 0 },
-	{ MORE "gost34311", "gost34311", "1.2.398.3.10.1.3.1.1.0", 0 },
+	{ DS "sha1", "sha1", "1.3.14.3.2.26", 1, NID_sha1 },
+	{ ENC "sha256", "sha256", "2.16.840.1.101.3.4.2.1", 0, NID_sha256 },
+	{ MORE "sha384", "sha384", "2.16.840.1.101.3.4.2.2", 0, NID_sha384 },
+	{ ENC "sha512", "sha512", "2.16.840.1.101.3.4.2.3", 0, NID_sha512 },
+	{ KZ "gostr34112015-512", "gost34112015-512", "1.2.398.3.10.1.3.3", 0,
+	    NID_id_GostR3411_2012_512 },
+	{ KZ "gostr34112015-256", "gost34112015-256", "1.2.398.3.10.1.3.2", 0,
+	    NID_id_GostR3411_2012_256 },
+	{ MORE "gost34311", "gost34311", "1.2.398.3.10.1.3.1.1.0", 0, NID_id_GostR3411_94 },
 };
 
 /*
@@ -37,19 +39,20 @@ static const tb_xml_digest digests[] = {
  * the conversion.
  */
 static const tb_xml_sigmethod sigmethods[] = {
-	{ DS "rsa-sha1", "1.2.840.113549.1.1.5", NULL, 0, 1 },
-	{ MORE "rsa-sha256", "1.2.840.113549.1.1.11", NULL, 0, 0 },
-	{ MORE "rsa-sha384", "1.2.840.113549.1.1.12", NULL, 0, 0 },
-	{ MORE "rsa-sha512", "1.2.840.113549.1.1.13", NULL, 0, 0 },
-	{ MORE "ecdsa-sha1", "1.2.840.10045.4.1", NULL, 1, 1 },
-	{ MORE "ecdsa-sha256", "1.2.840.10045.4.3.2", NULL, 1, 0 },
-	{ MORE "ecdsa-sha384", "1.2.840.10045.4.3.3", NULL, 1, 0 },
-	{ MORE "ecdsa-sha512", "1.2.840.10045.4.3.4", NULL, 1, 0 },
+	{ DS "rsa-sha1", "1.2.840.113549.1.1.5", NULL, 0, 1, NID_sha1, NULL },
+	{ MORE "rsa-sha256", "1.2.840.113549.1.1.11", NULL, 0, 0, NID_sha256, NULL },
+	{ MORE "rsa-sha384", "1.2.840.113549.1.1.12", NULL, 0, 0, NID_sha384, NULL },
+	{ MORE "rsa-sha512", "1.2.840.113549.1.1.13", NULL, 0, 0, NID_sha512, NULL },
+	{ MORE "ecdsa-sha1", "1.2.840.10045.4.1", NULL, 1, 1, NID_sha1, NULL },
+	{ MORE "ecdsa-sha256", "1.2.840.10045.4.3.2", NULL, 1, 0, NID_sha256, NULL },
+	{ MORE "ecdsa-sha384", "1.2.840.10045.4.3.3", NULL, 1, 0, NID_sha384, NULL },
+	{ MORE "ecdsa-sha512", "1.2.840.10045.4.3.4", NULL, 1, 0, NID_sha512, NULL },
 	{ KZ "gostr34102015-gostr34112015-512", "1.2.398.3.10.1.1.2.3.2",
-	    "1.2.398.3.10.1.3.3", 0, 0 },
+	    "1.2.398.3.10.1.3.3", 0, 0, NID_id_GostR3411_2012_512, "1.2.398.3.10.1.1.2.2" },
 	{ KZ "gostr34102015-gostr34112015-256", "1.2.398.3.10.1.1.2.3.1",
-	    "1.2.398.3.10.1.3.2", 0, 0 },
-	{ MORE "gost34310-gost34311", "1.2.398.3.10.1.1.1.2", "1.2.398.3.10.1.3.1.1.0", 0, 0 },
+	    "1.2.398.3.10.1.3.2", 0, 0, NID_id_GostR3411_2012_256, "1.2.398.3.10.1.1.2.1" },
+	{ MORE "gost34310-gost34311", "1.2.398.3.10.1.1.1.2", "1.2.398.3.10.1.3.1.1.0", 0, 0,
+	    NID_id_GostR3411_94, "1.2.398.3.10.1.1.1.1" },
 };
 
 static const tb_xml_c14n c14ns[] = {
@@ -82,6 +85,41 @@ tb_xml_sigmethod_by_uri(const char *uri)
 	for (i = 0; uri != NULL && i < N(sigmethods); i++)
 		if (strcmp(sigmethods[i].uri, uri) == 0)
 			return &sigmethods[i];
+	return NULL;
+}
+
+const tb_xml_digest *
+tb_xml_digest_by_nid(int md_nid)
+{
+	size_t i;
+
+	for (i = 0; i < N(digests); i++)
+		if (digests[i].md_nid == md_nid)
+			return &digests[i];
+	return NULL;
+}
+
+const tb_xml_sigmethod *
+tb_xml_sigmethod_for_key(X509_PUBKEY *spki, int md_nid)
+{
+	ASN1_OBJECT *obj = NULL;
+	char oid[64];
+	size_t i;
+	int nid;
+
+	if (spki == NULL || !X509_PUBKEY_get0_param(&obj, NULL, NULL, NULL, spki) ||
+	    OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0)
+		return NULL;
+	nid = OBJ_obj2nid(obj);
+	for (i = 0; i < N(sigmethods); i++) {
+		const tb_xml_sigmethod *m = &sigmethods[i];
+
+		/* A GOST key has one row; RSA and EC keys one per hash. */
+		if (m->key_oid != NULL ? strcmp(m->key_oid, oid) == 0 :
+		    m->md_nid == md_nid && !m->weak &&
+		    (m->ecdsa ? nid == NID_X9_62_id_ecPublicKey : nid == NID_rsaEncryption))
+			return m;
+	}
 	return NULL;
 }
 

@@ -16,6 +16,7 @@ typedef struct tb_xml_digest {
 	const char *name;
 	const char *oid;	/* for tb_sigalg_digest */
 	int weak;		/* SHA-1: only when the policy allows it */
+	int md_nid;		/* the hash as a tb_signer is told it (GOST: the Russian NID) */
 } tb_xml_digest;
 
 typedef struct tb_xml_sigmethod {
@@ -24,6 +25,8 @@ typedef struct tb_xml_sigmethod {
 	const char *digest_oid;	/* GOST: the hash named apart; NULL otherwise */
 	int ecdsa;		/* value is r || s, the table wants DER */
 	int weak;
+	int md_nid;		/* its hash (GOST: the Russian NID, as tb_signer is told) */
+	const char *key_oid;	/* GOST: the Kazakh public key OID of its row; NULL otherwise */
 } tb_xml_sigmethod;
 
 typedef struct tb_xml_c14n {
@@ -38,6 +41,9 @@ typedef struct tb_xml_c14n {
 const tb_xml_digest *tb_xml_digest_by_uri(const char *uri);
 const tb_xml_sigmethod *tb_xml_sigmethod_by_uri(const char *uri);
 const tb_xml_c14n *tb_xml_c14n_by_uri(const char *uri);
+const tb_xml_digest *tb_xml_digest_by_nid(int md_nid);
+/* The signature method for a key (RSA, EC or a Kazakh GOST row) and, but for GOST, md_nid. */
+const tb_xml_sigmethod *tb_xml_sigmethod_for_key(X509_PUBKEY *spki, int md_nid);
 
 /* A new AlgorithmIdentifier of the dotted oid, without parameters; NULL on failure. */
 X509_ALGOR *tb_xml_algor(const char *oid);

@@ -2,14 +2,14 @@
 # tanba verify --offline on XML signatures (docs/XML.md): RSA made by
 # xmlsec1 (URI="" and URI="#id", c14n and exclusive c14n), GOST 2015-512
 # assembled as NCALayer writes it (Kazakh URIs, reversed value, &#13;
-# line breaks) by tests/xml-gost-sign; every defence with its reason;
+# line breaks) by tests/xml-testsign; every defence with its reason;
 # and the independent checks: xmlsec1 --verify, xmllint --c14n + the gost
 # engine.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 VERDICT_TEST=xml
 . "$top_srcdir/tests/verdict-lib.sh"
-GOSTSIGN=${GOSTSIGN:-"$top_builddir/tests/xml-gost-sign"}
+GOSTSIGN=${GOSTSIGN:-"$top_builddir/tests/xml-testsign"}
 command -v xmlsec1 >/dev/null || { echo "skip: no xmlsec1 (Debian xmlsec1)"; exit 77; }
 command -v xmllint >/dev/null || { echo "skip: no xmllint (Debian libxml2-utils)"; exit 77; }
 
@@ -21,6 +21,44 @@ DS='xmlns:ds="http://www.w3.org/2000/09/xmldsig#"'
 C14N=http://www.w3.org/TR/2001/REC-xml-c14n-20010315
 EXC=http://www.w3.org/2001/10/xml-exc-c14n#
 ENV=http://www.w3.org/2000/09/xmldsig#enveloped-signature
+
+# gost_independent SIGNED KEY MD WHAT: without tanba, the GOST signature of
+# SIGNED (one enveloped signature over URI="", no comments) checks out:
+# the document without its signature and the SignedInfo canonicalized by
+# xmllint --c14n, hashed and verified by the gost engine through openssl,
+# the value reversed back to RFC 4491 order.
+gost_independent() {
+	if ! openssl engine gost >/dev/null 2>&1; then
+		echo "skip: openssl has no gost engine for the independent check"
+		return 0
+	fi
+	python3 - "$1" "$T/i-doc.xml" "$T/i-si.xml" "$T/i-sig.bin" "$T/i-dv" <<'PY' || { fail "$4: cannot take the signature apart"; return 0; }
+import base64, re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+sig = re.search(r"<ds:Signature .*</ds:Signature>", s, re.S).group(0)
+open(sys.argv[2], "w", encoding="utf-8").write(s.replace(sig, "", 1))
+si = re.search(r"<ds:SignedInfo>.*</ds:SignedInfo>", sig, re.S).group(0)
+si = si.replace("<ds:SignedInfo>", '<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">', 1)
+open(sys.argv[3], "w", encoding="utf-8").write(si)
+clean = lambda v: re.sub(r"\s", "", v.replace("&#13;", ""))
+sv = re.search(r"<ds:SignatureValue>(.*)</ds:SignatureValue>", sig, re.S).group(1)
+open(sys.argv[4], "wb").write(base64.b64decode(clean(sv))[::-1])   # NCA order back to RFC 4491's
+dv = re.search(r"<ds:DigestValue>(.*)</ds:DigestValue>", sig, re.S).group(1)
+open(sys.argv[5], "w").write(clean(dv))
+PY
+	xmllint --c14n "$T/i-doc.xml" | openssl dgst -engine gost -"$3" -binary 2>/dev/null |
+	    base64 -w0 > "$T/i-dv-engine"
+	[ "$(cat "$T/i-dv-engine")" = "$(cat "$T/i-dv")" ] ||
+	    fail "$4: xmllint+engine digest $(cat "$T/i-dv-engine") differs from DigestValue $(cat "$T/i-dv")"
+	xmllint --c14n "$T/i-si.xml" | openssl dgst -engine gost -"$3" -binary > "$T/i-si.md" 2>/dev/null
+	openssl pkey -engine gost -in "$2" -pubout -out "$T/i-pub.pem" 2>/dev/null
+	if openssl pkeyutl -engine gost -verify -pubin -inkey "$T/i-pub.pem" -in "$T/i-si.md" \
+	    -sigfile "$T/i-sig.bin" >"$T/i-v.log" 2>&1; then
+		echo "ok: $4 GOST XML signature: xmllint --c14n + gost engine agree"
+	else
+		fail "$4: gost engine refuses the SignedInfo: $(cat "$T/i-v.log")"
+	fi
+}
 
 # template URI C14N-OF-SIGNEDINFO TRANSFORM [BODY]: an enveloped-signature template for xmlsec1
 template() {
@@ -57,6 +95,36 @@ expect VALID 0 verify $OFF "$T/elem10.xml"
 # tanba's verdict agrees with xmlsec1's on the same files
 xmlsec1 --verify --trusted-pem "$P/root.pem" --untrusted-pem "$P/ca.pem" --id-attr:Id data \
     "$T/elem.xml" >"$T/xv.log" 2>&1 || fail "xmlsec1 refuses its own #id signature: $(cat "$T/xv.log")"
+
+# ---- tanba signs (libsig tb_xml_sign, the test-PKI key as its signer): xmlsec1 accepts it
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<doc><!-- kept --><data Id="d1">Өтініш</data><note>x</note></doc>\n' > "$T/plain.xml"
+"$GOSTSIGN" xml "$P/individual-sign.key" "$P/individual-sign.pem" < "$T/plain.xml" > "$T/ts.xml" ||
+    fail "tb_xml_sign RSA"
+grep -q '&#13;' "$T/ts.xml" || fail "no &#13; line breaks in tanba's signature"
+expect VALID 0 verify $OFF --signed-element / "$T/ts.xml"
+xmlsec1 --verify --trusted-pem "$P/root.pem" --untrusted-pem "$P/ca.pem" "$T/ts.xml" >"$T/xv.log" 2>&1 ||
+    fail "xmlsec1 refuses tanba's RSA signature: $(cat "$T/xv.log")"
+"$GOSTSIGN" xml "$P/individual-sign.key" "$P/individual-sign.pem" '#d1' sha512 < "$T/plain.xml" > "$T/ts-id.xml" ||
+    fail "tb_xml_sign RSA #d1"
+grep -q 'rsa-sha512' "$T/ts-id.xml" || fail "rsa-sha512 not written"
+expect VALID 0 verify $OFF --signed-element data "$T/ts-id.xml"
+xmlsec1 --verify --trusted-pem "$P/root.pem" --untrusted-pem "$P/ca.pem" --id-attr:Id data \
+    "$T/ts-id.xml" >"$T/xv.log" 2>&1 || fail "xmlsec1 refuses tanba's #d1 signature: $(cat "$T/xv.log")"
+sed 's/Өтініш/Отініш/' "$T/ts.xml" > "$T/ts-changed.xml"
+xmlsec1 --verify --trusted-pem "$P/root.pem" --untrusted-pem "$P/ca.pem" "$T/ts-changed.xml" \
+    >/dev/null 2>&1 && fail "xmlsec1 accepts a changed document"
+expect DIGEST_MISMATCH 1 verify $OFF "$T/ts-changed.xml"
+E=$T/ec
+if "$TESTPKI" hierarchy --out "$E" --ca-alg ec256 --leaf-alg ec256 >"$T/testpki.log" 2>&1; then
+	"$GOSTSIGN" xml "$E/individual-sign.key" "$E/individual-sign.pem" '' sha384 < "$T/plain.xml" > "$T/ts-ec.xml" ||
+	    fail "tb_xml_sign ECDSA"
+	grep -q 'ecdsa-sha384' "$T/ts-ec.xml" || fail "ecdsa-sha384 not written"
+	expect VALID 0 verify --offline --anchors "$E/root.pem" --untrusted "$E/chain.pem" --no-revocation "$T/ts-ec.xml"
+	xmlsec1 --verify --trusted-pem "$E/root.pem" --untrusted-pem "$E/ca.pem" "$T/ts-ec.xml" >"$T/xv.log" 2>&1 ||
+	    fail "xmlsec1 refuses tanba's ECDSA signature: $(cat "$T/xv.log")"
+else
+	fail "no EC test PKI: $(tail -n 1 "$T/testpki.log")"
+fi
 
 # ---- changed after signing
 sed 's/Әлиханов/Әлиханова/' "$T/whole.xml" > "$T/changed.xml"
@@ -161,34 +229,28 @@ PY
 	grep -q '"algorithm": "gost2015-512"' "$T/out" || fail "GOST algorithm not said"
 	sed 's/Ғалым/Галым/' "$T/g-signed.xml" > "$T/g-changed.xml"
 	expect DIGEST_MISMATCH 1 verify $GOFF "$T/g-changed.xml"
-	# Independent: xmllint's canonical bytes, the gost engine's Streebog and verify.
-	if openssl list -engine gost -digest-commands >/dev/null 2>&1 || openssl engine gost >/dev/null 2>&1; then
-		xmllint --c14n "$T/g-doc.xml" | openssl dgst -engine gost -md_gost12_512 -binary 2>/dev/null |
-		    base64 -w0 > "$T/g-dv"
-		[ "$(cat "$T/g-dv")" = "$(printf '%s' "$DV" | sed 's/&#13;//g' | tr -d '\n')" ] ||
-		    fail "xmllint+engine digest $(cat "$T/g-dv") differs from DigestValue"
-		# SignedInfo canonicalized by xmllint (out of the signed document)
-		python3 - "$T/g-signed.xml" "$T/g-si-doc.xml" "$T/g-sig.bin" <<'PY'
-import base64, re, sys
-s = open(sys.argv[1], encoding="utf-8").read()
-si = re.search(r"<ds:SignedInfo>.*</ds:SignedInfo>", s, re.S).group(0)
-si = si.replace("<ds:SignedInfo>", '<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">', 1)
-open(sys.argv[2], "w", encoding="utf-8").write(si)
-sv = re.search(r"<ds:SignatureValue>(.*)</ds:SignatureValue>", s, re.S).group(1)
-sig = base64.b64decode(sv.replace("&#13;", "").replace("\n", ""))
-open(sys.argv[3], "wb").write(sig[::-1])   # NCA order back to RFC 4491's
-PY
-		xmllint --c14n "$T/g-si-doc.xml" | openssl dgst -engine gost -md_gost12_512 -binary \
-		    > "$T/g-si.md" 2>/dev/null
-		openssl pkey -engine gost -in "$G/individual-sign.key" -pubout -out "$T/g-pub.pem" 2>/dev/null
-		if openssl pkeyutl -engine gost -verify -pubin -inkey "$T/g-pub.pem" -in "$T/g-si.md" \
-		    -sigfile "$T/g-sig.bin" >"$T/g-v.log" 2>&1; then
-			echo "ok: xmllint --c14n + gost engine accept the GOST SignedInfo"
-		else
-			fail "gost engine refuses the SignedInfo: $(cat "$T/g-v.log")"
-		fi
-	else
-		echo "skip: openssl has no gost engine for the independent check"
+	gost_independent "$T/g-signed.xml" "$G/individual-sign.key" md_gost12_512 assembled
+	# ---- tanba signs (libsig tb_xml_sign, test-PKI key as the signer): GOST 2015-512
+	# over the document and over #d1, then 2015-256 (its own hierarchy)
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<doc><data Id="d1">Өтініш: Әлиханов Ғалым</data><note>x</note></doc>\n' > "$T/g-plain.xml"
+	"$GOSTSIGN" xml "$G/individual-sign.key" "$G/individual-sign.pem" < "$T/g-plain.xml" > "$T/gt.xml" ||
+	    fail "tb_xml_sign GOST"
+	grep -q "gostr34102015-gostr34112015-512" "$T/gt.xml" || fail "GOST 512 URI not written"
+	grep -q '&#13;' "$T/gt.xml" || fail "no &#13; line breaks in tanba's GOST signature"
+	expect VALID 0 verify $GOFF --signed-element / "$T/gt.xml"
+	gost_independent "$T/gt.xml" "$G/individual-sign.key" md_gost12_512 "tanba's"
+	"$GOSTSIGN" xml "$G/individual-sign.key" "$G/individual-sign.pem" '#d1' < "$T/g-plain.xml" > "$T/gt-id.xml" ||
+	    fail "tb_xml_sign GOST #d1"
+	expect VALID 0 verify $GOFF --signed-element '#d1' "$T/gt-id.xml"
+	expect SIGNATURE_INVALID 1 verify $GOFF --signed-element / "$T/gt-id.xml"
+	G2=$T/gost256
+	if "$TESTPKI" hierarchy --out "$G2" --ca-alg gost512 --leaf-alg gost256 >"$T/testpki.log" 2>&1; then
+		"$GOSTSIGN" xml "$G2/individual-sign.key" "$G2/individual-sign.pem" < "$T/g-plain.xml" > "$T/gt256.xml" ||
+		    fail "tb_xml_sign GOST 256"
+		grep -q "gostr34102015-gostr34112015-256" "$T/gt256.xml" || fail "GOST 256 URI not written"
+		expect VALID 0 verify --offline --anchors "$G2/root.pem" --untrusted "$G2/chain.pem" \
+		    --no-revocation "$T/gt256.xml"
+		gost_independent "$T/gt256.xml" "$G2/individual-sign.key" md_gost12_256 "tanba's 256"
 	fi
 fi
 
