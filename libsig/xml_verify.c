@@ -26,6 +26,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "cert_cache.h"
 #include "cms_verify.h"
 #include "tb_clock.h"
 #include "xml.h"
@@ -555,6 +556,7 @@ keyinfo_certs(xmlNodePtr keyinfo, STACK_OF(X509) *out, const char **why)
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	const unsigned char *p;
+	tb_cert_cache *cache = tb_cert_cache_default();
 	X509 *cert;
 
 	for (d = first_elem(keyinfo); d != NULL; d = next_elem(d)) {
@@ -574,8 +576,15 @@ keyinfo_certs(xmlNodePtr keyinfo, STACK_OF(X509) *out, const char **why)
 				return -1;
 			}
 			xmlFree(text);
-			p = der;
-			cert = der_len <= 65536 ? d2i_X509(NULL, &p, (long)der_len) : NULL;
+			/* Through the cache, as CMS certificates: parsed once, their checks kept. */
+			if (der_len > 65536)
+				cert = NULL;
+			else if (cache != NULL)
+				cert = tb_cert_cache_get(cache, der, der_len);
+			else {
+				p = der;
+				cert = d2i_X509(NULL, &p, (long)der_len);
+			}
 			OPENSSL_free(der);
 			if (cert == NULL || !sk_X509_push(out, cert)) {
 				X509_free(cert);
