@@ -9,6 +9,7 @@
 #define TB_XML_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 
@@ -59,6 +60,27 @@ typedef struct tb_xml_sign_request {
  * TB_ERR_UNSUPPORTED for a key without an XML method.
  */
 int tb_xml_sign(X509 *cert, const tb_signer *signer, const tb_xml_sign_request *req,
+    unsigned char **out, size_t *out_len, tb_error *err);
+
+typedef struct tb_wsse_sign_request {
+	const unsigned char *input;	/* a SOAP 1.1 or 1.2 Envelope with a Body */
+	size_t input_len;
+	int md_nid;			/* as tb_xml_sign_request */
+	long ttl;			/* seconds from Created to Expires (0: 300) */
+	time_t now;			/* Created (0: tb_clock_now()) */
+} tb_wsse_sign_request;
+
+/*
+ * Signs a SOAP message for the e-government gateway with WS-Security (as
+ * NCANode's wsse signing does): a wsse:Security header (made, with a
+ * Header when there is none) holding a BinarySecurityToken with cert, a
+ * wsu:Timestamp and a ds:Signature with exclusive c14n over the Body (given
+ * a wsu:Id when it has none) and the Timestamp, its KeyInfo a
+ * SecurityTokenReference to the token. The signer as for tb_xml_sign.
+ * TB_ERR_INVALID_ARG when the input is no Envelope with a Body or already
+ * has a wsse header.
+ */
+int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request *req,
     unsigned char **out, size_t *out_len, tb_error *err);
 
 #endif

@@ -37,6 +37,14 @@ typedef struct tb_xml_c14n {
 
 #define TB_XML_DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
 #define TB_XML_ENVELOPED TB_XML_DSIG_NS "enveloped-signature"
+#define TB_XML_WSSE_NS \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+#define TB_XML_WSU_NS \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+#define TB_XML_X509V3 \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
+#define TB_XML_B64BIN \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
 
 const tb_xml_digest *tb_xml_digest_by_uri(const char *uri);
 const tb_xml_sigmethod *tb_xml_sigmethod_by_uri(const char *uri);

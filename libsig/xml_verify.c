@@ -74,6 +74,14 @@ is_ds(xmlNodePtr n, const char *name)
 	    strcmp((const char *)n->name, name) == 0;
 }
 
+static int
+is_ns(xmlNodePtr n, const char *ns, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	    strcmp((const char *)n->ns->href, ns) == 0 &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
 /* The next element sibling from n on (n included). */
 static xmlNodePtr
 elem_from(xmlNodePtr n)
@@ -547,11 +555,10 @@ ecdsa_der(const unsigned char *rs, size_t len, unsigned char **der, size_t *der_
 	return 0;
 }
 
-/* The certificates of KeyInfo/X509Data/X509Certificate, in order. */
+/* A certificate in base64 text (X509Certificate, BinarySecurityToken) onto out. */
 static int
-keyinfo_certs(xmlNodePtr keyinfo, STACK_OF(X509) *out, const char **why)
+push_cert(xmlNodePtr c, STACK_OF(X509) *out, const char **why)
 {
-	xmlNodePtr d, c;
 	xmlChar *text;
 	unsigned char *der = NULL;
 	size_t der_len = 0;
@@ -559,40 +566,74 @@ keyinfo_certs(xmlNodePtr keyinfo, STACK_OF(X509) *out, const char **why)
 	tb_cert_cache *cache = tb_cert_cache_default();
 	X509 *cert;
 
+	if (sk_X509_num(out) >= TB_XML_MAX_CERTS) {
+		*why = "more certificates in KeyInfo than tanba accepts";
+		return -1;
+	}
+	text = xmlNodeGetContent(c);
+	if (text == NULL || tb_xml_b64_decode((const char *)text, &der, &der_len) != 0) {
+		xmlFree(text);
+		*why = "certificate is not base64";
+		return -1;
+	}
+	xmlFree(text);
+	/* Through the cache, as CMS certificates: parsed once, their checks kept. */
+	if (der_len > 65536)
+		cert = NULL;
+	else if (cache != NULL)
+		cert = tb_cert_cache_get(cache, der, der_len);
+	else {
+		p = der;
+		cert = d2i_X509(NULL, &p, (long)der_len);
+	}
+	OPENSSL_free(der);
+	if (cert == NULL || !sk_X509_push(out, cert)) {
+		X509_free(cert);
+		ERR_clear_error();
+		*why = "certificate is not a DER certificate";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The certificates of KeyInfo: X509Data/X509Certificate, in order, or the
+ * wsse:BinarySecurityToken (X509v3) a wsse:SecurityTokenReference names
+ * by ID in this document (WS-Security X.509 token profile).
+ */
+static int
+keyinfo_certs(xmlHashTablePtr ids, xmlNodePtr keyinfo, STACK_OF(X509) *out, const char **why)
+{
+	xmlNodePtr d, c, tok;
+	char *uri, *vt;
+	int ok;
+
 	for (d = first_elem(keyinfo); d != NULL; d = next_elem(d)) {
+		if (is_ns(d, TB_XML_WSSE_NS, "SecurityTokenReference")) {
+			c = first_elem(d);
+			if (!is_ns(c, TB_XML_WSSE_NS, "Reference") || (uri = attr(c, "URI")) == NULL) {
+				*why = "SecurityTokenReference without a Reference URI";
+				return -1;
+			}
+			tok = uri[0] == '#' ? xmlHashLookup(ids, (const xmlChar *)uri + 1) : NULL;
+			xmlFree(uri);
+			vt = tok != NULL ? attr(tok, "ValueType") : NULL;
+			ok = is_ns(tok, TB_XML_WSSE_NS, "BinarySecurityToken") && vt != NULL &&
+			    strcmp(vt, TB_XML_X509V3) == 0;
+			xmlFree(vt);
+			if (!ok) {
+				*why = "SecurityTokenReference names no X509v3 BinarySecurityToken here";
+				return -1;
+			}
+			if (push_cert(tok, out, why) != 0)
+				return -1;
+			continue;
+		}
 		if (!is_ds(d, "X509Data"))
 			continue;
-		for (c = first_elem(d); c != NULL; c = next_elem(c)) {
-			if (!is_ds(c, "X509Certificate"))
-				continue;
-			if (sk_X509_num(out) >= TB_XML_MAX_CERTS) {
-				*why = "more certificates in KeyInfo than tanba accepts";
+		for (c = first_elem(d); c != NULL; c = next_elem(c))
+			if (is_ds(c, "X509Certificate") && push_cert(c, out, why) != 0)
 				return -1;
-			}
-			text = xmlNodeGetContent(c);
-			if (text == NULL || tb_xml_b64_decode((const char *)text, &der, &der_len) != 0) {
-				xmlFree(text);
-				*why = "X509Certificate is not base64";
-				return -1;
-			}
-			xmlFree(text);
-			/* Through the cache, as CMS certificates: parsed once, their checks kept. */
-			if (der_len > 65536)
-				cert = NULL;
-			else if (cache != NULL)
-				cert = tb_cert_cache_get(cache, der, der_len);
-			else {
-				p = der;
-				cert = d2i_X509(NULL, &p, (long)der_len);
-			}
-			OPENSSL_free(der);
-			if (cert == NULL || !sk_X509_push(out, cert)) {
-				X509_free(cert);
-				ERR_clear_error();
-				*why = "X509Certificate is not a DER certificate";
-				return -1;
-			}
-		}
 	}
 	return 0;
 }
@@ -610,6 +651,64 @@ covers(xmlNodePtr const *targets, int n, xmlNodePtr must, xmlNodePtr sig_exclude
 			return 1;
 	}
 	return 0;
+}
+
+/* Clock difference allowed between the sender of a SOAP message and tanba. */
+#define WSSE_SKEW 300
+
+static int
+wsu_time(xmlNodePtr ts, const char *name, time_t *t)
+{
+	xmlNodePtr c;
+	xmlChar *text;
+	int r = -1;
+
+	for (c = first_elem(ts); c != NULL; c = next_elem(c))
+		if (is_ns(c, TB_XML_WSU_NS, name))
+			break;
+	if (c == NULL)
+		return 1;
+	if ((text = xmlNodeGetContent(c)) != NULL && tb_clock_parse((const char *)text, t) == 0)
+		r = 0;
+	xmlFree(text);
+	return r;
+}
+
+/*
+ * WS-Security: a signature in a wsse:Security header must cover that
+ * header's wsu:Timestamp, and the evaluation time must lie in its window
+ * (Created less the skew .. Expires). Adds a reason when not; an error only
+ * for memory.
+ */
+static int
+wsse_timestamp(xctx *x, int idx, xmlNodePtr sig, xmlNodePtr const *targets, int n, time_t at)
+{
+	xmlNodePtr sec = sig->parent, ts;
+	const char *why = NULL;
+	time_t created = 0, expires = 0;
+	int rc;
+
+	if (!is_ns(sec, TB_XML_WSSE_NS, "Security"))
+		return 0;
+	for (ts = first_elem(sec); ts != NULL; ts = next_elem(ts))
+		if (is_ns(ts, TB_XML_WSU_NS, "Timestamp"))
+			break;
+	if (ts == NULL)
+		why = "wsse:Security without wsu:Timestamp";
+	else if (!covers(targets, n, ts, sig))
+		why = "wsu:Timestamp is not signed";
+	else if (wsu_time(ts, "Created", &created) != 0)
+		why = "wsu:Created missing or unreadable";
+	else if ((rc = wsu_time(ts, "Expires", &expires)) < 0)
+		why = "wsu:Expires unreadable";
+	else if (created - WSSE_SKEW > at)
+		why = "the message was created after the time of checking (wsu:Created)";
+	else if (rc == 0 && expires <= at)
+		why = "the message has expired (wsu:Expires)";
+	if (why == NULL)
+		return 0;
+	return reason(x, TB_V_SIGNATURE_INVALID, "SIGNATURE_INVALID.wsse_timestamp", idx, why,
+	    NULL, NULL) != 0 ? TB_ERR_NOMEM : 0;
 }
 
 /*
@@ -698,9 +797,11 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 	    "the signature does not cover the element the request names", "element",
 	    x->req->signed_element) != 0)
 		goto out;
+	if (!any_bad && wsse_timestamp(x, idx, sig, targets, n_refs, s->eval_time) != 0)
+		goto out;
 	if ((certs = sk_X509_new_null()) == NULL)
 		goto out;
-	if (ki != NULL && is_ds(ki, "KeyInfo") && keyinfo_certs(ki, certs, &why) != 0)
+	if (ki != NULL && is_ds(ki, "KeyInfo") && keyinfo_certs(x->ids, ki, certs, &why) != 0)
 		goto refuse;
 	/* They may serve the other signatures' paths too. */
 	for (i = 0; i < sk_X509_num(certs); i++) {

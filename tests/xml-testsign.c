@@ -8,6 +8,9 @@
  *                                     DOC signed by libsig's tb_xml_sign,
  *                                     the signer a test-PKI key file (RSA,
  *                                     EC, or GOST through the engine)
+ *   xml-testsign wsse KEY.pem CERT.pem [TTL] < SOAP
+ *                                     the SOAP envelope signed with
+ *                                     WS-Security by tb_xml_sign_wsse
  *
  * The first two give the pieces of a GOST XML signature as NCALayer
  * writes them, for a test that assembles the XML around them by itself.
@@ -79,6 +82,7 @@ sign_xml(int argc, char **argv, size_t len)
 	FILE *f;
 	tb_signer signer;
 	tb_xml_sign_request req;
+	tb_wsse_sign_request wreq;
 	unsigned char *out = NULL;
 	size_t out_len = 0;
 	tb_error e;
@@ -105,7 +109,12 @@ sign_xml(int argc, char **argv, size_t len)
 	req.input_len = len;
 	req.reference = argc > 4 ? argv[4] : "";
 	req.md_nid = argc > 5 ? OBJ_txt2nid(argv[5]) : 0;
-	if (tb_xml_sign(cert, &signer, &req, &out, &out_len, &e) != 0)
+	memset(&wreq, 0, sizeof(wreq));
+	wreq.input = buf;
+	wreq.input_len = len;
+	wreq.ttl = argc > 4 ? atol(argv[4]) : 0;
+	if (strcmp(argv[1], "wsse") == 0 ? tb_xml_sign_wsse(cert, &signer, &wreq, &out, &out_len,
+	    &e) != 0 : tb_xml_sign(cert, &signer, &req, &out, &out_len, &e) != 0)
 		goto out;
 	fwrite(out, 1, out_len, stdout);
 	r = 0;
@@ -134,7 +143,7 @@ main(int argc, char **argv)
 	tb_error e;
 
 	tb_error_clear(&e);
-	if (argc >= 4 && argc <= 6 && strcmp(argv[1], "xml") == 0) {
+	if (argc >= 4 && argc <= 6 && (strcmp(argv[1], "xml") == 0 || strcmp(argv[1], "wsse") == 0)) {
 		tb_gost_engine_ready(&e);	/* loads the engine when there is one */
 		return sign_xml(argc, argv, fread(buf, 1, sizeof(buf), stdin));
 	}

@@ -126,6 +126,39 @@ else
 	fail "no EC test PKI: $(tail -n 1 "$T/testpki.log")"
 fi
 
+# ---- WS-Security (tb_xml_sign_wsse): a SOAP message for the e-government gateway
+cat > "$T/soap.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><ns2:SendMessage xmlns:ns2="http://bip.bee.kz/SyncChannel/v10/Types"><request><messageId>1</messageId><requestData>Қазақстан</requestData></request></ns2:SendMessage></soap:Body></soap:Envelope>
+XML
+"$GOSTSIGN" wsse "$P/individual-sign.key" "$P/individual-sign.pem" 300 < "$T/soap.xml" > "$T/ws.xml" ||
+    fail "tb_xml_sign_wsse"
+grep -q '<wsse:BinarySecurityToken' "$T/ws.xml" && grep -q '<wsu:Timestamp' "$T/ws.xml" ||
+    fail "no token or time stamp in the wsse header"
+expect VALID 0 verify $OFF --json --signed-element Body "$T/ws.xml"
+grep -q '"element": "Timestamp"' "$T/out" && grep -q '"element": "Body"' "$T/out" ||
+    fail "Body and Timestamp not both covered"
+xmlsec1 --verify --pubkey-cert-pem "$P/individual-sign.pem" --id-attr:Id Body --id-attr:Id Timestamp \
+    "$T/ws.xml" >"$T/xv.log" 2>&1 || fail "xmlsec1 refuses tanba's WS-Security signature: $(cat "$T/xv.log")"
+later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+earlier=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+expect SIGNATURE_INVALID 1 verify $OFF --at "$later" "$T/ws.xml"
+grep -q "has expired (wsu:Expires)" "$T/out" || fail "expired time stamp reason"
+expect SIGNATURE_INVALID 1 verify $OFF --at "$earlier" "$T/ws.xml"
+grep -q "created after the time of checking" "$T/out" || fail "future time stamp reason"
+sed 's/<messageId>1</<messageId>2</' "$T/ws.xml" > "$T/ws-changed.xml"
+expect DIGEST_MISMATCH 1 verify $OFF "$T/ws-changed.xml"
+# a wsse signature (by xmlsec1) over the Body alone: the time stamp is not signed
+WSU=http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd
+cat > "$T/ws-body.tmpl" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="$WSU"><wsu:Timestamp wsu:Id="TS-1"><wsu:Created>$earlier</wsu:Created><wsu:Expires>$later</wsu:Expires></wsu:Timestamp><ds:Signature $DS><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="$EXC"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#b-1"><ds:Transforms><ds:Transform Algorithm="$EXC"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></wsse:Security></soap:Header><soap:Body xmlns:wsu="$WSU" wsu:Id="b-1"><x>1</x></soap:Body></soap:Envelope>
+XML
+xmlsec1 --sign --privkey-pem "$P/individual-sign.key,$P/individual-sign.pem" --id-attr:Id Body \
+    --output "$T/ws-body.xml" "$T/ws-body.tmpl" >"$T/xmlsec.log" 2>&1 || fail "xmlsec1 wsse: $(cat "$T/xmlsec.log")"
+expect SIGNATURE_INVALID 1 verify $OFF "$T/ws-body.xml"
+grep -q "wsu:Timestamp is not signed" "$T/out" || fail "unsigned time stamp reason"
+
 # ---- changed after signing
 sed 's/Әлиханов/Әлиханова/' "$T/whole.xml" > "$T/changed.xml"
 expect DIGEST_MISMATCH 1 verify $OFF "$T/changed.xml"
