@@ -126,6 +126,24 @@ else
 	fail "no EC test PKI: $(tail -n 1 "$T/testpki.log")"
 fi
 
+# ---- two signatures: one verdict each, the worst overall
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<doc><data Id="d1">Өтініш</data><note Id="n1">келісемін</note></doc>\n' > "$T/two.xml"
+"$GOSTSIGN" xml "$P/individual-sign.key" "$P/individual-sign.pem" '#d1' < "$T/two.xml" > "$T/two1.xml" &&
+    "$GOSTSIGN" xml "$P/legal-sign.key" "$P/legal-sign.pem" '#n1' < "$T/two1.xml" > "$T/two2.xml" ||
+    fail "two signatures"
+expect VALID 0 verify $OFF --json "$T/two2.xml"
+sed 's/келісемін/келіспеймін/' "$T/two2.xml" > "$T/two-changed.xml"
+expect DIGEST_MISMATCH 1 verify $OFF --json "$T/two-changed.xml"
+python3 - "$T/out" <<'PY' || fail "per-signature verdicts: $(cat "$T/out")"
+import json, sys
+a = json.load(open(sys.argv[1], encoding="utf-8"))
+assert a["verdict"] == "DIGEST_MISMATCH" and len(a["signers"]) == 2, a["verdict"]
+v = [s["verdict"] for s in a["signers"]]
+assert v == ["VALID", "DIGEST_MISMATCH"], v
+assert a["signers"][1]["identity"]["bin"], a["signers"][1]["identity"]
+assert a["reasons"][0]["signer"] == 1, a["reasons"]
+PY
+
 # ---- WS-Security (tb_xml_sign_wsse): a SOAP message for the e-government gateway
 cat > "$T/soap.xml" <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>
