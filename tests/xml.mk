@@ -9,3 +9,10 @@ tests_xml_testsign_LDADD = ca-tools/libtpgost.la libsig/libsig.la common/libtbco
 	$(OPENSSL_LIBS)
 TESTS += tests/xml-verify.sh tests/xml-daemon.sh
 EXTRA_DIST += tests/xml-verify.sh tests/xml-daemon.sh
+check_PROGRAMS += tests/test_xml
+TESTS += tests/test_xml
+tests_test_xml_SOURCES = tests/test_xml.c
+tests_test_xml_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
+	$(LIBXML_CFLAGS)
+tests_test_xml_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
+	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(LIBXML_LIBS) $(PTHREAD_LIBS)
