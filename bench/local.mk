@@ -31,3 +31,9 @@ bench_decode_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(srcdir)/daemon
 bench_decode_LDADD = daemon/libtbproto.la common/libtbcommon.la $(JANSSON_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += bench/run bench/README.md
 dist_doc_DATA += docs/PERFORMANCE.md
+# XML signature verification beside CMS of the same content (docs/XML.md)
+noinst_PROGRAMS += bench/xml_verify
+bench_xml_verify_SOURCES = bench/xml_verify.c bench/bench_io.c bench/bench_io.h
+bench_xml_verify_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+bench_xml_verify_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS) \
+	$(CURL_LIBS) $(PTHREAD_LIBS)

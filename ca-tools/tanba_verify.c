@@ -26,6 +26,7 @@
 #include "tb_clock.h"
 #include "tb_file.h"
 #include "verify.h"
+#include "xml.h"
 
 #define INPUT_MAX (64u * 1024 * 1024)
 #define MAX_ROLES 8
@@ -55,6 +56,8 @@ typedef struct vopts {
 	int require_nr;
 	int check_iin;			/* the IIN/BIN check digit (default 1) */
 	int allow_sha1;
+	const char *format;		/* --format cms|xml; NULL: told by the input */
+	const char *signed_element;	/* XML: --signed-element */
 	tb_policy_inputs policy;	/* --policy and the three flags */
 } vopts;
 
@@ -67,7 +70,7 @@ vusage(const char *cmd)
 	    "       [--no-check-iin-checksum] [--evidence] [--offline --anchors PEM\n"
 	    "        [--untrusted PEM] [--crl FILE]... [--ocsp-response FILE]... [--no-revocation]]\n"
 	    "       [--policy OID]... [--require-explicit-policy] [--inhibit-policy-mapping]\n"
-	    "       [--inhibit-any-policy]\n"
+	    "       [--inhibit-any-policy] [--format cms|xml] [--signed-element /|#ID|NAME]\n"
 	    "       %s\n", cmd,
 	    strcmp(cmd, "verify") == 0 ? " [--content FILE] [--signing-time]" : "",
 	    strcmp(cmd, "verify") == 0 ? "SIGNATURE" : "CERT");
@@ -121,6 +124,11 @@ parse_args(int argc, char **argv, vopts *o)
 			o->check_iin = 0;
 		else if (strcmp(a, "--allow-sha1") == 0)
 			o->allow_sha1 = 1;
+		else if (strcmp(a, "--format") == 0 && has && !o->is_cert &&
+		    (strcmp(argv[i + 1], "cms") == 0 || strcmp(argv[i + 1], "xml") == 0))
+			o->format = argv[++i];
+		else if (strcmp(a, "--signed-element") == 0 && has && !o->is_cert)
+			o->signed_element = argv[++i];
 		else if (strcmp(a, "--policy") == 0 && has) {
 			if (tb_policy_inputs_add(&o->policy, argv[++i], &e) != 0) {
 				tanba_die_msg("%s: --%s", argv[0], e.detail);
@@ -601,8 +609,13 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 	req.n_roles = o->n_roles;
 	req.time = o->signing_time ? TB_TIME_SIGNING : o->at != NULL ? TB_TIME_AT : TB_TIME_NOW;
 	req.at = o->at != NULL ? at : 0;
-	r = o->is_cert ? tb_verify_cert(trust, &pol, rev, &req, &res, &e) :
-	    tb_verify_cms(trust, &pol, rev, &req, &res, &e);
+	req.signed_element = o->signed_element;
+	if (o->is_cert)
+		r = tb_verify_cert(trust, &pol, rev, &req, &res, &e);
+	else if (o->format != NULL ? strcmp(o->format, "xml") == 0 : tb_xml_looks_like(in, in_len))
+		r = tb_verify_xml(trust, &pol, rev, &req, &res, &e);
+	else
+		r = tb_verify_cms(trust, &pol, rev, &req, &res, &e);
 	if (r != 0) {
 		tanba_die_msg("%s", e.detail[0] ? e.detail : tb_err_str(r));
 		goto out;
@@ -656,6 +669,10 @@ run_online(const char *socket_path, const vopts *o, const unsigned char *in, siz
 		}
 		json_object_set_new(req, "content", json_string(s));
 	}
+	if (o->format != NULL)
+		json_object_set_new(req, "format", json_string(o->format));
+	if (o->signed_element != NULL)
+		json_object_set_new(req, "signed_element", json_string(o->signed_element));
 	if (o->iin != NULL)
 		json_object_set_new(req, "iin", json_string(o->iin));
 	if (o->bin != NULL)

@@ -24,6 +24,7 @@
 #include "tb_clock.h"
 #include "tb_log.h"
 #include "verify.h"
+#include "xml.h"
 
 #define MAX_REQ_ROLES 16
 #define MAX_REQ_CERTS 16
@@ -36,6 +37,7 @@ typedef struct vreq {
 	const char *roles[MAX_REQ_ROLES];
 	STACK_OF(X509) *certs;
 	const char *lang;
+	const char *format;		/* "cms", "xml", or NULL: told by the input */
 	int evidence;			/* add the raw OCSP responses */
 	tb_policy_inputs policy;	/* the request's RFC 5280 6.1.1 inputs */
 	tb_verify_request r;
@@ -62,8 +64,15 @@ read_fields(json_t *req, int is_cert, vreq *v, tb_error *err)
 	X509 *x;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = tb_proto_get_b64(req, is_cert ? "cert" : "cms", 1, &v->input, &v->input_len,
-	    err)) != 0 ||
+	/* An XML document may come as "xml" rather than "cms" (docs/XML.md). */
+	if (!is_cert && json_object_get(req, "xml") != NULL)
+		v->format = "xml";
+	if ((r = tb_proto_get_b64(req, is_cert ? "cert" : v->format != NULL ? "xml" : "cms", 1,
+	    &v->input, &v->input_len, err)) != 0 ||
+	    (!is_cert && v->format == NULL &&
+	    (r = tb_proto_get_string(req, "format", 0, &v->format, err)) != 0) ||
+	    (!is_cert && (r = tb_proto_get_string(req, "signed_element", 0,
+	    &v->r.signed_element, err)) != 0) ||
 	    (!is_cert && (r = tb_proto_get_b64(req, "content", 0, &v->content,
 	    &v->content_len, err)) != 0) ||
 	    (r = tb_proto_get_string(req, "iin", 0, &v->r.iin, err)) != 0 ||
@@ -72,6 +81,8 @@ read_fields(json_t *req, int is_cert, vreq *v, tb_error *err)
 	    (r = tb_proto_get_bool(req, "evidence", 0, &v->evidence, err)) != 0 ||
 	    (r = tb_proto_get_string(req, "time", 0, &time, err)) != 0)
 		return r;
+	if (v->format != NULL && strcmp(v->format, "cms") != 0 && strcmp(v->format, "xml") != 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "format: \"cms\" or \"xml\"");
 	if (v->lang != NULL && !tb_verdict_lang_ok(v->lang))
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "lang: kk, ru or en");
 	if (time != NULL) {
@@ -293,8 +304,13 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 	}
 	policy_of(cfg, &pol);
 	tb_policy_inputs_merge(&pol.policy, &v.policy);
-	r = is_cert ? tb_verify_cert(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err) :
-	    tb_verify_cms(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
+	if (is_cert)
+		r = tb_verify_cert(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
+	else if (v.format != NULL ? strcmp(v.format, "xml") == 0 :
+	    tb_xml_looks_like(v.input, v.input_len))
+		r = tb_verify_xml(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
+	else
+		r = tb_verify_cms(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
 	if (r != 0)
 		goto out;
 	if ((j = tb_verify_result_to_json(res, v.lang)) == NULL ||

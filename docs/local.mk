@@ -11,3 +11,4 @@ dist_doc_DATA += docs/TESTING.md
 dist_doc_DATA += docs/FUZZING.md
 dist_doc_DATA += docs/SECURITY.md
 dist_doc_DATA += docs/METRICS.md
+dist_doc_DATA += docs/XML.md

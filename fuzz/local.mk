@@ -94,3 +94,10 @@ clean-fuzz-corpus:
 TESTS += fuzz/replay.sh
 EXTRA_DIST += fuzz/replay.sh fuzz/make-corpus fuzz/lsan.supp fuzz/corpus fuzz/crashes \
 	scripts/fuzz
+
+# XML signatures (libsig/xml_verify.c, libxml2 behind it)
+FUZZ_TARGETS += fuzz/fuzz_xml
+fuzz_fuzz_xml_SOURCES = fuzz/fuzz_xml.c $(FUZZ_PKI) $(FUZZ_COMMON)
+fuzz_fuzz_xml_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_xml_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_xml_LDADD = $(FUZZ_SIG_LIBS)

@@ -13,3 +13,4 @@ include $(srcdir)/libsig/sign.mk
 include $(srcdir)/libsig/verify.mk
 include $(srcdir)/libsig/gost.mk
 include $(srcdir)/libsig/revocation.mk
+include $(srcdir)/libsig/xml.mk

@@ -93,6 +93,7 @@ tb_verify_result_free(tb_verify_result *res)
 	for (i = 0; i < res->n_signers; i++) {
 		X509_free(res->signers[i].cert);
 		tb_path_free(res->signers[i].path);
+		json_decref(res->signers[i].extra);
 	}
 	free(res->signers);
 	tb_reasons_clear(&res->reasons);
@@ -569,8 +570,11 @@ signer_json(const tb_signer_result *s)
 	json_t *o, *chain, *c;
 	int i;
 
-	if (s->cert == NULL)
-		return json_pack("{s:n}", "subject");
+	if (s->cert == NULL) {
+		if ((o = json_pack("{s:n}", "subject")) != NULL && s->extra != NULL)
+			json_object_update(o, s->extra);
+		return o;
+	}
 	if ((o = cert_summary_json(s->cert)) == NULL)
 		return NULL;
 	json_object_set_new(o, "identity", identity_json(&s->id));
@@ -593,6 +597,8 @@ signer_json(const tb_signer_result *s)
 	}
 	json_object_set_new(o, "chain", chain);
 	json_object_set_new(o, "revocation", revocation_json(s->path, 0));
+	if (s->extra != NULL)
+		json_object_update(o, s->extra);
 	return o;
 }
 
@@ -640,6 +646,8 @@ tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
 	}
 	json_object_set_new(o, "verdict", json_string(tb_verdict_code(res->verdict)));
 	json_object_set_new(o, "message", message_json(top, lang));
+	if (res->format != NULL)
+		json_object_set_new(o, "format", json_string(res->format));
 	for (i = 0; i < res->reasons.n; i++) {
 		const tb_reason *r = &res->reasons.v[i];
 

@@ -57,6 +57,7 @@ typedef struct tb_verify_request {
 	size_t n_roles;
 	enum tb_time_choice time;
 	time_t at;			/* with TB_TIME_AT */
+	const char *signed_element;	/* XML: the element that must be signed ("/", "#id" or a name), or NULL */
 } tb_verify_request;
 
 typedef struct tb_signer_result {
@@ -69,6 +70,7 @@ typedef struct tb_signer_result {
 	time_t eval_time;
 	int eval_at_signing_time;
 	int eval_at_given_time;		/* the request named the instant */
+	json_t *extra;			/* format-specific facts added to the signer's JSON (owned), or NULL */
 } tb_signer_result;
 
 typedef struct tb_verify_result {
@@ -82,6 +84,7 @@ typedef struct tb_verify_result {
 	int eval_at_given_time;
 	int detached;
 	tb_verify_budget budget;	/* what the verification spent */
+	const char *format;		/* "xml" when not CMS, shown in the answer; NULL for CMS */
 } tb_verify_result;
 
 /*

@@ -26,3 +26,4 @@ include $(srcdir)/tests/vectors.mk
 include $(srcdir)/tests/ocspcheck.mk
 include $(srcdir)/tests/mutation.mk
 include $(srcdir)/tests/load.mk
+include $(srcdir)/tests/xml.mk

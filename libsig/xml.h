@@ -1,0 +1,86 @@
+/*
+ * XML signatures (XMLDSig, enveloped, as NCALayer and Kalkan make them):
+ * verification with the same path, identity, revocation and verdicts as
+ * CMS (verify.h). libxml2 parses and canonicalizes; every signature value
+ * goes through the algorithm table (sigalg.h), so GOST comes from the GOST
+ * module. See docs/XML.md.
+ */
+#ifndef TB_XML_H
+#define TB_XML_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "signer.h"
+#include "verify.h"
+
+/* Limits of one document; anything over them is MALFORMED, never worked through. */
+#define TB_XML_MAX_DEPTH 64		/* element nesting */
+#define TB_XML_MAX_NODES 200000		/* elements, attributes and text nodes */
+#define TB_XML_MAX_SIGNATURES 16
+#define TB_XML_MAX_REFERENCES 16	/* per signature */
+#define TB_XML_MAX_TRANSFORMS 4		/* per reference */
+#define TB_XML_MAX_CERTS 8		/* in one KeyInfo */
+
+/* 1 when input looks like an XML document (a '<' after an optional BOM and spaces). */
+int tb_xml_looks_like(const unsigned char *input, size_t len);
+
+/*
+ * Verifies every ds:Signature of the XML document req->input; as
+ * tb_verify_cms otherwise (a verdict for any input, MALFORMED included;
+ * an error only for a wrong request). Each signer's JSON gains "verdict"
+ * (its own), "references" (which node each reference covered) and the
+ * signature's algorithms; the result's format is "xml". When
+ * req->signed_element is set, a signature that does not cover it is not
+ * VALID (signature wrapping).
+ */
+int tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, const tb_verify_request *req, tb_verify_result **out,
+    tb_error *err);
+
+typedef struct tb_xml_sign_request {
+	const unsigned char *input;	/* the XML document */
+	size_t input_len;
+	const char *reference;		/* "" or NULL: the whole document; "#ID": that element */
+	int md_nid;			/* RSA, ECDSA: NID_sha256 (also 0), 384, 512; GOST: its own */
+} tb_xml_sign_request;
+
+/*
+ * Signs req's document with an enveloped ds:Signature in the form NCALayer
+ * writes (docs/XML.md "Signing"), made by signer with the key of cert:
+ * RSA and ECDSA with req->md_nid, GOST 2015-512/256 and 2004 with their
+ * Kazakh URIs. The signer is called once with the digest of the canonical
+ * SignedInfo and md_nid the hash's NID (for GOST the Russian Streebog or
+ * GOST R 34.11-94 NID), and returns the value as CMS carries it (RSA
+ * PKCS#1, ECDSA DER, GOST in the NCA byte order). On success *out is the
+ * signed document (OPENSSL_free). TB_ERR_INVALID_ARG for a document tanba
+ * would not verify (no DOCTYPE, IDs unique) or a reference naming nothing;
+ * TB_ERR_UNSUPPORTED for a key without an XML method.
+ */
+int tb_xml_sign(X509 *cert, const tb_signer *signer, const tb_xml_sign_request *req,
+    unsigned char **out, size_t *out_len, tb_error *err);
+
+typedef struct tb_wsse_sign_request {
+	const unsigned char *input;	/* a SOAP 1.1 or 1.2 Envelope with a Body */
+	size_t input_len;
+	int md_nid;			/* as tb_xml_sign_request */
+	long ttl;			/* seconds from Created to Expires (0: 300) */
+	time_t now;			/* Created (0: tb_clock_now()) */
+} tb_wsse_sign_request;
+
+/*
+ * Signs a SOAP message for the e-government gateway with WS-Security (as
+ * NCANode's wsse signing does): a wsse:Security header (made, with a
+ * Header when there is none) holding a BinarySecurityToken with cert, a
+ * wsu:Timestamp and a ds:Signature with exclusive c14n over the Body (given
+ * a wsu:Id when it has none) and the Timestamp, its KeyInfo a
+ * SecurityTokenReference to the token. The signer as for tb_xml_sign.
+ * TB_ERR_INVALID_ARG when the input is no Envelope with a Body or already
+ * has a wsse header.
+ */
+int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request *req,
+    unsigned char **out, size_t *out_len, tb_error *err);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * Internal to libsig's XML part: the algorithm URI table (xml_alg.c) that
+ * verification and signing share. Callers outside libsig use xml.h.
+ */
+#ifndef TB_XML_INT_H
+#define TB_XML_INT_H
+
+#include <stddef.h>
+
+#include <libxml/c14n.h>
+#include <libxml/hash.h>
+#include <openssl/x509.h>
+
+typedef struct tb_xml_digest {
+	const char *uri;
+	const char *name;
+	const char *oid;	/* for tb_sigalg_digest */
+	int weak;		/* SHA-1: only when the policy allows it */
+	int md_nid;		/* the hash as a tb_signer is told it (GOST: the Russian NID) */
+} tb_xml_digest;
+
+typedef struct tb_xml_sigmethod {
+	const char *uri;
+	const char *sig_oid;	/* the signature AlgorithmIdentifier for tb_sigalg_verify */
+	const char *digest_oid;	/* GOST: the hash named apart; NULL otherwise */
+	int ecdsa;		/* value is r || s, the table wants DER */
+	int weak;
+	int md_nid;		/* its hash (GOST: the Russian NID, as tb_signer is told) */
+	const char *key_oid;	/* GOST: the Kazakh public key OID of its row; NULL otherwise */
+} tb_xml_sigmethod;
+
+typedef struct tb_xml_c14n {
+	const char *uri;
+	int mode;		/* xmlC14NMode */
+	int with_comments;
+} tb_xml_c14n;
+
+#define TB_XML_DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
+#define TB_XML_ENVELOPED TB_XML_DSIG_NS "enveloped-signature"
+#define TB_XML_WSSE_NS \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+#define TB_XML_WSU_NS \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+#define TB_XML_X509V3 \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
+#define TB_XML_B64BIN \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
+
+const tb_xml_digest *tb_xml_digest_by_uri(const char *uri);
+const tb_xml_sigmethod *tb_xml_sigmethod_by_uri(const char *uri);
+const tb_xml_c14n *tb_xml_c14n_by_uri(const char *uri);
+const tb_xml_digest *tb_xml_digest_by_nid(int md_nid);
+/* The signature method for a key (RSA, EC or a Kazakh GOST row) and, but for GOST, md_nid. */
+const tb_xml_sigmethod *tb_xml_sigmethod_for_key(X509_PUBKEY *spki, int md_nid);
+
+/* A new AlgorithmIdentifier of the dotted oid, without parameters; NULL on failure. */
+X509_ALGOR *tb_xml_algor(const char *oid);
+
+/*
+ * Decodes base64 text, skipping XML whitespace (Kalkan's &#13; line breaks
+ * included) into *out (OPENSSL_malloc'd, the caller's). -1 when not base64.
+ */
+int tb_xml_b64_decode(const char *text, unsigned char **out, size_t *out_len);
+
+/*
+ * Parses an XML document as tanba takes it: no DOCTYPE, no network, no
+ * entity substitution, no XInclude. 0 with *doc (xmlFreeDoc it); -1 with
+ * why for a document refused; TB_ERR_NOMEM.
+ */
+int tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *doc, char *why,
+    size_t why_len);
+
+/*
+ * Every ID value of doc (Id, ID, id, wsu:Id, xml:id) to its element, in a
+ * new table (xmlHashFree(ids, NULL)); -1 with why when an ID repeats or a
+ * limit of xml.h is passed, TB_ERR_NOMEM.
+ */
+int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why);
+
+/*
+ * The canonical bytes (m, with method's InclusiveNamespaces) of the subtree
+ * top (NULL: the document) without the subtree exclude (NULL: none),
+ * comments dropped when drop_comments. *out is OPENSSL_malloc'd.
+ */
+int tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_comments,
+    const tb_xml_c14n *m, xmlNodePtr method, unsigned char **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,81 @@
+#!/bin/sh
+# The verify op on XML through the real tanbad (docs/XML.md): an xmlsec1
+# signature over the test PKI, told XML by its first byte, by "format"
+# and by the "xml" field; the signer's identity and per-signature verdict;
+# signed_element; a bad "format"; malformed XML answered MALFORMED with a
+# reason while the daemon keeps serving; the audit record of the verify.
+TB_NO_START=1
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/answer-lib.sh"
+command -v xmlsec1 >/dev/null || { echo "skip: no xmlsec1"; exit 77; }
+
+cat >> "$TB_CONF" <<CONF
+
+[verify]
+anchors = $TB_PKI/root.pem
+untrusted = $TB_PKI/chain.pem
+check_iin_checksum = no
+CONF
+grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
+grep -q '^\[client ' "$TB_CONF" || printf '\n[client "xml-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
+    "$(id -un)" >> "$TB_CONF"
+tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
+P=$TB_PKI
+T=$TB_TMP
+IIN=$(sed -n 's/^individual-sign .*iin=\([0-9]*\).*/\1/p' "$P/manifest.txt")
+
+cat > "$T/doc.tmpl" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<request><body Id="b1">Анықтама: Қазақстан</body><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#b1"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></request>
+XML
+xmlsec1 --sign --privkey-pem "$P/individual-sign.key,$P/individual-sign.pem" --id-attr:Id body \
+    --output "$T/doc.xml" "$T/doc.tmpl" >"$T/xmlsec.log" 2>&1 || tb_fail "xmlsec1 --sign: $(cat "$T/xmlsec.log")"
+
+python3 - "$TB_SOCK" "$T/doc.xml" "$IIN" <<'PY' || tb_fail "verify op on XML"
+import base64, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+doc = open(sys.argv[2], "rb").read()
+b = base64.b64encode(doc).decode()
+iin = sys.argv[3]
+# told by the first byte, by "format", and by the "xml" field
+for n, req in enumerate([{"cms": b}, {"cms": b, "format": "xml"}, {"xml": b}]):
+    req.update({"id": n + 1, "op": "verify", "iin": iin, "lang": "en"})
+    a = ask(s, req)
+    assert a["ok"] is True and a["verdict"] == "VALID" and a["format"] == "xml", a
+    sg = a["signers"][0]
+    assert sg["verdict"] == "VALID" and sg["identity"]["iin"] == iin, sg
+    assert sg["references"] == [{"uri": "#b1", "node": "/request/body", "element": "body",
+                                 "digest_ok": True}], sg["references"]
+a = ask(s, {"id": 10, "op": "verify", "cms": b, "format": "cms"})
+assert a["ok"] is True and a["verdict"] == "MALFORMED" and "format" not in a, a
+a = ask(s, {"id": 11, "op": "verify", "cms": b, "format": "pdf"})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+# signature wrapping: the whole request must be signed, only body is
+a = ask(s, {"id": 12, "op": "verify", "xml": b, "signed_element": "/"})
+assert a["ok"] is True and a["verdict"] == "SIGNATURE_INVALID", a
+assert a["reasons"][0]["id"] == "SIGNATURE_INVALID.xml_not_covered", a["reasons"]
+a = ask(s, {"id": 13, "op": "verify", "xml": b, "signed_element": "#b1"})
+assert a["ok"] is True and a["verdict"] == "VALID", a
+a = ask(s, {"id": 14, "op": "verify", "xml": b, "signed_element": "#nope"})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+# hostile and broken XML: a verdict with a reason, and the next request served
+bad = [b"<a><b></a>", b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>',
+       b"<a>" + b"<e>" * 5000 + b"</e>" * 5000 + b"</a>", b"<a/>",
+       doc.replace(b'Id="b1"', b'Id="b1"><x Id="b1"/', 1)]
+for n, x in enumerate(bad):
+    a = ask(s, {"id": 20 + n, "op": "verify", "xml": base64.b64encode(x).decode()})
+    assert a["ok"] is True and a["verdict"] == "MALFORMED" and a["reasons"][0].get("detail"), a
+a = ask(s, {"id": 30, "op": "verify", "xml": b})
+assert a["ok"] is True and a["verdict"] == "VALID", a
+PY
+tb_tanba verify --iin "$IIN" "$T/doc.xml" >"$T/out" 2>"$T/err" || tb_fail "tanba verify XML: $(cat "$T/out" "$T/err")"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "tanba verify XML: $(cat "$T/out")"
+tb_tanba verify --signed-element / "$T/doc.xml" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] || tb_fail "--signed-element /: $(cat "$T/out" "$T/err")"
+tb_tanba status >/dev/null || tb_fail "daemon stopped serving after malformed XML"
+tb_stop_daemon
+[ "$TB_DAEMON_RC" = 0 ] || tb_fail "tanbad exited with $TB_DAEMON_RC"
+echo "PASS: verify op on XML"
