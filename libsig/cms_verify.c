@@ -254,10 +254,48 @@ read_signing_time(CMS_SignerInfo *si, tb_signer_result *s)
  * The signature of one SignerInfo over content. Adds its reasons; returns
  * an error only when out of memory.
  */
+/*
+ * The content's digests made so far, one per digest algorithm: the content
+ * (up to a frame) is hashed once per algorithm, not once per SignerInfo.
+ */
+#define DIGESTS_KEPT 8
+typedef struct content_digests {
+	int n;
+	struct {
+		const X509_ALGOR *alg;	/* owned by the CMS */
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int md_len;
+	} d[DIGESTS_KEPT];
+} content_digests;
+
+static int
+content_digest(content_digests *cd, const X509_ALGOR *alg, const unsigned char *content,
+    size_t content_len, unsigned char *md, unsigned int *md_len, tb_error *err)
+{
+	int i, rc;
+
+	for (i = 0; i < cd->n; i++) {
+		if (X509_ALGOR_cmp(cd->d[i].alg, alg) == 0) {
+			memcpy(md, cd->d[i].md, cd->d[i].md_len);
+			*md_len = cd->d[i].md_len;
+			return 0;
+		}
+	}
+	if ((rc = tb_sigalg_digest(alg, content, content_len, md, md_len, err)) != 0)
+		return rc;
+	if (cd->n < DIGESTS_KEPT) {
+		cd->d[cd->n].alg = alg;
+		memcpy(cd->d[cd->n].md, md, *md_len);
+		cd->d[cd->n].md_len = *md_len;
+		cd->n++;
+	}
+	return 0;
+}
+
 static int
 check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
     CMS_ContentInfo *cms, CMS_SignerInfo *si, const unsigned char *content,
-    size_t content_len, tb_error *err)
+    size_t content_len, content_digests *cd, tb_error *err)
 {
 	int r = TB_ERR_INTERNAL, rc, md_nid, attrs_len = 0;
 	tb_signer_result *s = &res->signers[idx];
@@ -289,7 +327,7 @@ check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
 		r = 0;
 		goto out;
 	}
-	if ((rc = tb_sigalg_digest(digest_alg, content, content_len, md, &md_len, &e)) != 0) {
+	if ((rc = content_digest(cd, digest_alg, content, content_len, md, &md_len, &e)) != 0) {
 		if (add(res, TB_V_UNSUPPORTED_ALGORITHM, NULL, idx, e.detail, "alg",
 		    alg_name(digest_alg, name, sizeof(name))))
 			goto nomem;
@@ -402,6 +440,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	tb_verify_result *res = NULL;
 	time_t now = tb_clock_now();
 	int want_signing_time;
+	content_digests digests;
 
 	if ((r = tb_verify_request_check(req, pol, err)) != 0)
 		goto out;
@@ -464,6 +503,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	}
 	res->detached = pos == NULL || *pos == NULL;
 	tb_verify_budget_start(&res->budget, &pol->budget);
+	memset(&digests, 0, sizeof(digests));
 	if (cms_certs == NULL)
 		cms_certs = CMS_get1_certs(cms);
 	for (i = 0; i < sk_X509_num(cms_certs); i++)
@@ -477,10 +517,26 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	for (i = 0; i < n; i++) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
 		tb_signer_result *s = &res->signers[i];
-		X509 *cert = find_signer_cert(si, pool);
+		X509 *cert;
 
 		s->eval_time = req->time == TB_TIME_AT ? req->at : now;
 		s->eval_at_given_time = req->time == TB_TIME_AT;
+		/*
+		 * Every signer hashes the content and validates a path: once the
+		 * budget is spent the rest are refused unchecked, not worked on.
+		 */
+		if (tb_verify_budget_over(&res->budget)) {
+			char detail[200];
+
+			snprintf(detail, sizeof(detail), "signer not checked: budget of %s spent "
+			    "([verify] %s)", tb_verify_budget_what(res->budget.spent),
+			    tb_verify_budget_setting(res->budget.spent));
+			if (add(res, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.cut_off", i, detail,
+			    "limit", tb_verify_budget_what(res->budget.spent)) != 0)
+				goto nomem;
+			continue;
+		}
+		cert = find_signer_cert(si, pool);
 		if (cert == NULL) {
 			if (tb_reasons_add(&res->reasons, TB_V_MALFORMED, "MALFORMED.no_signer_cert",
 			    i, "no certificate matches the SignerIdentifier", NULL) != 0)
@@ -489,7 +545,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		}
 		X509_up_ref(cert);
 		s->cert = cert;
-		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, err)) != 0)
+		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, &digests,
+		    err)) != 0)
 			goto out;
 		/* The signingTime is the signer's claim: used only when asked, and reported. */
 		if (want_signing_time && s->has_signing_time) {

@@ -1394,6 +1394,61 @@ START_TEST(test_cms_several_signers)
 }
 END_TEST
 
+/*
+ * Six signers under one budget that the first one's path spends: the others
+ * are refused as cut off without their content digest and signature being
+ * worked on (each costs a pass over up to a frame of content), never VALID.
+ */
+START_TEST(test_cms_signers_after_budget)
+{
+	spec s = leaf_spec();
+	X509 *c[6];
+	BIO *in;
+	CMS_ContentInfo *cms;
+	unsigned char *der = NULL;
+	int n, rc, i, checked = 0, cut = 0;
+	size_t k;
+	tb_verify_policy pol;
+	tb_verify_result *res;
+
+	pki_setup();
+	in = BIO_new_mem_buf(doc, (int)sizeof(doc) - 1);
+	cms = CMS_sign(NULL, NULL, NULL, in, CMS_BINARY | CMS_PARTIAL);
+	for (i = 0; i < 6; i++) {
+		s.serial = 7000 + i;
+		c[i] = make_cert(&s);
+		ck_assert(CMS_add1_signer(cms, c[i], leaf_key, EVP_sha256(), 0) != NULL);
+	}
+	ck_assert(CMS_final(cms, in, NULL, CMS_BINARY) == 1);
+	n = i2d_CMS_ContentInfo(cms, &der);
+	/* all six verify with the default budget */
+	res = cms_check(der, (size_t)n, NULL, 0, NULL, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(res->verdict, TB_V_VALID);
+	tb_verify_result_free(res);
+	/* a path is two signature checks: the first signer spends them all */
+	tb_verify_policy_default(&pol);
+	pol.budget.max_sig_checks = 2;
+	res = cms_check(der, (size_t)n, NULL, 0, &pol, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_ne(res->verdict, TB_V_VALID);
+	ck_assert_int_eq(res->n_signers, 6);
+	for (i = 0; i < 6; i++)
+		checked += res->signers[i].alg.name[0] != '\0';
+	for (k = 0; k < res->reasons.n; k++)
+		cut += strcmp(res->reasons.v[k].msg_id, "CHAIN_UNTRUSTED.cut_off") == 0 &&
+		    strstr(res->reasons.v[k].detail, "signer not checked") != NULL;
+	ck_assert_int_le(checked, 2);
+	ck_assert_int_ge(cut, 4);
+	tb_verify_result_free(res);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	for (i = 0; i < 6; i++)
+		X509_free(c[i]);
+}
+END_TEST
+
 START_TEST(test_cms_sha1_switch_and_signing_time)
 {
 	spec s = leaf_spec();
@@ -1556,6 +1611,7 @@ verify_suite(void)
 	tcase_add_test(tc, test_cms_forms);
 	tcase_add_test(tc, test_cms_message_digest_length);
 	tcase_add_test(tc, test_cms_several_signers);
+	tcase_add_test(tc, test_cms_signers_after_budget);
 	tcase_add_test(tc, test_cms_sha1_switch_and_signing_time);
 	tcase_add_test(tc, test_cms_malformed);
 	tcase_add_test(tc, test_cms_json_unicode);
