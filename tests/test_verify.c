@@ -287,6 +287,58 @@ check_leaf(const spec *s)
 	return v;
 }
 
+/*
+ * A check-cert input of copies of the issuing CA: each costs a parse before
+ * any budget runs, so more than 256 certificates are refused on the count
+ * of PEM blocks, unparsed; 200 still verify.
+ */
+static enum tb_verdict
+bundle_verdict(X509 *leaf, int copies, tb_verify_result **keep)
+{
+	tb_trust *t = trust_of(root, NULL);
+	tb_verify_policy pol;
+	tb_verify_request req;
+	tb_verify_result *res = NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	BUF_MEM *mem;
+	enum tb_verdict v;
+	tb_error e;
+	int i;
+
+	ck_assert(PEM_write_bio_X509(b, leaf) == 1);
+	for (i = 0; i < copies; i++)
+		ck_assert(PEM_write_bio_X509(b, ca) == 1);
+	BIO_get_mem_ptr(b, &mem);
+	tb_verify_policy_default(&pol);
+	memset(&req, 0, sizeof(req));
+	req.input = (const unsigned char *)mem->data;
+	req.input_len = mem->length;
+	ck_assert_int_eq(tb_verify_cert(t, &pol, NULL, &req, &res, &e), 0);
+	v = res->verdict;
+	*keep = res;
+	BIO_free(b);
+	tb_trust_free(t);
+	return v;
+}
+
+START_TEST(test_cert_bundle_count)
+{
+	spec s = leaf_spec();
+	X509 *x;
+	tb_verify_result *res;
+
+	pki_setup();
+	x = make_cert(&s);
+	ck_assert_int_eq(bundle_verdict(x, 199, &res), TB_V_VALID);
+	tb_verify_result_free(res);
+	ck_assert_int_eq(bundle_verdict(x, 300, &res), TB_V_MALFORMED);
+	ck_assert_uint_eq(res->reasons.n, 1);
+	ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail, "more than 256 certificates"));
+	tb_verify_result_free(res);
+	X509_free(x);
+}
+END_TEST
+
 /* ---- identity ---- */
 
 START_TEST(test_iin_checksum)
@@ -1612,6 +1664,7 @@ verify_suite(void)
 	tcase_add_test(tc, test_cms_message_digest_length);
 	tcase_add_test(tc, test_cms_several_signers);
 	tcase_add_test(tc, test_cms_signers_after_budget);
+	tcase_add_test(tc, test_cert_bundle_count);
 	tcase_add_test(tc, test_cms_sha1_switch_and_signing_time);
 	tcase_add_test(tc, test_cms_malformed);
 	tcase_add_test(tc, test_cms_json_unicode);
