@@ -30,6 +30,12 @@
 #define MAX_SIGNERS 64
 /* Certificates taken from the cache per CMS; more and the CMS is parsed whole. */
 #define MAX_CMS_CERTS 32
+/*
+ * Certificates a CMS may carry at all: each costs a parse (OpenSSL 3.0:
+ * about half a millisecond with its key) before any budget runs. Counted
+ * on the DER first.
+ */
+#define MAX_CMS_CERTS_ACCEPTED 256
 
 /* Decodes a PEM block of any label ("CMS", "PKCS7") into DER; -1 when not PEM. */
 static int
@@ -113,10 +119,19 @@ split_certs(const unsigned char *der, size_t len, unsigned char **stripped,
 	    tb_der_optional(&sd, TB_DER_CTX_CONS(0), &set, NULL, &present) != 0 || !present)
 		return -1;
 	while (!tb_der_empty(&set)) {
-		if (n >= max || tb_der_expect(&set, TB_DER_SEQUENCE, NULL, &cert) != 0)
+		if (tb_der_expect(&set, TB_DER_SEQUENCE, NULL, &cert) != 0)
 			return -1;
-		certs[n++] = cert;
+		if (n < max)
+			certs[n] = cert;
+		/* Counted on: the caller refuses a flood before anything is parsed. */
+		if (++n > MAX_CMS_CERTS_ACCEPTED) {
+			*ncerts = n;
+			return -1;
+		}
 	}
+	*ncerts = n;
+	if (n > max)
+		return -1;
 	/* crls and signerInfos stay as they are; d2i_CMS_ContentInfo checks them. */
 	rest = sd.p;
 	rest_len = sd.len;
@@ -150,7 +165,7 @@ split_certs(const unsigned char *der, size_t len, unsigned char **stripped,
  * does not parse: the caller then parses the whole.
  */
 static CMS_ContentInfo *
-cms_parse_cached(const unsigned char *der, size_t len, STACK_OF(X509) **certs)
+cms_parse_cached(const unsigned char *der, size_t len, STACK_OF(X509) **certs, int *ncerts)
 {
 	tb_der slices[MAX_CMS_CERTS];
 	unsigned char *stripped = NULL;
@@ -162,9 +177,13 @@ cms_parse_cached(const unsigned char *der, size_t len, STACK_OF(X509) **certs)
 	X509 *x;
 	int i, n = 0;
 
-	if (cache == NULL ||
-	    split_certs(der, len, &stripped, &stripped_len, slices, MAX_CMS_CERTS, &n) != 0)
+	*ncerts = 0;
+	if (split_certs(der, len, &stripped, &stripped_len, slices, MAX_CMS_CERTS, ncerts) != 0 ||
+	    cache == NULL) {
+		OPENSSL_free(stripped);
 		return NULL;
+	}
+	n = *ncerts;
 	if ((sk = sk_X509_new_reserve(NULL, n)) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -439,7 +458,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	size_t content_len = 0;
 	tb_verify_result *res = NULL;
 	time_t now = tb_clock_now();
-	int want_signing_time;
+	int want_signing_time, ncerts = 0;
 	content_digests digests;
 
 	if ((r = tb_verify_request_check(req, pol, err)) != 0)
@@ -456,9 +475,12 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	ERR_clear_error();
 	p = der;
 	if (der != NULL && der_len > 0 &&
-	    (cms = cms_parse_cached(der, der_len, &cms_certs)) != NULL) {
+	    (cms = cms_parse_cached(der, der_len, &cms_certs, &ncerts)) != NULL) {
 		/* Parsed without its certificates, which came from the cache. */
 		p = der + der_len;
+	} else if (ncerts > MAX_CMS_CERTS_ACCEPTED) {
+		r = malformed(out, NULL, "more certificates than tanba accepts", err);
+		goto out;
 	} else if (der == NULL || der_len == 0 || der_len > LONG_MAX ||
 	    (cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len)) == NULL) {
 		ERR_clear_error();

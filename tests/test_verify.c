@@ -1501,6 +1501,58 @@ START_TEST(test_cms_signers_after_budget)
 }
 END_TEST
 
+/*
+ * A CMS carrying a flood of certificates: each would be parsed before any
+ * budget runs, so more than 256 are refused on the DER count, unparsed;
+ * 100 more than needed still verify.
+ */
+static enum tb_verdict
+cms_with_extra_certs(X509 *signer, STACK_OF(X509) *extra, int n, tb_verify_result **keep)
+{
+	BIO *in = BIO_new_mem_buf(doc, (int)sizeof(doc) - 1);
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, in, CMS_BINARY | CMS_PARTIAL);
+	unsigned char *der = NULL;
+	int i, len, rc;
+
+	ck_assert(CMS_add1_signer(cms, signer, leaf_key, EVP_sha256(), 0) != NULL);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(CMS_add1_cert(cms, sk_X509_value(extra, i)), 1);
+	ck_assert(CMS_final(cms, in, NULL, CMS_BINARY) == 1);
+	len = i2d_CMS_ContentInfo(cms, &der);
+	*keep = cms_check(der, (size_t)len, NULL, 0, NULL, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return (*keep)->verdict;
+}
+
+START_TEST(test_cms_cert_flood)
+{
+	spec s = leaf_spec();
+	STACK_OF(X509) *extra = sk_X509_new_null();
+	tb_verify_result *res;
+	X509 *signer;
+	int i;
+
+	pki_setup();
+	signer = make_cert(&s);
+	for (i = 0; i < 300; i++) {
+		s.serial = 20000 + i;
+		ck_assert(sk_X509_push(extra, make_cert(&s)) > 0);
+	}
+	ck_assert_int_eq(cms_with_extra_certs(signer, extra, 100, &res), TB_V_VALID);
+	tb_verify_result_free(res);
+	ck_assert_int_eq(cms_with_extra_certs(signer, extra, 300, &res), TB_V_MALFORMED);
+	ck_assert_uint_eq(res->reasons.n, 1);
+	ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail,
+	    "more certificates than tanba accepts"));
+	tb_verify_result_free(res);
+	sk_X509_pop_free(extra, X509_free);
+	X509_free(signer);
+}
+END_TEST
+
 START_TEST(test_cms_sha1_switch_and_signing_time)
 {
 	spec s = leaf_spec();
@@ -1665,6 +1717,7 @@ verify_suite(void)
 	tcase_add_test(tc, test_cms_several_signers);
 	tcase_add_test(tc, test_cms_signers_after_budget);
 	tcase_add_test(tc, test_cert_bundle_count);
+	tcase_add_test(tc, test_cms_cert_flood);
 	tcase_add_test(tc, test_cms_sha1_switch_and_signing_time);
 	tcase_add_test(tc, test_cms_malformed);
 	tcase_add_test(tc, test_cms_json_unicode);
