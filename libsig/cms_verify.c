@@ -159,6 +159,88 @@ split_certs(const unsigned char *der, size_t len, unsigned char **stripped,
 }
 
 /*
+ * BER (indefinite lengths allowed) for the count below: the element at *p
+ * skipped, or its content's bounds. -1 when it does not decode.
+ */
+static int
+ber_enter(const unsigned char **p, const unsigned char *end, const unsigned char **cbeg,
+    const unsigned char **cend, int *tag, int depth);
+
+static int
+ber_skip(const unsigned char **p, const unsigned char *end, int depth)
+{
+	const unsigned char *b, *e;
+	int tag;
+
+	if (ber_enter(p, end, &b, &e, &tag, depth) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+ber_enter(const unsigned char **p, const unsigned char *end, const unsigned char **cbeg,
+    const unsigned char **cend, int *tag, int depth)
+{
+	const unsigned char *q = *p;
+	long len;
+	int cls, ret;
+
+	if (depth > 32 || q >= end || end - q > LONG_MAX)
+		return -1;
+	ret = ASN1_get_object(&q, &len, tag, &cls, (long)(end - q));
+	if (ret & 0x80)
+		return -1;
+	*tag |= cls;
+	*cbeg = q;
+	if (ret == 0x21) {
+		/* indefinite: the children up to the end-of-contents octets */
+		while (!(end - q >= 2 && q[0] == 0 && q[1] == 0))
+			if (ber_skip(&q, end, depth + 1) != 0)
+				return -1;
+		*cend = q;
+		*p = q + 2;
+	} else {
+		*cend = q + len;
+		*p = q + len;
+	}
+	return 0;
+}
+
+/*
+ * The certificates of a SignedData ContentInfo in BER, counted up to
+ * cap + 1 without parsing any; 0 when the shape is not found (d2i then
+ * says what is wrong). For the inputs split_certs does not take.
+ */
+static int
+ber_cert_count(const unsigned char *der, size_t len, int cap)
+{
+	const unsigned char *p = der, *end = der + len, *b, *e, *sd_end;
+	int tag, n = 0;
+
+	if (ber_enter(&p, end, &b, &e, &tag, 0) != 0 || tag != V_ASN1_SEQUENCE)
+		return 0;
+	p = b;
+	end = e;
+	/* contentType, then [0] EXPLICIT SignedData */
+	if (ber_skip(&p, end, 1) != 0 || ber_enter(&p, end, &b, &e, &tag, 1) != 0 ||
+	    tag != V_ASN1_CONTEXT_SPECIFIC)
+		return 0;
+	p = b;
+	if (ber_enter(&p, e, &b, &sd_end, &tag, 2) != 0 || tag != V_ASN1_SEQUENCE)
+		return 0;
+	p = b;
+	/* version, digestAlgorithms, encapContentInfo */
+	if (ber_skip(&p, sd_end, 3) != 0 || ber_skip(&p, sd_end, 3) != 0 ||
+	    ber_skip(&p, sd_end, 3) != 0 || p >= sd_end || *p != 0xa0 ||
+	    ber_enter(&p, sd_end, &b, &e, &tag, 3) != 0)
+		return 0;
+	for (p = b; p < e && n <= cap; n++)
+		if (ber_skip(&p, e, 4) != 0)
+			return 0;
+	return n;
+}
+
+/*
  * The CMS of der with its certificates in *certs (new references, in the
  * order of the certificates field), the certificates coming from the cache.
  * NULL when this path does not apply (see split_certs) or a certificate
@@ -180,6 +262,9 @@ cms_parse_cached(const unsigned char *der, size_t len, STACK_OF(X509) **certs, i
 	*ncerts = 0;
 	if (split_certs(der, len, &stripped, &stripped_len, slices, MAX_CMS_CERTS, ncerts) != 0 ||
 	    cache == NULL) {
+		/* Not the DER shape: counted all the same, before d2i parses them all. */
+		if (*ncerts == 0)
+			*ncerts = ber_cert_count(der, len, MAX_CMS_CERTS_ACCEPTED);
 		OPENSSL_free(stripped);
 		return NULL;
 	}

@@ -1503,27 +1503,41 @@ END_TEST
 
 /*
  * A CMS carrying a flood of certificates: each would be parsed before any
- * budget runs, so more than 256 are refused on the DER count, unparsed;
- * 100 more than needed still verify.
+ * budget runs, so more than 256 are refused on a count made before parsing,
+ * in DER and in BER (streamed, indefinite lengths); 100 more than needed
+ * still verify.
  */
 static enum tb_verdict
-cms_with_extra_certs(X509 *signer, STACK_OF(X509) *extra, int n, tb_verify_result **keep)
+cms_with_extra_certs(X509 *signer, STACK_OF(X509) *extra, int n, int ber,
+    tb_verify_result **keep)
 {
-	BIO *in = BIO_new_mem_buf(doc, (int)sizeof(doc) - 1);
-	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, in, CMS_BINARY | CMS_PARTIAL);
+	unsigned flags = CMS_BINARY | CMS_PARTIAL | (ber ? CMS_STREAM : 0);
+	BIO *in = BIO_new_mem_buf(doc, (int)sizeof(doc) - 1), *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, in, flags);
 	unsigned char *der = NULL;
+	BUF_MEM *mem;
 	int i, len, rc;
 
 	ck_assert(CMS_add1_signer(cms, signer, leaf_key, EVP_sha256(), 0) != NULL);
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(CMS_add1_cert(cms, sk_X509_value(extra, i)), 1);
-	ck_assert(CMS_final(cms, in, NULL, CMS_BINARY) == 1);
-	len = i2d_CMS_ContentInfo(cms, &der);
-	*keep = cms_check(der, (size_t)len, NULL, 0, NULL, NULL, &rc);
+	if (ber) {
+		/* streamed: indefinite lengths, the BER shape split_certs does not take */
+		ck_assert_int_eq(i2d_CMS_bio_stream(out, cms, in, flags), 1);
+		BIO_get_mem_ptr(out, &mem);
+		ck_assert_uint_eq((unsigned char)mem->data[1], 0x80);
+		*keep = cms_check((unsigned char *)mem->data, mem->length, NULL, 0, NULL, NULL,
+		    &rc);
+	} else {
+		ck_assert(CMS_final(cms, in, NULL, CMS_BINARY) == 1);
+		len = i2d_CMS_ContentInfo(cms, &der);
+		*keep = cms_check(der, (size_t)len, NULL, 0, NULL, NULL, &rc);
+	}
 	ck_assert_int_eq(rc, 0);
 	OPENSSL_free(der);
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
+	BIO_free(out);
 	return (*keep)->verdict;
 }
 
@@ -1533,7 +1547,7 @@ START_TEST(test_cms_cert_flood)
 	STACK_OF(X509) *extra = sk_X509_new_null();
 	tb_verify_result *res;
 	X509 *signer;
-	int i;
+	int i, ber;
 
 	pki_setup();
 	signer = make_cert(&s);
@@ -1541,13 +1555,16 @@ START_TEST(test_cms_cert_flood)
 		s.serial = 20000 + i;
 		ck_assert(sk_X509_push(extra, make_cert(&s)) > 0);
 	}
-	ck_assert_int_eq(cms_with_extra_certs(signer, extra, 100, &res), TB_V_VALID);
-	tb_verify_result_free(res);
-	ck_assert_int_eq(cms_with_extra_certs(signer, extra, 300, &res), TB_V_MALFORMED);
-	ck_assert_uint_eq(res->reasons.n, 1);
-	ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail,
-	    "more certificates than tanba accepts"));
-	tb_verify_result_free(res);
+	for (ber = 0; ber < 2; ber++) {
+		ck_assert_int_eq(cms_with_extra_certs(signer, extra, 100, ber, &res), TB_V_VALID);
+		tb_verify_result_free(res);
+		ck_assert_int_eq(cms_with_extra_certs(signer, extra, 300, ber, &res),
+		    TB_V_MALFORMED);
+		ck_assert_uint_eq(res->reasons.n, 1);
+		ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail,
+		    "more certificates than tanba accepts"));
+		tb_verify_result_free(res);
+	}
 	sk_X509_pop_free(extra, X509_free);
 	X509_free(signer);
 }
