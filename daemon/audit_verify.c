@@ -94,6 +94,8 @@ struct walk {
 	int have_cp;			/* a checkpoint was met (so a gap can be measured) */
 	unsigned long every;		/* the last checkpoint's promise */
 	unsigned long gap;		/* records since it */
+	int due_file;			/* where the gap first passed the promise */
+	unsigned long due_line;
 };
 
 static int
@@ -238,6 +240,10 @@ verify_one(struct walk *w, const char *path, int f, tb_audit_report *rep, tb_err
 		} else {
 			w->gap++;
 			rep->tail++;
+			if (w->have_cp && w->gap == w->every + 1) {
+				w->due_file = f;
+				w->due_line = line_no;
+			}
 		}
 		if ((r = anchor_check(w, rep, f, line_no, start, seq, hash, err)) != 0)
 			goto out;
@@ -288,6 +294,19 @@ tb_audit_verify(const char *const *paths, size_t npaths, const unsigned char *ke
 	for (f = 0; f < npaths; f++)
 		if ((r = verify_one(&w, paths[f], (int)f, rep, err)) != 0)
 			goto out;
+	/*
+	 * The writer seals before the record that would pass the last
+	 * checkpoint's promise: a longer tail lost its checkpoints (cut and the
+	 * records after it rewritten), which the MACs alone cannot see.
+	 */
+	if (w.have_cp && w.gap > w.every) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%lu records after the last checkpoint, at most %lu "
+		    "were due: the checkpoints after it were removed", w.gap, w.every);
+		r = broken(rep, w.due_file, w.due_line, err, why);
+		goto out;
+	}
 	if (key != NULL && rep->cp_file == -1) {
 		r = broken(rep, (int)npaths - 1, 1, err, "no checkpoint: nothing in the files is "
 		    "authenticated by the key");

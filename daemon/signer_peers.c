@@ -60,6 +60,13 @@ check_socket(int fd, const char *socket_path, tb_error *err)
 	vlen = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) == -1 || v != SOCK_STREAM)
 		return tb_error_set(err, TB_ERR_FORBIDDEN, "not a stream socket");
+	/*
+	 * A listening socket has a "peer" too: whoever called listen(2) (the
+	 * privileged parent). Only a connection accepted from a client counts.
+	 */
+	vlen = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vlen) == -1 || v != 0)
+		return tb_error_set(err, TB_ERR_FORBIDDEN, "a listening socket, not a connection");
 	memset(&sa, 0, sizeof(sa));
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) == -1 ||
 	    len <= offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] == '\0' ||
@@ -90,6 +97,11 @@ tb_signer_peers_connect(tb_signer_peers *sp, uint64_t conn, int fd,
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == -1 ||
 	    clen != sizeof(cred)) {
 		r = tb_error_set(err, TB_ERR_FORBIDDEN, "SO_PEERCRED: %s", strerror(errno));
+		goto out;
+	}
+	/* An unconnected socket reads as pid 0 and the overflow uid: nobody's. */
+	if (cred.pid <= 0) {
+		r = tb_error_set(err, TB_ERR_FORBIDDEN, "not a connected socket");
 		goto out;
 	}
 	memset(&e, 0, sizeof(e));

@@ -30,6 +30,12 @@
 #define MAX_SIGNERS 64
 /* Certificates taken from the cache per CMS; more and the CMS is parsed whole. */
 #define MAX_CMS_CERTS 32
+/*
+ * Certificates a CMS may carry at all: each costs a parse (OpenSSL 3.0:
+ * about half a millisecond with its key) before any budget runs. Counted
+ * on the DER first.
+ */
+#define MAX_CMS_CERTS_ACCEPTED 256
 
 /* Decodes a PEM block of any label ("CMS", "PKCS7") into DER; -1 when not PEM. */
 static int
@@ -113,10 +119,19 @@ split_certs(const unsigned char *der, size_t len, unsigned char **stripped,
 	    tb_der_optional(&sd, TB_DER_CTX_CONS(0), &set, NULL, &present) != 0 || !present)
 		return -1;
 	while (!tb_der_empty(&set)) {
-		if (n >= max || tb_der_expect(&set, TB_DER_SEQUENCE, NULL, &cert) != 0)
+		if (tb_der_expect(&set, TB_DER_SEQUENCE, NULL, &cert) != 0)
 			return -1;
-		certs[n++] = cert;
+		if (n < max)
+			certs[n] = cert;
+		/* Counted on: the caller refuses a flood before anything is parsed. */
+		if (++n > MAX_CMS_CERTS_ACCEPTED) {
+			*ncerts = n;
+			return -1;
+		}
 	}
+	*ncerts = n;
+	if (n > max)
+		return -1;
 	/* crls and signerInfos stay as they are; d2i_CMS_ContentInfo checks them. */
 	rest = sd.p;
 	rest_len = sd.len;
@@ -144,13 +159,95 @@ split_certs(const unsigned char *der, size_t len, unsigned char **stripped,
 }
 
 /*
+ * BER (indefinite lengths allowed) for the count below: the element at *p
+ * skipped, or its content's bounds. -1 when it does not decode.
+ */
+static int
+ber_enter(const unsigned char **p, const unsigned char *end, const unsigned char **cbeg,
+    const unsigned char **cend, int *tag, int depth);
+
+static int
+ber_skip(const unsigned char **p, const unsigned char *end, int depth)
+{
+	const unsigned char *b, *e;
+	int tag;
+
+	if (ber_enter(p, end, &b, &e, &tag, depth) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+ber_enter(const unsigned char **p, const unsigned char *end, const unsigned char **cbeg,
+    const unsigned char **cend, int *tag, int depth)
+{
+	const unsigned char *q = *p;
+	long len;
+	int cls, ret;
+
+	if (depth > 32 || q >= end || end - q > LONG_MAX)
+		return -1;
+	ret = ASN1_get_object(&q, &len, tag, &cls, (long)(end - q));
+	if (ret & 0x80)
+		return -1;
+	*tag |= cls;
+	*cbeg = q;
+	if (ret == 0x21) {
+		/* indefinite: the children up to the end-of-contents octets */
+		while (!(end - q >= 2 && q[0] == 0 && q[1] == 0))
+			if (ber_skip(&q, end, depth + 1) != 0)
+				return -1;
+		*cend = q;
+		*p = q + 2;
+	} else {
+		*cend = q + len;
+		*p = q + len;
+	}
+	return 0;
+}
+
+/*
+ * The certificates of a SignedData ContentInfo in BER, counted up to
+ * cap + 1 without parsing any; 0 when the shape is not found (d2i then
+ * says what is wrong). For the inputs split_certs does not take.
+ */
+static int
+ber_cert_count(const unsigned char *der, size_t len, int cap)
+{
+	const unsigned char *p = der, *end = der + len, *b, *e, *sd_end;
+	int tag, n = 0;
+
+	if (ber_enter(&p, end, &b, &e, &tag, 0) != 0 || tag != V_ASN1_SEQUENCE)
+		return 0;
+	p = b;
+	end = e;
+	/* contentType, then [0] EXPLICIT SignedData */
+	if (ber_skip(&p, end, 1) != 0 || ber_enter(&p, end, &b, &e, &tag, 1) != 0 ||
+	    tag != V_ASN1_CONTEXT_SPECIFIC)
+		return 0;
+	p = b;
+	if (ber_enter(&p, e, &b, &sd_end, &tag, 2) != 0 || tag != V_ASN1_SEQUENCE)
+		return 0;
+	p = b;
+	/* version, digestAlgorithms, encapContentInfo */
+	if (ber_skip(&p, sd_end, 3) != 0 || ber_skip(&p, sd_end, 3) != 0 ||
+	    ber_skip(&p, sd_end, 3) != 0 || p >= sd_end || *p != 0xa0 ||
+	    ber_enter(&p, sd_end, &b, &e, &tag, 3) != 0)
+		return 0;
+	for (p = b; p < e && n <= cap; n++)
+		if (ber_skip(&p, e, 4) != 0)
+			return 0;
+	return n;
+}
+
+/*
  * The CMS of der with its certificates in *certs (new references, in the
  * order of the certificates field), the certificates coming from the cache.
  * NULL when this path does not apply (see split_certs) or a certificate
  * does not parse: the caller then parses the whole.
  */
 static CMS_ContentInfo *
-cms_parse_cached(const unsigned char *der, size_t len, STACK_OF(X509) **certs)
+cms_parse_cached(const unsigned char *der, size_t len, STACK_OF(X509) **certs, int *ncerts)
 {
 	tb_der slices[MAX_CMS_CERTS];
 	unsigned char *stripped = NULL;
@@ -162,9 +259,16 @@ cms_parse_cached(const unsigned char *der, size_t len, STACK_OF(X509) **certs)
 	X509 *x;
 	int i, n = 0;
 
-	if (cache == NULL ||
-	    split_certs(der, len, &stripped, &stripped_len, slices, MAX_CMS_CERTS, &n) != 0)
+	*ncerts = 0;
+	if (split_certs(der, len, &stripped, &stripped_len, slices, MAX_CMS_CERTS, ncerts) != 0 ||
+	    cache == NULL) {
+		/* Not the DER shape: counted all the same, before d2i parses them all. */
+		if (*ncerts == 0)
+			*ncerts = ber_cert_count(der, len, MAX_CMS_CERTS_ACCEPTED);
+		OPENSSL_free(stripped);
 		return NULL;
+	}
+	n = *ncerts;
 	if ((sk = sk_X509_new_reserve(NULL, n)) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -254,10 +358,48 @@ read_signing_time(CMS_SignerInfo *si, tb_signer_result *s)
  * The signature of one SignerInfo over content. Adds its reasons; returns
  * an error only when out of memory.
  */
+/*
+ * The content's digests made so far, one per digest algorithm: the content
+ * (up to a frame) is hashed once per algorithm, not once per SignerInfo.
+ */
+#define DIGESTS_KEPT 8
+typedef struct content_digests {
+	int n;
+	struct {
+		const X509_ALGOR *alg;	/* owned by the CMS */
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int md_len;
+	} d[DIGESTS_KEPT];
+} content_digests;
+
+static int
+content_digest(content_digests *cd, const X509_ALGOR *alg, const unsigned char *content,
+    size_t content_len, unsigned char *md, unsigned int *md_len, tb_error *err)
+{
+	int i, rc;
+
+	for (i = 0; i < cd->n; i++) {
+		if (X509_ALGOR_cmp(cd->d[i].alg, alg) == 0) {
+			memcpy(md, cd->d[i].md, cd->d[i].md_len);
+			*md_len = cd->d[i].md_len;
+			return 0;
+		}
+	}
+	if ((rc = tb_sigalg_digest(alg, content, content_len, md, md_len, err)) != 0)
+		return rc;
+	if (cd->n < DIGESTS_KEPT) {
+		cd->d[cd->n].alg = alg;
+		memcpy(cd->d[cd->n].md, md, *md_len);
+		cd->d[cd->n].md_len = *md_len;
+		cd->n++;
+	}
+	return 0;
+}
+
 static int
 check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
     CMS_ContentInfo *cms, CMS_SignerInfo *si, const unsigned char *content,
-    size_t content_len, tb_error *err)
+    size_t content_len, content_digests *cd, tb_error *err)
 {
 	int r = TB_ERR_INTERNAL, rc, md_nid, attrs_len = 0;
 	tb_signer_result *s = &res->signers[idx];
@@ -289,7 +431,7 @@ check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
 		r = 0;
 		goto out;
 	}
-	if ((rc = tb_sigalg_digest(digest_alg, content, content_len, md, &md_len, &e)) != 0) {
+	if ((rc = content_digest(cd, digest_alg, content, content_len, md, &md_len, &e)) != 0) {
 		if (add(res, TB_V_UNSUPPORTED_ALGORITHM, NULL, idx, e.detail, "alg",
 		    alg_name(digest_alg, name, sizeof(name))))
 			goto nomem;
@@ -401,7 +543,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	size_t content_len = 0;
 	tb_verify_result *res = NULL;
 	time_t now = tb_clock_now();
-	int want_signing_time;
+	int want_signing_time, ncerts = 0;
+	content_digests digests;
 
 	if ((r = tb_verify_request_check(req, pol, err)) != 0)
 		goto out;
@@ -417,9 +560,12 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	ERR_clear_error();
 	p = der;
 	if (der != NULL && der_len > 0 &&
-	    (cms = cms_parse_cached(der, der_len, &cms_certs)) != NULL) {
+	    (cms = cms_parse_cached(der, der_len, &cms_certs, &ncerts)) != NULL) {
 		/* Parsed without its certificates, which came from the cache. */
 		p = der + der_len;
+	} else if (ncerts > MAX_CMS_CERTS_ACCEPTED) {
+		r = malformed(out, NULL, "more certificates than tanba accepts", err);
+		goto out;
 	} else if (der == NULL || der_len == 0 || der_len > LONG_MAX ||
 	    (cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len)) == NULL) {
 		ERR_clear_error();
@@ -464,6 +610,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	}
 	res->detached = pos == NULL || *pos == NULL;
 	tb_verify_budget_start(&res->budget, &pol->budget);
+	memset(&digests, 0, sizeof(digests));
 	if (cms_certs == NULL)
 		cms_certs = CMS_get1_certs(cms);
 	for (i = 0; i < sk_X509_num(cms_certs); i++)
@@ -477,10 +624,26 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	for (i = 0; i < n; i++) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
 		tb_signer_result *s = &res->signers[i];
-		X509 *cert = find_signer_cert(si, pool);
+		X509 *cert;
 
 		s->eval_time = req->time == TB_TIME_AT ? req->at : now;
 		s->eval_at_given_time = req->time == TB_TIME_AT;
+		/*
+		 * Every signer hashes the content and validates a path: once the
+		 * budget is spent the rest are refused unchecked, not worked on.
+		 */
+		if (tb_verify_budget_over(&res->budget)) {
+			char detail[200];
+
+			snprintf(detail, sizeof(detail), "signer not checked: budget of %s spent "
+			    "([verify] %s)", tb_verify_budget_what(res->budget.spent),
+			    tb_verify_budget_setting(res->budget.spent));
+			if (add(res, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.cut_off", i, detail,
+			    "limit", tb_verify_budget_what(res->budget.spent)) != 0)
+				goto nomem;
+			continue;
+		}
+		cert = find_signer_cert(si, pool);
 		if (cert == NULL) {
 			if (tb_reasons_add(&res->reasons, TB_V_MALFORMED, "MALFORMED.no_signer_cert",
 			    i, "no certificate matches the SignerIdentifier", NULL) != 0)
@@ -489,7 +652,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		}
 		X509_up_ref(cert);
 		s->cert = cert;
-		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, err)) != 0)
+		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, &digests,
+		    err)) != 0)
 			goto out;
 		/* The signingTime is the signer's claim: used only when asked, and reported. */
 		if (want_signing_time && s->has_signing_time) {

@@ -18,6 +18,13 @@
 #include "tb_clock.h"
 
 #define DEFAULT_MAX_INPUT (64u * 1024 * 1024)
+/*
+ * Certificates a check-cert input may hold. Each costs a parse (OpenSSL
+ * 3.0: about half a millisecond with its key) before the budget starts, so
+ * a frame of copies would hold a worker for seconds; counted first, on the
+ * bytes.
+ */
+#define MAX_INPUT_CERTS 256
 
 void
 tb_verify_policy_default(tb_verify_policy *pol)
@@ -63,6 +70,22 @@ tb_verify_request_check(const tb_verify_request *req, const tb_verify_policy *po
 			return tb_error_set(err, TB_ERR_INVALID_ARG, "roles: unknown role '%s'",
 			    req->roles[i] != NULL ? req->roles[i] : "");
 	return 0;
+}
+
+/* PEM certificate blocks in buf, counted up to MAX_INPUT_CERTS + 1. */
+static int
+pem_blocks(const unsigned char *buf, size_t len)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	const unsigned char *p = buf, *hit;
+	int n = 0;
+
+	while (n <= MAX_INPUT_CERTS && p < buf + len &&
+	    (hit = memmem(p, (size_t)(buf + len - p), begin, sizeof(begin) - 1)) != NULL) {
+		n++;
+		p = hit + sizeof(begin) - 1;
+	}
+	return n;
 }
 
 tb_verify_result *
@@ -289,8 +312,13 @@ tb_verify_cert(const tb_trust *trust, const tb_verify_policy *pol,
 		r = tb_error_set(err, TB_ERR_TOO_LARGE, "input over %zu bytes", pol->max_input_bytes);
 		goto out;
 	}
-	if (tb_certs_read_mem(req->input, req->input_len, &sk, &e) != 0) {
+	if (pem_blocks(req->input, req->input_len) > MAX_INPUT_CERTS) {
+		tb_error_set(&e, TB_ERR_MALFORMED, "more than %d certificates in the input",
+		    MAX_INPUT_CERTS);
+	} else if (tb_certs_read_mem(req->input, req->input_len, &sk, &e) != 0) {
 		ERR_clear_error();
+	}
+	if (sk == NULL) {
 		if ((res = tb_verify_result_new(1, 0)) == NULL ||
 		    tb_reasons_add(&res->reasons, TB_V_MALFORMED, "MALFORMED.cert", -1, e.detail,
 		    NULL) != 0)

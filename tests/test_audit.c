@@ -604,6 +604,41 @@ START_TEST(cut_tail_detected)
 }
 END_TEST
 
+/*
+ * Record 15 (a signature after the second checkpoint) changed, the last two
+ * checkpoints taken out and the chain re-sealed: every MAC left verifies,
+ * but 15 records follow the last checkpoint where at most 10 were due.
+ */
+static void
+strip_tail_checkpoints(char **lines, int *n)
+{
+	ck_assert_int_eq(*n, 30);
+	ck_assert_ptr_nonnull(strstr(lines[23], "\"op\":\"checkpoint\""));
+	ck_assert_ptr_nonnull(strstr(lines[29], "\"op\":\"checkpoint\""));
+	ck_assert_ptr_nonnull(strstr(lines[15], "sha256:0000"));
+	strstr(lines[15], "sha256:0000")[7] = '9';
+	free(lines[29]);
+	free(lines[23]);
+	memmove(&lines[23], &lines[24], sizeof(char *) * 5);
+	*n = 28;
+	reseal_from = 15;
+}
+
+START_TEST(stripped_tail_checkpoints_detected)
+{
+	tb_audit_report rep;
+
+	write_keyed(25, 10);
+	rewrite(strip_tail_checkpoints);
+	rewrite(reseal_step);
+	/* the eleventh record after the checkpoint of line 13 was not due, key or none */
+	ck_assert_uint_eq(verify_bad_line(), 24);
+	ck_assert_uint_eq(verify_keyed(NULL, &rep), 24);
+	ck_assert_int_eq(rep.cp_file, 0);
+	ck_assert_uint_eq(rep.cp_seq, 12);
+}
+END_TEST
+
 START_TEST(missing_checkpoint_detected)
 {
 	tb_audit_report rep;
@@ -904,6 +939,7 @@ main(void)
 	tcase_add_test(tc, delete_resealed_detected);
 	tcase_add_test(tc, removed_checkpoint_detected);
 	tcase_add_test(tc, cut_tail_detected);
+	tcase_add_test(tc, stripped_tail_checkpoints_detected);
 	tcase_add_test(tc, missing_checkpoint_detected);
 	tcase_add_test(tc, rotation_accepted);
 	tcase_add_test(tc, key_file_created_private);

@@ -410,7 +410,8 @@ END_TEST
  * Requests the signer cannot attribute to a client: a connection number it
  * was never handed, one that closed, one handed without a descriptor, and a
  * connection that is not to the configured socket (a socketpair of the
- * fake front's, whose peer is root: the "tests" client).
+ * fake front's, whose peer is root: the "tests" client), and the listening
+ * socket itself.
  */
 START_TEST(test_unattributed)
 {
@@ -433,6 +434,15 @@ START_TEST(test_unattributed)
 	expect_refused(&q, TB_ERR_FORBIDDEN, "cannot be attributed");
 	close(sv[0]);
 	close(sv[1]);
+	/*
+	 * The listening socket itself (the front holds it): bound to the
+	 * configured path, but its peer is whoever called listen(2), here root,
+	 * in a real install the privileged parent. No client connected.
+	 */
+	ck_assert_int_ge(listener, 0);
+	post(TB_SC_CONNECT, 888889, listener);
+	req_init(&q, "tests", 888889, "rsa", cert);
+	expect_refused(&q, TB_ERR_FORBIDDEN, "cannot be attributed");
 	X509_free(cert);
 }
 END_TEST

@@ -287,6 +287,58 @@ check_leaf(const spec *s)
 	return v;
 }
 
+/*
+ * A check-cert input of copies of the issuing CA: each costs a parse before
+ * any budget runs, so more than 256 certificates are refused on the count
+ * of PEM blocks, unparsed; 200 still verify.
+ */
+static enum tb_verdict
+bundle_verdict(X509 *leaf, int copies, tb_verify_result **keep)
+{
+	tb_trust *t = trust_of(root, NULL);
+	tb_verify_policy pol;
+	tb_verify_request req;
+	tb_verify_result *res = NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	BUF_MEM *mem;
+	enum tb_verdict v;
+	tb_error e;
+	int i;
+
+	ck_assert(PEM_write_bio_X509(b, leaf) == 1);
+	for (i = 0; i < copies; i++)
+		ck_assert(PEM_write_bio_X509(b, ca) == 1);
+	BIO_get_mem_ptr(b, &mem);
+	tb_verify_policy_default(&pol);
+	memset(&req, 0, sizeof(req));
+	req.input = (const unsigned char *)mem->data;
+	req.input_len = mem->length;
+	ck_assert_int_eq(tb_verify_cert(t, &pol, NULL, &req, &res, &e), 0);
+	v = res->verdict;
+	*keep = res;
+	BIO_free(b);
+	tb_trust_free(t);
+	return v;
+}
+
+START_TEST(test_cert_bundle_count)
+{
+	spec s = leaf_spec();
+	X509 *x;
+	tb_verify_result *res;
+
+	pki_setup();
+	x = make_cert(&s);
+	ck_assert_int_eq(bundle_verdict(x, 199, &res), TB_V_VALID);
+	tb_verify_result_free(res);
+	ck_assert_int_eq(bundle_verdict(x, 300, &res), TB_V_MALFORMED);
+	ck_assert_uint_eq(res->reasons.n, 1);
+	ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail, "more than 256 certificates"));
+	tb_verify_result_free(res);
+	X509_free(x);
+}
+END_TEST
+
 /* ---- identity ---- */
 
 START_TEST(test_iin_checksum)
@@ -1394,6 +1446,130 @@ START_TEST(test_cms_several_signers)
 }
 END_TEST
 
+/*
+ * Six signers under one budget that the first one's path spends: the others
+ * are refused as cut off without their content digest and signature being
+ * worked on (each costs a pass over up to a frame of content), never VALID.
+ */
+START_TEST(test_cms_signers_after_budget)
+{
+	spec s = leaf_spec();
+	X509 *c[6];
+	BIO *in;
+	CMS_ContentInfo *cms;
+	unsigned char *der = NULL;
+	int n, rc, i, checked = 0, cut = 0;
+	size_t k;
+	tb_verify_policy pol;
+	tb_verify_result *res;
+
+	pki_setup();
+	in = BIO_new_mem_buf(doc, (int)sizeof(doc) - 1);
+	cms = CMS_sign(NULL, NULL, NULL, in, CMS_BINARY | CMS_PARTIAL);
+	for (i = 0; i < 6; i++) {
+		s.serial = 7000 + i;
+		c[i] = make_cert(&s);
+		ck_assert(CMS_add1_signer(cms, c[i], leaf_key, EVP_sha256(), 0) != NULL);
+	}
+	ck_assert(CMS_final(cms, in, NULL, CMS_BINARY) == 1);
+	n = i2d_CMS_ContentInfo(cms, &der);
+	/* all six verify with the default budget */
+	res = cms_check(der, (size_t)n, NULL, 0, NULL, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(res->verdict, TB_V_VALID);
+	tb_verify_result_free(res);
+	/* a path is two signature checks: the first signer spends them all */
+	tb_verify_policy_default(&pol);
+	pol.budget.max_sig_checks = 2;
+	res = cms_check(der, (size_t)n, NULL, 0, &pol, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_ne(res->verdict, TB_V_VALID);
+	ck_assert_int_eq(res->n_signers, 6);
+	for (i = 0; i < 6; i++)
+		checked += res->signers[i].alg.name[0] != '\0';
+	for (k = 0; k < res->reasons.n; k++)
+		cut += strcmp(res->reasons.v[k].msg_id, "CHAIN_UNTRUSTED.cut_off") == 0 &&
+		    strstr(res->reasons.v[k].detail, "signer not checked") != NULL;
+	ck_assert_int_le(checked, 2);
+	ck_assert_int_ge(cut, 4);
+	tb_verify_result_free(res);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	for (i = 0; i < 6; i++)
+		X509_free(c[i]);
+}
+END_TEST
+
+/*
+ * A CMS carrying a flood of certificates: each would be parsed before any
+ * budget runs, so more than 256 are refused on a count made before parsing,
+ * in DER and in BER (streamed, indefinite lengths); 100 more than needed
+ * still verify.
+ */
+static enum tb_verdict
+cms_with_extra_certs(X509 *signer, STACK_OF(X509) *extra, int n, int ber,
+    tb_verify_result **keep)
+{
+	unsigned flags = CMS_BINARY | CMS_PARTIAL | (ber ? CMS_STREAM : 0);
+	BIO *in = BIO_new_mem_buf(doc, (int)sizeof(doc) - 1), *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, in, flags);
+	unsigned char *der = NULL;
+	BUF_MEM *mem;
+	int i, len, rc;
+
+	ck_assert(CMS_add1_signer(cms, signer, leaf_key, EVP_sha256(), 0) != NULL);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(CMS_add1_cert(cms, sk_X509_value(extra, i)), 1);
+	if (ber) {
+		/* streamed: indefinite lengths, the BER shape split_certs does not take */
+		ck_assert_int_eq(i2d_CMS_bio_stream(out, cms, in, flags), 1);
+		BIO_get_mem_ptr(out, &mem);
+		ck_assert_uint_eq((unsigned char)mem->data[1], 0x80);
+		*keep = cms_check((unsigned char *)mem->data, mem->length, NULL, 0, NULL, NULL,
+		    &rc);
+	} else {
+		ck_assert(CMS_final(cms, in, NULL, CMS_BINARY) == 1);
+		len = i2d_CMS_ContentInfo(cms, &der);
+		*keep = cms_check(der, (size_t)len, NULL, 0, NULL, NULL, &rc);
+	}
+	ck_assert_int_eq(rc, 0);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(out);
+	return (*keep)->verdict;
+}
+
+START_TEST(test_cms_cert_flood)
+{
+	spec s = leaf_spec();
+	STACK_OF(X509) *extra = sk_X509_new_null();
+	tb_verify_result *res;
+	X509 *signer;
+	int i, ber;
+
+	pki_setup();
+	signer = make_cert(&s);
+	for (i = 0; i < 300; i++) {
+		s.serial = 20000 + i;
+		ck_assert(sk_X509_push(extra, make_cert(&s)) > 0);
+	}
+	for (ber = 0; ber < 2; ber++) {
+		ck_assert_int_eq(cms_with_extra_certs(signer, extra, 100, ber, &res), TB_V_VALID);
+		tb_verify_result_free(res);
+		ck_assert_int_eq(cms_with_extra_certs(signer, extra, 300, ber, &res),
+		    TB_V_MALFORMED);
+		ck_assert_uint_eq(res->reasons.n, 1);
+		ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail,
+		    "more certificates than tanba accepts"));
+		tb_verify_result_free(res);
+	}
+	sk_X509_pop_free(extra, X509_free);
+	X509_free(signer);
+}
+END_TEST
+
 START_TEST(test_cms_sha1_switch_and_signing_time)
 {
 	spec s = leaf_spec();
@@ -1556,6 +1732,9 @@ verify_suite(void)
 	tcase_add_test(tc, test_cms_forms);
 	tcase_add_test(tc, test_cms_message_digest_length);
 	tcase_add_test(tc, test_cms_several_signers);
+	tcase_add_test(tc, test_cms_signers_after_budget);
+	tcase_add_test(tc, test_cert_bundle_count);
+	tcase_add_test(tc, test_cms_cert_flood);
 	tcase_add_test(tc, test_cms_sha1_switch_and_signing_time);
 	tcase_add_test(tc, test_cms_malformed);
 	tcase_add_test(tc, test_cms_json_unicode);
