@@ -25,3 +25,4 @@ include $(srcdir)/tests/vectors.mk
 include $(srcdir)/tests/ocspcheck.mk
 include $(srcdir)/tests/mutation.mk
 include $(srcdir)/tests/load.mk
+include $(srcdir)/tests/tst.mk
