@@ -101,6 +101,7 @@ struct parse {
 	sect_lines revocation_lines;
 	sect_lines tls_lines;
 	sect_lines metrics_lines;
+	sect_lines tsa_lines;
 	sect_lines *issuer_lines;	/* parallel to cfg->issuers */
 	size_t issuers_room;
 };
@@ -1475,6 +1476,43 @@ metrics_finish(struct parse *p)
 	return 0;
 }
 
+/* ---- [tsa] (absent: tokens are judged with the [verify] anchors) ---- */
+
+static const setting tsa_settings[] = {
+	{ "anchors", T_STRING, DOFF(tsa_anchors), 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static int
+tsa_begin(struct parse *p, const char *sub)
+{
+	(void)sub;
+	if (p->tsa_lines.header != 0) {
+		parse_fail(p, TB_ERR_CONFIG, p->line, NULL,
+		    "[tsa] given twice (first at line %u)", p->tsa_lines.header);
+		return TB_ERR_CONFIG;
+	}
+	p->tsa_lines.header = p->line;
+	return 0;
+}
+
+static void *
+tsa_target(struct parse *p, sect_lines **lines)
+{
+	*lines = &p->tsa_lines;
+	return p->cfg;
+}
+
+static int
+tsa_finish(struct parse *p)
+{
+	snprintf(p->cur_label, sizeof(p->cur_label), "tsa");
+	if (p->cfg->tsa_anchors != NULL &&
+	    key_file_check(p, p->cfg->tsa_anchors, p->tsa_lines.set[0], "anchors") != 0)
+		return TB_ERR_CONFIG;
+	return 0;
+}
+
 static const section_def sections[] = {
 	{ "daemon", 0, daemon_settings, daemon_begin, daemon_target, daemon_finish },
 	{ "token", 0, token_settings, token_begin, token_target, token_finish },
@@ -1487,6 +1525,7 @@ static const section_def sections[] = {
 	{ "issuer", 1, issuer_settings, issuer_begin, issuer_target, issuer_finish },
 	{ "tls", 0, tls_settings, tls_begin, tls_target, tls_finish },
 	{ "metrics", 0, metrics_settings, metrics_begin, metrics_target, metrics_finish },
+	{ "tsa", 0, tsa_settings, tsa_begin, tsa_target, tsa_finish },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -1815,6 +1854,7 @@ config_free(tb_config *c)
 	free(c->tls_listen);
 	free(c->metrics_listen);
 	free(c->metrics_socket);
+	free(c->tsa_anchors);
 	free(c->tls_certificate);
 	free(c->tls_private_key);
 	free(c->tls_client_ca);

@@ -180,6 +180,9 @@ typedef struct tb_config {
 	char *metrics_socket;		/* a UNIX socket path, or NULL */
 	unsigned metrics_socket_mode;	/* default 0660 */
 
+	/* [tsa]: time-stamp authorities (RFC 3161) */
+	char *tsa_anchors;		/* trust for time-stamp tokens, or NULL: [verify] anchors */
+
 	/* [key "NAME"] in file order */
 	tb_key_conf *keys;
 	size_t nkeys;

@@ -26,6 +26,7 @@
 #include "cms_verify.h"
 #include "der_reader.h"
 #include "tb_clock.h"
+#include "tst_verify.h"
 
 #define MAX_SIGNERS 64
 /* Certificates taken from the cache per CMS; more and the CMS is parsed whole. */
@@ -491,10 +492,19 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		s->cert = cert;
 		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, err)) != 0)
 			goto out;
+		/* CAdES-T: each token checked and reported; a bad one refuses the signer. */
+		if ((r = tb_tst_check_signer(pol->tsa_trust != NULL ? pol->tsa_trust : trust, pol,
+		    rev, si, res, i, err)) != 0)
+			goto out;
 		/* The signingTime is the signer's claim: used only when asked, and reported. */
 		if (want_signing_time && s->has_signing_time) {
 			s->eval_time = s->signing_time;
 			s->eval_at_signing_time = 1;
+		}
+		if (req->time == TB_TIME_TIMESTAMP && s->tst != NULL &&
+		    s->tst->verdict == TB_V_VALID) {
+			s->eval_time = s->tst->gen_time;
+			s->eval_at_timestamp = 1;
 		}
 		if ((r = tb_verify_signer_cert(trust, pol, rev, res, (size_t)i, pool, err)) != 0)
 			goto out;

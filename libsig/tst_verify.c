@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -19,6 +20,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
+#include "tb_clock.h"
 #include "tst_verify.h"
 
 /* Records a refusal; the first one found is the one reported. */
@@ -219,6 +221,8 @@ tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
 	req.at = info->gen_time;
 	tpol.require_non_repudiation = 0;
 	tpol.use_signing_time = 0;
+	/* A TSA is no citizen: its certificate carries no IIN/BIN to check. */
+	tpol.check_iin_checksum = 0;
 	tb_error_clear(&e);
 	if ((r = tb_verify_cms(tsa_trust, &tpol, rev, &req, &res, &e)) != 0) {
 		if (r == TB_ERR_NOMEM) {
@@ -241,4 +245,87 @@ out:
 	TS_TST_INFO_free(tst);
 	CMS_ContentInfo_free(cms);
 	return r;
+}
+
+/* The reason a refused token gives its signer: the token's verdict, worded as a time stamp's. */
+static int
+signer_reason(tb_verify_result *res, int idx, const tb_tst_info *t)
+{
+	char id[48], when[32];
+
+	snprintf(id, sizeof(id), "%s.timestamp", tb_verdict_code(t->verdict));
+	if (tb_verdict_text(id, "en") == NULL)
+		snprintf(id, sizeof(id), "MALFORMED.timestamp");
+	if (t->parsed)
+		tb_clock_format(t->gen_time, when, sizeof(when));
+	else
+		snprintf(when, sizeof(when), "?");
+	return tb_reasons_add(&res->reasons, t->verdict, id, idx, t->reason, "date", when, NULL);
+}
+
+int
+tb_tst_check_signer(const tb_trust *tsa_trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, CMS_SignerInfo *si, tb_verify_result *res, int idx,
+    tb_error *err)
+{
+	tb_signer_result *s = &res->signers[idx];
+	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *t;
+	tb_tst_info cur;
+	int i = -1, j, r;
+
+	while ((i = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, i)) >= 0) {
+		a = CMS_unsigned_get_attr(si, i);
+		for (j = 0; j < X509_ATTRIBUTE_count(a) || j == 0; j++) {
+			t = j < X509_ATTRIBUTE_count(a) ? X509_ATTRIBUTE_get0_type(a, j) : NULL;
+			if (t == NULL || t->type != V_ASN1_SEQUENCE || sig == NULL) {
+				memset(&cur, 0, sizeof(cur));
+				refuse(&cur, TB_V_MALFORMED,
+				    "signatureTimeStampToken attribute without a token");
+			} else if ((r = tb_tst_verify(tsa_trust, pol, rev,
+			    ASN1_STRING_get0_data(t->value.sequence),
+			    (size_t)ASN1_STRING_length(t->value.sequence),
+			    ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), NULL,
+			    &cur, err)) != 0)
+				return r;
+			if (cur.verdict != TB_V_VALID && signer_reason(res, idx, &cur) != 0)
+				return tb_error_set(err, TB_ERR_NOMEM, "reason");
+			/* Kept: the first refused token, else the earliest valid one. */
+			if (s->tst == NULL) {
+				if ((s->tst = malloc(sizeof(*s->tst))) == NULL)
+					return tb_error_set(err, TB_ERR_NOMEM, "time stamp");
+				*s->tst = cur;
+			} else if (s->tst->verdict == TB_V_VALID && (cur.verdict != TB_V_VALID ||
+			    cur.gen_time < s->tst->gen_time)) {
+				*s->tst = cur;
+			}
+		}
+	}
+	ERR_clear_error();
+	return 0;
+}
+
+json_t *
+tb_tst_info_json(const tb_tst_info *info)
+{
+	char when[32];
+	json_t *o;
+
+	if (info == NULL)
+		return json_null();
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "verdict", json_string(tb_verdict_code(info->verdict)));
+	if (info->reason[0])
+		json_object_set_new(o, "reason", json_string(info->reason));
+	if (!info->parsed)
+		return o;
+	tb_clock_format(info->gen_time, when, sizeof(when));
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "tsa", info->tsa[0] ? json_string(info->tsa) : json_null());
+	json_object_set_new(o, "policy", json_string(info->policy));
+	json_object_set_new(o, "serial", json_string(info->serial));
+	json_object_set_new(o, "hash", json_string(info->hash));
+	return o;
 }

@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/asn1.h>
+#include <openssl/cms.h>
 
 #include "verify.h"
 
@@ -41,5 +43,20 @@ int tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
     const tb_rev_checker *rev, const unsigned char *tok, size_t tok_len,
     const unsigned char *data, size_t data_len, const ASN1_INTEGER *nonce,
     tb_tst_info *info, tb_error *err);
+
+/*
+ * CAdES-T (ETSI EN 319 122-1 5.3): checks every signatureTimeStampToken
+ * (unsigned attribute 1.2.840.113549.1.9.16.2.14) of si over its signature
+ * value as stored, keeps the report in res->signers[idx].tst (the first
+ * refused token, else the earliest) and adds a "<VERDICT>.timestamp"
+ * reason for each refused one: a bad token is never dropped. Error only
+ * when out of memory.
+ */
+int tb_tst_check_signer(const tb_trust *tsa_trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, CMS_SignerInfo *si, tb_verify_result *res, int idx,
+    tb_error *err);
+
+/* The report of one token as JSON (time, tsa, policy, serial, hash, verdict); null for NULL. */
+json_t *tb_tst_info_json(const struct tb_tst_info *info);
 
 #endif

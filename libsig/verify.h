@@ -34,6 +34,7 @@ typedef struct tb_verify_policy {
 	tb_budget_limits budget;	/* work and time per verification (0: defaults) */
 	int min_rsa_bits;		/* key floor for every certificate, anchors too (0: 2048) */
 	int min_ec_bits;		/* (0: 256) */
+	const tb_trust *tsa_trust;	/* [tsa] anchors for time-stamp tokens (NULL: the signers' anchors) */
 } tb_verify_policy;
 
 void tb_verify_policy_default(tb_verify_policy *pol);
@@ -43,6 +44,7 @@ enum tb_time_choice {
 	TB_TIME_NOW = 1,
 	TB_TIME_SIGNING = 2,		/* the CMS signingTime, when the signer has one */
 	TB_TIME_AT = 3,			/* the instant in the request's at */
+	TB_TIME_TIMESTAMP = 4,		/* the genTime of the signer's valid time-stamp token */
 };
 
 typedef struct tb_verify_request {
@@ -59,6 +61,8 @@ typedef struct tb_verify_request {
 	time_t at;			/* with TB_TIME_AT */
 } tb_verify_request;
 
+struct tb_tst_info;
+
 typedef struct tb_signer_result {
 	X509 *cert;			/* reference held; NULL when not found */
 	tb_identity id;
@@ -69,6 +73,8 @@ typedef struct tb_signer_result {
 	time_t eval_time;
 	int eval_at_signing_time;
 	int eval_at_given_time;		/* the request named the instant */
+	int eval_at_timestamp;		/* judged at the time-stamp token's genTime */
+	struct tb_tst_info *tst;	/* the signatureTimeStampToken's check; NULL when none */
 } tb_signer_result;
 
 typedef struct tb_verify_result {
@@ -80,6 +86,7 @@ typedef struct tb_verify_result {
 	time_t eval_time;		/* of the first signer, or now */
 	int eval_at_signing_time;
 	int eval_at_given_time;
+	int eval_at_timestamp;
 	int detached;
 	tb_verify_budget budget;	/* what the verification spent */
 } tb_verify_result;

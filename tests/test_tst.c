@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "check_run.h"
+#include "tb_clock.h"
 #include "tst_verify.h"
 #include "x509_testlib.h"
 
@@ -324,6 +325,166 @@ START_TEST(cms_of_other_content_refused)
 }
 END_TEST
 
+/* ---- CAdES-T: tokens in signatures, read by tb_verify_cms ---- */
+
+/* A CAdES-BES of stamped by a signer under root; tok (if any) added as its signatureTimeStampToken. */
+static unsigned char *
+cades(X509 *signer, EVP_PKEY *key, int stamp, const unsigned char *over, size_t over_len,
+    int *len)
+{
+	BIO *in = BIO_new_mem_buf(stamped, sizeof(stamped));
+	CMS_ContentInfo *cms = CMS_sign(signer, key, NULL, in, CMS_BINARY);
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+	unsigned char *tok, *der = NULL;
+	int tok_len;
+
+	ck_assert_ptr_nonnull(cms);
+	if (stamp == 1) {
+		/* The token is over the signature value exactly as stored (or over other bytes). */
+		tok = token(tsa_rsa, rsa_key, over != NULL ? over : ASN1_STRING_get0_data(sig),
+		    over != NULL ? over_len : (size_t)ASN1_STRING_length(sig), 0, &tok_len);
+		ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+		    V_ASN1_SEQUENCE, tok, tok_len), 1);
+		OPENSSL_free(tok);
+	} else if (stamp == 2) {
+		ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+		    V_ASN1_SEQUENCE, "\x30\x00", 2), 1);
+	}
+	ck_assert_int_gt(*len = i2d_CMS_ContentInfo(cms, &der), 0);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return der;
+}
+
+static X509 *signer_cert;
+static EVP_PKEY *signer_key;
+
+static void
+setup_signer(void)
+{
+	setup();
+	ck_assert_ptr_nonnull(signer_key = EVP_EC_gen("P-256"));
+	signer_cert = tbt_cert("Signer", 20, signer_key, root, root_key, NULL);
+	tbt_add_ext(signer_cert, root, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+	tbt_add_ext(signer_cert, root, NID_authority_key_identifier, "keyid:always");
+	ck_assert_int_gt(X509_sign(signer_cert, root_key, EVP_sha256()), 0);
+}
+
+static void
+teardown_signer(void)
+{
+	X509_free(signer_cert);
+	EVP_PKEY_free(signer_key);
+	tb_clock_set(0);
+	teardown();
+}
+
+static tb_verify_result *
+verify(const unsigned char *cms, int len, enum tb_time_choice t)
+{
+	tb_verify_request req;
+	tb_verify_result *res = NULL;
+	tb_error e;
+
+	memset(&req, 0, sizeof(req));
+	req.input = cms;
+	req.input_len = (size_t)len;
+	req.time = t;
+	ck_assert_int_eq(tb_verify_cms(trust, &pol, NULL, &req, &res, &e), 0);
+	return res;
+}
+
+START_TEST(cades_t_valid_and_reported)
+{
+	int len;
+	unsigned char *cms = cades(signer_cert, signer_key, 1, NULL, 0, &len);
+	tb_verify_result *res = verify(cms, len, TB_TIME_NOW);
+	json_t *j, *ts;
+
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	ck_assert_ptr_nonnull(res->signers[0].tst);
+	ck_assert_int_eq(res->signers[0].tst->verdict, TB_V_VALID);
+	ck_assert_ptr_nonnull(j = tb_verify_result_to_json(res, "en"));
+	ck_assert_ptr_nonnull(ts = json_object_get(json_object_get(j, "signer"), "timestamp"));
+	ck_assert_str_eq(json_string_value(json_object_get(ts, "verdict")), "VALID");
+	ck_assert_str_eq(json_string_value(json_object_get(ts, "policy")), POLICY);
+	ck_assert_str_eq(json_string_value(json_object_get(ts, "hash")), "SHA256");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ts, "tsa")), "TSA RSA"));
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(ts, "time")));
+	json_decref(j);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+	/* Without a token: null, and nothing refused. */
+	cms = cades(signer_cert, signer_key, 0, NULL, 0, &len);
+	res = verify(cms, len, TB_TIME_NOW);
+	ck_assert_int_eq(res->verdict, TB_V_VALID);
+	ck_assert_ptr_null(res->signers[0].tst);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+}
+END_TEST
+
+START_TEST(cades_t_token_for_other_signature_refused)
+{
+	static const unsigned char other[] = "the signature value of another document";
+	int len;
+	unsigned char *cms = cades(signer_cert, signer_key, 1, other, sizeof(other), &len);
+	tb_verify_result *res = verify(cms, len, TB_TIME_NOW);
+
+	ck_assert_int_eq(res->verdict, TB_V_DIGEST_MISMATCH);
+	ck_assert_str_eq(res->reasons.v[0].msg_id, "DIGEST_MISMATCH.timestamp");
+	ck_assert_int_eq(res->signers[0].tst->verdict, TB_V_DIGEST_MISMATCH);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+}
+END_TEST
+
+START_TEST(cades_t_garbage_token_refused)
+{
+	int len;
+	unsigned char *cms = cades(signer_cert, signer_key, 2, NULL, 0, &len);
+	tb_verify_result *res = verify(cms, len, TB_TIME_NOW);
+
+	ck_assert_int_eq(res->verdict, TB_V_MALFORMED);
+	ck_assert_str_eq(res->reasons.v[0].msg_id, "MALFORMED.timestamp");
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+}
+END_TEST
+
+START_TEST(cades_t_judged_at_the_stamp)
+{
+	int len;
+	unsigned char *cms = cades(signer_cert, signer_key, 1, NULL, 0, &len);
+	tb_verify_result *res;
+	json_t *j;
+
+	/* Sixty days on, the signer's certificate (thirty days) has expired. */
+	tb_clock_set(time(NULL) + 60 * 86400);
+	res = verify(cms, len, TB_TIME_NOW);
+	ck_assert_int_eq(res->verdict, TB_V_CERT_EXPIRED);
+	tb_verify_result_free(res);
+	res = verify(cms, len, TB_TIME_TIMESTAMP);
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	ck_assert_int_eq(res->eval_at_timestamp, 1);
+	ck_assert_int_eq(res->eval_time, res->signers[0].tst->gen_time);
+	ck_assert_ptr_nonnull(j = tb_verify_result_to_json(res, "en"));
+	ck_assert_str_eq(json_string_value(json_object_get(j, "time_source")), "timestamp");
+	json_decref(j);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+	/* No token: time "timestamp" judges now, and the expiry stands. */
+	cms = cades(signer_cert, signer_key, 0, NULL, 0, &len);
+	res = verify(cms, len, TB_TIME_TIMESTAMP);
+	ck_assert_int_eq(res->verdict, TB_V_CERT_EXPIRED);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -341,6 +502,14 @@ main(void)
 	tcase_add_test(tc, tsa_eku_not_critical_refused);
 	tcase_add_test(tc, garbage_refused);
 	tcase_add_test(tc, cms_of_other_content_refused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cades-t");
+	tcase_add_checked_fixture(tc, setup_signer, teardown_signer);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, cades_t_valid_and_reported);
+	tcase_add_test(tc, cades_t_token_for_other_signature_refused);
+	tcase_add_test(tc, cades_t_garbage_token_refused);
+	tcase_add_test(tc, cades_t_judged_at_the_stamp);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
