@@ -50,6 +50,8 @@ usage(FILE *f)
 	    "  status [--json]                  show the daemon's health\n"
 	    "  verify ...                       verify a CMS signature\n"
 	    "  check-cert ...                   check a certificate\n"
+	    "  timestamp --tsa-url URL --tsa-anchors PEM [--signer N] [-o OUT] FILE.p7s\n"
+	    "                                   add RFC 3161 time stamps (CAdES-T)\n"
 	    "\n"
 	    "The socket is $TANBA_SOCKET, or " TANBA_DEFAULT_SOCKET ".\n"
 	    "Exit status: 0 success, 1 a verdict other than VALID, 2 an error.\n", f);
@@ -599,6 +601,8 @@ main(int argc, char **argv)
 		return tanba_cmd_verify(socket_path, argc, argv);
 	if (strcmp(argv[0], "check-cert") == 0)
 		return tanba_cmd_check_cert(socket_path, argc, argv);
+	if (strcmp(argv[0], "timestamp") == 0)
+		return tanba_cmd_timestamp(argc, argv);
 	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		return TANBA_EXIT_OK;

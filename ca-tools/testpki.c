@@ -32,7 +32,7 @@ usage(void)
 	    "usage: tanba-testpki hierarchy --out DIR [--ca-alg A] [--leaf-alg A]\n"
 	    "           [--ocsp-url URL] [--crl-url URL] [--delta-url URL] [--at T]\n"
 	    "       tanba-testpki issue --dir DIR (--pubkey PEM | --key PEM | --csr PEM)\n"
-	    "           --profile individual-sign|individual-auth|legal-sign|legal-employee|ocsp|ca\n"
+	    "           --profile individual-sign|individual-auth|legal-sign|legal-employee|ocsp|tsa|ca\n"
 	    "           --out CERT.pem [--cn TEXT] [--iin N] [--bin N] [--org TEXT]\n"
 	    "           [--not-before T] [--not-after T | --days N] [--issuer-name ca|root] [--at T]\n"
 	    "           [--policies OID,...] [--policy-mappings ISSUER:SUBJECT,...]\n"
@@ -444,7 +444,8 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		break;
 	default:
 		rq.cn = cn != NULL ? cn : rq.profile == TP_PROF_OCSP ?
-		    "ТАҢБА TEST OCSP RESPONDER" : "ТАҢБА TEST SUB CA";
+		    "ТАҢБА TEST OCSP RESPONDER" : rq.profile == TP_PROF_TSA ?
+		    "ТАҢБА TEST TSA" : "ТАҢБА TEST SUB CA";
 		rq.iin = iin;
 		rq.bin = bin;
 		rq.org = org;

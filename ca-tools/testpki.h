@@ -139,6 +139,7 @@ enum tp_profile {
 	TP_PROF_OCSP,
 	TP_PROF_CA,		/* issuing CA: pathlen 0 */
 	TP_PROF_ROOT,		/* self-signed root */
+	TP_PROF_TSA,		/* RFC 3161 TSA: extendedKeyUsage timeStamping, critical */
 };
 
 int tp_profile_parse(const char *name, enum tp_profile *out);

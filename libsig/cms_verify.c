@@ -192,9 +192,8 @@ fail:
 	return NULL;
 }
 
-/* The DER of the signed attributes as they were signed (RFC 5652 5.4). */
-static int
-signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len)
+int
+tb_cms_signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len)
 {
 	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
 	int i, n = CMS_signed_get_attr_count(si), r = -1;
@@ -323,7 +322,7 @@ check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
 				goto nomem;
 		}
 		read_signing_time(si, s);
-		if (signed_attrs_der(si, &attrs, &attrs_len) != 0) {
+		if (tb_cms_signed_attrs_der(si, &attrs, &attrs_len) != 0) {
 			if (add(res, TB_V_MALFORMED, NULL, idx, "signed attributes cannot be encoded",
 			    NULL, NULL))
 				goto nomem;
