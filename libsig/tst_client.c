@@ -15,6 +15,7 @@
 #include <openssl/ts.h>
 
 #include "cms_verify.h"
+#include "sigalg.h"
 #include "tst_client.h"
 
 void
@@ -26,36 +27,59 @@ tb_tsa_opts_init(tb_tsa_opts *o)
 	o->fetch.max_bytes = 1024 * 1024;
 }
 
+/* The imprint hashes a request may name: SHA-2, and the GOST ones the NCA's TSA takes. */
+static const struct {
+	const char *name, *oid;
+} hashes[] = {
+	{ "sha256", "2.16.840.1.101.3.4.2.1" },
+	{ "sha384", "2.16.840.1.101.3.4.2.2" },
+	{ "sha512", "2.16.840.1.101.3.4.2.3" },
+	{ "gost34311-95", "1.2.398.3.10.1.3.1.1.0" },	/* test S-box, DOMAIN.md */
+	{ "streebog256", "1.2.398.3.10.1.3.2" },
+	{ "streebog512", "1.2.398.3.10.1.3.3" },
+};
+
 /* The DER TimeStampReq for the hash of data, with nonce and certReq. */
 static int
 make_request(const tb_tsa_opts *o, const unsigned char *data, size_t len,
     ASN1_INTEGER *nonce, unsigned char **der, int *der_len, tb_error *err)
 {
-	const EVP_MD *md = EVP_get_digestbyname(o->hash != NULL ? o->hash : "sha256");
-	int nid = md != NULL ? EVP_MD_get_type(md) : NID_undef;
+	const char *name = o->hash != NULL ? o->hash : "sha256", *oid = NULL;
 	unsigned char h[EVP_MAX_MD_SIZE], rnd[8];
 	unsigned int h_len = 0;
 	TS_REQ *req = TS_REQ_new();
 	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
 	X509_ALGOR *alg = X509_ALGOR_new();
-	ASN1_OBJECT *pol = NULL;
+	ASN1_OBJECT *pol = NULL, *hobj = NULL;
 	BIGNUM *bn = NULL;
+	size_t i;
 	int r = TB_ERR_INTERNAL;
 
-	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "hash: sha256, sha384 or sha512");
+	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
+		if (strcmp(hashes[i].name, name) == 0)
+			oid = hashes[i].oid;
+	if (oid == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "hash: sha256, sha384, sha512, gost34311-95, streebog256 or streebog512");
 		goto out;
 	}
 	if (o->policy != NULL && (pol = OBJ_txt2obj(o->policy, 1)) == NULL) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "policy: not a dotted OID");
 		goto out;
 	}
-	if (req == NULL || mi == NULL || alg == NULL ||
-	    EVP_Digest(data, len, h, &h_len, md, NULL) != 1 ||
-	    RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	if (req == NULL || mi == NULL || alg == NULL || (hobj = OBJ_txt2obj(oid, 1)) == NULL ||
+	    !X509_ALGOR_set0(alg, hobj, strncmp(oid, "2.16", 4) == 0 ? V_ASN1_NULL : V_ASN1_UNDEF,
+	    NULL)) {
+		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "time-stamp request");
+		goto out;
+	}
+	hobj = NULL;
+	/* The same algorithm table computes the imprint as checks it. */
+	if ((r = tb_sigalg_digest(alg, data, len, h, &h_len, err)) != 0)
+		goto out;
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
 	    (bn = BN_bin2bn(rnd, sizeof(rnd), NULL)) == NULL ||
 	    BN_to_ASN1_INTEGER(bn, nonce) == NULL ||
-	    !X509_ALGOR_set0(alg, OBJ_nid2obj(nid), V_ASN1_NULL, NULL) ||
 	    !TS_MSG_IMPRINT_set_algo(mi, alg) || !TS_MSG_IMPRINT_set_msg(mi, h, (int)h_len) ||
 	    !TS_REQ_set_version(req, 1) || !TS_REQ_set_msg_imprint(req, mi) ||
 	    !TS_REQ_set_nonce(req, nonce) || !TS_REQ_set_cert_req(req, 1) ||
@@ -67,6 +91,7 @@ make_request(const tb_tsa_opts *o, const unsigned char *data, size_t len,
 	r = 0;
 out:
 	BN_free(bn);
+	ASN1_OBJECT_free(hobj);
 	ASN1_OBJECT_free(pol);
 	X509_ALGOR_free(alg);
 	TS_MSG_IMPRINT_free(mi);

@@ -16,7 +16,8 @@
 typedef struct tb_tsa_opts {
 	const char *url;		/* http:// or https:// */
 	const char *policy;		/* reqPolicy, dotted OID; NULL: the TSA's default */
-	const char *hash;		/* imprint hash: "sha256" (NULL), "sha384", "sha512" */
+	const char *hash;		/* imprint: "sha256" (NULL), "sha384", "sha512",
+					 * "gost34311-95", "streebog256", "streebog512" */
 	tb_fetch_opts fetch;		/* timeouts; max_bytes default 1 MiB */
 	const tb_trust *trust;		/* the TSA trust list */
 	const tb_verify_policy *pol;	/* key floors, budget */

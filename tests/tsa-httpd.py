@@ -38,6 +38,14 @@ with open(os.path.join(ROOT, "serial"), "w") as f:
 
 
 def reply(name, query):
+    if name.startswith("gost"):
+        p = subprocess.run([os.environ["TESTPKI"], "cms", "--cert", os.path.join(ROOT, name + ".pem"),
+                            "--key", os.path.join(ROOT, name + ".key"),
+                            "--tst-query", "/dev/stdin", "--out", "/dev/stdout"],
+                           input=query, capture_output=True, check=False)
+        if p.returncode != 0:
+            sys.stderr.write(p.stderr.decode(errors="replace"))
+        return p.stdout
     p = subprocess.run(["openssl", "ts", "-reply", "-config", CONF, "-queryfile", "/dev/stdin",
                         "-signer", os.path.join(ROOT, name + ".pem"),
                         "-inkey", os.path.join(ROOT, name + ".key"),

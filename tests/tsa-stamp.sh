@@ -29,8 +29,20 @@ cat "$P/root.pem" "$P/ca.pem" > "$T/cafile.pem"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other.key" -out "$T/other.pem" \
     -subj "/CN=Other Root" -days 30 2>/dev/null || exit 99
 
+# A GOST 34.10-2015 TSA from the test PKI, where the GOST engine is.
+GOST=
+if "$TESTPKI" hierarchy --out "$T/gpki" --ca-alg gost512 --leaf-alg gost512 >"$T/gpki.log" 2>&1 &&
+    "$TESTPKI" issue --dir "$T/gpki" --key "$T/gpki/legal-sign.key" --profile tsa \
+    --out "$W/gost.pem" >>"$T/gpki.log" 2>&1; then
+	cp "$T/gpki/legal-sign.key" "$W/gost.key"
+	cat "$T/gpki/root.pem" "$T/gpki/ca.pem" > "$T/gcafile.pem"
+	GOST=1
+else
+	echo "skip: no GOST test PKI here: $(tail -n 1 "$T/gpki.log")"
+fi
+
 PF=$W/port
-python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
+TESTPKI=$TESTPKI python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
 TSA_PID=$!
 trap 'kill $TSA_PID 2>/dev/null; wait $TSA_PID 2>/dev/null; rm -rf "$T"' EXIT
 i=0
@@ -70,6 +82,24 @@ expect "" 0 $STAMP --tsa-url "$URL/ec" --tsa-policy 1.2.398.3.3.2.6.2 --tsa-hash
 expect VALID 0 $OFF --json "$T/doc-pol.p7s"
 got=$(json "$T/out" 'j["signer"]["timestamp"]["policy"] + " " + j["signer"]["timestamp"]["hash"]')
 [ "$got" = "1.2.398.3.3.2.6.2 SHA512" ] || fail "policy/hash asked: '$got'"
+
+# GOST 34.10-2015 tokens with GOST imprints: 34.311-95 (test S-box, as the
+# NCA's TSA) and Streebog-512.
+if [ -n "$GOST" ]; then
+	for h in gost34311-95 streebog512; do
+		expect "" 0 timestamp --tsa-anchors "$T/gcafile.pem" --tsa-url "$URL/gost" \
+		    --tsa-hash $h -o "$T/doc-$h.p7s" "$T/doc.p7s"
+		expect VALID 0 $OFF --tsa-anchors "$T/gcafile.pem" --json "$T/doc-$h.p7s"
+		got=$(json "$T/out" 'j["signer"]["timestamp"]["verdict"] + " " + j["signer"]["timestamp"]["hash"]')
+		case $h in
+		gost34311-95) want="VALID 1.2.398.3.10.1.3.1.1.0" ;;
+		*) want="VALID 1.2.398.3.10.1.3.3" ;;
+		esac
+		[ "$got" = "$want" ] || fail "GOST TSA, $h: '$got', expected '$want'"
+	done
+	# The GOST TSA outside the signers' trust list (no --tsa-anchors): refused.
+	expect CHAIN_UNTRUSTED 1 $OFF "$T/doc-gost34311-95.p7s"
+fi
 
 # Judged at the stamp: a day after the signer's certificate expired.
 end=$(openssl x509 -in "$P/legal-sign.pem" -noout -enddate | cut -d= -f2)
