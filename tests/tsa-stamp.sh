@@ -109,6 +109,31 @@ expect VALID 0 $OFF --at "$later" --time timestamp --json "$T/doc-rsa.p7s"
 expect CERT_EXPIRED 1 $OFF --at "$later" "$T/doc-rsa.p7s"
 expect CERT_EXPIRED 1 $OFF --at "$later" --time timestamp "$T/doc.p7s"
 
+# Revoked after the stamp: VALID at the stamp with revoked_later, CERT_REVOKED
+# now; revoked before the stamp: CERT_REVOKED at the stamp too. The CRLs are
+# issued three days on, when the clock (--at) is set.
+at() { python3 -c 'import sys,datetime; print((datetime.datetime.now(datetime.timezone.utc)+datetime.timedelta(hours=float(sys.argv[1]))).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$1"; }
+for c in later before; do
+	"$TESTPKI" issue --dir "$P" --key "$P/legal-sign.key" --profile legal-sign \
+	    --out "$T/rev-$c.pem" >>"$T/testpki.log" 2>&1 || exit 99
+	openssl cms -sign -binary -nodetach -outform DER -in "$T/doc.txt" \
+	    -signer "$T/rev-$c.pem" -inkey "$P/legal-sign.key" -out "$T/rev-$c.p7s" 2>/dev/null || exit 99
+	expect "" 0 $STAMP --tsa-url "$URL/rsa" -o "$T/rev-$c-ts.p7s" "$T/rev-$c.p7s"
+done
+"$TESTPKI" revoke --dir "$P" --cert "$T/rev-later.pem" --reason keyCompromise --at "$(at 24)" \
+    >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" revoke --dir "$P" --cert "$T/rev-before.pem" --reason keyCompromise --at "$(at -1)" \
+    >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" crl --dir "$P" --out "$T/ca.crl" --der --at "$(at 72)" >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" crl --dir "$P" --out "$T/root.crl" --der --issuer-key "$P/root.key" \
+    --issuer-cert "$P/root.pem" --at "$(at 72)" >>"$T/testpki.log" 2>&1 || { cat "$T/testpki.log"; exit 99; }
+REV="verify --offline --anchors $P/root.pem --untrusted $P/chain.pem --no-check-iin-checksum --crl $T/ca.crl --crl $T/root.crl --at $(at 73)"
+expect VALID 0 $REV --time timestamp --json "$T/rev-later-ts.p7s"
+[ "$(json "$T/out" 'j["signer"]["revocation"]["revoked_later"]')" = True ] ||
+    fail "revoked after the stamp: no revoked_later"
+expect CERT_REVOKED 1 $REV "$T/rev-later-ts.p7s"
+expect CERT_REVOKED 1 $REV --time timestamp "$T/rev-before-ts.p7s"
+
 # A token from a TSA outside the TSA trust list refuses the signature.
 expect CHAIN_UNTRUSTED 1 $OFF --tsa-anchors "$T/other.pem" "$T/doc-rsa.p7s"
 
