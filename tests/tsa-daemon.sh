@@ -44,7 +44,8 @@ tb_start_daemon || tb_fail "tanbad did not start with a [tsa] section (rc ${TB_D
 PF=$W/port
 python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
 TSA_PID=$!
-trap 'kill $TSA_PID 2>/dev/null; wait $TSA_PID 2>/dev/null; tb_cleanup' EXIT
+# The harness's cleanup reads the exit status: keep it across stopping the TSA.
+trap '_rc=$?; kill $TSA_PID 2>/dev/null; wait $TSA_PID 2>/dev/null; (exit $_rc); tb_cleanup' EXIT
 i=0
 while [ ! -f "$PF" ]; do
 	i=$((i + 1))
