@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "cms_sign.h"
+#include "tsa_client.h"
 #include "daemon.h"
 #include "keystore.h"
 #include "ops.h"
@@ -116,13 +117,13 @@ digest_text(const unsigned char *buf, size_t len, char *out, size_t out_len)
  */
 static int
 answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k,
-    const tb_sign_request *sreq, tb_error *err)
+    const tb_sign_request *sreq, size_t extra, tb_error *err)
 {
 	tb_config *cfg = tb_daemon_config(d);
 	json_t *jid = json_object_get(req, "id");
 	char *who = json_dumps(k->signer_info, JSON_COMPACT);
 	char *id = jid != NULL ? json_dumps(jid, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	size_t cms = tb_cms_sign_bound(k->cert, k->chain, sreq), bound;
+	size_t cms = tb_cms_sign_bound(k->cert, k->chain, sreq) + extra, bound;
 	int r = 0;
 
 	bound = 4 * ((cms + 2) / 3) + 6 * strlen(k->name) + 256 +
@@ -178,6 +179,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	json_t *who = NULL;
 	struct timespec t0;
 	time_t now;
+	enum tb_stamp_want stamp = TB_STAMP_NO;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&in, 0, sizeof(in));
@@ -190,7 +192,8 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		    client->acl->name, name);
 		goto out;
 	}
-	if ((r = input_read(req, &in, err)) != 0)
+	if ((r = input_read(req, &in, err)) != 0 ||
+	    (r = tb_stamp_want_read(req, &stamp, err)) != 0)
 		goto out;
 	if (in.by_digest && tb_proto_get_string(req, "digest", 1, &spec, NULL) == 0)
 		snprintf(doc, sizeof(doc), "%.*s", (int)sizeof(doc) - 1, spec);
@@ -225,13 +228,16 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	sreq.digest_len = in.digest_len;
 	sreq.signing_time = now;
 	sreq.ess_cert_v2 = tb_front_key_ess(k, sreq.md_nid);
-	if ((r = answer_fits(d, req, k, &sreq, err)) != 0)
+	if ((r = answer_fits(d, req, k, &sreq, stamp ? tb_stamp_bound(d) : 0, err)) != 0)
 		goto out;
 	if ((r = tb_cms_sign(k->cert, k->chain, &signer, &sreq, &der,
 	    &der_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
 		goto out;
 	}
+	/* CAdES-T: the front stamps the assembled CMS (daemon/tsa_client.c). */
+	if (stamp && (r = tb_stamp_cms(d, stamp, &der, &der_len, result, err)) != 0)
+		goto out;
 	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
 	    (who = json_deep_copy(k->signer_info)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "answer");

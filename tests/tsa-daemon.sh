@@ -35,12 +35,10 @@ check_iin_checksum = no
 
 [tsa]
 anchors = $T/tpki/root.pem
+url = http://127.0.0.1:TSAPORT/tsa
+policy = 1.2.398.3.3.2.6.2
+timeout_ms = 1500
 CONF
-grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
-grep -q '^\[client ' "$TB_CONF" || printf '\n[client "tsa-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
-    "$(id -un)" >> "$TB_CONF"
-tb_start_daemon || tb_fail "tanbad did not start with a [tsa] section (rc ${TB_DAEMON_RC:-?})"
-
 PF=$W/port
 python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
 TSA_PID=$!
@@ -53,6 +51,12 @@ while [ ! -f "$PF" ]; do
 	sleep 0.1
 done
 URL=http://127.0.0.1:$(cat "$PF")
+sed -i "s/TSAPORT/$(cat "$PF")/" "$TB_CONF"
+grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
+grep -q '^\[client ' "$TB_CONF" || printf '\n[client "tsa-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
+    "$(id -un)" >> "$TB_CONF"
+tb_start_daemon || tb_fail "tanbad did not start with a [tsa] section (rc ${TB_DAEMON_RC:-?})"
+
 
 printf 'Анықтама №7: уақыт белгісімен\n' > "$T/doc.txt"
 tb_tanba sign --key rsa -o "$T/signed.p7" "$T/doc.txt" || tb_fail "sign"
@@ -83,6 +87,32 @@ tb_tanba verify --json "$T/signed-own.p7" >"$T/out" 2>"$T/err"
 [ "$(answer "$T/out" 'j["reasons"][0]["id"]')" = CHAIN_UNTRUSTED.timestamp ] ||
     tb_fail "TSA outside [tsa] anchors: reason $(cat "$T/out")"
 tb_log "ok: a TSA trusted by [verify] only is refused"
+
+# sign {"timestamp": true}: the daemon stamps what it signed, through [tsa].
+tb_tanba sign --key ec --timestamp -o "$T/daemon-ts.p7" "$T/doc.txt" 2>"$T/err" ||
+    tb_fail "sign --timestamp: $(cat "$T/err")"
+tb_tanba verify --json "$T/daemon-ts.p7" >"$T/out" 2>"$T/err"
+got=$(answer "$T/out" 'j["verdict"] + " " + j["signer"]["timestamp"]["verdict"] + " " + j["signer"]["timestamp"]["policy"]')
+[ "$got" = "VALID VALID 1.2.398.3.3.2.6.2" ] || tb_fail "sign --timestamp: '$got'"
+tb_log "ok: sign --timestamp stamped by [tsa] url with its policy"
+
+# The TSA slow (past timeout_ms): timestamp true fails naming it, "preferred"
+# signs without a stamp and says so.
+sed -i "s|^url = .*|url = $URL/slow/tsa|" "$TB_CONF"
+tb_stop_daemon >/dev/null 2>&1
+tb_start_daemon || tb_fail "tanbad did not restart with the slow TSA"
+if tb_tanba sign --key ec --timestamp -o "$T/x.p7" "$T/doc.txt" 2>"$T/err"; then
+	tb_fail "sign --timestamp with a slow TSA succeeded"
+fi
+grep -q "timed out.*timestamp" "$T/err" || tb_fail "slow TSA: $(cat "$T/err")"
+[ ! -s "$T/x.p7" ] || tb_fail "slow TSA: a CMS was written"
+tb_tanba sign --key ec --timestamp-preferred -o "$T/pref.p7" "$T/doc.txt" 2>"$T/err" ||
+    tb_fail "sign --timestamp-preferred: $(cat "$T/err")"
+grep -q "not time-stamped" "$T/err" || tb_fail "preferred without a stamp: not said"
+tb_tanba verify --json "$T/pref.p7" >"$T/out" 2>"$T/err"
+[ "$(answer "$T/out" 'j["verdict"] + " " + str(j["signer"]["timestamp"])')" = "VALID None" ] ||
+    tb_fail "preferred without a stamp: $(cat "$T/out")"
+tb_log "ok: a slow TSA fails a stamped sign, a preferred one signs unstamped and says so"
 
 # The unstamped signature is untouched by all this.
 tb_tanba verify --json "$T/signed.p7" >"$T/out" 2>"$T/err"
