@@ -11,11 +11,14 @@ import os
 import socketserver
 import subprocess
 import sys
+import threading
 import time
 
 ROOT, PORTFILE = sys.argv[1], sys.argv[2]
 CONF = os.path.join(ROOT, "tsa.cnf")
 last = {}
+# openssl ts -reply reads and rewrites the serial file: one at a time.
+lock = threading.Lock()
 
 with open(CONF, "w") as f:
     f.write("""[tsa]
@@ -38,6 +41,11 @@ with open(os.path.join(ROOT, "serial"), "w") as f:
 
 
 def reply(name, query):
+    with lock:
+        return reply_locked(name, query)
+
+
+def reply_locked(name, query):
     if name.startswith("gost"):
         p = subprocess.run([os.environ["TESTPKI"], "cms", "--cert", os.path.join(ROOT, name + ".pem"),
                             "--key", os.path.join(ROOT, name + ".key"),
