@@ -23,6 +23,9 @@
 #include "tb_clock.h"
 #include "tst_verify.h"
 
+/* Clock skew allowed between the TSA and this host. */
+#define TST_SKEW_S 300
+
 /* Records a refusal; the first one found is the one reported. */
 static void
 refuse(tb_tst_info *info, enum tb_verdict v, const char *fmt, ...)
@@ -72,6 +75,9 @@ check_tst_info(TS_TST_INFO *tst, const unsigned char *data, size_t data_len,
 		    TS_TST_INFO_get_version(tst));
 	if (gt == NULL || tb_asn1_time_get((const ASN1_TIME *)gt, &info->gen_time) != 0)
 		refuse(info, TB_V_MALFORMED, "TSTInfo genTime unreadable");
+	/* A stamp from after the time being judged did not exist then. */
+	else if (info->gen_time > tb_clock_now() + TST_SKEW_S)
+		refuse(info, TB_V_MALFORMED, "TSTInfo genTime is in the future");
 	obj_text(TS_TST_INFO_get_policy_id(tst), info->policy,
 	    sizeof(info->policy));
 	if (sn != NULL && (bn = ASN1_INTEGER_to_BN(sn, NULL)) != NULL) {

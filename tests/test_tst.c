@@ -310,6 +310,21 @@ START_TEST(garbage_refused)
 }
 END_TEST
 
+START_TEST(token_from_the_future_refused)
+{
+	int len;
+	unsigned char *tok = token(tsa_rsa, rsa_key, stamped, sizeof(stamped), 0, &len);
+	tb_tst_info info;
+
+	/* Judged an hour before the TSA made it. */
+	tb_clock_set(time(NULL) - 3600);
+	info = check(tok, len, stamped, sizeof(stamped), 0);
+	tb_clock_set(0);
+	REFUSED(info, TB_V_MALFORMED, "in the future");
+	OPENSSL_free(tok);
+}
+END_TEST
+
 START_TEST(cms_of_other_content_refused)
 {
 	BIO *in = BIO_new_mem_buf(stamped, sizeof(stamped));
@@ -502,6 +517,7 @@ main(void)
 	tcase_add_test(tc, tsa_eku_not_critical_refused);
 	tcase_add_test(tc, garbage_refused);
 	tcase_add_test(tc, cms_of_other_content_refused);
+	tcase_add_test(tc, token_from_the_future_refused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cades-t");
 	tcase_add_checked_fixture(tc, setup_signer, teardown_signer);
