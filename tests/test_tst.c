@@ -121,13 +121,14 @@ token(X509 *cert, EVP_PKEY *key, const unsigned char *data, size_t len, long non
 {
 	TS_RESP_CTX *ctx = TS_RESP_CTX_new();
 	BIO *req = request(data, len, nonce);
+	ASN1_OBJECT *policy = OBJ_txt2obj(POLICY, 1);
 	TS_RESP *resp;
 	unsigned char *der = NULL;
 
 	ck_assert_ptr_nonnull(ctx);
 	ck_assert_int_eq(TS_RESP_CTX_set_signer_cert(ctx, cert), 1);
 	ck_assert_int_eq(TS_RESP_CTX_set_signer_key(ctx, key), 1);
-	ck_assert_int_eq(TS_RESP_CTX_set_def_policy(ctx, OBJ_txt2obj(POLICY, 1)), 1);
+	ck_assert_int_eq(TS_RESP_CTX_set_def_policy(ctx, policy), 1);
 	ck_assert_int_eq(TS_RESP_CTX_add_md(ctx, EVP_sha256()), 1);
 	ck_assert_int_eq(TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()), 1);
 	ck_assert_ptr_nonnull(resp = TS_RESP_create_response(ctx, req));
@@ -136,6 +137,7 @@ token(X509 *cert, EVP_PKEY *key, const unsigned char *data, size_t len, long non
 	ck_assert_int_gt(*tok_len = i2d_PKCS7(TS_RESP_get_token(resp), &der), 0);
 	TS_RESP_free(resp);
 	TS_RESP_CTX_free(ctx);
+	ASN1_OBJECT_free(policy);
 	BIO_free(req);
 	return der;
 }
