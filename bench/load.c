@@ -38,6 +38,7 @@ struct load_opts {
 	double rate;		/* > 0: open loop */
 	int clients;
 	int depth;
+	int stamp;		/* sign: "timestamp":true (CAdES-T) */
 };
 
 static double
@@ -65,8 +66,8 @@ send_request(const struct load_opts *o, int fd, long id)
 		for (i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 		hl = (size_t)snprintf(head, sizeof(head),
-		    "{\"id\":%ld,\"op\":\"sign\",\"key\":\"%s\",\"digest\":\"sha256:%s\"}",
-		    id, o->key, hex);
+		    "{\"id\":%ld,\"op\":\"sign\",\"key\":\"%s\",\"digest\":\"sha256:%s\"%s}",
+		    id, o->key, hex, o->stamp ? ",\"timestamp\":true" : "");
 		n = hl;
 	} else {
 		hl = (size_t)snprintf(head, sizeof(head), "{\"id\":%ld", id);
@@ -107,7 +108,8 @@ read_answer(const struct load_opts *o, int fd, struct rbuf *b, long *id)
 	if (strstr(s, "\"ok\":true") == NULL)
 		goto bad;
 	if (strcmp(o->op, "sign") == 0) {
-		if (strstr(s, "\"cms\":\"") == NULL)
+		if (strstr(s, "\"cms\":\"") == NULL ||
+		    (o->stamp && strstr(s, "\"timestamp\":true") == NULL))
 			goto bad;
 	} else {
 		if ((v = strstr(s, "\"verdict\":\"")) == NULL || strncmp(v + 11, "VALID\"", 6) != 0)
@@ -375,7 +377,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: bench/load --socket PATH --name FIGURE [--seconds T] [--clients C]\n"
 	    "         [--depth D | --rate R]\n"
-	    "         (--sign KEY | --verify CMS.der [--content FILE])\n"
+	    "         (--sign KEY [--timestamp yes] | --verify CMS.der [--content FILE])\n"
 	    "--depth: closed loop, D requests in flight per connection (the saturated rate);\n"
 	    "--rate: open loop at R requests/s over C connections (p50/p99 latency).\n");
 	exit(2);
@@ -384,7 +386,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct load_opts o = { NULL, NULL, NULL, NULL, NULL, 0, 5.0, 0, 8, 4 };
+	struct load_opts o = { NULL, NULL, NULL, NULL, NULL, 0, 5.0, 0, 8, 4, 0 };
 	const char *cms = NULL, *content = NULL;
 	char *cb = NULL, *tb = NULL;
 	int i;
@@ -405,6 +407,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--sign") == 0) {
 			o.op = "sign";
 			o.key = argv[i + 1];
+		} else if (strcmp(argv[i], "--timestamp") == 0) {
+			o.stamp = strcmp(argv[i + 1], "yes") == 0;
 		} else if (strcmp(argv[i], "--verify") == 0) {
 			o.op = "verify";
 			cms = argv[i + 1];

@@ -45,11 +45,14 @@ usage(FILE *f)
 	    "\n"
 	    "commands:\n"
 	    "  sign --key NAME [--detached] [--digest ALG:HEX] [--digest-alg sha256|sha384|sha512]\n"
-	    "       [--pem] [-o OUT] [FILE|-]   sign FILE (or stdin) as CAdES-BES CMS\n"
+	    "       [--pem] [--timestamp|--timestamp-preferred] [-o OUT] [FILE|-]\n"
+	    "                                   sign FILE (or stdin) as CAdES-BES (-T) CMS\n"
 	    "  keys [--json]                    list the daemon's keys\n"
 	    "  status [--json]                  show the daemon's health\n"
 	    "  verify ...                       verify a CMS signature\n"
 	    "  check-cert ...                   check a certificate\n"
+	    "  timestamp --tsa-url URL --tsa-anchors PEM [--signer N] [-o OUT] FILE.p7s\n"
+	    "                                   add RFC 3161 time stamps (CAdES-T)\n"
 	    "\n"
 	    "The socket is $TANBA_SOCKET, or " TANBA_DEFAULT_SOCKET ".\n"
 	    "Exit status: 0 success, 1 a verdict other than VALID, 2 an error.\n", f);
@@ -322,7 +325,7 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 {
 	int rc = TANBA_EXIT_ERROR;
 	const char *key = NULL, *digest = NULL, *digest_alg = NULL, *outpath = NULL;
-	const char *input = NULL;
+	const char *input = NULL, *stamp = NULL;
 	int detached = 0, pem = 0, i;
 	unsigned char *data = NULL, *der = NULL;
 	size_t datalen = 0, derlen = 0, toobig = 0;
@@ -344,6 +347,10 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 			digest_alg = argv[++i];
 		else if (strcmp(a, "--pem") == 0)
 			pem = 1;
+		else if (strcmp(a, "--timestamp") == 0)
+			stamp = "yes";
+		else if (strcmp(a, "--timestamp-preferred") == 0)
+			stamp = "preferred";
 		else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc)
 			outpath = argv[++i];
 		else if (strcmp(a, "--") == 0 && i + 1 < argc && input == NULL) {
@@ -400,6 +407,9 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 		tanba_die_msg("out of memory building the request");
 		goto out;
 	}
+	if (stamp != NULL)
+		json_object_set_new(req, "timestamp", strcmp(stamp, "yes") == 0 ? json_true() :
+		    json_string(stamp));
 	if (call_or_report(socket_path, req, &resp) != 0)
 		goto out;
 	if (!json_is_true(json_object_get(resp, "ok"))) {
@@ -411,6 +421,9 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 		tanba_die_msg("daemon answered without a valid \"cms\" field");
 		goto out;
 	}
+	if (json_is_string(json_object_get(resp, "timestamp_error")))
+		fprintf(stderr, "tanba: sign: not time-stamped: %s\n",
+		    json_string_value(json_object_get(resp, "timestamp_error")));
 	if (tanba_write_output(outpath, der, derlen, pem, &err) != 0) {
 		tanba_die_msg("%s", err.detail);
 		goto out;
@@ -599,6 +612,8 @@ main(int argc, char **argv)
 		return tanba_cmd_verify(socket_path, argc, argv);
 	if (strcmp(argv[0], "check-cert") == 0)
 		return tanba_cmd_check_cert(socket_path, argc, argv);
+	if (strcmp(argv[0], "timestamp") == 0)
+		return tanba_cmd_timestamp(argc, argv);
 	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		return TANBA_EXIT_OK;

@@ -29,5 +29,7 @@ void tanba_die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Commands: argv[0] is the command name; they return an exit status. */
 int tanba_cmd_verify(const char *socket_path, int argc, char **argv);
 int tanba_cmd_check_cert(const char *socket_path, int argc, char **argv);
+/* tanba timestamp: CAdES-T tokens added to a CMS (ca-tools/tanba_timestamp.c). */
+int tanba_cmd_timestamp(int argc, char **argv);
 
 #endif

@@ -53,6 +53,8 @@ typedef struct vopts {
 	int evidence;
 	const char *at;
 	int signing_time;
+	int timestamp_time;		/* --time timestamp: at the signer's time-stamp token */
+	const char *tsa_anchors;	/* --tsa-anchors: trust for time-stamp tokens (offline) */
 	int require_nr;
 	int check_iin;			/* the IIN/BIN check digit (default 1) */
 	int allow_sha1;
@@ -67,12 +69,13 @@ vusage(const char *cmd)
 	fprintf(stderr,
 	    "usage: tanba [--socket PATH] %s [--iin IIN] [--bin BIN] [--role ROLE]...\n"
 	    "       [--lang kk|ru|en] [--json]%s [--at RFC3339-TIME]\n"
-	    "       [--no-check-iin-checksum] [--evidence] [--offline --anchors PEM\n"
+	    "       [--no-check-iin-checksum] [--evidence] [--offline --anchors PEM [--tsa-anchors PEM]\n"
 	    "        [--untrusted PEM] [--crl FILE]... [--ocsp-response FILE]... [--no-revocation]]\n"
 	    "       [--policy OID]... [--require-explicit-policy] [--inhibit-policy-mapping]\n"
 	    "       [--inhibit-any-policy] [--format cms|xml] [--signed-element /|#ID|NAME]\n"
 	    "       %s\n", cmd,
-	    strcmp(cmd, "verify") == 0 ? " [--content FILE] [--signing-time]" : "",
+	    strcmp(cmd, "verify") == 0 ?
+	    " [--content FILE] [--signing-time] [--time now|signing_time|timestamp]" : "",
 	    strcmp(cmd, "verify") == 0 ? "SIGNATURE" : "CERT");
 }
 
@@ -116,6 +119,16 @@ parse_args(int argc, char **argv, vopts *o)
 			o->at = argv[++i];
 		else if (strcmp(a, "--signing-time") == 0 && !o->is_cert)
 			o->signing_time = 1;
+		else if (strcmp(a, "--time") == 0 && has && !o->is_cert) {
+			a = argv[++i];
+			o->signing_time = strcmp(a, "signing_time") == 0;
+			o->timestamp_time = strcmp(a, "timestamp") == 0;
+			if (!o->signing_time && !o->timestamp_time && strcmp(a, "now") != 0) {
+				tanba_die_msg("%s: --time: now, signing_time or timestamp", argv[0]);
+				return -1;
+			}
+		} else if (strcmp(a, "--tsa-anchors") == 0 && has)
+			o->tsa_anchors = argv[++i];
 		else if (strcmp(a, "--require-non-repudiation") == 0)
 			o->require_nr = 1;
 		else if (strcmp(a, "--check-iin-checksum") == 0)
@@ -232,6 +245,11 @@ print_cert(const char *label, json_t *s)
 		printf("  algorithm: %s\n", jstr(s, "algorithm"));
 	if (json_is_string(json_object_get(s, "signing_time")))
 		printf("  signing time: %s\n", jstr(s, "signing_time"));
+	if (json_is_object(c = json_object_get(s, "timestamp")))
+		printf("  time stamp: %s %s by %s (policy %s, serial %s, %s)%s%s\n",
+		    jstr(c, "verdict"), jstr(c, "time"), jstr(c, "tsa"), jstr(c, "policy"),
+		    jstr(c, "serial"), jstr(c, "hash"), json_object_get(c, "reason") ? ": " : "",
+		    json_object_get(c, "reason") ? jstr(c, "reason") : "");
 	rv = json_object_get(s, "revocation");
 	printf("  revocation: %s", jstr(rv, "status"));
 	if (*jstr(rv, "source"))
@@ -536,7 +554,7 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
     const unsigned char *content, size_t content_len, json_t **ans)
 {
 	int rc = TANBA_EXIT_ERROR, r;
-	tb_trust *trust = NULL;
+	tb_trust *trust = NULL, *tsa_trust = NULL;
 	tb_verify_policy pol;
 	tb_verify_request req;
 	tb_verify_result *res = NULL;
@@ -563,6 +581,11 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 	if (tb_trust_load_anchors(trust, o->anchors, &e) != 0 ||
 	    (o->untrusted != NULL && tb_trust_load_untrusted(trust, o->untrusted, &e) != 0)) {
 		tanba_die_msg("%s", e.detail);
+		goto out;
+	}
+	if (o->tsa_anchors != NULL && ((tsa_trust = tb_trust_new()) == NULL ||
+	    tb_trust_load_anchors(tsa_trust, o->tsa_anchors, &e) != 0)) {
+		tanba_die_msg("--tsa-anchors: %s", e.detail[0] ? e.detail : "out of memory");
 		goto out;
 	}
 	for (i = 0; i < o->n_crls; i++) {
@@ -597,6 +620,7 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 	pol.require_non_repudiation = o->require_nr;
 	pol.check_iin_checksum = o->check_iin;
 	pol.allow_sha1 = o->allow_sha1;
+	pol.tsa_trust = tsa_trust;
 	tb_policy_inputs_merge(&pol.policy, &o->policy);
 	memset(&req, 0, sizeof(req));
 	req.input = in;
@@ -607,7 +631,8 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 	req.bin = o->bin;
 	req.roles = o->roles;
 	req.n_roles = o->n_roles;
-	req.time = o->signing_time ? TB_TIME_SIGNING : o->at != NULL ? TB_TIME_AT : TB_TIME_NOW;
+	req.time = o->timestamp_time ? TB_TIME_TIMESTAMP : o->signing_time ? TB_TIME_SIGNING :
+	    o->at != NULL ? TB_TIME_AT : TB_TIME_NOW;
 	req.at = o->at != NULL ? at : 0;
 	req.signed_element = o->signed_element;
 	if (o->is_cert)
@@ -628,6 +653,7 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 out:
 	tb_verify_result_free(res);
 	tb_trust_free(trust);
+	tb_trust_free(tsa_trust);
 	crl_files_clear(&cf);
 	return rc;
 }
@@ -679,7 +705,9 @@ run_online(const char *socket_path, const vopts *o, const unsigned char *in, siz
 		json_object_set_new(req, "bin", json_string(o->bin));
 	if (o->lang != NULL)
 		json_object_set_new(req, "lang", json_string(o->lang));
-	if (o->signing_time)
+	if (o->timestamp_time)
+		json_object_set_new(req, "time", json_string("timestamp"));
+	else if (o->signing_time)
 		json_object_set_new(req, "time", json_string("signing_time"));
 	else if (o->at != NULL)
 		json_object_set_new(req, "time", json_string(o->at));

@@ -35,7 +35,7 @@ usage(void)
 	    "usage: tanba-testpki hierarchy --out DIR [--ca-alg A] [--leaf-alg A]\n"
 	    "           [--ocsp-url URL] [--crl-url URL] [--delta-url URL] [--at T]\n"
 	    "       tanba-testpki issue --dir DIR (--pubkey PEM | --key PEM | --csr PEM)\n"
-	    "           --profile individual-sign|individual-auth|legal-sign|legal-employee|ocsp|ca\n"
+	    "           --profile individual-sign|individual-auth|legal-sign|legal-employee|ocsp|tsa|ca\n"
 	    "           --out CERT.pem [--cn TEXT] [--iin N] [--bin N] [--org TEXT]\n"
 	    "           [--not-before T] [--not-after T | --days N] [--issuer-name ca|root] [--at T]\n"
 	    "           [--policies OID,...] [--policy-mappings ISSUER:SUBJECT,...]\n"
@@ -49,6 +49,7 @@ usage(void)
 	    "           --only-attr] [--only-reasons R,R...] [--indirect [--entries-of ca|root]]\n"
 	    "           [--no-number | --number-critical]\n"
 	    "       tanba-testpki cms --cert C.pem --key K.key --in FILE --out OUT.p7s [--detached]\n"
+	    "           (--tst-query Q.tsq instead of --in: a TimeStampResp over a TSTInfo)\n"
 	    "           [--digest-alg D] [--no-attrs] [--add-signer C2.pem K2.key ...] [--at T]\n"
 	    "       tanba-testpki p12 --cert C.pem --key K.key [--chain F.pem] --password-file F\n"
 	    "           --out OUT.p12   (the NCA's container layout; GOST keys under Kazakh OIDs)\n"
@@ -449,7 +450,8 @@ cmd_issue(int argc, char **argv, tb_error *err)
 		break;
 	default:
 		rq.cn = cn != NULL ? cn : rq.profile == TP_PROF_OCSP ?
-		    "ТАҢБА TEST OCSP RESPONDER" : "ТАҢБА TEST SUB CA";
+		    "ТАҢБА TEST OCSP RESPONDER" : rq.profile == TP_PROF_TSA ?
+		    "ТАҢБА TEST TSA" : "ТАҢБА TEST SUB CA";
 		rq.iin = iin;
 		rq.bin = bin;
 		rq.org = org;
@@ -864,9 +866,11 @@ cmd_cms(int argc, char **argv, tb_error *err)
 		{ "out", required_argument, NULL, 'o' },
 		{ "add-signer", required_argument, NULL, 's' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "tst-query", required_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *cert = NULL, *key = NULL, *in = NULL, *outp = NULL, *digest = NULL;
+	const char *query = NULL;
 	const char *extra[MAX_SIGNERS][2];
 	tp_cms_signer signers[MAX_SIGNERS + 1];
 	size_t nextra = 0, n = 0, i;
@@ -889,6 +893,7 @@ cmd_cms(int argc, char **argv, tb_error *err)
 		case 'n': req.no_attrs = 1; break;
 		case 'i': in = optarg; break;
 		case 'o': outp = optarg; break;
+		case 'q': query = optarg; break;
 		case 's':
 			/* --add-signer CERT KEY: the key is the next word. */
 			if (nextra == MAX_SIGNERS || optind >= argc) {
@@ -902,7 +907,8 @@ cmd_cms(int argc, char **argv, tb_error *err)
 		default: goto out;
 		}
 	}
-	if (cert == NULL || key == NULL || in == NULL || outp == NULL || optind != argc) {
+	if (cert == NULL || key == NULL || (in == NULL) == (query == NULL) || outp == NULL ||
+	    optind != argc) {
 		usage();
 		goto out;
 	}
@@ -917,12 +923,34 @@ cmd_cms(int argc, char **argv, tb_error *err)
 	for (i = 0; i < nextra; i++)
 		if ((r = cms_signer_load(extra[i][0], extra[i][1], &signers[n++], err)) != 0)
 			goto out;
-	if ((r = read_all(in, &data, &req.len, err)) != 0)
+	if ((r = read_all(in != NULL ? in : query, &data, &req.len, err)) != 0)
 		goto out;
 	req.data = data;
+	if (query != NULL) {
+		/* RFC 3161: a TimeStampResp { status granted, token over a TSTInfo }. */
+		unsigned char *tst = NULL;
+
+		if ((r = tp_tst_info_make(data, req.len, &tst, &req.len, err)) != 0)
+			goto out;
+		free(data);
+		data = tst;
+		req.data = tst;
+		req.content_type = "1.2.840.113549.1.9.16.1.4";
+	}
 	req.signing_time = tb_clock_now();
 	if ((r = tp_cms_make(signers, n, &req, &der, err)) != 0)
 		goto out;
+	if (query != NULL) {
+		static const unsigned char granted[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+		tp_der resp;
+
+		tp_der_init(&resp);
+		tp_der_put(&resp, granted, sizeof(granted));
+		tp_der_put(&resp, der.p, der.len);
+		tp_der_wrap(&resp, 0x30);
+		tp_der_release(&der);
+		der = resp;
+	}
 	if ((f = fopen(outp, "wb")) == NULL) {
 		r = tb_error_set(err, TB_ERR_IO, "%s: %s", outp, strerror(errno));
 		goto out;

@@ -139,6 +139,7 @@ enum tp_profile {
 	TP_PROF_OCSP,
 	TP_PROF_CA,		/* issuing CA: pathlen 0 */
 	TP_PROF_ROOT,		/* self-signed root */
+	TP_PROF_TSA,		/* RFC 3161 TSA: extendedKeyUsage timeStamping, critical */
 };
 
 int tp_profile_parse(const char *name, enum tp_profile *out);
@@ -304,7 +305,16 @@ typedef struct tp_cms_req {
 	int detached;		/* 1: eContent left out */
 	int no_attrs;		/* 1: no signed attributes, signature over the content */
 	time_t signing_time;
+	const char *content_type;	/* eContentType and contentType attribute; NULL: id-data */
 } tp_cms_req;
+
+/*
+ * RFC 3161: the TSTInfo answering the DER TimeStampReq query (its imprint,
+ * policy or 1.2.398.3.3.2.6.1, nonce; a random serial; genTime now), as DER
+ * in *out (OPENSSL_malloc'd), for tp_cms_make with content_type TSTInfo.
+ */
+int tp_tst_info_make(const unsigned char *query, size_t len, unsigned char **out,
+    size_t *out_len, tb_error *err);
 
 /* A DER ContentInfo of SignedData with one SignerInfo per signer, into out. */
 int tp_cms_make(const tp_cms_signer *signers, size_t n, const tp_cms_req *req,

@@ -52,6 +52,9 @@ static const struct profile_def {
 	/* RFC 6960 4.2.2.2: a delegated responder; 4.2.2.2.1 id-pkix-ocsp-nocheck. */
 	{ "ocsp", TP_PROF_OCSP, NULL, "critical,digitalSignature", "OCSPSigning",
 	  NULL, NULL, 1 },
+	/* RFC 3161 2.3: timeStamping the only purpose, the extension critical. */
+	{ "tsa", TP_PROF_TSA, NULL, "critical,digitalSignature", "critical,timeStamping",
+	  NULL, NULL, 0 },
 	{ "ca", TP_PROF_CA, "critical,CA:TRUE,pathlen:0", "critical,keyCertSign,cRLSign",
 	  NULL, NULL, "1.2.398.3.3.1.1", 0 },
 	{ "root", TP_PROF_ROOT, "critical,CA:TRUE", "critical,keyCertSign,cRLSign",

@@ -6,13 +6,17 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 
 #include "sigalg.h"
+#include "tb_clock.h"
 #include "testpki.h"
 
 #define OID_DATA "1.2.840.113549.1.7.1"
@@ -116,7 +120,7 @@ signed_attrs(const tp_cms_signer *s, const tp_cms_req *req, const unsigned char 
 
 	for (i = 0; i < 4; i++)
 		tp_der_init(&a[i]);
-	r = tp_der_put_oid(&a[0], OID_DATA, err);
+	r = tp_der_put_oid(&a[0], req->content_type != NULL ? req->content_type : OID_DATA, err);
 	attr_wrap(&a[0], OID_CONTENT_TYPE, err, &r);
 	if (r == 0)
 		r = tp_der_put_time(&a[1], req->signing_time, 0, err);
@@ -238,7 +242,8 @@ tp_cms_make(const tp_cms_signer *signers, size_t n, const tp_cms_req *req,
 			goto out;
 	}
 	/* EncapsulatedContentInfo: id-data, the content unless detached. */
-	if ((r = tp_der_put_oid(&encap, OID_DATA, err)) != 0)
+	if ((r = tp_der_put_oid(&encap, req->content_type != NULL ? req->content_type : OID_DATA,
+	    err)) != 0)
 		goto out;
 	if (!req->detached) {
 		tp_der_put_hdr(&encap, 0xa0, tp_der_hdr_len(req->len) + req->len);
@@ -291,5 +296,50 @@ out:
 	free(sis);
 	tp_der_release(&sd);
 	tp_der_release(&encap);
+	return r;
+}
+
+int
+tp_tst_info_make(const unsigned char *query, size_t len, unsigned char **out,
+    size_t *out_len, tb_error *err)
+{
+	const unsigned char *p = query;
+	TS_REQ *req = NULL;
+	TS_TST_INFO *tst = TS_TST_INFO_new();
+	ASN1_OBJECT *pol = NULL;
+	ASN1_INTEGER *serial = NULL;
+	ASN1_GENERALIZEDTIME *t = NULL;
+	unsigned char rnd[8];
+	BIGNUM *bn = NULL;
+	int n, r;
+
+	*out = NULL;
+	if (len > LONG_MAX || (req = d2i_TS_REQ(NULL, &p, (long)len)) == NULL) {
+		r = tb_error_set_ossl(err, TB_ERR_MALFORMED, "not a TimeStampReq");
+		goto out;
+	}
+	pol = TS_REQ_get_policy_id(req) != NULL ? OBJ_dup(TS_REQ_get_policy_id(req)) :
+	    OBJ_txt2obj("1.2.398.3.3.2.6.1", 1);
+	if (tst == NULL || pol == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    (bn = BN_bin2bn(rnd, sizeof(rnd), NULL)) == NULL ||
+	    (serial = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    (t = ASN1_GENERALIZEDTIME_set(NULL, tb_clock_now())) == NULL ||
+	    !TS_TST_INFO_set_version(tst, 1) || !TS_TST_INFO_set_policy_id(tst, pol) ||
+	    !TS_TST_INFO_set_msg_imprint(tst, TS_REQ_get_msg_imprint(req)) ||
+	    !TS_TST_INFO_set_serial(tst, serial) || !TS_TST_INFO_set_time(tst, t) ||
+	    (TS_REQ_get_nonce(req) != NULL && !TS_TST_INFO_set_nonce(tst, TS_REQ_get_nonce(req))) ||
+	    (n = i2d_TS_TST_INFO(tst, out)) <= 0) {
+		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "TSTInfo");
+		goto out;
+	}
+	*out_len = (size_t)n;
+	r = 0;
+out:
+	BN_free(bn);
+	ASN1_INTEGER_free(serial);
+	ASN1_GENERALIZEDTIME_free(t);
+	ASN1_OBJECT_free(pol);
+	TS_TST_INFO_free(tst);
+	TS_REQ_free(req);
 	return r;
 }

@@ -14,6 +14,7 @@
 struct tb_anchors {
 	atomic_int refs;
 	tb_trust *trust;		/* NULL: no [verify] anchors */
+	tb_trust *tsa_trust;		/* NULL: no [tsa] anchors */
 };
 
 int
@@ -48,6 +49,19 @@ tb_anchors_new(const tb_config *cfg, tb_anchors **out, tb_error *err)
 		}
 		tb_info_f("[verify]: %zu trust anchors loaded", tb_trust_anchor_count(a->trust));
 	}
+	if (cfg->tsa_anchors != NULL) {
+		if ((a->tsa_trust = tb_trust_new()) == NULL) {
+			r = tb_error_set(err, TB_ERR_NOMEM, "trust anchors");
+			goto out;
+		}
+		if (tb_trust_load_anchors(a->tsa_trust, cfg->tsa_anchors, &e) != 0 ||
+		    tb_trust_anchor_count(a->tsa_trust) == 0) {
+			r = tb_error_set(err, TB_ERR_CONFIG, "%s: [tsa] anchors %s: %s", cfg->path,
+			    cfg->tsa_anchors, e.detail[0] ? e.detail : "no certificate");
+			goto out;
+		}
+		tb_info_f("[tsa]: %zu trust anchors loaded", tb_trust_anchor_count(a->tsa_trust));
+	}
 	*out = a;
 	a = NULL;
 	r = 0;
@@ -69,6 +83,7 @@ tb_anchors_unref(tb_anchors *a)
 	if (a == NULL || atomic_fetch_sub(&a->refs, 1) != 1)
 		return;
 	tb_trust_free(a->trust);
+	tb_trust_free(a->tsa_trust);
 	free(a);
 }
 
@@ -76,4 +91,10 @@ tb_trust *
 tb_anchors_trust(const tb_anchors *a)
 {
 	return a->trust;
+}
+
+tb_trust *
+tb_anchors_tsa_trust(const tb_anchors *a)
+{
+	return a->tsa_trust;
 }

@@ -26,5 +26,7 @@ tb_anchors *tb_anchors_ref(tb_anchors *a);
 void tb_anchors_unref(tb_anchors *a);
 /* The trust to verify with (owned by a), or NULL when none is configured. */
 tb_trust *tb_anchors_trust(const tb_anchors *a);
+/* The [tsa] anchors for time-stamp tokens; NULL when not configured. */
+tb_trust *tb_anchors_tsa_trust(const tb_anchors *a);
 
 #endif

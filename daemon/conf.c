@@ -101,6 +101,7 @@ struct parse {
 	sect_lines revocation_lines;
 	sect_lines tls_lines;
 	sect_lines metrics_lines;
+	sect_lines tsa_lines;
 	sect_lines *issuer_lines;	/* parallel to cfg->issuers */
 	size_t issuers_room;
 };
@@ -1526,6 +1527,60 @@ metrics_finish(struct parse *p)
 	return 0;
 }
 
+/* ---- [tsa] (absent: tokens are judged with the [verify] anchors) ---- */
+
+static const setting tsa_settings[] = {
+	{ "anchors", T_STRING, DOFF(tsa_anchors), 0, 0 },
+	{ "url", T_STRING, DOFF(tsa_url), 0, 0 },
+	{ "policy", T_STRING, DOFF(tsa_policy), 0, 0 },
+	{ "hash", T_STRING, DOFF(tsa_hash), 0, 0 },
+	{ "connect_timeout_ms", T_UINT, DOFF(tsa_connect_timeout_ms), 10, 600000 },
+	{ "timeout_ms", T_UINT, DOFF(tsa_timeout_ms), 10, 600000 },
+	{ "max_token_bytes", T_UINT, DOFF(tsa_max_token_bytes), 1024, 1048576 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static int
+tsa_begin(struct parse *p, const char *sub)
+{
+	(void)sub;
+	if (p->tsa_lines.header != 0) {
+		parse_fail(p, TB_ERR_CONFIG, p->line, NULL,
+		    "[tsa] given twice (first at line %u)", p->tsa_lines.header);
+		return TB_ERR_CONFIG;
+	}
+	p->tsa_lines.header = p->line;
+	return 0;
+}
+
+static void *
+tsa_target(struct parse *p, sect_lines **lines)
+{
+	*lines = &p->tsa_lines;
+	return p->cfg;
+}
+
+static int
+tsa_finish(struct parse *p)
+{
+	snprintf(p->cur_label, sizeof(p->cur_label), "tsa");
+	if (p->cfg->tsa_anchors != NULL &&
+	    key_file_check(p, p->cfg->tsa_anchors, p->tsa_lines.set[0], "anchors") != 0)
+		return TB_ERR_CONFIG;
+	if (p->cfg->tsa_url != NULL && strncmp(p->cfg->tsa_url, "http://", 7) != 0 &&
+	    strncmp(p->cfg->tsa_url, "https://", 8) != 0) {
+		parse_fail(p, TB_ERR_CONFIG, p->tsa_lines.set[1], "url", "not an http(s) URL");
+		return TB_ERR_CONFIG;
+	}
+	if (p->cfg->tsa_policy != NULL &&
+	    (verify_policies_check(p, p->cfg->tsa_policy, p->tsa_lines.set[2]) != 0 ||
+	    strpbrk(p->cfg->tsa_policy, " \t,") != NULL)) {
+		parse_fail(p, TB_ERR_CONFIG, p->tsa_lines.set[2], "policy", "one dotted OID");
+		return TB_ERR_CONFIG;
+	}
+	return 0;
+}
+
 static const section_def sections[] = {
 	{ "daemon", 0, daemon_settings, daemon_begin, daemon_target, daemon_finish },
 	{ "token", 0, token_settings, token_begin, token_target, token_finish },
@@ -1538,6 +1593,7 @@ static const section_def sections[] = {
 	{ "issuer", 1, issuer_settings, issuer_begin, issuer_target, issuer_finish },
 	{ "tls", 0, tls_settings, tls_begin, tls_target, tls_finish },
 	{ "metrics", 0, metrics_settings, metrics_begin, metrics_target, metrics_finish },
+	{ "tsa", 0, tsa_settings, tsa_begin, tsa_target, tsa_finish },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -1866,6 +1922,10 @@ config_free(tb_config *c)
 	free(c->tls_listen);
 	free(c->metrics_listen);
 	free(c->metrics_socket);
+	free(c->tsa_anchors);
+	free(c->tsa_url);
+	free(c->tsa_policy);
+	free(c->tsa_hash);
 	free(c->tls_certificate);
 	free(c->tls_private_key);
 	free(c->tls_client_ca);
@@ -1957,6 +2017,9 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->max_inflight_per_client = 256;
 	p.cfg->first_frame_timeout_s = 5;
 	p.cfg->metrics_socket_mode = 0660;
+	p.cfg->tsa_connect_timeout_ms = 5000;
+	p.cfg->tsa_timeout_ms = 10000;
+	p.cfg->tsa_max_token_bytes = 65536;
 	p.cfg->rev_required = 1;
 	p.cfg->rev_ocsp_nonce = p.cfg->rev_ocsp_nonce_required = 1;
 	p.cfg->rev_ocsp_ttl_s = 300;

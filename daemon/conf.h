@@ -188,6 +188,15 @@ typedef struct tb_config {
 	char *metrics_socket;		/* a UNIX socket path, or NULL */
 	unsigned metrics_socket_mode;	/* default 0660 */
 
+	/* [tsa]: time-stamp authorities (RFC 3161) */
+	char *tsa_anchors;		/* trust for time-stamp tokens, or NULL: [verify] anchors */
+	char *tsa_url;			/* the TSA sign {"timestamp"} asks, or NULL: none */
+	char *tsa_policy;		/* reqPolicy (dotted OID), or NULL: the TSA's */
+	char *tsa_hash;			/* imprint hash name, or NULL: sha256 */
+	unsigned tsa_connect_timeout_ms;	/* default 5000 */
+	unsigned tsa_timeout_ms;	/* whole round trip, default 10000 */
+	unsigned tsa_max_token_bytes;	/* the answer's cap, default 65536 */
+
 	/* [key "NAME"] in file order */
 	tb_key_conf *keys;
 	size_t nkeys;

@@ -66,4 +66,6 @@ daemon_tanbad_LDADD = daemon/libtbproc.la daemon/libtbproto.la daemon/libtbconf.
 include $(srcdir)/daemon/verify.mk
 # the revocation checker of verify, check-cert, sign and status
 daemon_tanbad_SOURCES += daemon/revocation.c daemon/revocation.h
+# sign {"timestamp"}: the front stamps the assembled CMS (RFC 3161, CAdES-T)
+daemon_tanbad_SOURCES += daemon/tsa_client.c daemon/tsa_client.h
 include $(srcdir)/daemon/tls.mk

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "cms_sign.h"
+#include "tsa_client.h"
 #include "daemon.h"
 #include "keystore.h"
 #include "ops.h"
@@ -101,13 +102,13 @@ ms_since(const struct timespec *t0)
  */
 static int
 answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k,
-    const tb_sign_request *sreq, tb_error *err)
+    const tb_sign_request *sreq, size_t extra, tb_error *err)
 {
 	tb_config *cfg = tb_daemon_config(d);
 	json_t *jid = json_object_get(req, "id");
 	char *who = json_dumps(k->signer_info, JSON_COMPACT);
 	char *id = jid != NULL ? json_dumps(jid, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	size_t cms = tb_cms_sign_bound(k->cert, k->chain, sreq), bound;
+	size_t cms = tb_cms_sign_bound(k->cert, k->chain, sreq) + extra, bound;
 	int r = 0;
 
 	bound = 4 * ((cms + 2) / 3) + 6 * strlen(k->name) + 256 +
@@ -143,6 +144,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	json_t *who = NULL;
 	struct timespec t0;
 	time_t now;
+	enum tb_stamp_want stamp = TB_STAMP_NO;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&in, 0, sizeof(in));
@@ -154,7 +156,8 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		    client->acl->name, name);
 		goto out;
 	}
-	if ((r = input_read(req, &in, err)) != 0)
+	if ((r = input_read(req, &in, err)) != 0 ||
+	    (r = tb_stamp_want_read(req, &stamp, err)) != 0)
 		goto out;
 	if (in.by_digest && tb_proto_get_string(req, "digest", 1, &spec, NULL) == 0)
 		snprintf(doc, sizeof(doc), "%.*s", (int)sizeof(doc) - 1, spec);
@@ -179,7 +182,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	sreq.data_len = in.data_len;
 	sreq.digest = in.by_digest ? in.digest : NULL;
 	sreq.digest_len = in.digest_len;
-	if ((r = answer_fits(d, req, k, &sreq, err)) != 0)
+	if ((r = answer_fits(d, req, k, &sreq, stamp ? tb_stamp_bound(d) : 0, err)) != 0)
 		goto out;
 	/*
 	 * The signer builds the signed attributes around the document's digest
@@ -195,6 +198,9 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		goto out;
 	}
 	now = (time_t)sd.signing_time;
+	/* CAdES-T: the front stamps the assembled CMS (daemon/tsa_client.c). */
+	if (stamp && (r = tb_stamp_cms(d, stamp, &der, &der_len, result, err)) != 0)
+		goto out;
 	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
 	    (who = json_deep_copy(k->signer_info)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "answer");

@@ -90,12 +90,14 @@ read_fields(json_t *req, int is_cert, vreq *v, tb_error *err)
 			v->r.time = TB_TIME_NOW;
 		else if (strcmp(time, "signing_time") == 0 && !is_cert)
 			v->r.time = TB_TIME_SIGNING;
+		else if (strcmp(time, "timestamp") == 0 && !is_cert)
+			v->r.time = TB_TIME_TIMESTAMP;
 		else if (tb_clock_parse(time, &v->r.at) == 0)
 			v->r.time = TB_TIME_AT;
 		else
 			return tb_error_set(err, TB_ERR_INVALID_ARG, is_cert ?
 			    "time: \"now\" or an RFC 3339 time" :
-			    "time: \"now\", \"signing_time\" or an RFC 3339 time");
+			    "time: \"now\", \"signing_time\", \"timestamp\" or an RFC 3339 time");
 	}
 	if ((a = json_object_get(req, "roles")) != NULL) {
 		if (!json_is_array(a) || json_array_size(a) > MAX_REQ_ROLES)
@@ -303,6 +305,7 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 		goto out;
 	}
 	policy_of(cfg, &pol);
+	pol.tsa_trust = tb_anchors_tsa_trust(anchors);
 	tb_policy_inputs_merge(&pol.policy, &v.policy);
 	if (is_cert)
 		r = tb_verify_cert(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);

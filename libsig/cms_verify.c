@@ -26,6 +26,7 @@
 #include "cms_verify.h"
 #include "der_reader.h"
 #include "tb_clock.h"
+#include "tst_verify.h"
 
 #define MAX_SIGNERS 64
 /* Certificates taken from the cache per CMS; more and the CMS is parsed whole. */
@@ -295,9 +296,8 @@ fail:
 	return NULL;
 }
 
-/* The DER of the signed attributes as they were signed (RFC 5652 5.4). */
-static int
-signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len)
+int
+tb_cms_signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len)
 {
 	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
 	int i, n = CMS_signed_get_attr_count(si), r = -1;
@@ -464,7 +464,7 @@ check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
 				goto nomem;
 		}
 		read_signing_time(si, s);
-		if (signed_attrs_der(si, &attrs, &attrs_len) != 0) {
+		if (tb_cms_signed_attrs_der(si, &attrs, &attrs_len) != 0) {
 			if (add(res, TB_V_MALFORMED, NULL, idx, "signed attributes cannot be encoded",
 			    NULL, NULL))
 				goto nomem;
@@ -655,10 +655,19 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, &digests,
 		    err)) != 0)
 			goto out;
+		/* CAdES-T: each token checked and reported; a bad one refuses the signer. */
+		if ((r = tb_tst_check_signer(pol->tsa_trust != NULL ? pol->tsa_trust : trust, pol,
+		    rev, si, res, i, err)) != 0)
+			goto out;
 		/* The signingTime is the signer's claim: used only when asked, and reported. */
 		if (want_signing_time && s->has_signing_time) {
 			s->eval_time = s->signing_time;
 			s->eval_at_signing_time = 1;
+		}
+		if (req->time == TB_TIME_TIMESTAMP && s->tst != NULL &&
+		    s->tst->verdict == TB_V_VALID) {
+			s->eval_time = s->tst->gen_time;
+			s->eval_at_timestamp = 1;
 		}
 		if ((r = tb_verify_signer_cert(trust, pol, rev, res, (size_t)i, pool, err)) != 0)
 			goto out;

@@ -5,6 +5,8 @@
 #ifndef TB_CMS_VERIFY_H
 #define TB_CMS_VERIFY_H
 
+#include <openssl/cms.h>
+
 #include "verify.h"
 
 /* A new, empty result; NULL when out of memory. */
@@ -24,6 +26,12 @@ int tb_verify_signer_cert(const tb_trust *trust, const tb_verify_policy *pol,
  * certificate matches all of them; otherwise IDENTITY_MISMATCH reasons.
  */
 int tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *res);
+
+/*
+ * The DER of si's signed attributes as they were signed (RFC 5652 5.4), in
+ * the order received, not re-sorted; *der OPENSSL_malloc'd. 0 or -1.
+ */
+int tb_cms_signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len);
 
 /* Sets res->verdict from its reasons (and the top-level time from signer 0). */
 void tb_verify_result_finish(tb_verify_result *res);

@@ -16,6 +16,7 @@
 
 #include "cms_verify.h"
 #include "tb_clock.h"
+#include "tst_verify.h"
 
 #define DEFAULT_MAX_INPUT (64u * 1024 * 1024)
 /*
@@ -117,6 +118,7 @@ tb_verify_result_free(tb_verify_result *res)
 		X509_free(res->signers[i].cert);
 		tb_path_free(res->signers[i].path);
 		json_decref(res->signers[i].extra);
+		free(res->signers[i].tst);
 	}
 	free(res->signers);
 	tb_reasons_clear(&res->reasons);
@@ -131,6 +133,7 @@ tb_verify_result_finish(tb_verify_result *res)
 		res->eval_time = res->signers[0].eval_time;
 		res->eval_at_signing_time = res->signers[0].eval_at_signing_time;
 		res->eval_at_given_time = res->signers[0].eval_at_given_time;
+		res->eval_at_timestamp = res->signers[0].eval_at_timestamp;
 	}
 }
 
@@ -397,11 +400,12 @@ time_json(time_t t)
 	return json_string(buf);
 }
 
-/* Where the evaluation time came from: "signing_time", "at" (given) or "now". */
+/* Where the evaluation time came from: "timestamp", "signing_time", "at" (given) or "now". */
 static const char *
-time_source(int at_signing_time, int at_given_time)
+time_source(int at_timestamp, int at_signing_time, int at_given_time)
 {
-	return at_signing_time ? "signing_time" : at_given_time ? "at" : "now";
+	return at_timestamp ? "timestamp" : at_signing_time ? "signing_time" :
+	    at_given_time ? "at" : "now";
 }
 
 static json_t *
@@ -610,8 +614,9 @@ signer_json(const tb_signer_result *s)
 	json_object_set_new(o, "signing_time",
 	    s->has_signing_time ? time_json(s->signing_time) : json_null());
 	json_object_set_new(o, "evaluation_time", time_json(s->eval_time));
-	json_object_set_new(o, "time_source", json_string(time_source(s->eval_at_signing_time,
-	    s->eval_at_given_time)));
+	json_object_set_new(o, "time_source", json_string(time_source(s->eval_at_timestamp,
+	    s->eval_at_signing_time, s->eval_at_given_time)));
+	json_object_set_new(o, "timestamp", tb_tst_info_json(s->tst));
 	json_object_set_new(o, "trusted", json_boolean(s->path != NULL && s->path->complete));
 	json_object_set_new(o, "valid_policies", policies_json(s->path, 0));
 	json_object_set_new(o, "user_constrained_policies", policies_json(s->path, 1));
@@ -692,8 +697,8 @@ tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
 	json_object_set_new(o, "reasons", reasons);
 	reasons = NULL;
 	json_object_set_new(o, "evaluation_time", time_json(res->eval_time));
-	json_object_set_new(o, "time_source", json_string(time_source(res->eval_at_signing_time,
-	    res->eval_at_given_time)));
+	json_object_set_new(o, "time_source", json_string(time_source(res->eval_at_timestamp,
+	    res->eval_at_signing_time, res->eval_at_given_time)));
 	for (i = 0; i < res->n_signers; i++) {
 		json_t *sj = signer_json(&res->signers[i]);
 

@@ -34,6 +34,7 @@ typedef struct tb_verify_policy {
 	tb_budget_limits budget;	/* work and time per verification (0: defaults) */
 	int min_rsa_bits;		/* key floor for every certificate, anchors too (0: 2048) */
 	int min_ec_bits;		/* (0: 256) */
+	const tb_trust *tsa_trust;	/* [tsa] anchors for time-stamp tokens (NULL: the signers' anchors) */
 } tb_verify_policy;
 
 void tb_verify_policy_default(tb_verify_policy *pol);
@@ -43,6 +44,7 @@ enum tb_time_choice {
 	TB_TIME_NOW = 1,
 	TB_TIME_SIGNING = 2,		/* the CMS signingTime, when the signer has one */
 	TB_TIME_AT = 3,			/* the instant in the request's at */
+	TB_TIME_TIMESTAMP = 4,		/* the genTime of the signer's valid time-stamp token */
 };
 
 typedef struct tb_verify_request {
@@ -60,6 +62,8 @@ typedef struct tb_verify_request {
 	const char *signed_element;	/* XML: the element that must be signed ("/", "#id" or a name), or NULL */
 } tb_verify_request;
 
+struct tb_tst_info;
+
 typedef struct tb_signer_result {
 	X509 *cert;			/* reference held; NULL when not found */
 	tb_identity id;
@@ -71,6 +75,8 @@ typedef struct tb_signer_result {
 	int eval_at_signing_time;
 	int eval_at_given_time;		/* the request named the instant */
 	json_t *extra;			/* format-specific facts added to the signer's JSON (owned), or NULL */
+	int eval_at_timestamp;		/* judged at the time-stamp token's genTime */
+	struct tb_tst_info *tst;	/* the signatureTimeStampToken's check; NULL when none */
 } tb_signer_result;
 
 typedef struct tb_verify_result {
@@ -82,6 +88,7 @@ typedef struct tb_verify_result {
 	time_t eval_time;		/* of the first signer, or now */
 	int eval_at_signing_time;
 	int eval_at_given_time;
+	int eval_at_timestamp;
 	int detached;
 	tb_verify_budget budget;	/* what the verification spent */
 	const char *format;		/* "xml" when not CMS, shown in the answer; NULL for CMS */

@@ -27,3 +27,4 @@ include $(srcdir)/tests/ocspcheck.mk
 include $(srcdir)/tests/mutation.mk
 include $(srcdir)/tests/load.mk
 include $(srcdir)/tests/xml.mk
+include $(srcdir)/tests/tst.mk

@@ -1,0 +1,121 @@
+#!/bin/sh
+# CAdES-T through the real tanbad: a signature the daemon made, stamped by
+# `tanba timestamp` through `openssl ts -reply` (tests/tsa-httpd.py) with a
+# TSA of a second test PKI, verified by the verify op with [tsa] anchors
+# naming that PKI's root only: VALID with the stamp reported, and with
+# "time":"timestamp" judged at the stamp. A TSA under the signers' own PKI
+# (trusted by [verify], not by [tsa]) is refused: [tsa] anchors are the
+# TSA trust list, not added to [verify]'s.
+TB_NO_START=1
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/answer-lib.sh"
+P=$TB_PKI
+T=$TB_TMP
+W=$T/tsa
+mkdir -p "$W"
+
+# The TSAs: "tsa" under a second hierarchy, "own" under the signers' PKI.
+"$TB_TESTPKI" hierarchy --out "$T/tpki" --ca-alg rsa2048 --leaf-alg rsa2048 >"$T/tpki.log" 2>&1 &&
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/tsa.key" 2>/dev/null &&
+    cp "$W/tsa.key" "$W/own.key" &&
+    "$TB_TESTPKI" issue --dir "$T/tpki" --key "$W/tsa.key" --profile tsa --out "$W/tsa.pem" \
+    >>"$T/tpki.log" 2>&1 &&
+    "$TB_TESTPKI" issue --dir "$P" --key "$W/own.key" --profile tsa --out "$W/own.pem" \
+    >>"$T/tpki.log" 2>&1 || { cat "$T/tpki.log"; tb_fail "TSA certificates"; }
+cat "$T/tpki/ca.pem" "$P/ca.pem" > "$W/chain.pem"
+cat "$T/tpki/root.pem" "$T/tpki/ca.pem" "$P/root.pem" "$P/ca.pem" > "$T/all-roots.pem"
+
+cat >> "$TB_CONF" <<CONF
+
+[verify]
+anchors = $P/root.pem
+untrusted = $P/chain.pem
+check_iin_checksum = no
+
+[tsa]
+anchors = $T/tpki/root.pem
+url = http://127.0.0.1:TSAPORT/tsa
+policy = 1.2.398.3.3.2.6.2
+timeout_ms = 1500
+CONF
+PF=$W/port
+python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
+TSA_PID=$!
+# The harness's cleanup reads the exit status: keep it across stopping the TSA.
+trap '_rc=$?; kill $TSA_PID 2>/dev/null; wait $TSA_PID 2>/dev/null; (exit $_rc); tb_cleanup' EXIT
+i=0
+while [ ! -f "$PF" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || tb_fail "TSA did not start: $(cat "$T/tsa.log")"
+	sleep 0.1
+done
+URL=http://127.0.0.1:$(cat "$PF")
+sed -i "s/TSAPORT/$(cat "$PF")/" "$TB_CONF"
+grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
+grep -q '^\[client ' "$TB_CONF" || printf '\n[client "tsa-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
+    "$(id -un)" >> "$TB_CONF"
+tb_start_daemon || tb_fail "tanbad did not start with a [tsa] section (rc ${TB_DAEMON_RC:-?})"
+
+
+printf 'Анықтама №7: уақыт белгісімен\n' > "$T/doc.txt"
+tb_tanba sign --key rsa -o "$T/signed.p7" "$T/doc.txt" || tb_fail "sign"
+for k in tsa own; do
+	tb_tanba timestamp --tsa-url "$URL/$k" --tsa-anchors "$T/all-roots.pem" \
+	    -o "$T/signed-$k.p7" "$T/signed.p7" 2>"$T/err" || tb_fail "timestamp $k: $(cat "$T/err")"
+done
+
+# answer FILE EXPR: a Python expression over the answer j.
+answer() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+tb_tanba verify --json "$T/signed-tsa.p7" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "stamped: $(cat "$T/out" "$T/err")"
+got=$(answer "$T/out" 'j["signer"]["timestamp"]["verdict"] + " " + str("ТАҢБА TEST TSA" in j["signer"]["timestamp"]["tsa"]) + " " + j["time_source"]')
+[ "$got" = "VALID True now" ] || tb_fail "stamp report: '$got'"
+tb_log "ok: stamped signature VALID, stamp reported"
+
+tb_tanba verify --time timestamp --json "$T/signed-tsa.p7" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "time timestamp: $(cat "$T/out" "$T/err")"
+got=$(answer "$T/out" 'j["time_source"] + " " + str(j["evaluation_time"] == j["signer"]["timestamp"]["time"])')
+[ "$got" = "timestamp True" ] || tb_fail "time timestamp: '$got'"
+tb_log "ok: judged at the stamp's time"
+
+tb_tanba verify --json "$T/signed-own.p7" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = CHAIN_UNTRUSTED ] || tb_fail "TSA outside [tsa] anchors: $(cat "$T/out")"
+[ "$(answer "$T/out" 'j["reasons"][0]["id"]')" = CHAIN_UNTRUSTED.timestamp ] ||
+    tb_fail "TSA outside [tsa] anchors: reason $(cat "$T/out")"
+tb_log "ok: a TSA trusted by [verify] only is refused"
+
+# sign {"timestamp": true}: the daemon stamps what it signed, through [tsa].
+tb_tanba sign --key ec --timestamp -o "$T/daemon-ts.p7" "$T/doc.txt" 2>"$T/err" ||
+    tb_fail "sign --timestamp: $(cat "$T/err")"
+tb_tanba verify --json "$T/daemon-ts.p7" >"$T/out" 2>"$T/err"
+got=$(answer "$T/out" 'j["verdict"] + " " + j["signer"]["timestamp"]["verdict"] + " " + j["signer"]["timestamp"]["policy"]')
+[ "$got" = "VALID VALID 1.2.398.3.3.2.6.2" ] || tb_fail "sign --timestamp: '$got'"
+tb_log "ok: sign --timestamp stamped by [tsa] url with its policy"
+
+# The TSA slow (past timeout_ms): timestamp true fails naming it, "preferred"
+# signs without a stamp and says so.
+sed -i "s|^url = .*|url = $URL/slow/tsa|" "$TB_CONF"
+tb_stop_daemon >/dev/null 2>&1
+tb_start_daemon || tb_fail "tanbad did not restart with the slow TSA"
+if tb_tanba sign --key ec --timestamp -o "$T/x.p7" "$T/doc.txt" 2>"$T/err"; then
+	tb_fail "sign --timestamp with a slow TSA succeeded"
+fi
+grep -q "timed out.*timestamp" "$T/err" || tb_fail "slow TSA: $(cat "$T/err")"
+[ ! -s "$T/x.p7" ] || tb_fail "slow TSA: a CMS was written"
+tb_tanba sign --key ec --timestamp-preferred -o "$T/pref.p7" "$T/doc.txt" 2>"$T/err" ||
+    tb_fail "sign --timestamp-preferred: $(cat "$T/err")"
+grep -q "not time-stamped" "$T/err" || tb_fail "preferred without a stamp: not said"
+tb_tanba verify --json "$T/pref.p7" >"$T/out" 2>"$T/err"
+[ "$(answer "$T/out" 'j["verdict"] + " " + str(j["signer"]["timestamp"])')" = "VALID None" ] ||
+    tb_fail "preferred without a stamp: $(cat "$T/out")"
+tb_log "ok: a slow TSA fails a stamped sign, a preferred one signs unstamped and says so"
+
+# The unstamped signature is untouched by all this.
+tb_tanba verify --json "$T/signed.p7" >"$T/out" 2>"$T/err"
+[ "$(answer "$T/out" 'j["verdict"] + " " + str(j["signer"]["timestamp"])')" = "VALID None" ] ||
+    tb_fail "unstamped: $(cat "$T/out")"
+echo "all passed"

@@ -1,0 +1,156 @@
+#!/bin/sh
+# CAdES-T with real parts: `openssl ts -reply` as the TSA behind a loopback
+# HTTP server (tests/tsa-httpd.py), RSA and EC TSA certificates issued by
+# the test PKI (profile tsa: timeStamping, critical). `tanba timestamp`
+# adds tokens to CMS made by `openssl cms`; `tanba verify --offline` reads
+# them, and judges the signer at the stamp's time (--time timestamp) after
+# its certificate expired. Faults: TSA down, slow (cut by the timeout), a
+# replayed answer (wrong nonce), garbage, an untrusted TSA, a bad --signer.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+VERDICT_TEST=tsa-stamp
+. "$top_srcdir/tests/verdict-lib.sh"
+
+P=$T/pki
+W=$T/tsa
+mkdir -p "$W"
+"$TESTPKI" hierarchy --out "$P" --ca-alg rsa2048 --leaf-alg rsa2048 >"$T/testpki.log" 2>&1 ||
+    { cat "$T/testpki.log"; exit 99; }
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/rsa.key" 2>/dev/null &&
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/ec.key" 2>/dev/null ||
+    exit 99
+for k in rsa ec; do
+	"$TESTPKI" issue --dir "$P" --key "$W/$k.key" --profile tsa --out "$W/$k.pem" \
+	    >>"$T/testpki.log" 2>&1 || { cat "$T/testpki.log"; exit 99; }
+done
+cat "$P/ca.pem" > "$W/chain.pem"
+cat "$P/root.pem" "$P/ca.pem" > "$T/cafile.pem"
+# An unrelated root: a TSA trust list the test TSA is not under.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other.key" -out "$T/other.pem" \
+    -subj "/CN=Other Root" -days 30 2>/dev/null || exit 99
+
+# A GOST 34.10-2015 TSA from the test PKI, where the GOST engine is.
+GOST=
+if "$TESTPKI" hierarchy --out "$T/gpki" --ca-alg gost512 --leaf-alg gost512 >"$T/gpki.log" 2>&1 &&
+    "$TESTPKI" issue --dir "$T/gpki" --key "$T/gpki/legal-sign.key" --profile tsa \
+    --out "$W/gost.pem" >>"$T/gpki.log" 2>&1; then
+	cp "$T/gpki/legal-sign.key" "$W/gost.key"
+	cat "$T/gpki/root.pem" "$T/gpki/ca.pem" > "$T/gcafile.pem"
+	GOST=1
+else
+	echo "skip: no GOST test PKI here: $(tail -n 1 "$T/gpki.log")"
+fi
+
+PF=$W/port
+TESTPKI=$TESTPKI python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
+TSA_PID=$!
+trap 'kill $TSA_PID 2>/dev/null; wait $TSA_PID 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -f "$PF" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "TSA did not start"; cat "$T/tsa.log"; exit 99; }
+	sleep 0.1
+done
+URL=http://127.0.0.1:$(cat "$PF")
+
+printf 'Өтініш: уақыт белгісі бар құжат\n' > "$T/doc.txt"
+openssl cms -sign -binary -nodetach -outform DER -in "$T/doc.txt" \
+    -signer "$P/legal-sign.pem" -inkey "$P/legal-sign.key" -certfile "$P/ca.pem" \
+    -out "$T/doc.p7s" 2>"$T/err" || { cat "$T/err"; exit 99; }
+OFF="verify --offline --anchors $P/root.pem --untrusted $P/chain.pem --no-revocation --no-check-iin-checksum"
+STAMP="timestamp --tsa-anchors $T/cafile.pem"
+
+# json FILE EXPR: a Python expression over the answer j.
+json() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+for k in rsa ec; do
+	expect "" 0 $STAMP --tsa-url "$URL/$k" -o "$T/doc-$k.p7s" "$T/doc.p7s"
+	expect VALID 0 $OFF --json "$T/doc-$k.p7s"
+	got=$(json "$T/out" 'j["signer"]["timestamp"]["verdict"], j["signer"]["timestamp"]["policy"], j["signer"]["timestamp"]["hash"], "ТАҢБА TEST TSA" in j["signer"]["timestamp"]["tsa"]')
+	[ "$got" = "VALID 1.2.398.3.3.2.6.1 SHA256 True" ] ||
+	    [ "$got" = "('VALID', '1.2.398.3.3.2.6.1', 'SHA256', True)" ] ||
+	    fail "$k: timestamp report '$got'"
+done
+# The signed part is unchanged: OpenSSL still verifies the stamped CMS.
+openssl cms -verify -binary -inform DER -in "$T/doc-rsa.p7s" -CAfile "$T/cafile.pem" \
+    -purpose any -out /dev/null 2>"$T/err" || fail "openssl cms -verify of the stamped CMS: $(cat "$T/err")"
+# A policy and hash asked for are what the token carries.
+expect "" 0 $STAMP --tsa-url "$URL/ec" --tsa-policy 1.2.398.3.3.2.6.2 --tsa-hash sha512 \
+    -o "$T/doc-pol.p7s" "$T/doc.p7s"
+expect VALID 0 $OFF --json "$T/doc-pol.p7s"
+got=$(json "$T/out" 'j["signer"]["timestamp"]["policy"] + " " + j["signer"]["timestamp"]["hash"]')
+[ "$got" = "1.2.398.3.3.2.6.2 SHA512" ] || fail "policy/hash asked: '$got'"
+
+# GOST 34.10-2015 tokens with GOST imprints: 34.311-95 (test S-box, as the
+# NCA's TSA) and Streebog-512.
+if [ -n "$GOST" ]; then
+	for h in gost34311-95 streebog512; do
+		expect "" 0 timestamp --tsa-anchors "$T/gcafile.pem" --tsa-url "$URL/gost" \
+		    --tsa-hash $h -o "$T/doc-$h.p7s" "$T/doc.p7s"
+		expect VALID 0 $OFF --tsa-anchors "$T/gcafile.pem" --json "$T/doc-$h.p7s"
+		got=$(json "$T/out" 'j["signer"]["timestamp"]["verdict"] + " " + j["signer"]["timestamp"]["hash"]')
+		case $h in
+		gost34311-95) want="VALID 1.2.398.3.10.1.3.1.1.0" ;;
+		*) want="VALID 1.2.398.3.10.1.3.3" ;;
+		esac
+		[ "$got" = "$want" ] || fail "GOST TSA, $h: '$got', expected '$want'"
+	done
+	# The GOST TSA outside the signers' trust list (no --tsa-anchors): refused.
+	expect CHAIN_UNTRUSTED 1 $OFF "$T/doc-gost34311-95.p7s"
+fi
+
+# Judged at the stamp: a day after the signer's certificate expired.
+end=$(openssl x509 -in "$P/legal-sign.pem" -noout -enddate | cut -d= -f2)
+later=$(python3 -c 'import sys,datetime; t=datetime.datetime.strptime(sys.argv[1], "%b %d %H:%M:%S %Y %Z")+datetime.timedelta(days=1); print(t.strftime("%Y-%m-%dT%H:%M:%SZ"))' "$end")
+expect VALID 0 $OFF --at "$later" --time timestamp --json "$T/doc-rsa.p7s"
+[ "$(json "$T/out" 'j["time_source"]')" = timestamp ] || fail "time_source is not timestamp"
+expect CERT_EXPIRED 1 $OFF --at "$later" "$T/doc-rsa.p7s"
+expect CERT_EXPIRED 1 $OFF --at "$later" --time timestamp "$T/doc.p7s"
+
+# Revoked after the stamp: VALID at the stamp with revoked_later, CERT_REVOKED
+# now; revoked before the stamp: CERT_REVOKED at the stamp too. The CRLs are
+# issued three days on, when the clock (--at) is set.
+at() { python3 -c 'import sys,datetime; print((datetime.datetime.now(datetime.timezone.utc)+datetime.timedelta(hours=float(sys.argv[1]))).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$1"; }
+for c in later before; do
+	"$TESTPKI" issue --dir "$P" --key "$P/legal-sign.key" --profile legal-sign \
+	    --out "$T/rev-$c.pem" >>"$T/testpki.log" 2>&1 || exit 99
+	openssl cms -sign -binary -nodetach -outform DER -in "$T/doc.txt" \
+	    -signer "$T/rev-$c.pem" -inkey "$P/legal-sign.key" -out "$T/rev-$c.p7s" 2>/dev/null || exit 99
+	expect "" 0 $STAMP --tsa-url "$URL/rsa" -o "$T/rev-$c-ts.p7s" "$T/rev-$c.p7s"
+done
+"$TESTPKI" revoke --dir "$P" --cert "$T/rev-later.pem" --reason keyCompromise --at "$(at 24)" \
+    >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" revoke --dir "$P" --cert "$T/rev-before.pem" --reason keyCompromise --at "$(at -1)" \
+    >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" crl --dir "$P" --out "$T/ca.crl" --der --at "$(at 72)" >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" crl --dir "$P" --out "$T/root.crl" --der --issuer-key "$P/root.key" \
+    --issuer-cert "$P/root.pem" --at "$(at 72)" >>"$T/testpki.log" 2>&1 || { cat "$T/testpki.log"; exit 99; }
+REV="verify --offline --anchors $P/root.pem --untrusted $P/chain.pem --no-check-iin-checksum --crl $T/ca.crl --crl $T/root.crl --at $(at 73)"
+expect VALID 0 $REV --time timestamp --json "$T/rev-later-ts.p7s"
+[ "$(json "$T/out" 'j["signer"]["revocation"]["revoked_later"]')" = True ] ||
+    fail "revoked after the stamp: no revoked_later"
+expect CERT_REVOKED 1 $REV "$T/rev-later-ts.p7s"
+expect CERT_REVOKED 1 $REV --time timestamp "$T/rev-before-ts.p7s"
+
+# A token from a TSA outside the TSA trust list refuses the signature.
+expect CHAIN_UNTRUSTED 1 $OFF --tsa-anchors "$T/other.pem" "$T/doc-rsa.p7s"
+
+# Faults of the TSA: each an error naming the cause, no output written.
+expect "" 2 $STAMP --tsa-url "http://127.0.0.1:1/rsa" -o "$T/x.p7s" "$T/doc.p7s"
+grep -q "127.0.0.1:1" "$T/err" || fail "TSA down: no URL in the error"
+expect "" 2 $STAMP --tsa-url "$URL/slow/rsa" --timeout-ms 1500 -o "$T/x.p7s" "$T/doc.p7s"
+grep -q "timed out" "$T/err" || fail "slow TSA: not a timeout"
+expect "" 2 $STAMP --tsa-url "$URL/garbage" -o "$T/x.p7s" "$T/doc.p7s"
+grep -q "not a TimeStampResp" "$T/err" || fail "garbage: wrong error"
+expect "" 0 $STAMP --tsa-url "$URL/replay/rsa" -o "$T/x.p7s" "$T/doc.p7s"
+expect "" 2 $STAMP --tsa-url "$URL/replay/rsa" -o "$T/x2.p7s" "$T/doc.p7s"
+grep -q "nonce" "$T/err" || fail "replayed answer: no nonce error"
+expect "" 2 timestamp --tsa-anchors "$T/other.pem" --tsa-url "$URL/rsa" -o "$T/x2.p7s" "$T/doc.p7s"
+grep -q "CHAIN_UNTRUSTED" "$T/err" || fail "untrusted TSA: wrong error"
+expect "" 2 $STAMP --tsa-url "$URL/rsa" --signer 3 -o "$T/x2.p7s" "$T/doc.p7s"
+[ ! -e "$T/x2.p7s" ] || fail "an output was written on error"
+
+[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "all passed"
