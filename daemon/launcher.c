@@ -148,6 +148,8 @@ tb_launcher_start(int image_fd, char *const argv[], tb_launcher **out, tb_error 
 		return tb_error_set(err, TB_ERR_INTERNAL, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		/* The front's handle is not the launcher's: it never returns here. */
+		free(lc);
 		/* Its life is bound to the control socket: stop signals are the front's. */
 		sigemptyset(&set);
 		sigaddset(&set, SIGTERM);
