@@ -7,7 +7,8 @@
 # distribution point: issuingDistributionPoint names and flags, CRLs
 # partitioned by reason, an indirect CRL from the root with
 # certificateIssuer entries, a CRL signed by a separate key of the CA's
-# name, a delta bound to its base's scope, and CRL profile faults.
+# name (and one by a key whose certificate has no keyUsage: refused), a
+# delta bound to its base's scope, and CRL profile faults.
 set -eu
 top_builddir=${top_builddir:-$(pwd)}
 T=$top_builddir/ca-tools/tanba-testpki
@@ -62,6 +63,16 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$S/crl-signer
 $T issue --dir "$S" --key "$S/crl-signer.key" --profile ca --cn "ТАҢБА TEST ISSUING CA" \
     --org "ТАҢБА" --issuer-name root --out "$S/crl-signer.pem"
 crl by-signer.crl --issuer-key "$S/crl-signer.key" --issuer-cert "$S/crl-signer.pem"
+# The same CA name and a good path, but no keyUsage at all: not a CRL
+# signer (RFC 5280 4.2.1.3 asks for cRLSign). Made with openssl, since the
+# test PKI's profiles always carry keyUsage.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$S/signer-no-ku.key" 2>/dev/null
+openssl x509 -x509toreq -in "$S/ca.pem" -key "$S/signer-no-ku.key" -out "$W/no-ku.csr"
+printf '[e]\nbasicConstraints = critical,CA:TRUE,pathlen:0\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\ncertificatePolicies = 1.2.398.3.3.1.1\n' \
+    > "$W/no-ku.ext"
+openssl x509 -req -in "$W/no-ku.csr" -CA "$S/root.pem" -CAkey "$S/root.key" -days 30 \
+    -set_serial 0x7e57c21 -extfile "$W/no-ku.ext" -extensions e -out "$S/signer-no-ku.pem" 2>/dev/null
+crl by-signer-no-ku.crl --issuer-key "$S/signer-no-ku.key" --issuer-cert "$S/signer-no-ku.pem"
 # A delta is applied only over a base of the same scope.
 crl dp-base.crl --idp-uri "$DP" --number 50
 $T revoke --dir "$S" --cert "$S/legal-employee.pem" --reason keyCompromise

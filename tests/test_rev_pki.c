@@ -298,6 +298,9 @@ START_TEST(scope_crl_signer)
 	/* The signer's own certificate revoked: its CRL is no evidence. */
 	UNKNOWN(scope_check("individual-auth", "ca", L("by-signer.crl"), "crl-signer",
 	    "root-signer-revoked.crl"), "CRL signer");
+	/* A signer whose certificate has no keyUsage at all is not one for CRLs. */
+	UNKNOWN(scope_check("individual-auth", "ca", L("by-signer-no-ku.crl"), "signer-no-ku",
+	    "root.crl"), "lacks cRLSign");
 }
 END_TEST
 
