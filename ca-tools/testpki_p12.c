@@ -64,9 +64,11 @@ tp_p12_write(const char *path, EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain,
 	unsigned int i;
 	int j, r = TB_ERR_INTERNAL;
 	BIO *b = NULL;
+	OSSL_PROVIDER *dflt = NULL, *legacy = NULL;
 
-	/* RC2-40 is the legacy provider's; a test tool may load it for the whole process. */
-	if (OSSL_PROVIDER_load(NULL, "default") == NULL || OSSL_PROVIDER_load(NULL, "legacy") == NULL) {
+	/* RC2-40 is the legacy provider's; loaded for this container and unloaded after it. */
+	if ((dflt = OSSL_PROVIDER_load(NULL, "default")) == NULL ||
+	    (legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL) {
 		r = tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "no legacy provider for RC2-40");
 		goto out;
 	}
@@ -125,5 +127,9 @@ out:
 	sk_PKCS12_SAFEBAG_pop_free(kbags, PKCS12_SAFEBAG_free);
 	sk_PKCS12_SAFEBAG_pop_free(cbags, PKCS12_SAFEBAG_free);
 	PKCS8_PRIV_KEY_INFO_free(p8);
+	if (legacy != NULL)
+		OSSL_PROVIDER_unload(legacy);
+	if (dflt != NULL)
+		OSSL_PROVIDER_unload(dflt);
 	return r;
 }
