@@ -209,36 +209,48 @@ out:
 	return r;
 }
 
+/*
+ * Hashes the DER of signed attributes with md and has the signer sign the
+ * hash; sig has TB_SIG_MAX bytes, *sig_len is set to the value's length.
+ */
+static int
+sign_attrs_der(const unsigned char *attrs, size_t attrs_len, const EVP_MD *md, int md_nid,
+    const tb_signer *signer, unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int h_len = 0;
+	tb_error serr;
+	int r;
+
+	*sig_len = TB_SIG_MAX;
+	if (!EVP_Digest(attrs, attrs_len, h, &h_len, md, NULL))
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash signed attributes");
+	tb_error_clear(&serr);
+	if ((r = signer->sign_digest(signer->ctx, md_nid, h, h_len, sig, sig_len, &serr)) != 0) {
+		/* Keep the signer's own code (token gone, PIN locked...) and reason. */
+		if (r > 0 || r <= TB_ERR_LAST)
+			r = TB_ERR_INTERNAL;
+		return tb_error_set(err, r, "%s", serr.detail[0] ? serr.detail : tb_err_str(r));
+	}
+	if (*sig_len == 0 || *sig_len > TB_SIG_MAX)
+		return tb_error_set(err, TB_ERR_INTERNAL,
+		    "signer returned a signature of %zu bytes", *sig_len);
+	return 0;
+}
+
 /* Hashes the signed attributes and has the signer sign them. */
 static int
 sign_attrs(CMS_SignerInfo *si, const EVP_MD *md, int md_nid, const tb_signer *signer,
     tb_error *err)
 {
-	unsigned char *attrs = NULL, h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
-	unsigned int h_len = 0;
+	unsigned char *attrs = NULL, sig[TB_SIG_MAX];
 	size_t sig_len = sizeof(sig);
 	int attrs_len = 0, r = TB_ERR_INTERNAL;
-	tb_error serr;
 
-	if ((r = encode_signed_attrs(si, &attrs, &attrs_len, err)) != 0)
+	if ((r = encode_signed_attrs(si, &attrs, &attrs_len, err)) != 0 ||
+	    (r = sign_attrs_der(attrs, (size_t)attrs_len, md, md_nid, signer, sig, &sig_len,
+	    err)) != 0)
 		goto out;
-	if (!EVP_Digest(attrs, (size_t)attrs_len, h, &h_len, md, NULL)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash signed attributes");
-		goto out;
-	}
-	tb_error_clear(&serr);
-	if ((r = signer->sign_digest(signer->ctx, md_nid, h, h_len, sig, &sig_len, &serr)) != 0) {
-		/* Keep the signer's own code (token gone, PIN locked...) and reason. */
-		if (r > 0 || r <= TB_ERR_LAST)
-			r = TB_ERR_INTERNAL;
-		r = tb_error_set(err, r, "%s", serr.detail[0] ? serr.detail : tb_err_str(r));
-		goto out;
-	}
-	if (sig_len == 0 || sig_len > sizeof(sig)) {
-		r = tb_error_set(err, TB_ERR_INTERNAL,
-		    "signer returned a signature of %zu bytes", sig_len);
-		goto out;
-	}
 	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len)) {
 		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot store the signature value");
 		goto out;
@@ -503,12 +515,10 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 {
 	ASN1_STRING *ess = NULL;
 	const EVP_MD *md;
-	unsigned char content_md[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
+	unsigned char content_md[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
 	unsigned char *attrs = NULL;
 	size_t content_md_len = 0, attrs_len = 0, sig_len = sizeof(sig);
-	unsigned int h_len = 0;
 	int md_nid, r = TB_ERR_INTERNAL;
-	tb_error serr;
 
 	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
 	    der == NULL || der_len == NULL) {
@@ -525,25 +535,9 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 		goto out;
 	}
 	if ((r = tb_cms_signed_attrs(md_nid, content_md, content_md_len, req->signing_time,
-	    ess != NULL ? ess : req->ess_cert_v2, &attrs, &attrs_len, err)) != 0)
+	    ess != NULL ? ess : req->ess_cert_v2, &attrs, &attrs_len, err)) != 0 ||
+	    (r = sign_attrs_der(attrs, attrs_len, md, md_nid, signer, sig, &sig_len, err)) != 0)
 		goto out;
-	if (!EVP_Digest(attrs, attrs_len, h, &h_len, md, NULL)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash signed attributes");
-		goto out;
-	}
-	tb_error_clear(&serr);
-	if ((r = signer->sign_digest(signer->ctx, md_nid, h, h_len, sig, &sig_len, &serr)) != 0) {
-		/* Keep the signer's own code (token gone, PIN locked...) and reason. */
-		if (r > 0 || r <= TB_ERR_LAST)
-			r = TB_ERR_INTERNAL;
-		r = tb_error_set(err, r, "%s", serr.detail[0] ? serr.detail : tb_err_str(r));
-		goto out;
-	}
-	if (sig_len == 0 || sig_len > sizeof(sig)) {
-		r = tb_error_set(err, TB_ERR_INTERNAL,
-		    "signer returned a signature of %zu bytes", sig_len);
-		goto out;
-	}
 	r = tb_cms_assemble(cert, chain, req, content_md, content_md_len, attrs, attrs_len, sig,
 	    sig_len, der, der_len, err);
 out:
