@@ -12,7 +12,8 @@
 # an allowed entry that is no longer used fails too, so the list stays
 # honest. A probe object with forbidden calls is scanned first: the check
 # must find them, or it proves nothing.
-: "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)/build/main}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir/build/main}"
 NM=${NM:-nm}
 CC=${CC:-cc}
 LIBSIG_A="$top_builddir/libsig/.libs/libsig.a $top_builddir/libsig/.libs/libtbsign.a"
@@ -98,5 +99,12 @@ done || exit 1
 [ -s "$tmp/rev.syms" ] || fail "nm found no symbol in $REV_A"
 up=$(echo "$own" | awk '{ print $2 }' | sort -u | comm -12 - "$tmp/rev.syms")
 [ -z "$up" ] || fail "libsig calls revocation/: $(echo $up)"
+
+# Nor do its sources include a header of revocation/ (one include path holds both).
+for h in $(cd "$top_srcdir/revocation" && ls *.h); do
+	if hits=$(grep -ln "#include \"$h\"" "$top_srcdir"/libsig/*.c "$top_srcdir"/libsig/*.h); then
+		fail "libsig includes revocation/$h: $(echo $hits)"
+	fi
+done
 
 echo "ok: libsig ($(echo "$own" | awk '{ print $1 }' | sort -u | wc -l) objects) holds no network, thread or file-writing call; $(echo "$ALLOW" | wc -l) read-only calls allowed with reasons"
