@@ -122,13 +122,7 @@ rev_disk_load(tb_rev_ctx *ctx, rev_issuer *is, int delta)
 		free(der);
 		return;
 	}
-	if (delta) {
-		is->delta = crl;
-		is->delta_by_signer = by_signer;
-	} else {
-		is->base = crl;
-		is->base_by_signer = by_signer;
-	}
+	tb_crl_free(rev_crl_put(is, delta, crl, by_signer));	/* NULL: loaded at start */
 	tb_info_f("%s: %s CRL loaded from %s", is->name, delta ? "delta" : "complete", path);
 	free(der);
 }

@@ -141,6 +141,21 @@ signer_good(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
  * Loads der as a CRL of is: signed by the CA's own key, or else by its
  * configured CRL signer (checked now when check_signer is set).
  */
+tb_crl *
+rev_crl_put(rev_issuer *is, int delta, tb_crl *crl, int by_signer)
+{
+	tb_crl *old = delta ? is->delta : is->base;
+
+	if (delta) {
+		is->delta = crl;
+		is->delta_by_signer = by_signer;
+	} else {
+		is->base = crl;
+		is->base_by_signer = by_signer;
+	}
+	return old;
+}
+
 int
 rev_crl_load_either(tb_rev_ctx *ctx, rev_issuer *is, const unsigned char *der, size_t len,
     const tb_crl_policy *pol, int check_signer, tb_crl **out, int *by_signer, tb_error *err)
@@ -193,14 +208,7 @@ crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_er
 			r = tb_crl_delta_applies(is->base, crl, err);
 	}
 	if (r == 0) {
-		old = delta ? is->delta : is->base;
-		if (delta) {
-			is->delta = crl;
-			is->delta_by_signer = by_signer;
-		} else {
-			is->base = crl;
-			is->base_by_signer = by_signer;
-		}
+		old = rev_crl_put(is, delta, crl, by_signer);
 		crl = NULL;
 		/* A new base may make the held delta obsolete. */
 		if (!delta && is->delta != NULL &&

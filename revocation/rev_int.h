@@ -100,6 +100,8 @@ int rev_signer_resolve(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err);
 int rev_crl_load_either(tb_rev_ctx *ctx, rev_issuer *is, const unsigned char *der,
     size_t len, const tb_crl_policy *pol, int check_signer, tb_crl **out, int *by_signer,
     tb_error *err);
+/* crl_store.c: puts crl into is's delta or base slot (lock held); returns the one it held. */
+tb_crl *rev_crl_put(rev_issuer *is, int delta, tb_crl *crl, int by_signer);
 /* crl_store.c: downloads is's CRLs; the held ones stay unless a new one passed. */
 int rev_crl_refresh(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err);
 int rev_has_crl_source(rev_issuer *is);
