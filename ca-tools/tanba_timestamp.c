@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
+#include "http_fetch.h"
 #include "tanba.h"
 #include "tb_file.h"
 #include "tst_client.h"
@@ -80,6 +81,7 @@ tanba_cmd_timestamp(int argc, char **argv)
 
 	tb_error_clear(&e);
 	tb_tsa_opts_init(&o);
+	o.fetcher = &tb_http_fetcher;
 	tb_verify_policy_default(&pol);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -21,7 +21,7 @@
 
 #include "crl.h"
 #include "crl_signer.h"
-#include "rev_checker.h"
+#include "rev_offline.h"
 #include "tanba.h"
 #include "tb_clock.h"
 #include "tb_file.h"

@@ -61,7 +61,7 @@ daemon_tanbad_SOURCES += \
 daemon_tanbad_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
 	$(INIH_CFLAGS)
 daemon_tanbad_LDADD = daemon/libtbproc.la daemon/libtbproto.la daemon/libtbconf.la \
-	libsig/libsig.la common/libtbcommon.la \
+	revocation/librevocation.la libsig/libsig.la common/libtbcommon.la \
 	$(OPENSSL_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
 include $(srcdir)/daemon/verify.mk
 # the revocation checker of verify, check-cert, sign and status

@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "conf.h"
-#include "rev_checker.h"	/* libsig; its revocation.h has the hook */
+#include "rev_checker.h"	/* revocation/; libsig's revocation.h has the hook */
 #include "tb_err.h"
 
 typedef struct tb_revocation tb_revocation;

@@ -8,6 +8,7 @@
 #include "anchors.h"
 #include "conf.h"
 #include "daemon.h"
+#include "http_fetch.h"
 #include "revocation.h"
 #include "tb_log.h"
 #include "tsa_client.h"
@@ -60,6 +61,7 @@ tb_stamp_cms(struct tb_daemon *d, enum tb_stamp_want want, unsigned char **der,
 	if (trust == NULL)
 		trust = tb_anchors_trust(anchors);
 	tb_tsa_opts_init(&o);
+	o.fetcher = &tb_http_fetcher;
 	o.url = cfg->tsa_url;
 	o.policy = cfg->tsa_policy;
 	o.hash = cfg->tsa_hash;

@@ -5,12 +5,9 @@
  * current. Only then is the index handed out. A failed CRL is freed here
  * and never reaches a caller or the disk.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -310,58 +307,4 @@ tb_crl_lookup_issuer(const tb_crl *base, const tb_crl *delta,
 		return 1;
 	}
 	return 0;
-}
-
-int
-tb_crl_save(const char *dir, const char *name, const unsigned char *der, size_t len,
-    tb_error *err)
-{
-	char tmp[4096], dst[4096];
-	size_t off = 0;
-	ssize_t w;
-	int fd = -1, dfd = -1, r = TB_ERR_INTERNAL;
-
-	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= sizeof(tmp)) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "CRL cache path too long");
-		goto out;
-	}
-	if ((fd = mkstemp(tmp)) < 0) {
-		r = tb_error_set(err, TB_ERR_IO, "%s: %s", tmp, strerror(errno));
-		tmp[0] = '\0';
-		goto out;
-	}
-	while (off < len) {
-		if ((w = write(fd, der + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			r = tb_error_set(err, TB_ERR_IO, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	/* The data must be on disk before the name points at it, or a crash
-	 * could leave an empty "last good" CRL. */
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		r = tb_error_set(err, TB_ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, dst) != 0) {
-		r = tb_error_set(err, TB_ERR_IO, "rename to %s: %s", dst, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0)
-		(void)fsync(dfd);
-	r = 0;
- out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp[0] != '\0')
-		unlink(tmp);
-	return r;
 }

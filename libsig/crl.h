@@ -1,9 +1,9 @@
 /*
  * Checked CRLs: a CRL becomes a tb_crl only after its structure, issuer,
  * signature (through the signature-algorithm table) and times passed; a
- * delta CRL is applied over its base per RFC 5280 5.2.4. Last good copies
- * are written to disk by atomic rename. A CRL that failed any check must
- * never be returned, saved or used.
+ * delta CRL is applied over its base per RFC 5280 5.2.4. A CRL that failed
+ * any check must never be returned or used (nor saved: the disk copies
+ * are revocation/crl_disk.c's, and it saves only what passed here).
  */
 #ifndef TB_CRL_H
 #define TB_CRL_H
@@ -76,9 +76,5 @@ int tb_crl_lookup(const tb_crl *base, const tb_crl *delta, const unsigned char *
 int tb_crl_lookup_issuer(const tb_crl *base, const tb_crl *delta,
     const unsigned char *serial, size_t serial_len, tb_crl_entry_issuer_fn mine, void *arg,
     time_t *revoked_at, int *reason, int *from_delta);
-
-/* Writes der to dir/name atomically (temporary file, fsync, rename). */
-int tb_crl_save(const char *dir, const char *name, const unsigned char *der, size_t len,
-    tb_error *err);
 
 #endif

@@ -371,10 +371,11 @@ tb_ocsp_query(const char *url, X509 *cert, X509 *issuer, const tb_ocsp_opts *o,
 		goto out;
 	}
 	if (o->use_get && (gurl = get_url(url, rder, n)) != NULL)
-		r = tb_fetch(gurl, &o->fetch, NULL, NULL, 0, &body, &body_len, err);
+		r = tb_fetcher_call(o->fetcher, gurl, &o->fetch, NULL, NULL, 0, &body,
+		    &body_len, err);
 	else
-		r = tb_fetch(url, &o->fetch, "application/ocsp-request", rder, (size_t)n,
-		    &body, &body_len, err);
+		r = tb_fetcher_call(o->fetcher, url, &o->fetch, "application/ocsp-request", rder,
+		    (size_t)n, &body, &body_len, err);
 	if (r != 0)
 		goto out;
 	r = tb_ocsp_response_check(body, body_len, req, id, issuer, o, tb_clock_now(), a, err);

@@ -14,7 +14,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
-#include "fetch.h"
+#include "fetcher.h"
 #include "revocation.h"
 #include "tb_err.h"
 
@@ -26,6 +26,7 @@ typedef struct tb_ocsp_opts {
 	int skew_s;		/* thisUpdate / producedAt may be this far ahead (300) */
 	int max_age_s;		/* producedAt no older than this; 0: no limit (default 0) */
 	tb_fetch_opts fetch;
+	const tb_fetcher *fetcher;	/* the HTTP exchange of tb_ocsp_query (NULL: none) */
 } tb_ocsp_opts;
 
 void tb_ocsp_opts_init(tb_ocsp_opts *o);
@@ -56,7 +57,7 @@ int tb_ocsp_response_check(const unsigned char *der, size_t len, OCSP_REQUEST *r
     OCSP_CERTID *id, X509 *issuer, const tb_ocsp_opts *o, time_t now,
     tb_ocsp_answer *a, tb_error *err);
 
-/* Builds, sends to url, and checks: the whole exchange. */
+/* Builds, sends to url through o->fetcher, and checks: the whole exchange. */
 int tb_ocsp_query(const char *url, X509 *cert, X509 *issuer, const tb_ocsp_opts *o,
     tb_ocsp_answer *a, tb_error *err);
 

@@ -43,5 +43,12 @@ typedef struct tb_rev_checker {
 
 /* Frees what a result owns (the OCSP evidence); the struct itself is the caller's. */
 void tb_rev_result_clear(tb_rev_result *res);
+/* *dst = *src with its own copy of the evidence; TB_ERR_NOMEM leaves none. */
+int tb_rev_result_copy(tb_rev_result *dst, const tb_rev_result *src);
+/*
+ * Appends "; prefix what" (prefix may be NULL) to the reasons in buf, cut
+ * at the buffer's end so that the first reasons of a long chain stay.
+ */
+void tb_rev_detail_add(char *buf, size_t len, const char *prefix, const char *what);
 
 #endif

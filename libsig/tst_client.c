@@ -121,8 +121,8 @@ tb_tsa_request(const tb_tsa_opts *o, const unsigned char *data, size_t len,
 	}
 	if ((r = make_request(o, data, len, nonce, &req, &req_len, err)) != 0)
 		goto out;
-	if ((r = tb_fetch(o->url, &o->fetch, "application/timestamp-query", req,
-	    (size_t)req_len, &body, &body_len, err)) != 0)
+	if ((r = tb_fetcher_call(o->fetcher, o->url, &o->fetch, "application/timestamp-query",
+	    req, (size_t)req_len, &body, &body_len, err)) != 0)
 		goto out;
 	p = body;
 	if (body_len > LONG_MAX || (resp = d2i_TS_RESP(NULL, &p, (long)body_len)) == NULL ||

@@ -1,6 +1,6 @@
 /*
- * The RFC 3161 client: asks a TSA over HTTP (libcurl, the bounded fetch of
- * fetch.c) for a time-stamp token over some bytes, and verifies every
+ * The RFC 3161 client: asks a TSA over HTTP (through the tb_fetcher it is
+ * given: fetcher.h) for a time-stamp token over some bytes, and verifies every
  * response before it is used (tst_verify.c: status, nonce, imprint, TSA
  * path and extended key usage, the token's signature, the policy asked).
  * Also adds tokens to an existing CMS as CAdES-T unsigned attributes.
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "fetch.h"
+#include "fetcher.h"
 #include "tst_verify.h"
 
 typedef struct tb_tsa_opts {
@@ -19,6 +19,7 @@ typedef struct tb_tsa_opts {
 	const char *hash;		/* imprint: "sha256" (NULL), "sha384", "sha512",
 					 * "gost34311-95", "streebog256", "streebog512" */
 	tb_fetch_opts fetch;		/* timeouts; max_bytes default 1 MiB */
+	const tb_fetcher *fetcher;	/* the HTTP exchange (NULL: none, requests fail) */
 	const tb_trust *trust;		/* the TSA trust list */
 	const tb_verify_policy *pol;	/* key floors, budget */
 	const tb_rev_checker *rev;	/* revocation of the TSA certificate, or NULL */

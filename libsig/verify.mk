@@ -3,6 +3,8 @@ libsig_libsig_la_SOURCES += \
 	libsig/verify.h libsig/verify.c \
 	libsig/sigalg.c \
 	libsig/x509_path.c libsig/x509_path.h \
+	libsig/trust_store.c libsig/trust_store.h libsig/trust_int.h \
+	libsig/x509_text.c libsig/x509_text.h \
 	libsig/x509_policy.c libsig/x509_policy.h \
 	libsig/verify_budget.c libsig/verify_budget.h \
 	libsig/x509_profile.c libsig/x509_profile.h \

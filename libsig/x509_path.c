@@ -6,14 +6,11 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -22,7 +19,7 @@
 
 #include "cert_cache.h"
 #include "der_reader.h"
-#include "tb_file.h"
+#include "trust_int.h"
 #include "x509_path.h"
 #include "x509_profile.h"
 
@@ -42,150 +39,6 @@ copy_text(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-struct tb_trust {
-	STACK_OF(X509) *anchors;
-	STACK_OF(X509) *untrusted;
-};
-
-tb_trust *
-tb_trust_new(void)
-{
-	tb_trust *t = calloc(1, sizeof(*t));
-
-	if (t == NULL)
-		return NULL;
-	t->anchors = sk_X509_new_null();
-	t->untrusted = sk_X509_new_null();
-	if (t->anchors == NULL || t->untrusted == NULL) {
-		tb_trust_free(t);
-		return NULL;
-	}
-	return t;
-}
-
-void
-tb_trust_free(tb_trust *t)
-{
-	if (t == NULL)
-		return;
-	sk_X509_pop_free(t->anchors, X509_free);
-	sk_X509_pop_free(t->untrusted, X509_free);
-	free(t);
-}
-
-size_t
-tb_trust_anchor_count(const tb_trust *t)
-{
-	return t == NULL ? 0 : (size_t)sk_X509_num(t->anchors);
-}
-
-int
-tb_trust_certs(const tb_trust *t, STACK_OF(X509) **out, tb_error *err)
-{
-	STACK_OF(X509) *all = sk_X509_new_null();
-	STACK_OF(X509) *from[2] = { t->anchors, t->untrusted };
-	int i, k;
-
-	for (k = 0; all != NULL && k < 2; k++)
-		for (i = 0; i < sk_X509_num(from[k]); i++) {
-			X509 *x = sk_X509_value(from[k], i);
-
-			if (!X509_up_ref(x) || !sk_X509_push(all, x)) {
-				sk_X509_pop_free(all, X509_free);
-				all = NULL;
-				break;
-			}
-		}
-	if (all == NULL)
-		return tb_error_set(err, TB_ERR_NOMEM, "trust store");
-	*out = all;
-	return 0;
-}
-
-static int
-stack_add(STACK_OF(X509) *sk, X509 *x, tb_error *err)
-{
-	/* Computes OpenSSL's cached extension data now, so later readers in
-	 * several threads never write to a shared certificate. */
-	X509_check_purpose(x, -1, 0);
-	if (!X509_up_ref(x))
-		return tb_error_set_ossl(err, TB_ERR_INTERNAL, "X509_up_ref");
-	if (!sk_X509_push(sk, x)) {
-		X509_free(x);
-		return tb_error_set(err, TB_ERR_NOMEM, "adding a certificate");
-	}
-	return 0;
-}
-
-int
-tb_trust_add_anchor(tb_trust *t, X509 *x, tb_error *err)
-{
-	return stack_add(t->anchors, x, err);
-}
-
-int
-tb_trust_add_untrusted(tb_trust *t, X509 *x, tb_error *err)
-{
-	return stack_add(t->untrusted, x, err);
-}
-
-/* Adds the certificates of a file, or of every file in a directory. */
-static int
-load_into(STACK_OF(X509) *dst, const char *path, tb_error *err)
-{
-	int r = TB_ERR_INTERNAL, i;
-	struct stat st;
-	DIR *d = NULL;
-	struct dirent *de;
-	char sub[4096];
-	STACK_OF(X509) *sk = NULL;
-
-	if (stat(path, &st) != 0) {
-		r = tb_error_set(err, TB_ERR_IO, "%s: cannot be read", path);
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		if ((d = opendir(path)) == NULL) {
-			r = tb_error_set(err, TB_ERR_IO, "%s: cannot open directory", path);
-			goto out;
-		}
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			if (stat(sub, &st) != 0 || !S_ISREG(st.st_mode))
-				continue;
-			if ((r = load_into(dst, sub, err)) != 0)
-				goto out;
-		}
-		r = 0;
-		goto out;
-	}
-	if ((r = tb_certs_read_file(path, &sk, err)) != 0)
-		goto out;
-	for (i = 0; i < sk_X509_num(sk); i++)
-		if ((r = stack_add(dst, sk_X509_value(sk, i), err)) != 0)
-			goto out;
-	r = 0;
-out:
-	if (d != NULL)
-		closedir(d);
-	sk_X509_pop_free(sk, X509_free);
-	return r;
-}
-
-int
-tb_trust_load_anchors(tb_trust *t, const char *path, tb_error *err)
-{
-	return load_into(t->anchors, path, err);
-}
-
-int
-tb_trust_load_untrusted(tb_trust *t, const char *path, tb_error *err)
-{
-	return load_into(t->untrusted, path, err);
-}
-
 void
 tb_path_free(tb_path *p)
 {
@@ -199,66 +52,6 @@ tb_path_free(tb_path *p)
 	}
 	tb_policy_result_clear(&p->policy);
 	free(p);
-}
-
-void
-tb_x509_name_text(const X509_NAME *name, char *buf, size_t len)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data;
-	long n;
-
-	buf[0] = '\0';
-	if (b == NULL)
-		return;
-	/* RFC 2253 form, but letters outside ASCII stay UTF-8 rather than \XX. */
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-		n = BIO_get_mem_data(b, &data);
-		if (n >= (long)len) {
-			n = (long)len - 1;
-			while (n > 0 && ((unsigned char)data[n] & 0xC0) == 0x80)
-				n--;
-		}
-		if (n > 0) {
-			memcpy(buf, data, (size_t)n);
-			buf[n] = '\0';
-		}
-	}
-	BIO_free(b);
-}
-
-void
-tb_x509_serial_hex(X509 *cert, char *buf, size_t len)
-{
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *h = bn != NULL ? BN_bn2hex(bn) : NULL;
-
-	snprintf(buf, len, "%s", h != NULL ? h : "");
-	OPENSSL_free(h);
-	BN_free(bn);
-}
-
-int
-tb_asn1_time_get(const ASN1_TIME *t, time_t *out)
-{
-	struct tm tm;
-	time_t v;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return -1;
-	if ((v = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-void
-tb_time_human(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(buf, len, "?");
 }
 
 /* Certificates remembered as dead ends: beyond that the budget alone bounds the search. */

@@ -19,21 +19,8 @@
 #include "verdict.h"
 #include "x509_policy.h"
 #include "verify_budget.h"
-
-/* Anchors and untrusted intermediates; read-only once loaded, shared by threads. */
-typedef struct tb_trust tb_trust;
-
-tb_trust *tb_trust_new(void);
-void tb_trust_free(tb_trust *t);
-/* Adds every certificate of path (a PEM or DER file, or a directory of them). */
-int tb_trust_load_anchors(tb_trust *t, const char *path, tb_error *err);
-int tb_trust_load_untrusted(tb_trust *t, const char *path, tb_error *err);
-/* Adds one certificate (a reference is taken). */
-int tb_trust_add_anchor(tb_trust *t, X509 *x, tb_error *err);
-int tb_trust_add_untrusted(tb_trust *t, X509 *x, tb_error *err);
-size_t tb_trust_anchor_count(const tb_trust *t);
-/* A new stack (the caller's, sk_X509_pop_free) of every anchor and untrusted certificate. */
-int tb_trust_certs(const tb_trust *t, STACK_OF(X509) **out, tb_error *err);
+#include "trust_store.h"
+#include "x509_text.h"
 
 /* tb_certs_read_file, tb_certs_read_mem: cert_read.h. */
 
@@ -73,14 +60,5 @@ void tb_path_free(tb_path *p);
 int tb_path_validate(const tb_trust *trust, const tb_path_policy *pol,
     const tb_rev_checker *rev, X509 *leaf, STACK_OF(X509) *extra, time_t at, int signer,
     tb_reasons *reasons, tb_path **out, tb_error *err);
-
-/* RFC 2253 text of name with UTF-8 left as UTF-8 (bounded, cut at a character). */
-void tb_x509_name_text(const X509_NAME *name, char *buf, size_t len);
-/* Upper-case hex of cert's serial number. */
-void tb_x509_serial_hex(X509 *cert, char *buf, size_t len);
-/* An ASN1_TIME as time_t; -1 when unreadable. */
-int tb_asn1_time_get(const ASN1_TIME *t, time_t *out);
-/* "YYYY-MM-DD HH:MM:SS UTC", as the messages show dates. */
-void tb_time_human(time_t t, char *buf, size_t len);
 
 #endif

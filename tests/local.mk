@@ -28,3 +28,6 @@ include $(srcdir)/tests/mutation.mk
 include $(srcdir)/tests/load.mk
 include $(srcdir)/tests/xml.mk
 include $(srcdir)/tests/tst.mk
+# libsig stays pure: no network, threads or file writes (docs/DESIGN.md)
+TESTS += tests/libsig-purity.sh
+EXTRA_DIST += tests/libsig-purity.sh

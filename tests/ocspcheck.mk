@@ -10,4 +10,4 @@ check_PROGRAMS += tests/test_crl_scope
 TESTS += tests/test_crl_scope
 tests_test_crl_scope_SOURCES = tests/test_crl_scope.c $(X509_TESTLIB)
 tests_test_crl_scope_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_test_crl_scope_LDADD = $(tests_test_ocsp_check_LDADD)
+tests_test_crl_scope_LDADD = revocation/librevocation.la $(tests_test_ocsp_check_LDADD)

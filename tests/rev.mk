@@ -3,7 +3,7 @@
 check_PROGRAMS += tests/test_crl_index tests/test_rev_net tests/test_rev_pki
 TESTS += tests/test_crl_index tests/rev-net.sh tests/rev-testpki.sh
 EXTRA_DIST += tests/rev-net.sh tests/rev-pki.sh tests/rev-httpd.py tests/rev-testpki.sh
-REV_TEST_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) $(CURL_LIBS) \
+REV_TEST_LDADD = revocation/librevocation.la libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) $(CURL_LIBS) \
 	$(CHECK_LIBS)
 tests_test_crl_index_SOURCES = tests/test_crl_index.c
 tests_test_crl_index_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)

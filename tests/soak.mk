@@ -6,7 +6,7 @@ EXTRA_DIST += tests/netfault.sh tests/clock.sh tests/soak/run.sh
 
 tests_test_netfault_SOURCES = tests/test_netfault.c $(REV_TESTLIB)
 tests_test_netfault_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_test_netfault_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
+tests_test_netfault_LDADD = revocation/librevocation.la libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
 	$(CURL_LIBS) $(CHECK_LIBS)
 
 tests_test_clock_SOURCES = tests/test_clock.c

@@ -20,7 +20,7 @@
 #include "check_run.h"
 #include "crl.h"
 #include "ocsp_check.h"
-#include "rev_checker.h"
+#include "rev_offline.h"
 #include "tb_clock.h"
 #include "x509_testlib.h"
 

@@ -16,6 +16,7 @@
 
 #include "check_run.h"
 #include "crl.h"
+#include "crl_disk.h"
 #include "crl_index.h"
 #include "crl_scope.h"
 #include "der_reader.h"

@@ -24,7 +24,7 @@
 #include "gost.h"
 #include "gost_testlib.h"
 #include "ocsp_check.h"
-#include "rev_checker.h"
+#include "rev_offline.h"
 #include "tb_clock.h"
 #include "verify.h"
 

@@ -7,12 +7,15 @@
  * changed after signing is refused by its signature. A delegated
  * responder answers only with a certificate the CA signed (RFC 6960
  * 4.2.2.2): one that names the CA and carries id-kp-OCSPSigning but was
- * signed by another key is refused. The network side of the same checks is
- * in tests/test_rev_net.c (openssl ocsp responders).
+ * signed by another key is refused. tb_ocsp_query makes its one HTTP
+ * exchange through the tb_fetcher it is given, and without one it fails
+ * closed. The network side of the same checks is in tests/test_rev_net.c
+ * (openssl ocsp responders).
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -231,6 +234,78 @@ START_TEST(delegated_responder_forged)
 }
 END_TEST
 
+/*
+ * A fetcher that answers the OCSP request POSTed to it as the CA would
+ * (with the request's own nonce): what libsig sees of the network.
+ */
+static int
+ca_fetch(void *ctx, const char *url, const tb_fetch_opts *fo, const char *post_type,
+    const unsigned char *post, size_t post_len, unsigned char **body, size_t *body_len,
+    tb_error *err)
+{
+	const unsigned char *p = post;
+	OCSP_REQUEST *req;
+	unsigned char *der;
+	size_t len;
+
+	(void)fo;
+	(void)err;
+	ck_assert_str_eq(url, "http://ocsp.test/");
+	ck_assert_ptr_nonnull(post_type);
+	ck_assert_str_eq(post_type, "application/ocsp-request");
+	ck_assert_ptr_nonnull(req = d2i_OCSP_REQUEST(NULL, &p, (long)post_len));
+	ck_assert(p == post + post_len);
+	der = response(req, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0)), ECHO, ca,
+	    ca_key, &len);
+	ck_assert_ptr_nonnull(*body = malloc(len));
+	memcpy(*body, der, len);
+	*body_len = len;
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	++*(int *)ctx;
+	return 0;
+}
+
+START_TEST(query_through_given_fetcher)
+{
+	int calls = 0;
+	tb_fetcher f = { ca_fetch, &calls };
+	tb_ocsp_opts o;
+	tb_ocsp_answer a;
+	tb_error err;
+
+	tb_ocsp_opts_init(&o);
+	o.fetcher = &f;
+	memset(&a, 0, sizeof(a));
+	tb_error_clear(&err);
+	ck_assert_msg(tb_ocsp_query("http://ocsp.test/", leaf, ca, &o, &a, &err) == 0, "%s",
+	    err.detail);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(a.status, TB_REV_GOOD);
+	ck_assert_ptr_nonnull(a.der);
+	tb_ocsp_answer_clear(&a);
+}
+END_TEST
+
+START_TEST(query_without_fetcher_fails_closed)
+{
+	tb_ocsp_opts o;
+	tb_ocsp_answer a;
+	tb_error err;
+
+	tb_ocsp_opts_init(&o);
+	ck_assert_ptr_null(o.fetcher);
+	memset(&a, 0, sizeof(a));
+	a.status = TB_REV_UNKNOWN;
+	tb_error_clear(&err);
+	ck_assert_int_eq(tb_ocsp_query("http://ocsp.test/", leaf, ca, &o, &a, &err),
+	    TB_ERR_NETWORK);
+	ck_assert_ptr_nonnull(strstr(err.detail, "no HTTP fetcher"));
+	ck_assert_int_eq(a.status, TB_REV_UNKNOWN);
+	ck_assert_ptr_null(a.der);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -244,6 +319,8 @@ main(void)
 	tcase_add_test(tc, tampered_response_refused);
 	tcase_add_test(tc, delegated_responder_signed_by_ca);
 	tcase_add_test(tc, delegated_responder_forged);
+	tcase_add_test(tc, query_through_given_fetcher);
+	tcase_add_test(tc, query_without_fetcher_fails_closed);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }

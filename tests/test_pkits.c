@@ -29,7 +29,7 @@
 #include <openssl/x509.h>
 
 #include "crl_signer.h"
-#include "rev_checker.h"
+#include "rev_offline.h"
 #include "tb_clock.h"
 #include "tb_file.h"
 #include "verify.h"

@@ -16,7 +16,7 @@
 #include "check_run.h"
 #include "crl.h"
 #include "crl_signer.h"
-#include "rev_checker.h"
+#include "rev_offline.h"
 #include "tb_clock.h"
 #include "tb_file.h"
 

@@ -1,29 +1,19 @@
 /*
  * libcurl downloads under hard limits. Everything fetched here comes from
- * the network and is hostile until crl.c or ocsp_check.c has checked it;
- * this file only bounds how much, how long and from which schemes. It must
- * never follow redirects or read past the size cap.
+ * the network and is hostile until libsig (crl.c, ocsp_check.c,
+ * tst_client.c) has checked it; this file only bounds how much, how long
+ * and from which schemes. It must never follow redirects or read past the
+ * size cap.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <curl/curl.h>
 
-#include "fetch.h"
+#include "http_fetch.h"
 #include "verify_budget.h"
 #include "tb_log.h"
-
-void
-tb_fetch_opts_init(tb_fetch_opts *o)
-{
-	o->connect_timeout_ms = 5000;
-	o->timeout_ms = 30000;
-	o->max_bytes = 64u * 1024 * 1024;
-	o->low_speed_bytes = 1000;
-	o->low_speed_time_s = 10;
-}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -42,13 +32,6 @@ tb_fetch_global_init(tb_error *err)
 		return tb_error_set(err, TB_ERR_INTERNAL, "curl_global_init: %s",
 		    curl_easy_strerror(curl_init_rc));
 	return 0;
-}
-
-int
-tb_fetch_url_allowed(const char *url)
-{
-	return url != NULL && (strncasecmp(url, "http://", 7) == 0 ||
-	    strncasecmp(url, "https://", 8) == 0);
 }
 
 typedef struct sink {
@@ -188,3 +171,14 @@ tb_fetch(const char *url, const tb_fetch_opts *o, const char *post_type,
 		curl_easy_cleanup(c);
 	return r;
 }
+
+static int
+http_fetch(void *ctx, const char *url, const tb_fetch_opts *o, const char *post_type,
+    const unsigned char *post, size_t post_len, unsigned char **body, size_t *body_len,
+    tb_error *err)
+{
+	(void)ctx;
+	return tb_fetch(url, o, post_type, post, post_len, body, body_len, err);
+}
+
+const tb_fetcher tb_http_fetcher = { http_fetch, NULL };
