@@ -199,7 +199,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	}
 	now = (time_t)sd.signing_time;
 	/* CAdES-T: the front stamps the assembled CMS (daemon/tsa_client.c). */
-	if (stamp && (r = tb_stamp_cms(d, stamp, &der, &der_len, result, err)) != 0)
+	if (stamp && (r = tb_stamp_cms(d, stamp, -1, &der, &der_len, result, err)) != 0)
 		goto out;
 	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
 	    (who = json_deep_copy(k->signer_info)) == NULL) {
