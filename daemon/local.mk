@@ -70,4 +70,6 @@ daemon_tanbad_SOURCES += daemon/revocation.c daemon/revocation.h
 daemon_tanbad_SOURCES += daemon/tsa_client.c daemon/tsa_client.h
 # the timestamp op: CAdES-T for a CMS handed in, through the same client
 daemon_tanbad_SOURCES += daemon/op_timestamp.c
+# evidence "embed": validation data into SignedData.crls
+daemon_tanbad_SOURCES += daemon/evidence.c daemon/evidence.h
 include $(srcdir)/daemon/tls.mk

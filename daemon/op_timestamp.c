@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "evidence.h"
 #include "ops.h"
 #include "proto.h"
 #include "tb_log.h"
@@ -68,7 +69,7 @@ tb_op_timestamp(struct tb_daemon *d, const tb_client *client, json_t *req, json_
 	unsigned char *raw = NULL, *der = NULL;
 	size_t raw_len = 0, der_len = 0, grown, bound;
 	char *b64 = NULL;
-	int n_signers = 0, signer = -1, r = TB_ERR_INTERNAL;
+	int n_signers = 0, signer = -1, embed = 0, r = TB_ERR_INTERNAL;
 
 	if ((r = tb_proto_get_b64(req, "cms", 1, &raw, &raw_len, err)) != 0)
 		goto out;
@@ -79,17 +80,20 @@ tb_op_timestamp(struct tb_daemon *d, const tb_client *client, json_t *req, json_
 	}
 	der_len = raw_len;
 	if ((r = count_signers(der, der_len, &n_signers, err)) != 0 ||
-	    (r = signer_read(req, n_signers, &signer, err)) != 0)
+	    (r = signer_read(req, n_signers, &signer, err)) != 0 ||
+	    (r = tb_evidence_want_read(req, &embed, err)) != 0)
 		goto out;
 	/* The answer must fit a frame: refused before the TSA is asked. */
-	grown = der_len + (size_t)(signer < 0 ? n_signers : 1) * tb_stamp_bound(d);
+	grown = der_len + (size_t)(signer < 0 ? n_signers : 1) * tb_stamp_bound(d) +
+	    (embed ? tb_evidence_bound(d) : 0);
 	bound = 4 * ((grown + 2) / 3) + 128;
 	if (bound > cfg->max_frame_bytes) {
 		r = tb_error_set(err, TB_ERR_TOO_LARGE, "cms: the stamped CMS could be up to %zu "
 		    "bytes of answer, over max_frame_bytes %zu", bound, cfg->max_frame_bytes);
 		goto out;
 	}
-	if ((r = tb_stamp_cms(d, TB_STAMP_YES, signer, &der, &der_len, result, err)) != 0)
+	if ((r = tb_stamp_cms(d, TB_STAMP_YES, signer, &der, &der_len, result, err)) != 0 ||
+	    (embed && (r = tb_evidence_embed(d, &der, &der_len, result, err)) != 0))
 		goto out;
 	if ((b64 = tb_b64_encode(der, der_len)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "answer");

@@ -1644,3 +1644,21 @@ tb_rev_status(tb_rev_ctx *ctx, tb_rev_issuer_status **out, size_t *n, tb_error *
 	*n = ctx->n_iss;
 	return 0;
 }
+
+/* ---- validation data for embedding (cms_evidence.h) ---- */
+
+int
+tb_rev_crl_der(tb_rev_ctx *ctx, X509 *ca, int delta, unsigned char **der, size_t *len,
+    tb_error *err)
+{
+	rev_issuer *is = ctx != NULL ? find_issuer(ctx, ca) : NULL;
+	char path[4096];
+
+	if (is == NULL)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "no [issuer] for this CA");
+	if (path_of(ctx, is, delta, path, sizeof(path)) != 0)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
+		    "%s: no cache_dir, so no copy of its CRL to embed", is->name);
+	/* Only CRLs that passed every check are written there (crl_download). */
+	return tb_file_read(path, 1024u * 1024 * 1024, der, len, err);
+}
