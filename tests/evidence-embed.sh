@@ -2,7 +2,8 @@
 # Validation data embedded in the CMS (sign {"evidence":"embed"}), with real
 # parts: `openssl ocsp` answers for the issuing CA, the root's CRL comes
 # from a loopback HTTP server (tests/rev-httpd.py) and its accepted copy
-# from [revocation] cache_dir. The signed CMS carries the OCSP response
+# from [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/tsa-httpd.py)
+# under the same CA for the timestamp op. The signed CMS carries the OCSP response
 # (id-ri-ocsp-response) and the CRL in SignedData.crls; OpenSSL still
 # verifies it. With the responder down (and the daemon's cache gone), verify
 # is REVOCATION_UNKNOWN, and VALID from the embedded data when asked
@@ -89,8 +90,20 @@ stop_ocsp() {
 	OCSP_PID=
 }
 
-# ---- the servers: the root's CRL over HTTP, OCSP for the issuing CA
-mkdir -p "$T/www" "$T/cache"
+# ---- the servers: the root's CRL over HTTP, OCSP for the issuing CA (and
+# the TSA it issues, before the responder reads its index), a TSA
+mkdir -p "$T/www" "$T/cache" "$T/tsa"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/tsa/tsa.key" 2>/dev/null &&
+    "$TB_TESTPKI" issue --dir "$P" --key "$T/tsa/tsa.key" --profile tsa --out "$T/tsa/tsa.pem" \
+    >>"$T/testpki.log" 2>&1 || tb_fail "TSA certificate: $(cat "$T/testpki.log")"
+cp "$P/ca.pem" "$T/tsa/chain.pem"
+python3 "$top_srcdir/tests/tsa-httpd.py" "$T/tsa" "$T/tsa.port" 2>"$T/tsa.log" &
+PIDS="$PIDS $!"
+_i=0
+while [ ! -s "$T/tsa.port" ]; do
+	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "TSA did not start: $(cat "$T/tsa.log")"
+	sleep 0.1
+done
 "$TB_TESTPKI" crl --dir "$P" --issuer-name root --out "$T/www/root.crl" \
     >>"$T/testpki.log" 2>&1 || tb_fail "root CRL: $(cat "$T/testpki.log")"
 python3 "$top_srcdir/tests/rev-httpd.py" "$T/www" "$T/http.port" &
@@ -121,6 +134,10 @@ crl = http://127.0.0.1:$(cat "$T/http.port")/f/root.crl
 [issuer "ca"]
 certificate = $P/ca.pem
 ocsp = http://127.0.0.1:$OCSP_PORT
+
+[tsa]
+anchors = $P/root.pem
+url = http://127.0.0.1:$(cat "$T/tsa.port")/tsa
 CONF
 tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?}): $(tail -5 "$T/tanbad.log")"
 
@@ -162,6 +179,19 @@ later=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
 tb_tanba $OFF --embedded-revocation --at "$later" --json "$T/embedded.p7s" > "$T/ans.json" 2>"$T/err"
 check "offline, judged past the response's nextUpdate: REVOCATION_UNKNOWN, not VALID" \
     'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
+
+# The timestamp op embeds the TSA certificate's evidence too: offline, the
+# stamp's TSA is judged by it.
+rq timestamp cms=@"$T/plain.p7s" evidence=embed
+check "timestamp op, evidence embed: the signer's and the TSA's responses, the root's CRL" \
+    'j["ok"] and j["timestamp"] and j["evidence"] == {"ocsp": 2, "crls": 1}'
+python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
+    "$T/ans.json" "$T/stamped.p7s"
+tb_tanba $OFF --embedded-revocation --json "$T/stamped.p7s" > "$T/ans.json" 2>"$T/err"
+check "offline, stamped with embedded data: VALID, the TSA's revocation from it" \
+    'j["verdict"] == "VALID" and j["signer"]["timestamp"]["verdict"] == "VALID"' \
+    'and j["signer"]["timestamp"]["tsa_revocation"]["status"] == "good"' \
+    'and j["signer"]["timestamp"]["tsa_revocation"]["source"] == "ocsp"'
 
 # ---- the responder down, the daemon's OCSP cache gone with a restart
 stop_ocsp
