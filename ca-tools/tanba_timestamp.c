@@ -28,7 +28,8 @@ ts_usage(void)
 	    "usage: tanba timestamp --tsa-url URL --tsa-anchors PEM [--tsa-policy OID]\n"
 	    "       [--tsa-hash sha256|sha384|sha512] [--timeout-ms N] [--signer N]\n"
 	    "       [-o OUT] FILE.p7s\n"
-	    "       tanba timestamp [--signer N] [-o OUT] FILE.p7s   (the daemon's [tsa])\n");
+	    "       tanba timestamp [--signer N] [--embed-evidence] [-o OUT] FILE.p7s\n"
+	    "                                          (the daemon's [tsa])\n");
 }
 
 /* Reads a DER or PEM CMS. */
@@ -71,7 +72,7 @@ read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err)
 /* The daemon's timestamp op over cms; *out (malloc'd) the stamped CMS. */
 static int
 stamp_by_daemon(const char *socket_path, const unsigned char *cms, size_t cms_len,
-    int signer, unsigned char **out, size_t *out_len)
+    int signer, int embed, unsigned char **out, size_t *out_len)
 {
 	json_t *req = NULL, *resp = NULL, *er;
 	char *b64 = NULL;
@@ -82,7 +83,8 @@ stamp_by_daemon(const char *socket_path, const unsigned char *cms, size_t cms_le
 	tb_error_clear(&e);
 	if ((b64 = tanba_b64_encode(cms, cms_len)) == NULL ||
 	    (req = json_pack("{s:s, s:s}", "op", "timestamp", "cms", b64)) == NULL ||
-	    (signer >= 0 && json_object_set_new(req, "signer", json_integer(signer)) != 0)) {
+	    (signer >= 0 && json_object_set_new(req, "signer", json_integer(signer)) != 0) ||
+	    (embed && json_object_set_new(req, "evidence", json_string("embed")) != 0)) {
 		tanba_die_msg("timestamp: out of memory building the request");
 		goto out;
 	}
@@ -122,7 +124,7 @@ tanba_cmd_timestamp(const char *socket_path, int argc, char **argv)
 	tb_trust *trust = NULL;
 	unsigned char *cms = NULL, *out = NULL, *dout = NULL;
 	size_t cms_len = 0, out_len = 0;
-	int i, signer = -1, rc = TANBA_EXIT_ERROR;
+	int i, signer = -1, embed = 0, rc = TANBA_EXIT_ERROR;
 	FILE *f;
 	tb_error e;
 
@@ -147,6 +149,8 @@ tanba_cmd_timestamp(const char *socket_path, int argc, char **argv)
 			signer = atoi(argv[++i]);
 		else if (strcmp(a, "-o") == 0 && has)
 			outp = argv[++i];
+		else if (strcmp(a, "--embed-evidence") == 0)
+			embed = 1;
 		else if (a[0] != '-' && in == NULL)
 			in = a;
 		else {
@@ -157,7 +161,8 @@ tanba_cmd_timestamp(const char *socket_path, int argc, char **argv)
 	}
 	/* Without --tsa-url the daemon asks its [tsa]; the TSA options are its then. */
 	if (in == NULL || (o.url != NULL && (anchors == NULL || o.fetch.timeout_ms <= 0)) ||
-	    (o.url == NULL && (anchors != NULL || o.policy != NULL || o.hash != NULL))) {
+	    (o.url == NULL && (anchors != NULL || o.policy != NULL || o.hash != NULL)) ||
+	    (o.url != NULL && embed)) {
 		ts_usage();
 		return TANBA_EXIT_ERROR;
 	}
@@ -166,7 +171,7 @@ tanba_cmd_timestamp(const char *socket_path, int argc, char **argv)
 		goto out;
 	}
 	if (o.url == NULL) {
-		if (stamp_by_daemon(socket_path, cms, cms_len, signer, &dout, &out_len) != 0)
+		if (stamp_by_daemon(socket_path, cms, cms_len, signer, embed, &dout, &out_len) != 0)
 			goto out;
 		goto write;
 	}

@@ -193,6 +193,11 @@ check "offline, stamped with embedded data: VALID, the TSA's revocation from it"
     'and j["signer"]["timestamp"]["tsa_revocation"]["status"] == "good"' \
     'and j["signer"]["timestamp"]["tsa_revocation"]["source"] == "ocsp"'
 
+tb_tanba timestamp --embed-evidence -o "$T/stamped-cli.p7s" "$T/plain.p7s" 2>"$T/err" ||
+    tb_fail "tanba timestamp --embed-evidence: $(cat "$T/err")"
+tb_tanba $OFF --embedded-revocation --json "$T/stamped-cli.p7s" > "$T/ans.json" 2>"$T/err"
+check "tanba timestamp --embed-evidence: VALID offline" 'j["verdict"] == "VALID"'
+
 # ---- the responder down, the daemon's OCSP cache gone with a restart
 stop_ocsp
 tb_stop_daemon >/dev/null 2>&1
