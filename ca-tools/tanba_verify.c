@@ -491,7 +491,7 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	tb_rev_offline in;
 	tb_crl_policy pol;
 	size_t i;
-	int r, pass;
+	int pass;
 
 	memset(&in, 0, sizeof(in));
 	memset(&pol, 0, sizeof(pol));
@@ -517,18 +517,8 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	}
 	if (in.n_crls == 0)
 		in.n_crls = i;
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i == 0 || i < cf->n_ocsp; i++) {
-		tb_rev_result_clear(out);
-		memset(out, 0, sizeof(*out));
-		in.ocsp_der = i < cf->n_ocsp ? cf->ocsp[i] : NULL;
-		in.ocsp_len = i < cf->n_ocsp ? cf->ocsp_len[i] : 0;
-		if ((r = tb_rev_check_offline(&in, cert, issuer, at, out, err)) != 0)
-			return r;
-		if (out->status != TB_REV_UNKNOWN)
-			break;
-	}
-	return 0;
+	return tb_rev_check_offline_each(&in, (const unsigned char *const *)cf->ocsp,
+	    cf->ocsp_len, cf->n_ocsp, cert, issuer, at, out, err);
 }
 
 static int

@@ -305,6 +305,28 @@ out:
 	return r;
 }
 
+int
+tb_rev_check_offline_each(tb_rev_offline *in, const unsigned char *const *ocsp,
+    const size_t *ocsp_len, size_t n_ocsp, X509 *cert, X509 *issuer, time_t at,
+    tb_rev_result *out, tb_error *err)
+{
+	size_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i == 0 || i < n_ocsp; i++) {
+		tb_rev_result_clear(out);
+		memset(out, 0, sizeof(*out));
+		in->ocsp_der = i < n_ocsp ? ocsp[i] : NULL;
+		in->ocsp_len = i < n_ocsp ? ocsp_len[i] : 0;
+		if ((r = tb_rev_check_offline(in, cert, issuer, at, out, err)) != 0)
+			return r;
+		if (out->status != TB_REV_UNKNOWN)
+			break;
+	}
+	return 0;
+}
+
 /* The embedded data's answer for cert, when it has one. */
 static int
 embedded_check(const tb_cms_evidence *ev, X509 *cert, X509 *issuer, time_t at,
@@ -312,7 +334,6 @@ embedded_check(const tb_cms_evidence *ev, X509 *cert, X509 *issuer, time_t at,
 {
 	tb_rev_offline in;
 	size_t i;
-	int r;
 
 	memset(&in, 0, sizeof(in));
 	in.clock_skew_s = 300;
@@ -320,18 +341,8 @@ embedded_check(const tb_cms_evidence *ev, X509 *cert, X509 *issuer, time_t at,
 		in.crl_der[in.n_crls] = ev->crl[i];
 		in.crl_len[in.n_crls++] = ev->crl_len[i];
 	}
-	/* Each response in turn: one for another certificate says nothing of this one. */
-	for (i = 0; i == 0 || i < ev->n_ocsp; i++) {
-		tb_rev_result_clear(out);
-		memset(out, 0, sizeof(*out));
-		in.ocsp_der = i < ev->n_ocsp ? ev->ocsp[i] : NULL;
-		in.ocsp_len = i < ev->n_ocsp ? ev->ocsp_len[i] : 0;
-		if ((r = tb_rev_check_offline(&in, cert, issuer, at, out, err)) != 0)
-			return r;
-		if (out->status != TB_REV_UNKNOWN)
-			break;
-	}
-	return 0;
+	return tb_rev_check_offline_each(&in, ev->ocsp, ev->ocsp_len, ev->n_ocsp, cert, issuer,
+	    at, out, err);
 }
 
 static int

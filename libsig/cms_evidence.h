@@ -18,6 +18,9 @@
 #define TB_CMS_EVIDENCE_H
 
 #include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
 
 #include "revocation.h"
 #include "tb_err.h"
@@ -53,6 +56,16 @@ void tb_cms_evidence_clear(tb_cms_evidence *ev);
  */
 int tb_cms_evidence_add(const unsigned char *cms, size_t len, const tb_cms_evidence *add,
     unsigned char **out, size_t *out_len, tb_error *err);
+
+/*
+ * tb_rev_check_offline with each stored OCSP response in turn (a response
+ * for another certificate says nothing of this one; none: the CRLs alone),
+ * until one gives a status other than UNKNOWN. in's CRLs stay as given.
+ */
+struct tb_rev_offline;
+int tb_rev_check_offline_each(struct tb_rev_offline *in, const unsigned char *const *ocsp,
+    const size_t *ocsp_len, size_t n_ocsp, X509 *cert, X509 *issuer, time_t at,
+    tb_rev_result *out, tb_error *err);
 
 /* A checker that asks inner first and, when it cannot say, the embedded data. */
 typedef struct tb_evidence_checker {

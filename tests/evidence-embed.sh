@@ -34,10 +34,9 @@ trap ev_cleanup EXIT
 
 # rq OP NAME=VALUE...: one request, the answer in $T/ans.json (VALUE @FILE: base64 of FILE).
 cat > "$T/rq.py" <<'PY'
-import base64, json, socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(60)
-s.connect(sys.argv[1])
+import base64, json, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
 req = {"id": 1, "op": sys.argv[2]}
 for a in sys.argv[3:]:
     k, v = a.split("=", 1)
@@ -46,18 +45,9 @@ for a in sys.argv[3:]:
     elif v in ("true", "false"):
         v = v == "true"
     req[k] = v
-body = json.dumps(req).encode()
-s.sendall(struct.pack(">I", len(body)) + body)
-def recv(n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        assert c, "connection closed"
-        b += c
-    return b
-sys.stdout.write(recv(struct.unpack(">I", recv(4))[0]).decode("utf-8"))
+json.dump(ask(connect(sys.argv[1], 60), req), sys.stdout, ensure_ascii=False)
 PY
-rq() { python3 "$T/rq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
+rq() { top_srcdir=$top_srcdir python3 "$T/rq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
 # check WHAT EXPR: EXPR over the answer j and its signer's revocation rv.
 check() {
 	_what=$1
