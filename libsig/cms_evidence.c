@@ -129,11 +129,10 @@ tb_cms_evidence_read(const unsigned char *in, size_t len, tb_cms_evidence *ev,
     tb_error *err)
 {
 	sd_parts p;
-	size_t der_len = 0;
 
 	memset(ev, 0, sizeof(*ev));
-	if (to_der(in, len, &ev->owned, &der_len) != 0 ||
-	    sd_split(ev->owned, der_len, &p) != 0 || crls_read(&p.crls, ev) != 0) {
+	if (to_der(in, len, &ev->owned, &ev->owned_len) != 0 ||
+	    sd_split(ev->owned, ev->owned_len, &p) != 0 || crls_read(&p.crls, ev) != 0) {
 		tb_cms_evidence_clear(ev);
 		return tb_error_set(err, TB_ERR_MALFORMED,
 		    "embedded validation data: not a readable CMS SignedData");

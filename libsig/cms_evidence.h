@@ -35,6 +35,7 @@ typedef struct tb_cms_evidence {
 	size_t ocsp_len[TB_EVIDENCE_MAX];
 	size_t n_ocsp;
 	unsigned char *owned;		/* the DER the pointers are into, when read */
+	size_t owned_len;
 } tb_cms_evidence;
 
 /*
