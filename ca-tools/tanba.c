@@ -51,7 +51,7 @@ usage(FILE *f)
 	    "  status [--json]                  show the daemon's health\n"
 	    "  verify ...                       verify a CMS signature\n"
 	    "  check-cert ...                   check a certificate\n"
-	    "  timestamp --tsa-url URL --tsa-anchors PEM [--signer N] [-o OUT] FILE.p7s\n"
+	    "  timestamp [--tsa-url URL --tsa-anchors PEM] [--signer N] [-o OUT] FILE.p7s\n"
 	    "                                   add RFC 3161 time stamps (CAdES-T)\n"
 	    "\n"
 	    "The socket is $TANBA_SOCKET, or " TANBA_DEFAULT_SOCKET ".\n"
@@ -139,7 +139,7 @@ out:
 }
 
 /* Standard base64 of buf; a new string. */
-static char *
+char *
 tanba_b64_encode(const unsigned char *buf, size_t len)
 {
 	char *s;
@@ -153,7 +153,7 @@ tanba_b64_encode(const unsigned char *buf, size_t len)
 }
 
 /* Decodes standard base64 into a new buffer; -1 when it is not base64. */
-static int
+int
 tanba_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 {
 	size_t len = strlen(s), pad = 0;
@@ -613,7 +613,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "check-cert") == 0)
 		return tanba_cmd_check_cert(socket_path, argc, argv);
 	if (strcmp(argv[0], "timestamp") == 0)
-		return tanba_cmd_timestamp(argc, argv);
+		return tanba_cmd_timestamp(socket_path, argc, argv);
 	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		return TANBA_EXIT_OK;

@@ -29,7 +29,14 @@ void tanba_die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Commands: argv[0] is the command name; they return an exit status. */
 int tanba_cmd_verify(const char *socket_path, int argc, char **argv);
 int tanba_cmd_check_cert(const char *socket_path, int argc, char **argv);
-/* tanba timestamp: CAdES-T tokens added to a CMS (ca-tools/tanba_timestamp.c). */
-int tanba_cmd_timestamp(int argc, char **argv);
+/*
+ * tanba timestamp: CAdES-T tokens added to a CMS (ca-tools/tanba_timestamp.c),
+ * from the TSA named by --tsa-url or, without it, by the daemon's timestamp op.
+ */
+int tanba_cmd_timestamp(const char *socket_path, int argc, char **argv);
+/* Standard base64 of buf; a new string (free), NULL when out of memory. */
+char *tanba_b64_encode(const unsigned char *buf, size_t len);
+/* Decodes standard base64 into a new buffer (free); -1 when it is not base64. */
+int tanba_b64_decode(const char *s, unsigned char **out, size_t *outlen);
 
 #endif

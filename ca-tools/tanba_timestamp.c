@@ -1,8 +1,10 @@
 /*
  * tanba timestamp: adds RFC 3161 time-stamp tokens (CAdES-T) to an existing
- * CMS, asking the TSA itself (libsig/tst_client.c). Every token is verified
- * against --tsa-anchors before it is added; the signed content and signed
- * attributes are left as they are.
+ * CMS, asking the TSA itself (libsig/tst_client.c) when --tsa-url is given,
+ * else the daemon's timestamp op (its [tsa]). Every token is verified
+ * against the TSA trust list (--tsa-anchors, or the daemon's [tsa] anchors)
+ * before it is added; the signed content and signed attributes are left as
+ * they are.
  */
 #include "config.h"
 
@@ -26,7 +28,9 @@ ts_usage(void)
 	fprintf(stderr,
 	    "usage: tanba timestamp --tsa-url URL --tsa-anchors PEM [--tsa-policy OID]\n"
 	    "       [--tsa-hash sha256|sha384|sha512] [--timeout-ms N] [--signer N]\n"
-	    "       [-o OUT] FILE.p7s\n");
+	    "       [-o OUT] FILE.p7s\n"
+	    "       tanba timestamp [--signer N] [--embed-evidence] [-o OUT] FILE.p7s\n"
+	    "                                          (the daemon's [tsa])\n");
 }
 
 /* Reads a DER or PEM CMS. */
@@ -66,16 +70,62 @@ read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err)
 	return 0;
 }
 
+/* The daemon's timestamp op over cms; *out (malloc'd) the stamped CMS. */
+static int
+stamp_by_daemon(const char *socket_path, const unsigned char *cms, size_t cms_len,
+    int signer, int embed, unsigned char **out, size_t *out_len)
+{
+	json_t *req = NULL, *resp = NULL, *er;
+	char *b64 = NULL;
+	const char *s, *code, *field;
+	tb_error e;
+	int r = -1;
+
+	tb_error_clear(&e);
+	if ((b64 = tanba_b64_encode(cms, cms_len)) == NULL ||
+	    (req = json_pack("{s:s, s:s}", "op", "timestamp", "cms", b64)) == NULL ||
+	    (signer >= 0 && json_object_set_new(req, "signer", json_integer(signer)) != 0) ||
+	    (embed && json_object_set_new(req, "evidence", json_string("embed")) != 0)) {
+		tanba_die_msg("timestamp: out of memory building the request");
+		goto out;
+	}
+	if (tanba_client_call(socket_path, req, &resp, &e) != 0) {
+		tanba_die_msg("%s", e.detail[0] ? e.detail : tb_err_str(e.code));
+		goto out;
+	}
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		er = json_object_get(resp, "error");
+		s = json_string_value(json_object_get(er, "message"));
+		code = json_string_value(json_object_get(er, "code"));
+		field = json_string_value(json_object_get(er, "field"));
+		tanba_die_msg("timestamp: %s (%s%s%s)", s != NULL ? s : "refused",
+		    code != NULL ? code : "no code", field != NULL ? ", field " : "",
+		    field != NULL ? field : "");
+		goto out;
+	}
+	if ((s = json_string_value(json_object_get(resp, "cms"))) == NULL ||
+	    tanba_b64_decode(s, out, out_len) != 0) {
+		tanba_die_msg("timestamp: the daemon answered without a valid \"cms\" field");
+		goto out;
+	}
+	r = 0;
+out:
+	free(b64);
+	json_decref(req);
+	json_decref(resp);
+	return r;
+}
+
 int
-tanba_cmd_timestamp(int argc, char **argv)
+tanba_cmd_timestamp(const char *socket_path, int argc, char **argv)
 {
 	const char *anchors = NULL, *outp = NULL, *in = NULL;
 	tb_tsa_opts o;
 	tb_verify_policy pol;
 	tb_trust *trust = NULL;
-	unsigned char *cms = NULL, *out = NULL;
+	unsigned char *cms = NULL, *out = NULL, *dout = NULL;
 	size_t cms_len = 0, out_len = 0;
-	int i, signer = -1, rc = TANBA_EXIT_ERROR;
+	int i, signer = -1, embed = 0, rc = TANBA_EXIT_ERROR;
 	FILE *f;
 	tb_error e;
 
@@ -101,6 +151,8 @@ tanba_cmd_timestamp(int argc, char **argv)
 			signer = atoi(argv[++i]);
 		else if (strcmp(a, "-o") == 0 && has)
 			outp = argv[++i];
+		else if (strcmp(a, "--embed-evidence") == 0)
+			embed = 1;
 		else if (a[0] != '-' && in == NULL)
 			in = a;
 		else {
@@ -109,9 +161,21 @@ tanba_cmd_timestamp(int argc, char **argv)
 			return TANBA_EXIT_ERROR;
 		}
 	}
-	if (o.url == NULL || anchors == NULL || in == NULL || o.fetch.timeout_ms <= 0) {
+	/* Without --tsa-url the daemon asks its [tsa]; the TSA options are its then. */
+	if (in == NULL || (o.url != NULL && (anchors == NULL || o.fetch.timeout_ms <= 0)) ||
+	    (o.url == NULL && (anchors != NULL || o.policy != NULL || o.hash != NULL)) ||
+	    (o.url != NULL && embed)) {
 		ts_usage();
 		return TANBA_EXIT_ERROR;
+	}
+	if (read_cms(in, &cms, &cms_len, &e) != 0) {
+		tanba_die_msg("timestamp: %s", e.detail);
+		goto out;
+	}
+	if (o.url == NULL) {
+		if (stamp_by_daemon(socket_path, cms, cms_len, signer, embed, &dout, &out_len) != 0)
+			goto out;
+		goto write;
 	}
 	if ((trust = tb_trust_new()) == NULL || tb_trust_load_anchors(trust, anchors, &e) != 0) {
 		tanba_die_msg("--tsa-anchors: %s", e.detail[0] ? e.detail : "out of memory");
@@ -121,13 +185,14 @@ tanba_cmd_timestamp(int argc, char **argv)
 	pol.check_iin_checksum = 0;
 	o.trust = trust;
 	o.pol = &pol;
-	if (read_cms(in, &cms, &cms_len, &e) != 0 ||
-	    tb_tsa_stamp_cms(&o, cms, cms_len, signer, &out, &out_len, &e) != 0) {
+	if (tb_tsa_stamp_cms(&o, cms, cms_len, signer, &out, &out_len, &e) != 0) {
 		tanba_die_msg("timestamp: %s", e.detail);
 		goto out;
 	}
+write:
 	if ((f = outp != NULL ? fopen(outp, "wb") : stdout) == NULL ||
-	    fwrite(out, 1, out_len, f) != out_len || (outp != NULL && fclose(f) != 0)) {
+	    fwrite(out != NULL ? out : dout, 1, out_len, f) != out_len ||
+	    (outp != NULL && fclose(f) != 0)) {
 		tanba_die_msg("timestamp: cannot write %s", outp != NULL ? outp : "stdout");
 		goto out;
 	}
@@ -137,6 +202,7 @@ tanba_cmd_timestamp(int argc, char **argv)
 out:
 	tb_trust_free(trust);
 	free(cms);
+	free(dout);
 	OPENSSL_free(out);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "cms_evidence.h"
 #include "crl.h"
 #include "crl_signer.h"
 #include "rev_offline.h"
@@ -51,6 +52,7 @@ typedef struct vopts {
 	size_t n_ocsps;
 	int no_revocation;
 	int evidence;
+	int embedded;			/* --embedded-revocation: the CMS's own CRLs and OCSP responses */
 	const char *at;
 	int signing_time;
 	int timestamp_time;		/* --time timestamp: at the signer's time-stamp token */
@@ -69,7 +71,8 @@ vusage(const char *cmd)
 	fprintf(stderr,
 	    "usage: tanba [--socket PATH] %s [--iin IIN] [--bin BIN] [--role ROLE]...\n"
 	    "       [--lang kk|ru|en] [--json]%s [--at RFC3339-TIME]\n"
-	    "       [--no-check-iin-checksum] [--evidence] [--offline --anchors PEM [--tsa-anchors PEM]\n"
+	    "       [--no-check-iin-checksum] [--evidence] [--embedded-revocation]\n"
+	    "       [--offline --anchors PEM [--tsa-anchors PEM]\n"
 	    "        [--untrusted PEM] [--crl FILE]... [--ocsp-response FILE]... [--no-revocation]]\n"
 	    "       [--policy OID]... [--require-explicit-policy] [--inhibit-policy-mapping]\n"
 	    "       [--inhibit-any-policy] [--format cms|xml] [--signed-element /|#ID|NAME]\n"
@@ -115,6 +118,8 @@ parse_args(int argc, char **argv, vopts *o)
 			o->no_revocation = 1;
 		else if (strcmp(a, "--evidence") == 0)
 			o->evidence = 1;
+		else if (strcmp(a, "--embedded-revocation") == 0 && !o->is_cert)
+			o->embedded = 1;
 		else if (strcmp(a, "--at") == 0 && has)
 			o->at = argv[++i];
 		else if (strcmp(a, "--signing-time") == 0 && !o->is_cert)
@@ -180,8 +185,9 @@ parse_args(int argc, char **argv, vopts *o)
 		    "need --offline", argv[0]);
 		return -1;
 	}
-	if (o->no_revocation && (o->n_crls || o->n_ocsps)) {
-		tanba_die_msg("%s: --no-revocation contradicts --crl and --ocsp-response", argv[0]);
+	if (o->no_revocation && (o->n_crls || o->n_ocsps || o->embedded)) {
+		tanba_die_msg("%s: --no-revocation contradicts --crl, --ocsp-response and "
+		    "--embedded-revocation", argv[0]);
 		return -1;
 	}
 	return 0;
@@ -398,6 +404,37 @@ ocsp_file_add(crl_files *cf, const char *path, tb_error *err)
 	return 0;
 }
 
+/*
+ * The CMS's own CRLs and OCSP responses (SignedData.crls), added to the
+ * given files: checked by the same hook, each as if fetched.
+ */
+static int
+embedded_add(crl_files *cf, const unsigned char *in, size_t in_len, tb_error *err)
+{
+	tb_cms_evidence ev;
+	size_t i;
+	int r;
+
+	if ((r = tb_cms_evidence_read(in, in_len, &ev, err)) != 0)
+		return r;
+	for (i = 0; i < ev.n_crls && cf->n < 64; i++) {
+		if ((cf->der[cf->n] = OPENSSL_memdup(ev.crl[i], ev.crl_len[i])) == NULL)
+			goto nomem;
+		cf->len[cf->n++] = ev.crl_len[i];
+	}
+	for (i = 0; i < ev.n_ocsp && cf->n_ocsp < MAX_OCSP_FILES; i++) {
+		if ((cf->ocsp[cf->n_ocsp] = malloc(ev.ocsp_len[i])) == NULL)
+			goto nomem;
+		memcpy(cf->ocsp[cf->n_ocsp], ev.ocsp[i], ev.ocsp_len[i]);
+		cf->ocsp_len[cf->n_ocsp++] = ev.ocsp_len[i];
+	}
+	tb_cms_evidence_clear(&ev);
+	return 0;
+nomem:
+	tb_cms_evidence_clear(&ev);
+	return tb_error_set(err, TB_ERR_NOMEM, "embedded validation data");
+}
+
 static void
 crl_files_clear(crl_files *cf)
 {
@@ -454,7 +491,7 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	tb_rev_offline in;
 	tb_crl_policy pol;
 	size_t i;
-	int r, pass;
+	int pass;
 
 	memset(&in, 0, sizeof(in));
 	memset(&pol, 0, sizeof(pol));
@@ -480,18 +517,8 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	}
 	if (in.n_crls == 0)
 		in.n_crls = i;
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i == 0 || i < cf->n_ocsp; i++) {
-		tb_rev_result_clear(out);
-		memset(out, 0, sizeof(*out));
-		in.ocsp_der = i < cf->n_ocsp ? cf->ocsp[i] : NULL;
-		in.ocsp_len = i < cf->n_ocsp ? cf->ocsp_len[i] : 0;
-		if ((r = tb_rev_check_offline(&in, cert, issuer, at, out, err)) != 0)
-			return r;
-		if (out->status != TB_REV_UNKNOWN)
-			break;
-	}
-	return 0;
+	return tb_rev_check_offline_each(&in, (const unsigned char *const *)cf->ocsp,
+	    cf->ocsp_len, cf->n_ocsp, cert, issuer, at, out, err);
 }
 
 static int
@@ -600,7 +627,11 @@ run_offline(const vopts *o, const unsigned char *in, size_t in_len,
 			goto out;
 		}
 	}
-	if (o->n_crls > 0 || o->n_ocsps > 0) {
+	if (o->embedded && embedded_add(&cf, in, in_len, &e) != 0) {
+		tanba_die_msg("--embedded-revocation: %s", e.detail);
+		goto out;
+	}
+	if (cf.n > 0 || cf.n_ocsp > 0) {
 		hook.check = crl_files_check;
 		hook.ctx = &cf;
 		rev = &hook;
@@ -713,6 +744,8 @@ run_online(const char *socket_path, const vopts *o, const unsigned char *in, siz
 		json_object_set_new(req, "time", json_string(o->at));
 	if (o->evidence)
 		json_object_set_new(req, "evidence", json_true());
+	if (o->embedded)
+		json_object_set_new(req, "embedded_revocation", json_true());
 	if (o->policy.n_initial > 0) {
 		pols = json_array();
 		for (i = 0; i < o->policy.n_initial; i++)

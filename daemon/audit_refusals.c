@@ -121,7 +121,8 @@ tb_audit_refusal(tb_audit *a, const tb_audit_event *ev, tb_error *err)
 
 /* The ops whose refusals the front decides (request.c, op_sign.c, daemon.c). */
 static const char *const front_ops[] = {
-	"connect", "sign", "keys", "status", "verify", "check-cert", "reload", NULL
+	"connect", "sign", "keys", "status", "verify", "check-cert", "timestamp", "reload",
+	NULL
 };
 
 /* "serial=S;revocation=R;issuer=I" into its three parts (issuer last: it may hold ';'). */

@@ -750,6 +750,7 @@ static const struct {
 	{ "status", TB_OP_STATUS },
 	{ "verify", TB_OP_VERIFY },
 	{ "check-cert", TB_OP_CHECK_CERT },
+	{ "timestamp", TB_OP_TIMESTAMP },
 };
 
 unsigned
@@ -870,7 +871,7 @@ client_op_add(struct parse *p, tb_client_conf *cl, const char *word, unsigned li
 
 	if (bit == 0) {
 		parse_fail(p, TB_ERR_CONFIG, line, "ops",
-		    "'%s' is not one of sign, keys, status, verify, check-cert, *", word);
+		    "'%s' is not one of sign, keys, status, verify, check-cert, timestamp, *", word);
 		return TB_ERR_CONFIG;
 	}
 	cl->ops |= bit;

@@ -34,7 +34,8 @@ enum {
 	TB_OP_STATUS = 1 << 2,
 	TB_OP_VERIFY = 1 << 3,
 	TB_OP_CHECK_CERT = 1 << 4,
-	TB_OP_ALL = (1 << 5) - 1
+	TB_OP_TIMESTAMP = 1 << 5,
+	TB_OP_ALL = (1 << 6) - 1
 };
 
 /* One [client "NAME"] section: who (resolved at load) and what they may do. */

@@ -68,4 +68,8 @@ include $(srcdir)/daemon/verify.mk
 daemon_tanbad_SOURCES += daemon/revocation.c daemon/revocation.h
 # sign {"timestamp"}: the front stamps the assembled CMS (RFC 3161, CAdES-T)
 daemon_tanbad_SOURCES += daemon/tsa_client.c daemon/tsa_client.h
+# the timestamp op: CAdES-T for a CMS handed in, through the same client
+daemon_tanbad_SOURCES += daemon/op_timestamp.c
+# evidence "embed": validation data into SignedData.crls
+daemon_tanbad_SOURCES += daemon/evidence.c daemon/evidence.h
 include $(srcdir)/daemon/tls.mk

@@ -22,6 +22,7 @@
 #include "cms_sign.h"
 #include "tsa_client.h"
 #include "daemon.h"
+#include "evidence.h"
 #include "keystore.h"
 #include "ops.h"
 #include "proto.h"
@@ -145,6 +146,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	struct timespec t0;
 	time_t now;
 	enum tb_stamp_want stamp = TB_STAMP_NO;
+	int embed = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&in, 0, sizeof(in));
@@ -157,7 +159,8 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		goto out;
 	}
 	if ((r = input_read(req, &in, err)) != 0 ||
-	    (r = tb_stamp_want_read(req, &stamp, err)) != 0)
+	    (r = tb_stamp_want_read(req, &stamp, err)) != 0 ||
+	    (r = tb_evidence_want_read(req, &embed, err)) != 0)
 		goto out;
 	if (in.by_digest && tb_proto_get_string(req, "digest", 1, &spec, NULL) == 0)
 		snprintf(doc, sizeof(doc), "%.*s", (int)sizeof(doc) - 1, spec);
@@ -182,7 +185,8 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	sreq.data_len = in.data_len;
 	sreq.digest = in.by_digest ? in.digest : NULL;
 	sreq.digest_len = in.digest_len;
-	if ((r = answer_fits(d, req, k, &sreq, stamp ? tb_stamp_bound(d) : 0, err)) != 0)
+	if ((r = answer_fits(d, req, k, &sreq, (stamp ? tb_stamp_bound(d) : 0) +
+	    (embed ? tb_evidence_bound(d) : 0), err)) != 0)
 		goto out;
 	/*
 	 * The signer builds the signed attributes around the document's digest
@@ -199,7 +203,10 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	}
 	now = (time_t)sd.signing_time;
 	/* CAdES-T: the front stamps the assembled CMS (daemon/tsa_client.c). */
-	if (stamp && (r = tb_stamp_cms(d, stamp, &der, &der_len, result, err)) != 0)
+	if (stamp && (r = tb_stamp_cms(d, stamp, -1, &der, &der_len, result, err)) != 0)
+		goto out;
+	/* Validation data last, so that the TSA's path is in it too (daemon/evidence.c). */
+	if (embed && (r = tb_evidence_embed(d, &der, &der_len, result, err)) != 0)
 		goto out;
 	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
 	    (who = json_deep_copy(k->signer_info)) == NULL) {

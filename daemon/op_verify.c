@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "anchors.h"
+#include "cms_evidence.h"
 #include "daemon.h"
 #include "ops.h"
 #include "proto.h"
@@ -39,6 +40,7 @@ typedef struct vreq {
 	const char *lang;
 	const char *format;		/* "cms", "xml", or NULL: told by the input */
 	int evidence;			/* add the raw OCSP responses */
+	int embedded;			/* "embedded_revocation": the CMS's own data as fallback */
 	tb_policy_inputs policy;	/* the request's RFC 5280 6.1.1 inputs */
 	tb_verify_request r;
 } vreq;
@@ -79,6 +81,8 @@ read_fields(json_t *req, int is_cert, vreq *v, tb_error *err)
 	    (r = tb_proto_get_string(req, "bin", 0, &v->r.bin, err)) != 0 ||
 	    (r = tb_proto_get_string(req, "lang", 0, &v->lang, err)) != 0 ||
 	    (r = tb_proto_get_bool(req, "evidence", 0, &v->evidence, err)) != 0 ||
+	    (!is_cert && (r = tb_proto_get_bool(req, "embedded_revocation", 0, &v->embedded,
+	    err)) != 0) ||
 	    (r = tb_proto_get_string(req, "time", 0, &time, err)) != 0)
 		return r;
 	if (v->format != NULL && strcmp(v->format, "cms") != 0 && strcmp(v->format, "xml") != 0)
@@ -293,12 +297,25 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 	tb_revocation *rv = tb_daemon_revocation(d);	/* the same generation as cfg, or newer */
 	tb_verify_policy pol;
 	tb_verify_result *res = NULL;
+	const tb_rev_checker *rev = tb_revocation_hook(rv);
+	tb_cms_evidence ev;
+	tb_evidence_checker evc;
 	json_t *j = NULL;
 	vreq v;
 
 	memset(&v, 0, sizeof(v));
+	memset(&ev, 0, sizeof(ev));
 	if ((r = read_fields(req, is_cert, &v, err)) != 0)
 		goto out;
+	/*
+	 * The CMS's own CRLs and OCSP responses answer where the network
+	 * checker cannot; each is checked as if fetched (libsig/cms_evidence.c).
+	 */
+	if (v.embedded == 1 && !is_cert && (v.format == NULL || strcmp(v.format, "xml") != 0) &&
+	    tb_cms_evidence_read(v.input, v.input_len, &ev, NULL) == 0) {
+		tb_evidence_checker_init(&evc, rev, &ev);
+		rev = &evc.self;
+	}
 	if (trust == NULL) {
 		r = tb_error_set(err, TB_ERR_UNAVAILABLE,
 		    "no trust anchors: [verify] anchors is not configured");
@@ -308,12 +325,12 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 	pol.tsa_trust = tb_anchors_tsa_trust(anchors);
 	tb_policy_inputs_merge(&pol.policy, &v.policy);
 	if (is_cert)
-		r = tb_verify_cert(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
+		r = tb_verify_cert(trust, &pol, rev, &v.r, &res, err);
 	else if (v.format != NULL ? strcmp(v.format, "xml") == 0 :
 	    tb_xml_looks_like(v.input, v.input_len))
-		r = tb_verify_xml(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
+		r = tb_verify_xml(trust, &pol, rev, &v.r, &res, err);
 	else
-		r = tb_verify_cms(trust, &pol, tb_revocation_hook(rv), &v.r, &res, err);
+		r = tb_verify_cms(trust, &pol, rev, &v.r, &res, err);
 	if (r != 0)
 		goto out;
 	if ((j = tb_verify_result_to_json(res, v.lang)) == NULL ||
@@ -335,6 +352,7 @@ run(tb_daemon *d, const tb_client *client, json_t *req, json_t *result, int is_c
 out:
 	json_decref(j);
 	tb_verify_result_free(res);
+	tb_cms_evidence_clear(&ev);
 	tb_anchors_unref(anchors);
 	tb_revocation_unref(rv);
 	vreq_clear(&v);

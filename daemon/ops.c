@@ -17,6 +17,8 @@ static const tb_op ops[] = {
 	{ "status", tb_op_status, TB_LANE_CONTROL },
 	{ "verify", tb_op_verify, TB_LANE_VERIFY },
 	{ "check-cert", tb_op_check_cert, TB_LANE_VERIFY },
+	/* A TSA round trip, network-bound as revocation: beside verify, not sign. */
+	{ "timestamp", tb_op_timestamp, TB_LANE_VERIFY },
 };
 
 const tb_op *

@@ -79,6 +79,9 @@ int tb_op_verify(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 int tb_op_check_cert(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* CAdES-T for a CMS handed in (daemon/op_timestamp.c). */
+int tb_op_timestamp(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 
 /* "sha256:<hex>" of buf, as audit records name documents, into out
  * (at least 7 + 2 * 32 + 1 bytes). */

@@ -317,6 +317,15 @@ tb_revocation_check_key(struct tb_daemon *d, const char *key, X509 *cert, time_t
 	return r;
 }
 
+int
+tb_revocation_crl_der(tb_revocation *rv, X509 *ca, int delta, unsigned char **der,
+    size_t *len, tb_error *err)
+{
+	if (rv == NULL || rv->ctx == NULL)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "no [revocation]");
+	return tb_rev_crl_der(rv->ctx, ca, delta, der, len, err);
+}
+
 static json_t *
 time_or_null(int has, time_t t)
 {

@@ -54,6 +54,14 @@ struct tb_daemon;
 int tb_revocation_check_key(struct tb_daemon *d, const char *key, X509 *cert, time_t now,
     tb_error *err);
 
+/*
+ * The last accepted complete (delta: delta) CRL of the [issuer] whose
+ * certificate is ca, as DER (malloc'd), for embedding (daemon/evidence.c).
+ * An error saying why when there is none (no such issuer, no cache_dir).
+ */
+int tb_revocation_crl_der(tb_revocation *rv, X509 *ca, int delta, unsigned char **der,
+    size_t *len, tb_error *err);
+
 /* Per issuer: CRL times and age, OCSP counters, health (a new array). */
 json_t *tb_revocation_status_json(tb_revocation *rv);
 /* The per-issuer figures (*out freed with free(); *n 0 when none); 0 or an error. */

@@ -43,8 +43,8 @@ tb_stamp_bound(struct tb_daemon *d)
 }
 
 int
-tb_stamp_cms(struct tb_daemon *d, enum tb_stamp_want want, unsigned char **der,
-    size_t *der_len, json_t *result, tb_error *err)
+tb_stamp_cms(struct tb_daemon *d, enum tb_stamp_want want, int signer,
+    unsigned char **der, size_t *der_len, json_t *result, tb_error *err)
 {
 	tb_config *cfg = tb_daemon_config(d);
 	tb_anchors *anchors = tb_daemon_anchors(d);
@@ -80,19 +80,22 @@ tb_stamp_cms(struct tb_daemon *d, enum tb_stamp_want want, unsigned char **der,
 	else if (trust == NULL)
 		r = tb_error_set(&e, TB_ERR_UNAVAILABLE, "no TSA trust: [tsa] or [verify] anchors");
 	else
-		r = tb_tsa_stamp_cms(&o, *der, *der_len, -1, &out, &out_len, &e);
+		r = tb_tsa_stamp_cms(&o, *der, *der_len, signer, &out, &out_len, &e);
 	if (r == 0) {
 		OPENSSL_free(*der);
 		*der = out;
 		*der_len = out_len;
 		json_object_set_new(result, "timestamp", json_true());
+	} else if (r == TB_ERR_NOMEM || r == TB_ERR_UNSUPPORTED || r == TB_ERR_INVALID_ARG) {
+		/* The CMS's fault or ours, not the TSA's: said as such. */
+		r = tb_error_set(err, r, "cms: %s", e.detail);
 	} else if (want == TB_STAMP_PREFERRED) {
 		tb_warn_f(r, "sign: no time stamp (preferred): %s", e.detail);
 		json_object_set_new(result, "timestamp", json_false());
 		json_object_set_new(result, "timestamp_error", json_string(e.detail));
 		r = 0;
 	} else {
-		tb_error_f(r, "sign: time stamp: %s", e.detail);
+		tb_error_f(r, "time stamp: %s", e.detail);
 		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "timestamp: %s", e.detail);
 	}
 	tb_revocation_unref(rv);

@@ -3,7 +3,9 @@
  * x509_path.c). The input is a CMS SignedData (DER or PEM) as a client
  * sends it to the verify op, with an IIN and role demanded. Trust comes
  * from TANBA_FUZZ_ANCHORS / TANBA_FUZZ_UNTRUSTED (fuzz_pki.c); revocation
- * is not checked. Every verdict must come back as JSON.
+ * is not checked. Every verdict must come back as JSON. The same input's
+ * embedded validation data (cms_evidence.c) is read, and added to itself:
+ * entries already there are not added twice.
  */
 #include "config.h"
 
@@ -11,12 +13,35 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include "cms_evidence.h"
 #include "fuzz.h"
 #include "verify.h"
 
 static const char *const roles[] = { "individual", "first_head" };
+
+static void
+evidence_round_trip(const uint8_t *data, size_t size)
+{
+	tb_cms_evidence ev, again;
+	unsigned char *out = NULL;
+	size_t out_len = 0;
+	tb_error e;
+
+	tb_error_clear(&e);
+	if (tb_cms_evidence_read(data, size, &ev, &e) != 0)
+		return;
+	FZ_ASSERT(ev.n_crls <= TB_EVIDENCE_MAX && ev.n_ocsp <= TB_EVIDENCE_MAX);
+	if (tb_cms_evidence_add(ev.owned, ev.owned_len, &ev, &out, &out_len, &e) == 0) {
+		FZ_ASSERT(tb_cms_evidence_read(out, out_len, &again, &e) == 0);
+		FZ_ASSERT(again.n_crls == ev.n_crls && again.n_ocsp == ev.n_ocsp);
+		tb_cms_evidence_clear(&again);
+	}
+	OPENSSL_free(out);
+	tb_cms_evidence_clear(&ev);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,6 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_decref(j);
  out:
 	tb_verify_result_free(res);
+	evidence_round_trip(data, size);
 	ERR_clear_error();
 	return 0;
 }

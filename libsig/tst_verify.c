@@ -20,8 +20,12 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
+#include "ess_cert_id.h"
 #include "tb_clock.h"
 #include "tst_verify.h"
+
+/* CRLReason keyCompromise (RFC 5280 5.3.1). */
+#define TB_CRL_REASON_KEY_COMPROMISE 1
 
 /* Clock skew allowed between the TSA and this host. */
 #define TST_SKEW_S 300
@@ -156,6 +160,59 @@ subject_text(X509 *x, char *buf, size_t len)
 	BIO_free(b);
 }
 
+/*
+ * RFC 3161 2.4.1, RFC 5816: the token's ESS signingCertificate(V2) names
+ * the TSA certificate that verified it. Otherwise the signature is over a
+ * binding to another certificate, which may share the key but not the
+ * name, the validity or the revocation status.
+ */
+static void
+check_tsa_ess(CMS_ContentInfo *cms, X509 *x, tb_tst_info *info)
+{
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	char why[160];
+
+	switch (tb_ess_check(si, x, why, sizeof(why))) {
+	case TB_ESS_MATCH:
+		return;
+	case TB_ESS_OTHER_CERT:
+		refuse(info, TB_V_SIGNATURE_INVALID, "%s", why);
+		return;
+	default:
+		refuse(info, TB_V_MALFORMED, "time-stamp token: %s", why);
+		return;
+	}
+}
+
+/* The TSA certificate's revocation as found at genTime, kept for the report. */
+static void
+keep_tsa_revocation(const tb_verify_result *res, tb_tst_info *info)
+{
+	const tb_path *p = res->n_signers == 1 ? res->signers[0].path : NULL;
+
+	info->tsa_rev.status = TB_REV_NOT_CHECKED;
+	if (p != NULL && p->rev_checked && p->n > 1) {
+		info->tsa_rev = p->rev[0];
+		/* The evidence bytes stay with the path; the report keeps the facts. */
+		info->tsa_rev.ocsp_der = NULL;
+		info->tsa_rev.ocsp_der_len = 0;
+		/*
+		 * RFC 3161 4 (1): a compromised TSA key can sign any genTime, so
+		 * a key compromise declared after the stamp still voids it.
+		 * Other reasons revoked later leave the stamp standing.
+		 */
+		if (info->tsa_rev.revoked_later && info->tsa_rev.reason == TB_CRL_REASON_KEY_COMPROMISE)
+			refuse(info, TB_V_CERT_REVOKED, "TSA certificate revoked for keyCompromise "
+			    "after the stamp: any genTime its key signed is in doubt");
+	} else if (p != NULL && p->n > 0) {
+		snprintf(info->tsa_rev.detail, sizeof(info->tsa_rev.detail),
+		    "no revocation source was given for the TSA certificate");
+	} else {
+		snprintf(info->tsa_rev.detail, sizeof(info->tsa_rev.detail),
+		    "the token was refused before the TSA certificate's path was built");
+	}
+}
+
 /* The first reason of res, as text, into info. */
 static void
 refuse_from(const tb_verify_result *res, tb_tst_info *info)
@@ -190,6 +247,8 @@ tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
 
 	memset(info, 0, sizeof(*info));
 	info->verdict = TB_V_VALID;
+	/* Zero would read as "good": nothing is good until a checker says so. */
+	info->tsa_rev.status = TB_REV_NOT_CHECKED;
 	if (tok == NULL || tok_len == 0 || tok_len > LONG_MAX ||
 	    (cms = d2i_CMS_ContentInfo(NULL, &p, (long)tok_len)) == NULL ||
 	    p != tok + tok_len) {
@@ -242,7 +301,9 @@ tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
 	if (res->n_signers == 1 && res->signers[0].cert != NULL) {
 		subject_text(res->signers[0].cert, info->tsa, sizeof(info->tsa));
 		check_tsa_eku(res->signers[0].cert, info);
+		check_tsa_ess(cms, res->signers[0].cert, info);
 	}
+	keep_tsa_revocation(res, info);
 	if (res->verdict != TB_V_VALID)
 		refuse_from(res, info);
 out:
@@ -287,6 +348,7 @@ tb_tst_check_signer(const tb_trust *tsa_trust, const tb_verify_policy *pol,
 			t = j < X509_ATTRIBUTE_count(a) ? X509_ATTRIBUTE_get0_type(a, j) : NULL;
 			if (t == NULL || t->type != V_ASN1_SEQUENCE || sig == NULL) {
 				memset(&cur, 0, sizeof(cur));
+				cur.tsa_rev.status = TB_REV_NOT_CHECKED;
 				refuse(&cur, TB_V_MALFORMED,
 				    "signatureTimeStampToken attribute without a token");
 			} else if ((r = tb_tst_verify(tsa_trust, pol, rev,
@@ -333,5 +395,6 @@ tb_tst_info_json(const tb_tst_info *info)
 	json_object_set_new(o, "policy", json_string(info->policy));
 	json_object_set_new(o, "serial", json_string(info->serial));
 	json_object_set_new(o, "hash", json_string(info->hash));
+	json_object_set_new(o, "tsa_revocation", tb_rev_result_json(&info->tsa_rev));
 	return o;
 }

@@ -3,7 +3,8 @@
  * content is a TSTInfo. Checked here: the TSTInfo, its message imprint
  * against the data stamped, the nonce when one was sent, the TSA
  * certificate's extended key usage (id-kp-timeStamping only, critical,
- * RFC 3161 2.3), and, through tb_verify_cms, the token's signature
+ * RFC 3161 2.3), the ESS signingCertificate(V2) naming that certificate
+ * (RFC 3161 2.4.1, RFC 5816), and, through tb_verify_cms, the token's signature
  * (RSA, EC, GOST through the algorithm table) and the TSA certificate's
  * path to the TSA's own trust list at the token's genTime.
  */
@@ -27,6 +28,9 @@ typedef struct tb_tst_info {
 	char serial[84];		/* hex */
 	char hash[48];			/* imprint hash: short name or dotted OID */
 	char tsa[256];			/* TSA certificate subject, RFC 2253; "" when not found */
+	tb_rev_result tsa_rev;		/* the TSA certificate's revocation at genTime;
+					 * NOT_CHECKED with the reason in detail when
+					 * none was established (ocsp_der always NULL) */
 	enum tb_verdict verdict;	/* VALID, or why the token is refused */
 	char reason[256];		/* technical English; "" when VALID */
 } tb_tst_info;

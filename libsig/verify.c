@@ -513,19 +513,13 @@ rev_status_name(enum tb_rev_status s)
 	}
 }
 
-static json_t *
-revocation_json(const tb_path *p, int i)
+json_t *
+tb_rev_result_json(const tb_rev_result *rr)
 {
-	const tb_rev_result *rr;
 	json_t *o = json_object();
 
 	if (o == NULL)
 		return NULL;
-	if (p == NULL || !p->rev_checked || i >= p->n - 1) {
-		json_object_set_new(o, "status", json_string("not_checked"));
-		return o;
-	}
-	rr = &p->rev[i];
 	json_object_set_new(o, "status", json_string(rev_status_name(rr->status)));
 	if (rr->source[0])
 		json_object_set_new(o, "source", json_string(rr->source));
@@ -543,6 +537,19 @@ revocation_json(const tb_path *p, int i)
 	if (rr->detail[0])
 		json_object_set_new(o, "detail", json_string(rr->detail));
 	return o;
+}
+
+static json_t *
+revocation_json(const tb_path *p, int i)
+{
+	json_t *o;
+
+	if (p == NULL || !p->rev_checked || i >= p->n - 1) {
+		if ((o = json_object()) != NULL)
+			json_object_set_new(o, "status", json_string("not_checked"));
+		return o;
+	}
+	return tb_rev_result_json(&p->rev[i]);
 }
 
 static json_t *

@@ -119,6 +119,9 @@ void tb_verify_result_free(tb_verify_result *res);
  */
 json_t *tb_verify_result_to_json(const tb_verify_result *res, const char *lang);
 
+/* One revocation finding as JSON: status, source, issuer, dates, detail. */
+json_t *tb_rev_result_json(const tb_rev_result *rr);
+
 /*
  * Checks the caller's iin/bin/roles before any work; TB_ERR_INVALID_ARG
  * "field: why". The check digit is checked when pol->check_iin_checksum.

@@ -10,6 +10,8 @@ libsig_libsig_la_SOURCES += \
 	libsig/x509_profile.c libsig/x509_profile.h \
 	libsig/cms_verify.c libsig/cms_verify.h \
 	libsig/tst_verify.c libsig/tst_verify.h \
+	libsig/ess_cert_id.c libsig/ess_cert_id.h \
+	libsig/cms_evidence.c libsig/cms_evidence.h \
 	libsig/tst_client.c libsig/tst_client.h \
 	libsig/cert_cache.c libsig/cert_cache.h \
 	libsig/identity.c libsig/identity.h \

@@ -101,6 +101,16 @@ void tb_rev_ctx_hook(tb_rev_ctx *ctx, tb_rev_checker *hook);
 int tb_rev_check(tb_rev_ctx *ctx, X509 *cert, X509 *issuer, time_t at,
     tb_rev_result *out, tb_error *err);
 
+/*
+ * The DER of the complete CRL (delta: the delta CRL) last accepted for the
+ * configured issuer ca, read back from cache_dir, where only CRLs that
+ * passed every check are written: validation data to embed in a CMS
+ * (cms_evidence.h). *der malloc'd. TB_ERR_REVOCATION_UNKNOWN when ca is
+ * not configured or there is no cache_dir; TB_ERR_IO when none is held.
+ */
+int tb_rev_crl_der(tb_rev_ctx *ctx, X509 *ca, int delta, unsigned char **der, size_t *len,
+    tb_error *err);
+
 /* Downloads every configured CRL now (returns the first error; others still tried). */
 int tb_rev_refresh_crls(tb_rev_ctx *ctx, tb_error *err);
 

@@ -110,6 +110,9 @@ int rev_crl_usable(rev_issuer *is, time_t now, int skew);
 int rev_crl_status(tb_rev_ctx *ctx, rev_issuer *is, X509 *cert, tb_rev_result *res,
     char *detail, size_t dlen);
 
+/* rev_order.c: the configured [issuer] for this CA, or NULL. */
+rev_issuer *rev_find_issuer(tb_rev_ctx *ctx, X509 *issuer);
+
 /* crl_disk.c: the last good CRLs in cache_dir. */
 int rev_disk_path(const tb_rev_ctx *ctx, const rev_issuer *is, int delta, char *buf,
     size_t len);

@@ -10,8 +10,8 @@
 #include "rev_int.h"
 #include "tb_log.h"
 
-static rev_issuer *
-find_issuer(tb_rev_ctx *ctx, X509 *issuer)
+rev_issuer *
+rev_find_issuer(tb_rev_ctx *ctx, X509 *issuer)
 {
 	size_t i;
 
@@ -35,7 +35,7 @@ tb_rev_check(tb_rev_ctx *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "revocation check arguments");
 	memset(&res, 0, sizeof(res));
 	res.reason = -1;
-	if ((is = find_issuer(ctx, issuer)) == NULL) {
+	if ((is = rev_find_issuer(ctx, issuer)) == NULL) {
 		rev_name_of(issuer, who, sizeof(who));
 		res.status = TB_REV_UNKNOWN;
 		snprintf(res.detail, sizeof(res.detail),

@@ -5,7 +5,9 @@
  * imprint, wrong nonce, untrusted TSA, garbage, a CMS that is not a token.
  * OpenSSL's TSA refuses a certificate without the critical timeStamping
  * extended key usage, so those two tokens are signed with CMS_sign over a
- * real TSTInfo: the one fault a real TSA cannot produce.
+ * real TSTInfo: the one fault a real TSA cannot produce. So are the tokens
+ * whose ESS signingCertificate(V2) names another certificate of the same
+ * key, or is missing: OpenSSL's TSA always names its own certificate.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/ec.h>
+#include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/ts.h>
@@ -31,7 +34,7 @@
 static const unsigned char stamped[] = "the SignerInfo's signature value, as stored";
 
 static EVP_PKEY *root_key, *rsa_key, *ec_key;
-static X509 *root, *tsa_rsa, *tsa_ec, *tsa_noeku, *tsa_noncrit;
+static X509 *root, *tsa_rsa, *tsa_ec, *tsa_noeku, *tsa_noncrit, *tsa_twin;
 static tb_trust *trust;
 static tb_verify_policy pol;
 
@@ -63,6 +66,8 @@ setup(void)
 	tsa_ec = tsa_cert("TSA EC", 3, ec_key, "critical,timeStamping");
 	tsa_noeku = tsa_cert("TSA without EKU", 4, rsa_key, NULL);
 	tsa_noncrit = tsa_cert("TSA non-critical EKU", 5, rsa_key, "timeStamping");
+	/* tsa_rsa's key under another name and serial. */
+	tsa_twin = tsa_cert("TSA RSA twin", 6, rsa_key, "critical,timeStamping");
 	ck_assert_ptr_nonnull(trust = tb_trust_new());
 	ck_assert_int_eq(tb_trust_add_anchor(trust, root, &e), 0);
 	tb_verify_policy_default(&pol);
@@ -78,6 +83,7 @@ teardown(void)
 	X509_free(tsa_ec);
 	X509_free(tsa_noeku);
 	X509_free(tsa_noncrit);
+	X509_free(tsa_twin);
 	EVP_PKEY_free(root_key);
 	EVP_PKEY_free(rsa_key);
 	EVP_PKEY_free(ec_key);
@@ -114,10 +120,10 @@ request(const unsigned char *data, size_t len, long nonce)
 	return b;
 }
 
-/* A token from OpenSSL's TSA signing with cert and key, over data. */
+/* A token from OpenSSL's TSA signing with cert and key, over data; ESSCertIDv2 by ess_md (NULL: v1, SHA-1). */
 static unsigned char *
-token(X509 *cert, EVP_PKEY *key, const unsigned char *data, size_t len, long nonce,
-    int *tok_len)
+token_ess(X509 *cert, EVP_PKEY *key, const unsigned char *data, size_t len, long nonce,
+    const EVP_MD *ess_md, int *tok_len)
 {
 	TS_RESP_CTX *ctx = TS_RESP_CTX_new();
 	BIO *req = request(data, len, nonce);
@@ -131,6 +137,8 @@ token(X509 *cert, EVP_PKEY *key, const unsigned char *data, size_t len, long non
 	ck_assert_int_eq(TS_RESP_CTX_set_def_policy(ctx, policy), 1);
 	ck_assert_int_eq(TS_RESP_CTX_add_md(ctx, EVP_sha256()), 1);
 	ck_assert_int_eq(TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()), 1);
+	if (ess_md != NULL)
+		ck_assert_int_eq(TS_RESP_CTX_set_ess_cert_id_digest(ctx, ess_md), 1);
 	ck_assert_ptr_nonnull(resp = TS_RESP_create_response(ctx, req));
 	ck_assert_int_eq(ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(
 	    TS_RESP_get_status_info(resp))), TS_STATUS_GRANTED);
@@ -142,27 +150,67 @@ token(X509 *cert, EVP_PKEY *key, const unsigned char *data, size_t len, long non
 	return der;
 }
 
-/* The TSTInfo of a real token re-signed by cert (a certificate OpenSSL's TSA refuses). */
 static unsigned char *
-resigned(X509 *cert, EVP_PKEY *key, int *tok_len)
+token(X509 *cert, EVP_PKEY *key, const unsigned char *data, size_t len, long nonce,
+    int *tok_len)
 {
-	int len;
+	return token_ess(cert, key, data, len, nonce, NULL, tok_len);
+}
+
+/* What resigned_ess puts into the signed attributes. */
+enum ess_kind { ESS_OWN, ESS_NONE, ESS_V2_OTHER, ESS_V1_OTHER };
+
+/*
+ * The TSTInfo of a real token re-signed by cert (a certificate OpenSSL's
+ * TSA refuses), its ESS attribute as kind says: naming cert (CMS_CADES),
+ * none, or a signingCertificateV2 / signingCertificate naming tsa_twin.
+ */
+static unsigned char *
+resigned_ess(X509 *cert, EVP_PKEY *key, enum ess_kind kind, int *tok_len)
+{
+	int len, ess_len = 0;
 	unsigned char *good = token(tsa_rsa, rsa_key, stamped, sizeof(stamped), 0, &len), *der = NULL;
+	unsigned char *ess = NULL;
 	const unsigned char *p = good;
 	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, len), *out;
 	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
 	BIO *in = BIO_new_mem_buf(ASN1_STRING_get0_data(*pos), ASN1_STRING_length(*pos));
+	CMS_SignerInfo *si;
+	ESS_SIGNING_CERT_V2 *v2;
+	ESS_SIGNING_CERT *v1;
 
 	ck_assert_ptr_nonnull(out = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL));
-	ck_assert_ptr_nonnull(CMS_add1_signer(out, cert, key, EVP_sha256(), 0));
+	ck_assert_ptr_nonnull(si = CMS_add1_signer(out, cert, key, EVP_sha256(),
+	    kind == ESS_OWN ? CMS_CADES : 0));
+	if (kind == ESS_V2_OTHER) {
+		ck_assert_ptr_nonnull(v2 = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(),
+		    tsa_twin, NULL, 1));
+		ck_assert_int_gt(ess_len = i2d_ESS_SIGNING_CERT_V2(v2, &ess), 0);
+		ck_assert_int_eq(CMS_signed_add1_attr_by_NID(si,
+		    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, ess, ess_len), 1);
+		ESS_SIGNING_CERT_V2_free(v2);
+	} else if (kind == ESS_V1_OTHER) {
+		ck_assert_ptr_nonnull(v1 = OSSL_ESS_signing_cert_new_init(tsa_twin, NULL, 1));
+		ck_assert_int_gt(ess_len = i2d_ESS_SIGNING_CERT(v1, &ess), 0);
+		ck_assert_int_eq(CMS_signed_add1_attr_by_NID(si,
+		    NID_id_smime_aa_signingCertificate, V_ASN1_SEQUENCE, ess, ess_len), 1);
+		ESS_SIGNING_CERT_free(v1);
+	}
 	ck_assert_int_eq(CMS_set1_eContentType(out, OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
 	ck_assert_int_eq(CMS_final(out, in, NULL, CMS_BINARY), 1);
 	ck_assert_int_gt(*tok_len = i2d_CMS_ContentInfo(out, &der), 0);
+	OPENSSL_free(ess);
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
 	CMS_ContentInfo_free(out);
 	OPENSSL_free(good);
 	return der;
+}
+
+static unsigned char *
+resigned(X509 *cert, EVP_PKEY *key, int *tok_len)
+{
+	return resigned_ess(cert, key, ESS_OWN, tok_len);
 }
 
 static tb_tst_info
@@ -201,6 +249,9 @@ valid_token(X509 *cert, EVP_PKEY *key, const char *cn)
 	ck_assert_str_eq(info.serial, "01");
 	ck_assert_ptr_nonnull(strstr(info.tsa, cn));
 	ck_assert(info.gen_time > now - 300 && info.gen_time <= now + 5);
+	/* No revocation source given: said, not passed off as good. */
+	ck_assert_int_eq(info.tsa_rev.status, TB_REV_NOT_CHECKED);
+	ck_assert_ptr_nonnull(strstr(info.tsa_rev.detail, "no revocation source"));
 	OPENSSL_free(tok);
 }
 
@@ -291,6 +342,54 @@ START_TEST(tsa_eku_not_critical_refused)
 
 	REFUSED(info, TB_V_KEY_USAGE_INVALID, "not critical");
 	OPENSSL_free(tok);
+}
+END_TEST
+
+START_TEST(ess_naming_another_certificate_refused)
+{
+	int len;
+	unsigned char *tok = resigned_ess(tsa_rsa, rsa_key, ESS_V2_OTHER, &len);
+	tb_tst_info info = check(tok, len, stamped, sizeof(stamped), 0);
+
+	/* Same key, same TSTInfo, good signature: only the ESS binding is wrong. */
+	REFUSED(info, TB_V_SIGNATURE_INVALID,
+	    "ESS signingCertificateV2 names another certificate than the TSA's");
+	OPENSSL_free(tok);
+	tok = resigned_ess(tsa_rsa, rsa_key, ESS_V1_OTHER, &len);
+	info = check(tok, len, stamped, sizeof(stamped), 0);
+	REFUSED(info, TB_V_SIGNATURE_INVALID,
+	    "ESS signingCertificate names another certificate than the TSA's");
+	OPENSSL_free(tok);
+	/* The twin itself, named by its own ESS id, is a good TSA. */
+	tok = resigned_ess(tsa_twin, rsa_key, ESS_OWN, &len);
+	info = check(tok, len, stamped, sizeof(stamped), 0);
+	ck_assert_msg(info.verdict == TB_V_VALID, "%s", info.reason);
+	ck_assert_ptr_nonnull(strstr(info.tsa, "CN=TSA RSA twin"));
+	OPENSSL_free(tok);
+}
+END_TEST
+
+START_TEST(ess_missing_refused)
+{
+	int len;
+	unsigned char *tok = resigned_ess(tsa_rsa, rsa_key, ESS_NONE, &len);
+	tb_tst_info info = check(tok, len, stamped, sizeof(stamped), 0);
+
+	REFUSED(info, TB_V_MALFORMED, "no ESS signingCertificate or signingCertificateV2");
+	OPENSSL_free(tok);
+}
+END_TEST
+
+/* OpenSSL's TSA with ESSCertIDv2 over SHA-512: the hashAlgorithm is read, not assumed. */
+START_TEST(ess_v2_sha512_valid)
+{
+	int len;
+	unsigned char *der = token_ess(tsa_ec, ec_key, stamped, sizeof(stamped), 0, EVP_sha512(),
+	    &len);
+	tb_tst_info info = check(der, len, stamped, sizeof(stamped), 0);
+
+	ck_assert_msg(info.verdict == TB_V_VALID, "%s", info.reason);
+	OPENSSL_free(der);
 }
 END_TEST
 
@@ -518,6 +617,9 @@ main(void)
 	tcase_add_test(tc, tsa_without_eku_refused);
 	tcase_add_test(tc, tsa_eku_not_critical_refused);
 	tcase_add_test(tc, garbage_refused);
+	tcase_add_test(tc, ess_naming_another_certificate_refused);
+	tcase_add_test(tc, ess_missing_refused);
+	tcase_add_test(tc, ess_v2_sha512_valid);
 	tcase_add_test(tc, cms_of_other_content_refused);
 	tcase_add_test(tc, token_from_the_future_refused);
 	suite_add_tcase(s, tc);

@@ -53,7 +53,7 @@ done
 URL=http://127.0.0.1:$(cat "$PF")
 sed -i "s/TSAPORT/$(cat "$PF")/" "$TB_CONF"
 grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
-grep -q '^\[client ' "$TB_CONF" || printf '\n[client "tsa-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
+grep -q '^\[client ' "$TB_CONF" || printf '\n[client "tsa-test"]\nuser = %s\nops = sign keys status verify check-cert timestamp\nkeys = rsa ec\n' \
     "$(id -un)" >> "$TB_CONF"
 tb_start_daemon || tb_fail "tanbad did not start with a [tsa] section (rc ${TB_DAEMON_RC:-?})"
 
@@ -96,6 +96,36 @@ got=$(answer "$T/out" 'j["verdict"] + " " + j["signer"]["timestamp"]["verdict"] 
 [ "$got" = "VALID VALID 1.2.398.3.3.2.6.2" ] || tb_fail "sign --timestamp: '$got'"
 tb_log "ok: sign --timestamp stamped by [tsa] url with its policy"
 
+# The timestamp op: the daemon stamps a CMS handed in, through [tsa]
+# (`tanba timestamp` without --tsa-url), every signer or the one named.
+tb_tanba timestamp -o "$T/op-ts.p7" "$T/signed.p7" 2>"$T/err" ||
+    tb_fail "timestamp op: $(cat "$T/err")"
+tb_tanba verify --json "$T/op-ts.p7" >"$T/out" 2>"$T/err"
+got=$(answer "$T/out" 'j["verdict"] + " " + j["signer"]["timestamp"]["verdict"] + " " + j["signer"]["timestamp"]["policy"] + " " + str("ТАҢБА TEST TSA" in j["signer"]["timestamp"]["tsa"])')
+[ "$got" = "VALID VALID 1.2.398.3.3.2.6.2 True" ] || tb_fail "timestamp op: '$got'"
+tb_tanba timestamp --signer 0 -o "$T/op-ts0.p7" "$T/signed.p7" 2>"$T/err" ||
+    tb_fail "timestamp op, signer 0: $(cat "$T/err")"
+tb_tanba verify --json "$T/op-ts0.p7" >"$T/out" 2>"$T/err"
+[ "$(answer "$T/out" 'j["signer"]["timestamp"]["verdict"]')" = VALID ] ||
+    tb_fail "timestamp op, signer 0: $(cat "$T/out")"
+# The signed part is untouched: OpenSSL still verifies it.
+cat "$P/root.pem" "$P/ca.pem" > "$T/cafile.pem"
+openssl cms -verify -binary -inform DER -in "$T/op-ts.p7" -CAfile "$T/cafile.pem" \
+    -purpose any -out /dev/null 2>"$T/err" || tb_fail "openssl cms -verify after the op: $(cat "$T/err")"
+# Bad input: a clear error naming the field, nothing written, the daemon serves on.
+if tb_tanba timestamp --signer 3 -o "$T/x-op.p7" "$T/signed.p7" 2>"$T/err"; then
+	tb_fail "timestamp op with signer 3 of 1 succeeded"
+fi
+grep -q "an index from 0 to 0 .*field signer" "$T/err" || tb_fail "signer 3: $(cat "$T/err")"
+printf 'not a CMS' > "$T/junk.p7"
+if tb_tanba timestamp -o "$T/x-op.p7" "$T/junk.p7" 2>"$T/err"; then
+	tb_fail "timestamp op over junk succeeded"
+fi
+grep -q "not a DER CMS SignedData .*field cms" "$T/err" || tb_fail "junk: $(cat "$T/err")"
+[ ! -s "$T/x-op.p7" ] || tb_fail "timestamp op: a CMS was written on error"
+tb_tanba status >/dev/null 2>&1 || tb_fail "the daemon stopped serving after bad timestamp requests"
+tb_log "ok: the timestamp op stamps every signer or the one named, refuses bad input"
+
 # The TSA slow (past timeout_ms): timestamp true fails naming it, "preferred"
 # signs without a stamp and says so.
 sed -i "s|^url = .*|url = $URL/slow/tsa|" "$TB_CONF"
@@ -112,7 +142,12 @@ grep -q "not time-stamped" "$T/err" || tb_fail "preferred without a stamp: not s
 tb_tanba verify --json "$T/pref.p7" >"$T/out" 2>"$T/err"
 [ "$(answer "$T/out" 'j["verdict"] + " " + str(j["signer"]["timestamp"])')" = "VALID None" ] ||
     tb_fail "preferred without a stamp: $(cat "$T/out")"
-tb_log "ok: a slow TSA fails a stamped sign, a preferred one signs unstamped and says so"
+if tb_tanba timestamp -o "$T/x-op.p7" "$T/signed.p7" 2>"$T/err"; then
+	tb_fail "timestamp op with a slow TSA succeeded"
+fi
+grep -q "timed out" "$T/err" || tb_fail "timestamp op, slow TSA: $(cat "$T/err")"
+[ ! -s "$T/x-op.p7" ] || tb_fail "timestamp op, slow TSA: a CMS was written"
+tb_log "ok: a slow TSA fails a stamped sign and the timestamp op, a preferred sign signs unstamped and says so"
 
 # The unstamped signature is untouched by all this.
 tb_tanba verify --json "$T/signed.p7" >"$T/out" 2>"$T/err"

@@ -4,7 +4,9 @@
 # the test PKI (profile tsa: timeStamping, critical). `tanba timestamp`
 # adds tokens to CMS made by `openssl cms`; `tanba verify --offline` reads
 # them, and judges the signer at the stamp's time (--time timestamp) after
-# its certificate expired. Faults: TSA down, slow (cut by the timeout), a
+# its certificate expired. The TSA certificate's revocation is checked at
+# the stamp's time (revoked before, or for keyCompromise after: refused;
+# superseded after: reported). Faults: TSA down, slow (cut by the timeout), a
 # replayed answer (wrong nonce), garbage, an untrusted TSA, a bad --signer.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -120,6 +122,20 @@ for c in later before; do
 	    -signer "$T/rev-$c.pem" -inkey "$P/legal-sign.key" -out "$T/rev-$c.p7s" 2>/dev/null || exit 99
 	expect "" 0 $STAMP --tsa-url "$URL/rsa" -o "$T/rev-$c-ts.p7s" "$T/rev-$c.p7s"
 done
+# TSA certificates (tsa profile, the RSA TSA's key) revoked around their stamps:
+# superseded after it, keyCompromise after it, superseded before it.
+for c in tsalater tsacompromised tsabefore; do
+	cp "$W/rsa.key" "$W/$c.key"
+	"$TESTPKI" issue --dir "$P" --key "$W/$c.key" --profile tsa --out "$W/$c.pem" \
+	    >>"$T/testpki.log" 2>&1 || { cat "$T/testpki.log"; exit 99; }
+	expect "" 0 $STAMP --tsa-url "$URL/$c" -o "$T/doc-$c.p7s" "$T/doc.p7s"
+done
+"$TESTPKI" revoke --dir "$P" --cert "$W/tsalater.pem" --reason superseded --at "$(at 24)" \
+    >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" revoke --dir "$P" --cert "$W/tsacompromised.pem" --reason keyCompromise --at "$(at 24)" \
+    >>"$T/testpki.log" 2>&1 &&
+"$TESTPKI" revoke --dir "$P" --cert "$W/tsabefore.pem" --reason superseded --at "$(at -1)" \
+    >>"$T/testpki.log" 2>&1 &&
 "$TESTPKI" revoke --dir "$P" --cert "$T/rev-later.pem" --reason keyCompromise --at "$(at 24)" \
     >>"$T/testpki.log" 2>&1 &&
 "$TESTPKI" revoke --dir "$P" --cert "$T/rev-before.pem" --reason keyCompromise --at "$(at -1)" \
@@ -133,6 +149,26 @@ expect VALID 0 $REV --time timestamp --json "$T/rev-later-ts.p7s"
     fail "revoked after the stamp: no revoked_later"
 expect CERT_REVOKED 1 $REV "$T/rev-later-ts.p7s"
 expect CERT_REVOKED 1 $REV --time timestamp "$T/rev-before-ts.p7s"
+
+# The TSA certificate's own revocation, judged at the stamp's genTime and
+# reported beside the stamp.
+expect VALID 0 $REV --json "$T/doc-rsa.p7s"
+got=$(json "$T/out" 'j["signer"]["timestamp"]["tsa_revocation"]["status"] + " " + j["signer"]["timestamp"]["tsa_revocation"]["source"]')
+[ "$got" = "good crl" ] || fail "TSA revocation of a good TSA: '$got'"
+expect VALID 0 $REV --json "$T/doc-tsalater.p7s"
+got=$(json "$T/out" 'j["signer"]["timestamp"]["tsa_revocation"]["status"] + " " + str(j["signer"]["timestamp"]["tsa_revocation"]["revoked_later"])')
+[ "$got" = "good True" ] || fail "TSA superseded after the stamp: '$got'"
+expect CERT_REVOKED 1 $REV --json "$T/doc-tsacompromised.p7s"
+[ "$(json "$T/out" 'j["reasons"][0]["id"]')" = CERT_REVOKED.timestamp ] ||
+    fail "TSA key compromised after the stamp: $(cat "$T/out")"
+grep -q "keyCompromise after the stamp" "$T/out" || fail "TSA key compromise: reason not said"
+expect CERT_REVOKED 1 $REV --json "$T/doc-tsabefore.p7s"
+[ "$(json "$T/out" 'j["reasons"][0]["id"]')" = CERT_REVOKED.timestamp ] ||
+    fail "TSA revoked before the stamp: $(cat "$T/out")"
+# No revocation source: reported as not checked, with the reason.
+expect VALID 0 $OFF --json "$T/doc-rsa.p7s"
+got=$(json "$T/out" 'j["signer"]["timestamp"]["tsa_revocation"]["status"] + " " + str("no revocation source" in j["signer"]["timestamp"]["tsa_revocation"]["detail"])')
+[ "$got" = "not_checked True" ] || fail "TSA revocation without a source: '$got'"
 
 # A token from a TSA outside the TSA trust list refuses the signature.
 expect CHAIN_UNTRUSTED 1 $OFF --tsa-anchors "$T/other.pem" "$T/doc-rsa.p7s"

@@ -11,3 +11,6 @@ EXTRA_DIST += tests/tsa-stamp.sh tests/tsa-httpd.py
 # the verify op with [tsa] anchors, through the real tanbad
 TESTS += tests/tsa-daemon.sh
 EXTRA_DIST += tests/tsa-daemon.sh
+# validation data embedded in the CMS (evidence "embed"), used when the responder is down
+TESTS += tests/evidence-embed.sh
+EXTRA_DIST += tests/evidence-embed.sh

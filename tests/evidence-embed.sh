@@ -1,0 +1,236 @@
+#!/bin/sh
+# Validation data embedded in the CMS (sign {"evidence":"embed"}), with real
+# parts: `openssl ocsp` answers for the issuing CA, the root's CRL comes
+# from a loopback HTTP server (tests/rev-httpd.py) and its accepted copy
+# from [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/tsa-httpd.py)
+# under the same CA for the timestamp op. The signed CMS carries the OCSP response
+# (id-ri-ocsp-response) and the CRL in SignedData.crls; OpenSSL still
+# verifies it. With the responder down (and the daemon's cache gone), verify
+# is REVOCATION_UNKNOWN, and VALID from the embedded data when asked
+# ("embedded_revocation"); offline the CLI needs nothing else. Embedded
+# data never makes a signature look valid: a changed response, a stale
+# one (judged past its nextUpdate) and a revocation the responder reports
+# all win over it.
+TB_NO_START=1
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+. "$top_srcdir/tests/lib.sh"
+P=$TB_PKI
+T=$TB_TMP
+PIDS=
+OCSP_PID=
+
+stop_servers() {
+	for _p in $PIDS $OCSP_PID; do kill "$_p" 2>/dev/null; done
+	for _p in $PIDS $OCSP_PID; do wait "$_p" 2>/dev/null; done
+	PIDS= OCSP_PID=
+}
+ev_cleanup() {
+	_ev_rc=$?
+	stop_servers
+	(exit "$_ev_rc")
+	tb_cleanup
+}
+trap ev_cleanup EXIT
+
+# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (VALUE @FILE: base64 of FILE).
+cat > "$T/rq.py" <<'PY'
+import base64, json, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+req = {"id": 1, "op": sys.argv[2]}
+for a in sys.argv[3:]:
+    k, v = a.split("=", 1)
+    if v.startswith("@"):
+        v = base64.b64encode(open(v[1:], "rb").read()).decode()
+    elif v in ("true", "false"):
+        v = v == "true"
+    req[k] = v
+json.dump(ask(connect(sys.argv[1], 60), req), sys.stdout, ensure_ascii=False)
+PY
+rq() { top_srcdir=$top_srcdir python3 "$T/rq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
+# check WHAT EXPR: EXPR over the answer j and its signer's revocation rv.
+check() {
+	_what=$1
+	shift
+	python3 - "$T/ans.json" "$*" <<'PY' || tb_fail "$_what: $(cat "$T/ans.json")"
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+rv = (j.get("signer") or {}).get("revocation", {})
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+	tb_log "ok: $_what"
+}
+
+start_ocsp() {
+	: > "$T/ocsp.log"
+	openssl ocsp -index "$P/index.txt" -CA "$P/ca.pem" -rsigner "$P/ocsp.pem" \
+	    -rkey "$P/ocsp.key" -port "${OCSP_PORT:-0}" -ignore_err -nmin 60 >"$T/ocsp.log" 2>&1 &
+	OCSP_PID=$!
+	_i=0
+	while ! grep -q "waiting for OCSP client" "$T/ocsp.log" 2>/dev/null; do
+		_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "openssl ocsp did not start: $(cat "$T/ocsp.log")"
+		sleep 0.1
+	done
+	OCSP_PORT=$(sed -n 's/^ACCEPT .*:\([0-9][0-9]*\) PID=.*/\1/p' "$T/ocsp.log")
+	[ -n "$OCSP_PORT" ] || tb_fail "OCSP responder port unknown"
+}
+stop_ocsp() {
+	kill "$OCSP_PID" 2>/dev/null
+	wait "$OCSP_PID" 2>/dev/null
+	OCSP_PID=
+}
+
+# ---- the servers: the root's CRL over HTTP, OCSP for the issuing CA (and
+# the TSA it issues, before the responder reads its index), a TSA
+mkdir -p "$T/www" "$T/cache" "$T/tsa"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/tsa/tsa.key" 2>/dev/null &&
+    "$TB_TESTPKI" issue --dir "$P" --key "$T/tsa/tsa.key" --profile tsa --out "$T/tsa/tsa.pem" \
+    >>"$T/testpki.log" 2>&1 || tb_fail "TSA certificate: $(cat "$T/testpki.log")"
+cp "$P/ca.pem" "$T/tsa/chain.pem"
+python3 "$top_srcdir/tests/tsa-httpd.py" "$T/tsa" "$T/tsa.port" 2>"$T/tsa.log" &
+PIDS="$PIDS $!"
+_i=0
+while [ ! -s "$T/tsa.port" ]; do
+	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "TSA did not start: $(cat "$T/tsa.log")"
+	sleep 0.1
+done
+"$TB_TESTPKI" crl --dir "$P" --issuer-name root --out "$T/www/root.crl" \
+    >>"$T/testpki.log" 2>&1 || tb_fail "root CRL: $(cat "$T/testpki.log")"
+python3 "$top_srcdir/tests/rev-httpd.py" "$T/www" "$T/http.port" &
+PIDS="$PIDS $!"
+_i=0
+while [ ! -s "$T/http.port" ]; do
+	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "http server did not start"
+	sleep 0.1
+done
+start_ocsp
+
+sed -i '/^\[revocation\]/,$d' "$TB_CONF"
+cat >> "$TB_CONF" <<CONF
+[verify]
+anchors = $P/root.pem
+untrusted = $P/chain.pem
+check_iin_checksum = no
+
+[revocation]
+cache_dir = $T/cache
+connect_timeout_ms = 2000
+timeout_ms = 5000
+
+[issuer "root"]
+certificate = $P/root.pem
+crl = http://127.0.0.1:$(cat "$T/http.port")/f/root.crl
+
+[issuer "ca"]
+certificate = $P/ca.pem
+ocsp = http://127.0.0.1:$OCSP_PORT
+
+[tsa]
+anchors = $P/root.pem
+url = http://127.0.0.1:$(cat "$T/tsa.port")/tsa
+CONF
+tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?}): $(tail -5 "$T/tanbad.log")"
+
+# ---- sign with the evidence embedded
+printf 'Анықтама №12: тексеру деректері ішінде\n' > "$T/doc.txt"
+rq sign key=ec data=@"$T/doc.txt" evidence=embed
+check "sign evidence embed: one OCSP response and one CRL" \
+    'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
+python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
+    "$T/ans.json" "$T/embedded.p7s"
+rq sign key=ec data=@"$T/doc.txt"
+python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
+    "$T/ans.json" "$T/plain.p7s"
+rq sign key=ec data=@"$T/doc.txt" evidence=yes
+check "evidence: anything but \"embed\" is a bad request" \
+    'not j["ok"] and j["error"]["code"] == "bad_request" and j["error"]["field"] == "evidence"'
+
+# What is in the CMS, as OpenSSL reads it: the OCSP response as RFC 5940's
+# other revocation info, the CRL as a CertificateList, SignedData version 5.
+openssl cms -cmsout -print -inform DER -in "$T/embedded.p7s" > "$T/print.txt" 2>&1 ||
+    tb_fail "openssl cms cannot read the CMS with embedded data: $(head -5 "$T/print.txt")"
+grep -q "otherRevInfoFormat: .*(1.3.6.1.5.5.7.16.2)" "$T/print.txt" ||
+    tb_fail "no id-ri-ocsp-response: $(grep -A3 crls "$T/print.txt")"
+grep -q "version: 5" "$T/print.txt" || tb_fail "SignedData version is not 5"
+grep -q "lastUpdate:" "$T/print.txt" || tb_fail "no CRL among crls"
+openssl cms -verify -binary -inform DER -in "$T/embedded.p7s" -CAfile "$TB_CAFILE" \
+    -purpose any -out /dev/null 2>"$T/err" || tb_fail "openssl cms -verify: $(cat "$T/err")"
+tb_log "ok: OpenSSL reads the embedded data and still verifies the signature"
+
+# ---- offline: the CMS alone
+OFF="verify --offline --anchors $P/root.pem --untrusted $P/chain.pem --no-check-iin-checksum"
+tb_tanba $OFF --embedded-revocation --json "$T/embedded.p7s" > "$T/ans.json" 2>"$T/err"
+# VALID needs the CA's status too: the root's CRL, embedded beside the response.
+check "offline, embedded data only: VALID, the leaf by OCSP, the CA by the root's CRL" \
+    'j["verdict"] == "VALID" and rv["status"] == "good" and rv["source"] == "ocsp"'
+tb_tanba $OFF --embedded-revocation --json "$T/plain.p7s" > "$T/ans.json" 2>"$T/err"
+check "offline, a CMS without embedded data: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
+later=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
+tb_tanba $OFF --embedded-revocation --at "$later" --json "$T/embedded.p7s" > "$T/ans.json" 2>"$T/err"
+check "offline, judged past the response's nextUpdate: REVOCATION_UNKNOWN, not VALID" \
+    'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
+
+# The timestamp op embeds the TSA certificate's evidence too: offline, the
+# stamp's TSA is judged by it.
+rq timestamp cms=@"$T/plain.p7s" evidence=embed
+check "timestamp op, evidence embed: the signer's and the TSA's responses, the root's CRL" \
+    'j["ok"] and j["timestamp"] and j["evidence"] == {"ocsp": 2, "crls": 1}'
+python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
+    "$T/ans.json" "$T/stamped.p7s"
+tb_tanba $OFF --embedded-revocation --json "$T/stamped.p7s" > "$T/ans.json" 2>"$T/err"
+check "offline, stamped with embedded data: VALID, the TSA's revocation from it" \
+    'j["verdict"] == "VALID" and j["signer"]["timestamp"]["verdict"] == "VALID"' \
+    'and j["signer"]["timestamp"]["tsa_revocation"]["status"] == "good"' \
+    'and j["signer"]["timestamp"]["tsa_revocation"]["source"] == "ocsp"'
+
+tb_tanba timestamp --embed-evidence -o "$T/stamped-cli.p7s" "$T/plain.p7s" 2>"$T/err" ||
+    tb_fail "tanba timestamp --embed-evidence: $(cat "$T/err")"
+tb_tanba $OFF --embedded-revocation --json "$T/stamped-cli.p7s" > "$T/ans.json" 2>"$T/err"
+check "tanba timestamp --embed-evidence: VALID offline" 'j["verdict"] == "VALID"'
+
+# ---- the responder down, the daemon's OCSP cache gone with a restart
+stop_ocsp
+tb_stop_daemon >/dev/null 2>&1
+tb_start_daemon || tb_fail "tanbad did not restart"
+rq verify cms=@"$T/embedded.p7s"
+check "responder down: REVOCATION_UNKNOWN without the embedded data" \
+    'j["verdict"] == "REVOCATION_UNKNOWN"'
+rq verify cms=@"$T/embedded.p7s" embedded_revocation=true
+check "responder down: VALID from the embedded response, said so" \
+    'j["verdict"] == "VALID" and rv["status"] == "good" and rv["source"] == "ocsp"' \
+    'and rv["detail"] == "embedded in the CMS"'
+rq verify cms=@"$T/plain.p7s" embedded_revocation=true
+check "responder down, nothing embedded: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
+tb_tanba verify --embedded-revocation --json "$T/embedded.p7s" > "$T/ans.json" 2>"$T/err"
+check "tanba verify --embedded-revocation through the daemon: VALID" 'j["verdict"] == "VALID"'
+
+# A byte of the embedded response changed (inside its signed part): it
+# no longer verifies, and nothing else answers.
+python3 - "$T/embedded.p7s" "$T/changed.p7s" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+oid = bytes.fromhex("06082b06010505071002")
+i = d.find(oid)
+assert i > 0, "no id-ri-ocsp-response"
+# OCSPResponse > responseBytes > BasicOCSPResponse > tbsResponseData:
+# the producedAt / responses are some 60 bytes on; change a digit of a time.
+j = d.find(b"\x18\x0f", i)
+assert j > 0, "no GeneralizedTime in the response"
+d[j + 14] = ord("0") if d[j + 14] != ord("0") else ord("1")
+open(sys.argv[2], "wb").write(d)
+PY
+rq verify cms=@"$T/changed.p7s" embedded_revocation=true
+check "a changed embedded response: not VALID" 'j["verdict"] == "REVOCATION_UNKNOWN"'
+
+# The responder back, reporting the certificate revoked: the network's
+# answer wins over the embedded "good".
+"$TB_TESTPKI" revoke --dir "$P" --cert "$P/ec-sign.pem" --reason keyCompromise \
+    >>"$T/testpki.log" 2>&1 || tb_fail "revoke ec-sign"
+start_ocsp
+sed -i "s|^ocsp = http://127.0.0.1:.*|ocsp = http://127.0.0.1:$OCSP_PORT|" "$TB_CONF"
+tb_stop_daemon >/dev/null 2>&1
+tb_start_daemon || tb_fail "tanbad did not restart"
+rq verify cms=@"$T/embedded.p7s" embedded_revocation=true
+check "revoked now: CERT_REVOKED whatever the embedded response says" \
+    'j["verdict"] == "CERT_REVOKED" and rv["source"] == "ocsp" and "detail" not in rv'
+echo "all passed"
