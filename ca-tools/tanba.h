@@ -31,5 +31,17 @@ int tanba_cmd_verify(const char *socket_path, int argc, char **argv);
 int tanba_cmd_check_cert(const char *socket_path, int argc, char **argv);
 /* tanba timestamp: CAdES-T tokens added to a CMS (ca-tools/tanba_timestamp.c). */
 int tanba_cmd_timestamp(int argc, char **argv);
+/* Reads a DER or PEM CMS (tanba_timestamp.c); *der is the caller's (free). */
+int tanba_read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err);
+/* Standard base64 of buf; a new string (free), NULL without memory. */
+char *tanba_b64_encode(const unsigned char *buf, size_t len);
+/*
+ * tanba sign on an existing CMS (tanba_cosign.c): the request that co-signs
+ * cms_path (content_path or digest: a detached CMS's document or its
+ * digest) or, when countersign >= 0, counter-signs that signer of it.
+ * NULL with err set when a file cannot be read.
+ */
+json_t *tanba_cosign_request(const char *key, const char *cms_path, const char *content_path,
+    const char *digest, const char *digest_alg, long countersign, tb_error *err);
 
 #endif

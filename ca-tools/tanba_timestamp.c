@@ -28,9 +28,8 @@ ts_usage(void)
 	    "       [-o OUT] FILE.p7s\n");
 }
 
-/* Reads a DER or PEM CMS. */
-static int
-read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err)
+int
+tanba_read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err)
 {
 	unsigned char *buf = NULL, *d = NULL;
 	size_t n = 0;
@@ -119,7 +118,7 @@ tanba_cmd_timestamp(int argc, char **argv)
 	pol.check_iin_checksum = 0;
 	o.trust = trust;
 	o.pol = &pol;
-	if (read_cms(in, &cms, &cms_len, &e) != 0 ||
+	if (tanba_read_cms(in, &cms, &cms_len, &e) != 0 ||
 	    tb_tsa_stamp_cms(&o, cms, cms_len, signer, &out, &out_len, &e) != 0) {
 		tanba_die_msg("timestamp: %s", e.detail);
 		goto out;

@@ -69,6 +69,9 @@ enum tb_lane tb_op_lane(const json_t *req);
 /* Handlers of the signing ops (daemon/op_sign.c, op_keys.c, op_status.c). */
 int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* sign with a "cms" field: co-signs it, or counter-signs signer "countersign" (op_cosign.c). */
+int tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 int tb_op_keys(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 int tb_op_status(struct tb_daemon *d, const tb_client *client, json_t *req,
