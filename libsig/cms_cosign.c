@@ -21,6 +21,7 @@
 #include "cms_sign.h"
 #include "cms_sign_int.h"
 #include "der_reader.h"
+#include "sigalg.h"
 
 /* Where each SignerInfo sits in a SignedData's DER. */
 typedef struct si_span {
@@ -177,7 +178,8 @@ signer_md(CMS_SignerInfo *si)
 
 /*
  * The content the new signer signs is the one the existing signers signed:
- * each signer whose digest can be made here must have it as messageDigest.
+ * each signer whose digest can be made here (tb_sigalg_digest: SHA-2 and
+ * Streebog) must have it as messageDigest.
  * With the content (data) every signer with a known digest is checked;
  * with a digest only the signers of that algorithm are. At least one
  * signer must be checked when the content is not the CMS's own.
@@ -190,7 +192,6 @@ content_check(CMS_ContentInfo *cms, const unsigned char *data, size_t data_len, 
 	CMS_SignerInfo *si = NULL;
 	const ASN1_OCTET_STRING *have;
 	X509_ALGOR *dig = NULL;
-	const EVP_MD *md;
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int h_len = 0;
 	int i, nid, checked = 0;
@@ -202,10 +203,11 @@ content_check(CMS_ContentInfo *cms, const unsigned char *data, size_t data_len, 
 		if ((have = signer_md(si)) == NULL)
 			continue;
 		if (data != NULL) {
-			if (tb_cms_md_name(nid) == NULL || (md = EVP_get_digestbynid(nid)) == NULL)
+			/* Any digest libsig verifies with (Streebog too); one it cannot make is skipped. */
+			if (tb_sigalg_digest(dig, data, data_len, h, &h_len, NULL) != 0) {
+				ERR_clear_error();
 				continue;
-			if (!EVP_Digest(data, data_len, h, &h_len, md, NULL))
-				return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the content");
+			}
 		} else {
 			if (nid != md_nid)
 				continue;

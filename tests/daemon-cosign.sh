@@ -2,7 +2,8 @@
 # Co-signing and counter-signing through the real tanbad (SoftHSM2 token):
 # an RSA signature, attached and detached, co-signed by an EC key; the
 # first SignerInfo keeps its bytes; openssl cms and tanba verify accept
-# every signer with its identity; a counter-signature on signer 0 verifies
+# every signer with its identity (a GOST signer beside an EC one too); a
+# counter-signature on signer 0 verifies
 # with its own verdict; content that is not the signed one, a signer the
 # CMS does not have and a key the client's ACL does not list are refused,
 # and each refusal leaves an audit record.
@@ -148,6 +149,52 @@ got=$(verdicts "$TB_TMP/dd.p7s" --content "$doc")
 tb_tanba sign --key official --add-to "$TB_TMP/d.p7s" --digest "sha256:$(tb_sha "$doc" sha256)" \
     -o "$TB_TMP/dg.p7s" || tb_fail "co-sign by digest"
 tb_verify_cms "$TB_TMP/dg.p7s" "$doc" || tb_fail "co-signed by digest does not verify"
+
+tb_log "a GOST 34.10-2015 signature co-signed by the EC key"
+if "$TB_TESTPKI" hierarchy --out "$TB_TMP/gost" --ca-alg gost512 --leaf-alg gost512 \
+    >"$TB_TMP/gost.log" 2>&1; then
+	G=$TB_TMP/gost
+	for mode in attached detached; do
+		"$TB_TESTPKI" cms --cert "$G/legal-sign.pem" --key "$G/legal-sign.key" --in "$doc" \
+		    --out "$TB_TMP/g.$mode.p7s" $([ $mode = detached ] && echo --detached) ||
+		    tb_fail "GOST cms ($mode)"
+		if [ $mode = detached ]; then
+			set -- --detached-content "$doc"
+		else
+			set --
+		fi
+		tb_tanba sign --key official --add-to "$TB_TMP/g.$mode.p7s" "$@" \
+		    -o "$TB_TMP/gr.$mode.p7s" || tb_fail "co-sign GOST ($mode)"
+		signer_infos "$TB_TMP/g.$mode.p7s" > "$TB_TMP/g.si"
+		signer_infos "$TB_TMP/gr.$mode.p7s" | grep -qxF "$(cat "$TB_TMP/g.si")" ||
+		    tb_fail "GOST ($mode): the GOST SignerInfo changed its bytes"
+		cat "$TB_PKI/root.pem" "$G/root.pem" > "$TB_TMP/anchors2.pem"
+		cat "$TB_PKI/chain.pem" "$G/chain.pem" > "$TB_TMP/untrusted2.pem"
+		[ $mode = detached ] && set -- --content "$doc" || set --
+		tb_tanba verify --offline --no-revocation --anchors "$TB_TMP/anchors2.pem" \
+		    --untrusted "$TB_TMP/untrusted2.pem" --iin "$OFFICIAL_IIN" --json "$@" \
+		    "$TB_TMP/gr.$mode.p7s" > "$TB_TMP/v.json" ||
+		    tb_fail "GOST + EC ($mode) does not verify: $(head -c 600 "$TB_TMP/v.json")"
+		python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+algs = sorted(s["algorithm"] for s in d["signers"])
+assert [s["verdict"] for s in d["signers"]] == ["VALID", "VALID"], d["signers"]
+assert any("gost" in a for a in algs) and any("ecdsa" in a for a in algs), algs
+m = d["identity_match"]
+assert d["signers"][m["signer"]]["identity"]["iin"] == sys.argv[2], m
+print("   GOST + EC:", ", ".join(algs), "; identity is signer", m["signer"])' \
+		    "$TB_TMP/v.json" "$OFFICIAL_IIN" || tb_fail "GOST + EC ($mode) answer"
+	done
+	if tb_tanba sign --key official --add-to "$TB_TMP/g.detached.p7s" \
+	    --detached-content "$TB_TMP/other" >/dev/null 2>"$TB_TMP/err"; then
+		tb_fail "co-signed a GOST signature over other content"
+	fi
+	grep -q "not the content signer 0 signed" "$TB_TMP/err" ||
+	    tb_fail "GOST mismatch: unclear error: $(cat "$TB_TMP/err")"
+else
+	echo "no GOST test PKI here: $(tail -n 1 "$TB_TMP/gost.log")"
+fi
 
 tb_log "content that is not the signed one is refused"
 before=$(audit_count '"sign"')
