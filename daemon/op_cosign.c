@@ -44,10 +44,8 @@ typedef struct cosign_input {
 static int
 input_read(json_t *req, cosign_input *in, tb_error *err)
 {
-	const char *spec = NULL, *alg = NULL;
 	json_t *n = json_object_get(req, "countersign");
-	tb_error e;
-	int nid, r;
+	int r;
 
 	in->target = -1;
 	if (json_object_get(req, "detached") != NULL)
@@ -57,11 +55,8 @@ input_read(json_t *req, cosign_input *in, tb_error *err)
 		return tb_error_set(err, TB_ERR_INVALID_ARG,
 		    "timestamp: not offered with cms (stamp the new CMS with a plain sign)");
 	if ((r = tb_proto_get_b64(req, "cms", 1, &in->cms, &in->cms_len, err)) != 0 ||
-	    (r = tb_proto_get_string(req, "digest_alg", 0, &alg, err)) != 0)
+	    (r = tb_ops_digest_alg_read(req, &in->md_nid, err)) != 0)
 		return r;
-	if (alg != NULL && (in->md_nid = tb_config_digest_nid(alg)) == 0)
-		return tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "digest_alg: '%.32s' is not one of sha256, sha384, sha512", alg);
 	if (n != NULL) {
 		if (!json_is_integer(n) || json_integer_value(n) < 0 ||
 		    json_integer_value(n) >= TB_CMS_SIGNERS_MAX)
@@ -76,18 +71,9 @@ input_read(json_t *req, cosign_input *in, tb_error *err)
 	if (json_object_get(req, "data") != NULL && json_object_get(req, "digest") != NULL)
 		return tb_error_set(err, TB_ERR_INVALID_ARG,
 		    "digest: give either data or digest, not both");
-	if (json_object_get(req, "digest") != NULL) {
-		if ((r = tb_proto_get_string(req, "digest", 1, &spec, err)) != 0)
-			return r;
-		if ((r = tb_digest_spec_parse(spec, &nid, in->digest, sizeof(in->digest),
-		    &in->digest_len, &e)) != 0)
-			return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %s", e.detail);
-		if (in->md_nid != 0 && in->md_nid != nid)
-			return tb_error_set(err, TB_ERR_INVALID_ARG,
-			    "digest_alg: does not match the algorithm of digest");
-		in->md_nid = nid;
-		return 0;
-	}
+	if (json_object_get(req, "digest") != NULL)
+		return tb_ops_digest_read(req, &in->md_nid, in->digest, sizeof(in->digest),
+		    &in->digest_len, err);
 	return tb_proto_get_b64(req, "data", 0, &in->data, &in->data_len, err);
 }
 
@@ -136,29 +122,15 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, md_len = 0;
 	int r, md_nid, attached = 0, audited = 0, index = -1;
-	char *b64 = NULL, when[32], doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
-	json_t *who = NULL;
-	time_t now;
+	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
 
 	memset(&in, 0, sizeof(in));
 	doc[0] = '\0';
-	if ((r = tb_proto_get_string(req, "key", 1, &name, err)) != 0)
+	if ((r = tb_ops_sign_key_name(req, client, &name, err)) != 0)
 		goto out;
-	if (!tb_config_client_key_ok(client->acl, name)) {
-		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not use key '%.64s'",
-		    client->acl->name, name);
-		goto out;
-	}
 	if ((r = input_read(req, &in, err)) != 0)
 		goto out;
-	ks = tb_daemon_keys(d);
-	if ((k = tb_front_keys_find(ks, name)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
-		goto out;
-	}
-	now = tb_clock_now();
-	if ((r = tb_ks_cert_check(k->name, k->cert, now, err)) != 0 ||
-	    (r = tb_revocation_check_key(d, name, k->cert, now, err)) != 0 ||
+	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0 ||
 	    (r = answer_fits(d, k, &in, err)) != 0)
 		goto out;
 	md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;
@@ -187,17 +159,9 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 		    err);
 	if (r != 0)
 		goto fail;
-	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
-	    (who = json_deep_copy(k->signer_info)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
+	if ((r = tb_ops_sign_answer(result, name, k->signer_info, der, der_len,
+	    (time_t)sd.signing_time, err)) != 0)
 		goto out;
-	}
-	tb_clock_format((time_t)sd.signing_time, when, sizeof(when));
-	json_object_set_new(result, "cms", json_string(b64));
-	json_object_set_new(result, "key", json_string(name));
-	json_object_set_new(result, "signing_time", json_string(when));
-	json_object_set_new(result, "signer", who);
-	who = NULL;
 	if (in.target >= 0)
 		json_object_set_new(result, "countersigned", json_integer(in.target));
 	else
@@ -212,12 +176,8 @@ fail:
 out:
 	/* As a plain sign: every refusal leaves a record, once. */
 	if (r != 0 && !audited)
-		(void)tb_daemon_audit(d, client->uid, "sign",
-		    name != NULL && strlen(name) < TB_SC_NAME_MAX ? name : NULL,
-		    doc[0] != '\0' ? doc : NULL, NULL, r, err != NULL ? err->detail : NULL, NULL);
-	json_decref(who);
+		tb_ops_sign_refused(d, client, name, doc, r, err);
 	free(ans);
-	free(b64);
 	OPENSSL_free(der);
 	free(in.data);
 	free(in.cms);

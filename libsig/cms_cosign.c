@@ -511,14 +511,33 @@ out:
 	return r;
 }
 
-/* signingCertificateV2 for the request: the caller's, or made here (*made is then freed). */
-static const ASN1_STRING *
-ess_for(X509 *cert, const tb_sign_request *req, int md_nid, ASN1_STRING **made)
+/*
+ * In process: the attributes over md (a content digest, or with counter a
+ * signature value's hash) and the tb_signer's signature over them; *attrs
+ * is the caller's (OPENSSL_free). signingCertificateV2 is the request's,
+ * or made here.
+ */
+static int
+sign_here(X509 *cert, const tb_sign_request *req, int md_nid, const EVP_MD *md,
+    const unsigned char *h, size_t h_len, int counter, const tb_signer *signer,
+    unsigned char **attrs, size_t *attrs_len, unsigned char *sig, size_t *sig_len,
+    tb_error *err)
 {
-	*made = NULL;
-	if (req->ess_cert_v2 != NULL)
-		return req->ess_cert_v2;
-	return *made = tb_cms_ess_cert_v2(cert, md_nid);
+	ASN1_STRING *made = NULL;
+	const ASN1_STRING *ess = req->ess_cert_v2;
+	int r;
+
+	if (ess == NULL && (ess = made = tb_cms_ess_cert_v2(cert, md_nid)) == NULL)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot make signingCertificateV2");
+	r = (counter ? tb_cms_counter_attrs : tb_cms_signed_attrs)(md_nid, h, h_len,
+	    req->signing_time, ess, attrs, attrs_len, err);
+	if (r == 0 && (r = tb_cms_sign_attrs_der(*attrs, *attrs_len, md, md_nid, signer, sig,
+	    sig_len, err)) != 0) {
+		OPENSSL_free(*attrs);
+		*attrs = NULL;
+	}
+	ASN1_STRING_free(made);
+	return r;
 }
 
 int
@@ -526,30 +545,22 @@ tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
     STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
     unsigned char **der, size_t *der_len, tb_error *err)
 {
-	ASN1_STRING *made = NULL;
-	const ASN1_STRING *ess;
 	const EVP_MD *md;
-	unsigned char content_md[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX], *attrs = NULL;
-	size_t content_md_len = 0, attrs_len = 0, sig_len = sizeof(sig);
+	unsigned char h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX], *attrs = NULL;
+	size_t h_len = 0, attrs_len = 0, sig_len = sizeof(sig);
 	int md_nid, attached = 0, r;
 
 	if (signer == NULL || signer->sign_digest == NULL || req == NULL)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
 	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
-	if ((r = tb_cms_cosign_digest(cms_der, cms_len, req, &attached, content_md,
-	    &content_md_len, err)) != 0 ||
-	    (r = joiner_check(cert, md_nid, &md, err)) != 0)
+	if ((r = tb_cms_cosign_digest(cms_der, cms_len, req, &attached, h, &h_len, err)) != 0 ||
+	    (r = joiner_check(cert, md_nid, &md, err)) != 0 ||
+	    (r = sign_here(cert, req, md_nid, md, h, h_len, 0, signer, &attrs, &attrs_len, sig,
+	    &sig_len, err)) != 0)
 		return r;
-	if ((ess = ess_for(cert, req, md_nid, &made)) == NULL)
-		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot make signingCertificateV2");
-	if ((r = tb_cms_signed_attrs(md_nid, content_md, content_md_len, req->signing_time, ess,
-	    &attrs, &attrs_len, err)) == 0 &&
-	    (r = tb_cms_sign_attrs_der(attrs, attrs_len, md, md_nid, signer, sig, &sig_len,
-	    err)) == 0)
-		r = tb_cms_cosign_assemble(cms_der, cms_len, cert, chain, md_nid, content_md,
-		    content_md_len, attrs, attrs_len, sig, sig_len, der, der_len, NULL, err);
+	r = tb_cms_cosign_assemble(cms_der, cms_len, cert, chain, md_nid, h, h_len, attrs,
+	    attrs_len, sig, sig_len, der, der_len, NULL, err);
 	OPENSSL_free(attrs);
-	ASN1_STRING_free(made);
 	return r;
 }
 
@@ -558,8 +569,6 @@ tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target, X50
     STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
     unsigned char **der, size_t *der_len, tb_error *err)
 {
-	ASN1_STRING *made = NULL;
-	const ASN1_STRING *ess;
 	const EVP_MD *md;
 	unsigned char h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX], *attrs = NULL;
 	size_t h_len = 0, attrs_len = 0, sig_len = sizeof(sig);
@@ -569,17 +578,12 @@ tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target, X50
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
 	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
 	if ((r = joiner_check(cert, md_nid, &md, err)) != 0 ||
-	    (r = tb_cms_counter_digest(cms_der, cms_len, target, md_nid, h, &h_len, err)) != 0)
+	    (r = tb_cms_counter_digest(cms_der, cms_len, target, md_nid, h, &h_len, err)) != 0 ||
+	    (r = sign_here(cert, req, md_nid, md, h, h_len, 1, signer, &attrs, &attrs_len, sig,
+	    &sig_len, err)) != 0)
 		return r;
-	if ((ess = ess_for(cert, req, md_nid, &made)) == NULL)
-		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot make signingCertificateV2");
-	if ((r = tb_cms_counter_attrs(md_nid, h, h_len, req->signing_time, ess, &attrs,
-	    &attrs_len, err)) == 0 &&
-	    (r = tb_cms_sign_attrs_der(attrs, attrs_len, md, md_nid, signer, sig, &sig_len,
-	    err)) == 0)
-		r = tb_cms_counter_assemble(cms_der, cms_len, target, cert, chain, md_nid, attrs,
-		    attrs_len, sig, sig_len, der, der_len, err);
+	r = tb_cms_counter_assemble(cms_der, cms_len, target, cert, chain, md_nid, attrs,
+	    attrs_len, sig, sig_len, der, der_len, err);
 	OPENSSL_free(attrs);
-	ASN1_STRING_free(made);
 	return r;
 }

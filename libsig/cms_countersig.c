@@ -179,18 +179,6 @@ entry_json(tb_verify_result *sub)
 	return e;
 }
 
-/* Finds the counter-signer's certificate among the CMS's and the caller's. */
-static X509 *
-cert_find(CMS_SignerInfo *si, STACK_OF(X509) *pool)
-{
-	int i;
-
-	for (i = 0; i < sk_X509_num(pool); i++)
-		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(pool, i)) == 0)
-			return sk_X509_value(pool, i);
-	return NULL;
-}
-
 /* One counter-signature (value v), checked and appended to list; its verdict in *v_out. */
 static int
 countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_checker *rev,
@@ -214,7 +202,7 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(w)) != 1) {
 		if (reason(sub, TB_V_MALFORMED, "counter-signature is not a SignerInfo") != 0)
 			goto nomem;
-	} else if ((cert = cert_find(csi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(w), 0),
+	} else if ((cert = tb_cms_signer_cert_find(csi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(w), 0),
 	    pool)) == NULL) {
 		if (tb_reasons_add(&sub->reasons, TB_V_MALFORMED, "MALFORMED.no_signer_cert", 0,
 		    "no certificate matches the counter-signer's identifier", NULL) != 0)

@@ -497,9 +497,8 @@ out:
 	return r;
 }
 
-/* Finds the signer's certificate among the CMS's and the caller's. */
-static X509 *
-find_signer_cert(CMS_SignerInfo *si, STACK_OF(X509) *pool)
+X509 *
+tb_cms_signer_cert_find(CMS_SignerInfo *si, STACK_OF(X509) *pool)
 {
 	int i;
 
@@ -643,7 +642,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 				goto nomem;
 			continue;
 		}
-		cert = find_signer_cert(si, pool);
+		cert = tb_cms_signer_cert_find(si, pool);
 		if (cert == NULL) {
 			if (tb_reasons_add(&res->reasons, TB_V_MALFORMED, "MALFORMED.no_signer_cert",
 			    i, "no certificate matches the SignerIdentifier", NULL) != 0)

@@ -33,6 +33,9 @@ int tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *r
  */
 int tb_cms_signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len);
 
+/* The signer's certificate among pool (the CMS's and the caller's), or NULL. */
+X509 *tb_cms_signer_cert_find(CMS_SignerInfo *si, STACK_OF(X509) *pool);
+
 /* The signingTime attribute of si into s (has_signing_time), when it has one. */
 void tb_cms_read_signing_time(CMS_SignerInfo *si, tb_signer_result *s);
 

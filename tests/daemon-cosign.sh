@@ -217,6 +217,14 @@ grep -q "detached" "$TB_TMP/err" || tb_fail "no content: unclear error"
 after=$(audit_count '"sign"')
 [ "$after" -ge $((before + 3)) ] || tb_fail "refusals not audited ($before -> $after)"
 
+tb_log "a CMS in BER (indefinite lengths) is refused: its signer would not keep its bytes"
+openssl cms -sign -binary -stream -nodetach -in "$doc" -signer "$TB_PKI/rsa-sign.pem" \
+    -inkey "$TB_PKI/rsa-sign.key" -outform DER -out "$TB_TMP/ber.p7s" || tb_fail "openssl BER"
+if tb_tanba sign --key official --add-to "$TB_TMP/ber.p7s" >/dev/null 2>"$TB_TMP/err"; then
+	tb_fail "co-signed a BER CMS"
+fi
+grep -q "not DER" "$TB_TMP/err" || tb_fail "BER: unclear error: $(cat "$TB_TMP/err")"
+
 tb_log "counter-signature on signer 0"
 tb_tanba sign --key official --countersign 0 -o "$TB_TMP/c.p7s" "$TB_TMP/a.p7s" ||
     tb_fail "countersign"
