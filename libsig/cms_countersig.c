@@ -161,17 +161,24 @@ check_one(CMS_SignerInfo *csi, const ASN1_OCTET_STRING *sigval, tb_verify_result
 	return rc;
 }
 
-/* The entry of one counter-signer: its signer JSON, its verdict and its reasons. */
+/*
+ * The entry of one counter-signer: its signer JSON, its verdict and its
+ * reasons (code, id, detail: the answer's language is not known here, so
+ * no message).
+ */
 static json_t *
 entry_json(tb_verify_result *sub)
 {
-	json_t *all = tb_verify_result_to_json(sub, "en"), *e;
+	json_t *all = tb_verify_result_to_json(sub, NULL), *e, *rj;
+	size_t i;
 
 	if (all == NULL)
 		return NULL;
 	e = json_object_get(all, "signer");
 	e = json_is_object(e) ? json_incref(e) : json_object();
 	if (e != NULL) {
+		json_array_foreach(json_object_get(all, "reasons"), i, rj)
+			json_object_del(rj, "message");
 		json_object_set(e, "verdict", json_object_get(all, "verdict"));
 		json_object_set(e, "reasons", json_object_get(all, "reasons"));
 	}
