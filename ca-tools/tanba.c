@@ -47,6 +47,11 @@ usage(FILE *f)
 	    "  sign --key NAME [--detached] [--digest ALG:HEX] [--digest-alg sha256|sha384|sha512]\n"
 	    "       [--pem] [--timestamp|--timestamp-preferred] [-o OUT] [FILE|-]\n"
 	    "                                   sign FILE (or stdin) as CAdES-BES (-T) CMS\n"
+	    "  sign --key NAME --add-to FILE.p7s [--detached-content DOC|--digest ALG:HEX]\n"
+	    "       [--digest-alg ALG] [--pem] [-o OUT]\n"
+	    "                                   add a signer to an existing CMS\n"
+	    "  sign --key NAME --countersign N [--digest-alg ALG] [--pem] [-o OUT] FILE.p7s\n"
+	    "                                   counter-sign signer N (0 first) of a CMS\n"
 	    "  keys [--json]                    list the daemon's keys\n"
 	    "  status [--json]                  show the daemon's health\n"
 	    "  verify ...                       verify a CMS signature\n"
@@ -325,8 +330,10 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 {
 	int rc = TANBA_EXIT_ERROR;
 	const char *key = NULL, *digest = NULL, *digest_alg = NULL, *outpath = NULL;
-	const char *input = NULL, *stamp = NULL;
+	const char *input = NULL, *stamp = NULL, *add_to = NULL, *content = NULL;
 	int detached = 0, pem = 0, i;
+	long counter = -1;
+	char *end;
 	unsigned char *data = NULL, *der = NULL;
 	size_t datalen = 0, derlen = 0, toobig = 0;
 	char *b64 = NULL;
@@ -347,6 +354,17 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 			digest_alg = argv[++i];
 		else if (strcmp(a, "--pem") == 0)
 			pem = 1;
+		else if (strcmp(a, "--add-to") == 0 && i + 1 < argc)
+			add_to = argv[++i];
+		else if (strcmp(a, "--detached-content") == 0 && i + 1 < argc)
+			content = argv[++i];
+		else if (strcmp(a, "--countersign") == 0 && i + 1 < argc) {
+			counter = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || counter < 0 || counter > 1000) {
+				tanba_die_msg("sign: --countersign needs a signer's number (0, 1, ...)");
+				goto out;
+			}
+		}
 		else if (strcmp(a, "--timestamp") == 0)
 			stamp = "yes";
 		else if (strcmp(a, "--timestamp-preferred") == 0)
@@ -372,7 +390,34 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 		    digest_alg);
 		goto out;
 	}
-	if (digest != NULL) {
+	if (add_to != NULL || counter >= 0) {
+		/* On an existing CMS: co-sign it, or counter-sign one of its signers. */
+		if ((add_to != NULL && counter >= 0) || (counter >= 0 && input == NULL)) {
+			tanba_die_msg("sign: --add-to FILE.p7s co-signs, --countersign N FILE.p7s "
+			    "counter-signs: one of them");
+			goto out;
+		}
+		if (detached || stamp != NULL || (add_to != NULL && input != NULL) ||
+		    (counter >= 0 && (content != NULL || digest != NULL))) {
+			tanba_die_msg("sign: with --add-to give the document only as "
+			    "--detached-content (or --digest); --countersign takes no document; "
+			    "no --detached or --timestamp");
+			goto out;
+		}
+		if (digest != NULL && (content != NULL || !digest_arg_ok(digest))) {
+			tanba_die_msg("sign: --digest must be ALG:HEX, and not with --detached-content");
+			goto out;
+		}
+		req = tanba_cosign_request(key, add_to != NULL ? add_to : input, content, digest,
+		    digest_alg, counter, &err);
+		if (req == NULL) {
+			tanba_die_msg("%s", err.detail);
+			goto out;
+		}
+	} else if (content != NULL) {
+		tanba_die_msg("sign: --detached-content goes with --add-to");
+		goto out;
+	} else if (digest != NULL) {
 		if (input != NULL) {
 			tanba_die_msg("sign: give either --digest or a file, not both");
 			goto out;

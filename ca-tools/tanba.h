@@ -38,5 +38,15 @@ int tanba_cmd_timestamp(const char *socket_path, int argc, char **argv);
 char *tanba_b64_encode(const unsigned char *buf, size_t len);
 /* Decodes standard base64 into a new buffer (free); -1 when it is not base64. */
 int tanba_b64_decode(const char *s, unsigned char **out, size_t *outlen);
+/* Reads a DER or PEM CMS (tanba_timestamp.c); *der is the caller's (free). */
+int tanba_read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err);
+/*
+ * tanba sign on an existing CMS (tanba_cosign.c): the request that co-signs
+ * cms_path (content_path or digest: a detached CMS's document or its
+ * digest) or, when countersign >= 0, counter-signs that signer of it.
+ * NULL with err set when a file cannot be read.
+ */
+json_t *tanba_cosign_request(const char *key, const char *cms_path, const char *content_path,
+    const char *digest, const char *digest_alg, long countersign, tb_error *err);
 
 #endif

@@ -33,9 +33,8 @@ ts_usage(void)
 	    "                                          (the daemon's [tsa])\n");
 }
 
-/* Reads a DER or PEM CMS. */
-static int
-read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err)
+int
+tanba_read_cms(const char *path, unsigned char **der, size_t *len, tb_error *err)
 {
 	unsigned char *buf = NULL, *d = NULL;
 	size_t n = 0;
@@ -168,7 +167,7 @@ tanba_cmd_timestamp(const char *socket_path, int argc, char **argv)
 		ts_usage();
 		return TANBA_EXIT_ERROR;
 	}
-	if (read_cms(in, &cms, &cms_len, &e) != 0) {
+	if (tanba_read_cms(in, &cms, &cms_len, &e) != 0) {
 		tanba_die_msg("timestamp: %s", e.detail);
 		goto out;
 	}

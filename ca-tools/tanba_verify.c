@@ -271,12 +271,41 @@ print_cert(const char *label, json_t *s)
 		    json_is_true(json_object_get(c, "anchor")) ? " [anchor]" : "");
 }
 
+/*
+ * The signers: numbered, each with its own verdict, when there are several;
+ * their counter-signers; and which one the request's identity found.
+ */
+static void
+print_signers(json_t *ans)
+{
+	json_t *list = json_object_get(ans, "signers"), *s, *c, *m;
+	size_t i, k, n = json_array_size(list);
+	char label[32];
+
+	json_array_foreach(list, i, s) {
+		if (n > 1)
+			snprintf(label, sizeof(label), "signer %zu", i);
+		else
+			snprintf(label, sizeof(label), "signer");
+		print_cert(label, s);
+		if (n > 1)
+			printf("  verdict: %s\n", jstr(s, "verdict"));
+		json_array_foreach(json_object_get(s, "countersigners"), k, c)
+			printf("  countersigner: %s (%s, signed %s)\n", jstr(c, "subject"),
+			    jstr(c, "verdict"), jstr(c, "signing_time"));
+	}
+	if (json_is_object(m = json_object_get(ans, "identity_match")))
+		printf("identity: signer %" JSON_INTEGER_FORMAT " (%s), %s\n",
+		    json_integer_value(json_object_get(m, "signer")), jstr(m, "subject"),
+		    jstr(m, "verdict"));
+}
+
 /* Prints the answer and returns the exit status its verdict means. */
 static int
 print_answer(json_t *ans, const vopts *o)
 {
 	const char *verdict = jstr(ans, "verdict");
-	json_t *r, *s;
+	json_t *r;
 	size_t i;
 
 	if (*verdict == '\0') {
@@ -305,8 +334,7 @@ print_answer(json_t *ans, const vopts *o)
 		if (o->is_cert)
 			print_cert("certificate", json_object_get(ans, "certificate"));
 		else
-			json_array_foreach(json_object_get(ans, "signers"), i, s)
-				print_cert("signer", s);
+			print_signers(ans);
 	}
 	if (fflush(stdout) != 0) {
 		tanba_die_msg("writing stdout: %s", strerror(errno));

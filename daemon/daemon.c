@@ -325,7 +325,9 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	q.md_nid = md_nid;
 	q.digest_len = (uint32_t)digest_len;
 	memcpy(q.digest, digest, digest_len);
-	q.detached = detached != 0;
+	/* TB_SIGN_COUNTER: the digest is of a signature value (RFC 5652 11.4). */
+	q.detached = detached == 1;
+	q.countersign = detached == TB_SIGN_COUNTER;
 	tb_sc_strset(q.client, sizeof(q.client), client->acl->name);
 	tb_sc_strset(q.key, sizeof(q.key), key);
 	memcpy(q.cert_sha256, cert_sha256, sizeof(q.cert_sha256));

@@ -44,11 +44,10 @@ typedef struct sign_input {
 static int
 input_read(json_t *req, sign_input *in, tb_error *err)
 {
-	const char *spec = NULL, *alg = NULL;
-	tb_error e;
+	const char *spec = NULL;
 	int has_data = json_object_get(req, "data") != NULL;
 	int has_digest = json_object_get(req, "digest") != NULL;
-	int detached = -1, nid, r;
+	int detached = -1, r;
 
 	if (has_data && has_digest)
 		return tb_error_set(err, TB_ERR_INVALID_ARG,
@@ -57,24 +56,17 @@ input_read(json_t *req, sign_input *in, tb_error *err)
 		return tb_error_set(err, TB_ERR_INVALID_ARG,
 		    "data: required field is missing (or give digest)");
 	if ((r = tb_proto_get_bool(req, "detached", 0, &detached, err)) != 0 ||
-	    (r = tb_proto_get_string(req, "digest_alg", 0, &alg, err)) != 0)
+	    (r = tb_ops_digest_alg_read(req, &in->md_nid, err)) != 0)
 		return r;
-	if (alg != NULL && (in->md_nid = tb_config_digest_nid(alg)) == 0)
-		return tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "digest_alg: '%.32s' is not one of sha256, sha384, sha512", alg);
 	if (has_digest) {
 		if ((r = tb_proto_get_string(req, "digest", 1, &spec, err)) != 0)
 			return r;
 		if (detached == 0)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
 			    "detached: a digest makes only a detached signature");
-		if ((r = tb_digest_spec_parse(spec, &nid, in->digest, sizeof(in->digest),
-		    &in->digest_len, &e)) != 0)
-			return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %s", e.detail);
-		if (in->md_nid != 0 && in->md_nid != nid)
-			return tb_error_set(err, TB_ERR_INVALID_ARG,
-			    "digest_alg: does not match the algorithm of digest");
-		in->md_nid = nid;
+		if ((r = tb_ops_digest_read(req, &in->md_nid, in->digest, sizeof(in->digest),
+		    &in->digest_len, err)) != 0)
+			return r;
 		in->by_digest = 1;
 		in->detached = 1;
 		return 0;
@@ -141,23 +133,20 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	unsigned char *der = NULL, content_md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, content_md_len = 0;
 	int audited = 0;
-	char *b64 = NULL, when[32], doc[8 + 2 * EVP_MAX_MD_SIZE];
-	json_t *who = NULL;
+	char doc[8 + 2 * EVP_MAX_MD_SIZE];
 	struct timespec t0;
 	time_t now;
 	enum tb_stamp_want stamp = TB_STAMP_NO;
 	int embed = 0;
 
+	/* On an existing CMS: co-signing or a counter-signature (op_cosign.c). */
+	if (json_object_get(req, "cms") != NULL)
+		return tb_op_cosign(d, client, req, result, err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&in, 0, sizeof(in));
 	doc[0] = '\0';
-	if ((r = tb_proto_get_string(req, "key", 1, &name, err)) != 0)
+	if ((r = tb_ops_sign_key_name(req, client, &name, err)) != 0)
 		goto out;
-	if (!tb_config_client_key_ok(client->acl, name)) {
-		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not use key '%.64s'",
-		    client->acl->name, name);
-		goto out;
-	}
 	if ((r = input_read(req, &in, err)) != 0 ||
 	    (r = tb_stamp_want_read(req, &stamp, err)) != 0 ||
 	    (r = tb_evidence_want_read(req, &embed, err)) != 0)
@@ -166,17 +155,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		snprintf(doc, sizeof(doc), "%.*s", (int)sizeof(doc) - 1, spec);
 	else if (!in.by_digest)
 		tb_ops_digest_text(in.data, in.data_len, doc, sizeof(doc));
-	ks = tb_daemon_keys(d);
-	if ((k = tb_front_keys_find(ks, name)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
-		goto out;
-	}
-	now = tb_clock_now();
-	/* The signer checks the dates again; here it spares a round trip. */
-	if ((r = tb_ks_cert_check(k->name, k->cert, now, err)) != 0)
-		goto out;
-	/* A revoked signing certificate stops signing (cached: no request per signature). */
-	if ((r = tb_revocation_check_key(d, name, k->cert, now, err)) != 0)
+	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0)
 		goto out;
 	memset(&sreq, 0, sizeof(sreq));
 	sreq.md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;
@@ -208,17 +187,8 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	/* Validation data last, so that the TSA's path is in it too (daemon/evidence.c). */
 	if (embed && (r = tb_evidence_embed(d, &der, &der_len, result, err)) != 0)
 		goto out;
-	if ((b64 = tb_b64_encode(der, der_len)) == NULL ||
-	    (who = json_deep_copy(k->signer_info)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
+	if ((r = tb_ops_sign_answer(result, name, k->signer_info, der, der_len, now, err)) != 0)
 		goto out;
-	}
-	tb_clock_format(now, when, sizeof(when));
-	json_object_set_new(result, "cms", json_string(b64));
-	json_object_set_new(result, "key", json_string(name));
-	json_object_set_new(result, "signing_time", json_string(when));
-	json_object_set_new(result, "signer", who);
-	who = NULL;
 	tb_metrics_inc(tb_daemon_metrics(d), TB_COUNT_SIGNATURES);
 	tb_metrics_sign_latency(tb_daemon_metrics(d), ms_since(&t0));
 	tb_info_f("uid %u pid %d: signed with key %s (%s, %zu bytes of CMS)", client->uid,
@@ -233,12 +203,8 @@ out:
 	 * the refusal is recorded once it is back (a failed try is logged).
 	 */
 	if (r != 0 && !audited)
-		(void)tb_daemon_audit(d, client->uid, "sign",
-		    name != NULL && strlen(name) < TB_SC_NAME_MAX ? name : NULL,
-		    doc[0] != '\0' ? doc : NULL, NULL, r, err != NULL ? err->detail : NULL, NULL);
-	json_decref(who);
+		tb_ops_sign_refused(d, client, name, doc, r, err);
 	free(ans);
-	free(b64);
 	OPENSSL_free(der);
 	free(in.data);
 	tb_front_keys_unref(ks);

@@ -5,11 +5,19 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
+#include "daemon.h"
 #include "ops.h"
+#include "keystore.h"
+#include "proto.h"
+#include "revocation.h"
+#include "signchan.h"
+#include "cms_sign.h"
+#include "tb_clock.h"
 
 static const tb_op ops[] = {
 	{ "sign", tb_op_sign, TB_LANE_SIGN },
@@ -56,4 +64,99 @@ tb_ops_digest_text(const void *buf, size_t len, char *out, size_t out_len)
 	pos = (size_t)snprintf(out, out_len, "sha256:");
 	for (i = 0; i < mdlen && pos + 3 <= out_len; i++, pos += 2)
 		snprintf(out + pos, 3, "%02x", md[i]);
+}
+
+int
+tb_ops_sign_answer(json_t *result, const char *key, const json_t *signer_info,
+    const unsigned char *der, size_t der_len, time_t signing_time, tb_error *err)
+{
+	char *b64 = tb_b64_encode(der, der_len), when[32];
+	json_t *who = json_deep_copy(signer_info);
+
+	if (b64 == NULL || who == NULL) {
+		free(b64);
+		json_decref(who);
+		return tb_error_set(err, TB_ERR_NOMEM, "answer");
+	}
+	tb_clock_format(signing_time, when, sizeof(when));
+	json_object_set_new(result, "cms", json_string(b64));
+	json_object_set_new(result, "key", json_string(key));
+	json_object_set_new(result, "signing_time", json_string(when));
+	json_object_set_new(result, "signer", who);
+	free(b64);
+	return 0;
+}
+
+void
+tb_ops_sign_refused(struct tb_daemon *d, const tb_client *client, const char *key,
+    const char *doc, int r, const tb_error *err)
+{
+	(void)tb_daemon_audit(d, client->uid, "sign",
+	    key != NULL && strlen(key) < TB_SC_NAME_MAX ? key : NULL,
+	    doc != NULL && doc[0] != '\0' ? doc : NULL, NULL, r,
+	    err != NULL ? err->detail : NULL, NULL);
+}
+
+int
+tb_ops_sign_key(struct tb_daemon *d, const char *name, tb_front_keys **ks,
+    const tb_front_key **k, tb_error *err)
+{
+	time_t now;
+	int r;
+
+	*ks = tb_daemon_keys(d);
+	if ((*k = tb_front_keys_find(*ks, name)) == NULL)
+		return tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
+	now = tb_clock_now();
+	/* The signer checks the dates again; here it spares a round trip. */
+	if ((r = tb_ks_cert_check((*k)->name, (*k)->cert, now, err)) != 0)
+		return r;
+	/* A revoked signing certificate stops signing (cached: no request per signature). */
+	return tb_revocation_check_key(d, name, (*k)->cert, now, err);
+}
+
+int
+tb_ops_sign_key_name(json_t *req, const tb_client *client, const char **name, tb_error *err)
+{
+	int r;
+
+	if ((r = tb_proto_get_string(req, "key", 1, name, err)) != 0)
+		return r;
+	if (!tb_config_client_key_ok(client->acl, *name))
+		return tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not use key '%.64s'",
+		    client->acl->name, *name);
+	return 0;
+}
+
+int
+tb_ops_digest_alg_read(json_t *req, int *md_nid, tb_error *err)
+{
+	const char *alg = NULL;
+	int r;
+
+	if ((r = tb_proto_get_string(req, "digest_alg", 0, &alg, err)) != 0)
+		return r;
+	if (alg != NULL && (*md_nid = tb_config_digest_nid(alg)) == 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "digest_alg: '%.32s' is not one of sha256, sha384, sha512", alg);
+	return 0;
+}
+
+int
+tb_ops_digest_read(json_t *req, int *md_nid, unsigned char *digest, size_t room, size_t *len,
+    tb_error *err)
+{
+	const char *spec = NULL;
+	tb_error e;
+	int nid, r;
+
+	if ((r = tb_proto_get_string(req, "digest", 1, &spec, err)) != 0)
+		return r;
+	if ((r = tb_digest_spec_parse(spec, &nid, digest, room, len, &e)) != 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %s", e.detail);
+	if (*md_nid != 0 && *md_nid != nid)
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "digest_alg: does not match the algorithm of digest");
+	*md_nid = nid;
+	return 0;
 }

@@ -6,6 +6,7 @@
 #define TB_OPS_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -69,6 +70,9 @@ enum tb_lane tb_op_lane(const json_t *req);
 /* Handlers of the signing ops (daemon/op_sign.c, op_keys.c, op_status.c). */
 int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* sign with a "cms" field: co-signs it, or counter-signs signer "countersign" (op_cosign.c). */
+int tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 int tb_op_keys(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 int tb_op_status(struct tb_daemon *d, const tb_client *client, json_t *req,
@@ -82,6 +86,35 @@ int tb_op_check_cert(struct tb_daemon *d, const tb_client *client, json_t *req,
 /* CAdES-T for a CMS handed in (daemon/op_timestamp.c). */
 int tb_op_timestamp(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+
+/* The request's "digest_alg" (sha256, sha384, sha512) into *md_nid, when given. */
+int tb_ops_digest_alg_read(json_t *req, int *md_nid, tb_error *err);
+/*
+ * The request's "digest" ("sha256:<hex>"...) into digest (room bytes), its
+ * algorithm into *md_nid, which must agree with a digest_alg already there.
+ */
+int tb_ops_digest_read(json_t *req, int *md_nid, unsigned char *digest, size_t room,
+    size_t *len, tb_error *err);
+/* The request's "key", which the client's [client] section must list. */
+int tb_ops_sign_key_name(json_t *req, const tb_client *client, const char **name,
+    tb_error *err);
+/*
+ * The front's key name for signing now: *ks (the caller unrefs it, also on
+ * failure) and *k in it, with a certificate valid now and not revoked.
+ */
+struct tb_front_keys;
+struct tb_front_key;
+int tb_ops_sign_key(struct tb_daemon *d, const char *name, struct tb_front_keys **ks,
+    const struct tb_front_key **k, tb_error *err);
+/* A signature's answer: "cms" (der in base64), "key", "signing_time", "signer". */
+int tb_ops_sign_answer(json_t *result, const char *key, const json_t *signer_info,
+    const unsigned char *der, size_t der_len, time_t signing_time, tb_error *err);
+/*
+ * The record of a sign refused before the signer had it (once it had it,
+ * it recorded the outcome itself): key and doc as far as known.
+ */
+void tb_ops_sign_refused(struct tb_daemon *d, const tb_client *client, const char *key,
+    const char *doc, int r, const tb_error *err);
 
 /* "sha256:<hex>" of buf, as audit records name documents, into out
  * (at least 7 + 2 * 32 + 1 bytes). */

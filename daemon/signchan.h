@@ -35,7 +35,7 @@ enum {
 #define TB_SC_DOC_MAX 144	/* "sha512:" + 128 hex + NUL, rounded up */
 #define TB_SC_DETAIL_MAX 384	/* = sizeof(tb_error.detail) */
 #define TB_SC_SUBJECT_MAX 512	/* a TLS client's certificate subject, NUL included */
-#define TB_SC_REQ_SIZE 1376
+#define TB_SC_REQ_SIZE 1384
 #define TB_SC_ANS_HEAD 408
 #define TB_SC_PAYLOAD_MAX 65536
 #define TB_SC_ANS_MAX (TB_SC_ANS_HEAD + TB_SC_PAYLOAD_MAX)
@@ -69,6 +69,12 @@ typedef struct tb_sc_req {
 	 * descriptor); 0 for a TLS client.
 	 */
 	uint64_t conn;
+	/*
+	 * SIGN: 1 when digest is the hash of another signer's signature value
+	 * (RFC 5652 11.4): the signer builds counter-signature attributes (no
+	 * contentType) and records a counter-signature.
+	 */
+	uint32_t countersign;
 } tb_sc_req;
 
 typedef struct tb_sc_ans {

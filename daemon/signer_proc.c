@@ -289,8 +289,12 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
 		    q->key);
-	/* From the key's template when it has one; the encoder gives the same bytes. */
-	tpl = tb_ks_key_attrs_tpl(k, q->md_nid);
+	/*
+	 * From the key's template when it has one; the encoder gives the same
+	 * bytes. A counter-signature's attributes have no contentType: no
+	 * template, the encoder alone.
+	 */
+	tpl = q->countersign ? NULL : tb_ks_key_attrs_tpl(k, q->md_nid);
 	if (tpl != NULL && (attrs = OPENSSL_malloc(tb_cms_attrs_tpl_len(tpl))) != NULL &&
 	    tb_cms_attrs_tpl_fill(tpl, q->digest, q->digest_len, now, attrs,
 	    tb_cms_attrs_tpl_len(tpl), NULL) == 0) {
@@ -298,8 +302,8 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	} else {
 		OPENSSL_free(attrs);
 		attrs = NULL;
-		if ((r = tb_cms_signed_attrs(q->md_nid, q->digest, q->digest_len, now, ess,
-		    &attrs, &attrs_len, err)) != 0)
+		if ((r = (q->countersign ? tb_cms_counter_attrs : tb_cms_signed_attrs)(q->md_nid,
+		    q->digest, q->digest_len, now, ess, &attrs, &attrs_len, err)) != 0)
 			return r;
 	}
 	if (EVP_Digest(attrs, attrs_len, h, h_len, md, NULL) != 1) {
@@ -335,7 +339,9 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	size_t sig_len = sizeof(sig);
 	char sigtext[8 + 64 + 1], attrs[8 + 2 * EVP_MAX_MD_SIZE + 1];
 	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
-	const char *detail = q->detached ? "detached" : "attached";
+	/* A counter-signature's doc digest is the hash of the signature value it signs. */
+	const char *detail = q->countersign ? "countersignature" : q->detached ? "detached" :
+	    "attached";
 	/* Until the signer knows the client, records carry no uid of the front's. */
 	unsigned uid = TB_CLIENT_UID_NONE;
 	tb_peer peer;
@@ -424,7 +430,8 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		    err->detail);
 		goto out;
 	}
-	tb_info_f("uid %u pid %d: signed with key %s", uid, peer.pid, q->key);
+	tb_info_f("uid %u pid %d: %s with key %s", uid, peer.pid, q->countersign ?
+	    "counter-signed" : "signed", q->key);
 	r = 0;
 out:
 	if (r != 0 && !audited)

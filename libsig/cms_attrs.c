@@ -103,9 +103,30 @@ attr_push(STACK_OF(X509_ATTRIBUTE) *attrs, int nid, int type, const void *value,
  * same template OpenSSL uses for CMS, so these are the bytes a verifier
  * re-encodes from the SignerInfo.
  */
+static int
+attrs_make(int md_nid, const unsigned char *md, size_t md_len, time_t signing_time,
+    const ASN1_STRING *ess_cert_v2, int content_type, unsigned char **der, size_t *der_len,
+    tb_error *err);
+
 int
 tb_cms_signed_attrs(int md_nid, const unsigned char *md, size_t md_len, time_t signing_time,
     const ASN1_STRING *ess_cert_v2, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	return attrs_make(md_nid, md, md_len, signing_time, ess_cert_v2, 1, der, der_len, err);
+}
+
+/* RFC 5652 11.4: a counter-signature has no contentType; the rest is the same. */
+int
+tb_cms_counter_attrs(int md_nid, const unsigned char *md, size_t md_len, time_t signing_time,
+    const ASN1_STRING *ess_cert_v2, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	return attrs_make(md_nid, md, md_len, signing_time, ess_cert_v2, 0, der, der_len, err);
+}
+
+static int
+attrs_make(int md_nid, const unsigned char *md, size_t md_len, time_t signing_time,
+    const ASN1_STRING *ess_cert_v2, int content_type, unsigned char **der, size_t *der_len,
+    tb_error *err)
 {
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
 	ASN1_TIME *t = NULL;
@@ -135,8 +156,8 @@ tb_cms_signed_attrs(int md_nid, const unsigned char *md, size_t md_len, time_t s
 	}
 	if ((r = attr_push(attrs, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
 	    ess_cert_v2, -1, "signingCertificateV2", err)) != 0 ||
-	    (r = attr_push(attrs, NID_pkcs9_contentType, V_ASN1_OBJECT,
-	    OBJ_nid2obj(NID_pkcs7_data), -1, "contentType", err)) != 0 ||
+	    (content_type && (r = attr_push(attrs, NID_pkcs9_contentType, V_ASN1_OBJECT,
+	    OBJ_nid2obj(NID_pkcs7_data), -1, "contentType", err)) != 0) ||
 	    (r = attr_push(attrs, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md, (int)md_len,
 	    "messageDigest", err)) != 0 ||
 	    (r = attr_push(attrs, NID_pkcs9_signingTime, t->type, t, -1, "signingTime",

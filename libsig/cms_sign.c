@@ -20,11 +20,10 @@
 #include <openssl/x509.h>
 
 #include "cms_sign.h"
-#include "der_reader.h"
+#include "cms_sign_int.h"
 
-/* RSA (PKCS#1 v1.5) and ECDSA only: the forms the token layer produces. */
-static int
-check_key(X509 *cert, tb_error *err)
+int
+tb_cms_key_check(X509 *cert, tb_error *err)
 {
 	EVP_PKEY *pub = X509_get0_pubkey(cert);
 
@@ -97,9 +96,8 @@ add_chain(CMS_ContentInfo *cms, X509 *cert, STACK_OF(X509) *chain, tb_error *err
 	return 0;
 }
 
-/* 1 when the CMS carries cert already. */
-static int
-cms_has_cert(CMS_ContentInfo *cms, X509 *cert)
+int
+tb_cms_has_cert(CMS_ContentInfo *cms, X509 *cert)
 {
 	STACK_OF(X509) *have = CMS_get1_certs(cms);
 	int i, found = 0;
@@ -110,111 +108,25 @@ cms_has_cert(CMS_ContentInfo *cms, X509 *cert)
 	return found;
 }
 
-/* Adds the certificates of chain the CMS does not carry yet (a co-signer's chain). */
-static int
-add_chain_new(CMS_ContentInfo *cms, STACK_OF(X509) *chain, tb_error *err)
+int
+tb_cms_add_chain_new(CMS_ContentInfo *cms, STACK_OF(X509) *chain, tb_error *err)
 {
 	int i;
 
 	for (i = 0; i < sk_X509_num(chain); i++)
-		if (!cms_has_cert(cms, sk_X509_value(chain, i)) &&
+		if (!tb_cms_has_cert(cms, sk_X509_value(chain, i)) &&
 		    !CMS_add1_cert(cms, sk_X509_value(chain, i)))
 			return tb_error_set_ossl(err, TB_ERR_CRYPTO,
 			    "cannot add chain certificate %d", i);
 	return 0;
 }
 
-static int add_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len,
-    time_t signing_time, int content_type, tb_error *err);
-
-/*
- * RFC 5652 5.3/5.4 and RFC 5126 5.7: contentType, messageDigest and
- * signingTime. signingCertificateV2 was added by CMS_add1_signer (CMS_CADES)
- * or comes made (tb_sign_request.ess_cert_v2).
- */
-static int
-add_signed_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len,
-    time_t signing_time, tb_error *err)
-{
-	return add_attrs(si, md, md_len, signing_time, 1, err);
-}
-
-/* As add_signed_attrs; without contentType when content_type is 0 (RFC 5652 11.4). */
-static int
-add_attrs(CMS_SignerInfo *si, const unsigned char *md, int md_len, time_t signing_time,
-    int content_type, tb_error *err)
-{
-	ASN1_TIME *t = NULL;
-	int r = TB_ERR_INTERNAL;
-
-	if (content_type && !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType,
-	    V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add contentType");
-		goto out;
-	}
-	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
-	    V_ASN1_OCTET_STRING, md, md_len)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add messageDigest");
-		goto out;
-	}
-	/* RFC 5652 11.3: UTCTime for 1950-2049, GeneralizedTime otherwise; ASN1_TIME_set does that. */
-	if ((t = ASN1_TIME_set(NULL, signing_time)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_INVALID_ARG,
-		    "signing time %lld cannot be encoded", (long long)signing_time);
-		goto out;
-	}
-	if (!CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingTime");
-		goto out;
-	}
-	r = 0;
-out:
-	ASN1_TIME_free(t);
-	return r;
-}
-
-/*
- * The DER of the signed attributes as the signature covers them (RFC 5652
- * 5.4: a SET OF with its universal tag, in DER order). PKCS7_ATTR_SIGN is
- * the same template OpenSSL uses for CMS, so the bytes hashed here are the
- * bytes a verifier re-encodes. On success *der is the caller's to free.
- */
-static int
-encode_signed_attrs(CMS_SignerInfo *si, unsigned char **der, int *der_len, tb_error *err)
-{
-	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
-	unsigned char *buf = NULL;
-	int i, n, len, r = TB_ERR_INTERNAL;
-
-	n = CMS_signed_get_attr_count(si);
-	/* The stack only borrows the attributes; encoding reorders it, not them. */
-	if (n <= 0 || (attrs = sk_X509_ATTRIBUTE_new_reserve(NULL, n)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot collect signed attributes");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si, i));
-	len = ASN1_item_i2d((ASN1_VALUE *)attrs, &buf, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
-	if (len <= 0) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode signed attributes");
-		goto out;
-	}
-	*der = buf;
-	*der_len = len;
-	buf = NULL;
-	r = 0;
-out:
-	OPENSSL_free(buf);
-	sk_X509_ATTRIBUTE_free(attrs);
-	return r;
-}
-
 /*
  * Hashes the DER of signed attributes with md and has the signer sign the
  * hash; sig has TB_SIG_MAX bytes, *sig_len is set to the value's length.
  */
-static int
-sign_attrs_der(const unsigned char *attrs, size_t attrs_len, const EVP_MD *md, int md_nid,
+int
+tb_cms_sign_attrs_der(const unsigned char *attrs, size_t attrs_len, const EVP_MD *md, int md_nid,
     const tb_signer *signer, unsigned char *sig, size_t *sig_len, tb_error *err)
 {
 	unsigned char h[EVP_MAX_MD_SIZE];
@@ -238,37 +150,9 @@ sign_attrs_der(const unsigned char *attrs, size_t attrs_len, const EVP_MD *md, i
 	return 0;
 }
 
-/* Hashes the signed attributes and has the signer sign them. */
-static int
-sign_attrs(CMS_SignerInfo *si, const EVP_MD *md, int md_nid, const tb_signer *signer,
-    tb_error *err)
-{
-	unsigned char *attrs = NULL, sig[TB_SIG_MAX];
-	size_t sig_len = sizeof(sig);
-	int attrs_len = 0, r = TB_ERR_INTERNAL;
-
-	if ((r = encode_signed_attrs(si, &attrs, &attrs_len, err)) != 0 ||
-	    (r = sign_attrs_der(attrs, (size_t)attrs_len, md, md_nid, signer, sig, &sig_len,
-	    err)) != 0)
-		goto out;
-	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len)) {
-		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot store the signature value");
-		goto out;
-	}
-	r = 0;
-out:
-	OPENSSL_free(attrs);
-	return r;
-}
-
-/*
- * The attributes another process made, taken into si: exactly one
- * contentType of id-data and one messageDigest equal to content_md, or
- * the CMS would say something else than the front means.
- */
-static int
-attrs_take(CMS_SignerInfo *si, const unsigned char *der, size_t der_len,
-    const unsigned char *content_md, size_t content_md_len, tb_error *err)
+int
+tb_cms_attrs_take(CMS_SignerInfo *si, const unsigned char *der, size_t der_len,
+    const unsigned char *content_md, size_t content_md_len, int content_type, tb_error *err)
 {
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
 	const unsigned char *p = der;
@@ -309,7 +193,7 @@ attrs_take(CMS_SignerInfo *si, const unsigned char *der, size_t der_len,
 			goto out;
 		}
 	}
-	if (seen_md != 1 || seen_ct != 1) {
+	if (seen_md != 1 || seen_ct != (content_type ? 1 : 0)) {
 		r = tb_error_set(err, TB_ERR_CRYPTO,
 		    "signed attributes: %d messageDigest and %d contentType", seen_md, seen_ct);
 		goto out;
@@ -351,7 +235,7 @@ prepare(X509 *cert, const tb_sign_request *req, int *md_nid, const EVP_MD **md,
 	int r;
 
 	*md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
-	if ((r = check_request(req, *md_nid, err)) != 0 || (r = check_key(cert, err)) != 0)
+	if ((r = check_request(req, *md_nid, err)) != 0 || (r = tb_cms_key_check(cert, err)) != 0)
 		return r;
 	if ((*md = EVP_get_digestbynid(*md_nid)) == NULL)
 		return tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "digest %s unavailable",
@@ -364,44 +248,6 @@ prepare(X509 *cert, const tb_sign_request *req, int *md_nid, const EVP_MD **md,
 	if (!EVP_Digest(req->data, req->data_len, content_md, &n, *md, NULL))
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the document");
 	*content_md_len = n;
-	return 0;
-}
-
-/*
- * CMS_add1_signer with the public key only (CMS_PARTIAL stops it before it
- * would need the private key): the identifiers, the algorithms and, for
- * CMS_CADES, signingCertificateV2; or the one made beforehand (ess).
- */
-static int
-add_signer_info(CMS_ContentInfo *cms, X509 *cert, const EVP_MD *md, unsigned int flags,
-    const ASN1_STRING *ess, CMS_SignerInfo **out, tb_error *err)
-{
-	CMS_SignerInfo *si;
-
-	if (ess != NULL)
-		flags &= ~(unsigned int)CMS_CADES;
-	if ((si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), md, flags)) == NULL)
-		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the signer");
-	if (ess != NULL && !CMS_signed_add1_attr_by_NID(si,
-	    NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, ess, -1))
-		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add signingCertificateV2");
-	*out = si;
-	return 0;
-}
-
-/* The DER of cms into a new buffer. */
-static int
-cms_encode(CMS_ContentInfo *cms, unsigned char **der, size_t *der_len, tb_error *err)
-{
-	unsigned char *out = NULL;
-	int out_len;
-
-	if ((out_len = i2d_CMS_ContentInfo(cms, &out)) <= 0) {
-		OPENSSL_free(out);
-		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot encode SignedData");
-	}
-	*der = out;
-	*der_len = (size_t)out_len;
 	return 0;
 }
 
@@ -435,7 +281,7 @@ tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
 		goto out;
 	}
 	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
-	if ((r = check_request(req, md_nid, err)) != 0 || (r = check_key(cert, err)) != 0)
+	if ((r = check_request(req, md_nid, err)) != 0 || (r = tb_cms_key_check(cert, err)) != 0)
 		goto out;
 	if ((md = EVP_get_digestbynid(md_nid)) == NULL) {
 		r = tb_error_set_ossl(err, TB_ERR_UNSUPPORTED, "digest %s unavailable",
@@ -463,7 +309,8 @@ tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
 		goto out;
 	}
 	if ((r = add_chain(cms, cert, chain, err)) != 0 ||
-	    (r = attrs_take(si, attrs, attrs_len, content_md, content_md_len, err)) != 0)
+	    (r = tb_cms_attrs_take(si, attrs, attrs_len, content_md, content_md_len, 1,
+	    err)) != 0)
 		goto out;
 	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len)) {
 		r = tb_error_set_ossl(err, TB_ERR_NOMEM, "cannot store the signature value");
@@ -536,7 +383,7 @@ tb_cms_sign(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 	}
 	if ((r = tb_cms_signed_attrs(md_nid, content_md, content_md_len, req->signing_time,
 	    ess != NULL ? ess : req->ess_cert_v2, &attrs, &attrs_len, err)) != 0 ||
-	    (r = sign_attrs_der(attrs, attrs_len, md, md_nid, signer, sig, &sig_len, err)) != 0)
+	    (r = tb_cms_sign_attrs_der(attrs, attrs_len, md, md_nid, signer, sig, &sig_len, err)) != 0)
 		goto out;
 	r = tb_cms_assemble(cert, chain, req, content_md, content_md_len, attrs, attrs_len, sig,
 	    sig_len, der, der_len, err);
@@ -621,224 +468,5 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 	*md_nid = nid;
 	r = 0;
 out:
-	return r;
-}
-
-/* The SignedData in der, parsed whole (*out is new). */
-static int
-signed_data_parse(const unsigned char *der, size_t len, CMS_ContentInfo **out, tb_error *err)
-{
-	const unsigned char *p = der;
-	CMS_ContentInfo *cms;
-
-	if (der == NULL || len == 0 || len > LONG_MAX)
-		return tb_error_set(err, TB_ERR_INVALID_ARG, "no CMS given");
-	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL || p != der + len ||
-	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		CMS_ContentInfo_free(cms);
-		return tb_error_set_ossl(err, TB_ERR_MALFORMED, "not a CMS SignedData");
-	}
-	*out = cms;
-	return 0;
-}
-
-/* What a signer joining an existing CMS may be: RSA or EC, a SHA-2 digest. */
-static int
-existing_signer_check(X509 *cert, const tb_sign_request *req, const EVP_MD **md,
-    int *md_nid, tb_error *err)
-{
-	int nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
-
-	if (tb_cms_cert_is_gost(cert))
-		return tb_error_set(err, TB_ERR_UNSUPPORTED,
-		    "a GOST signer joining an existing CMS is not offered yet");
-	if (tb_cms_md_name(nid) == NULL || (*md = EVP_get_digestbynid(nid)) == NULL)
-		return tb_error_set(err, TB_ERR_UNSUPPORTED,
-		    "digest algorithm is not allowed (sha256, sha384 or sha512)");
-	*md_nid = nid;
-	return check_key(cert, err);
-}
-
-int
-tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
-    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
-    unsigned char **der, size_t *der_len, tb_error *err)
-{
-	CMS_ContentInfo *cms = NULL;
-	CMS_SignerInfo *si;
-	ASN1_OCTET_STRING **pos;
-	const EVP_MD *md;
-	const unsigned char *content_md_p;
-	unsigned char content_md[EVP_MAX_MD_SIZE];
-	unsigned int content_md_len = 0;
-	unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
-	int md_nid, md_len, attached, r = TB_ERR_INTERNAL;
-
-	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
-	    der == NULL || der_len == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
-		goto out;
-	}
-	if ((r = signed_data_parse(cms_der, cms_len, &cms, err)) != 0)
-		goto out;
-	if ((r = existing_signer_check(cert, req, &md, &md_nid, err)) != 0)
-		goto out;
-	/* The content is the CMS's own when attached; the caller's when detached. */
-	pos = CMS_get0_content(cms);
-	attached = pos != NULL && *pos != NULL;
-	if (attached) {
-		if (req->data != NULL || req->digest != NULL) {
-			r = tb_error_set(err, TB_ERR_INVALID_ARG,
-			    "the CMS carries its content: give neither document nor digest");
-			goto out;
-		}
-		if (!EVP_Digest(ASN1_STRING_get0_data(*pos), (size_t)ASN1_STRING_length(*pos),
-		    content_md, &content_md_len, md, NULL)) {
-			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the content");
-			goto out;
-		}
-		content_md_p = content_md;
-	} else if (req->digest != NULL && req->data == NULL) {
-		md_len = EVP_MD_get_size(md);
-		if (md_len <= 0 || req->digest_len != (size_t)md_len) {
-			r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest is %zu bytes, %s needs %d",
-			    req->digest_len, tb_cms_md_name(md_nid), md_len);
-			goto out;
-		}
-		content_md_p = req->digest;
-		content_md_len = (unsigned int)req->digest_len;
-	} else if (req->data != NULL && req->digest == NULL) {
-		if (!EVP_Digest(req->data, req->data_len, content_md, &content_md_len, md, NULL)) {
-			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the document");
-			goto out;
-		}
-		content_md_p = content_md;
-	} else {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "a detached CMS needs the document or its digest");
-		goto out;
-	}
-	/* The existing SignerInfos are left as parsed: re-encoded, DER stays the same bytes. */
-	/* CMS_add1_cert refuses a certificate the CMS carries already. */
-	if (cms_has_cert(cms, cert))
-		flags |= CMS_NOCERTS;
-	if ((r = add_signer_info(cms, cert, md, flags, req->ess_cert_v2, &si, err)) != 0)
-		goto out;
-	if ((r = add_chain_new(cms, chain, err)) != 0 ||
-	    (r = add_signed_attrs(si, content_md_p, (int)content_md_len, req->signing_time,
-	    err)) != 0 ||
-	    (r = sign_attrs(si, md, md_nid, signer, err)) != 0)
-		goto out;
-	if ((r = cms_encode(cms, der, der_len, err)) != 0)
-		goto out;
-	r = 0;
-out:
-	CMS_ContentInfo_free(cms);
-	return r;
-}
-
-/* The DER of the one SignerInfo of a SignedData (the content of its last element, a SET). */
-static int
-only_signer_info(const unsigned char *der, size_t len, const unsigned char **si,
-    size_t *si_len, tb_error *err)
-{
-	tb_der d, ci, sd, el, last, whole;
-	unsigned char tag;
-	int n = 0;
-
-	tb_der_init(&d, der, len);
-	if (tb_der_expect(&d, TB_DER_SEQUENCE, &ci, NULL) != 0 || tb_der_skip(&ci) != 0 ||
-	    tb_der_expect(&ci, TB_DER_CTX_CONS(0), &sd, NULL) != 0 ||
-	    tb_der_expect(&sd, TB_DER_SEQUENCE, &el, NULL) != 0)
-		return tb_error_set(err, TB_ERR_INTERNAL, "own SignedData unreadable");
-	last.p = NULL;
-	last.len = 0;
-	while (!tb_der_empty(&el))
-		if (tb_der_next(&el, &tag, &last, NULL) != 0)
-			return tb_error_set(err, TB_ERR_INTERNAL, "own SignedData unreadable");
-	tb_der_init(&d, last.p, last.len);
-	while (!tb_der_empty(&d) && n < 2) {
-		if (tb_der_next(&d, &tag, &el, &whole) != 0 || tag != TB_DER_SEQUENCE)
-			return tb_error_set(err, TB_ERR_INTERNAL, "own SignerInfo unreadable");
-		n++;
-	}
-	if (n != 1)
-		return tb_error_set(err, TB_ERR_INTERNAL, "own SignedData has %d signers", n);
-	*si = whole.p;
-	*si_len = whole.len;
-	return 0;
-}
-
-int
-tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target, X509 *cert,
-    STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
-    unsigned char **der, size_t *der_len, tb_error *err)
-{
-	CMS_ContentInfo *cms = NULL, *tmp = NULL;
-	CMS_SignerInfo *tsi, *csi;
-	ASN1_OCTET_STRING *sigval;
-	ASN1_STRING *seq = NULL;
-	const EVP_MD *md;
-	const unsigned char *si_der = NULL;
-	unsigned char h[EVP_MAX_MD_SIZE], *tder = NULL;
-	unsigned int h_len = 0;
-	size_t tlen = 0, si_len = 0;
-	int md_nid, n, r = TB_ERR_INTERNAL;
-
-	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
-	    der == NULL || der_len == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
-		goto out;
-	}
-	if ((r = signed_data_parse(cms_der, cms_len, &cms, err)) != 0)
-		goto out;
-	n = sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms));
-	if (target < 0 || target >= n) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "no signer %d (the CMS has %d)", target,
-		    n);
-		goto out;
-	}
-	if ((r = existing_signer_check(cert, req, &md, &md_nid, err)) != 0)
-		goto out;
-	/* RFC 5652 11.4: the counter-signer signs the target's signature value. */
-	tsi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), target);
-	sigval = CMS_SignerInfo_get0_signature(tsi);
-	if (!EVP_Digest(ASN1_STRING_get0_data(sigval), (size_t)ASN1_STRING_length(sigval), h,
-	    &h_len, md, NULL)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the signature value");
-		goto out;
-	}
-	/* The SignerInfo is built in a SignedData of its own, then taken out of its DER. */
-	if ((tmp = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY)) == NULL) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot create SignedData");
-		goto out;
-	}
-	if ((r = add_signer_info(tmp, cert, md, CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP |
-	    CMS_CADES | CMS_NOCERTS, req->ess_cert_v2, &csi, err)) != 0 ||
-	    (r = add_attrs(csi, h, (int)h_len, req->signing_time, 0, err)) != 0 ||
-	    (r = sign_attrs(csi, md, md_nid, signer, err)) != 0 ||
-	    (r = cms_encode(tmp, &tder, &tlen, err)) != 0 ||
-	    (r = only_signer_info(tder, tlen, &si_der, &si_len, err)) != 0)
-		goto out;
-	if ((seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL ||
-	    !ASN1_STRING_set(seq, si_der, (int)si_len) ||
-	    !CMS_unsigned_add1_attr_by_NID(tsi, NID_pkcs9_countersignature, V_ASN1_SEQUENCE,
-	    seq, -1)) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the countersignature");
-		goto out;
-	}
-	if ((!cms_has_cert(cms, cert) && !CMS_add1_cert(cms, cert)) ||
-	    (r = add_chain_new(cms, chain, err)) != 0) {
-		r = r != 0 ? r : tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot add the certificate");
-		goto out;
-	}
-	if ((r = cms_encode(cms, der, der_len, err)) != 0)
-		goto out;
-	r = 0;
-out:
-	ASN1_STRING_free(seq);
-	OPENSSL_free(tder);
-	CMS_ContentInfo_free(tmp);
-	CMS_ContentInfo_free(cms);
 	return r;
 }

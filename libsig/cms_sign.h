@@ -137,7 +137,8 @@ int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
  * its own content (req->data and req->digest must be NULL); a detached one
  * needs req->data or req->digest. req->detached is ignored. Certificates of
  * chain not yet carried are added. TB_ERR_MALFORMED for input that is not a
- * SignedData, TB_ERR_UNSUPPORTED for a GOST co-signer (not offered yet).
+ * SignedData, TB_ERR_UNSUPPORTED for a GOST co-signer (not offered yet);
+ * the content checks of tb_cms_cosign_digest.
  * *der is new (OPENSSL_free).
  */
 int tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
@@ -154,6 +155,53 @@ int tb_cms_add_signer(const unsigned char *cms_der, size_t cms_len, X509 *cert,
 int tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target, X509 *cert,
     STACK_OF(X509) *chain, const tb_signer *signer, const tb_sign_request *req,
     unsigned char **der, size_t *der_len, tb_error *err);
+/*
+ * The same two steps for a signer elsewhere (tanbad's signer process),
+ * each parsing cms_der again. TB_CMS_SIGNERS_MAX bounds the SignerInfos a
+ * CMS may have to be co-signed; a CMS that is not DER is refused
+ * (TB_ERR_UNSUPPORTED) since its signers would not keep their bytes.
+ *
+ * tb_cms_cosign_digest: the content digest (req->md_nid) a new signer of
+ * cms_der signs, into out (EVP_MAX_MD_SIZE bytes), and whether the CMS
+ * carries the content (*attached: then req gives neither data nor digest;
+ * detached: exactly one of them). The existing signers' messageDigest must
+ * be that content's: a signer whose digest can be made here and differs is
+ * TB_ERR_INVALID_ARG naming it; for a detached CMS at least one signer must
+ * have been checked (a digest checks only the signers of its algorithm).
+ *
+ * tb_cms_cosign_assemble: adds the SignerInfo of cert around attrs (with
+ * contentType id-data and messageDigest content_md) and sig, and the
+ * certificates of cert and chain the CMS lacks. Every SignerInfo already
+ * there is compared byte for byte with its place in *der (TB_ERR_INTERNAL
+ * if one differs). *index (may be NULL) is the new SignerInfo's number in
+ * *der (DER sorts the SET OF, so not always the last).
+ */
+#define TB_CMS_SIGNERS_MAX 64
+int tb_cms_cosign_digest(const unsigned char *cms_der, size_t cms_len,
+    const tb_sign_request *req, int *attached, unsigned char *out, size_t *out_len,
+    tb_error *err);
+int tb_cms_cosign_assemble(const unsigned char *cms_der, size_t cms_len, X509 *cert,
+    STACK_OF(X509) *chain, int md_nid, const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, int *index, tb_error *err);
+/*
+ * Counter-signing in two steps: tb_cms_counter_digest gives the md_nid
+ * hash of SignerInfo target's signature value (TB_ERR_INVALID_ARG for a
+ * target the CMS does not have), which becomes the messageDigest of
+ * tb_cms_counter_attrs (tb_cms_signed_attrs without contentType);
+ * tb_cms_counter_assemble checks attrs against that hash again and puts
+ * the SignerInfo of cert, attrs and sig into the target's unsigned
+ * attributes; the other SignerInfos keep their bytes (compared).
+ */
+int tb_cms_counter_digest(const unsigned char *cms_der, size_t cms_len, int target, int md_nid,
+    unsigned char *out, size_t *out_len, tb_error *err);
+int tb_cms_counter_attrs(int md_nid, const unsigned char *md, size_t md_len,
+    time_t signing_time, const ASN1_STRING *ess_cert_v2, unsigned char **der,
+    size_t *der_len, tb_error *err);
+int tb_cms_counter_assemble(const unsigned char *cms_der, size_t cms_len, int target,
+    X509 *cert, STACK_OF(X509) *chain, int md_nid, const unsigned char *attrs,
+    size_t attrs_len, const unsigned char *sig, size_t sig_len, unsigned char **der,
+    size_t *der_len, tb_error *err);
 /* 1 when cert's key is in the Kazakh GOST arc (1.2.398.3.10.1). */
 int tb_cms_cert_is_gost(X509 *cert);
 

@@ -338,8 +338,8 @@ alg_name(const X509_ALGOR *alg, char *buf, size_t len)
 	return buf;
 }
 
-static void
-read_signing_time(CMS_SignerInfo *si, tb_signer_result *s)
+void
+tb_cms_read_signing_time(CMS_SignerInfo *si, tb_signer_result *s)
 {
 	int i = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
 	X509_ATTRIBUTE *a;
@@ -463,7 +463,7 @@ check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
 			    "messageDigest differs from the content's digest", NULL, NULL))
 				goto nomem;
 		}
-		read_signing_time(si, s);
+		tb_cms_read_signing_time(si, s);
 		if (tb_cms_signed_attrs_der(si, &attrs, &attrs_len) != 0) {
 			if (add(res, TB_V_MALFORMED, NULL, idx, "signed attributes cannot be encoded",
 			    NULL, NULL))
@@ -497,9 +497,8 @@ out:
 	return r;
 }
 
-/* Finds the signer's certificate among the CMS's and the caller's. */
-static X509 *
-find_signer_cert(CMS_SignerInfo *si, STACK_OF(X509) *pool)
+X509 *
+tb_cms_signer_cert_find(CMS_SignerInfo *si, STACK_OF(X509) *pool)
 {
 	int i;
 
@@ -643,7 +642,7 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 				goto nomem;
 			continue;
 		}
-		cert = find_signer_cert(si, pool);
+		cert = tb_cms_signer_cert_find(si, pool);
 		if (cert == NULL) {
 			if (tb_reasons_add(&res->reasons, TB_V_MALFORMED, "MALFORMED.no_signer_cert",
 			    i, "no certificate matches the SignerIdentifier", NULL) != 0)
@@ -669,7 +668,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 			s->eval_time = s->tst->gen_time;
 			s->eval_at_timestamp = 1;
 		}
-		if ((r = tb_verify_signer_cert(trust, pol, rev, res, (size_t)i, pool, err)) != 0)
+		if ((r = tb_verify_signer_cert(trust, pol, rev, res, (size_t)i, pool, err)) != 0 ||
+		    (r = tb_cms_check_countersigs(trust, pol, rev, si, pool, res, i, err)) != 0)
 			goto out;
 	}
 	if ((r = tb_verify_identity_demands(req, res)) != 0) {

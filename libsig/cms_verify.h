@@ -33,6 +33,23 @@ int tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *r
  */
 int tb_cms_signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len);
 
+/* The signer's certificate among pool (the CMS's and the caller's), or NULL. */
+X509 *tb_cms_signer_cert_find(CMS_SignerInfo *si, STACK_OF(X509) *pool);
+
+/* The signingTime attribute of si into s (has_signing_time), when it has one. */
+void tb_cms_read_signing_time(CMS_SignerInfo *si, tb_signer_result *s);
+
+/*
+ * The counter-signatures of si, signer idx of res (cms_countersig.c): each
+ * checked as a signer of its own and listed with its verdict in the
+ * signer's "countersigners"; one that is not VALID adds its verdict to
+ * res's overall reasons (not to signer idx's own). pool: the certificates
+ * the counter-signers' may be among. An error only without memory.
+ */
+int tb_cms_check_countersigs(const tb_trust *trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, CMS_SignerInfo *si, STACK_OF(X509) *pool,
+    tb_verify_result *res, int idx, tb_error *err);
+
 /* Sets res->verdict from its reasons (and the top-level time from signer 0). */
 void tb_verify_result_finish(tb_verify_result *res);
 

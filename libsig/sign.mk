@@ -1,5 +1,6 @@
 # CMS signing
-libsig_libsig_la_SOURCES += libsig/cms_sign.c libsig/cms_attrs.c
+libsig_libsig_la_SOURCES += libsig/cms_sign.c libsig/cms_attrs.c libsig/cms_cosign.c \
+	libsig/cms_sign_int.h
 # The signer process's part of it: signed attributes only (tanbad-signer
 # links this, not libsig: no libcurl, no CMS structure or parser).
 noinst_LTLIBRARIES += libsig/libtbsign.la

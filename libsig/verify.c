@@ -97,6 +97,7 @@ tb_verify_result_new(int is_cert, size_t n_signers)
 	if (res == NULL)
 		return NULL;
 	res->is_cert = is_cert;
+	res->identity_signer = -1;
 	res->eval_time = tb_clock_now();
 	tb_verify_budget_start(&res->budget, NULL);
 	if (n_signers > 0 && (res->signers = calloc(n_signers, sizeof(*res->signers))) == NULL) {
@@ -248,6 +249,8 @@ demands_of(const tb_verify_request *req, const tb_signer_result *s, int idx,
 	return rc != 0 ? TB_ERR_NOMEM : 0;
 }
 
+static enum tb_verdict signer_verdict(const tb_verify_result *res, int idx);
+
 int
 tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *res)
 {
@@ -265,9 +268,19 @@ tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *res)
 			tb_reasons_clear(&one);
 			goto out;
 		}
-		if (one.n == 0) {	/* one signer is who the request names: satisfied */
+		/*
+		 * One signer is who the request names: satisfied. The answer says
+		 * which: the first valid one, else the first that matched.
+		 */
+		if (one.n == 0) {
 			tb_reasons_clear(&one);
-			goto out;
+			if (res->identity_signer < 0)
+				res->identity_signer = (int)i;
+			if (signer_verdict(res, (int)i) == TB_V_VALID) {
+				res->identity_signer = (int)i;
+				goto matched;
+			}
+			continue;
 		}
 		before = all.n;
 		for (k = 0; k < one.n && r == 0; k++) {
@@ -283,6 +296,8 @@ tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *res)
 		if (r != 0)
 			goto out;
 	}
+	if (res->identity_signer >= 0)
+		goto matched;
 	for (k = 0; k < all.n; k++) {
 		if (tb_reasons_add(&res->reasons, all.v[k].verdict, all.v[k].msg_id,
 		    all.v[k].signer, all.v[k].detail, NULL) != 0) {
@@ -293,6 +308,9 @@ tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *res)
 		    sizeof(all.v[k].params));
 		res->reasons.v[res->reasons.n - 1].n_params = all.v[k].n_params;
 	}
+	goto out;
+matched:
+	r = 0;
 out:
 	tb_reasons_clear(&all);
 	return r;
@@ -661,6 +679,17 @@ signer_verdict(const tb_verify_result *res, int idx)
 	return v;
 }
 
+/* Which signer the request's iin/bin/roles found: its number, subject and verdict. */
+static json_t *
+identity_match_json(const tb_verify_result *res, json_t *signer)
+{
+	json_t *subject = json_object_get(signer, "subject");
+
+	return json_pack("{s:i, s:O, s:s}", "signer", res->identity_signer, "subject",
+	    subject != NULL ? subject : json_null(), "verdict",
+	    tb_verdict_code(signer_verdict(res, res->identity_signer)));
+}
+
 json_t *
 tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
 {
@@ -724,6 +753,9 @@ tb_verify_result_to_json(const tb_verify_result *res, const char *lang)
 		json_object_set_new(o, "signer",
 		    res->n_signers > 0 ? json_incref(json_array_get(signers, 0)) : json_null());
 		json_object_set_new(o, "signers", signers);
+		if (res->identity_signer >= 0 && (size_t)res->identity_signer < res->n_signers)
+			json_object_set_new(o, "identity_match", identity_match_json(res,
+			    json_array_get(signers, (size_t)res->identity_signer)));
 	}
 	return o;
 fail:

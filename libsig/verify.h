@@ -92,6 +92,11 @@ typedef struct tb_verify_result {
 	int detached;
 	tb_verify_budget budget;	/* what the verification spent */
 	const char *format;		/* "xml" when not CMS, shown in the answer; NULL for CMS */
+	/*
+	 * The signer that satisfied the request's iin/bin/roles (a VALID one
+	 * first), shown as "identity_match"; -1 when none did or none was asked.
+	 */
+	int identity_signer;
 } tb_verify_result;
 
 /*

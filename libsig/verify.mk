@@ -8,7 +8,7 @@ libsig_libsig_la_SOURCES += \
 	libsig/x509_policy.c libsig/x509_policy.h \
 	libsig/verify_budget.c libsig/verify_budget.h \
 	libsig/x509_profile.c libsig/x509_profile.h \
-	libsig/cms_verify.c libsig/cms_verify.h \
+	libsig/cms_verify.c libsig/cms_verify.h libsig/cms_countersig.c \
 	libsig/tst_verify.c libsig/tst_verify.h \
 	libsig/ess_cert_id.c libsig/ess_cert_id.h \
 	libsig/cms_evidence.c libsig/cms_evidence.h \

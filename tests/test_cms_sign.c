@@ -1076,8 +1076,15 @@ START_TEST(test_cosign_keeps_signers)
 		co.data = doc;
 		co.data_len = sizeof(doc);
 	} else if (mode == MODE_DIGEST) {
+		/* A digest of another algorithm than the signers' cannot be checked: refused. */
 		ck_assert(EVP_Digest(doc, sizeof(doc), h, &h_len, EVP_sha384(), NULL));
 		co.digest = h;
+		co.digest_len = h_len;
+		ck_assert_int_eq(tb_cms_add_signer(d1, l1, certs[KEY_EC], NULL, &ec, &co, &d2,
+		    &l2, &err), TB_ERR_INVALID_ARG);
+		ck_assert_ptr_null(d2);
+		co.md_nid = NID_sha256;
+		ck_assert(EVP_Digest(doc, sizeof(doc), h, &h_len, EVP_sha256(), NULL));
 		co.digest_len = h_len;
 	}
 	ck_assert_msg(tb_cms_add_signer(d1, l1, certs[KEY_EC], NULL, &ec, &co, &d2, &l2,
