@@ -1,7 +1,7 @@
 #!/bin/sh
 # Two accounts, two programs: started as root with [daemon] user = tanbafront
 # and signer_user = tanbasigner, the front runs as tanbafront, the signer
-# (tanbad-signer, started by the root launcher) as tanbasigner. The PIN file,
+# (tanbad-signer, started by the root parent tanbad) as tanbasigner. The PIN file,
 # the token store and the audit trail are tanbasigner's alone: as tanbafront
 # none of them opens (so a compromised front cannot read the PIN or the key
 # objects, nor write a record). The audit file left by root (mode 0644) is
@@ -43,12 +43,14 @@ mkdir -m 0755 "$CACHE"
 sed -i "s|^required = no\$|required = no\ncache_dir = $CACHE|" "$TB_CONF"
 grep -q "^cache_dir = $CACHE" "$TB_CONF" || tb_fail "no cache_dir in $TB_CONF"
 (cd "$TB_TMP/cwd" && tb_start_daemon) || tb_fail "tanbad did not start"
-FRONT=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no front"
-TB_DAEMON_PID=$FRONT
-SIGNER=$(tb_signer_of "$FRONT") || tb_fail "no signer under the front $FRONT"
+PARENT=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no parent"
+TB_DAEMON_PID=$PARENT
+FRONT=$(tb_front_of "$PARENT") || tb_fail "no front under the parent $PARENT"
+SIGNER=$(tb_signer_of "$PARENT") || tb_fail "no signer under the parent $PARENT"
 
 uid_of() { awk '/^Uid:/ { print $2 "," $3 "," $4 "," $5 }' /proc/"$1"/status; }
-tb_log "the front runs as $FU, the signer as $SU"
+tb_log "the parent runs as root, the front as $FU, the signer as $SU"
+[ "$(uid_of "$PARENT")" = "0,0,0,0" ] || tb_fail "parent uid $(uid_of "$PARENT")"
 [ "$(uid_of "$FRONT")" = "$FUID,$FUID,$FUID,$FUID" ] || tb_fail "front uid $(uid_of "$FRONT")"
 [ "$(uid_of "$SIGNER")" = "$SUID,$SUID,$SUID,$SUID" ] || tb_fail "signer uid $(uid_of "$SIGNER")"
 tb_tanba sign --key rsa -o "$TB_TMP/a.p7" "$TB_CONF" || tb_fail "sign"
@@ -87,7 +89,7 @@ kill -KILL "$SIGNER"
 i=0
 NEW=
 while [ $i -lt 150 ]; do
-	NEW=$(tb_signer_of "$FRONT") && [ "$NEW" != "$SIGNER" ] &&
+	NEW=$(tb_signer_of "$PARENT") && [ "$NEW" != "$SIGNER" ] &&
 	    tb_tanba sign --key rsa -o "$TB_TMP/b.p7" "$TB_CONF" 2>/dev/null && break
 	NEW=
 	sleep 0.2
