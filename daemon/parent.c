@@ -321,8 +321,9 @@ stop_begin(parent *p, int signo)
 	tb_notify("STOPPING=1");
 	/* New clients are refused at once, not queued for a front that is going. */
 	sockets_remove(p);
-	if (p->front > 0)
-		kill(p->front, SIGTERM);
+	if (p->front > 0 && kill(p->front, SIGTERM) == -1)
+		tb_error_f(TB_ERR_INTERNAL, "SIGTERM to the front: %s (CAP_KILL in the unit?)",
+		    strerror(errno));
 }
 
 static void
@@ -390,7 +391,9 @@ signals_read(parent *p)
 		case SIGHUP:
 			if (p->front > 0) {
 				tb_info_f("SIGHUP: the front (pid %ld) reloads", (long)p->front);
-				kill(p->front, SIGHUP);
+				if (kill(p->front, SIGHUP) == -1)
+					tb_error_f(TB_ERR_INTERNAL, "SIGHUP to the front: %s "
+					    "(CAP_KILL in the unit?)", strerror(errno));
 			} else {
 				tb_warn_f(0, "SIGHUP: no front runs now; nothing reloaded");
 			}

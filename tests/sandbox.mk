@@ -17,6 +17,6 @@ tests_tanbad_hooks_CFLAGS = $(daemon_tanbad_front_CFLAGS) -DTB_TEST_HOOKS
 tests_tanbad_hooks_LDADD = $(daemon_tanbad_front_LDADD)
 tests_tanbad_hooks_LDFLAGS = -Wl,--wrap=tb_op_lookup -Wl,--wrap=tb_config_op_bit
 
-SANDBOX_TESTS = tests/sandbox-kill.sh tests/systemd-unit.sh
+SANDBOX_TESTS = tests/sandbox-kill.sh tests/systemd-unit.sh tests/systemd-exec.sh
 TESTS += $(SANDBOX_TESTS)
 EXTRA_DIST += $(SANDBOX_TESTS)
