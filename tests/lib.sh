@@ -37,9 +37,10 @@ TB_FRONT_PID=
 
 # tanbad is the parent: it starts tanbad-front (which serves) and, when the
 # front asks, tanbad-signer, both its own children.
-# tb_front_of PID: the pid of the tanbad-front under the parent PID.
+# tb_front_of PID: the pid of the tanbad-front under the parent PID (by its
+# arguments: under valgrind its name is valgrind's).
 tb_front_of() {
-	pgrep -P "$1" -x tanbad-front
+	pgrep -P "$1" -x tanbad-front || pgrep -P "$1" -f -- '--parent [0-9]+ --listen [0-9]+'
 }
 
 # tb_signer_of PID: the pid of the tanbad-signer under the parent PID (or
@@ -69,6 +70,21 @@ tb_log() {
 tb_wait_log() {
 	_tb_w=0
 	until grep -q "$1" "$TB_TMP/tanbad.log" 2>/dev/null; do
+		_tb_w=$((_tb_w + 1))
+		[ $_tb_w -lt $((100 * TB_TIME_SCALE)) ] || return 1
+		sleep 0.1
+	done
+}
+
+# tb_reloads: how many reloads tanbad.log tells of so far.
+tb_reloads() {
+	grep -c 'reloaded ' "$TB_TMP/tanbad.log" 2>/dev/null || :
+}
+
+# tb_wait_reload N: up to 10 s (x TB_TIME_SCALE) for more than N reloads.
+tb_wait_reload() {
+	_tb_w=0
+	until [ "$(tb_reloads)" -gt "$1" ]; do
 		_tb_w=$((_tb_w + 1))
 		[ $_tb_w -lt $((100 * TB_TIME_SCALE)) ] || return 1
 		sleep 0.1

@@ -100,15 +100,10 @@ echo "$delays" | awk '
 	}' || tb_fail "back-off does not grow: $(echo $delays)"
 
 tb_log "SIGHUP to the parent: the front and the signer reload"
-n0=$(grep -c 'reloaded ' "$TB_TMP/tanbad.log")
+n0=$(tb_reloads)
 "$top_builddir/ca-tools/tanba-admin" reload --pid "$PARENT" >/dev/null || tb_fail "tanba-admin reload --pid"
 tb_wait_log "SIGHUP: the front (pid $F) reloads" || tb_fail "the parent did not pass SIGHUP on"
-i=0
-while [ "$(grep -c 'reloaded ' "$TB_TMP/tanbad.log")" -le "$n0" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ "$(grep -c 'reloaded ' "$TB_TMP/tanbad.log")" -gt "$n0" ] || tb_fail "no reload after SIGHUP"
+tb_wait_reload "$n0" || tb_fail "no reload after SIGHUP"
 sign_ok "after the reload" || tb_fail "sign after the reload"
 
 tb_log "SIGTERM to the parent stops all three"

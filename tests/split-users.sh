@@ -11,26 +11,10 @@
 # signer killed with SIGKILL comes back as tanbasigner and signs again with
 # no manual step. Needs root (skips with 77).
 . "$top_srcdir/tests/harden-lib.sh"
-hz_need_root
-FU=tanbafront
-SU=tanbasigner
-for u in $FU $SU; do
-	id $u >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin $u >/dev/null 2>&1 ||
-	    { echo "SKIP: cannot create user $u"; exit 77; }
-done
 command -v setpriv >/dev/null 2>&1 || { echo "SKIP: no setpriv"; exit 77; }
-FUID=$(id -u $FU)
-SUID=$(id -u $SU)
-
-# The signer's files: its account only. Certificates and the configuration
-# are public: both accounts read them (the signer opens its own as
+# The signer's files: its account only (the signer opens its own as
 # signer_user, before anything else).
-chmod 0711 "$TB_TMP"
-chmod 0755 "$TB_PKI"
-chmod 0644 "$TB_PKI"/*.pem
-chown -R $SU: "$TB_TMP/hsm" "$TB_PIN_FILE" "$HZ_AUDIT_DIR"
-chmod 0700 "$TB_TMP/hsm" "$TB_TMP/hsm/tokens" "$HZ_AUDIT_DIR"
-chmod 0600 "$TB_PIN_FILE"
+hz_two_accounts
 # An audit file created by root, as an operator's first start would leave it.
 : > "$HZ_AUDIT"
 chmod 0644 "$HZ_AUDIT"

@@ -18,14 +18,6 @@ UNIT="$top_builddir/conf/tanbad.service"
 for c in setpriv prlimit python3; do
 	command -v $c >/dev/null 2>&1 || { echo "SKIP: no $c"; exit 77; }
 done
-FU=tanbafront
-SU=tanbasigner
-for u in $FU $SU; do
-	id $u >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin $u >/dev/null 2>&1 ||
-	    { echo "SKIP: cannot create user $u"; exit 77; }
-done
-FUID=$(id -u $FU)
-SUID=$(id -u $SU)
 
 tb_log "systemd's own parser"
 if command -v systemd-analyze >/dev/null 2>&1; then
@@ -76,13 +68,7 @@ else
 	echo "RLIMIT_MEMLOCK cannot be raised here (no CAP_SYS_RESOURCE): LimitMEMLOCK= not applied"
 fi
 
-# The accounts' files, as in tests/split-users.sh.
-chmod 0711 "$TB_TMP"
-chmod 0755 "$TB_PKI"
-chmod 0644 "$TB_PKI"/*.pem
-chown -R $SU: "$TB_TMP/hsm" "$TB_PIN_FILE" "$HZ_AUDIT_DIR"
-chmod 0700 "$TB_TMP/hsm" "$TB_TMP/hsm/tokens" "$HZ_AUDIT_DIR"
-chmod 0600 "$TB_PIN_FILE"
+hz_two_accounts
 hz_conf "user = $FU
 signer_user = $SU
 syslog = no" "$HZ_SELF_CLIENT"
@@ -161,14 +147,9 @@ kill -KILL "$FRONT"
 back_and_signs front "$FRONT" "$FUID"
 
 tb_log "ExecReload: $(unit ExecReload)"
-n0=$(grep -c 'reloaded ' "$TB_TMP/tanbad.log")
+n0=$(tb_reloads)
 kill -HUP "$TB_DAEMON_PID"
-i=0
-while [ "$(grep -c 'reloaded ' "$TB_TMP/tanbad.log")" -le "$n0" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ "$(grep -c 'reloaded ' "$TB_TMP/tanbad.log")" -gt "$n0" ] || tb_fail "no reload after SIGHUP"
+tb_wait_reload "$n0" || tb_fail "no reload after SIGHUP"
 
 tb_log "KillSignal=$(unit KillSignal): all three stop"
 FRONT=$(tb_front_of "$TB_DAEMON_PID")
