@@ -119,10 +119,16 @@ done
 grep -q "front process $F exited with status 0" "$TB_TMP/tanbad.log" ||
     tb_fail "the front did not stop cleanly"
 
-tb_log "a front that cannot start: tanbad says why and exits 1"
-sed 's|^pin_file = .*|pin_file = /nonexistent/pin|' "$TB_CONF" > "$TB_TMP/bad.conf"
-tb_run_daemon_expect_fail "$TB_TMP/bad.conf" || tb_fail "tanbad started without its PIN file"
+tb_log "a first front that cannot start (its signer cannot log in): tanbad says why and exits 1"
+# A wrong PIN passes the parent's reading of the file (it checks the mode);
+# only the signer finds out, and the front with it.
+printf 'wrong-pin' > "$TB_TMP/wrong.pin"
+chmod 0600 "$TB_TMP/wrong.pin"
+sed "s|^pin_file = .*|pin_file = $TB_TMP/wrong.pin|" "$TB_CONF" > "$TB_TMP/bad.conf"
+tb_run_daemon_expect_fail "$TB_TMP/bad.conf" || tb_fail "tanbad started with a wrong PIN"
 [ "$TB_DAEMON_RC" = 1 ] || tb_fail "exit status $TB_DAEMON_RC, not 1"
-echo "$TB_DAEMON_ERR" | grep -q '/nonexistent/pin' || tb_fail "no word of the PIN file: $TB_DAEMON_ERR"
+echo "$TB_DAEMON_ERR" | grep -q 'front process [0-9]* exited with status 1' ||
+    tb_fail "the parent did not see its front fail: $TB_DAEMON_ERR"
+echo "$TB_DAEMON_ERR" | grep -qi 'pin' || tb_fail "no word of the PIN: $TB_DAEMON_ERR"
 [ ! -e "$TB_SOCK" ] || tb_fail "the socket file is left behind after a failed start"
 echo "PASS"
