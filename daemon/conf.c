@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -413,6 +415,26 @@ token_target(struct parse *p, sect_lines **lines)
 	return p->cfg;
 }
 
+/* The PIN file's type and mode, for a process that may not open it. */
+static int
+pin_file_mode_check(struct parse *p, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
+		parse_fail(p, TB_ERR_PIN_FILE, p->token_lines.set[1], "pin_file",
+		    "%s: not a regular file", path);
+		return TB_ERR_PIN_FILE;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		parse_fail(p, TB_ERR_PIN_FILE, p->token_lines.set[1], "pin_file",
+		    "%s: mode %04o grants access beyond its owner (must be 0600 or 0400)", path,
+		    (unsigned)(st.st_mode & 07777));
+		return TB_ERR_PIN_FILE;
+	}
+	return 0;
+}
+
 static int
 token_finish(struct parse *p)
 {
@@ -435,7 +457,16 @@ token_finish(struct parse *p)
 		    "[token] pin_file is required");
 		return TB_ERR_CONFIG;
 	}
-	/* Only the permissions are checked here; the PIN is read by the keystore. */
+	/*
+	 * Only the permissions are checked here; the PIN is read by the keystore.
+	 * The parent and the front load this file too, and under the unit
+	 * (no CAP_DAC_OVERRIDE) may not open a PIN file that is signer_user's
+	 * alone: they check what lstat shows, the signer opens it.
+	 */
+	if ((fd = open(c->pin_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 && errno == EACCES)
+		return pin_file_mode_check(p, c->pin_file);
+	if (fd != -1)
+		close(fd);
 	if ((r = tb_secret_open(c->pin_file, &fd, &e)) != 0) {
 		parse_fail(p, r, p->token_lines.set[1], "pin_file", "%s", e.detail);
 		return r;

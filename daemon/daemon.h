@@ -24,12 +24,12 @@ struct tb_daemon;
 typedef struct tb_daemon tb_daemon;
 
 /*
- * Loads the configuration at path, starts the signer process (program
- * signer_path, through launcher when not NULL; it opens the audit trail
- * and the tokens; its error is returned when it cannot) and asks it for
- * the keys. debug forces debug logging over the file's log_level;
- * foreground keeps the signer's log on stderr too. The launcher stays the
- * caller's, to free after tb_daemon_free.
+ * Loads the configuration at path, has the signer process started
+ * (through launcher, the link to the parent that starts it; it opens the
+ * audit trail and the tokens; its error is returned when it cannot) and
+ * asks it for the keys. debug forces debug logging over the file's
+ * log_level; foreground keeps the signer's log on stderr too. The launcher
+ * stays the caller's, to free after tb_daemon_free.
  */
 struct tb_launcher;
 int tb_daemon_new(const char *config_path, int debug, int foreground,

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listeners.h"
 #include "metrics_http.h"
 #include "revocation.h"
 #include "server.h"
@@ -451,36 +452,10 @@ serve(void *arg)
 static int
 bind_tcp(tb_metrics_http *h, const char *listen_at, tb_error *err)
 {
-	struct sockaddr_in6 a6;
-	struct sockaddr_in a4;
-	char host[64];
-	unsigned port;
-	int one = 1, v6;
+	int r;
 
-	if (tb_config_tls_address(listen_at, host, sizeof(host), &port) != 0)
-		return tb_error_set(err, TB_ERR_CONFIG, "[metrics] listen %s", listen_at);
-	v6 = strchr(host, ':') != NULL;
-	if ((h->lfd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
-		return tb_error_set(err, TB_ERR_IO, "metrics socket: %s", strerror(errno));
-	(void)setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (v6) {
-		memset(&a6, 0, sizeof(a6));
-		a6.sin6_family = AF_INET6;
-		a6.sin6_port = htons((uint16_t)port);
-		inet_pton(AF_INET6, host, &a6.sin6_addr);
-		if (bind(h->lfd, (struct sockaddr *)&a6, sizeof(a6)) == -1)
-			return tb_error_set(err, TB_ERR_IO, "metrics: bind %s: %s", listen_at,
-			    strerror(errno));
-	} else {
-		memset(&a4, 0, sizeof(a4));
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons((uint16_t)port);
-		inet_pton(AF_INET, host, &a4.sin_addr);
-		if (bind(h->lfd, (struct sockaddr *)&a4, sizeof(a4)) == -1)
-			return tb_error_set(err, TB_ERR_IO, "metrics: bind %s: %s", listen_at,
-			    strerror(errno));
-	}
+	if ((r = tb_listen_tcp("[metrics] listen", listen_at, 16, &h->lfd, err)) != 0)
+		return r;
 	snprintf(h->where, sizeof(h->where), "%s", listen_at);
 	return 0;
 }
@@ -488,30 +463,14 @@ bind_tcp(tb_metrics_http *h, const char *listen_at, tb_error *err)
 static int
 bind_unix(tb_metrics_http *h, const tb_config *cfg, tb_error *err)
 {
-	struct sockaddr_un sun;
-	mode_t old;
 	int r;
 
-	if ((r = tb_server_socket_claim(cfg->metrics_socket, err)) != 0)
+	if ((r = tb_listen_unix(cfg->metrics_socket, cfg->socket_uid, cfg->socket_gid,
+	    cfg->metrics_socket_mode, 16, &h->lfd, err)) != 0)
 		return r;
-	if ((h->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-		return tb_error_set(err, TB_ERR_IO, "metrics socket: %s", strerror(errno));
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, cfg->metrics_socket, strlen(cfg->metrics_socket));
-	old = umask(0177);
-	r = bind(h->lfd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (r == -1)
-		return tb_error_set(err, TB_ERR_IO, "metrics: bind %s: %s", cfg->metrics_socket,
-		    strerror(errno));
+	/* Bound here: removed here at the end. */
 	if ((h->path = strdup(cfg->metrics_socket)) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "metrics");
-	if ((cfg->socket_uid >= 0 || cfg->socket_gid >= 0) &&
-	    chown(h->path, (uid_t)cfg->socket_uid, (gid_t)cfg->socket_gid) == -1)
-		return tb_error_set(err, TB_ERR_IO, "chown %s: %s", h->path, strerror(errno));
-	if (chmod(h->path, cfg->metrics_socket_mode) == -1)
-		return tb_error_set(err, TB_ERR_IO, "chmod %s: %s", h->path, strerror(errno));
 	snprintf(h->where, sizeof(h->where), "%s", h->path);
 	return 0;
 }
@@ -532,14 +491,13 @@ tb_metrics_http_open(const tb_config *cfg, tb_metrics_http **out, tb_error *err)
 		r = tb_error_set(err, TB_ERR_IO, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	r = cfg->metrics_listen != NULL ? bind_tcp(h, cfg->metrics_listen, err) :
-	    bind_unix(h, cfg, err);
-	if (r != 0)
+	/* The parent's listener (listeners.h): its socket file is the parent's to remove. */
+	if ((h->lfd = tb_listeners_take(TB_LISTEN_METRICS)) != -1)
+		snprintf(h->where, sizeof(h->where), "%s", cfg->metrics_listen != NULL ?
+		    cfg->metrics_listen : cfg->metrics_socket);
+	else if ((r = cfg->metrics_listen != NULL ? bind_tcp(h, cfg->metrics_listen, err) :
+	    bind_unix(h, cfg, err)) != 0)
 		goto fail;
-	if (listen(h->lfd, 16) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "metrics: listen: %s", strerror(errno));
-		goto fail;
-	}
 	*out = h;
 	return 0;
 fail:

@@ -66,9 +66,14 @@ tb_owned_file_give(const char *path, long uid, long gid, tb_error *err)
 
 	if (geteuid() != 0 || uid < 0)
 		return 0;
+	/*
+	 * EACCES: a directory only the account may search (root without
+	 * CAP_DAC_READ_SEARCH under the unit): nothing root could have left
+	 * there; the account opens and checks it itself.
+	 */
 	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : tb_error_set(err, TB_ERR_IO, "%s: %s", path,
-		    strerror(errno));
+		return errno == ENOENT || errno == EACCES ? 0 : tb_error_set(err, TB_ERR_IO,
+		    "%s: %s", path, strerror(errno));
 	if (S_ISLNK(st.st_mode))
 		return tb_error_set(err, TB_ERR_CONFIG, "%s: %s", path, strerror(ELOOP));
 	if (!S_ISREG(st.st_mode))

@@ -1,4 +1,4 @@
-/* The programs of tanbad: where the front finds the signer's. */
+/* The programs of tanbad: where the parent finds the front's and the signer's. */
 #ifndef TB_PROGRAMS_H
 #define TB_PROGRAMS_H
 
@@ -11,5 +11,7 @@
  * under libexec).
  */
 void tb_signer_program(char *buf, size_t len);
+/* The same for the front: $TANBA_FRONT_PROGRAM, tanbad-front, TB_FRONT_PATH. */
+void tb_front_program(char *buf, size_t len);
 
 #endif

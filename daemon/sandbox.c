@@ -94,8 +94,8 @@ static const struct allowed allowed[] = {
 	{ "rt_sigtimedwait", FS }, { "rt_sigpending", FS }, { "sigaltstack", FS },
 	{ "signalfd", FS }, { "signalfd4", FS }, { "restart_syscall", FS },
 	{ "tgkill", FS }, { "tkill", FS },
-	/* the master side of the signer: stop it and reap it (front only) */
-	{ "kill", F }, { "wait4", F | SAN }, { "waitid", F | SAN },
+	/* the parent starts and reaps every process: here only sanitizers wait */
+	{ "wait4", SAN }, { "waitid", SAN },
 	/* waiting */
 	{ "epoll_create", FS }, { "epoll_create1", FS }, { "epoll_ctl", FS },
 	{ "epoll_wait", FS }, { "epoll_pwait", FS }, { "epoll_pwait2", FS },
@@ -176,10 +176,11 @@ rules_add(scmp_filter_ctx ctx, tb_sandbox_role role)
 		rc = rc ? rc : rule(ctx, EAFNOSUPPORT, "socket", 1, c);
 	}
 
-	/* clone(): threads, and for the front the signer's fork; never a new
-	 * namespace. clone3() hides its flags in memory a filter cannot read:
-	 * ENOSYS makes glibc fall back to clone(). */
-	if (role == TB_SANDBOX_SIGNER && !SANITIZED)
+	/* clone(): threads only (the parent starts every process); never a
+	 * new namespace. Sanitizer builds fork a helper (SANITIZED). clone3()
+	 * hides its flags in memory a filter cannot read: ENOSYS makes glibc
+	 * fall back to clone(). */
+	if (!SANITIZED)
 		c[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS | CLONE_THREAD, CLONE_THREAD);
 	else
 		c[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS, 0);
@@ -225,49 +226,54 @@ rules_add(scmp_filter_ctx ctx, tb_sandbox_role role)
 }
 
 /*
- * Not started as root (no launcher), the front restarts the signer by
- * fexecve() of a descriptor it opened on the signer program at start
- * (glibc: execveat(fd, "", ..., AT_EMPTY_PATH)). That call is allowed on
- * exactly the descriptors open on that program or on the front's own
- * executable, found here by device and inode; every other execve/execveat
- * kills. The new image inherits the front's filter, so a compromised front
- * gains nothing by it that it did not have.
+ * What no tanba program calls, at any stage: the parent's filter (a
+ * denylist, since every child inherits it across execve and the children
+ * still open modules, become their users and add their own allow-lists on
+ * top). Debugging and tracing other processes, mounts and namespaces,
+ * kernel modules and kexec, BPF, the kernel keyring, raw I/O ports,
+ * clocks, swap, reboot, accounting and quotas, handles that bypass path
+ * checks, io_uring (its calls are out of a filter's sight).
  */
-static int
-exec_self_rules(scmp_filter_ctx ctx)
-{
-	struct scmp_arg_cmp c[2];
-	struct stat self, signer, st;
-	struct dirent *e;
-	char path[PATH_MAX];
-	DIR *dir;
-	int rc = 0, fd;
+static const char *const denied_everywhere[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "perf_event_open",
+	"mount", "umount", "umount2", "pivot_root", "chroot", "mount_setattr",
+	"move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick",
+	"unshare", "setns",
+	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+	"bpf", "userfaultfd",
+	"keyctl", "add_key", "request_key",
+	"iopl", "ioperm",
+	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+	"swapon", "swapoff", "reboot", "acct", "quotactl", "quotactl_fd",
+	"open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "vhangup",
+	"syslog", "uselib", "personality",
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
+};
 
-	tb_signer_program(path, sizeof(path));
-	if (stat(path, &signer) != 0)
-		memset(&signer, 0, sizeof(signer));
-	if (stat("/proc/self/exe", &self) != 0 || (dir = opendir("/proc/self/fd")) == NULL)
-		return 0;
-	while (rc == 0 && (e = readdir(dir)) != NULL) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+static int
+parent_rules(scmp_filter_ctx ctx, tb_error *err)
+{
+	size_t i;
+	int nr, rc;
+
+	for (i = 0; i < sizeof(denied_everywhere) / sizeof(denied_everywhere[0]); i++) {
+		/* LeakSanitizer's thread stop in the children (sanitizer builds only). */
+		if (SANITIZED && strcmp(denied_everywhere[i], "ptrace") == 0)
 			continue;
-		fd = atoi(e->d_name);
-		if (fd == dirfd(dir) || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    ((st.st_dev != self.st_dev || st.st_ino != self.st_ino) &&
-		    (st.st_dev != signer.st_dev || st.st_ino != signer.st_ino)))
+		if ((nr = seccomp_syscall_resolve_name(denied_everywhere[i])) == __NR_SCMP_ERROR)
 			continue;
-		c[0] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd);
-		c[1] = SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH);
-		rc = rule(ctx, 0, "execveat", 2, c);
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr, 0)) != 0)
+			return tb_error_set(err, TB_ERR_INTERNAL, "sandbox: rule for %s: %s",
+			    denied_everywhere[i], strerror(-rc));
 	}
-	closedir(dir);
-	return rc;
+	return 0;
 }
 
 const char *
 tb_sandbox_role_name(tb_sandbox_role role)
 {
-	return role == TB_SANDBOX_SIGNER ? "signer" : "front";
+	return role == TB_SANDBOX_SIGNER ? "signer" : role == TB_SANDBOX_PARENT ? "parent" :
+	    "front";
 }
 
 int
@@ -278,12 +284,13 @@ tb_sandbox_install(tb_sandbox_role role, tb_error *err)
 	unsigned bit;
 	size_t i;
 
-	if (role != TB_SANDBOX_FRONT && role != TB_SANDBOX_SIGNER)
+	if (role != TB_SANDBOX_FRONT && role != TB_SANDBOX_SIGNER && role != TB_SANDBOX_PARENT)
 		return tb_error_set(err, TB_ERR_INTERNAL, "sandbox: no role %d", (int)role);
-	bit = 1u << role;
+	bit = role == TB_SANDBOX_PARENT ? 0 : 1u << role;
 	/* The whole process dies, not one thread: a half-killed daemon could
-	 * hold a lock forever. */
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
+	 * hold a lock forever. The parent's is a denylist: it allows the rest. */
+	if ((ctx = seccomp_init(role == TB_SANDBOX_PARENT ? SCMP_ACT_ALLOW :
+	    SCMP_ACT_KILL_PROCESS)) == NULL) {
 		r = tb_error_set(err, TB_ERR_INTERNAL, "sandbox: seccomp_init failed");
 		goto out;
 	}
@@ -293,7 +300,9 @@ tb_sandbox_install(tb_sandbox_role role, tb_error *err)
 		r = tb_error_set(err, TB_ERR_INTERNAL, "sandbox: TSYNC: %s", strerror(-rc));
 		goto out;
 	}
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+	if (role == TB_SANDBOX_PARENT && (r = parent_rules(ctx, err)) != 0)
+		goto out;
+	for (i = 0; bit != 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		int nr;
 
 		if ((allowed[i].roles & bit) == 0)
@@ -306,8 +315,7 @@ tb_sandbox_install(tb_sandbox_role role, tb_error *err)
 			goto out;
 		}
 	}
-	if ((rc = rules_add(ctx, role)) != 0 ||
-	    (role == TB_SANDBOX_FRONT && (rc = exec_self_rules(ctx)) != 0)) {
+	if (bit != 0 && (rc = rules_add(ctx, role)) != 0) {
 		r = tb_error_set(err, TB_ERR_INTERNAL, "sandbox: argument rules: %s",
 		    strerror(-rc));
 		goto out;

@@ -40,6 +40,7 @@
 #include "tb_log.h"
 #include "ops.h"
 #include "tls_listener.h"
+#include "listeners.h"
 #include "workpool.h"
 
 #define READ_CHUNK 65536
@@ -161,80 +162,32 @@ now_s(void)
 
 /* ---- the socket file ---- */
 
-int
-tb_server_socket_claim(const char *path, tb_error *err)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, r;
-
-	if (lstat(path, &st) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		return tb_error_set(err, TB_ERR_IO, "socket %s: %s", path, strerror(errno));
-	}
-	if (!S_ISSOCK(st.st_mode))
-		return tb_error_set(err, TB_ERR_IO,
-		    "socket %s: exists and is not a socket; not removing it", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return tb_error_set(err, TB_ERR_IO, "socket: %s", strerror(errno));
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (r == 0)
-		return tb_error_set(err, TB_ERR_IO,
-		    "socket %s: another daemon is listening on it", path);
-	if (errno != ECONNREFUSED)
-		return tb_error_set(err, TB_ERR_IO, "socket %s: %s", path, strerror(errno));
-	/* Nobody answers: a stale socket from a daemon that did not clean up. */
-	if (unlink(path) == -1)
-		return tb_error_set(err, TB_ERR_IO, "socket %s: cannot remove the stale one: %s",
-		    path, strerror(errno));
-	tb_info_f("removed stale socket %s", path);
-	return 0;
-}
-
+/*
+ * The listener the parent opened (listeners.h); only without one does this
+ * process bind its own, and then it removes the file at the end.
+ */
 static int
 socket_bind(tb_server *s, tb_error *err)
 {
-	struct sockaddr_un sun;
 	struct stat st;
-	mode_t old;
 	int r;
 
-	if ((r = tb_server_socket_claim(s->path, err)) != 0)
-		return r;
-	if ((s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-		return tb_error_set(err, TB_ERR_IO, "socket: %s", strerror(errno));
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, s->path, strlen(s->path));
-	/* No moment where the socket is open to more than its owner. */
-	old = umask(0177);
-	r = bind(s->lfd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (r == -1)
-		return tb_error_set(err, TB_ERR_IO, "bind %s: %s", s->path, strerror(errno));
-	if ((s->cfg->socket_uid >= 0 || s->cfg->socket_gid >= 0) &&
-	    chown(s->path, (uid_t)s->cfg->socket_uid, (gid_t)s->cfg->socket_gid) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "chown %s: %s", s->path, strerror(errno));
-		unlink(s->path);
-		return r;
+	if ((s->lfd = tb_listeners_take(TB_LISTEN_UNIX)) != -1) {
+		/* The parent's socket file: it outlives this front and is the parent's to remove. */
+		if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) == -1)
+			return tb_error_set(err, TB_ERR_IO, "socket: %s", strerror(errno));
+		return 0;
 	}
-	if (chmod(s->path, s->cfg->socket_mode) == -1 || stat(s->path, &st) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "chmod %s: %s", s->path, strerror(errno));
+	if ((r = tb_listen_unix(s->path, s->cfg->socket_uid, s->cfg->socket_gid,
+	    s->cfg->socket_mode, SOMAXCONN, &s->lfd, err)) != 0)
+		return r;
+	if (stat(s->path, &st) == -1) {
+		r = tb_error_set(err, TB_ERR_IO, "stat %s: %s", s->path, strerror(errno));
 		unlink(s->path);
 		return r;
 	}
 	s->sock_dev = st.st_dev;
 	s->sock_ino = st.st_ino;
-	if (listen(s->lfd, SOMAXCONN) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "listen %s: %s", s->path, strerror(errno));
-		unlink(s->path);
-		return r;
-	}
 	return 0;
 }
 

@@ -14,19 +14,14 @@
 typedef struct tb_server tb_server;
 
 /*
- * Binds the socket of d's configuration (refusing when another daemon
+ * Takes the listening socket the parent handed over (listeners.h), or
+ * binds the socket of d's configuration (refusing when another daemon
  * answers on it, removing a stale one) and sets its owner and mode. The
  * workers start in tb_server_run, so that privileges dropped in between
  * hold for every thread. SIGTERM, SIGINT and SIGHUP must already be
  * blocked (they are read from a signalfd).
  */
 int tb_server_new(tb_daemon *d, tb_server **out, tb_error *err);
-
-/*
- * Makes path free for a new socket: fails when another daemon answers on
- * it or it is not a socket, removes a stale socket nobody answers on.
- */
-int tb_server_socket_claim(const char *path, tb_error *err);
 
 /*
  * Starts the workers, tells systemd it is ready, and serves until SIGTERM

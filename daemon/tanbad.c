@@ -1,12 +1,13 @@
 /*
  * tanbad: signs documents with keys on PKCS#11 tokens for local clients
- * over a UNIX socket. This file reads the command line, sets up logging
- * and signals, starts the signer process (which opens the audit file, the
- * PIN file and the token itself), binds the socket, drops privileges and
- * hands over to the server: this first process is the front. The signer is
- * another program (tanbad-signer), started by the launcher this process
- * forks first when it runs as root (launcher.h), else by the front itself.
- * It never sees the PIN, and takes none from argv or the environment.
+ * over a UNIX socket. This program is the parent (parent.h): it reads the
+ * command line and the configuration, opens the listening sockets, writes
+ * the pid file, puts on its own seccomp filter (a list of calls no tanba
+ * program makes) and then only starts, watches and restarts two other
+ * programs: tanbad-front, which serves clients as [daemon] user, and
+ * tanbad-signer, which holds the token and the audit trail as
+ * [daemon] signer_user. It takes no PIN from argv or the environment and
+ * never opens the PIN file, the token or the audit file.
  */
 #include "config.h"
 
@@ -19,24 +20,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "conf.h"
-#include "daemon.h"
-#include "privs.h"
+#include "listeners.h"
+#include "parent.h"
+#include "programs.h"
 #include "sandbox.h"
-#include "server.h"
-#include "fake_time.h"
-#include "landlock.h"
-#include "launcher.h"
-#include "signer_link.h"
-#include "tb_clock.h"
 #include "tb_log.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/tanba/tanbad.conf"
-/* How long SIGTERM waits for requests in flight. */
-#define STOP_WAIT_S 10
+/* A front that dies is started again after 0.1 s, doubling up to 30 s. */
+#define RESTART_MIN_S 0.1
+#define RESTART_MAX_S 30.0
 
 static void
 usage(FILE *f)
@@ -53,11 +50,9 @@ usage(FILE *f)
 	    DEFAULT_CONFIG);
 }
 
-static int to_syslog;
-
 /* Startup failures go to stderr, and to syslog too once logging is there. */
 static int
-fail(int r, const tb_error *err)
+fail(int r, const tb_error *err, int to_syslog)
 {
 	fprintf(stderr, "tanbad: %s: %s\n", tb_err_str(r), err->detail);
 	if (to_syslog)
@@ -86,7 +81,7 @@ check_config(const char *path)
 	return 0;
 }
 
-/* Writes our pid for tanba-admin reload; written as root, before the drop. */
+/* Writes our pid for tanba-admin reload: the parent's, which passes SIGHUP on. */
 static int
 pid_file_write(const char *path)
 {
@@ -99,29 +94,22 @@ pid_file_write(const char *path)
 	return (fclose(f) != 0 || r) ? -1 : 0;
 }
 
-/*
- * Started as root: the launcher keeps root's rights to start every signer
- * (the first and each restart), so that the signer opens files only its
- * own account may open, and the front drops root for good. Forked here,
- * before any thread, any client, any secret.
- */
+/* The programs as they are now: an upgrade on disk does not mix versions. */
 static int
-launcher_start(const char *signer_path, const char *config_path, int debug, int foreground,
-    tb_launcher **out, tb_error *err)
+images_open(int *front, int *signer, tb_error *err)
 {
-	char *argv[TB_SIGNER_ARGV_MAX];
-	int fd, r;
+	char path[PATH_MAX];
 
-	*out = NULL;
-	if (geteuid() != 0)
-		return 0;
-	if ((fd = open(signer_path, O_RDONLY | O_CLOEXEC)) == -1)
-		return tb_error_set(err, TB_ERR_IO, "signer program %s: %s", signer_path,
+	tb_front_program(path, sizeof(path));
+	if ((*front = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return tb_error_set(err, TB_ERR_IO, "front program %s: %s", path, strerror(errno));
+	tb_signer_program(path, sizeof(path));
+	if ((*signer = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		close(*front);
+		return tb_error_set(err, TB_ERR_IO, "signer program %s: %s", path,
 		    strerror(errno));
-	(void)tb_signer_argv(argv, (char *)"FD", (char *)config_path, debug, foreground);
-	r = tb_launcher_start(fd, argv, out, err);
-	close(fd);
-	return r;
+	}
+	return 0;
 }
 
 int
@@ -137,13 +125,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
-	int foreground = 0, check = 0, debug = 0, ch, r;
-	char *pid_file = NULL;
-	tb_daemon *d = NULL;
-	tb_server *s = NULL;
-	tb_launcher *launcher = NULL;
-	char signer_path[PATH_MAX];
-	tb_config *cfg;
+	int foreground = 0, check = 0, debug = 0, to_syslog = 0, ch, r, i;
+	struct rlimit no_core = { 0, 0 };
+	tb_parent_opts po;
+	tb_config *cfg = NULL;
 	tb_error err;
 	sigset_t set;
 
@@ -166,79 +151,73 @@ main(int argc, char **argv)
 	if (check)
 		return check_config(path);
 
-	/* Signals are read from a signalfd: block them before any thread exists. */
+	/* Signals are read from a signalfd: blocked before any child exists. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* A full audit file (RLIMIT_FSIZE) is a write error to refuse on, not a crash. */
-	signal(SIGXFSZ, SIG_IGN);
-	/* Client documents pass through this process: no core dumps. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		tb_warn_f(0, "cannot turn off core dumps");
-	if (tb_fake_time_apply("tanbad") != 0)
-		return 1;
+	/* Nothing secret passes through here, but nothing needs a core either. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &no_core);
 
-	/* A second daemon on the same socket stops before touching the token. */
+	memset(&po, 0, sizeof(po));
+	po.front_image = po.signer_image = -1;
+	for (i = 0; i < TB_LISTEN_KINDS; i++)
+		po.listen_fd[i] = -1;
 	tb_error_clear(&err);
 	if ((r = tb_config_load(path, &cfg, &err)) != 0)
-		return fail(r, &err);
-	r = tb_server_socket_claim(cfg->socket, &err);
-	tb_config_unref(cfg);
-	if (r != 0)
-		return fail(r, &err);
-	tb_signer_program(signer_path, sizeof(signer_path));
-	if ((r = launcher_start(signer_path, path, debug, foreground, &launcher, &err)) != 0)
-		return fail(r, &err);
-	if ((r = tb_daemon_new(path, debug, foreground, launcher, signer_path, &d, &err)) != 0) {
-		tb_launcher_free(launcher);
-		return fail(r, &err);
-	}
-	cfg = tb_daemon_config(d);
+		return fail(r, &err, 0);
 	if (cfg->syslog && !foreground) {
 		tb_log_init("tanbad", 1, debug ? TB_LOG_DEBUG : cfg->log_level);
 		to_syslog = 1;
 	}
-	tb_config_unref(cfg);
-	if ((r = tb_server_new(d, &s, &err)) != 0) {
-		tb_daemon_free(d);
-		tb_launcher_free(launcher);
-		return fail(r, &err);
+	tb_log_set_level(debug ? TB_LOG_DEBUG : cfg->log_level);
+	/* No signature without a trail: said here, before anything starts. */
+	if (cfg->audit_file == NULL) {
+		r = tb_error_set(&err, TB_ERR_CONFIG,
+		    "%s: [audit] file is required: tanbad does not sign without an audit trail",
+		    path);
+		goto out;
 	}
-	cfg = tb_daemon_config(d);
-	if (cfg->pid_file != NULL && (pid_file = strdup(cfg->pid_file)) != NULL &&
-	    pid_file_write(pid_file) != 0)
-		tb_warn_f(0, "cannot write pid file %s", pid_file);
-	r = tb_privs_harden(cfg, &err);
-	/* Writes only where the front must write, where the kernel has Landlock. */
-	if (r == 0 && cfg->sandbox)
-		r = tb_landlock_front(cfg, pid_file, &err);
-	/* Last step before serving: from here on only the allow-list. */
-	if (r == 0)
-		r = tb_sandbox_apply(TB_SANDBOX_FRONT, cfg, &err);
-	tb_config_unref(cfg);
-	if (r != 0) {
-		tb_server_free(s);
-		tb_daemon_free(d);
-		tb_launcher_free(launcher);
-		if (pid_file != NULL)
-			(void)unlink(pid_file);
-		free(pid_file);
-		return fail(r, &err);
+	if ((r = images_open(&po.front_image, &po.signer_image, &err)) != 0)
+		goto out;
+	/* A second daemon on the same socket stops here, before touching the token. */
+	if ((r = tb_listeners_open(cfg, po.listen_fd, &err)) != 0)
+		goto out;
+	po.socket_path = cfg->socket;
+	po.metrics_socket_path = cfg->metrics_listen == NULL ? cfg->metrics_socket : NULL;
+	/* What no tanba program ever calls, for this process and every child. */
+	if ((r = tb_sandbox_apply(TB_SANDBOX_PARENT, cfg, &err)) != 0) {
+		(void)unlink(cfg->socket);
+		if (po.metrics_socket_path != NULL)
+			(void)unlink(po.metrics_socket_path);
+		goto out;
 	}
-	if ((r = tb_server_run(s, STOP_WAIT_S, &err)) == TB_ERR_TIMEOUT) {
-		/* Workers still run: leave without freeing under them (the signer sees EOF). */
-		_exit(0);
-	}
+	if (cfg->pid_file != NULL && pid_file_write(cfg->pid_file) != 0)
+		tb_warn_f(0, "cannot write pid file %s", cfg->pid_file);
+	po.config_path = path;
+	po.debug = debug;
+	po.foreground = foreground;
+	po.restart_min_s = RESTART_MIN_S;
+	po.restart_max_s = RESTART_MAX_S;
+	r = tb_parent_run(&po) == 0 ? 0 : TB_ERR_UNAVAILABLE;
 	if (r != 0)
-		tb_error_f(r, "%s", err.detail);
-	tb_server_free(s);
-	tb_daemon_free(d);
-	tb_launcher_free(launcher);
-	if (pid_file != NULL && unlink(pid_file) == -1)
-		tb_warn_f(0, "cannot remove pid file %s", pid_file);
-	free(pid_file);
-	return r == 0 ? 0 : 1;
+		tb_error_set(&err, r, "the front process did not start");
+	if (cfg->pid_file != NULL && unlink(cfg->pid_file) == -1)
+		tb_warn_f(0, "cannot remove pid file %s", cfg->pid_file);
+out:
+	for (i = 0; i < TB_LISTEN_KINDS; i++)
+		if (po.listen_fd[i] != -1)
+			close(po.listen_fd[i]);
+	if (po.front_image != -1)
+		close(po.front_image);
+	if (po.signer_image != -1)
+		close(po.signer_image);
+	tb_config_unref(cfg);
+	if (r == TB_ERR_UNAVAILABLE)
+		return 1;	/* the front said why, on stderr or in the log */
+	return r == 0 ? 0 : fail(r, &err, to_syslog);
 }

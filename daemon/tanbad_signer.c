@@ -1,6 +1,6 @@
 /*
  * tanbad-signer: the signer process of tanbad as a program of its own
- * (signer_proc.h), started only by tanbad (its launcher, or the front) on
+ * (signer_proc.h), started only by tanbad (the parent, for its front) on
  * a socketpair: tanbad-signer --signer FD -c FILE [-d] [-f]. It links the
  * PKCS#11 layer, the audit trail and the building of signed attributes;
  * not libcurl, not the parsers of client frames, CMS or certificates from

@@ -27,6 +27,7 @@
 
 #include "tb_clock.h"
 #include "tb_file.h"
+#include "listeners.h"
 #include "tb_log.h"
 #include "tls_listener.h"
 
@@ -194,47 +195,13 @@ out:
 	return r;
 }
 
+/* The parent's listener (listeners.h), or one bound here. */
 static int
 socket_listen(const char *listen_text, int *out, tb_error *err)
 {
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	socklen_t slen;
-	char host[64];
-	unsigned port;
-	int fd, one = 1, r;
-
-	if (tb_config_tls_address(listen_text, host, sizeof(host), &port) != 0)
-		return tb_error_set(err, TB_ERR_CONFIG, "[tls] listen %s: not an address",
-		    listen_text);
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		slen = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		slen = sizeof(*sin6);
-	} else {
-		return tb_error_set(err, TB_ERR_CONFIG, "[tls] listen %s: not an address",
-		    listen_text);
-	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-		return tb_error_set(err, TB_ERR_IO, "[tls] socket: %s", strerror(errno));
-	/* An IPv6 address means IPv6 only: "::" does not quietly take IPv4 as well. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    (ss.ss_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
-	    bind(fd, (struct sockaddr *)&ss, slen) == -1 || listen(fd, SOMAXCONN) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "[tls] listen %s: %s", listen_text,
-		    strerror(errno));
-		close(fd);
-		return r;
-	}
-	*out = fd;
-	return 0;
+	if ((*out = tb_listeners_take(TB_LISTEN_TLS)) != -1)
+		return 0;
+	return tb_listen_tcp("[tls] listen", listen_text, SOMAXCONN, out, err);
 }
 
 int

@@ -74,8 +74,8 @@ tb_log "a full table of hung-up peers does not turn a new client away"
 # for a signature; all wait in the listen backlog. On waking, the front
 # accepts 64 closed peers before it reads their hang-ups: it must close
 # those, not answer the signing client "busy".
-kill -STOP "$TB_DAEMON_PID"
-python3 - "$TB_SOCK" <<'PY' || { kill -CONT "$TB_DAEMON_PID"; tb_fail "backlog churn"; }
+kill -STOP "$TB_FRONT_PID"
+python3 - "$TB_SOCK" <<'PY' || { kill -CONT "$TB_FRONT_PID"; tb_fail "backlog churn"; }
 import socket, sys
 for _ in range(100):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()
@@ -83,7 +83,7 @@ PY
 tb_tanba sign --key rsa --detached -o "$TB_TMP/backlog.der" "$doc" 2>"$TB_TMP/backlog.err" &
 signer_client=$!
 sleep 1
-kill -CONT "$TB_DAEMON_PID"
+kill -CONT "$TB_FRONT_PID"
 wait "$signer_client" || { cat "$TB_TMP/backlog.err" >&2; tb_fail "client behind hung-up peers was refused"; }
 tb_verify_cms "$TB_TMP/backlog.der" "$doc" || tb_fail "backlog churn: signature does not verify"
 echo "  ok: backlog churn"

@@ -54,6 +54,28 @@ hz_need_root() {
 	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 }
 
+# hz_two_accounts: the front's and the signer's accounts (FU, SU; their uids
+# FUID, SUID; created once, as root), and the signer's files made that
+# account's alone: the PIN file, the token store and the audit directory.
+# Certificates and the configuration stay public: all processes read them.
+hz_two_accounts() {
+	hz_need_root
+	FU=tanbafront
+	SU=tanbasigner
+	for _hz_u in $FU $SU; do
+		id $_hz_u >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin $_hz_u >/dev/null 2>&1 ||
+		    { echo "SKIP: cannot create user $_hz_u"; exit 77; }
+	done
+	FUID=$(id -u $FU)
+	SUID=$(id -u $SU)
+	chmod 0711 "$TB_TMP"
+	chmod 0755 "$TB_PKI"
+	chmod 0644 "$TB_PKI"/*.pem
+	chown -R $SU: "$TB_TMP/hsm" "$TB_PIN_FILE" "$HZ_AUDIT_DIR"
+	chmod 0700 "$TB_TMP/hsm" "$TB_TMP/hsm/tokens" "$HZ_AUDIT_DIR"
+	chmod 0600 "$TB_PIN_FILE"
+}
+
 # hz_test_user: a system user for "another client" (created once, as root).
 hz_test_user() {
 	hz_need_root

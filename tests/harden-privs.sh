@@ -16,10 +16,11 @@ chown -R "$TU" "$TB_TMP/hsm"
 mkdir -p "$TB_TMP/cwd" && chmod 0777 "$TB_TMP/cwd"
 hz_conf "user = $TU" "$HZ_SELF_CLIENT"
 (cd "$TB_TMP/cwd" && tb_start_daemon) || tb_fail "tanbad did not start"
-# tb_start_daemon ran in a subshell: find the daemon by its socket's owner process.
-# The oldest: the launcher it forks (root, tanbad-launch) has the same command line.
-PID=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no daemon pid"
-TB_DAEMON_PID=$PID
+# tb_start_daemon ran in a subshell: find the parent by its command line,
+# and the front (which drops to the user) under it.
+PARENT=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no daemon pid"
+TB_DAEMON_PID=$PARENT
+PID=$(tb_front_of "$PARENT") || tb_fail "no front under the parent $PARENT"
 
 tb_log "ids, groups, NoNewPrivs"
 st=/proc/$PID/status
@@ -53,7 +54,7 @@ kill -SEGV "$PID"
 i=0
 while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 kill -0 "$PID" 2>/dev/null && tb_fail "still alive after SIGSEGV"
-TB_DAEMON_PID=
+tb_stop_daemon
 ls "$TB_TMP/cwd" | grep -q core && tb_fail "a core file was written: $(ls "$TB_TMP/cwd")"
 
 tb_log "user set, but started as $TU (not root): refused"

@@ -33,14 +33,22 @@ TB_TOKEN_LABEL=tanba
 TB_USER_PIN=tbUser-9Q4711
 TB_SO_PIN=tbSO-87654321
 TB_DAEMON_PID=
+TB_FRONT_PID=
 
-# tb_signer_of PID: the pid of the tanbad-signer under the front PID: its
-# child, or (started as root) the child of its launcher, tanbad-launch.
+# tanbad is the parent: it starts tanbad-front (which serves) and, when the
+# front asks, tanbad-signer, both its own children.
+# tb_front_of PID: the pid of the tanbad-front under the parent PID (by its
+# arguments: under valgrind its name is valgrind's).
+tb_front_of() {
+	pgrep -P "$1" -x tanbad-front || pgrep -P "$1" -f -- '--parent [0-9]+ --listen [0-9]+'
+}
+
+# tb_signer_of PID: the pid of the tanbad-signer under the parent PID (or
+# under the parent of the front PID).
 tb_signer_of() {
-	for _tb_p in "$1" $(pgrep -P "$1" -x tanbad-launch); do
-		pgrep -P "$_tb_p" -x tanbad-signer && return 0
-	done
-	return 1
+	pgrep -P "$1" -x tanbad-signer && return 0
+	_tb_pp=$(awk '/^PPid:/ { print $2 }' /proc/"$1"/status 2>/dev/null)
+	[ -n "$_tb_pp" ] && pgrep -P "$_tb_pp" -x tanbad-signer
 }
 
 # tb_fail MSG: the test failed; says why and exits 1 (the trap cleans up).
@@ -62,6 +70,21 @@ tb_log() {
 tb_wait_log() {
 	_tb_w=0
 	until grep -q "$1" "$TB_TMP/tanbad.log" 2>/dev/null; do
+		_tb_w=$((_tb_w + 1))
+		[ $_tb_w -lt $((100 * TB_TIME_SCALE)) ] || return 1
+		sleep 0.1
+	done
+}
+
+# tb_reloads: how many reloads tanbad.log tells of so far.
+tb_reloads() {
+	grep -c 'reloaded ' "$TB_TMP/tanbad.log" 2>/dev/null || :
+}
+
+# tb_wait_reload N: up to 10 s (x TB_TIME_SCALE) for more than N reloads.
+tb_wait_reload() {
+	_tb_w=0
+	until [ "$(tb_reloads)" -gt "$1" ]; do
 		_tb_w=$((_tb_w + 1))
 		[ $_tb_w -lt $((100 * TB_TIME_SCALE)) ] || return 1
 		sleep 0.1
@@ -196,7 +219,8 @@ CONF
 }
 
 # tb_start_daemon [CONF]: starts tanbad in the foreground, in the background
-# of this shell, and waits for its socket. Returns 1 (and leaves the log in
+# of this shell, and waits for its socket. TB_DAEMON_PID is the parent (the
+# process to signal), TB_FRONT_PID the front it started. Returns 1 (and leaves the log in
 # $TB_TMP/tanbad.log) when it exits or does not listen within 20 s.
 tb_start_daemon() {
 	_tb_c=${1:-$TB_CONF}
@@ -206,6 +230,7 @@ tb_start_daemon() {
 	_tb_i=0
 	while [ $_tb_i -lt $((200 * TB_TIME_SCALE)) ]; do
 		if [ -S "$TB_SOCK" ] && "$TB_TANBA" --socket "$TB_SOCK" status >/dev/null 2>&1; then
+			TB_FRONT_PID=$(tb_front_of "$TB_DAEMON_PID")
 			return 0
 		fi
 		if ! kill -0 "$TB_DAEMON_PID" 2>/dev/null; then

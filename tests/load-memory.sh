@@ -117,7 +117,7 @@ PY
 export TB_SOCK
 
 tb_log "96 frames one byte short of max_frame_bytes: memory bounded by max_buffered_bytes"
-"$PY" "$TB_TMP/mem.py" "$TB_DAEMON_PID" "$FRAME" "$BUDGET" || tb_fail "global budget"
+"$PY" "$TB_TMP/mem.py" "$TB_FRONT_PID" "$FRAME" "$BUDGET" || tb_fail "global budget"
 tb_stop_daemon
 [ "$TB_DAEMON_RC" = 0 ] || tb_fail "tanbad exited $TB_DAEMON_RC on SIGTERM"
 tb_log "PASS"

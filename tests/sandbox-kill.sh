@@ -1,16 +1,18 @@
 #!/bin/sh
 # The front's seccomp filter, end to end (docs/SANDBOX.md): tests/tanbad-hooks
-# is tanbad with one extra op, x-forbidden-syscall, that makes the front make
-# the call it names. Allowed work goes on (status, sign, a restarted signer,
-# a refused socket family); execve, unshare and ptrace kill the front with
-# SIGSYS; with [daemon] sandbox = no the same call only fails.
+# is tanbad-front with one extra op, x-forbidden-syscall, that makes the front
+# make the call it names; the parent (tanbad) runs it as its front. Allowed
+# work goes on (status, sign, a restarted signer, a refused socket family);
+# execve, unshare and ptrace kill the front with SIGSYS, and the parent
+# starts a new one; with [daemon] sandbox = no the same call only fails.
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 
-TB_TANBAD="$top_builddir/tests/tanbad-hooks"
-[ -x "$TB_TANBAD" ] || tb_fail "$TB_TANBAD not built"
-SIGSYS_RC=$((128 + 31))	# SIGSYS on x86 and arm (Linux)
+TANBA_FRONT_PROGRAM="$top_builddir/tests/tanbad-hooks"
+[ -x "$TANBA_FRONT_PROGRAM" ] || tb_fail "$TANBA_FRONT_PROGRAM not built"
+export TANBA_FRONT_PROGRAM
+SIGSYS=31	# on x86 and arm (Linux)
 
 # hook SYSCALL: sends the op; prints the answer's JSON, or "closed".
 hook() {
@@ -44,21 +46,10 @@ print(buf.decode())
 PY
 }
 
-# wait_exit: sets RC to the daemon's exit status within 10 s, or "running"
-# (not in a $(...) subshell: only this shell can wait for its child).
-wait_exit() {
-	_i=0
-	while kill -0 "$TB_DAEMON_PID" 2>/dev/null && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	if kill -0 "$TB_DAEMON_PID" 2>/dev/null; then
-		RC=running
-		return
-	fi
-	wait "$TB_DAEMON_PID"
-	RC=$?
-	TB_DAEMON_PID=
+# front_died PID: the parent says front PID was killed by SIGSYS, within 10 s.
+front_died() {
+	tb_wait_log "front process $1 killed by signal $SIGSYS" ||
+	    tb_fail "front $1 not killed by SIGSYS: $(grep 'front process' "$TB_TMP/tanbad.log" | tail -n 3)"
 }
 
 sign_ok() {
@@ -69,7 +60,7 @@ sign_ok() {
 
 # ptrace is allowed in sanitizer builds (LeakSanitizer needs it: docs/SANDBOX.md).
 CALLS="execve unshare"
-grep -q __asan_init "$TB_TANBAD" || CALLS="$CALLS ptrace"
+grep -q __asan_init "$TANBA_FRONT_PROGRAM" || CALLS="$CALLS ptrace"
 for call in $CALLS; do
 	tb_log "filter on: $call kills the front"
 	tb_start_daemon || tb_fail "tanbad-hooks did not start (rc ${TB_DAEMON_RC:-?})"
@@ -94,8 +85,8 @@ for call in $CALLS; do
 		echo "$out" | grep -q '"result": *0' || tb_fail "a write refused without Landlock: $out"
 	fi
 	if [ "$call" = execve ]; then
-		# The signer restarted for the filtered front (by the launcher, or by
-		# the front's own fexecve when not root) still starts and signs.
+		# The signer restarted for the filtered front (by the parent) still
+		# starts and signs.
 		signer=$(tb_signer_of "$TB_DAEMON_PID")
 		[ -n "$signer" ] || tb_fail "no signer process under the front"
 		kill -KILL "$signer"
@@ -107,27 +98,30 @@ for call in $CALLS; do
 		sign_ok restarted || tb_fail "no signing after the signer's restart under the filter"
 		# It has its own filter: on the front's it inherited when the front
 		# started it, alone when the (unfiltered) launcher did.
+		# It has its own filter on the parent's, as the front has.
 		signer=$(tb_signer_of "$TB_DAEMON_PID")
 		nf=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$signer/status")
-		nfront=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$TB_DAEMON_PID/status")
-		if pgrep -P "$TB_DAEMON_PID" -x tanbad-launch >/dev/null; then
-			want=1
-		else
-			want=$((nfront + 1))
-		fi
-		[ -z "$nf" ] || [ "$nf" -ge "$want" ] ||
-		    tb_fail "the restarted signer has $nf filters, the front $nfront: its own is missing"
+		nparent=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$TB_DAEMON_PID/status")
+		nfront=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$TB_FRONT_PID/status")
+		[ -z "$nf" ] || [ "$nf" -ge $((nparent + 1)) ] ||
+		    tb_fail "the restarted signer has $nf filters, the parent $nparent: its own is missing"
+		[ -z "$nfront" ] || [ "$nfront" -ge $((nparent + 1)) ] ||
+		    tb_fail "the front has $nfront filters, the parent $nparent: its own is missing"
 	fi
+	front=$(tb_front_of "$TB_DAEMON_PID")
 	out=$(hook "$call")
 	[ "$out" = closed ] || tb_fail "$call answered instead of killing the front: $out"
-	wait_exit
-	[ "$RC" = "$SIGSYS_RC" ] || tb_fail "front after $call: exit status $RC, not $SIGSYS_RC (SIGSYS)"
-	# The signer sees its channel close and goes too.
+	front_died "$front"
+	# The parent lives on and starts a front that serves again.
+	kill -0 "$TB_DAEMON_PID" || tb_fail "the parent went with its front"
 	_i=0
-	while pgrep -f "tanbad-signer --signer [0-9]* -c $TB_CONF" >/dev/null 2>&1 && [ $_i -lt 50 ]; do
-		sleep 0.1
+	until sign_ok "after $call" 2>/dev/null || [ $_i -ge 100 ]; do
+		sleep 0.2
 		_i=$((_i + 1))
 	done
+	sign_ok "after $call" || tb_fail "no signing after the front killed by $call came back"
+	tb_stop_daemon
+	[ "$TB_DAEMON_RC" = 0 ] || tb_fail "exit status $TB_DAEMON_RC after SIGTERM"
 done
 
 tb_log "filter off ([daemon] sandbox = no): execve fails and the front lives"

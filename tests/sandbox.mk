@@ -12,11 +12,11 @@ tests_test_sandbox_LDADD = daemon/libtbproc.la pkcs11/libtbp11.la common/libtbco
 	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(SECCOMP_LIBS) $(PTHREAD_LIBS)
 
 check_PROGRAMS += tests/tanbad-hooks
-tests_tanbad_hooks_SOURCES = $(daemon_tanbad_SOURCES) tests/sandbox-hooks.c
-tests_tanbad_hooks_CFLAGS = $(daemon_tanbad_CFLAGS) -DTB_TEST_HOOKS
-tests_tanbad_hooks_LDADD = $(daemon_tanbad_LDADD)
+tests_tanbad_hooks_SOURCES = $(daemon_tanbad_front_SOURCES) tests/sandbox-hooks.c
+tests_tanbad_hooks_CFLAGS = $(daemon_tanbad_front_CFLAGS) -DTB_TEST_HOOKS
+tests_tanbad_hooks_LDADD = $(daemon_tanbad_front_LDADD)
 tests_tanbad_hooks_LDFLAGS = -Wl,--wrap=tb_op_lookup -Wl,--wrap=tb_config_op_bit
 
-SANDBOX_TESTS = tests/sandbox-kill.sh tests/systemd-unit.sh
+SANDBOX_TESTS = tests/sandbox-kill.sh tests/systemd-unit.sh tests/systemd-exec.sh
 TESTS += $(SANDBOX_TESTS)
 EXTRA_DIST += $(SANDBOX_TESTS)

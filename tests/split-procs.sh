@@ -1,22 +1,25 @@
 #!/bin/sh
-# What each tanbad process holds: the front (the process tanbad started as)
-# has no PKCS#11 module mapped, neither the PIN file nor the audit file
-# open; the signer (its child, "tanbad-signer") has all three. Both run
-# with NoNewPrivs, not dumpable and RLIMIT_CORE 0. When the front dies
-# (SIGKILL), the signer notices the closed channel and exits.
+# What each tanbad process holds: the parent (the process tanbad started
+# as) and the front (its child tanbad-front) have no PKCS#11 module mapped,
+# neither the PIN file nor the audit file open; the signer (the parent's
+# other child, tanbad-signer) has all three. All run with NoNewPrivs and
+# RLIMIT_CORE 0. When the front dies (SIGKILL), its signer notices the
+# closed channel and exits, and the parent starts a new front and signer.
 TB_NO_START=1
 . "$top_srcdir/tests/lib.sh"
 
 tb_start_daemon || tb_fail "tanbad did not start"
-FRONT=$TB_DAEMON_PID
+PARENT=$TB_DAEMON_PID
+FRONT=$TB_FRONT_PID
+[ -n "$FRONT" ] || tb_fail "no tanbad-front under the parent $PARENT"
 i=0
 while [ $i -lt 50 ]; do
-	SIGNER=$(tb_signer_of "$FRONT") && break
+	SIGNER=$(tb_signer_of "$PARENT") && break
 	sleep 0.1
 	i=$((i + 1))
 done
-[ -n "$SIGNER" ] || tb_fail "no tanbad-signer under the front $FRONT"
-tb_log "front $FRONT, signer $SIGNER"
+[ -n "$SIGNER" ] || tb_fail "no tanbad-signer under the parent $PARENT"
+tb_log "parent $PARENT, front $FRONT, signer $SIGNER"
 tb_tanba sign --key ec -o "$TB_TMP/doc.p7" "$TB_CONF" || tb_fail "sign"
 
 MODULE=$(basename "$(readlink -f "$SOFTHSM_MODULE")")
@@ -33,17 +36,21 @@ has_fd() {
 
 tb_log "the module: mapped in the signer only"
 grep -q "$MODULE" /proc/"$SIGNER"/maps || tb_fail "$MODULE not mapped in the signer"
-grep -q "$MODULE" /proc/"$FRONT"/maps && tb_fail "$MODULE mapped in the front"
-grep -qi softhsm /proc/"$FRONT"/maps && tb_fail "a SoftHSM library is mapped in the front"
+for p in "$PARENT" "$FRONT"; do
+	grep -q "$MODULE" /proc/"$p"/maps && tb_fail "$MODULE mapped in $p"
+	grep -qi softhsm /proc/"$p"/maps && tb_fail "a SoftHSM library is mapped in $p"
+done
 
 tb_log "the PIN file and the audit file: open in the signer only"
 has_fd "$SIGNER" "$PIN" || tb_fail "the signer does not hold the PIN file"
 has_fd "$FRONT" "$PIN" && tb_fail "the front holds the PIN file open"
+has_fd "$PARENT" "$PIN" && tb_fail "the parent holds the PIN file open"
 has_fd "$SIGNER" "$AUDIT" || tb_fail "the signer does not hold the audit file"
 has_fd "$FRONT" "$AUDIT" && tb_fail "the front holds the audit file open"
+has_fd "$PARENT" "$AUDIT" && tb_fail "the parent holds the audit file open"
 
-tb_log "both hardened; the PIN in neither's command line or environment"
-for p in "$FRONT" "$SIGNER"; do
+tb_log "all three hardened; the PIN in none's command line or environment"
+for p in "$PARENT" "$FRONT" "$SIGNER"; do
 	grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/"$p"/status || tb_fail "$p: NoNewPrivs not set"
 	grep -q '^Max core file size[[:space:]]*0[[:space:]]*0[[:space:]]' /proc/"$p"/limits ||
 	    tb_fail "$p: core dumps allowed"
@@ -52,12 +59,11 @@ for p in "$FRONT" "$SIGNER"; do
 	done
 done
 
-tb_log "the front dies: the signer exits"
+tb_log "the front dies: its signer exits"
 kill -KILL "$FRONT"
-wait "$FRONT" 2>/dev/null
-TB_DAEMON_PID=
 i=0
 while kill -0 "$SIGNER" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 kill -0 "$SIGNER" 2>/dev/null && tb_fail "the signer $SIGNER outlived its front"
+kill -0 "$PARENT" || tb_fail "the parent went with its front"
 tb_log "PASS"
 exit 0

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Two accounts, two programs: started as root with [daemon] user = tanbafront
 # and signer_user = tanbasigner, the front runs as tanbafront, the signer
-# (tanbad-signer, started by the root launcher) as tanbasigner. The PIN file,
+# (tanbad-signer, started by the root parent tanbad) as tanbasigner. The PIN file,
 # the token store and the audit trail are tanbasigner's alone: as tanbafront
 # none of them opens (so a compromised front cannot read the PIN or the key
 # objects, nor write a record). The audit file left by root (mode 0644) is
@@ -11,26 +11,10 @@
 # signer killed with SIGKILL comes back as tanbasigner and signs again with
 # no manual step. Needs root (skips with 77).
 . "$top_srcdir/tests/harden-lib.sh"
-hz_need_root
-FU=tanbafront
-SU=tanbasigner
-for u in $FU $SU; do
-	id $u >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin $u >/dev/null 2>&1 ||
-	    { echo "SKIP: cannot create user $u"; exit 77; }
-done
 command -v setpriv >/dev/null 2>&1 || { echo "SKIP: no setpriv"; exit 77; }
-FUID=$(id -u $FU)
-SUID=$(id -u $SU)
-
-# The signer's files: its account only. Certificates and the configuration
-# are public: both accounts read them (the signer opens its own as
+# The signer's files: its account only (the signer opens its own as
 # signer_user, before anything else).
-chmod 0711 "$TB_TMP"
-chmod 0755 "$TB_PKI"
-chmod 0644 "$TB_PKI"/*.pem
-chown -R $SU: "$TB_TMP/hsm" "$TB_PIN_FILE" "$HZ_AUDIT_DIR"
-chmod 0700 "$TB_TMP/hsm" "$TB_TMP/hsm/tokens" "$HZ_AUDIT_DIR"
-chmod 0600 "$TB_PIN_FILE"
+hz_two_accounts
 # An audit file created by root, as an operator's first start would leave it.
 : > "$HZ_AUDIT"
 chmod 0644 "$HZ_AUDIT"
@@ -43,12 +27,14 @@ mkdir -m 0755 "$CACHE"
 sed -i "s|^required = no\$|required = no\ncache_dir = $CACHE|" "$TB_CONF"
 grep -q "^cache_dir = $CACHE" "$TB_CONF" || tb_fail "no cache_dir in $TB_CONF"
 (cd "$TB_TMP/cwd" && tb_start_daemon) || tb_fail "tanbad did not start"
-FRONT=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no front"
-TB_DAEMON_PID=$FRONT
-SIGNER=$(tb_signer_of "$FRONT") || tb_fail "no signer under the front $FRONT"
+PARENT=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no parent"
+TB_DAEMON_PID=$PARENT
+FRONT=$(tb_front_of "$PARENT") || tb_fail "no front under the parent $PARENT"
+SIGNER=$(tb_signer_of "$PARENT") || tb_fail "no signer under the parent $PARENT"
 
 uid_of() { awk '/^Uid:/ { print $2 "," $3 "," $4 "," $5 }' /proc/"$1"/status; }
-tb_log "the front runs as $FU, the signer as $SU"
+tb_log "the parent runs as root, the front as $FU, the signer as $SU"
+[ "$(uid_of "$PARENT")" = "0,0,0,0" ] || tb_fail "parent uid $(uid_of "$PARENT")"
 [ "$(uid_of "$FRONT")" = "$FUID,$FUID,$FUID,$FUID" ] || tb_fail "front uid $(uid_of "$FRONT")"
 [ "$(uid_of "$SIGNER")" = "$SUID,$SUID,$SUID,$SUID" ] || tb_fail "signer uid $(uid_of "$SIGNER")"
 tb_tanba sign --key rsa -o "$TB_TMP/a.p7" "$TB_CONF" || tb_fail "sign"
@@ -87,7 +73,7 @@ kill -KILL "$SIGNER"
 i=0
 NEW=
 while [ $i -lt 150 ]; do
-	NEW=$(tb_signer_of "$FRONT") && [ "$NEW" != "$SIGNER" ] &&
+	NEW=$(tb_signer_of "$PARENT") && [ "$NEW" != "$SIGNER" ] &&
 	    tb_tanba sign --key rsa -o "$TB_TMP/b.p7" "$TB_CONF" 2>/dev/null && break
 	NEW=
 	sleep 0.2

@@ -2,8 +2,9 @@
  * Unit tests of daemon/sandbox.c: each role's filter is installed in a
  * forked child that then makes calls the role must be allowed (they work)
  * or must not make (the child dies of SIGSYS, or gets the errno the filter
- * answers). The signer's filter is also run against real SoftHSM2 signing,
- * including a module reload as tanbad does on SIGHUP.
+ * answers). The parent's denylist lets its children's start-up through and
+ * stacks under their allow-lists. The signer's filter is also run against
+ * real SoftHSM2 signing, including a module reload as tanbad does on SIGHUP.
  */
 #include "config.h"
 
@@ -323,10 +324,11 @@ START_TEST(test_memory_and_process)
 {
 	assert_exit0(run_child(TB_SANDBOX_FRONT, do_wx), "front W^X");
 	assert_exit0(run_child(TB_SANDBOX_SIGNER, do_wx), "signer W^X");
-	/* The front may start (and restart) the signer; the signer makes threads only. */
-	assert_exit0(run_child(TB_SANDBOX_FRONT, do_fork), "front fork");
-	if (!SANITIZED)
+	/* The parent starts every process: front and signer make threads only. */
+	if (!SANITIZED) {
+		assert_killed(run_child(TB_SANDBOX_FRONT, do_fork), "front fork");
 		assert_killed(run_child(TB_SANDBOX_SIGNER, do_fork), "signer fork");
+	}
 	/* The CRL cache renames; the signer has no cache. */
 	assert_exit0(run_child(TB_SANDBOX_FRONT, do_ordinary), "front, ordinary");
 	assert_exit0(run_child(TB_SANDBOX_FRONT, do_rename), "front rename");
@@ -334,13 +336,13 @@ START_TEST(test_memory_and_process)
 }
 END_TEST
 
-/* ---- exec: the front may re-run its own executable (the signer), nothing else ---- */
+/* ---- exec: only the parent starts programs ---- */
 
 extern char **environ;
 
-/* A child that opens exe, installs the front's filter and fexecve()s it. */
+/* A child that opens exe, installs role's filter and fexecve()s it. */
 static int
-exec_child(const char *exe)
+exec_child(tb_sandbox_role role, const char *exe)
 {
 	char *argv[] = { (char *)"test_sandbox", (char *)"--exec-ok", NULL };
 	int fd, st = 0;
@@ -352,7 +354,7 @@ exec_child(const char *exe)
 
 		if ((fd = open(exe, O_RDONLY | O_CLOEXEC)) == -1)
 			_exit(80);
-		if (tb_sandbox_install(TB_SANDBOX_FRONT, &err) != 0)
+		if (tb_sandbox_install(role, &err) != 0)
 			_exit(90);
 		fexecve(fd, argv, environ);
 		_exit(81);
@@ -372,11 +374,78 @@ do_execve_self(void)
 
 START_TEST(test_exec_self)
 {
-	assert_exit0(exec_child("/proc/self/exe"), "front fexecve of its own executable");
-	assert_killed(exec_child("/bin/true"), "front fexecve of another executable");
+	/* The front and the signer start nothing, not even their own image. */
+	assert_killed(exec_child(TB_SANDBOX_FRONT, "/proc/self/exe"), "front fexecve");
 	assert_killed(run_child(TB_SANDBOX_FRONT, do_execve_self), "front execve by path");
-	/* The signer starts nothing. */
 	assert_killed(run_child(TB_SANDBOX_SIGNER, do_execve_self), "signer execve");
+	/* The parent does: fork + exec of a program stays possible under its filter. */
+	assert_exit0(exec_child(TB_SANDBOX_PARENT, "/proc/self/exe"), "parent fexecve");
+	assert_exit0(run_child(TB_SANDBOX_PARENT, do_fork), "parent fork");
+}
+END_TEST
+
+/* ---- the parent's denylist ---- */
+
+static int
+do_mount(void)
+{
+	/* No source, no target: without a filter it can only fail. */
+	(void)syscall(SYS_mount, NULL, NULL, NULL, 0, NULL);
+	return 0;
+}
+
+static int
+do_init_module(void)
+{
+	(void)syscall(SYS_init_module, NULL, 0, "");
+	return 0;
+}
+
+static int
+do_kexec(void)
+{
+	(void)syscall(SYS_kexec_load, 0, 0, NULL, 0);
+	return 0;
+}
+
+/* What its children do before their own filters: become a user, open, map, thread. */
+static int
+do_parent_allowed(void)
+{
+	int r;
+
+	if ((r = do_ordinary()) != 0)
+		return r;
+	if (syscall(SYS_setuid, getuid()) != 0)
+		return 20;
+	return do_wx() == 0 ? 21 : 0;	/* W^X is the children's rule, not the parent's */
+}
+
+/* Filters stack: a child's allow-list on the parent's denylist. */
+static int
+do_parent_then_front(void)
+{
+	tb_error err;
+
+	if (tb_sandbox_install(TB_SANDBOX_FRONT, &err) != 0)
+		return 90;
+	return do_ordinary();
+}
+
+START_TEST(test_parent_denylist)
+{
+	assert_exit0(run_child(TB_SANDBOX_PARENT, do_parent_allowed), "parent, what children need");
+	assert_exit0(run_child(TB_SANDBOX_PARENT, do_parent_then_front), "parent, then front");
+	assert_killed(run_child(TB_SANDBOX_PARENT, do_bpf), "parent bpf");
+	assert_killed(run_child(TB_SANDBOX_PARENT, do_keyctl), "parent keyctl");
+	assert_killed(run_child(TB_SANDBOX_PARENT, do_unshare), "parent unshare");
+	assert_killed(run_child(TB_SANDBOX_PARENT, do_mount), "parent mount");
+	assert_killed(run_child(TB_SANDBOX_PARENT, do_init_module), "parent init_module");
+	assert_killed(run_child(TB_SANDBOX_PARENT, do_kexec), "parent kexec_load");
+	if (!SANITIZED)
+		assert_killed(run_child(TB_SANDBOX_PARENT, do_ptrace), "parent ptrace");
+	/* Without a filter the same mount only fails: the test can fail. */
+	assert_exit0(run_child(0, do_mount), "mount, no filter");
 }
 END_TEST
 
@@ -545,6 +614,7 @@ sandbox_suite(void)
 	tcase_add_test(tc, test_socket_families);
 	tcase_add_test(tc, test_memory_and_process);
 	tcase_add_test(tc, test_exec_self);
+	tcase_add_test(tc, test_parent_denylist);
 	tcase_add_test(tc, test_config_switch);
 	tcase_add_test(tc, test_signer_softhsm);
 	suite_add_tcase(s, tc);

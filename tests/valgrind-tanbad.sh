@@ -1,11 +1,13 @@
 #!/bin/sh
 # Runs tanbad under valgrind memcheck, for the daemon integration tests
 # (tests/lib.sh: TB_DAEMON_CMD; scripts/test runs them so). Any memory error
-# or definite/indirect leak makes the process exit 99, in the master and in
-# every process it forks (a fork without exec stays under valgrind). Each
-# process writes its own report; `--check DIR` fails on any report with
-# errors, so a forked child's error is not lost when only the master's exit
-# status is seen. It never suppresses tanba's own frames (tests/valgrind.supp).
+# or definite/indirect leak makes the process exit 99, in the parent and in
+# the front it starts (fork + fexecve: --trace-children follows it); the
+# signer (its arguments hold --signer) runs natively: its token work under
+# valgrind is covered by the unit tests of pkcs11/. Each process writes its
+# own report; `--check DIR` fails on any report with errors, so a child's
+# error is not lost when only the parent's exit status is seen. It never
+# suppresses tanba's own frames (tests/valgrind.supp).
 #   valgrind-tanbad.sh [TANBAD ARGS...]   TANBAD: $TB_VALGRIND_TANBAD or
 #                                         $top_builddir/daemon/tanbad
 #   valgrind-tanbad.sh --check DIR        exit 1 if a report in DIR has errors
@@ -29,12 +31,14 @@ fi
 tanbad=${TB_VALGRIND_TANBAD:-$top_builddir/daemon/tanbad}
 logdir=${TB_VALGRIND_LOG_DIR:-${TB_TMP:-/tmp}}
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind-tanbad.sh: valgrind not installed" >&2; exit 77; }
-# --child-silent-after-fork=no: a forked signer reports like the master.
+# --trace-children=yes: the front, exec'd by the parent, is checked too.
+# --child-silent-after-fork=no: a forked child reports like the parent.
 # --track-fds=no: the daemon keeps its sockets open by design.
 # --show-leak-kinds: only what fails the run is printed, so a report with
 # errors is short enough to read in a test log.
 exec valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \
     --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+    --trace-children=yes --trace-children-skip-by-arg=--signer \
     --track-fds=no --child-silent-after-fork=no --num-callers=30 \
     --suppressions="$top_srcdir/tests/valgrind.supp" \
     --log-file="$logdir/valgrind.%p.log" \

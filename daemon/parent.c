@@ -1,0 +1,508 @@
+/*
+ * The parent process (parent.h): one thread, one poll loop over a
+ * signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP) and the control link of the
+ * current front. It starts programs, reaps them and passes signals on;
+ * it reads nothing but one-byte commands from its own front.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launcher.h"
+#include "notify.h"
+#include "parent.h"
+#include "signchan.h"
+#include "tb_log.h"
+
+extern char **environ;
+
+/* How long the front and its signer get to stop before they are killed. */
+#define STOP_WAIT_S 20.0
+/* How long a signer of a gone front gets before a new one replaces it. */
+#define OLD_SIGNER_WAIT_MS 2000
+#define ARGS_MAX 16
+
+typedef struct parent {
+	const tb_parent_opts *o;
+	int sigfd;
+	int ctl;			/* the current front's link, or -1 */
+	pid_t front;			/* 0 when none runs */
+	double front_started;
+	int ever_ready;			/* some front said it serves */
+	double delay;			/* the next restart's back-off */
+	double restart_at;		/* when to start the next front, or 0 */
+	unsigned long restarts;
+	pid_t signer;			/* the last signer started, 0 when reaped */
+	int signer_status;		/* its wait status, once reaped */
+	int signer_reaped;
+	int stopping;
+	double stop_deadline;
+	int killed;			/* the stragglers got SIGKILL */
+	int exit_code;
+	dev_t sock_dev[2];		/* the socket files it made: removed only if still those */
+	ino_t sock_ino[2];
+} parent;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+exit_text(int st, char *buf, size_t len)
+{
+	if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+}
+
+/* In a child, before exec: the signals the parent blocked are the program's own business. */
+static void
+child_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	/* Only the parent speaks to systemd (NotifyAccess=main). */
+	unsetenv("NOTIFY_SOCKET");
+}
+
+/*
+ * In the front's child: fds[i] becomes descriptor first + i (-1: that one
+ * stays closed), the image goes above them, everything else closes.
+ * Returns the image's new number, or -1.
+ */
+static int
+child_fds(const int *fds, int n, int first, int image)
+{
+	int high[TB_LISTEN_KINDS + 2], i, im;
+
+	for (i = 0; i < n; i++)
+		if ((high[i] = fds[i] == -1 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 64)) == -1 &&
+		    fds[i] != -1)
+			return -1;
+	if ((im = fcntl(image, F_DUPFD_CLOEXEC, 64)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (high[i] == -1)
+			(void)close(first + i);
+		else if (dup2(high[i], first + i) == -1)
+			return -1;
+	}
+	if (dup3(im, first + n, O_CLOEXEC) == -1 ||
+	    close_range((unsigned)(first + n + 1), ~0U, 0) == -1)
+		return -1;
+	return first + n;
+}
+
+static int
+front_spawn(parent *p)
+{
+	const tb_parent_opts *o = p->o;
+	static const char *const flags[TB_LISTEN_KINDS] = {
+		"--listen", "--tls-listen", "--metrics-listen"
+	};
+	char nums[TB_LISTEN_KINDS + 1][12];
+	char *argv[ARGS_MAX];
+	int fds[TB_LISTEN_KINDS + 1], sv[2], argc = 0, i, im;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		tb_error_f(TB_ERR_IO, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	argv[argc++] = (char *)"tanbad-front";
+	snprintf(nums[0], sizeof(nums[0]), "%d", TB_FRONT_CTL_FD);
+	argv[argc++] = (char *)"--parent";
+	argv[argc++] = nums[0];
+	fds[0] = sv[1];
+	for (i = 0; i < TB_LISTEN_KINDS; i++) {
+		fds[1 + i] = o->listen_fd[i];
+		if (o->listen_fd[i] == -1)
+			continue;
+		snprintf(nums[1 + i], sizeof(nums[1 + i]), "%d", TB_FRONT_LISTEN_FD(i));
+		argv[argc++] = (char *)flags[i];
+		argv[argc++] = nums[1 + i];
+	}
+	argv[argc++] = (char *)"-c";
+	argv[argc++] = (char *)o->config_path;
+	if (o->debug)
+		argv[argc++] = (char *)"-d";
+	if (o->foreground)
+		argv[argc++] = (char *)"-f";
+	argv[argc] = NULL;
+	if ((pid = fork()) == -1) {
+		tb_error_f(TB_ERR_INTERNAL, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* A front outlives no parent: it stops (SIGTERM) when the parent is gone. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+		child_signals();
+		if ((im = child_fds(fds, TB_LISTEN_KINDS + 1, TB_FRONT_CTL_FD, o->front_image)) != -1)
+			fexecve(im, argv, environ);
+		_exit(127);
+	}
+	close(sv[1]);
+	p->ctl = sv[0];
+	p->front = pid;
+	p->front_started = now_s();
+	tb_info_f("front process started (pid %ld)", (long)pid);
+	return 0;
+}
+
+/* Waits for the signer until ms have passed, then kills it; keeps its status. */
+static void
+signer_wait(parent *p, long ms)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	long waited = 0;
+	int st = 0, killed = 0;
+	pid_t w;
+
+	while (p->signer > 0 && !p->signer_reaped) {
+		w = waitpid(p->signer, &st, WNOHANG);
+		if (w == p->signer) {
+			p->signer_status = st;
+			p->signer_reaped = 1;
+			break;
+		}
+		if (w == -1 && errno != EINTR) {
+			p->signer_status = -1;
+			p->signer_reaped = 1;
+			break;
+		}
+		if (!killed && waited >= ms) {
+			kill(p->signer, SIGKILL);
+			killed = 1;
+		}
+		nanosleep(&nap, NULL);
+		waited += 10;
+	}
+}
+
+/* 'S': a new signer, its pid and the front's end of its channel back to the front. */
+static void
+signer_spawn(parent *p)
+{
+	char fdarg[16];
+	char *argv[ARGS_MAX];
+	int32_t reply = -1;
+	int sv[2], argc = 0;
+	pid_t pid;
+	tb_error e;
+
+	/* One signer at a time: a front's earlier one (its channel closed) ends first. */
+	signer_wait(p, OLD_SIGNER_WAIT_MS);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		tb_error_f(TB_ERR_IO, "socketpair: %s", strerror(errno));
+		(void)send(p->ctl, &reply, sizeof(reply), MSG_NOSIGNAL);
+		return;
+	}
+	tb_sc_buffers(sv);
+	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+	argv[argc++] = (char *)"tanbad-signer";
+	argv[argc++] = (char *)"--signer";
+	argv[argc++] = fdarg;
+	argv[argc++] = (char *)"-c";
+	argv[argc++] = (char *)p->o->config_path;
+	if (p->o->debug)
+		argv[argc++] = (char *)"-d";
+	if (p->o->foreground)
+		argv[argc++] = (char *)"-f";
+	argv[argc] = NULL;
+	if ((pid = fork()) == 0) {
+		child_signals();
+		if (fcntl(sv[1], F_SETFD, 0) == 0)
+			fexecve(p->o->signer_image, argv, environ);
+		_exit(127);
+	}
+	close(sv[1]);
+	if (pid > 0) {
+		p->signer = pid;
+		p->signer_reaped = 0;
+		reply = (int32_t)pid;
+		tb_error_clear(&e);
+		if (tb_sc_send_fd(p->ctl, (unsigned char *)&reply, sizeof(reply), sv[0], &e) != 0)
+			tb_warn_f(0, "the front did not take its signer's channel: %s", e.detail);
+	} else {
+		tb_error_f(TB_ERR_INTERNAL, "fork: %s", strerror(errno));
+		(void)send(p->ctl, &reply, sizeof(reply), MSG_NOSIGNAL);
+	}
+	close(sv[0]);
+}
+
+/* The front's commands; its link closing means the front is going. */
+static void
+ctl_read(parent *p)
+{
+	unsigned char cmd[16];
+	int32_t v, reply;
+	ssize_t n;
+
+	n = recv(p->ctl, cmd, sizeof(cmd), MSG_DONTWAIT);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close(p->ctl);
+		p->ctl = -1;
+		return;
+	}
+	if (cmd[0] == TB_LAUNCH_SIGNER && n == 1) {
+		signer_spawn(p);
+	} else if (cmd[0] == TB_LAUNCH_WAIT && n == 1 + (ssize_t)sizeof(int32_t)) {
+		memcpy(&v, cmd + 1, sizeof(v));
+		signer_wait(p, v < 0 ? 0 : v);
+		reply = p->signer > 0 ? p->signer_status : -1;
+		p->signer = 0;
+		(void)send(p->ctl, &reply, sizeof(reply), MSG_NOSIGNAL);
+	} else if (cmd[0] == TB_LAUNCH_READY && n == 1) {
+		tb_info_f("front process %ld serves", (long)p->front);
+		if (!p->ever_ready) {
+			p->ever_ready = 1;
+			tb_notify("READY=1");
+		}
+	} else {
+		tb_warn_f(0, "front process %ld: unknown command ignored", (long)p->front);
+	}
+}
+
+/* Removes a socket file this parent made, if it is still that one. */
+static void
+sockets_remove(parent *p)
+{
+	const char *paths[2] = { p->o->socket_path, p->o->metrics_socket_path };
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (paths[i] == NULL || p->sock_ino[i] == 0)
+			continue;
+		if (stat(paths[i], &st) == 0 && st.st_dev == p->sock_dev[i] &&
+		    st.st_ino == p->sock_ino[i])
+			(void)unlink(paths[i]);
+		p->sock_ino[i] = 0;
+	}
+}
+
+static void
+stop_begin(parent *p, int signo)
+{
+	if (p->stopping)
+		return;
+	if (signo != 0)
+		tb_info_f("signal %d: stopping the front and the signer", signo);
+	p->stopping = 1;
+	p->stop_deadline = now_s() + STOP_WAIT_S;
+	p->restart_at = 0;
+	tb_notify("STOPPING=1");
+	/* New clients are refused at once, not queued for a front that is going. */
+	sockets_remove(p);
+	if (p->front > 0 && kill(p->front, SIGTERM) == -1)
+		tb_error_f(TB_ERR_INTERNAL, "SIGTERM to the front: %s (CAP_KILL in the unit?)",
+		    strerror(errno));
+}
+
+static void
+front_gone(parent *p, int st)
+{
+	char text[64];
+	double lived = now_s() - p->front_started;
+
+	exit_text(st, text, sizeof(text));
+	if (p->ctl != -1) {
+		close(p->ctl);
+		p->ctl = -1;
+	}
+	if (p->stopping || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		tb_info_f("front process %ld %s", (long)p->front, text);
+	else
+		tb_error_f(TB_ERR_UNAVAILABLE, "front process %ld %s", (long)p->front, text);
+	p->front = 0;
+	if (p->stopping)
+		return;
+	if (!p->ever_ready) {
+		/* The first front never served: a start-up failure, said by the front. */
+		p->exit_code = 1;
+		stop_begin(p, 0);
+		return;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		/* Told to stop by someone else (systemd stops the whole unit so). */
+		stop_begin(p, 0);
+		return;
+	}
+	if (lived >= p->o->restart_max_s)
+		p->delay = p->o->restart_min_s;
+	tb_warn_f(0, "restarting the front process in %.1f s", p->delay);
+	p->restart_at = now_s() + p->delay;
+	p->delay = p->delay * 2 < p->o->restart_max_s ? p->delay * 2 : p->o->restart_max_s;
+}
+
+static void
+children_reap(parent *p)
+{
+	int st;
+	pid_t w;
+
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (w == p->front) {
+			front_gone(p, st);
+		} else if (w == p->signer) {
+			p->signer_status = st;
+			p->signer_reaped = 1;
+		}
+	}
+}
+
+static void
+signals_read(parent *p)
+{
+	struct signalfd_siginfo si;
+
+	while (read(p->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			children_reap(p);
+			break;
+		case SIGHUP:
+			if (p->front > 0) {
+				tb_info_f("SIGHUP: the front (pid %ld) reloads", (long)p->front);
+				if (kill(p->front, SIGHUP) == -1)
+					tb_error_f(TB_ERR_INTERNAL, "SIGHUP to the front: %s "
+					    "(CAP_KILL in the unit?)", strerror(errno));
+			} else {
+				tb_warn_f(0, "SIGHUP: no front runs now; nothing reloaded");
+			}
+			break;
+		default:
+			stop_begin(p, (int)si.ssi_signo);
+			break;
+		}
+	}
+}
+
+/* Milliseconds until the next timer (restart or stop deadline), -1 for none. */
+static int
+poll_timeout(const parent *p)
+{
+	double t = 0, now = now_s();
+
+	if (p->restart_at > 0)
+		t = p->restart_at;
+	if (p->stopping && !p->killed && (t == 0 || p->stop_deadline < t))
+		t = p->stop_deadline;
+	if (t == 0)
+		return -1;
+	return t <= now ? 0 : (int)((t - now) * 1000) + 1;
+}
+
+static void
+timers_run(parent *p)
+{
+	double now = now_s();
+
+	if (p->restart_at > 0 && now >= p->restart_at && !p->stopping) {
+		p->restart_at = 0;
+		p->restarts++;
+		if (front_spawn(p) != 0) {
+			tb_warn_f(0, "restarting the front process in %.1f s", p->delay);
+			p->restart_at = now + p->delay;
+			p->delay = p->delay * 2 < p->o->restart_max_s ? p->delay * 2 :
+			    p->o->restart_max_s;
+		}
+	}
+	if (p->stopping && !p->killed && now >= p->stop_deadline) {
+		tb_warn_f(0, "front or signer still running %.0f s after the stop: killing them",
+		    STOP_WAIT_S);
+		if (p->front > 0)
+			kill(p->front, SIGKILL);
+		if (p->signer > 0 && !p->signer_reaped)
+			kill(p->signer, SIGKILL);
+		p->killed = 1;
+	}
+}
+
+int
+tb_parent_run(const tb_parent_opts *o)
+{
+	const char *paths[2] = { o->socket_path, o->metrics_socket_path };
+	struct pollfd pfd[2];
+	struct stat st;
+	sigset_t set;
+	parent p;
+	int i, n;
+
+	memset(&p, 0, sizeof(p));
+	p.o = o;
+	p.ctl = -1;
+	p.delay = o->restart_min_s;
+	for (i = 0; i < 2; i++) {
+		if (paths[i] != NULL && stat(paths[i], &st) == 0) {
+			p.sock_dev[i] = st.st_dev;
+			p.sock_ino[i] = st.st_ino;
+		}
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if ((p.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		tb_error_f(TB_ERR_IO, "signalfd: %s", strerror(errno));
+		sockets_remove(&p);
+		return 1;
+	}
+	if (front_spawn(&p) != 0) {
+		sockets_remove(&p);
+		close(p.sigfd);
+		return 1;
+	}
+	while (!(p.stopping && p.front == 0 && (p.signer == 0 || p.signer_reaped))) {
+		n = 0;
+		pfd[n].fd = p.sigfd;
+		pfd[n++].events = POLLIN;
+		if (p.ctl != -1) {
+			pfd[n].fd = p.ctl;
+			pfd[n++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, poll_timeout(&p)) == -1 && errno != EINTR) {
+			tb_error_f(TB_ERR_IO, "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			signals_read(&p);
+		if (n > 1 && p.ctl != -1 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			ctl_read(&p);
+		timers_run(&p);
+	}
+	sockets_remove(&p);
+	close(p.sigfd);
+	if (p.ctl != -1)
+		close(p.ctl);
+	tb_info_f("stopped (front restarts: %lu)", p.restarts);
+	return p.exit_code;
+}
