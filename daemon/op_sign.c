@@ -146,6 +146,9 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	time_t now;
 	enum tb_stamp_want stamp = TB_STAMP_NO;
 
+	/* Several documents or digests in one request: daemon/op_sign_batch.c. */
+	if (tb_op_sign_is_batch(req))
+		return tb_op_sign_batch(d, client, req, result, err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&in, 0, sizeof(in));
 	doc[0] = '\0';

@@ -69,6 +69,10 @@ enum tb_lane tb_op_lane(const json_t *req);
 /* Handlers of the signing ops (daemon/op_sign.c, op_keys.c, op_status.c). */
 int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* sign with "documents" or "digests" (daemon/op_sign_batch.c). */
+int tb_op_sign_is_batch(const json_t *req);
+int tb_op_sign_batch(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 int tb_op_keys(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 int tb_op_status(struct tb_daemon *d, const tb_client *client, json_t *req,

@@ -2,6 +2,7 @@
 # lib.sh is the harness every daemon-*.sh sources; rawclient.py sends raw frames.
 DAEMON_SHELL_TESTS = \
 	tests/daemon-sign.sh \
+	tests/daemon-batch.sh \
 	tests/daemon-errors.sh \
 	tests/daemon-badinput.sh \
 	tests/daemon-concurrency.sh \
