@@ -571,21 +571,28 @@ batch_worker(void *arg)
 	return NULL;
 }
 
-/* Signs every item, on up to BATCH_THREADS_MAX threads (this one among them). */
+/*
+ * Signs every item on up to BATCH_THREADS_MAX threads (this one among
+ * them). The token's sessions bound how many sign at once; a thread that
+ * waits for one has its next item ready (on a shared machine, fewer
+ * threads than that measured slower: docs/PERFORMANCE.md).
+ */
 static void
 batch_sign(struct batch *b)
 {
 	pthread_t th[BATCH_THREADS_MAX];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned want = (b->n + BATCH_ITEMS_PER_THREAD - 1) / BATCH_ITEMS_PER_THREAD, t, started;
+	int r;
 
-	if (cpus > 0 && want > (unsigned)cpus)
-		want = (unsigned)cpus;
 	if (want > BATCH_THREADS_MAX)
 		want = BATCH_THREADS_MAX;
-	for (t = 1, started = 0; t < want; t++)
-		if (pthread_create(&th[started], NULL, batch_worker, b) == 0)
+	for (t = 1, started = 0; t < want; t++) {
+		if ((r = pthread_create(&th[started], NULL, batch_worker, b)) == 0)
 			started++;
+		else
+			tb_warn_f(0, "batch: thread not started (%s): signing on fewer",
+			    strerror(r));
+	}
 	(void)batch_worker(b);
 	for (t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
