@@ -101,6 +101,17 @@ snapshot(sp *s, tb_config **cfg, tb_keystore **ks)
 }
 
 /* The key called name in ks whose certificate has SHA-256 cert_sha256, or NULL. */
+/* The same, and the keystore before the last reload (or NULL), for signing. */
+static void
+snapshot_sign(sp *s, tb_config **cfg, tb_keystore **ks, tb_keystore **prev)
+{
+	pthread_mutex_lock(&s->lock);
+	*cfg = tb_config_ref(s->cfg);
+	*ks = tb_keystore_ref(s->ks);
+	*prev = s->prev_ks != NULL ? tb_keystore_ref(s->prev_ks) : NULL;
+	pthread_mutex_unlock(&s->lock);
+}
+
 static const tb_ks_key *
 key_with_cert(tb_keystore *ks, const char *name, const unsigned char cert_sha256[32])
 {
@@ -440,11 +451,7 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 
 	doc[0] = '\0';
 	memset(&peer, 0, sizeof(peer));
-	snapshot(s, &cfg, &ks);
-	pthread_mutex_lock(&s->lock);
-	if (s->prev_ks != NULL)
-		prev = tb_keystore_ref(s->prev_ks);
-	pthread_mutex_unlock(&s->lock);
+	snapshot_sign(s, &cfg, &ks, &prev);
 	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
 	    (r = digest_check(q->md_nid, q->digest, q->digest_len, &md, doc, sizeof(doc),
 	    err)) != 0 ||
@@ -704,11 +711,7 @@ batch_handle(sp *s, const tb_sc_req *q, const tb_sc_item *items, uint32_t n, tb_
 	if ((out = calloc(n, sizeof(*out))) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "batch");
 	memset(&peer, 0, sizeof(peer));
-	snapshot(s, &cfg, &ks);
-	pthread_mutex_lock(&s->lock);
-	if (s->prev_ks != NULL)
-		prev = tb_keystore_ref(s->prev_ks);
-	pthread_mutex_unlock(&s->lock);
+	snapshot_sign(s, &cfg, &ks, &prev);
 	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
 	    (r = key_pick(s, ks, prev, acl, q, &k, &audited, err)) != 0) {
 		for (i = 0; i < n; i++) {
