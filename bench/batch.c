@@ -146,20 +146,13 @@ unit_single(const struct opts *o, int fd, char *req, unsigned char **buf, size_t
 	return ok;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 report(const struct opts *o, struct way *w, double hz)
 {
 	double sigs = (double)w->units * o->n;
 
-	qsort(w->unit_ms, (size_t)w->units, sizeof(double), cmp_double);
+	qsort(w->unit_ms, (size_t)w->units, sizeof(double), bench_cmp_double);
 	printf("%s_%s %.1f sig/s\n", w->name, o->key, w->time > 0 ? sigs / w->time : 0);
 	printf("%s_ms_%s %.3f ms\n", w->name, o->key,
 	    w->units > 0 ? w->unit_ms[(w->units - 1) / 2] : 0);
