@@ -1,5 +1,5 @@
 /*
- * The benchmark programs' clock (bench_io.h).
+ * The benchmark programs' clock and percentile sort (bench_io.h).
  */
 #include "config.h"
 
@@ -14,4 +14,12 @@ bench_now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
 }

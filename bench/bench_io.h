@@ -8,5 +8,7 @@
 
 /* Seconds on the monotonic clock. */
 double bench_now_s(void);
+/* qsort's comparison of doubles, for percentiles. */
+int bench_cmp_double(const void *a, const void *b);
 
 #endif

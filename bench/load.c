@@ -266,13 +266,6 @@ open_receiver(void *arg)
 	return NULL;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int
 run_open(const struct load_opts *o)
@@ -331,7 +324,7 @@ run_open(const struct load_opts *o)
 		free(c[i].sched);
 		free(c[i].lat);
 	}
-	qsort(all, (size_t)k, sizeof(double), cmp_double);
+	qsort(all, (size_t)k, sizeof(double), bench_cmp_double);
 	printf("%s_rate %.1f req/s\n", o->name, (double)k / el);
 	if (k > 0) {
 		printf("%s_p50_ms %.3f ms\n", o->name, all[(k - 1) / 2] * 1e3);

@@ -13,6 +13,13 @@ bench_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 bench_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-tools
 bench_load_LDADD = ca-tools/libtbclient.la common/libtbcommon.la $(OPENSSL_LIBS) \
 	$(JANSSON_LIBS) $(PTHREAD_LIBS)
+# 100 digests in one request against 100 single requests (docs/PERFORMANCE.md)
+noinst_PROGRAMS += bench/batch
+bench_batch_SOURCES = bench/batch.c bench/bench_io.c bench/bench_io.h
+bench_batch_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+bench_batch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-tools
+bench_batch_LDADD = ca-tools/libtbclient.la common/libtbcommon.la $(OPENSSL_LIBS) \
+	$(JANSSON_LIBS) $(PTHREAD_LIBS)
 noinst_PROGRAMS += bench/gost_verify
 bench_gost_verify_SOURCES = bench/gost_verify.c bench/bench_io.c bench/bench_io.h
 bench_gost_verify_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)

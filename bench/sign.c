@@ -252,13 +252,6 @@ raw_rate(const struct bench_opts *o, CK_SLOT_ID slot, const struct bench_key *ke
 	return bad ? -1 : (double)total / el;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /*
  * Latency of raw C_Sign with key at rate signatures/s spread over the
@@ -300,7 +293,7 @@ raw_paced(const struct bench_opts *o, CK_SLOT_ID slot, const struct bench_key *k
 			all[n++] = t[i].lat_ms[j];
 	}
 	if (!bad && n > 0) {
-		qsort(all, (size_t)n, sizeof(*all), cmp_double);
+		qsort(all, (size_t)n, sizeof(*all), bench_cmp_double);
 		printf("raw_csign_paced_rate_%s %.1f sig/s\n", key->name, (double)n / o->seconds);
 		printf("raw_csign_p50_ms_%s %.3f ms\n", key->name, all[n / 2]);
 		printf("raw_csign_p99_ms_%s %.3f ms\n", key->name, all[(long)((double)n * 0.99)]);

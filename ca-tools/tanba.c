@@ -52,6 +52,9 @@ usage(FILE *f)
 	    "                                   add a signer to an existing CMS\n"
 	    "  sign --key NAME --countersign N [--digest-alg ALG] [--pem] [-o OUT] FILE.p7s\n"
 	    "                                   counter-sign signer N (0 first) of a CMS\n"
+	    "  sign --key NAME [--detached [--by-digest]] [--digest-alg ALG] [--pem]\n"
+	    "       [--out-dir DIR] FILE FILE...\n"
+	    "                                   sign several files in one request: FILE.p7s each\n"
 	    "  keys [--json]                    list the daemon's keys\n"
 	    "  status [--json]                  show the daemon's health\n"
 	    "  verify ...                       verify a CMS signature\n"
@@ -64,7 +67,7 @@ usage(FILE *f)
 }
 
 /* The largest document the daemon will take, from TANBA_MAX_FRAME_BYTES. */
-static long
+long
 tanba_data_limit(void)
 {
 	const char *s = getenv("TANBA_MAX_FRAME_BYTES");
@@ -84,7 +87,7 @@ tanba_data_limit(void)
  * Reads all of path ("-" for stdin) into a new buffer. *toobig is set to the
  * size seen when the input is over limit.
  */
-static int
+int
 tanba_read_input(const char *path, long limit, unsigned char **out, size_t *outlen,
     size_t *toobig, tb_error *err)
 {
@@ -183,7 +186,7 @@ tanba_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 	return 0;
 }
 
-static int
+int
 tanba_write_output(const char *path, const unsigned char *der, size_t len, int pem,
     tb_error *err)
 {
@@ -261,8 +264,8 @@ report_cert_date(const char *socket_path, const char *key, const char *what,
 }
 
 /* Prints the one line for an error answer and returns the exit status. */
-static int
-report_error_answer(const char *socket_path, json_t *resp, const char *key,
+int
+tanba_report_error_answer(const char *socket_path, json_t *resp, const char *key,
     size_t inlen)
 {
 	const char *code = error_field(resp, "code");
@@ -331,9 +334,12 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	int rc = TANBA_EXIT_ERROR;
 	const char *key = NULL, *digest = NULL, *digest_alg = NULL, *outpath = NULL;
 	const char *input = NULL, *stamp = NULL, *add_to = NULL, *content = NULL;
-	int detached = 0, pem = 0, i;
+	int detached = 0, pem = 0, by_digest = 0, i;
 	long counter = -1;
 	char *end;
+	const char *out_dir = NULL;
+	char **inputs = NULL;
+	int ninputs = 0;
 	unsigned char *data = NULL, *der = NULL;
 	size_t datalen = 0, derlen = 0, toobig = 0;
 	char *b64 = NULL;
@@ -341,6 +347,10 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	tb_error err;
 
 	tb_error_clear(&err);
+	if ((inputs = calloc((size_t)argc, sizeof(*inputs))) == NULL) {
+		tanba_die_msg("out of memory");
+		goto out;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -371,14 +381,40 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 			stamp = "preferred";
 		else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc)
 			outpath = argv[++i];
-		else if (strcmp(a, "--") == 0 && i + 1 < argc && input == NULL) {
-			input = argv[++i];
-		} else if ((a[0] != '-' || strcmp(a, "-") == 0) && input == NULL)
-			input = a;
+		else if (strcmp(a, "--out-dir") == 0 && i + 1 < argc)
+			out_dir = argv[++i];
+		else if (strcmp(a, "--by-digest") == 0)
+			by_digest = 1;
+		else if (strcmp(a, "--") == 0 && i + 1 < argc) {
+			while (i + 1 < argc)
+				inputs[ninputs++] = argv[++i];
+		} else if (a[0] != '-' || strcmp(a, "-") == 0)
+			inputs[ninputs++] = argv[i];
 		else {
 			tanba_die_msg("sign: unexpected argument '%s' (see tanba --help)", a);
 			goto out;
 		}
+	}
+	input = ninputs > 0 ? inputs[0] : NULL;
+	if (ninputs > 1 || out_dir != NULL || by_digest) {
+		if (digest != NULL || stamp != NULL || outpath != NULL || add_to != NULL ||
+		    counter >= 0 || content != NULL) {
+			tanba_die_msg("sign: several files take neither --digest, --timestamp, -o, "
+			    "--add-to nor --countersign (each FILE is written to FILE.p7s, or into "
+			    "--out-dir)");
+			goto out;
+		}
+		if (by_digest && !detached) {
+			tanba_die_msg("sign: --by-digest makes detached signatures: add --detached");
+			goto out;
+		}
+		if (key == NULL) {
+			tanba_die_msg("sign: --key NAME is required");
+			goto out;
+		}
+		rc = tanba_sign_batch(socket_path, key, digest_alg, detached, by_digest, pem,
+		    out_dir, inputs, (size_t)ninputs);
+		goto out;
 	}
 	if (key == NULL) {
 		tanba_die_msg("sign: --key NAME is required");
@@ -458,7 +494,7 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	if (call_or_report(socket_path, req, &resp) != 0)
 		goto out;
 	if (!json_is_true(json_object_get(resp, "ok"))) {
-		rc = report_error_answer(socket_path, resp, key, datalen);
+		rc = tanba_report_error_answer(socket_path, resp, key, datalen);
 		goto out;
 	}
 	if (!json_is_string(json_object_get(resp, "cms")) ||
@@ -475,6 +511,7 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	}
 	rc = TANBA_EXIT_OK;
 out:
+	free(inputs);
 	free(data);
 	free(der);
 	free(b64);
@@ -593,7 +630,7 @@ cmd_query(const char *socket_path, const char *op, int argc, char **argv)
 	if (call_or_report(socket_path, req, &resp) != 0)
 		goto out;
 	if (!json_is_true(json_object_get(resp, "ok"))) {
-		rc = report_error_answer(socket_path, resp, NULL, 0);
+		rc = tanba_report_error_answer(socket_path, resp, NULL, 0);
 		goto out;
 	}
 	if (as_json) {

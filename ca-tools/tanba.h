@@ -26,6 +26,27 @@ int tanba_client_call(const char *socket_path, json_t *request, json_t **respons
 /* Prints "tanba: " and the formatted message as one line on stderr. */
 void tanba_die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The largest document the daemon takes (TANBA_MAX_FRAME_BYTES), in bytes. */
+long tanba_data_limit(void);
+/* All of path ("-": stdin) in a new buffer; *toobig: the size seen past limit. */
+int tanba_read_input(const char *path, long limit, unsigned char **out, size_t *outlen,
+    size_t *toobig, tb_error *err);
+char *tanba_b64_encode(const unsigned char *buf, size_t len);
+int tanba_b64_decode(const char *s, unsigned char **out, size_t *outlen);
+/* DER (or PEM with pem) to path ("-" or NULL: stdout). */
+int tanba_write_output(const char *path, const unsigned char *der, size_t len, int pem,
+    tb_error *err);
+/* Prints the one line for an error answer; returns the exit status. */
+int tanba_report_error_answer(const char *socket_path, json_t *resp, const char *key,
+    size_t inlen);
+
+/*
+ * tanba sign with several files: one request, FILE.p7s (or DIR/NAME.p7s)
+ * for each file signed; exit 0 only when every file was signed.
+ */
+int tanba_sign_batch(const char *socket_path, const char *key, const char *digest_alg,
+    int detached, int by_digest, int pem, const char *out_dir, char **files, size_t n);
+
 /* Commands: argv[0] is the command name; they return an exit status. */
 int tanba_cmd_verify(const char *socket_path, int argc, char **argv);
 int tanba_cmd_check_cert(const char *socket_path, int argc, char **argv);

@@ -517,8 +517,9 @@ tb_audit_sync_locked(tb_audit *a, tb_error *err)
 	return r;
 }
 
-int
-tb_audit_put_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 1],
+/* One record; with sync, on disk before it returns (else the caller syncs). */
+static int
+put_record_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 1], int sync,
     tb_error *err)
 {
 	char when[32], hash[HASH_HEX + 1];
@@ -552,7 +553,7 @@ tb_audit_put_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 
 	if (hash_out != NULL)
 		memcpy(hash_out, hash, sizeof(hash));
 	/* The caller may act on the record only once it is on disk. */
-	if ((r = audit_wait_synced(a, my_seq, err)) != 0)
+	if (sync && (r = audit_wait_synced(a, my_seq, err)) != 0)
 		goto failed;
 	a->last_error[0] = '\0';
 	tb_audit_publish_locked(a);
@@ -564,6 +565,39 @@ failed:
 	tb_error_f(r, "audit record not written");
 out:
 	free(line);
+	return r;
+}
+
+int
+tb_audit_put_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 1],
+    tb_error *err)
+{
+	return put_record_locked(a, obj, mac, hash_out, 1, err);
+}
+
+int
+tb_audit_append_many(tb_audit *a, const tb_audit_event *evs, size_t n, tb_error *err)
+{
+	json_t *obj;
+	size_t i;
+	int r = 0;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < n && r == 0; i++) {
+		if ((obj = tb_audit_event_obj(&evs[i])) == NULL) {
+			r = tb_error_set(err, TB_ERR_NOMEM, "audit record");
+			break;
+		}
+		r = put_record_locked(a, obj, 0, NULL, 0, err);
+		json_decref(obj);
+	}
+	/* One sync for all of them (a checkpoint in between synced those before it). */
+	if (r == 0 && (r = audit_wait_synced(a, a->seq, err)) != 0) {
+		snprintf(a->last_error, sizeof(a->last_error), "%s",
+		    err ? err->detail : tb_err_str(r));
+		tb_error_f(r, "audit records not written");
+	}
+	pthread_mutex_unlock(&a->lock);
 	return r;
 }
 

@@ -169,6 +169,8 @@ static const setting daemon_settings[] = {
 	{ "control_deadline_ms", T_UINT, DOFF(control_deadline_ms), 10, 3600000 },
 	{ "verify_deadline_ms", T_UINT, DOFF(verify_deadline_ms), 10, 3600000 },
 	{ "sign_deadline_ms", T_UINT, DOFF(sign_deadline_ms), 10, 3600000 },
+	/* items of one batch sign request; 256 is what one signer record carries */
+	{ "sign_batch_max", T_UINT, DOFF(sign_batch_max), 1, 256 },
 	{ "max_connections_per_client", T_UINT, DOFF(max_connections_per_client), 1, 65536 },
 	{ "max_inflight_per_client", T_UINT, DOFF(max_inflight_per_client), 1, 65536 },
 	{ "max_buffered_bytes_per_client", T_SIZE, DOFF(max_buffered_bytes_per_client), 1024,
@@ -2045,6 +2047,7 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->control_deadline_ms = 5000;
 	p.cfg->verify_deadline_ms = 30000;
 	p.cfg->sign_deadline_ms = 30000;
+	p.cfg->sign_batch_max = 100;
 	p.cfg->max_connections_per_client = 64;
 	p.cfg->max_inflight_per_client = 256;
 	p.cfg->first_frame_timeout_s = 5;

@@ -124,6 +124,7 @@ typedef struct tb_config {
 	unsigned control_workers, intake_workers;
 	unsigned control_queue, intake_queue, verify_queue, sign_queue;
 	unsigned control_deadline_ms, verify_deadline_ms, sign_deadline_ms;
+	unsigned sign_batch_max;	/* documents or digests in one sign request */
 	/* per client (a uid, or a TLS [client]); buffered bytes also in all */
 	unsigned max_connections_per_client;
 	unsigned max_inflight_per_client;

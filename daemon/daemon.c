@@ -299,6 +299,30 @@ tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
 	return 0;
 }
 
+/* What SIGN and SIGN_BATCH say of the client, the key and its certificate. */
+static int
+sign_head(const tb_client *client, const char *key, const unsigned char cert_sha256[32],
+    int detached, tb_sc_req *q, tb_error *err)
+{
+	if (strlen(key) >= sizeof(q->key) || strlen(client->acl->name) >= sizeof(q->client) ||
+	    strlen(client->tls_subject) >= sizeof(q->tls_subject))
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "sign request does not fit");
+	memset(q, 0, sizeof(*q));
+	q->type = TB_SC_SIGN;
+	q->uid = client->uid;
+	q->gid = client->gid;
+	q->pid = client->pid;
+	q->tls = client->tls != 0;
+	q->conn = client->tls ? 0 : client->conn;
+	memcpy(q->tls_sha256, client->tls_sha256, sizeof(q->tls_sha256));
+	tb_sc_strset(q->tls_subject, sizeof(q->tls_subject), client->tls_subject);
+	q->detached = detached != 0;
+	tb_sc_strset(q->client, sizeof(q->client), client->acl->name);
+	tb_sc_strset(q->key, sizeof(q->key), key);
+	memcpy(q->cert_sha256, cert_sha256, sizeof(q->cert_sha256));
+	return 0;
+}
+
 int
 tb_daemon_sign(tb_daemon *d, const tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
@@ -309,28 +333,16 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	tb_sc_req q;
 	int r;
 
-	if (digest_len > sizeof(q.digest) || strlen(key) >= sizeof(q.key) ||
-	    strlen(client->acl->name) >= sizeof(q.client) ||
-	    strlen(client->tls_subject) >= sizeof(q.tls_subject))
+	if (digest_len > sizeof(q.digest))
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "sign request does not fit");
-	memset(&q, 0, sizeof(q));
-	q.type = TB_SC_SIGN;
-	q.uid = client->uid;
-	q.gid = client->gid;
-	q.pid = client->pid;
-	q.tls = client->tls != 0;
-	q.conn = client->tls ? 0 : client->conn;
-	memcpy(q.tls_sha256, client->tls_sha256, sizeof(q.tls_sha256));
-	tb_sc_strset(q.tls_subject, sizeof(q.tls_subject), client->tls_subject);
+	if ((r = sign_head(client, key, cert_sha256, detached, &q, err)) != 0)
+		return r;
 	q.md_nid = md_nid;
 	q.digest_len = (uint32_t)digest_len;
 	memcpy(q.digest, digest, digest_len);
 	/* TB_SIGN_COUNTER: the digest is of a signature value (RFC 5652 11.4). */
 	q.detached = detached == 1;
 	q.countersign = detached == TB_SIGN_COUNTER;
-	tb_sc_strset(q.client, sizeof(q.client), client->acl->name);
-	tb_sc_strset(q.key, sizeof(q.key), key);
-	memcpy(q.cert_sha256, cert_sha256, sizeof(q.cert_sha256));
 	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
 	/* An answer, good or bad, means the signer recorded the outcome. */
 	if (a != NULL)
@@ -344,6 +356,28 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	}
 	*ans = a;
 	return 0;
+}
+
+int
+tb_daemon_sign_batch(tb_daemon *d, const tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], const tb_sc_item *items, uint32_t n, int detached,
+    tb_sc_ans ***parts, size_t *nparts, int *audited, tb_error *err)
+{
+	tb_sc_ans *refusal = NULL;
+	tb_sc_req q;
+	int r;
+
+	if ((r = sign_head(client, key, cert_sha256, detached, &q, err)) != 0)
+		return r;
+	q.type = TB_SC_SIGN_BATCH;
+	/* The signer's deadline grows with the items it signs one after another. */
+	r = tb_signer_link_call_batch(d->link, &q, items, n, SIGN_TIMEOUT_S + n / 4, parts,
+	    nparts, &refusal, err);
+	/* An answer, good or bad, means the signer recorded every item's outcome. */
+	if (r == 0 || refusal != NULL)
+		*audited = 1;
+	free(refusal);
+	return r;
 }
 
 int

@@ -95,6 +95,17 @@ int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     tb_sc_signed *sd, int *audited, tb_error *err);
 
 /*
+ * The same for n digests with one key, in one record to the signer, which
+ * checks the client and the key once and each item as tb_daemon_sign
+ * would, and records each item's outcome. On success *parts (*nparts
+ * answer records, freed by the caller with the array) hold every item's
+ * answer (tb_sc_batch_ans_items); an error refuses the whole batch.
+ */
+int tb_daemon_sign_batch(tb_daemon *d, const struct tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], const tb_sc_item *items, uint32_t n, int detached,
+    tb_sc_ans ***parts, size_t *nparts, int *audited, tb_error *err);
+
+/*
  * A UNIX-socket client connected on fd (numbered conn, its tb_client's
  * conn): the signer is handed the connection to read its credentials
  * itself (tb_signer_link_peer_add). tb_daemon_client_gone when it closes.

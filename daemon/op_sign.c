@@ -142,6 +142,9 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	/* On an existing CMS: co-signing or a counter-signature (op_cosign.c). */
 	if (json_object_get(req, "cms") != NULL)
 		return tb_op_cosign(d, client, req, result, err);
+	/* Several documents or digests in one request: daemon/op_sign_batch.c. */
+	if (tb_op_sign_is_batch(req))
+		return tb_op_sign_batch(d, client, req, result, err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&in, 0, sizeof(in));
 	doc[0] = '\0';

@@ -73,6 +73,10 @@ int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
 /* sign with a "cms" field: co-signs it, or counter-signs signer "countersign" (op_cosign.c). */
 int tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* sign with "documents" or "digests" (daemon/op_sign_batch.c). */
+int tb_op_sign_is_batch(const json_t *req);
+int tb_op_sign_batch(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 int tb_op_keys(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 int tb_op_status(struct tb_daemon *d, const tb_client *client, json_t *req,

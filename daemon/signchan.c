@@ -125,8 +125,9 @@ tb_sc_req_encode(const tb_sc_req *req, unsigned char buf[TB_SC_REQ_SIZE])
 	put32(buf + RQ_COUNTER, req->countersign != 0);
 }
 
-int
-tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error *err)
+/* The fixed head of every request; a SIGN_BATCH head only with batch set. */
+static int
+req_head_decode(const unsigned char *buf, size_t len, int batch, tb_sc_req *req, tb_error *err)
 {
 	tb_sc_req q;
 	int r;
@@ -138,7 +139,7 @@ tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error 
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: bad magic");
 	memset(&q, 0, sizeof(q));
 	q.type = get32(buf + RQ_TYPE);
-	if (q.type < TB_SC_SIGN || q.type > TB_SC_DISCONNECT)
+	if (batch ? q.type != TB_SC_SIGN_BATCH : (q.type < TB_SC_SIGN || q.type > TB_SC_DISCONNECT))
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: unknown type %u", q.type);
 	q.id = get64(buf + RQ_ID);
 	q.uid = get32(buf + RQ_UID);
@@ -178,6 +179,12 @@ tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error 
 		return r;
 	*req = q;
 	return 0;
+}
+
+int
+tb_sc_req_decode(const unsigned char *buf, size_t len, tb_sc_req *req, tb_error *err)
+{
+	return req_head_decode(buf, len, 0, req, err);
 }
 
 size_t
@@ -482,4 +489,154 @@ tb_sc_recv(int fd, unsigned char *buf, size_t room, int *got_fd)
 		}
 	}
 	return n;
+}
+
+/* SIGN_BATCH request: the head, then magic, count, count x (md_nid, digest_len, digest). */
+#define BATCH_MAGIC 0x54424231u	/* "TBB1" */
+
+size_t
+tb_sc_batch_encode(const tb_sc_req *head, const tb_sc_item *items, uint32_t n,
+    unsigned char *buf)
+{
+	unsigned char *p = buf + TB_SC_REQ_SIZE + 8;
+	uint32_t i, dlen;
+
+	if (n == 0 || n > TB_SC_BATCH_MAX)
+		return 0;
+	tb_sc_req_encode(head, buf);
+	put32(buf + TB_SC_REQ_SIZE, BATCH_MAGIC);
+	put32(buf + TB_SC_REQ_SIZE + 4, n);
+	for (i = 0; i < n; i++, p += TB_SC_BATCH_ITEM) {
+		dlen = items[i].digest_len <= EVP_MAX_MD_SIZE ? items[i].digest_len : 0;
+		memset(p, 0, TB_SC_BATCH_ITEM);
+		put32(p, (uint32_t)items[i].md_nid);
+		put32(p + 4, dlen);
+		memcpy(p + 8, items[i].digest, dlen);
+	}
+	return TB_SC_REQ_SIZE + 8 + (size_t)n * TB_SC_BATCH_ITEM;
+}
+
+int
+tb_sc_batch_decode(const unsigned char *buf, size_t len, tb_sc_req *head, tb_sc_item *items,
+    uint32_t *n, tb_error *err)
+{
+	const unsigned char *p = buf + TB_SC_REQ_SIZE + 8;
+	uint32_t count, i;
+	int r;
+
+	if (len < TB_SC_REQ_SIZE + 8 || len > TB_SC_BATCH_REQ_MAX)
+		return tb_error_set(err, TB_ERR_MALFORMED, "batch of %zu bytes", len);
+	if ((r = req_head_decode(buf, TB_SC_REQ_SIZE, 1, head, err)) != 0)
+		return r;
+	if (get32(buf + TB_SC_REQ_SIZE) != BATCH_MAGIC)
+		return tb_error_set(err, TB_ERR_MALFORMED, "batch: bad magic");
+	count = get32(buf + TB_SC_REQ_SIZE + 4);
+	if (count == 0 || count > TB_SC_BATCH_MAX ||
+	    len != TB_SC_REQ_SIZE + 8 + (size_t)count * TB_SC_BATCH_ITEM)
+		return tb_error_set(err, TB_ERR_MALFORMED, "batch: %u items in %zu bytes", count,
+		    len);
+	for (i = 0; i < count; i++, p += TB_SC_BATCH_ITEM) {
+		items[i].md_nid = (int32_t)get32(p);
+		if ((items[i].digest_len = get32(p + 4)) > EVP_MAX_MD_SIZE)
+			return tb_error_set(err, TB_ERR_MALFORMED, "batch item %u: digest of %u "
+			    "bytes", i, items[i].digest_len);
+		memcpy(items[i].digest, p + 8, EVP_MAX_MD_SIZE);
+	}
+	*n = count;
+	return 0;
+}
+
+/*
+ * SIGN_BATCH answer payload: count, then per item index, status, signing
+ * time, the lengths of detail, attrs and sig (16 bits each), and those bytes.
+ */
+#define IT_HEAD (4 + 4 + 8 + 2 + 2 + 2)
+
+void
+tb_sc_batch_ans_start(tb_sc_ans *ans)
+{
+	put32(ans->payload, 0);
+	ans->payload_len = 4;
+}
+
+int
+tb_sc_batch_ans_add(tb_sc_ans *ans, const tb_sc_item_ans *it, tb_error *err)
+{
+	size_t dl = it->detail != NULL ? strnlen(it->detail, TB_SC_DETAIL_MAX - 1) : 0;
+	size_t need = IT_HEAD + dl + it->attrs_len + it->sig_len, i;
+	unsigned char *p;
+
+	if (it->attrs_len > 0xffff || it->sig_len > 0xffff ||
+	    need > TB_SC_PAYLOAD_MAX - ans->payload_len)
+		return tb_error_set(err, TB_ERR_TOO_LARGE, "batch answer record full");
+	p = ans->payload + ans->payload_len;
+	put32(p, it->index);
+	put32(p + 4, (uint32_t)it->status);
+	put64(p + 8, (uint64_t)it->signing_time);
+	p[16] = (unsigned char)(dl >> 8);
+	p[17] = (unsigned char)dl;
+	p[18] = (unsigned char)(it->attrs_len >> 8);
+	p[19] = (unsigned char)it->attrs_len;
+	p[20] = (unsigned char)(it->sig_len >> 8);
+	p[21] = (unsigned char)it->sig_len;
+	p += IT_HEAD;
+	/* Text may come from a token's error: a control character would void the record. */
+	for (i = 0; i < dl; i++)
+		p[i] = ((unsigned char)it->detail[i] < 0x20 || it->detail[i] == 0x7f) ? '?' :
+		    (unsigned char)it->detail[i];
+	if (it->attrs_len > 0)
+		memcpy(p + dl, it->attrs, it->attrs_len);
+	if (it->sig_len > 0)
+		memcpy(p + dl + it->attrs_len, it->sig, it->sig_len);
+	ans->payload_len += (uint32_t)need;
+	put32(ans->payload, get32(ans->payload) + 1);
+	return 0;
+}
+
+uint32_t
+tb_sc_batch_ans_count(const tb_sc_ans *ans)
+{
+	return ans->payload_len >= 4 ? get32(ans->payload) : 0;
+}
+
+int
+tb_sc_batch_ans_items(const tb_sc_ans *ans, tb_sc_item_ans *out, uint32_t room, uint32_t *n,
+    tb_error *err)
+{
+	const unsigned char *p = ans->payload + 4, *end = ans->payload + ans->payload_len;
+	uint32_t count = tb_sc_batch_ans_count(ans), i;
+	size_t dl, al, sl, j;
+	int32_t status;
+
+	if (ans->payload_len < 4 || count > room)
+		return tb_error_set(err, TB_ERR_MALFORMED, "batch answer: %u items", count);
+	for (i = 0; i < count; i++) {
+		if ((size_t)(end - p) < IT_HEAD)
+			return tb_error_set(err, TB_ERR_MALFORMED, "batch answer: short item %u", i);
+		dl = (size_t)p[16] << 8 | p[17];
+		al = (size_t)p[18] << 8 | p[19];
+		sl = (size_t)p[20] << 8 | p[21];
+		status = (int32_t)get32(p + 4);
+		if (dl >= TB_SC_DETAIL_MAX || (size_t)(end - p) - IT_HEAD < dl + al + sl ||
+		    status > 0 || status <= TB_ERR_LAST)
+			return tb_error_set(err, TB_ERR_MALFORMED, "batch answer: item %u", i);
+		for (j = 0; j < dl; j++)
+			if (p[IT_HEAD + j] < 0x20 || p[IT_HEAD + j] == 0x7f)
+				return tb_error_set(err, TB_ERR_MALFORMED,
+				    "batch answer: item %u: control character", i);
+		out[i].index = get32(p);
+		out[i].status = status;
+		out[i].signing_time = (int64_t)get64(p + 8);
+		out[i].detail = (const char *)p + IT_HEAD;
+		out[i].detail_len = dl;
+		out[i].attrs = al > 0 ? p + IT_HEAD + dl : NULL;
+		out[i].attrs_len = al;
+		out[i].sig = sl > 0 ? p + IT_HEAD + dl + al : NULL;
+		out[i].sig_len = sl;
+		p += IT_HEAD + dl + al + sl;
+	}
+	if (p != end)
+		return tb_error_set(err, TB_ERR_MALFORMED, "batch answer: trailing bytes");
+	*n = count;
+	return 0;
 }

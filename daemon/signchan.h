@@ -27,6 +27,12 @@ enum {
 	TB_SC_RELOAD = 5,	/* re-read the configuration and reopen the tokens */
 	TB_SC_CONNECT = 6,	/* a client's connection (SCM_RIGHTS): the signer reads its peer */
 	TB_SC_DISCONNECT = 7,	/* the client of conn has gone */
+	/*
+	 * SIGN for several digests with one key (tb_sc_batch_encode): one
+	 * record out; the items' answers come back together in as few records
+	 * as hold them (tb_sc_batch_ans_add), all with the request's id.
+	 */
+	TB_SC_SIGN_BATCH = 8,
 	TB_SC_READY = 16	/* answer only: sent once after start (id 0) */
 };
 
@@ -40,6 +46,9 @@ enum {
 #define TB_SC_PAYLOAD_MAX 65536
 #define TB_SC_ANS_MAX (TB_SC_ANS_HEAD + TB_SC_PAYLOAD_MAX)
 #define TB_SC_TOKENS_MAX 16
+#define TB_SC_BATCH_MAX 256	/* items in one SIGN_BATCH record */
+#define TB_SC_BATCH_ITEM (4 + 4 + EVP_MAX_MD_SIZE)
+#define TB_SC_BATCH_REQ_MAX (TB_SC_REQ_SIZE + 8 + TB_SC_BATCH_MAX * TB_SC_BATCH_ITEM)
 
 typedef struct tb_sc_req {
 	uint32_t type;
@@ -124,6 +133,26 @@ typedef struct tb_sc_status {
 	tb_sc_token tokens[TB_SC_TOKENS_MAX];
 } tb_sc_status;
 
+/* One digest of a SIGN_BATCH: what SIGN carries in md_nid, digest_len, digest. */
+typedef struct tb_sc_item {
+	int32_t md_nid;
+	uint32_t digest_len;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+} tb_sc_item;
+
+/* One item's outcome in a SIGN_BATCH answer. Pointers point into the answer. */
+typedef struct tb_sc_item_ans {
+	uint32_t index;			/* the item's place in the request */
+	int32_t status;			/* 0 or a tb_err code */
+	const char *detail;		/* why, when status is not 0 ("" otherwise) */
+	size_t detail_len;
+	int64_t signing_time;
+	const unsigned char *attrs;
+	size_t attrs_len;
+	const unsigned char *sig;
+	size_t sig_len;
+} tb_sc_item_ans;
+
 /* Encodes req into buf (TB_SC_REQ_SIZE bytes). */
 void tb_sc_req_encode(const tb_sc_req *req, unsigned char buf[TB_SC_REQ_SIZE]);
 /* Decodes and checks a received request; TB_ERR_MALFORMED says which field. */
@@ -142,6 +171,26 @@ int tb_sc_signed_decode(const tb_sc_ans *ans, tb_sc_signed *sd, tb_error *err);
 /* STATUS payloads. */
 void tb_sc_status_encode(const tb_sc_status *st, tb_sc_ans *ans);
 int tb_sc_status_decode(const tb_sc_ans *ans, tb_sc_status *st, tb_error *err);
+
+/*
+ * SIGN_BATCH: head (type TB_SC_SIGN_BATCH; its md_nid and digest unused)
+ * and n items (1..TB_SC_BATCH_MAX) into buf (TB_SC_BATCH_REQ_MAX bytes);
+ * returns the record's length, 0 when n is out of range.
+ */
+size_t tb_sc_batch_encode(const tb_sc_req *head, const tb_sc_item *items, uint32_t n,
+    unsigned char *buf);
+/* Decodes a SIGN_BATCH record; items has room for TB_SC_BATCH_MAX. */
+int tb_sc_batch_decode(const unsigned char *buf, size_t len, tb_sc_req *head,
+    tb_sc_item *items, uint32_t *n, tb_error *err);
+/* Answer payloads of SIGN_BATCH: a count, then the items in the order added. */
+void tb_sc_batch_ans_start(tb_sc_ans *ans);
+/* Adds one item; TB_ERR_TOO_LARGE when the record is full (send it, start another). */
+int tb_sc_batch_ans_add(tb_sc_ans *ans, const tb_sc_item_ans *it, tb_error *err);
+/* The items an answer record says it holds (0 when it is not a batch payload). */
+uint32_t tb_sc_batch_ans_count(const tb_sc_ans *ans);
+/* Decodes every item of one answer record into out (room items). */
+int tb_sc_batch_ans_items(const tb_sc_ans *ans, tb_sc_item_ans *out, uint32_t room,
+    uint32_t *n, tb_error *err);
 
 /* Copies s into a fixed field of room bytes (cut, NUL-terminated, control characters as '?'). */
 void tb_sc_strset(char *dst, size_t room, const char *s);

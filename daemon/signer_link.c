@@ -51,6 +51,13 @@ struct pending {
 	 * every signature in flight.
 	 */
 	pthread_cond_t cond;
+	/*
+	 * SIGN_BATCH: want items in all; the records come in parts (one per
+	 * record, each with at least one item), done when got reaches want.
+	 */
+	uint32_t want, got;
+	tb_sc_ans **parts;
+	size_t nparts;
 	struct pending *next;
 };
 
@@ -294,6 +301,7 @@ static void
 answer_deliver(tb_signer_link *l, tb_sc_ans *a, int *restarted)
 {
 	struct pending *p;
+	uint32_t n;
 
 	pthread_mutex_lock(&l->lock);
 	if (a->type == TB_SC_READY) {
@@ -323,7 +331,25 @@ answer_deliver(tb_signer_link *l, tb_sc_ans *a, int *restarted)
 		free(a);
 		return;
 	}
-	p->ans = a;
+	if (p->want > 0 && a->status == 0) {
+		n = tb_sc_batch_ans_count(a);
+		/* A record that breaks the count ends the batch: the caller sees it whole. */
+		if (a->type != TB_SC_SIGN_BATCH || n == 0 || n > p->want - p->got ||
+		    p->nparts >= p->want) {
+			tb_error_f(TB_ERR_MALFORMED, "batch answer %llu: %u items after %u of %u",
+			    (unsigned long long)a->id, n, p->got, p->want);
+			p->failed = 1;
+			free(a);
+		} else {
+			p->parts[p->nparts++] = a;
+			if ((p->got += n) < p->want) {
+				pthread_mutex_unlock(&l->lock);
+				return;
+			}
+		}
+	} else {
+		p->ans = a;
+	}
 	p->done = 1;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&l->lock);
@@ -537,47 +563,59 @@ tb_signer_link_free(tb_signer_link *l)
 	free(l);
 }
 
-int
-tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s, tb_sc_ans **ans,
-    tb_error *err)
+/*
+ * Sends one request (a SIGN_BATCH when items is not NULL) and waits for
+ * its answer: p->ans, or for a batch p->parts (or p->ans when the signer
+ * refused it whole). Returns 0 when the answer came, else why not.
+ */
+static int
+link_call(tb_signer_link *l, struct pending *p, tb_sc_req *req, const tb_sc_item *items,
+    uint32_t n, unsigned timeout_s, tb_error *err)
 {
-	unsigned char buf[TB_SC_REQ_SIZE];
-	struct pending p, **pp;
+	unsigned char small[TB_SC_REQ_SIZE], *buf = small;
+	struct pending **pp;
 	struct timespec until;
+	size_t len = sizeof(small);
 	tb_error e;
 	int r;
 
-	memset(&p, 0, sizeof(p));
-	pthread_cond_init(&p.cond, &l->cond_attr);
+	if (items != NULL && (buf = malloc(TB_SC_BATCH_REQ_MAX)) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "batch");
+	pthread_cond_init(&p->cond, &l->cond_attr);
 	pthread_mutex_lock(&l->lock);
 	if (!l->up) {
 		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "signer process is down (%s); it is "
 		    "being restarted", l->last_exit[0] ? l->last_exit : "starting");
 		pthread_mutex_unlock(&l->lock);
-		pthread_cond_destroy(&p.cond);
+		pthread_cond_destroy(&p->cond);
+		if (buf != small)
+			free(buf);
 		return r;
 	}
-	req->id = p.id = ++l->next_id;
-	tb_sc_req_encode(req, buf);
-	p.next = l->pending;
-	l->pending = &p;
-	if (tb_sc_send(l->fd, buf, sizeof(buf), &e) != 0) {
-		p.done = p.failed = 1;
+	req->id = p->id = ++l->next_id;
+	if (items == NULL)
+		tb_sc_req_encode(req, buf);
+	else
+		len = tb_sc_batch_encode(req, items, n, buf);
+	p->next = l->pending;
+	l->pending = p;
+	if (len == 0 || tb_sc_send(l->fd, buf, len, &e) != 0) {
+		p->done = p->failed = 1;
 	} else {
 		deadline_at(&until, timeout_s);
-		while (!p.done && pthread_cond_timedwait(&p.cond, &l->lock, &until) != ETIMEDOUT)
+		while (!p->done && pthread_cond_timedwait(&p->cond, &l->lock, &until) != ETIMEDOUT)
 			;
 	}
 	for (pp = &l->pending; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == &p) {
-			*pp = p.next;
+		if (*pp == p) {
+			*pp = p->next;
 			break;
 		}
 	}
-	if (!p.done)
+	if (!p->done)
 		r = tb_error_set(err, TB_ERR_TIMEOUT, "signer process did not answer within %u s",
 		    timeout_s);
-	else if (p.failed)
+	else if (p->failed)
 		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "signer process %s while the request "
 		    "was in flight; it is being restarted", l->fd == -1 && l->last_exit[0] ?
 		    l->last_exit : "went away");
@@ -585,13 +623,63 @@ tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s, tb_sc
 		r = 0;
 	pthread_mutex_unlock(&l->lock);
 	/* Out of the list under the lock: nobody signals p any more. */
-	pthread_cond_destroy(&p.cond);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	if (r != 0)
+	pthread_cond_destroy(&p->cond);
+	OPENSSL_cleanse(buf, len);
+	if (buf != small)
+		free(buf);
+	return r;
+}
+
+int
+tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s, tb_sc_ans **ans,
+    tb_error *err)
+{
+	struct pending p;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	if ((r = link_call(l, &p, req, NULL, 0, timeout_s, err)) != 0)
 		return r;
 	*ans = p.ans;
 	if (p.ans->status != 0)
 		return tb_error_set(err, p.ans->status, "%s", p.ans->detail);
+	return 0;
+}
+
+int
+tb_signer_link_call_batch(tb_signer_link *l, tb_sc_req *head, const tb_sc_item *items,
+    uint32_t n, unsigned timeout_s, tb_sc_ans ***parts, size_t *nparts, tb_sc_ans **refusal,
+    tb_error *err)
+{
+	struct pending p;
+	size_t i;
+	int r;
+
+	*parts = NULL;
+	*nparts = 0;
+	*refusal = NULL;
+	if (n == 0 || n > TB_SC_BATCH_MAX)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "batch of %u items", n);
+	memset(&p, 0, sizeof(p));
+	p.want = n;
+	if ((p.parts = calloc(n, sizeof(*p.parts))) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "batch");
+	head->type = TB_SC_SIGN_BATCH;
+	r = link_call(l, &p, head, items, n, timeout_s, err);
+	if (r == 0 && p.ans != NULL) {
+		/* Refused whole (before any item was signed). */
+		*refusal = p.ans;
+		r = tb_error_set(err, p.ans->status != 0 ? p.ans->status : TB_ERR_MALFORMED, "%s",
+		    p.ans->detail);
+	}
+	if (r != 0) {
+		for (i = 0; i < p.nparts; i++)
+			free(p.parts[i]);
+		free(p.parts);
+		return r;
+	}
+	*parts = p.parts;
+	*nparts = p.nparts;
 	return 0;
 }
 

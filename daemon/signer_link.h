@@ -66,6 +66,18 @@ int tb_signer_link_call(tb_signer_link *l, tb_sc_req *req, unsigned timeout_s,
     tb_sc_ans **ans, tb_error *err);
 
 /*
+ * Sends head and n items as one SIGN_BATCH record and waits (at most
+ * timeout_s) for every item's answer: *parts, *nparts records the caller
+ * frees (the array too), holding n items in all (tb_sc_batch_ans_items).
+ * When the signer refuses the batch whole, returns its status and the
+ * answer in *refusal (freed by the caller); a failure of the link as
+ * tb_signer_link_call.
+ */
+int tb_signer_link_call_batch(tb_signer_link *l, tb_sc_req *head, const tb_sc_item *items,
+    uint32_t n, unsigned timeout_s, tb_sc_ans ***parts, size_t *nparts, tb_sc_ans **refusal,
+    tb_error *err);
+
+/*
  * A UNIX-socket client's connection, numbered conn (not 0, never reused),
  * is handed to the signer (CONNECT with the descriptor), which reads its
  * credentials itself; sign requests then name conn. The link keeps a

@@ -87,6 +87,8 @@ typedef struct sp {
 struct job {
 	sp *s;
 	tb_sc_req req;
+	tb_sc_item *items;		/* SIGN_BATCH: nitems digests */
+	uint32_t nitems;
 };
 
 static void
@@ -99,6 +101,17 @@ snapshot(sp *s, tb_config **cfg, tb_keystore **ks)
 }
 
 /* The key called name in ks whose certificate has SHA-256 cert_sha256, or NULL. */
+/* The same, and the keystore before the last reload (or NULL), for signing. */
+static void
+snapshot_sign(sp *s, tb_config **cfg, tb_keystore **ks, tb_keystore **prev)
+{
+	pthread_mutex_lock(&s->lock);
+	*cfg = tb_config_ref(s->cfg);
+	*ks = tb_keystore_ref(s->ks);
+	*prev = s->prev_ks != NULL ? tb_keystore_ref(s->prev_ks) : NULL;
+	pthread_mutex_unlock(&s->lock);
+}
+
 static const tb_ks_key *
 key_with_cert(tb_keystore *ks, const char *name, const unsigned char cert_sha256[32])
 {
@@ -325,6 +338,103 @@ out:
 	return r;
 }
 
+/*
+ * Who asks: for a UNIX-socket client the credentials the signer read
+ * itself when the front passed the connection (the uid and gid the front
+ * writes are not believed); a TLS client by its certificate, mapped with
+ * the signer's own table. The front's [client] name for it counts only if
+ * that table agrees. *uid is set once the client is known.
+ */
+static int
+client_attribute(sp *s, tb_config *cfg, const tb_sc_req *q, unsigned *uid, tb_peer *peer,
+    const tb_client_conf **out, tb_error *err)
+{
+	const tb_client_conf *acl;
+
+	if (q->tls && q->conn == 0) {
+		acl = tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256);
+	} else if (!q->tls && q->conn != 0 && tb_signer_peers_get(s->peers, q->conn, peer)) {
+		*uid = peer->uid;
+		acl = tb_config_client(cfg, peer->uid, peer->gid);
+	} else {
+		return tb_error_set(err, TB_ERR_FORBIDDEN, "connection %llu: not a client the "
+		    "signer saw connect; the request cannot be attributed",
+		    (unsigned long long)q->conn);
+	}
+	if (acl == NULL || strcmp(acl->name, q->client) != 0) {
+		if (q->tls)
+			return tb_error_set(err, TB_ERR_FORBIDDEN, "TLS client '%.200s' is not "
+			    "client '%s' in the signer's configuration", q->tls_subject, q->client);
+		return tb_error_set(err, TB_ERR_FORBIDDEN, "uid %u gid %u is not client '%s' in "
+		    "the signer's configuration", peer->uid, peer->gid, q->client);
+	}
+	*out = acl;
+	return 0;
+}
+
+#define SIG_TEXT_MAX (8 + 64 + 1)
+#define DOC_TEXT_MAX (8 + 2 * EVP_MAX_MD_SIZE + 1)
+
+/* The document digest is recorded as it is signed: the signer's own text of it. */
+static int
+digest_check(int md_nid, const unsigned char *digest, size_t digest_len, const EVP_MD **md,
+    char doc[DOC_TEXT_MAX], size_t doc_len, tb_error *err)
+{
+	if (tb_config_digest_name(md_nid) == NULL || (*md = EVP_get_digestbynid(md_nid)) ==
+	    NULL || (size_t)EVP_MD_get_size(*md) != digest_len)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %zu bytes",
+		    md_nid, digest_len);
+	digest_hex(tb_config_digest_name(md_nid), digest, digest_len, doc, doc_len);
+	return 0;
+}
+
+/*
+ * The key that signs for this client: one it may use, whose certificate is
+ * the one the front will put in the CMS, and valid now. *audited is set
+ * when the audit trail refuses records (none can be written).
+ */
+static int
+key_pick(sp *s, tb_keystore *ks, tb_keystore *prev, const tb_client_conf *acl,
+    const tb_sc_req *q, const tb_ks_key **out, int *audited, tb_error *err)
+{
+	const tb_ks_key *k;
+	int r;
+
+	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key))
+		return tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with "
+		    "key '%s'", acl->name, q->key);
+	if ((r = audit_ready(s, err)) != 0) {
+		*audited = 1;	/* the trail refuses records: none to write */
+		return r;
+	}
+	if (tb_keystore_key(ks, q->key) == NULL)
+		return tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%s'", q->key);
+	/* Only the key of the certificate the CMS will carry may sign. */
+	if ((k = key_with_cert(ks, q->key, q->cert_sha256)) == NULL &&
+	    (k = key_with_cert(prev, q->key, q->cert_sha256)) == NULL)
+		return tb_error_set(err, TB_ERR_UNAVAILABLE, "key %s: the certificate asked for "
+		    "is not the key's (changed by a reload); try again", q->key);
+	if ((r = tb_ks_key_check(k, tb_clock_now(), err)) != 0)
+		return r;
+	*out = k;
+	return 0;
+}
+
+/* What identifies a signature in its record: its value, and what it signed. */
+static int
+sig_texts(const unsigned char *sig, size_t sig_len, int md_nid, const unsigned char *h,
+    unsigned h_len, char sigtext[SIG_TEXT_MAX], char attrs[DOC_TEXT_MAX], tb_error *err)
+{
+	unsigned char sh[32];
+	unsigned int shlen = 0;
+
+	if (EVP_Digest(sig, sig_len, sh, &shlen, EVP_sha256(), NULL) != 1)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "SHA-256");
+	digest_hex("sha256", sh, shlen, sigtext, SIG_TEXT_MAX);
+	digest_hex(tb_config_digest_name(md_nid), h, h_len, attrs, DOC_TEXT_MAX);
+	return 0;
+}
+
 static int
 sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 {
@@ -334,11 +444,10 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	const tb_client_conf *acl;
 	const tb_ks_key *k;
 	const EVP_MD *md = NULL;
-	unsigned char sig[TB_SIG_MAX], sh[32], h[EVP_MAX_MD_SIZE];
-	unsigned int shlen = 0, h_len = 0;
+	unsigned char sig[TB_SIG_MAX], h[EVP_MAX_MD_SIZE];
+	unsigned int h_len = 0;
 	size_t sig_len = sizeof(sig);
-	char sigtext[8 + 64 + 1], attrs[8 + 2 * EVP_MAX_MD_SIZE + 1];
-	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	char sigtext[SIG_TEXT_MAX], attrs[DOC_TEXT_MAX], doc[DOC_TEXT_MAX];
 	/* A counter-signature's doc digest is the hash of the signature value it signs. */
 	const char *detail = q->countersign ? "countersignature" : q->detached ? "detached" :
 	    "attached";
@@ -348,80 +457,19 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 
 	doc[0] = '\0';
 	memset(&peer, 0, sizeof(peer));
-	snapshot(s, &cfg, &ks);
-	pthread_mutex_lock(&s->lock);
-	if (s->prev_ks != NULL)
-		prev = tb_keystore_ref(s->prev_ks);
-	pthread_mutex_unlock(&s->lock);
-	/*
-	 * Who asks: for a UNIX-socket client the credentials the signer read
-	 * itself when the front passed the connection (the uid and gid the
-	 * front writes are not believed); a TLS client by its certificate,
-	 * mapped with the signer's own table. The front's [client] name for it
-	 * counts only if that table agrees.
-	 */
-	if (q->tls && q->conn == 0) {
-		acl = tb_config_client_tls(cfg, q->tls_subject, q->tls_sha256);
-	} else if (!q->tls && q->conn != 0 && tb_signer_peers_get(s->peers, q->conn, &peer)) {
-		uid = peer.uid;
-		acl = tb_config_client(cfg, peer.uid, peer.gid);
-	} else {
-		r = tb_error_set(err, TB_ERR_FORBIDDEN, "connection %llu: not a client the signer "
-		    "saw connect; the request cannot be attributed", (unsigned long long)q->conn);
-		goto out;
-	}
-	if (acl == NULL || strcmp(acl->name, q->client) != 0) {
-		if (q->tls)
-			r = tb_error_set(err, TB_ERR_FORBIDDEN, "TLS client '%.200s' is not client "
-			    "'%s' in the signer's configuration", q->tls_subject, q->client);
-		else
-			r = tb_error_set(err, TB_ERR_FORBIDDEN, "uid %u gid %u is not client '%s' "
-			    "in the signer's configuration", peer.uid, peer.gid, q->client);
-		goto out;
-	}
-	/* The document digest is recorded as it is signed: the signer's own text of it. */
-	if (tb_config_digest_name(q->md_nid) == NULL || (md = EVP_get_digestbynid(q->md_nid)) ==
-	    NULL || (size_t)EVP_MD_get_size(md) != q->digest_len) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %u bytes",
-		    q->md_nid, q->digest_len);
-		goto out;
-	}
-	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, doc,
-	    sizeof(doc));
-	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key)) {
-		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with key "
-		    "'%s'", acl->name, q->key);
-		goto out;
-	}
-	if ((r = audit_ready(s, err)) != 0) {
-		audited = 1;	/* the trail refuses records: none to write */
-		goto out;
-	}
-	if (tb_keystore_key(ks, q->key) == NULL) {
-		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%s'", q->key);
-		goto out;
-	}
-	/* Only the key of the certificate the CMS will carry may sign. */
-	if ((k = key_with_cert(ks, q->key, q->cert_sha256)) == NULL &&
-	    (k = key_with_cert(prev, q->key, q->cert_sha256)) == NULL) {
-		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "key %s: the certificate asked for is "
-		    "not the key's (changed by a reload); try again", q->key);
-		goto out;
-	}
-	if ((r = tb_ks_key_check(k, tb_clock_now(), err)) != 0)
+	snapshot_sign(s, &cfg, &ks, &prev);
+	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
+	    (r = digest_check(q->md_nid, q->digest, q->digest_len, &md, doc, sizeof(doc),
+	    err)) != 0 ||
+	    (r = key_pick(s, ks, prev, acl, q, &k, &audited, err)) != 0)
 		goto out;
 	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", uid, q->key, err->detail);
 		a->payload_len = 0;
 		goto out;
 	}
-	/* What identifies this signature: its value, and what it signed. */
-	if (EVP_Digest(sig, sig_len, sh, &shlen, EVP_sha256(), NULL) != 1) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "SHA-256");
+	if ((r = sig_texts(sig, sig_len, q->md_nid, h, h_len, sigtext, attrs, err)) != 0)
 		goto out;
-	}
-	digest_hex("sha256", sh, shlen, sigtext, sizeof(sigtext));
-	digest_hex(tb_config_digest_name(q->md_nid), h, h_len, attrs, sizeof(attrs));
 	/* On disk before the answer leaves: a signature without a record is dropped. */
 	audited = 1;
 	if ((r = audit_write(s, uid, "sign", q->key, doc, sigtext, attrs, 0, detail,
@@ -438,6 +486,270 @@ out:
 		(void)audit_write(s, uid, "sign", q->key, doc, NULL, NULL, r, err->detail,
 		    NULL);
 	OPENSSL_cleanse(sig, sizeof(sig));
+	tb_keystore_unref(prev);
+	tb_keystore_unref(ks);
+	tb_config_unref(cfg);
+	return r;
+}
+
+/* ---- SIGN_BATCH: several digests, one key, one client ---- */
+
+static void answer_send(sp *s, const tb_sc_ans *a);
+
+/* Threads that sign one batch's items side by side (token sessions allowing). */
+#define BATCH_THREADS_MAX 4
+#define BATCH_ITEMS_PER_THREAD 8
+
+/* One item as the signer made it, or why not. */
+struct bitem {
+	int status;
+	char detail[TB_SC_DETAIL_MAX];
+	char doc[DOC_TEXT_MAX], sigtext[SIG_TEXT_MAX], attrs_text[DOC_TEXT_MAX];
+	int64_t signing_time;
+	unsigned char *attrs;
+	size_t attrs_len;
+	unsigned char sig[TB_SIG_MAX];
+	size_t sig_len;
+};
+
+struct batch {
+	const tb_sc_req *q;
+	const tb_ks_key *k;
+	const tb_sc_item *items;
+	struct bitem *out;
+	uint32_t n;
+	atomic_uint next;		/* the next item a thread takes */
+};
+
+static void
+bitem_fail(struct bitem *it, int r, const char *detail)
+{
+	it->status = r;
+	tb_sc_strset(it->detail, sizeof(it->detail), detail[0] ? detail : tb_err_str(r));
+}
+
+/* Each item as a SIGN of its own: its digest checked, attributes built, signed. */
+static void
+batch_item(struct batch *b, tb_sc_ans *scratch, uint32_t i)
+{
+	struct bitem *it = &b->out[i];
+	const tb_sc_item *in = &b->items[i];
+	const EVP_MD *md = NULL;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int h_len = 0;
+	tb_sc_signed sd;
+	tb_sc_req qi;
+	tb_error e;
+	int r;
+
+	tb_error_clear(&e);
+	qi = *b->q;
+	qi.type = TB_SC_SIGN;
+	qi.md_nid = in->md_nid;
+	qi.digest_len = in->digest_len;
+	memcpy(qi.digest, in->digest, sizeof(qi.digest));
+	it->sig_len = sizeof(it->sig);
+	if ((r = digest_check(in->md_nid, in->digest, in->digest_len, &md, it->doc,
+	    sizeof(it->doc), &e)) != 0 ||
+	    (r = sign_attrs(b->k, &qi, md, scratch, h, &h_len, it->sig, &it->sig_len, &e)) != 0 ||
+	    (r = tb_sc_signed_decode(scratch, &sd, &e)) != 0 ||
+	    (r = sig_texts(it->sig, it->sig_len, in->md_nid, h, h_len, it->sigtext,
+	    it->attrs_text, &e)) != 0) {
+		bitem_fail(it, r, e.detail);
+		return;
+	}
+	if ((it->attrs = malloc(sd.attrs_len)) == NULL) {
+		bitem_fail(it, TB_ERR_NOMEM, "signed attributes");
+		return;
+	}
+	memcpy(it->attrs, sd.attrs, sd.attrs_len);
+	it->attrs_len = sd.attrs_len;
+	it->signing_time = sd.signing_time;
+	it->status = 0;
+}
+
+static void *
+batch_worker(void *arg)
+{
+	struct batch *b = arg;
+	tb_sc_ans *scratch = malloc(sizeof(*scratch));
+	uint32_t i;
+
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		if (scratch == NULL)
+			bitem_fail(&b->out[i], TB_ERR_NOMEM, "signature");
+		else
+			batch_item(b, scratch, i);
+	}
+	free(scratch);
+	return NULL;
+}
+
+/*
+ * Signs every item on up to BATCH_THREADS_MAX threads (this one among
+ * them). The token's sessions bound how many sign at once; a thread that
+ * waits for one has its next item ready (on a shared machine, fewer
+ * threads than that measured slower: docs/PERFORMANCE.md).
+ */
+static void
+batch_sign(struct batch *b)
+{
+	pthread_t th[BATCH_THREADS_MAX];
+	unsigned want = (b->n + BATCH_ITEMS_PER_THREAD - 1) / BATCH_ITEMS_PER_THREAD, t, started;
+	int r;
+
+	if (want > BATCH_THREADS_MAX)
+		want = BATCH_THREADS_MAX;
+	for (t = 1, started = 0; t < want; t++) {
+		if ((r = pthread_create(&th[started], NULL, batch_worker, b)) == 0)
+			started++;
+		else
+			tb_warn_f(0, "batch: thread not started (%s): signing on fewer",
+			    strerror(r));
+	}
+	(void)batch_worker(b);
+	for (t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+}
+
+/*
+ * One record per item, synced once for all: a signature whose record is
+ * not on disk is withheld (its item fails), as for a single SIGN.
+ */
+static void
+batch_records(sp *s, unsigned uid, const tb_sc_req *q, struct bitem *out, uint32_t n)
+{
+	tb_audit_event *evs;
+	char name[USER_NAME_MAX];
+	const char *how = q->detached ? "detached" : "attached";
+	tb_error e;
+	uint32_t i;
+	int r;
+
+	user_name(s, uid, name, sizeof(name));
+	if ((evs = calloc(n, sizeof(*evs))) == NULL) {
+		for (i = 0; i < n; i++)
+			if (out[i].status == 0)
+				bitem_fail(&out[i], TB_ERR_UNAVAILABLE, "no memory for the audit "
+				    "record; signature withheld");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		evs[i].uid = uid;
+		evs[i].client = name;
+		evs[i].op = "sign";
+		evs[i].key = q->key[0] != '\0' ? q->key : NULL;
+		evs[i].doc_digest = out[i].doc[0] != '\0' ? out[i].doc : NULL;
+		evs[i].sig_digest = out[i].status == 0 ? out[i].sigtext : NULL;
+		evs[i].attrs_digest = out[i].status == 0 ? out[i].attrs_text : NULL;
+		evs[i].result = out[i].status == 0 ? "ok" : tb_err_name(out[i].status);
+		evs[i].detail = out[i].status == 0 ? how : out[i].detail;
+	}
+	tb_error_clear(&e);
+	if ((r = tb_audit_append_many(s->audit, evs, n, &e)) != 0) {
+		tb_error_f(r, "uid %u key %s: %u signatures withheld: %s", uid, q->key, n,
+		    e.detail);
+		for (i = 0; i < n; i++)
+			if (out[i].status == 0)
+				bitem_fail(&out[i], TB_ERR_UNAVAILABLE, "audit trail not writable; "
+				    "signature withheld");
+	}
+	for (i = 0; i < n && atomic_load(&s->audit_syslog); i++)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: uid=%u client=%s op=sign key=%s doc=%s "
+		    "sig=%s result=%s detail=%s", uid, name, q->key,
+		    evs[i].doc_digest ? evs[i].doc_digest : "-",
+		    evs[i].sig_digest ? evs[i].sig_digest : "-", evs[i].result,
+		    evs[i].detail ? evs[i].detail : "-");
+	free(evs);
+}
+
+/* The items' answers in order, in as many records as they need (the last one in a). */
+static void
+batch_answer(sp *s, tb_sc_ans *a, const struct bitem *out, uint32_t n)
+{
+	tb_sc_item_ans ia;
+	tb_error e;
+	uint32_t i;
+
+	tb_sc_batch_ans_start(a);
+	for (i = 0; i < n; i++) {
+		memset(&ia, 0, sizeof(ia));
+		ia.index = i;
+		ia.status = out[i].status;
+		ia.detail = out[i].status != 0 ? out[i].detail : "";
+		ia.signing_time = out[i].signing_time;
+		if (out[i].status == 0) {
+			ia.attrs = out[i].attrs;
+			ia.attrs_len = out[i].attrs_len;
+			ia.sig = out[i].sig;
+			ia.sig_len = out[i].sig_len;
+		}
+		if (tb_sc_batch_ans_add(a, &ia, &e) == 0)
+			continue;
+		answer_send(s, a);
+		tb_sc_batch_ans_start(a);
+		/* Attributes and a signature always fit an empty record (under 64 KiB). */
+		(void)tb_sc_batch_ans_add(a, &ia, &e);
+	}
+}
+
+/*
+ * The client and the key are checked once for the batch (a refusal
+ * refuses every item, each with its record); then each item is signed as
+ * a SIGN would be, one failing alone.
+ */
+static int
+batch_handle(sp *s, const tb_sc_req *q, const tb_sc_item *items, uint32_t n, tb_sc_ans *a,
+    tb_error *err)
+{
+	int r = TB_ERR_INTERNAL, audited = 0;
+	tb_config *cfg = NULL;
+	tb_keystore *ks = NULL, *prev = NULL;
+	const tb_client_conf *acl;
+	const tb_ks_key *k = NULL;
+	const EVP_MD *md;
+	struct bitem *out;
+	struct batch b;
+	unsigned uid = TB_CLIENT_UID_NONE, ok = 0;
+	tb_peer peer;
+	tb_error e;
+	uint32_t i;
+
+	if ((out = calloc(n, sizeof(*out))) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "batch");
+	memset(&peer, 0, sizeof(peer));
+	snapshot_sign(s, &cfg, &ks, &prev);
+	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
+	    (r = key_pick(s, ks, prev, acl, q, &k, &audited, err)) != 0) {
+		for (i = 0; i < n; i++) {
+			(void)digest_check(items[i].md_nid, items[i].digest, items[i].digest_len,
+			    &md, out[i].doc, sizeof(out[i].doc), &e);
+			bitem_fail(&out[i], r, err->detail);
+		}
+		if (!audited)
+			batch_records(s, uid, q, out, n);
+		goto out;
+	}
+	memset(&b, 0, sizeof(b));
+	b.q = q;
+	b.k = k;
+	b.items = items;
+	b.out = out;
+	b.n = n;
+	atomic_init(&b.next, 0);
+	batch_sign(&b);
+	batch_records(s, uid, q, out, n);
+	for (i = 0; i < n; i++)
+		ok += out[i].status == 0;
+	tb_info_f("uid %u pid %d: signed %u of %u with key %s", uid, peer.pid, ok, n, q->key);
+	batch_answer(s, a, out, n);
+	r = 0;
+out:
+	for (i = 0; i < n; i++) {
+		free(out[i].attrs);
+		OPENSSL_cleanse(out[i].sig, sizeof(out[i].sig));
+	}
+	free(out);
 	tb_keystore_unref(prev);
 	tb_keystore_unref(ks);
 	tb_config_unref(cfg);
@@ -649,6 +961,17 @@ answer_send(sp *s, const tb_sc_ans *a)
 }
 
 static void
+job_free(struct job *j)
+{
+	if (j->items != NULL) {
+		OPENSSL_cleanse(j->items, j->nitems * sizeof(*j->items));
+		free(j->items);
+	}
+	OPENSSL_cleanse(j, sizeof(*j));
+	free(j);
+}
+
+static void
 job_run(void *arg)
 {
 	struct job *j = arg;
@@ -664,7 +987,7 @@ job_run(void *arg)
 	 */
 	if ((a = malloc(sizeof(*a))) == NULL) {
 		tb_error_f(TB_ERR_NOMEM, "request %llu dropped", (unsigned long long)q->id);
-		free(j);
+		job_free(j);
 		return;
 	}
 	memset(a, 0, offsetof(tb_sc_ans, payload));
@@ -674,6 +997,9 @@ job_run(void *arg)
 	switch (q->type) {
 	case TB_SC_SIGN:
 		r = sign_handle(j->s, q, a, &e);
+		break;
+	case TB_SC_SIGN_BATCH:
+		r = batch_handle(j->s, q, j->items, j->nitems, a, &e);
 		break;
 	case TB_SC_AUDIT:
 		r = front_record(j->s, q, &e);
@@ -699,8 +1025,7 @@ job_run(void *arg)
 	}
 	answer_send(j->s, a);
 	free(a);
-	OPENSSL_cleanse(j, sizeof(*j));
-	free(j);
+	job_free(j);
 }
 
 static void
@@ -748,11 +1073,11 @@ peer_record(sp *s, const tb_sc_req *q, int fd)
 static void
 serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 {
-	unsigned char buf[TB_SC_REQ_SIZE + 1];
+	static unsigned char buf[TB_SC_BATCH_REQ_MAX + 1];
 	struct job *j;
 	ssize_t n;
 	tb_error e;
-	int fd;
+	int fd, r;
 
 	for (;;) {
 		n = tb_sc_recv(s->fd, buf, sizeof(buf), &fd);
@@ -771,11 +1096,18 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 		}
 		j->s = s;
 		/* A record that is not exactly right is dropped whole (the caller times out). */
-		if (tb_sc_req_decode(buf, (size_t)n, &j->req, &e) != 0) {
+		if ((size_t)n <= TB_SC_REQ_SIZE)
+			r = tb_sc_req_decode(buf, (size_t)n, &j->req, &e);
+		else if ((j->items = calloc(TB_SC_BATCH_MAX, sizeof(*j->items))) == NULL)
+			r = tb_error_set(&e, TB_ERR_NOMEM, "batch");
+		else
+			r = tb_sc_batch_decode(buf, (size_t)n, &j->req, j->items, &j->nitems, &e);
+		OPENSSL_cleanse(buf, (size_t)n);
+		if (r != 0) {
 			tb_error_f(TB_ERR_MALFORMED, "bad record from the front: %s", e.detail);
 			if (fd != -1)
 				close(fd);
-			free(j);
+			job_free(j);
 			continue;
 		}
 		/*
@@ -785,12 +1117,13 @@ serve(sp *s, tb_workpool *signs, tb_workpool *ctl)
 		if (j->req.type == TB_SC_CONNECT || j->req.type == TB_SC_DISCONNECT ||
 		    fd != -1) {
 			peer_record(s, &j->req, fd);
-			free(j);
+			job_free(j);
 			continue;
 		}
-		if (tb_workpool_submit(j->req.type == TB_SC_SIGN ? signs : ctl, job_run, j) != 0) {
+		if (tb_workpool_submit(j->req.type == TB_SC_SIGN ||
+		    j->req.type == TB_SC_SIGN_BATCH ? signs : ctl, job_run, j) != 0) {
 			tb_error_f(TB_ERR_BUSY, "request %llu dropped", (unsigned long long)j->req.id);
-			free(j);
+			job_free(j);
 		}
 	}
 }

@@ -3,6 +3,7 @@
 DAEMON_SHELL_TESTS = \
 	tests/daemon-sign.sh \
 	tests/daemon-cosign.sh \
+	tests/daemon-batch.sh \
 	tests/daemon-errors.sh \
 	tests/daemon-badinput.sh \
 	tests/daemon-concurrency.sh \

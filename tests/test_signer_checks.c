@@ -5,7 +5,7 @@
  * client name that is not the uid's, a uid no [client] names, a key or an
  * op the client may not use, a certificate that is not the key's, a key
  * whose certificate is expired or not yet valid and a digest of the wrong
- * length are each refused, and every request, refused
+ * length are each refused, also inside a batch, and every request, refused
  * or signed, leaves an audit record (tests/split-signer-checks.sh counts
  * them). The front sends a document digest, never bytes to sign: what
  * comes back is the signed attributes the signer built (that digest as
@@ -463,6 +463,116 @@ START_TEST(test_limited_client_signs_its_key)
 }
 END_TEST
 
+/* Sends head and n items as one SIGN_BATCH record; returns the first answer record. */
+static tb_sc_ans *
+call_batch(tb_sc_req *q, const tb_sc_item *items, uint32_t n)
+{
+	unsigned char *req = malloc(TB_SC_BATCH_REQ_MAX), *buf = malloc(TB_SC_ANS_MAX);
+	tb_sc_ans *a = malloc(sizeof(*a));
+	size_t len;
+	tb_error e;
+	ssize_t got;
+
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(a);
+	q->type = TB_SC_SIGN_BATCH;
+	q->id = next_id++;
+	len = tb_sc_batch_encode(q, items, n, req);
+	ck_assert_uint_gt(len, TB_SC_REQ_SIZE);
+	ck_assert_int_eq(send(chan, req, len, 0), (ssize_t)len);
+	got = recv(chan, buf, TB_SC_ANS_MAX, 0);
+	ck_assert_int_gt(got, 0);
+	ck_assert_msg(tb_sc_ans_decode(buf, (size_t)got, a, &e) == 0, "answer: %s", e.detail);
+	ck_assert_uint_eq(a->id, q->id);
+	ck_assert_uint_eq(a->type, TB_SC_SIGN_BATCH);
+	free(req);
+	free(buf);
+	return a;
+}
+
+/*
+ * A batch is signed item by item as SIGN would: each signature verifies
+ * over attributes whose messageDigest is that item's digest, and an item
+ * of the wrong length is refused alone.
+ */
+START_TEST(test_batch_signs_each_item)
+{
+	X509 *cert = cert_read("TB_RSA_CERT");
+	EVP_MD_CTX *mctx;
+	tb_sc_item items[3];
+	tb_sc_item_ans out[3];
+	tb_sc_req q;
+	tb_sc_ans *a;
+	tb_error e;
+	uint32_t n = 0, i;
+
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	memset(items, 0, sizeof(items));
+	for (i = 0; i < 3; i++) {
+		items[i].md_nid = NID_sha256;
+		items[i].digest_len = i == 1 ? 20 : 32;
+		ck_assert_int_eq(RAND_bytes(items[i].digest, 32), 1);
+	}
+	a = call_batch(&q, items, 3);
+	ck_assert_msg(a->status == 0, "batch refused: %s", a->detail);
+	ck_assert_msg(tb_sc_batch_ans_items(a, out, 3, &n, &e) == 0, "items: %s", e.detail);
+	ck_assert_uint_eq(n, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_uint_eq(out[i].index, i);
+		if (i == 1) {
+			ck_assert_int_eq(out[i].status, TB_ERR_INVALID_ARG);
+			ck_assert_uint_eq(out[i].sig_len, 0);
+			continue;
+		}
+		ck_assert_msg(out[i].status == 0, "item %u: %.*s", i, (int)out[i].detail_len,
+		    out[i].detail);
+		ck_assert_ptr_nonnull(memmem(out[i].attrs, out[i].attrs_len, items[i].digest, 32));
+		ck_assert_ptr_nonnull(mctx = EVP_MD_CTX_new());
+		ck_assert_int_eq(EVP_DigestVerifyInit(mctx, NULL, EVP_sha256(), NULL,
+		    X509_get0_pubkey(cert)), 1);
+		ck_assert_int_eq(EVP_DigestVerify(mctx, out[i].sig, out[i].sig_len, out[i].attrs,
+		    out[i].attrs_len), 1);
+		EVP_MD_CTX_free(mctx);
+	}
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
+/*
+ * A fake front gets no more from a batch than from one request: a client
+ * that may not use the key, or a connection the signer never saw, refuses
+ * the batch whole with nothing signed (one record per item).
+ */
+START_TEST(test_batch_refused_whole)
+{
+	X509 *cert = cert_read("TB_RSA_CERT");
+	tb_sc_item items[2];
+	tb_sc_req q;
+	tb_sc_ans *a;
+
+	memset(items, 0, sizeof(items));
+	items[0].md_nid = items[1].md_nid = NID_sha256;
+	items[0].digest_len = items[1].digest_len = 32;
+	ck_assert_int_eq(RAND_bytes(items[0].digest, 32), 1);
+	ck_assert_int_eq(RAND_bytes(items[1].digest, 32), 1);
+	req_init(&q, "limited", conn_as("nobody"), "rsa", cert);
+	a = call_batch(&q, items, 2);
+	ck_assert_msg(a->status == TB_ERR_FORBIDDEN && strstr(a->detail, "may not sign with key "
+	    "'rsa'") != NULL, "limited with rsa: %s: %s", tb_err_name(a->status), a->detail);
+	ck_assert_uint_eq(a->payload_len, 0);
+	free(a);
+	req_init(&q, "tests", 999998, "rsa", cert);
+	a = call_batch(&q, items, 2);
+	ck_assert_msg(a->status == TB_ERR_FORBIDDEN && strstr(a->detail, "cannot be attributed") !=
+	    NULL, "unattributed: %s: %s", tb_err_name(a->status), a->detail);
+	ck_assert_uint_eq(a->payload_len, 0);
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
 /*
  * Audit records the front may not write (issue 14, point 4): a success, a
  * signer event, an op outside the front's list. Each is refused by the
@@ -513,6 +623,8 @@ signer_checks_suite(void)
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_test(tc, test_unattributed);
 	tcase_add_test(tc, test_limited_client_signs_its_key);
+	tcase_add_test(tc, test_batch_signs_each_item);
+	tcase_add_test(tc, test_batch_refused_whole);
 	tcase_add_loop_test(tc, test_front_records, 0,
 	    (int)(sizeof(front_records) / sizeof(front_records[0])));
 	suite_add_tcase(s, tc);
