@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 
 #include "cms_sign.h"
 #include "tsa_client.h"
@@ -40,6 +41,59 @@ typedef struct sign_input {
 	int by_digest;
 } sign_input;
 
+/* The Streebog names a GOST key's digests go by (the keys op's "digest"). */
+static int
+streebog_nid(const char *name, size_t len)
+{
+	if (len == 11 && strncmp(name, "streebog512", 11) == 0)
+		return NID_id_GostR3411_2012_512;
+	if (len == 11 && strncmp(name, "streebog256", 11) == 0)
+		return NID_id_GostR3411_2012_256;
+	return 0;
+}
+
+static int
+hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "streebog512:<128 hex>" or "streebog256:<64 hex>"; 1 when spec names Streebog at all. */
+static int
+streebog_spec(const char *spec, int *nid, unsigned char *out, size_t *out_len, tb_error *err,
+    int *r)
+{
+	const char *colon = strchr(spec, ':'), *hex;
+	size_t want, i;
+	int hi, lo;
+
+	if (colon == NULL || (*nid = streebog_nid(spec, (size_t)(colon - spec))) == 0)
+		return 0;
+	want = *nid == NID_id_GostR3411_2012_512 ? 64 : 32;
+	hex = colon + 1;
+	if (strlen(hex) != 2 * want) {
+		*r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %.*s takes %zu hex digits, "
+		    "not %zu", (int)(colon - spec), spec, 2 * want, strlen(hex));
+		return 1;
+	}
+	for (i = 0; i < want; i++) {
+		if ((hi = hex_nibble(hex[2 * i])) < 0 || (lo = hex_nibble(hex[2 * i + 1])) < 0) {
+			*r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: not hexadecimal");
+			return 1;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*out_len = want;
+	*r = 0;
+	return 1;
+}
+
 static int
 input_read(json_t *req, sign_input *in, tb_error *err)
 {
@@ -58,18 +112,23 @@ input_read(json_t *req, sign_input *in, tb_error *err)
 	if ((r = tb_proto_get_bool(req, "detached", 0, &detached, err)) != 0 ||
 	    (r = tb_proto_get_string(req, "digest_alg", 0, &alg, err)) != 0)
 		return r;
-	if (alg != NULL && (in->md_nid = tb_config_digest_nid(alg)) == 0)
-		return tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "digest_alg: '%.32s' is not one of sha256, sha384, sha512", alg);
+	if (alg != NULL && (in->md_nid = tb_config_digest_nid(alg)) == 0 &&
+	    (in->md_nid = streebog_nid(alg, strlen(alg))) == 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: '%.32s' is not one of "
+		    "sha256, sha384, sha512, streebog256, streebog512", alg);
 	if (has_digest) {
 		if ((r = tb_proto_get_string(req, "digest", 1, &spec, err)) != 0)
 			return r;
 		if (detached == 0)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
 			    "detached: a digest makes only a detached signature");
-		if ((r = tb_digest_spec_parse(spec, &nid, in->digest, sizeof(in->digest),
-		    &in->digest_len, &e)) != 0)
+		if (streebog_spec(spec, &nid, in->digest, &in->digest_len, err, &r)) {
+			if (r != 0)
+				return r;
+		} else if ((r = tb_digest_spec_parse(spec, &nid, in->digest, sizeof(in->digest),
+		    &in->digest_len, &e)) != 0) {
 			return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %s", e.detail);
+		}
 		if (in->md_nid != 0 && in->md_nid != nid)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
 			    "digest_alg: does not match the algorithm of digest");
@@ -125,6 +184,38 @@ answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k,
 	return r;
 }
 
+/*
+ * A GOST key (a file key) signs only its own Streebog, a token key only
+ * SHA-2: a digest of the other kind is refused here with what the key takes.
+ */
+static int
+digest_fits_key(const tb_front_key *k, int gost, int md_nid, tb_error *err)
+{
+	int streebog = md_nid == NID_id_GostR3411_2012_512 || md_nid == NID_id_GostR3411_2012_256;
+
+	if (gost && md_nid != k->md_nid)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: key %s is a GOST key: "
+		    "it signs %s digests only", k->name,
+		    k->md_nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256");
+	if (!gost && streebog)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: key %s is not a GOST "
+		    "key: streebog digests are for GOST keys", k->name);
+	return 0;
+}
+
+/* The CMS around what the signer returned; a GOST one checks the attributes at their time. */
+static int
+assemble(const tb_front_key *k, int gost, tb_sign_request *sreq, const unsigned char *md,
+    size_t md_len, const tb_sc_signed *sd, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	if (!gost)
+		return tb_cms_assemble(k->cert, k->chain, sreq, md, md_len, sd->attrs,
+		    sd->attrs_len, sd->sig, sd->sig_len, der, der_len, err);
+	sreq->signing_time = (time_t)sd->signing_time;
+	return tb_cms_gost_assemble(k->cert, k->chain, sreq, md, md_len, sd->attrs,
+	    sd->attrs_len, sd->sig, sd->sig_len, der, der_len, err);
+}
+
 int
 tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
     tb_error *err)
@@ -139,7 +230,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	tb_sc_signed sd;
 	unsigned char *der = NULL, content_md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, content_md_len = 0;
-	int audited = 0;
+	int audited = 0, gost;
 	char *b64 = NULL, when[32], doc[8 + 2 * EVP_MAX_MD_SIZE];
 	json_t *who = NULL;
 	struct timespec t0;
@@ -175,8 +266,11 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	/* A revoked signing certificate stops signing (cached: no request per signature). */
 	if ((r = tb_revocation_check_key(d, name, k->cert, now, err)) != 0)
 		goto out;
+	gost = tb_cms_cert_is_gost(k->cert);
 	memset(&sreq, 0, sizeof(sreq));
 	sreq.md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;
+	if ((r = digest_fits_key(k, gost, sreq.md_nid, err)) != 0)
+		goto out;
 	sreq.detached = in.detached;
 	sreq.data = in.by_digest ? NULL : in.data;
 	sreq.data_len = in.data_len;
@@ -189,11 +283,12 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	 * with its own clock and certificate, and signs them; the CMS is built
 	 * here around what it returned.
 	 */
-	if ((r = tb_cms_content_digest(k->cert, &sreq, content_md, &content_md_len, err)) != 0 ||
+	if ((r = (gost ? tb_cms_gost_content_digest : tb_cms_content_digest)(k->cert, &sreq,
+	    content_md, &content_md_len, err)) != 0 ||
 	    (r = tb_daemon_sign(d, client, name, k->cert_sha256, sreq.md_nid, content_md,
 	    content_md_len, in.detached, &ans, &sd, &audited, err)) != 0 ||
-	    (r = tb_cms_assemble(k->cert, k->chain, &sreq, content_md, content_md_len, sd.attrs,
-	    sd.attrs_len, sd.sig, sd.sig_len, &der, &der_len, err)) != 0) {
+	    (r = assemble(k, gost, &sreq, content_md, content_md_len, &sd, &der, &der_len,
+	    err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
 		goto out;
 	}

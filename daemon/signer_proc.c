@@ -28,6 +28,7 @@
 #include "audit.h"
 #include "cms_sign.h"
 #include "conf.h"
+#include "filekey.h"
 #include "keystore.h"
 #include "owned_file.h"
 #include "privs.h"
@@ -286,6 +287,13 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	time_t now = tb_clock_now();
 	int r;
 
+	/* A file key builds GOST attributes and signs them itself (filekey.c). */
+	if (tb_ks_key_file(k) != NULL) {
+		if ((r = tb_filekey_sign(tb_ks_key_file(k), q->md_nid, q->digest, q->digest_len,
+		    now, &attrs, &attrs_len, h, h_len, sig, sig_len, err)) != 0)
+			return r;
+		goto signed_;
+	}
 	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
 		    q->key);
@@ -309,6 +317,7 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	if ((r = tb_p11_key_sign(tb_ks_key_p11(k), q->md_nid, h, *h_len, sig, sig_len,
 	    err)) != 0)
 		goto out;
+signed_:
 	memset(&sd, 0, sizeof(sd));
 	sd.signing_time = (int64_t)now;
 	sd.attrs = attrs;
@@ -319,6 +328,42 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 out:
 	OPENSSL_free(attrs);
 	return r;
+}
+
+/* The digest's name in records: SHA-2 for token keys, Streebog for file keys. */
+static const char *
+md_name(int md_nid)
+{
+	const char *n = tb_config_digest_name(md_nid);
+
+	return n != NULL ? n : tb_filekey_md_name(md_nid);
+}
+
+/*
+ * The digest the front sent must be one the named key signs, of its
+ * length: SHA-256/384/512 for a token key, the key's own Streebog for a
+ * file key (which the signer hashes with the gost engine, not an EVP_MD).
+ */
+static int
+digest_check(tb_keystore *ks, const tb_sc_req *q, const EVP_MD **md, tb_error *err)
+{
+	const tb_ks_key *k = tb_keystore_key(ks, q->key);
+	tb_filekey *fk = k != NULL ? tb_ks_key_file(k) : NULL;
+
+	*md = NULL;
+	if (fk != NULL) {
+		if (q->md_nid != tb_filekey_md_nid(fk) || q->digest_len != tb_filekey_md_len(fk))
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: key %s (%s) signs "
+			    "a %zu-byte %s digest, not algorithm %d with %u bytes", q->key,
+			    tb_filekey_alg(fk), tb_filekey_md_len(fk),
+			    tb_filekey_md_name(tb_filekey_md_nid(fk)), q->md_nid, q->digest_len);
+		return 0;
+	}
+	if (tb_config_digest_name(q->md_nid) == NULL || (*md = EVP_get_digestbynid(q->md_nid)) ==
+	    NULL || (size_t)EVP_MD_get_size(*md) != q->digest_len)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %u bytes",
+		    q->md_nid, q->digest_len);
+	return 0;
 }
 
 static int
@@ -374,14 +419,9 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		goto out;
 	}
 	/* The document digest is recorded as it is signed: the signer's own text of it. */
-	if (tb_config_digest_name(q->md_nid) == NULL || (md = EVP_get_digestbynid(q->md_nid)) ==
-	    NULL || (size_t)EVP_MD_get_size(md) != q->digest_len) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %u bytes",
-		    q->md_nid, q->digest_len);
+	if ((r = digest_check(ks, q, &md, err)) != 0)
 		goto out;
-	}
-	digest_hex(tb_config_digest_name(q->md_nid), q->digest, q->digest_len, doc,
-	    sizeof(doc));
+	digest_hex(md_name(q->md_nid), q->digest, q->digest_len, doc, sizeof(doc));
 	if ((acl->ops & TB_OP_SIGN) == 0 || !tb_config_client_key_ok(acl, q->key)) {
 		r = tb_error_set(err, TB_ERR_FORBIDDEN, "key: client %s may not sign with key "
 		    "'%s'", acl->name, q->key);
@@ -402,6 +442,11 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		    "not the key's (changed by a reload); try again", q->key);
 		goto out;
 	}
+	if (tb_ks_key_file(k) == NULL && md == NULL) {
+		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "key %s: changed by a reload from a "
+		    "token key to a file key; try again", q->key);
+		goto out;
+	}
 	if ((r = tb_ks_key_check(k, tb_clock_now(), err)) != 0)
 		goto out;
 	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, err)) != 0) {
@@ -415,7 +460,7 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		goto out;
 	}
 	digest_hex("sha256", sh, shlen, sigtext, sizeof(sigtext));
-	digest_hex(tb_config_digest_name(q->md_nid), h, h_len, attrs, sizeof(attrs));
+	digest_hex(md_name(q->md_nid), h, h_len, attrs, sizeof(attrs));
 	/* On disk before the answer leaves: a signature without a record is dropped. */
 	audited = 1;
 	if ((r = audit_write(s, uid, "sign", q->key, doc, sigtext, attrs, 0, detail,
@@ -460,7 +505,7 @@ describe_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		goto out;
 	}
 	tb_sc_strset(ki.name, sizeof(ki.name), tb_ks_key_name(k));
-	ki.key_type = tb_p11_key_type(tb_ks_key_p11(k));
+	ki.key_type = tb_ks_key_type(k);
 	ki.md_nid = tb_ks_key_md_nid(k);
 	if (tb_ks_key_cert(k) != NULL) {
 		if ((n = i2d_X509(tb_ks_key_cert(k), &cert)) <= 0) {
@@ -530,27 +575,62 @@ status_handle(sp *s, tb_sc_ans *a)
 	return 0;
 }
 
+/* Where a key lives, for records: its URI, or "p12 " and its container's path. */
+static void
+key_where(const tb_key_conf *k, char *buf, size_t len)
+{
+	if (k == NULL)
+		snprintf(buf, len, "(new key)");
+	else if (k->p12 != NULL)
+		snprintf(buf, len, "p12 %s", k->p12);
+	else
+		snprintf(buf, len, "%s", k->uri);
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /*
  * One audit record per key a reload adds, removes or points elsewhere, so
- * the trail shows which key signed before and after a rotation.
+ * the trail shows which key signed before and after a rotation; and one
+ * for a key whose certificate changed in place (a new container at the
+ * same path, a new certificate on the token).
  */
 static void
-audit_key_changes(sp *s, const tb_config *old_cfg, const tb_config *cfg)
+audit_key_changes(sp *s, const tb_config *old_cfg, const tb_config *cfg,
+    tb_keystore *old_ks, tb_keystore *ks)
 {
 	char detail[TB_SC_DETAIL_MAX];
 	const tb_key_conf *ok, *nk;
+	const tb_ks_key *ok_k, *nk_k;
+	const unsigned char *oh, *nh;
+	char ow[160], nw[160];
 	size_t i;
 
 	for (i = 0; i < cfg->nkeys; i++) {
 		nk = &cfg->keys[i];
 		ok = tb_config_key(old_cfg, nk->name);
-		if (ok != NULL && strcmp(ok->uri, nk->uri) == 0 &&
-		    (ok->certificate == NULL) == (nk->certificate == NULL) &&
-		    (ok->certificate == NULL || strcmp(ok->certificate, nk->certificate) == 0))
+		if (ok != NULL && same_str(ok->uri, nk->uri) && same_str(ok->p12, nk->p12) &&
+		    same_str(ok->certificate, nk->certificate)) {
+			ok_k = tb_keystore_key(old_ks, nk->name);
+			nk_k = tb_keystore_key(ks, nk->name);
+			oh = ok_k != NULL ? tb_ks_key_cert_sha256(ok_k) : NULL;
+			nh = nk_k != NULL ? tb_ks_key_cert_sha256(nk_k) : NULL;
+			if ((oh == NULL) == (nh == NULL) && (oh == NULL || memcmp(oh, nh, 32) == 0))
+				continue;
+			key_where(nk, nw, sizeof(nw));
+			snprintf(detail, sizeof(detail), "%s: certificate changed", nw);
+			(void)audit_write(s, (unsigned)getuid(), "key-change", nk->name, NULL, NULL,
+			    NULL, 0, detail, NULL);
 			continue;
-		snprintf(detail, sizeof(detail), "%s -> %s%s%s", ok ? ok->uri : "(new key)",
-		    nk->uri, nk->certificate ? " certificate " : "",
-		    nk->certificate ? nk->certificate : "");
+		}
+		key_where(ok, ow, sizeof(ow));
+		key_where(nk, nw, sizeof(nw));
+		snprintf(detail, sizeof(detail), "%s -> %s%s%s", ow, nw,
+		    nk->certificate ? " certificate " : "", nk->certificate ? nk->certificate : "");
 		(void)audit_write(s, (unsigned)getuid(), "key-change", nk->name, NULL, NULL, NULL,
 		    0, detail, NULL);
 	}
@@ -610,7 +690,7 @@ reload_handle(sp *s, tb_error *err)
 	tb_info_f("reloaded %s", s->path);
 	(void)audit_write(s, (unsigned)getuid(), "reload", NULL, NULL, NULL, NULL, 0, s->path,
 	    NULL);
-	audit_key_changes(s, old_cfg, s->cfg);
+	audit_key_changes(s, old_cfg, s->cfg, s->prev_ks, s->ks);
 	r = 0;
 out:
 	pthread_mutex_unlock(&s->reload_lock);
