@@ -23,10 +23,13 @@
 #include "gost_key.h"
 #include "p12_read.h"
 #include "tb_file.h"
+#include "tb_log.h"
 
 /* NCA containers are a few KiB; anything near this is not one. */
 #define P12_MAX_BYTES (1024 * 1024)
 #define PASSWORD_MAX 1024
+/* OpenSSL's secure heap: locked, undumpable, where EC_KEY keeps a private scalar. */
+#define SECURE_HEAP_BYTES (64 * 1024)
 
 struct tb_filekey {
 	tb_gost_key *key;
@@ -138,6 +141,15 @@ md_nid_of(const tb_gost_sig_info *gi)
 	return NID_undef;
 }
 
+void
+tb_filekey_secure_heap(void)
+{
+	if (!CRYPTO_secure_malloc_initialized() &&
+	    CRYPTO_secure_malloc_init(SECURE_HEAP_BYTES, 32) == 0)
+		tb_warn_f(TB_ERR_NOMEM, "no secure heap: a file key's scalar would be in the "
+		    "ordinary heap (still undumpable)");
+}
+
 int
 tb_filekey_open(const tb_key_conf *kc, tb_filekey **out, tb_error *err)
 {
@@ -185,6 +197,8 @@ tb_filekey_open(const tb_key_conf *kc, tb_filekey **out, tb_error *err)
 		    kc->name, kc->p12, tb_gost_key_info(fk->key)->name);
 		goto out;
 	}
+	tb_info_f("key %s: %s file key from %s; %zu bytes of the secure heap in use",
+	    kc->name, tb_gost_key_info(fk->key)->name, kc->p12, CRYPTO_secure_used());
 	*out = fk;
 	fk = NULL;
 	r = 0;

@@ -6,9 +6,10 @@
  * `tanba-admin key import`, which puts such keys on the token. Opened by
  * the signer process only (keystore.c); the front never reads the files.
  * A lower assurance level than a token (docs/SECURITY.md): the key is in
- * this process's memory, on locked pages left out of core dumps, in a
- * process that is not dumpable; the container's bytes and the password
- * are on locked pages too while the container is open, and wiped after.
+ * this process's memory, on locked pages left out of core dumps (the
+ * holder: gost_key.c; the scalar: OpenSSL's secure heap), in a process
+ * that is not dumpable; the container's bytes and the password are on
+ * locked pages too while the container is open, and wiped after.
  */
 #ifndef TB_FILEKEY_H
 #define TB_FILEKEY_H
@@ -23,6 +24,14 @@
 #include "tb_err.h"
 
 typedef struct tb_filekey tb_filekey;
+
+/*
+ * Sets up OpenSSL's secure heap (locked, left out of core dumps), where
+ * the gost engine's EC_KEY keeps the private scalar: called once by the
+ * signer process at start, before any thread, whether or not it has file
+ * keys yet (a reload may add one).
+ */
+void tb_filekey_secure_heap(void);
 
 /*
  * Opens kc->p12 with the password in kc->p12_password_file. Both must be

@@ -967,6 +967,7 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 		r = tb_error_set(&err, TB_ERR_NOMEM, "signer");
 		goto out;
 	}
+	tb_filekey_secure_heap();
 	if ((r = tb_keystore_open(s.cfg, &s.ks, &err)) != 0)
 		goto out;
 	/* Everything that needs the start-up user is open: give it up. */

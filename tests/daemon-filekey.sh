@@ -63,6 +63,12 @@ verify_expect() {	# verify_expect VERDICT ARGS...: tanba verify's first line
 	case $_got in "$_want"*) ;; *) cat "$TB_TMP/v.out" "$TB_TMP/v.err"; tb_fail "expected $_want, got $_got" ;; esac
 }
 
+tb_log "the scalar is on OpenSSL's secure heap (locked, undumpable); the signer has locked pages"
+grep -Eq "key gost: gost2015-512 file key from .* [1-9][0-9]* bytes of the secure heap in use" \
+    "$TB_TMP/tanbad.log" || tb_fail "the key is not on the secure heap: $(grep 'file key from' "$TB_TMP/tanbad.log")"
+SIGNER=$(tb_signer_of "$TB_DAEMON_PID") || tb_fail "no signer process"
+awk '/^VmLck:/ { exit !($2 > 0) }' /proc/"$SIGNER"/status || tb_fail "the signer has no locked memory"
+
 tb_log "tanba keys: where each key lives, what it signs"
 tb_tanba keys > "$TB_TMP/keys.txt" || tb_fail "tanba keys"
 grep -Eq '^gost +gost2015-512 +512 +file +streebog512 ' "$TB_TMP/keys.txt" ||
@@ -106,6 +112,22 @@ dg=$(openssl dgst -engine gost -md_gost12_512 -r "$doc" 2>/dev/null | cut -d' ' 
 tb_tanba sign --key gost --digest "streebog512:$dg" -o "$TB_TMP/dig.p7s" || tb_fail "sign --digest streebog512"
 "$CHECK" --content "$doc" "$TB_TMP/dig.p7s" "$G/individual-sign.pem" || tb_fail "gost-check (digest)"
 verify_expect VALID --content "$doc" "$TB_TMP/dig.p7s"
+
+tb_log "eight signatures at once (the signer's workers share the key): each verifies"
+j=0
+pids=
+while [ $j -lt 8 ]; do
+	tb_tanba sign --key gost -o "$TB_TMP/par.$j.p7s" "$doc" 2>"$TB_TMP/par.$j.err" &
+	pids="$pids $!"
+	j=$((j + 1))
+done
+for p in $pids; do wait "$p"; done
+j=0
+while [ $j -lt 8 ]; do
+	"$CHECK" "$TB_TMP/par.$j.p7s" "$G/individual-sign.pem" >/dev/null ||
+	    tb_fail "parallel signature $j: $(cat "$TB_TMP/par.$j.err")"
+	j=$((j + 1))
+done
 
 tb_log "refusals: a SHA-2 or short digest for a GOST key, a Streebog one for a token key"
 sha=$(tb_sha "$doc" sha256)

@@ -69,6 +69,12 @@ for p in sys.argv[1:]:
 assert not bad, "as the front's account could open: " + ", ".join(bad)
 print("front account refused both")
 PY
+tb_log "the signer is not dumpable: its /proc files stay root's though it runs as $SU"
+[ "$(awk '/^Uid:/ { print $2 }' /proc/"$SIGNER"/status)" = "$(id -u $SU)" ] ||
+    tb_fail "the signer does not run as $SU"
+[ "$(stat -c %u /proc/"$SIGNER"/environ)" = 0 ] ||
+    tb_fail "the signer is dumpable (/proc/$SIGNER/environ is $(stat -c %U /proc/"$SIGNER"/environ)'s)"
+
 tb_log "the front process holds no descriptor of them; the signer none after loading"
 for pid in "$FRONT" "$SIGNER"; do
 	if ls -l /proc/"$pid"/fd 2>/dev/null | grep -q "$KEYS"; then
