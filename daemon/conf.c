@@ -557,8 +557,9 @@ key_finish(struct parse *p)
 		snprintf(p->cur_label, sizeof(p->cur_label), "key \"%s\"", k->name);
 		if ((k->uri == NULL) == (k->p12 == NULL)) {
 			parse_fail(p, TB_ERR_CONFIG, k->line, NULL,
-			    "[key \"%s\"] needs either uri (a token key) or p12 (a file key)",
-			    k->name);
+			    k->uri == NULL ? "[key \"%s\"] uri is required (a token key), or p12 "
+			    "(a file key)" : "[key \"%s\"] uri and p12 exclude each other: a key "
+			    "is on the token or in a file", k->name);
 			return TB_ERR_CONFIG;
 		}
 		/*
