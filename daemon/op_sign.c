@@ -53,48 +53,6 @@ streebog_nid(const char *name, size_t len)
 }
 
 static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "streebog512:<128 hex>" or "streebog256:<64 hex>"; 1 when spec names Streebog at all. */
-static int
-streebog_spec(const char *spec, int *nid, unsigned char *out, size_t *out_len, tb_error *err,
-    int *r)
-{
-	const char *colon = strchr(spec, ':'), *hex;
-	size_t want, i;
-	int hi, lo;
-
-	if (colon == NULL || (*nid = streebog_nid(spec, (size_t)(colon - spec))) == 0)
-		return 0;
-	want = *nid == NID_id_GostR3411_2012_512 ? 64 : 32;
-	hex = colon + 1;
-	if (strlen(hex) != 2 * want) {
-		*r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %.*s takes %zu hex digits, "
-		    "not %zu", (int)(colon - spec), spec, 2 * want, strlen(hex));
-		return 1;
-	}
-	for (i = 0; i < want; i++) {
-		if ((hi = hex_nibble(hex[2 * i])) < 0 || (lo = hex_nibble(hex[2 * i + 1])) < 0) {
-			*r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest: not hexadecimal");
-			return 1;
-		}
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	*out_len = want;
-	*r = 0;
-	return 1;
-}
-
-static int
 input_read(json_t *req, sign_input *in, tb_error *err)
 {
 	const char *spec = NULL, *alg = NULL;
@@ -122,13 +80,9 @@ input_read(json_t *req, sign_input *in, tb_error *err)
 		if (detached == 0)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
 			    "detached: a digest makes only a detached signature");
-		if (streebog_spec(spec, &nid, in->digest, &in->digest_len, err, &r)) {
-			if (r != 0)
-				return r;
-		} else if ((r = tb_digest_spec_parse(spec, &nid, in->digest, sizeof(in->digest),
-		    &in->digest_len, &e)) != 0) {
+		if ((r = tb_digest_spec_parse(spec, &nid, in->digest, sizeof(in->digest),
+		    &in->digest_len, &e)) != 0)
 			return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: %s", e.detail);
-		}
 		if (in->md_nid != 0 && in->md_nid != nid)
 			return tb_error_set(err, TB_ERR_INVALID_ARG,
 			    "digest_alg: does not match the algorithm of digest");

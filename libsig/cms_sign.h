@@ -179,7 +179,8 @@ int tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target,
 int tb_cms_cert_is_gost(X509 *cert);
 
 /*
- * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in
+ * Parses "sha256:<hex>" (also sha384, sha512, and streebog512, streebog256
+ * for GOST keys: NID_id_GostR3411_2012_512/_256; lower-case names, hex in
  * either case, exactly the digest's length) into md_nid and digest, which
  * has digest_room bytes. Anything else is TB_ERR_INVALID_ARG with a detail
  * saying what is wrong; out-parameters are written only on success.
