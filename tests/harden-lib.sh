@@ -54,6 +54,21 @@ hz_need_root() {
 	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 }
 
+# hz_two_accounts: FU=tanbafront and SU=tanbasigner, the front's and the
+# signer's accounts of the split tests (created once, as root), and setpriv
+# to act as them; skips (77) without root, either account or setpriv.
+hz_two_accounts() {
+	hz_need_root
+	FU=tanbafront
+	SU=tanbasigner
+	for _hz_u in $FU $SU; do
+		id $_hz_u >/dev/null 2>&1 ||
+		    useradd -M -r -s /usr/sbin/nologin $_hz_u >/dev/null 2>&1 ||
+		    { echo "SKIP: cannot create user $_hz_u"; exit 77; }
+	done
+	command -v setpriv >/dev/null 2>&1 || { echo "SKIP: no setpriv"; exit 77; }
+}
+
 # hz_test_user: a system user for "another client" (created once, as root).
 hz_test_user() {
 	hz_need_root

@@ -5,14 +5,7 @@
 # opens them and signs through the front; as tanbafront neither opens, and
 # the front process holds no descriptor of either. Needs root (skips with 77).
 . "$top_srcdir/tests/harden-lib.sh"
-hz_need_root
-FU=tanbafront
-SU=tanbasigner
-for u in $FU $SU; do
-	id $u >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin $u >/dev/null 2>&1 ||
-	    { echo "SKIP: cannot create user $u"; exit 77; }
-done
-command -v setpriv >/dev/null 2>&1 || { echo "SKIP: no setpriv"; exit 77; }
+hz_two_accounts
 CHECK="$top_builddir/tests/gost-check"
 "$CHECK" --available >/dev/null 2>&1 || { echo "SKIP: no GOST engine here"; exit 77; }
 

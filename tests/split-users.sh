@@ -11,14 +11,7 @@
 # signer killed with SIGKILL comes back as tanbasigner and signs again with
 # no manual step. Needs root (skips with 77).
 . "$top_srcdir/tests/harden-lib.sh"
-hz_need_root
-FU=tanbafront
-SU=tanbasigner
-for u in $FU $SU; do
-	id $u >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin $u >/dev/null 2>&1 ||
-	    { echo "SKIP: cannot create user $u"; exit 77; }
-done
-command -v setpriv >/dev/null 2>&1 || { echo "SKIP: no setpriv"; exit 77; }
+hz_two_accounts
 FUID=$(id -u $FU)
 SUID=$(id -u $SU)
 
