@@ -39,6 +39,7 @@ struct load_opts {
 	int clients;
 	int depth;
 	int stamp;		/* sign: "timestamp":true (CAdES-T) */
+	const char *digest_alg;	/* sign: "sha256" (the default) or "streebog512" (GOST keys) */
 };
 
 static double
@@ -55,19 +56,19 @@ cpu_s(void)
 static int
 send_request(const struct load_opts *o, int fd, long id)
 {
-	unsigned char hdr[4], digest[32];
-	char head[256], hex[65];
+	unsigned char hdr[4], digest[64];
+	char head[384], hex[129];
 	struct iovec iov[3];
 	size_t hl, n;
-	int i;
+	int i, dlen = strcmp(o->digest_alg, "streebog512") == 0 ? 64 : 32;
 
 	if (strcmp(o->op, "sign") == 0) {
-		RAND_bytes(digest, sizeof(digest));
-		for (i = 0; i < 32; i++)
+		RAND_bytes(digest, dlen);
+		for (i = 0; i < dlen; i++)
 			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 		hl = (size_t)snprintf(head, sizeof(head),
-		    "{\"id\":%ld,\"op\":\"sign\",\"key\":\"%s\",\"digest\":\"sha256:%s\"%s}",
-		    id, o->key, hex, o->stamp ? ",\"timestamp\":true" : "");
+		    "{\"id\":%ld,\"op\":\"sign\",\"key\":\"%s\",\"digest\":\"%s:%s\"%s}",
+		    id, o->key, o->digest_alg, hex, o->stamp ? ",\"timestamp\":true" : "");
 		n = hl;
 	} else {
 		hl = (size_t)snprintf(head, sizeof(head), "{\"id\":%ld", id);
@@ -370,7 +371,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: bench/load --socket PATH --name FIGURE [--seconds T] [--clients C]\n"
 	    "         [--depth D | --rate R]\n"
-	    "         (--sign KEY [--timestamp yes] | --verify CMS.der [--content FILE])\n"
+	    "         (--sign KEY [--timestamp yes] [--digest-alg sha256|streebog512] |\n"
+	    "          --verify CMS.der [--content FILE])\n"
 	    "--depth: closed loop, D requests in flight per connection (the saturated rate);\n"
 	    "--rate: open loop at R requests/s over C connections (p50/p99 latency).\n");
 	exit(2);
@@ -379,7 +381,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct load_opts o = { NULL, NULL, NULL, NULL, NULL, 0, 5.0, 0, 8, 4, 0 };
+	struct load_opts o = { NULL, NULL, NULL, NULL, NULL, 0, 5.0, 0, 8, 4, 0, "sha256" };
 	const char *cms = NULL, *content = NULL;
 	char *cb = NULL, *tb = NULL;
 	int i;
@@ -400,6 +402,11 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--sign") == 0) {
 			o.op = "sign";
 			o.key = argv[i + 1];
+		} else if (strcmp(argv[i], "--digest-alg") == 0) {
+			o.digest_alg = argv[i + 1];
+			if (strcmp(o.digest_alg, "sha256") != 0 &&
+			    strcmp(o.digest_alg, "streebog512") != 0)
+				usage();
 		} else if (strcmp(argv[i], "--timestamp") == 0) {
 			o.stamp = strcmp(argv[i + 1], "yes") == 0;
 		} else if (strcmp(argv[i], "--verify") == 0) {

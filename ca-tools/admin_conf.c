@@ -29,7 +29,7 @@ admin_conf_key_for(const tb_config *c, tb_p11_manage *m, tb_p11_object o)
 	size_t i;
 
 	for (i = 0; c != NULL && i < c->nkeys; i++)
-		if (tb_p11_manage_uri_names(m, c->keys[i].uri, o))
+		if (c->keys[i].uri != NULL && tb_p11_manage_uri_names(m, c->keys[i].uri, o))
 			return c->keys[i].name;
 	return NULL;
 }

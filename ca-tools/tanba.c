@@ -44,7 +44,7 @@ usage(FILE *f)
 	fputs("usage: tanba [--socket PATH] COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  sign --key NAME [--detached] [--digest ALG:HEX] [--digest-alg sha256|sha384|sha512]\n"
+	    "  sign --key NAME [--detached] [--digest ALG:HEX] [--digest-alg sha256|sha384|sha512|streebog512|streebog256]\n"
 	    "       [--pem] [--timestamp|--timestamp-preferred] [-o OUT] [FILE|-]\n"
 	    "                                   sign FILE (or stdin) as CAdES-BES (-T) CMS\n"
 	    "  sign --key NAME --add-to FILE.p7s [--detached-content DOC|--digest ALG:HEX]\n"
@@ -310,6 +310,7 @@ digest_arg_ok(const char *s)
 {
 	static const struct { const char *alg; size_t hexlen; } algs[] = {
 		{ "sha256", 64 }, { "sha384", 96 }, { "sha512", 128 },
+		{ "streebog256", 64 }, { "streebog512", 128 },
 	};
 	const char *colon = strchr(s, ':');
 	size_t i, n;
@@ -421,9 +422,10 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 		goto out;
 	}
 	if (digest_alg != NULL && strcmp(digest_alg, "sha256") != 0 &&
-	    strcmp(digest_alg, "sha384") != 0 && strcmp(digest_alg, "sha512") != 0) {
-		tanba_die_msg("sign: unknown digest algorithm '%s' (sha256, sha384, sha512)",
-		    digest_alg);
+	    strcmp(digest_alg, "sha384") != 0 && strcmp(digest_alg, "sha512") != 0 &&
+	    strcmp(digest_alg, "streebog256") != 0 && strcmp(digest_alg, "streebog512") != 0) {
+		tanba_die_msg("sign: unknown digest algorithm '%s' (sha256, sha384, sha512; "
+		    "streebog256, streebog512 for GOST keys)", digest_alg);
 		goto out;
 	}
 	if (add_to != NULL || counter >= 0) {
@@ -550,11 +552,12 @@ print_keys_table(json_t *keys)
 	size_t i;
 	char bits[32], days[32];
 
-	printf("%-16s %-5s %5s %6s %-6s %-20s %s\n", "NAME", "TYPE", "BITS", "DAYS",
-	    "USABLE", "NOT_AFTER", "SUBJECT");
+	printf("%-16s %-12s %5s %-5s %-11s %6s %-6s %-20s %s\n", "NAME", "TYPE", "BITS",
+	    "STORE", "DIGEST", "DAYS", "USABLE", "NOT_AFTER", "SUBJECT");
 	json_array_foreach(keys, i, k) {
-		printf("%-16s %-5s %5s %6s %-6s %-20s %s\n", str_or(k, "name", "?"),
+		printf("%-16s %-12s %5s %-5s %-11s %6s %-6s %-20s %s\n", str_or(k, "name", "?"),
 		    str_or(k, "type", "-"), int_text(k, "bits", bits, sizeof(bits)),
+		    str_or(k, "store", "-"), str_or(k, "digest", "-"),
 		    int_text(k, "days_left", days, sizeof(days)),
 		    json_is_true(json_object_get(k, "usable")) ? "yes" : "no",
 		    str_or(k, "not_after", "-"), str_or(k, "subject", "-"));

@@ -485,6 +485,8 @@ static const setting key_settings[] = {
 	{ "certificate", T_STRING, KOFF(certificate), 0, 0 },
 	{ "chain", T_STRING, KOFF(chain), 0, 0 },
 	{ "digest", T_DIGEST, KOFF(md_nid), 0, 0 },
+	{ "p12", T_STRING, KOFF(p12), 0, 0 },
+	{ "p12_password_file", T_STRING, KOFF(p12_password_file), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -586,9 +588,42 @@ key_finish(struct parse *p)
 	for (i = 0; i < c->nkeys; i++) {
 		k = &c->keys[i];
 		snprintf(p->cur_label, sizeof(p->cur_label), "key \"%s\"", k->name);
-		if (k->uri == NULL) {
+		if ((k->uri == NULL) == (k->p12 == NULL)) {
 			parse_fail(p, TB_ERR_CONFIG, k->line, NULL,
-			    "[key \"%s\"] uri is required", k->name);
+			    k->uri == NULL ? "[key \"%s\"] uri is required (a token key), or p12 "
+			    "(a file key)" : "[key \"%s\"] uri and p12 exclude each other: a key "
+			    "is on the token or in a file", k->name);
+			return TB_ERR_CONFIG;
+		}
+		/*
+		 * A file key: the container holds the certificate and decides the
+		 * digest. Its files are the signer's alone, so they are not opened
+		 * here (the front parses this file too); the signer reads them.
+		 */
+		if (k->p12 != NULL) {
+			if (k->p12_password_file == NULL) {
+				parse_fail(p, TB_ERR_CONFIG, k->line, NULL,
+				    "[key \"%s\"] p12 needs p12_password_file", k->name);
+				return TB_ERR_CONFIG;
+			}
+			if (k->certificate != NULL) {
+				parse_fail(p, TB_ERR_CONFIG, p->key_lines[i].set[1], "certificate",
+				    "not with p12: the container holds the key's certificate");
+				return TB_ERR_CONFIG;
+			}
+			if (p->key_lines[i].set[3] != 0) {
+				parse_fail(p, TB_ERR_CONFIG, p->key_lines[i].set[3], "digest",
+				    "not with p12: a GOST key signs the Streebog of its own size");
+				return TB_ERR_CONFIG;
+			}
+			if (k->chain != NULL &&
+			    key_file_check(p, k->chain, p->key_lines[i].set[2], "chain") != 0)
+				return TB_ERR_CONFIG;
+			continue;
+		}
+		if (k->p12_password_file != NULL) {
+			parse_fail(p, TB_ERR_CONFIG, p->key_lines[i].set[5], "p12_password_file",
+			    "only with p12");
 			return TB_ERR_CONFIG;
 		}
 		if (strncmp(k->uri, "pkcs11:", 7) != 0) {
@@ -1938,6 +1973,8 @@ config_free(tb_config *c)
 		free(c->keys[i].uri);
 		free(c->keys[i].certificate);
 		free(c->keys[i].chain);
+		free(c->keys[i].p12);
+		free(c->keys[i].p12_password_file);
 	}
 	free(c->keys);
 	for (i = 0; i < c->nclients; i++) {

@@ -20,10 +20,16 @@
 /* One [key "NAME"] section. */
 typedef struct tb_key_conf {
 	char *name;
-	char *uri;		/* RFC 7512 URI of the private key */
+	char *uri;		/* RFC 7512 URI of the private key, or NULL: a file key */
 	char *certificate;	/* certificate file, or NULL: the token's */
 	char *chain;		/* extra certificates for each CMS, or NULL */
-	int md_nid;		/* default digest for sign-from-data */
+	/*
+	 * A file key (daemon/filekey.c): a PKCS#12 container and its password
+	 * file, read by the signer process only; NULL for a token key.
+	 */
+	char *p12;
+	char *p12_password_file;
+	int md_nid;		/* default digest for sign-from-data (token keys) */
 	unsigned line;		/* line of the section header */
 } tb_key_conf;
 

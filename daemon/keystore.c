@@ -1,6 +1,7 @@
 /*
  * Builds the signing keys from a tb_config: module, tokens (one login
- * each, shared by the keys on that token), keys, certificates and chains.
+ * each, shared by the keys on that token), keys, certificates and chains;
+ * file keys (p12 =) through filekey.c.
  * Used by the signer process only: the front never loads a module.
  * Checks each key's certificate against the one clock before it signs.
  * Never reads the PIN itself: the token layer reads it from the PIN
@@ -22,6 +23,7 @@
 #include "cert_read.h"
 #include "certinfo.h"
 #include "cms_sign.h"
+#include "filekey.h"
 #include "keystore.h"
 #include "tb_clock.h"
 #include "tb_file.h"
@@ -30,7 +32,8 @@
 
 struct tb_ks_key {
 	char *name;
-	tb_p11_key *key;
+	tb_p11_key *key;	/* a token key, or NULL */
+	tb_filekey *file;	/* a file key (filekey.h), or NULL */
 	STACK_OF(X509) *chain;
 	int md_nid;
 	int has_cert_sha256;
@@ -62,6 +65,7 @@ keystore_free(tb_keystore *ks)
 		return;
 	for (i = 0; i < ks->nkeys; i++) {
 		tb_p11_key_free(ks->keys[i].key);
+		tb_filekey_free(ks->keys[i].file);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
 		for (j = 0; j < 3; j++) {
 			ASN1_STRING_free(ks->keys[i].ess[j]);
@@ -130,6 +134,34 @@ cert_sha256(X509 *cert, unsigned char out[32], tb_error *err)
 	return 0;
 }
 
+/*
+ * A file key: the container gives the certificate and, without a chain
+ * setting, the chain. Its signatures are GOST ones (filekey.c), so the
+ * SHA-2 signingCertificateV2 values and templates stay unmade.
+ */
+static int
+file_key_open(const tb_key_conf *kc, tb_ks_key *k, tb_error *err)
+{
+	STACK_OF(X509) *own;
+	tb_error e;
+	int r;
+
+	if ((r = tb_filekey_open(kc, &k->file, err)) != 0)
+		return r;
+	k->md_nid = tb_filekey_md_nid(k->file);
+	if (kc->chain != NULL) {
+		if ((r = tb_certs_read_file(kc->chain, &k->chain, &e)) != 0)
+			return tb_error_set(err, r, "key %s: chain: %s", kc->name, e.detail);
+	} else if ((own = tb_filekey_chain(k->file)) != NULL && sk_X509_num(own) > 0 &&
+	    (k->chain = X509_chain_up_ref(own)) == NULL) {
+		return tb_error_set(err, TB_ERR_NOMEM, "key %s: chain", kc->name);
+	}
+	if ((r = cert_sha256(tb_filekey_cert(k->file), k->cert_sha256, err)) != 0)
+		return r;
+	k->has_cert_sha256 = 1;
+	return 0;
+}
+
 static int
 key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key *k,
     tb_error *err)
@@ -145,6 +177,8 @@ key_open(tb_keystore *ks, const tb_config *cfg, const tb_key_conf *kc, tb_ks_key
 		r = tb_error_set(err, TB_ERR_NOMEM, "key %s", kc->name);
 		goto out;
 	}
+	if (kc->p12 != NULL)
+		return file_key_open(kc, k, err);
 	if ((r = token_for(ks, cfg, kc->uri, &tok, &e)) != 0 ||
 	    (r = tb_p11_key_find(tok, kc->uri, &k->key, &e)) != 0) {
 		tb_error_set(err, r, "key %s: %s", kc->name, e.detail);
@@ -276,10 +310,23 @@ tb_ks_key_p11(const tb_ks_key *k)
 	return k->key;
 }
 
+tb_filekey *
+tb_ks_key_file(const tb_ks_key *k)
+{
+	return k->file;
+}
+
 X509 *
 tb_ks_key_cert(const tb_ks_key *k)
 {
-	return tb_p11_key_cert(k->key);
+	return k->file != NULL ? tb_filekey_cert(k->file) : tb_p11_key_cert(k->key);
+}
+
+int
+tb_ks_key_type(const tb_ks_key *k)
+{
+	/* Not an EVP_PKEY type: OpenSSL has none for a Kazakh GOST key. */
+	return k->file != NULL ? 0 : tb_p11_key_type(k->key);
 }
 
 const unsigned char *
@@ -325,5 +372,5 @@ tb_ks_key_md_nid(const tb_ks_key *k)
 int
 tb_ks_key_check(const tb_ks_key *k, time_t now, tb_error *err)
 {
-	return tb_ks_cert_check(k->name, tb_p11_key_cert(k->key), now, err);
+	return tb_ks_cert_check(k->name, tb_ks_key_cert(k), now, err);
 }

@@ -3,7 +3,8 @@
  * each configured key with its certificate and chain, built from one
  * tb_config. A keystore is an immutable, reference-counted snapshot: a
  * request holds a reference while it signs, so a reload can swap in a new
- * keystore while the old one finishes its work. Never holds the PIN in
+ * keystore while the old one finishes its work. File keys (p12 =) are
+ * opened through filekey.h and wiped with the keystore. Never holds the PIN in
  * memory beyond a login (the token layer reads it from the descriptor).
  * Opened only in the signer process (signer_proc.c); the front never does.
  */
@@ -38,7 +39,11 @@ size_t tb_keystore_token_count(const tb_keystore *ks);
 tb_p11_token *tb_keystore_token_at(const tb_keystore *ks, size_t i);
 
 const char *tb_ks_key_name(const tb_ks_key *k);
-tb_p11_key *tb_ks_key_p11(const tb_ks_key *k);
+tb_p11_key *tb_ks_key_p11(const tb_ks_key *k);		/* NULL for a file key */
+/* The file key (filekey.h) of a [key] with p12 =, NULL for a token key. */
+struct tb_filekey *tb_ks_key_file(const tb_ks_key *k);
+/* EVP_PKEY_RSA or EVP_PKEY_EC for a token key, 0 for a file key (GOST). */
+int tb_ks_key_type(const tb_ks_key *k);
 X509 *tb_ks_key_cert(const tb_ks_key *k);		/* owned by the key, or NULL */
 /* SHA-256 of that certificate's DER (32 bytes), or NULL without one. */
 const unsigned char *tb_ks_key_cert_sha256(const tb_ks_key *k);
@@ -47,7 +52,7 @@ const ASN1_STRING *tb_ks_key_ess(const tb_ks_key *k, int md_nid);
 /* Its signed attributes for md_nid as a template (made at open), or NULL: the encoder. */
 const struct tb_cms_attrs_tpl *tb_ks_key_attrs_tpl(const tb_ks_key *k, int md_nid);
 STACK_OF(X509) *tb_ks_key_chain(const tb_ks_key *k);	/* owned by the key, or NULL */
-int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest */
+int tb_ks_key_md_nid(const tb_ks_key *k);		/* default digest; a file key's Streebog */
 
 /*
  * Whether the key may sign at now: TB_ERR_NO_CERT without a certificate,

@@ -34,15 +34,18 @@ daemon_libtbproc_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
 daemon_libtbsigner_la_SOURCES = \
 	daemon/signer_proc.c daemon/signer_proc.h \
 	daemon/signer_peers.c daemon/signer_peers.h \
-	daemon/keystore.c daemon/keystore.h
+	daemon/keystore.c daemon/keystore.h \
+	daemon/filekey.c daemon/filekey.h
 daemon_libtbsigner_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SECCOMP_CFLAGS)
 
 pkglibexec_PROGRAMS = daemon/tanbad-signer daemon/tanbad-front
 daemon_tanbad_signer_SOURCES = daemon/tanbad_signer.c
 daemon_tanbad_signer_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+daemon_tanbad_signer_LDFLAGS = -Wl,--gc-sections
 daemon_tanbad_signer_LDADD = daemon/libtbsigner.la daemon/libtbproc.la daemon/libtbconf.la \
-	daemon/libtbaudit.la libsig/libtbsign.la pkcs11/libtbp11.la common/libtbcommon.la \
+	daemon/libtbaudit.la libsig/libtbsign.la libsig/libtbgostkey.la pkcs11/libtbp11.la \
+	common/libtbcommon.la \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(PTHREAD_LIBS)
 
 # The parent: configuration, listeners, the two children, its seccomp denylist.

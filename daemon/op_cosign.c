@@ -131,6 +131,7 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	if ((r = input_read(req, &in, err)) != 0)
 		goto out;
 	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0 ||
+	    (r = tb_ops_key_token_only(k, "co-signing and counter-signing", err)) != 0 ||
 	    (r = answer_fits(d, k, &in, err)) != 0)
 		goto out;
 	md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;

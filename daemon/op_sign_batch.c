@@ -380,6 +380,8 @@ tb_op_sign_batch(struct tb_daemon *d, const tb_client *client, json_t *req, json
 		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
 		goto out;
 	}
+	if ((r = tb_ops_key_token_only(k, "batches", err)) != 0)
+		goto out;
 	for (i = 0; i < b.n; i++)
 		if (b.items[i].md_nid == 0)
 			b.items[i].md_nid = b.items[i].sreq.md_nid = k->md_nid;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 
 #include "daemon.h"
 #include "ops.h"
@@ -128,6 +129,17 @@ tb_ops_sign_key_name(json_t *req, const tb_client *client, const char **name, tb
 	return 0;
 }
 
+/* The Streebog names a GOST key's digests go by (the keys op's "digest"). */
+static int
+streebog_nid(const char *name, size_t len)
+{
+	if (len == 11 && strncmp(name, "streebog512", 11) == 0)
+		return NID_id_GostR3411_2012_512;
+	if (len == 11 && strncmp(name, "streebog256", 11) == 0)
+		return NID_id_GostR3411_2012_256;
+	return 0;
+}
+
 int
 tb_ops_digest_alg_read(json_t *req, int *md_nid, tb_error *err)
 {
@@ -136,9 +148,10 @@ tb_ops_digest_alg_read(json_t *req, int *md_nid, tb_error *err)
 
 	if ((r = tb_proto_get_string(req, "digest_alg", 0, &alg, err)) != 0)
 		return r;
-	if (alg != NULL && (*md_nid = tb_config_digest_nid(alg)) == 0)
-		return tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "digest_alg: '%.32s' is not one of sha256, sha384, sha512", alg);
+	if (alg != NULL && (*md_nid = tb_config_digest_nid(alg)) == 0 &&
+	    (*md_nid = streebog_nid(alg, strlen(alg))) == 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: '%.32s' is not one of "
+		    "sha256, sha384, sha512, streebog256, streebog512", alg);
 	return 0;
 }
 
@@ -158,5 +171,14 @@ tb_ops_digest_read(json_t *req, int *md_nid, unsigned char *digest, size_t room,
 		return tb_error_set(err, TB_ERR_INVALID_ARG,
 		    "digest_alg: does not match the algorithm of digest");
 	*md_nid = nid;
+	return 0;
+}
+
+int
+tb_ops_key_token_only(const tb_front_key *k, const char *what, tb_error *err)
+{
+	if (tb_cms_cert_is_gost(k->cert))
+		return tb_error_set(err, TB_ERR_UNSUPPORTED, "key: %s is a GOST file key: %s "
+		    "are for token keys (RSA, EC) only", k->name, what);
 	return 0;
 }

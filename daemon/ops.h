@@ -110,6 +110,12 @@ struct tb_front_keys;
 struct tb_front_key;
 int tb_ops_sign_key(struct tb_daemon *d, const char *name, struct tb_front_keys **ks,
     const struct tb_front_key **k, tb_error *err);
+/*
+ * Refuses a GOST key (a file key) for what only token keys do yet (what:
+ * "batches", "co-signing"): their CMS is built by libsig's GOST writer,
+ * which signs one document at a time and adds no signer to a CMS.
+ */
+int tb_ops_key_token_only(const struct tb_front_key *k, const char *what, tb_error *err);
 /* A signature's answer: "cms" (der in base64), "key", "signing_time", "signer". */
 int tb_ops_sign_answer(json_t *result, const char *key, const json_t *signer_info,
     const unsigned char *der, size_t der_len, time_t signing_time, tb_error *err);

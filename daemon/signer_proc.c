@@ -28,6 +28,7 @@
 #include "audit.h"
 #include "cms_sign.h"
 #include "conf.h"
+#include "filekey.h"
 #include "keystore.h"
 #include "owned_file.h"
 #include "privs.h"
@@ -299,6 +300,16 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	time_t now = tb_clock_now();
 	int r;
 
+	/* A file key builds GOST attributes and signs them itself (filekey.c). */
+	if (tb_ks_key_file(k) != NULL) {
+		if (q->countersign)
+			return tb_error_set(err, TB_ERR_UNSUPPORTED, "key %s: a file key does not "
+			    "counter-sign", q->key);
+		if ((r = tb_filekey_sign(tb_ks_key_file(k), q->md_nid, q->digest, q->digest_len,
+		    now, &attrs, &attrs_len, h, h_len, sig, sig_len, err)) != 0)
+			return r;
+		goto signed_;
+	}
 	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
 		    q->key);
@@ -326,6 +337,7 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	if ((r = tb_p11_key_sign(tb_ks_key_p11(k), q->md_nid, h, *h_len, sig, sig_len,
 	    err)) != 0)
 		goto out;
+signed_:
 	memset(&sd, 0, sizeof(sd));
 	sd.signing_time = (int64_t)now;
 	sd.attrs = attrs;
@@ -375,16 +387,37 @@ client_attribute(sp *s, tb_config *cfg, const tb_sc_req *q, unsigned *uid, tb_pe
 #define SIG_TEXT_MAX (8 + 64 + 1)
 #define DOC_TEXT_MAX (8 + 2 * EVP_MAX_MD_SIZE + 1)
 
+/* The digest's name in records: SHA-2 for token keys, Streebog for file keys. */
+static const char *
+md_name(int md_nid)
+{
+	const char *n = tb_config_digest_name(md_nid);
+
+	return n != NULL ? n : tb_filekey_md_name(md_nid);
+}
+
 /* The document digest is recorded as it is signed: the signer's own text of it. */
 static int
-digest_check(int md_nid, const unsigned char *digest, size_t digest_len, const EVP_MD **md,
-    char doc[DOC_TEXT_MAX], size_t doc_len, tb_error *err)
+digest_check(const tb_ks_key *k, int md_nid, const unsigned char *digest, size_t digest_len,
+    const EVP_MD **md, char doc[DOC_TEXT_MAX], size_t doc_len, tb_error *err)
 {
-	if (tb_config_digest_name(md_nid) == NULL || (*md = EVP_get_digestbynid(md_nid)) ==
-	    NULL || (size_t)EVP_MD_get_size(*md) != digest_len)
+	tb_filekey *fk = k != NULL ? tb_ks_key_file(k) : NULL;
+
+	/* A file key signs its own Streebog, hashed by the gost engine: no EVP_MD. */
+	*md = NULL;
+	if (fk != NULL) {
+		if (md_nid != tb_filekey_md_nid(fk) || digest_len != tb_filekey_md_len(fk))
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: key %s (%s) signs "
+			    "a %zu-byte %s digest, not algorithm %d with %zu bytes",
+			    tb_ks_key_name(k), tb_filekey_alg(fk), tb_filekey_md_len(fk),
+			    tb_filekey_md_name(tb_filekey_md_nid(fk)), md_nid, digest_len);
+	} else if (tb_config_digest_name(md_nid) == NULL ||
+	    (*md = EVP_get_digestbynid(md_nid)) == NULL ||
+	    (size_t)EVP_MD_get_size(*md) != digest_len) {
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: algorithm %d with %zu bytes",
 		    md_nid, digest_len);
-	digest_hex(tb_config_digest_name(md_nid), digest, digest_len, doc, doc_len);
+	}
+	digest_hex(md_name(md_nid), digest, digest_len, doc, doc_len);
 	return 0;
 }
 
@@ -431,7 +464,7 @@ sig_texts(const unsigned char *sig, size_t sig_len, int md_nid, const unsigned c
 	if (EVP_Digest(sig, sig_len, sh, &shlen, EVP_sha256(), NULL) != 1)
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "SHA-256");
 	digest_hex("sha256", sh, shlen, sigtext, SIG_TEXT_MAX);
-	digest_hex(tb_config_digest_name(md_nid), h, h_len, attrs, DOC_TEXT_MAX);
+	digest_hex(md_name(md_nid), h, h_len, attrs, DOC_TEXT_MAX);
 	return 0;
 }
 
@@ -459,9 +492,14 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	memset(&peer, 0, sizeof(peer));
 	snapshot_sign(s, &cfg, &ks, &prev);
 	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
-	    (r = digest_check(q->md_nid, q->digest, q->digest_len, &md, doc, sizeof(doc),
-	    err)) != 0 ||
+	    (r = digest_check(tb_keystore_key(ks, q->key), q->md_nid, q->digest,
+	    q->digest_len, &md, doc, sizeof(doc), err)) != 0 ||
 	    (r = key_pick(s, ks, prev, acl, q, &k, &audited, err)) != 0)
+		goto out;
+	/* The key of the certificate asked for may be the one before a reload: its rules. */
+	if (k != tb_keystore_key(ks, q->key) &&
+	    (r = digest_check(k, q->md_nid, q->digest, q->digest_len, &md, doc, sizeof(doc),
+	    err)) != 0)
 		goto out;
 	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", uid, q->key, err->detail);
@@ -549,7 +587,7 @@ batch_item(struct batch *b, tb_sc_ans *scratch, uint32_t i)
 	qi.digest_len = in->digest_len;
 	memcpy(qi.digest, in->digest, sizeof(qi.digest));
 	it->sig_len = sizeof(it->sig);
-	if ((r = digest_check(in->md_nid, in->digest, in->digest_len, &md, it->doc,
+	if ((r = digest_check(b->k, in->md_nid, in->digest, in->digest_len, &md, it->doc,
 	    sizeof(it->doc), &e)) != 0 ||
 	    (r = sign_attrs(b->k, &qi, md, scratch, h, &h_len, it->sig, &it->sig_len, &e)) != 0 ||
 	    (r = tb_sc_signed_decode(scratch, &sd, &e)) != 0 ||
@@ -722,8 +760,9 @@ batch_handle(sp *s, const tb_sc_req *q, const tb_sc_item *items, uint32_t n, tb_
 	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
 	    (r = key_pick(s, ks, prev, acl, q, &k, &audited, err)) != 0) {
 		for (i = 0; i < n; i++) {
-			(void)digest_check(items[i].md_nid, items[i].digest, items[i].digest_len,
-			    &md, out[i].doc, sizeof(out[i].doc), &e);
+			(void)digest_check(tb_keystore_key(ks, q->key), items[i].md_nid,
+			    items[i].digest, items[i].digest_len, &md, out[i].doc,
+			    sizeof(out[i].doc), &e);
 			bitem_fail(&out[i], r, err->detail);
 		}
 		if (!audited)
@@ -779,7 +818,7 @@ describe_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		goto out;
 	}
 	tb_sc_strset(ki.name, sizeof(ki.name), tb_ks_key_name(k));
-	ki.key_type = tb_p11_key_type(tb_ks_key_p11(k));
+	ki.key_type = tb_ks_key_type(k);
 	ki.md_nid = tb_ks_key_md_nid(k);
 	if (tb_ks_key_cert(k) != NULL) {
 		if ((n = i2d_X509(tb_ks_key_cert(k), &cert)) <= 0) {
@@ -849,27 +888,62 @@ status_handle(sp *s, tb_sc_ans *a)
 	return 0;
 }
 
+/* Where a key lives, for records: its URI, or "p12 " and its container's path. */
+static void
+key_where(const tb_key_conf *k, char *buf, size_t len)
+{
+	if (k == NULL)
+		snprintf(buf, len, "(new key)");
+	else if (k->p12 != NULL)
+		snprintf(buf, len, "p12 %s", k->p12);
+	else
+		snprintf(buf, len, "%s", k->uri);
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /*
  * One audit record per key a reload adds, removes or points elsewhere, so
- * the trail shows which key signed before and after a rotation.
+ * the trail shows which key signed before and after a rotation; and one
+ * for a key whose certificate changed in place (a new container at the
+ * same path, a new certificate on the token).
  */
 static void
-audit_key_changes(sp *s, const tb_config *old_cfg, const tb_config *cfg)
+audit_key_changes(sp *s, const tb_config *old_cfg, const tb_config *cfg,
+    tb_keystore *old_ks, tb_keystore *ks)
 {
 	char detail[TB_SC_DETAIL_MAX];
 	const tb_key_conf *ok, *nk;
+	const tb_ks_key *ok_k, *nk_k;
+	const unsigned char *oh, *nh;
+	char ow[160], nw[160];
 	size_t i;
 
 	for (i = 0; i < cfg->nkeys; i++) {
 		nk = &cfg->keys[i];
 		ok = tb_config_key(old_cfg, nk->name);
-		if (ok != NULL && strcmp(ok->uri, nk->uri) == 0 &&
-		    (ok->certificate == NULL) == (nk->certificate == NULL) &&
-		    (ok->certificate == NULL || strcmp(ok->certificate, nk->certificate) == 0))
+		if (ok != NULL && same_str(ok->uri, nk->uri) && same_str(ok->p12, nk->p12) &&
+		    same_str(ok->certificate, nk->certificate)) {
+			ok_k = tb_keystore_key(old_ks, nk->name);
+			nk_k = tb_keystore_key(ks, nk->name);
+			oh = ok_k != NULL ? tb_ks_key_cert_sha256(ok_k) : NULL;
+			nh = nk_k != NULL ? tb_ks_key_cert_sha256(nk_k) : NULL;
+			if ((oh == NULL) == (nh == NULL) && (oh == NULL || memcmp(oh, nh, 32) == 0))
+				continue;
+			key_where(nk, nw, sizeof(nw));
+			snprintf(detail, sizeof(detail), "%s: certificate changed", nw);
+			(void)audit_write(s, (unsigned)getuid(), "key-change", nk->name, NULL, NULL,
+			    NULL, 0, detail, NULL);
 			continue;
-		snprintf(detail, sizeof(detail), "%s -> %s%s%s", ok ? ok->uri : "(new key)",
-		    nk->uri, nk->certificate ? " certificate " : "",
-		    nk->certificate ? nk->certificate : "");
+		}
+		key_where(ok, ow, sizeof(ow));
+		key_where(nk, nw, sizeof(nw));
+		snprintf(detail, sizeof(detail), "%s -> %s%s%s", ow, nw,
+		    nk->certificate ? " certificate " : "", nk->certificate ? nk->certificate : "");
 		(void)audit_write(s, (unsigned)getuid(), "key-change", nk->name, NULL, NULL, NULL,
 		    0, detail, NULL);
 	}
@@ -929,7 +1003,7 @@ reload_handle(sp *s, tb_error *err)
 	tb_info_f("reloaded %s", s->path);
 	(void)audit_write(s, (unsigned)getuid(), "reload", NULL, NULL, NULL, NULL, 0, s->path,
 	    NULL);
-	audit_key_changes(s, old_cfg, s->cfg);
+	audit_key_changes(s, old_cfg, s->cfg, s->prev_ks, s->ks);
 	r = 0;
 out:
 	pthread_mutex_unlock(&s->reload_lock);
@@ -1227,6 +1301,7 @@ tb_signer_proc_main(int fd, const char *config_path, int debug, int foreground)
 		r = tb_error_set(&err, TB_ERR_NOMEM, "signer");
 		goto out;
 	}
+	tb_filekey_secure_heap();
 	if ((r = tb_keystore_open(s.cfg, &s.ks, &err)) != 0)
 		goto out;
 	/* Everything that needs the start-up user is open: give it up. */

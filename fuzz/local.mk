@@ -101,3 +101,11 @@ fuzz_fuzz_xml_SOURCES = fuzz/fuzz_xml.c $(FUZZ_PKI) $(FUZZ_COMMON)
 fuzz_fuzz_xml_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_xml_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_xml_LDADD = $(FUZZ_SIG_LIBS)
+
+# NCA key containers and their GOST keys (libsig/p12_read.c, gost_key.c):
+# what tanbad-signer reads for a file key ([key] p12 =)
+FUZZ_TARGETS += fuzz/fuzz_p12
+fuzz_fuzz_p12_SOURCES = fuzz/fuzz_p12.c $(FUZZ_COMMON)
+fuzz_fuzz_p12_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_p12_LDFLAGS = $(FUZZ_LDFLAGS)
+fuzz_fuzz_p12_LDADD = $(FUZZ_SIG_LIBS)

@@ -10,7 +10,7 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-.}
 gen=$top_builddir/fuzz/corpus-gen
-targets=${FUZZ_TARGETS_ONLY:-"frame request config identity cms crl delta ocsp gost policy path xml"}
+targets=${FUZZ_TARGETS_ONLY:-"frame request config identity cms crl delta ocsp gost policy path xml p12"}
 
 if [ ! -f "$gen/stamp" ]; then
 	sh "$top_srcdir/fuzz/make-corpus" "$top_builddir/ca-tools/tanba-testpki" "$gen" \

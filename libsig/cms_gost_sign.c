@@ -254,49 +254,89 @@ tb_cms_cert_is_gost(X509 *cert)
 	    tb_gost_is_gost_oid(kobj);
 }
 
+/* The document's Streebog: req->digest checked for the row's length, or the hash of req->data. */
+static int
+doc_md(const tb_gost_sig_info *gi, const tb_sign_request *req, unsigned char *md,
+    unsigned int *md_len, tb_error *err)
+{
+	if (req->digest != NULL) {
+		if (req->data != NULL || !req->detached || req->digest_len != gi->hash_len)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "%s: a detached signature "
+			    "over a %zu-byte Streebog digest", gi->name, gi->hash_len);
+		memcpy(md, req->digest, req->digest_len);
+		*md_len = (unsigned int)req->digest_len;
+		return 0;
+	}
+	if (req->data == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "neither document nor digest given");
+	return tb_gost_digest_oid(gi->hash_oid, req->data, req->data_len, md, md_len, err);
+}
+
+int
+tb_cms_gost_content_digest(X509 *cert, const tb_sign_request *req, unsigned char *out,
+    size_t *out_len, tb_error *err)
+{
+	tb_gost_sig_info gi;
+	unsigned int len = 0;
+	int r;
+
+	if (cert == NULL || req == NULL || out == NULL || out_len == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+	if ((r = tb_gost_cert_info(cert, &gi, err)) != 0 ||
+	    (r = doc_md(&gi, req, out, &len, err)) != 0)
+		return r;
+	*out_len = len;
+	return 0;
+}
+
+int
+tb_cms_gost_signed_attrs(X509 *cert, const unsigned char *md, size_t md_len,
+    time_t signing_time, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	tb_gost_sig_info gi;
+	blob attrs = { NULL, 0 };
+	int r;
+
+	if (cert == NULL || md == NULL || der == NULL || der_len == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+	if ((r = tb_gost_cert_info(cert, &gi, err)) != 0)
+		return r;
+	if (md_len != gi.hash_len)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "%s signs a %zu-byte Streebog "
+		    "digest, not %zu bytes", gi.name, gi.hash_len, md_len);
+	if ((r = signed_attrs(cert, &gi, md, md_len, signing_time, &attrs, err)) != 0)
+		return r;
+	*der = OPENSSL_memdup(attrs.p, attrs.len);
+	*der_len = attrs.len;
+	blob_free(&attrs);
+	return *der != NULL ? 0 : tb_error_set(err, TB_ERR_NOMEM, "signed attributes");
+}
+
+static int assemble(X509 *cert, STACK_OF(X509) *chain, const tb_gost_sig_info *gi,
+    const tb_sign_request *req, blob *attrs, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, tb_error *err);
+
 int
 tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err)
 {
-	static const unsigned char v1[] = { 0x02, 0x01, 0x01 };
 	tb_gost_sig_info gi;
-	unsigned char md[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX], *x = NULL;
-	const unsigned char *mdp;
+	unsigned char md[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
 	unsigned int md_len = 0, h_len = 0;
-	size_t sig_len = sizeof(sig), n_certs = 0, nchain, i, k;
-	blob attrs = { NULL, 0 }, si[7], sd[6], certs[MAX_CERTS], tmp[2], out;
-	int r = TB_ERR_INTERNAL, xl, dup;
+	size_t sig_len = sizeof(sig);
+	blob attrs = { NULL, 0 };
+	int r = TB_ERR_INTERNAL;
 	tb_error serr;
 
-	memset(si, 0, sizeof(si));
-	memset(sd, 0, sizeof(sd));
-	memset(tmp, 0, sizeof(tmp));
-	memset(certs, 0, sizeof(certs));
 	if (cert == NULL || signer == NULL || signer->sign_digest == NULL || req == NULL ||
 	    der == NULL || der_len == NULL) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
 		goto out;
 	}
-	if ((r = tb_gost_cert_info(cert, &gi, err)) != 0)
+	if ((r = tb_gost_cert_info(cert, &gi, err)) != 0 ||
+	    (r = doc_md(&gi, req, md, &md_len, err)) != 0)
 		goto out;
-	if (req->digest != NULL) {
-		if (req->data != NULL || !req->detached || req->digest_len != gi.hash_len) {
-			r = tb_error_set(err, TB_ERR_INVALID_ARG, "%s: a detached signature over "
-			    "a %zu-byte Streebog digest", gi.name, gi.hash_len);
-			goto out;
-		}
-		mdp = req->digest;
-		md_len = (unsigned int)req->digest_len;
-	} else {
-		if (req->data == NULL) {
-			r = tb_error_set(err, TB_ERR_INVALID_ARG, "neither document nor digest given");
-			goto out;
-		}
-		if ((r = tb_gost_digest_oid(gi.hash_oid, req->data, req->data_len, md, &md_len, err)) != 0)
-			goto out;
-		mdp = md;
-	}
-	if ((r = signed_attrs(cert, &gi, mdp, md_len, req->signing_time, &attrs, err)) != 0)
+	if ((r = signed_attrs(cert, &gi, md, md_len, req->signing_time, &attrs, err)) != 0)
 		goto out;
 	if ((r = tb_gost_digest_oid(gi.hash_oid, attrs.p, attrs.len, h, &h_len, err)) != 0)
 		goto out;
@@ -307,25 +347,94 @@ tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 		r = tb_error_set(err, r, "%s", serr.detail[0] ? serr.detail : tb_err_str(r));
 		goto out;
 	}
-	if (sig_len != gi.sig_len) {
+	r = assemble(cert, chain, &gi, req, &attrs, sig, sig_len, der, der_len, err);
+out:
+	OPENSSL_cleanse(sig, sizeof(sig));
+	blob_free(&attrs);
+	return r;
+}
+
+int
+tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
+    const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, tb_error *err)
+{
+	tb_gost_sig_info gi;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	blob a = { NULL, 0 };
+	int r;
+
+	if (cert == NULL || req == NULL || content_md == NULL || attrs == NULL || sig == NULL ||
+	    der == NULL || der_len == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+	if ((r = tb_gost_cert_info(cert, &gi, err)) != 0)
+		return r;
+	/*
+	 * The attributes came from the signer process: they must be, byte for
+	 * byte, the ones built here for this certificate and document at the
+	 * signer's time (signingCertificateV2, contentType, messageDigest).
+	 */
+	if ((r = doc_md(&gi, req, md, &md_len, err)) != 0)
+		return r;
+	if (md_len != content_md_len || memcmp(md, content_md, md_len) != 0)
+		return tb_error_set(err, TB_ERR_CRYPTO, "the content digest is not the document's");
+	if (attrs_len < 2 || attrs[0] != 0x31 || attrs_len > 65536)
+		return tb_error_set(err, TB_ERR_CRYPTO, "signed attributes are not a SET");
+	if ((r = signed_attrs(cert, &gi, md, md_len, req->signing_time, &a, err)) != 0)
+		return r;
+	if (a.len != attrs_len || memcmp(a.p, attrs, attrs_len) != 0) {
+		blob_free(&a);
+		return tb_error_set(err, TB_ERR_CRYPTO, "the signed attributes are not this "
+		    "certificate's over this document at their signing time");
+	}
+	blob_free(&a);
+	if ((a.p = malloc(attrs_len)) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "signed attributes");
+	memcpy(a.p, attrs, attrs_len);
+	a.len = attrs_len;
+	r = assemble(cert, chain, &gi, req, &a, sig, sig_len, der, der_len, err);
+	blob_free(&a);
+	return r;
+}
+
+/* SignerInfo and SignedData around attrs (a DER SET, rewritten to [0] here) and sig. */
+static int
+assemble(X509 *cert, STACK_OF(X509) *chain, const tb_gost_sig_info *gi,
+    const tb_sign_request *req, blob *attrs, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, tb_error *err)
+{
+	static const unsigned char v1[] = { 0x02, 0x01, 0x01 };
+	unsigned char *x = NULL;
+	size_t n_certs = 0, nchain, i, k;
+	blob si[7], sd[6], certs[MAX_CERTS], tmp[2], out;
+	int r = TB_ERR_INTERNAL, xl, dup;
+	tb_gost_sig_info g = *gi;
+
+	memset(si, 0, sizeof(si));
+	memset(sd, 0, sizeof(sd));
+	memset(tmp, 0, sizeof(tmp));
+	memset(certs, 0, sizeof(certs));
+	if (sig_len != g.sig_len) {
 		r = tb_error_set(err, TB_ERR_INTERNAL, "signer returned %zu bytes, %s makes %zu",
-		    sig_len, gi.name, gi.sig_len);
+		    sig_len, g.name, g.sig_len);
 		goto out;
 	}
 	r = TB_ERR_NOMEM;
 	/* SignerInfo: version 1, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature. */
-	attrs.p[0] = 0xa0;
+	attrs->p[0] = 0xa0;
 	if (raw(&si[0], 0x02, v1 + 2, 1) != 0 || issuer_serial(&si[1], cert, 0) != 0 ||
-	    algid(&si[2], gi.hash_oid) != 0 || algid(&si[4], gi.sig_oid) != 0 ||
+	    algid(&si[2], g.hash_oid) != 0 || algid(&si[4], g.sig_oid) != 0 ||
 	    raw(&si[5], 0x04, sig, sig_len) != 0)
 		goto out;
-	si[3] = attrs;
-	attrs.p = NULL;
-	attrs.len = 0;
+	si[3] = *attrs;
+	attrs->p = NULL;
+	attrs->len = 0;
 	if (tlv(&tmp[0], 0x30, si, 6) != 0 || tlv(&sd[4], 0x31, &tmp[0], 1) != 0)
 		goto out;
 	/* SignedData: version 1, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos. */
-	if (raw(&sd[0], 0x02, v1 + 2, 1) != 0 || algid(&tmp[0], gi.hash_oid) != 0 ||
+	if (raw(&sd[0], 0x02, v1 + 2, 1) != 0 || algid(&tmp[0], g.hash_oid) != 0 ||
 	    tlv(&sd[1], 0x31, &tmp[0], 1) != 0 || oid(&tmp[0], OID_DATA) != 0)
 		goto out;
 	if (!req->detached) {
@@ -373,8 +482,6 @@ out:
 	if (r == TB_ERR_NOMEM)
 		r = tb_error_set(err, TB_ERR_NOMEM, "building the SignedData");
 done:
-	OPENSSL_cleanse(sig, sizeof(sig));
-	blob_free(&attrs);
 	for (i = 0; i < 7; i++)
 		blob_free(&si[i]);
 	for (i = 0; i < 6; i++)

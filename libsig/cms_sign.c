@@ -405,13 +405,29 @@ hex_val(char c)
 	return -1;
 }
 
+/* The Streebog names GOST keys' digests go by, and their sizes (no EVP_MD without the engine). */
+static int
+streebog_nid(const char *name, size_t len, size_t *size)
+{
+	if (len == 11 && strncmp(name, "streebog512", 11) == 0) {
+		*size = 64;
+		return NID_id_GostR3411_2012_512;
+	}
+	if (len == 11 && strncmp(name, "streebog256", 11) == 0) {
+		*size = 32;
+		return NID_id_GostR3411_2012_256;
+	}
+	return NID_undef;
+}
+
 int
 tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
     size_t digest_room, size_t *digest_len, tb_error *err)
 {
 	unsigned char buf[EVP_MAX_MD_SIZE];
 	const char *colon, *hex;
-	size_t name_len, hex_len, want, i;
+	size_t name_len, hex_len, want = 0, i;
+	const char *name;
 	int nid = NID_undef, hi, lo, r = TB_ERR_INTERNAL;
 
 	if (spec == NULL || md_nid == NULL || digest == NULL || digest_len == NULL) {
@@ -425,6 +441,10 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 	}
 	name_len = (size_t)(colon - spec);
 	nid = tb_cms_md_nid(spec, name_len);
+	if (nid != NID_undef)
+		want = (size_t)EVP_MD_get_size(EVP_get_digestbynid(nid));
+	else
+		nid = streebog_nid(spec, name_len, &want);
 	if (nid == NID_undef) {
 		/* The name is client input: echo it only when short and printable. */
 		for (i = 0; i < name_len && i < 16; i++)
@@ -439,17 +459,18 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 			    "unknown digest algorithm (sha256, sha384 or sha512)");
 		goto out;
 	}
-	want = (size_t)EVP_MD_get_size(EVP_get_digestbynid(nid));
+	name = tb_cms_md_name(nid) != NULL ? tb_cms_md_name(nid) :
+	    nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256";
 	hex = colon + 1;
 	hex_len = strlen(hex);
 	if (hex_len != 2 * want) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "%s digest has %zu hex digits, expected %zu", tb_cms_md_name(nid), hex_len, 2 * want);
+		    "%s digest has %zu hex digits, expected %zu", name, hex_len, 2 * want);
 		goto out;
 	}
 	if (want > digest_room || want > sizeof(buf)) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "%s digest needs %zu bytes, room for %zu", tb_cms_md_name(nid), want, digest_room);
+		    "%s digest needs %zu bytes, room for %zu", name, want, digest_room);
 		goto out;
 	}
 	for (i = 0; i < want; i++) {
@@ -457,7 +478,7 @@ tb_digest_spec_parse(const char *spec, int *md_nid, unsigned char *digest,
 		lo = hex_val(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			r = tb_error_set(err, TB_ERR_INVALID_ARG,
-			    "%s digest has a non-hex character at position %zu", tb_cms_md_name(nid),
+			    "%s digest has a non-hex character at position %zu", name,
 			    2 * i + (hi < 0 ? 0 : 1));
 			goto out;
 		}

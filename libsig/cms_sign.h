@@ -130,6 +130,27 @@ int tb_cms_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *re
 int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
 /*
+ * The split of tb_cms_sign_gost between the front and the signer process
+ * (daemon/filekey.c), as tb_cms_content_digest, tb_cms_signed_attrs and
+ * tb_cms_assemble split tb_cms_sign. tb_cms_gost_content_digest: the
+ * document's Streebog for cert's row (req->digest of that length, or the
+ * hash of req->data; out has EVP_MAX_MD_SIZE bytes).
+ * tb_cms_gost_signed_attrs: the DER SET the signature covers (md must have
+ * the row's length: TB_ERR_INVALID_ARG otherwise); *der is new.
+ * tb_cms_gost_assemble: the SignedData around attrs and the NCA-order value
+ * sig; attrs must be byte for byte what tb_cms_gost_signed_attrs makes for
+ * cert, content_md and req->signing_time (the signer's time), else
+ * TB_ERR_CRYPTO. Output as tb_cms_sign.
+ */
+int tb_cms_gost_content_digest(X509 *cert, const tb_sign_request *req, unsigned char *out,
+    size_t *out_len, tb_error *err);
+int tb_cms_gost_signed_attrs(X509 *cert, const unsigned char *md, size_t md_len,
+    time_t signing_time, unsigned char **der, size_t *der_len, tb_error *err);
+int tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
+    const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    unsigned char **der, size_t *der_len, tb_error *err);
+/*
  * Co-signing: adds a SignerInfo for cert (RSA or EC) to the SignedData in
  * cms_der, attached or detached, and leaves the existing SignerInfos, the
  * content and the certificates already there as they were (the DER of a
@@ -206,7 +227,8 @@ int tb_cms_counter_assemble(const unsigned char *cms_der, size_t cms_len, int ta
 int tb_cms_cert_is_gost(X509 *cert);
 
 /*
- * Parses "sha256:<hex>" (also sha384, sha512; lower-case names, hex in
+ * Parses "sha256:<hex>" (also sha384, sha512, and streebog512, streebog256
+ * for GOST keys: NID_id_GostR3411_2012_512/_256; lower-case names, hex in
  * either case, exactly the digest's length) into md_nid and digest, which
  * has digest_room bytes. Anything else is TB_ERR_INVALID_ARG with a detail
  * saying what is wrong; out-parameters are written only on success.

@@ -715,7 +715,12 @@ params_seq(const char *p1, const char *p2)
 	return params;
 }
 
-/* A PrivateKeyInfo of key_oid, params SEQUENCE { p1, p2 } and key bytes (copied; new). */
+/*
+ * A PrivateKeyInfo of key_oid, params SEQUENCE { p1, p2 } and key bytes
+ * (copied; new). The copy is ordinary heap: PKCS8_PRIV_KEY_INFO_free
+ * cleanses the key and frees it with OPENSSL_free, which a secure-heap
+ * block would abort (the signer process has a secure heap: filekey.c).
+ */
 static PKCS8_PRIV_KEY_INFO *
 p8_build(const char *key_oid, const char *p1, const char *p2, const unsigned char *key,
     int key_len)
@@ -726,7 +731,7 @@ p8_build(const char *key_oid, const char *p1, const char *p2, const unsigned cha
 	unsigned char *k = NULL;
 
 	if ((p8 = PKCS8_PRIV_KEY_INFO_new()) == NULL || (obj = OBJ_txt2obj(key_oid, 1)) == NULL ||
-	    (params = params_seq(p1, p2)) == NULL || (k = OPENSSL_secure_malloc(key_len)) == NULL)
+	    (params = params_seq(p1, p2)) == NULL || (k = OPENSSL_malloc(key_len)) == NULL)
 		goto fail;
 	memcpy(k, key, key_len);
 	if (!PKCS8_pkey_set0(p8, obj, 0, V_ASN1_SEQUENCE, params, k, key_len))
@@ -734,7 +739,7 @@ p8_build(const char *key_oid, const char *p1, const char *p2, const unsigned cha
 	return p8;
 fail:
 	if (k != NULL)
-		OPENSSL_secure_clear_free(k, key_len);
+		OPENSSL_clear_free(k, key_len);
 	ASN1_STRING_free(params);
 	ASN1_OBJECT_free(obj);
 	PKCS8_PRIV_KEY_INFO_free(p8);

@@ -8,7 +8,8 @@ DAEMON_SHELL_TESTS = \
 	tests/daemon-badinput.sh \
 	tests/daemon-concurrency.sh \
 	tests/daemon-reload.sh \
-	tests/daemon-expiry.sh
+	tests/daemon-expiry.sh \
+	tests/daemon-filekey.sh
 TESTS += $(DAEMON_SHELL_TESTS)
 check_SCRIPTS += $(DAEMON_SHELL_TESTS) tests/rawclient.py
 EXTRA_DIST += $(DAEMON_SHELL_TESTS) tests/rawclient.py tests/tbframe.py

@@ -58,6 +58,7 @@ hz_need_root() {
 # FUID, SUID; created once, as root), and the signer's files made that
 # account's alone: the PIN file, the token store and the audit directory.
 # Certificates and the configuration stay public: all processes read them.
+# Skips (77) without root, either account or setpriv.
 hz_two_accounts() {
 	hz_need_root
 	FU=tanbafront
@@ -66,6 +67,7 @@ hz_two_accounts() {
 		id $_hz_u >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin $_hz_u >/dev/null 2>&1 ||
 		    { echo "SKIP: cannot create user $_hz_u"; exit 77; }
 	done
+	command -v setpriv >/dev/null 2>&1 || { echo "SKIP: no setpriv"; exit 77; }
 	FUID=$(id -u $FU)
 	SUID=$(id -u $SU)
 	chmod 0711 "$TB_TMP"

@@ -45,8 +45,11 @@ grep -E '^(tb_p11_|tb_keystore_|tb_ks_key_|C_GetFunctionList$|p11_kit_)' front.s
     fail "the front holds PKCS#11 code"
 grep -qE '^(libcurl|libxml2|libexpat)' signer.needed.$$ && fail "the signer links $(grep -E '^(libcurl|libxml2|libexpat)' signer.needed.$$)"
 # Client frames and JSON requests (proto.c, request.c), CMS verification and
-# its parsers (libsig verify, identity, GOST), revocation fetching.
-grep -E '^(tb_proto_|tb_frame_|tb_request_|tb_verify|tb_cms_verify|tb_identity_|tb_gost|tb_rev_|tb_crl_|tb_ocsp_|tb_fetch|curl_|CMS_verify$|d2i_CMS_ContentInfo$|SMIME_read_CMS$|tb_cms_assemble$)' signer.syms.$$ &&
+# its parsers (libsig verify, identity, GOST verification), revocation
+# fetching. The GOST signing part of libsig is there for file keys
+# (daemon/filekey.c), its verification and CMS assembly left out by the link.
+grep -qx 'tb_gost_key_sign' signer.syms.$$ || fail "no GOST file keys in the signer?"
+grep -E '^(tb_proto_|tb_frame_|tb_request_|tb_verify|tb_cms_verify|tb_identity_|tb_gost_verify$|tb_gost_digest$|tb_rev_|tb_crl_|tb_ocsp_|tb_fetch|curl_|CMS_verify$|d2i_CMS_ContentInfo$|SMIME_read_CMS$|tb_cms_assemble$|tb_cms_gost_assemble$|tb_cms_sign_gost$)' signer.syms.$$ &&
     fail "the signer holds code that parses what clients send"
 # The parent: no token, no network client, no parser of what clients send.
 grep -qE '^(libp11-kit|libcurl|libxml2|libexpat|libjansson)' parent.needed.$$ &&

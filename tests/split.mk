@@ -3,9 +3,11 @@
 # checks of requests written straight onto its channel, the parent restarting
 # a killed front or signer with back-off).
 TESTS += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh \
-	tests/split-peers.sh tests/split-users.sh tests/split-programs.sh tests/split-parent.sh
+	tests/split-peers.sh tests/split-users.sh tests/split-programs.sh tests/split-parent.sh \
+	tests/split-filekey.sh
 EXTRA_DIST += tests/split-procs.sh tests/split-restart.sh tests/split-signer-checks.sh \
-	tests/split-peers.sh tests/split-users.sh tests/split-programs.sh tests/split-parent.sh
+	tests/split-peers.sh tests/split-users.sh tests/split-programs.sh tests/split-parent.sh \
+	tests/split-filekey.sh
 # Run by split-signer-checks.sh, which makes its token and configuration.
 check_PROGRAMS += tests/test_signer_checks
 tests_test_signer_checks_SOURCES = tests/test_signer_checks.c tests/check_run.h

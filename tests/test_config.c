@@ -508,6 +508,39 @@ START_TEST(missing_parts)
 }
 END_TEST
 
+/* [key] p12 =: a file key; its files are the signer's and are not opened here. */
+START_TEST(file_key)
+{
+	tb_config *cfg = NULL;
+	const tb_key_conf *k;
+	tb_error err;
+
+	write_conf(0, NULL, "[key \"gost\"]\np12 = /nonexistent/signer-only.p12\n"
+	    "p12_password_file = /nonexistent/signer-only.pw");
+	ck_assert_int_eq(tb_config_load(conf_path, &cfg, &err), 0);
+	ck_assert_ptr_nonnull(k = tb_config_key(cfg, "gost"));
+	ck_assert_ptr_null(k->uri);
+	ck_assert_str_eq(k->p12, "/nonexistent/signer-only.p12");
+	ck_assert_str_eq(k->p12_password_file, "/nonexistent/signer-only.pw");
+	ck_assert_ptr_null(tb_config_key(cfg, "registry")->p12);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[key \"gost\"]\np12 = /x.p12");
+	expect_error(TB_ERR_CONFIG, 17, "[key \"gost\"] p12 needs p12_password_file");
+	write_conf(0, NULL, "[key \"gost\"]\np12 = /x.p12\np12_password_file = /x.pw\n"
+	    "uri = pkcs11:token=tanba;object=x");
+	expect_error(TB_ERR_CONFIG, 17, "[key \"gost\"] uri and p12 exclude each other");
+	write_conf(0, NULL, "[key \"gost\"]\np12 = /x.p12\np12_password_file = /x.pw\n"
+	    "digest = sha256");
+	expect_error(TB_ERR_CONFIG, 20, "[key \"gost\"] digest: not with p12");
+	write_conf(0, NULL, "[key \"gost\"]\np12 = /x.p12\np12_password_file = /x.pw\n"
+	    "certificate = /x.pem");
+	expect_error(TB_ERR_CONFIG, 20, "[key \"gost\"] certificate: not with p12");
+	write_conf(0, NULL, "[key \"gost\"]\nuri = pkcs11:token=t;object=o\n"
+	    "p12_password_file = /x.pw");
+	expect_error(TB_ERR_CONFIG, 19, "[key \"gost\"] p12_password_file: only with p12");
+}
+END_TEST
+
 START_TEST(no_keys)
 {
 	FILE *f = fopen(conf_path, "w");
@@ -607,6 +640,7 @@ config_suite(void)
 	tcase_add_test(tc, missing_socket);
 	tcase_add_test(tc, missing_parts);
 	tcase_add_test(tc, no_keys);
+	tcase_add_test(tc, file_key);
 	tcase_add_test(tc, world_readable_pin);
 	tcase_add_test(tc, missing_pin);
 	tcase_add_test(tc, syntax);

@@ -1,0 +1,223 @@
+#!/bin/sh
+# File keys through the real tanbad: GOST 34.10-2015 keys in NCA-layout
+# PKCS#12 containers made by the test PKI (current validity), [key] p12 =.
+# The signer process opens them; `tanba sign` makes a GOST CAdES-BES that
+# `tanba verify` accepts with the signer's identity and that libsig's GOST
+# check (the gost engine, tests/gost-check) accepts over the document.
+# `tanba keys` says where each key lives. Refusals: an expired certificate
+# (at sign time, as for token keys), a digest of another kind or length, a
+# wrong password (at start and at reload: the old key keeps signing), an
+# RSA container (pointed at tanba-admin key import). SIGHUP with a new
+# container at the same path rotates the key, with a key-change record.
+# No password reaches a log or the audit trail.
+TB_NO_START=1
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+CHECK="$top_builddir/tests/gost-check"
+[ -x "$CHECK" ] || tb_fail "$CHECK not built"
+"$CHECK" --available >/dev/null 2>&1 || { echo "SKIP: no GOST engine here"; exit 77; }
+
+G="$TB_TMP/gpki"
+PW=Fk-7f3a9Q21x
+PW2=Rot-88c1Zq5
+printf '%s\n' "$PW" > "$TB_TMP/p12.pw"
+printf '%s\n' "$PW2" > "$TB_TMP/p12new.pw"
+printf 'wrong-%s\n' "$PW" > "$TB_TMP/wrong.pw"
+chmod 0600 "$TB_TMP"/*.pw
+"$TB_TESTPKI" hierarchy --out "$G" --ca-alg gost512 --leaf-alg gost512 >"$TB_TMP/gpki.log" 2>&1 ||
+    { cat "$TB_TMP/gpki.log"; tb_fail "GOST test PKI"; }
+p12() {	# p12 CERT KEY PASSWORDFILE OUT
+	"$TB_TESTPKI" p12 --cert "$1" --key "$2" --chain "$G/chain.pem" --password-file "$3" \
+	    --out "$4" >>"$TB_TMP/gpki.log" 2>&1 && chmod 0600 "$4" || tb_fail "tanba-testpki p12 $4"
+}
+p12 "$G/individual-sign.pem" "$G/individual-sign.key" "$TB_TMP/p12.pw" "$TB_TMP/gost.p12"
+p12 "$G/expired.pem" "$G/expired.key" "$TB_TMP/p12.pw" "$TB_TMP/gostexp.p12"
+p12 "$G/legal-sign.pem" "$G/legal-sign.key" "$TB_TMP/p12new.pw" "$TB_TMP/gostnew.p12"
+"$TB_TESTPKI" p12 --cert "$TB_PKI/rsa-sign.pem" --key "$TB_PKI/rsa-sign.key" \
+    --password-file "$TB_TMP/p12.pw" --out "$TB_TMP/rsa.p12" >>"$TB_TMP/gpki.log" 2>&1 &&
+    chmod 0600 "$TB_TMP/rsa.p12" || tb_fail "RSA container"
+IIN=$(sed -n 's/^individual-sign .*iin=\([0-9]*\).*/\1/p' "$G/manifest.txt")
+BIN=$(sed -n 's/^legal-sign .*bin=\([0-9]*\).*/\1/p' "$G/manifest.txt")
+[ -n "$IIN" ] && [ -n "$BIN" ] || tb_fail "no IIN/BIN in the manifest"
+cp "$TB_CONF" "$TB_TMP/token.conf"
+cat >> "$TB_CONF" <<CONF
+
+[key "gost"]
+p12 = $TB_TMP/gost.p12
+p12_password_file = $TB_TMP/p12.pw
+
+[key "gostexp"]
+p12 = $TB_TMP/gostexp.p12
+p12_password_file = $TB_TMP/p12.pw
+CONF
+tb_start_daemon || tb_fail "tanbad did not start with file keys: $(tail -n 5 "$TB_TMP/tanbad.log")"
+
+doc="$TB_TMP/doc.txt"
+printf 'Анықтама №7: мекенжай, Астана\r\n' > "$doc"
+head -c 5000 /dev/urandom >> "$doc"
+verify_expect() {	# verify_expect VERDICT ARGS...: tanba verify's first line
+	_want=$1
+	shift
+	"$TB_TANBA" verify --offline --no-revocation --anchors "$G/root.pem" \
+	    --untrusted "$G/chain.pem" "$@" >"$TB_TMP/v.out" 2>"$TB_TMP/v.err"
+	_got=$(head -n 1 "$TB_TMP/v.out")
+	case $_got in "$_want"*) ;; *) cat "$TB_TMP/v.out" "$TB_TMP/v.err"; tb_fail "expected $_want, got $_got" ;; esac
+}
+
+tb_log "the scalar is on OpenSSL's secure heap (locked, undumpable); the signer has locked pages"
+grep -Eq "key gost: gost2015-512 file key from .* [1-9][0-9]* bytes of the secure heap in use" \
+    "$TB_TMP/tanbad.log" || tb_fail "the key is not on the secure heap: $(grep 'file key from' "$TB_TMP/tanbad.log")"
+SIGNER=$(tb_signer_of "$TB_DAEMON_PID") || tb_fail "no signer process"
+awk '/^VmLck:/ { exit !($2 > 0) }' /proc/"$SIGNER"/status || tb_fail "the signer has no locked memory"
+
+tb_log "tanba keys: where each key lives, what it signs"
+tb_tanba keys > "$TB_TMP/keys.txt" || tb_fail "tanba keys"
+grep -Eq '^gost +gost2015-512 +512 +file +streebog512 ' "$TB_TMP/keys.txt" ||
+    { cat "$TB_TMP/keys.txt"; tb_fail "keys table: gost row"; }
+grep -Eq '^rsa +rsa +2048 +token +sha256 ' "$TB_TMP/keys.txt" ||
+    { cat "$TB_TMP/keys.txt"; tb_fail "keys table: rsa row"; }
+tb_tanba keys --json > "$TB_TMP/keys.json" || tb_fail "tanba keys --json"
+python3 - "$TB_TMP/keys.json" <<'PY' || tb_fail "keys --json"
+import json, sys
+k = {x["name"]: x for x in json.load(open(sys.argv[1]))["keys"]}
+g = k["gost"]
+assert g["store"] == "file" and g["type"] == "gost2015-512" and g["digest"] == "streebog512", g
+assert g["usable"] is True and g["bits"] == 512, g
+assert k["gostexp"]["store"] == "file" and k["gostexp"]["usable"] is False, k["gostexp"]
+assert "expired" in k["gostexp"]["problem"], k["gostexp"]
+assert k["rsa"]["store"] == "token" and k["rsa"]["digest"] == "sha256", k["rsa"]
+PY
+
+tb_log "attached GOST signature: tanba verify with the identity, the gost engine's check"
+tb_tanba sign --key gost -o "$TB_TMP/att.p7s" "$doc" || tb_fail "sign --key gost"
+openssl asn1parse -inform DER -in "$TB_TMP/att.p7s" > "$TB_TMP/att.asn1" || tb_fail "not DER"
+for oid in 1.2.398.3.10.1.3.3 1.2.398.3.10.1.1.2.3.2 signingCertificateV2 messageDigest; do
+	grep -q "$oid" "$TB_TMP/att.asn1" || tb_fail "no $oid in the CMS"
+done
+"$CHECK" "$TB_TMP/att.p7s" "$G/individual-sign.pem" || tb_fail "gost-check refuses the daemon's CMS"
+verify_expect VALID --iin "$IIN" "$TB_TMP/att.p7s"
+grep -q "$IIN" "$TB_TMP/v.out" || tb_fail "verify does not name IIN $IIN"
+verify_expect IDENTITY_MISMATCH --iin 000000000000 --no-check-iin-checksum "$TB_TMP/att.p7s"
+# One flipped byte of the signature value (the SignerInfo's last field).
+python3 -c "import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[-5] ^= 1; open(sys.argv[2], 'wb').write(b)" \
+    "$TB_TMP/att.p7s" "$TB_TMP/bad.p7s"
+"$CHECK" "$TB_TMP/bad.p7s" "$G/individual-sign.pem" >/dev/null && tb_fail "gost-check accepts a flipped value"
+verify_expect SIGNATURE_INVALID "$TB_TMP/bad.p7s"
+
+tb_log "detached from data and from a Streebog-512 digest"
+tb_tanba sign --key gost --detached -o "$TB_TMP/det.p7s" "$doc" || tb_fail "sign --detached"
+"$CHECK" --content "$doc" "$TB_TMP/det.p7s" "$G/individual-sign.pem" || tb_fail "gost-check (detached)"
+verify_expect VALID --content "$doc" "$TB_TMP/det.p7s"
+dg=$(openssl dgst -engine gost -md_gost12_512 -r "$doc" 2>/dev/null | cut -d' ' -f1)
+[ ${#dg} -eq 128 ] || tb_fail "no Streebog-512 from the gost engine"
+tb_tanba sign --key gost --digest "streebog512:$dg" -o "$TB_TMP/dig.p7s" || tb_fail "sign --digest streebog512"
+"$CHECK" --content "$doc" "$TB_TMP/dig.p7s" "$G/individual-sign.pem" || tb_fail "gost-check (digest)"
+verify_expect VALID --content "$doc" "$TB_TMP/dig.p7s"
+
+tb_log "eight signatures at once (the signer's workers share the key): each verifies"
+j=0
+pids=
+while [ $j -lt 8 ]; do
+	tb_tanba sign --key gost -o "$TB_TMP/par.$j.p7s" "$doc" 2>"$TB_TMP/par.$j.err" &
+	pids="$pids $!"
+	j=$((j + 1))
+done
+for p in $pids; do wait "$p"; done
+j=0
+while [ $j -lt 8 ]; do
+	"$CHECK" "$TB_TMP/par.$j.p7s" "$G/individual-sign.pem" >/dev/null ||
+	    tb_fail "parallel signature $j: $(cat "$TB_TMP/par.$j.err")"
+	j=$((j + 1))
+done
+
+tb_log "refusals: a SHA-2 or short digest for a GOST key, a Streebog one for a token key"
+sha=$(tb_sha "$doc" sha256)
+tb_tanba sign --key gost --digest "sha256:$sha" -o "$TB_TMP/x" 2>"$TB_TMP/err" &&
+    tb_fail "a SHA-256 digest signed with a GOST key"
+grep -q "streebog512" "$TB_TMP/err" || tb_fail "sha256 digest: $(cat "$TB_TMP/err")"
+tb_tanba sign --key gost --digest "streebog256:$(echo "$dg" | cut -c1-64)" -o "$TB_TMP/x" \
+    2>"$TB_TMP/err" && tb_fail "a 32-byte digest signed with a 512-bit GOST key"
+grep -q "streebog512" "$TB_TMP/err" || tb_fail "short digest: $(cat "$TB_TMP/err")"
+tb_tanba sign --key rsa --digest "streebog512:$dg" -o "$TB_TMP/x" 2>"$TB_TMP/err" &&
+    tb_fail "a Streebog digest signed with an RSA key"
+grep -q "not a GOST key" "$TB_TMP/err" || tb_fail "streebog for rsa: $(cat "$TB_TMP/err")"
+
+tb_log "an expired certificate in the container: refused at sign time"
+tb_tanba sign --key gostexp -o "$TB_TMP/x" "$doc" 2>"$TB_TMP/err" && tb_fail "expired file key signed"
+grep -qi "expired" "$TB_TMP/err" || tb_fail "expired: $(cat "$TB_TMP/err")"
+tb_tanba sign --key rsa -o "$TB_TMP/rsa.p7s" "$doc" || tb_fail "the token key beside file keys"
+tb_verify_cms "$TB_TMP/rsa.p7s" || tb_fail "rsa signature beside file keys"
+
+tb_log "reload with a wrong password: the old key keeps signing, the log says why"
+sed -i "s|^p12_password_file = $TB_TMP/p12.pw\$|p12_password_file = $TB_TMP/wrong.pw|" "$TB_CONF"
+kill -HUP "$TB_DAEMON_PID"
+tb_wait_log "reload failed.*wrong password" || tb_fail "no word of the wrong password at reload"
+tb_tanba sign --key gost -o "$TB_TMP/after-bad.p7s" "$doc" || tb_fail "the old key stopped signing"
+verify_expect VALID --iin "$IIN" "$TB_TMP/after-bad.p7s"
+
+tb_log "reload with a broken container: the old key keeps signing"
+sed -i "s|wrong.pw\$|p12.pw|" "$TB_CONF"
+cp "$TB_TMP/gost.p12" "$TB_TMP/gost.p12.good"
+head -c 700 "$TB_TMP/gost.p12.good" > "$TB_TMP/gost.p12"
+n0=$(grep -c "reload failed" "$TB_TMP/tanbad.log")
+kill -HUP "$TB_DAEMON_PID"
+i=0
+while [ "$(grep -c "reload failed" "$TB_TMP/tanbad.log")" -le "$n0" ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+[ $i -lt 100 ] || tb_fail "no word of the broken container at reload"
+grep "reload failed" "$TB_TMP/tanbad.log" | tail -n 1 | grep -q "key gost: $TB_TMP/gost.p12" ||
+    tb_fail "the reload failure does not name the container: $(grep "reload failed" "$TB_TMP/tanbad.log" | tail -n 1)"
+tb_tanba sign --key gost -o "$TB_TMP/after-broken.p7s" "$doc" || tb_fail "the old key stopped signing"
+
+tb_log "SIGHUP with a new container at the same path: the key rotates"
+cp "$TB_TMP/gostnew.p12" "$TB_TMP/gost.p12"
+sed -i "s|^p12_password_file = $TB_TMP/p12.pw\$|p12_password_file = $TB_TMP/p12new.pw|" "$TB_CONF"
+sed -i "/^\[key \"gostexp\"\]/,/^\$/s|p12new.pw|p12.pw|" "$TB_CONF"
+kill -HUP "$TB_DAEMON_PID"
+NEWSERIAL=$(openssl x509 -in "$G/legal-sign.pem" -noout -serial | sed 's/^serial=//')
+gost_serial() {
+	tb_tanba keys --json | python3 -c 'import json,sys; print([k["serial"] for k in json.load(sys.stdin)["keys"] if k["name"] == "gost"][0])'
+}
+i=0
+until [ "$(gost_serial | tr a-f A-F)" = "$NEWSERIAL" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || tb_fail "the new container's certificate did not appear"
+	sleep 0.1
+done
+tb_tanba sign --key gost -o "$TB_TMP/rot.p7s" "$doc" || tb_fail "sign after rotation"
+verify_expect VALID --bin "$BIN" "$TB_TMP/rot.p7s"
+"$CHECK" "$TB_TMP/rot.p7s" "$G/legal-sign.pem" || tb_fail "gost-check after rotation"
+grep '"op":"key-change"' "$TB_TMP/audit.log" | grep '"key":"gost"' |
+    grep -q "certificate changed" || tb_fail "no key-change record for the rotation"
+[ "$(grep '"op":"sign"' "$TB_TMP/audit.log" | grep '"key":"gost"' | grep -c '"result":"ok"')" -ge 6 ] ||
+    tb_fail "fewer sign records for key gost than signatures"
+tb_stop_daemon
+
+tb_log "start with a wrong password: refused, clearly"
+sed "s|p12new.pw|wrong.pw|" "$TB_CONF" > "$TB_TMP/wrong.conf"
+tb_run_daemon_expect_fail "$TB_TMP/wrong.conf" || tb_fail "tanbad started with a wrong password"
+echo "$TB_DAEMON_ERR" | grep -q "key gost: .*gost.p12: wrong password" ||
+    tb_fail "wrong password at start: $TB_DAEMON_ERR"
+
+tb_log "an RSA container as a file key: refused, pointed at tanba-admin key import"
+cp "$TB_TMP/token.conf" "$TB_TMP/rsa.conf"
+printf '\n[key "rsafile"]\np12 = %s\np12_password_file = %s\n' "$TB_TMP/rsa.p12" \
+    "$TB_TMP/p12.pw" >> "$TB_TMP/rsa.conf"
+tb_run_daemon_expect_fail "$TB_TMP/rsa.conf" || tb_fail "tanbad started with an RSA file key"
+echo "$TB_DAEMON_ERR" | grep -q "RSA key.*tanba-admin key import" ||
+    tb_fail "RSA container: $TB_DAEMON_ERR"
+
+tb_log "a container others may read: refused"
+chmod 0644 "$TB_TMP/gost.p12"
+sed "s|wrong.pw|p12new.pw|" "$TB_TMP/wrong.conf" > "$TB_TMP/open.conf"
+tb_run_daemon_expect_fail "$TB_TMP/open.conf" || tb_fail "tanbad started with a world-readable container"
+echo "$TB_DAEMON_ERR" | grep -q "gost.p12" || tb_fail "world-readable: $TB_DAEMON_ERR"
+chmod 0600 "$TB_TMP/gost.p12"
+
+tb_log "no password in any log or record"
+for f in "$TB_TMP/tanbad.log" "$TB_TMP/refused.log" "$TB_TMP/audit.log"; do
+	for p in "$PW" "$PW2"; do
+		! grep -qF "$p" "$f" || tb_fail "a password is in $f"
+	done
+done
+echo "PASS"
