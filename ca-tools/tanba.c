@@ -44,8 +44,9 @@ usage(FILE *f)
 	fputs("usage: tanba [--socket PATH] COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  sign --key NAME [--detached] [--digest ALG:HEX] [--digest-alg sha256|sha384|sha512|streebog512|streebog256]\n"
-	    "       [--pem] [--timestamp|--timestamp-preferred] [-o OUT] [FILE|-]\n"
+	    "  sign --key NAME [--detached] [--digest ALG:HEX]\n"
+	    "       [--digest-alg sha256|sha384|sha512|streebog512|streebog256]\n"
+	    "       [--pem] [--timestamp|--timestamp-preferred] [--embed-evidence] [-o OUT] [FILE|-]\n"
 	    "                                   sign FILE (or stdin) as CAdES-BES (-T) CMS\n"
 	    "  sign --key NAME --add-to FILE.p7s [--detached-content DOC|--digest ALG:HEX]\n"
 	    "       [--digest-alg ALG] [--pem] [-o OUT]\n"
@@ -335,7 +336,7 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	int rc = TANBA_EXIT_ERROR;
 	const char *key = NULL, *digest = NULL, *digest_alg = NULL, *outpath = NULL;
 	const char *input = NULL, *stamp = NULL, *add_to = NULL, *content = NULL;
-	int detached = 0, pem = 0, by_digest = 0, i;
+	int detached = 0, pem = 0, by_digest = 0, embed = 0, i;
 	long counter = -1;
 	char *end;
 	const char *out_dir = NULL;
@@ -380,6 +381,8 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 			stamp = "yes";
 		else if (strcmp(a, "--timestamp-preferred") == 0)
 			stamp = "preferred";
+		else if (strcmp(a, "--embed-evidence") == 0)
+			embed = 1;
 		else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc)
 			outpath = argv[++i];
 		else if (strcmp(a, "--out-dir") == 0 && i + 1 < argc)
@@ -399,10 +402,10 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	input = ninputs > 0 ? inputs[0] : NULL;
 	if (ninputs > 1 || out_dir != NULL || by_digest) {
 		if (digest != NULL || stamp != NULL || outpath != NULL || add_to != NULL ||
-		    counter >= 0 || content != NULL) {
-			tanba_die_msg("sign: several files take neither --digest, --timestamp, -o, "
-			    "--add-to nor --countersign (each FILE is written to FILE.p7s, or into "
-			    "--out-dir)");
+		    counter >= 0 || content != NULL || embed) {
+			tanba_die_msg("sign: several files take neither --digest, --timestamp, "
+			    "--embed-evidence, -o, --add-to nor --countersign (each FILE is written "
+			    "to FILE.p7s, or into --out-dir)");
 			goto out;
 		}
 		if (by_digest && !detached) {
@@ -435,11 +438,11 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 			    "counter-signs: one of them");
 			goto out;
 		}
-		if (detached || stamp != NULL || (add_to != NULL && input != NULL) ||
+		if (detached || stamp != NULL || embed || (add_to != NULL && input != NULL) ||
 		    (counter >= 0 && (content != NULL || digest != NULL))) {
 			tanba_die_msg("sign: with --add-to give the document only as "
 			    "--detached-content (or --digest); --countersign takes no document; "
-			    "no --detached or --timestamp");
+			    "no --detached, --timestamp or --embed-evidence");
 			goto out;
 		}
 		if (digest != NULL && (content != NULL || !digest_arg_ok(digest))) {
@@ -493,6 +496,9 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	if (stamp != NULL)
 		json_object_set_new(req, "timestamp", strcmp(stamp, "yes") == 0 ? json_true() :
 		    json_string(stamp));
+	/* The daemon fails the request rather than sign without the evidence. */
+	if (embed)
+		json_object_set_new(req, "evidence", json_string("embed"));
 	if (call_or_report(socket_path, req, &resp) != 0)
 		goto out;
 	if (!json_is_true(json_object_get(resp, "ok"))) {

@@ -1,9 +1,10 @@
 /*
- * The test PKI's table of key and signature algorithms: RSA, ECDSA and
- * GOST 34.10-2015 with the Kazakh OIDs. Adding an algorithm means one
- * table row and, where OpenSSL cannot produce the keys or signature bytes
- * as wanted, its own functions. Nothing outside this file names an
- * algorithm, and no GOST byte order is known here (libsig's gost.c owns it).
+ * The test PKI's table of key and signature algorithms: RSA, ECDSA,
+ * GOST 34.10-2015 and the legacy GOST 34.310-2004 with the Kazakh OIDs.
+ * Adding an algorithm means one table row and, where OpenSSL cannot
+ * produce the keys or signature bytes as wanted, its own functions.
+ * Nothing outside this file names an algorithm, and no GOST byte order
+ * is known here (libsig's gost.c owns it).
  */
 #include "config.h"
 
@@ -139,6 +140,13 @@ static const tp_alg algs[] = {
 	  keygen_gost, sign_gost, spki_gost },
 	{ "gost256", "gost2012_256", 0, NULL, "1.2.398.3.10.1.1.2.3.1", 1, NULL,
 	  "1.2.398.3.10.1.3.2", "gost2015-256", GOST_SIGN_KU,
+	  keygen_gost, sign_gost, spki_gost },
+	/*
+	 * GOST 34.310-2004 (legacy): the NCA's test TSA still signs with it.
+	 * Its hash is GOST 34.311-95 with the test S-box, libsig's gost94.c.
+	 */
+	{ "gost2004", "gost2001", 0, NULL, "1.2.398.3.10.1.1.1.2", 1, NULL,
+	  "1.2.398.3.10.1.3.1.1.0", "gost2004", GOST_SIGN_KU,
 	  keygen_gost, sign_gost, spki_gost },
 };
 

@@ -188,6 +188,28 @@ tb_tanba timestamp --embed-evidence -o "$T/stamped-cli.p7s" "$T/plain.p7s" 2>"$T
 tb_tanba $OFF --embedded-revocation --json "$T/stamped-cli.p7s" > "$T/ans.json" 2>"$T/err"
 check "tanba timestamp --embed-evidence: VALID offline" 'j["verdict"] == "VALID"'
 
+# tanba sign --embed-evidence: the CLI asks the sign op for the same.
+tb_tanba sign --key ec --embed-evidence -o "$T/signed-cli.p7s" "$T/doc.txt" 2>"$T/err" ||
+    tb_fail "tanba sign --embed-evidence: $(cat "$T/err")"
+openssl cms -cmsout -print -inform DER -in "$T/signed-cli.p7s" 2>&1 |
+    grep -q "otherRevInfoFormat: .*(1.3.6.1.5.5.7.16.2)" ||
+    tb_fail "tanba sign --embed-evidence: no OCSP response in the CMS"
+tb_tanba $OFF --embedded-revocation --json "$T/signed-cli.p7s" > "$T/ans.json" 2>"$T/err"
+check "tanba sign --embed-evidence: VALID offline from the embedded data" \
+    'j["verdict"] == "VALID" and rv["status"] == "good" and rv["source"] == "ocsp"'
+tb_tanba sign --key ec -o "$T/signed-cli-plain.p7s" "$T/doc.txt" 2>"$T/err" ||
+    tb_fail "tanba sign: $(cat "$T/err")"
+tb_tanba $OFF --embedded-revocation --json "$T/signed-cli-plain.p7s" > "$T/ans.json" 2>"$T/err"
+check "tanba sign without --embed-evidence: REVOCATION_UNKNOWN offline" \
+    'j["verdict"] == "REVOCATION_UNKNOWN"'
+cp "$T/doc.txt" "$T/doc2.txt"
+if tb_tanba sign --key ec --embed-evidence "$T/doc.txt" "$T/doc2.txt" 2>"$T/err"; then
+	tb_fail "tanba sign --embed-evidence with several files was accepted"
+fi
+grep -q -- "--embed-evidence" "$T/err" || tb_fail "several files: error does not name --embed-evidence"
+[ ! -e "$T/doc2.txt.p7s" ] || tb_fail "several files with --embed-evidence: something was written"
+tb_log "ok: tanba sign --embed-evidence with several files refused"
+
 # ---- the responder down, the daemon's OCSP cache gone with a restart
 stop_ocsp
 tb_stop_daemon >/dev/null 2>&1

@@ -8,6 +8,8 @@
 # the stamp's time (revoked before, or for keyCompromise after: refused;
 # superseded after: reported). Faults: TSA down, slow (cut by the timeout), a
 # replayed answer (wrong nonce), garbage, an untrusted TSA, a bad --signer.
+# GOST TSAs from the test PKI: 34.10-2015, and 34.310-2004 as the NCA's test
+# TSA signs (its token read independently with tests/tst-read.py and rhash).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 VERDICT_TEST=tsa-stamp
@@ -39,6 +41,14 @@ if "$TESTPKI" hierarchy --out "$T/gpki" --ca-alg gost512 --leaf-alg gost512 >"$T
 	cp "$T/gpki/legal-sign.key" "$W/gost.key"
 	cat "$T/gpki/root.pem" "$T/gpki/ca.pem" > "$T/gcafile.pem"
 	GOST=1
+	# A GOST 34.310-2004 TSA, as the NCA's test TSA signs: its key and
+	# certificate from a test-PKI hierarchy whose leaves are GOST 2004.
+	"$TESTPKI" hierarchy --out "$T/g4pki" --ca-alg gost512 --leaf-alg gost2004 \
+	    >"$T/g4pki.log" 2>&1 &&
+	    "$TESTPKI" issue --dir "$T/g4pki" --key "$T/g4pki/legal-sign.key" --profile tsa \
+	    --out "$W/gost2004.pem" >>"$T/g4pki.log" 2>&1 || { cat "$T/g4pki.log"; exit 99; }
+	cp "$T/g4pki/legal-sign.key" "$W/gost2004.key"
+	cat "$T/g4pki/root.pem" "$T/g4pki/ca.pem" > "$T/g4cafile.pem"
 else
 	echo "skip: no GOST test PKI here: $(tail -n 1 "$T/gpki.log")"
 fi
@@ -101,6 +111,51 @@ if [ -n "$GOST" ]; then
 	done
 	# The GOST TSA outside the signers' trust list (no --tsa-anchors): refused.
 	expect CHAIN_UNTRUSTED 1 $OFF "$T/doc-gost34311-95.p7s"
+
+	# GOST 34.310-2004 tokens (the NCA's test TSA): signed with
+	# 1.2.398.3.10.1.1.1.2 over attributes hashed with GOST 34.311-95 (test
+	# S-box), the imprint GOST 34.311-95 of the signature value as stored.
+	G4="--tsa-anchors $T/g4cafile.pem"
+	expect "" 0 timestamp $G4 --tsa-url "$URL/gost2004" --tsa-hash gost34311-95 \
+	    -o "$T/doc-g4.p7s" "$T/doc.p7s"
+	expect VALID 0 $OFF $G4 --json "$T/doc-g4.p7s"
+	got=$(json "$T/out" 'j["signer"]["timestamp"]["verdict"] + " " + j["signer"]["timestamp"]["hash"] + " " + str("ТАҢБА TEST TSA" in j["signer"]["timestamp"]["tsa"])')
+	[ "$got" = "VALID 1.2.398.3.10.1.3.1.1.0 True" ] || fail "GOST 2004 TSA: '$got'"
+	# What the token is, read without libsig: signed with GOST 2004's
+	# OIDs, and its imprint is what rhash --gost94 (the test S-box) makes
+	# of the SignerInfo's signature value as stored.
+	python3 "$top_srcdir/tests/tst-read.py" "$T/doc-g4.p7s" "$T/g4.sv" > "$T/g4.read" ||
+	    fail "GOST 2004 token: not readable"
+	grep -qx "signer 1.2.398.3.10.1.3.1.1.0 1.2.398.3.10.1.1.1.2" "$T/g4.read" ||
+	    fail "GOST 2004 token: signer algorithms $(cat "$T/g4.read")"
+	if command -v rhash >/dev/null 2>&1; then
+		want=$(rhash --gost94 --simple "$T/g4.sv" | cut -d' ' -f1)
+		grep -qx "imprint 1.2.398.3.10.1.3.1.1.0 $want" "$T/g4.read" ||
+		    fail "GOST 2004 token: imprint is not rhash --gost94 of the signature: $(cat "$T/g4.read")"
+	else
+		echo "skip: no rhash for the independent imprint check"
+	fi
+	# One byte of the token's signature flipped (the last byte of the CMS):
+	# the token is refused, and with it the signature.
+	python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[-1]^=1; open(sys.argv[2],"wb").write(b)' \
+	    "$T/doc-g4.p7s" "$T/doc-g4-bad.p7s"
+	expect SIGNATURE_INVALID 1 $OFF $G4 --json "$T/doc-g4-bad.p7s"
+	[ "$(json "$T/out" 'j["reasons"][0]["id"]')" = SIGNATURE_INVALID.timestamp ] ||
+	    fail "GOST 2004 token with a flipped byte: $(cat "$T/out")"
+	grep -q "gost2004 signature does not verify" "$T/out" || fail "GOST 2004 flipped byte: reason"
+	# A GOST 2004 signer stamped by the GOST 2004 TSA, judged at the stamp
+	# after its certificate expired.
+	"$TESTPKI" cms --cert "$T/g4pki/legal-sign.pem" --key "$T/g4pki/legal-sign.key" \
+	    --in "$T/doc.txt" --out "$T/g4doc.p7s" >>"$T/g4pki.log" 2>&1 || { cat "$T/g4pki.log"; exit 99; }
+	expect "" 0 timestamp $G4 --tsa-url "$URL/gost2004" --tsa-hash gost34311-95 \
+	    -o "$T/g4doc-ts.p7s" "$T/g4doc.p7s"
+	G4OFF="verify --offline --anchors $T/g4pki/root.pem --untrusted $T/g4pki/chain.pem --no-revocation --no-check-iin-checksum $G4"
+	end=$(openssl x509 -in "$T/g4pki/legal-sign.pem" -noout -enddate | cut -d= -f2)
+	later=$(python3 -c 'import sys,datetime; t=datetime.datetime.strptime(sys.argv[1], "%b %d %H:%M:%S %Y %Z")+datetime.timedelta(days=1); print(t.strftime("%Y-%m-%dT%H:%M:%SZ"))' "$end")
+	expect VALID 0 $G4OFF --json "$T/g4doc-ts.p7s"
+	grep -q '"algorithm": "gost2004"' "$T/out" || fail "GOST 2004 signer: algorithm not said"
+	expect VALID 0 $G4OFF --at "$later" --time timestamp "$T/g4doc-ts.p7s"
+	expect CERT_EXPIRED 1 $G4OFF --at "$later" "$T/g4doc-ts.p7s"
 fi
 
 # Judged at the stamp: a day after the signer's certificate expired.

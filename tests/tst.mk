@@ -7,7 +7,7 @@ tests_test_tst_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) \
 	$(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
 # CAdES-T with `openssl ts -reply` behind a loopback HTTP server, tanba timestamp and verify
 TESTS += tests/tsa-stamp.sh
-EXTRA_DIST += tests/tsa-stamp.sh tests/tsa-httpd.py
+EXTRA_DIST += tests/tsa-stamp.sh tests/tsa-httpd.py tests/tst-read.py
 # the verify op with [tsa] anchors, through the real tanbad
 TESTS += tests/tsa-daemon.sh
 EXTRA_DIST += tests/tsa-daemon.sh

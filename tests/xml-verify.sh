@@ -2,9 +2,10 @@
 # tanba verify --offline on XML signatures (docs/XML.md): RSA made by
 # xmlsec1 (URI="" and URI="#id", c14n and exclusive c14n), GOST 2015-512
 # assembled as NCALayer writes it (Kazakh URIs, reversed value, &#13;
-# line breaks) by tests/xml-testsign; every defence with its reason;
-# and the independent checks: xmlsec1 --verify, xmllint --c14n + the gost
-# engine.
+# line breaks) by tests/xml-testsign; GOST 2015-256 and the legacy GOST
+# 34.310-2004 signed by tanba; every defence with its reason; and the
+# independent checks: xmlsec1 --verify, xmllint --c14n + the gost engine
+# (rhash --gost94 for GOST 2004's test-S-box hash).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 VERDICT_TEST=xml
@@ -21,6 +22,18 @@ DS='xmlns:ds="http://www.w3.org/2000/09/xmldsig#"'
 C14N=http://www.w3.org/TR/2001/REC-xml-c14n-20010315
 EXC=http://www.w3.org/2001/10/xml-exc-c14n#
 ENV=http://www.w3.org/2000/09/xmldsig#enveloped-signature
+
+# gost_md MD: the binary hash of stdin by the gost engine (md_gost12_512,
+# md_gost12_256), or for gost94-test by rhash --gost94: GOST 34.311-95's
+# test S-box, which the engine's md_gost94 (CryptoPro S-box) is not.
+gost_md() {
+	if [ "$1" = gost94-test ]; then
+		rhash --gost94 --simple - |
+		    python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().split()[0]))'
+	else
+		openssl dgst -engine gost -"$1" -binary 2>/dev/null
+	fi
+}
 
 # gost_independent SIGNED KEY MD WHAT: without tanba, the GOST signature of
 # SIGNED (one enveloped signature over URI="", no comments) checks out:
@@ -46,11 +59,10 @@ open(sys.argv[4], "wb").write(base64.b64decode(clean(sv))[::-1])   # NCA order b
 dv = re.search(r"<ds:DigestValue>(.*)</ds:DigestValue>", sig, re.S).group(1)
 open(sys.argv[5], "w").write(clean(dv))
 PY
-	xmllint --c14n "$T/i-doc.xml" | openssl dgst -engine gost -"$3" -binary 2>/dev/null |
-	    base64 -w0 > "$T/i-dv-engine"
+	xmllint --c14n "$T/i-doc.xml" | gost_md "$3" | base64 -w0 > "$T/i-dv-engine"
 	[ "$(cat "$T/i-dv-engine")" = "$(cat "$T/i-dv")" ] ||
 	    fail "$4: xmllint+engine digest $(cat "$T/i-dv-engine") differs from DigestValue $(cat "$T/i-dv")"
-	xmllint --c14n "$T/i-si.xml" | openssl dgst -engine gost -"$3" -binary > "$T/i-si.md" 2>/dev/null
+	xmllint --c14n "$T/i-si.xml" | gost_md "$3" > "$T/i-si.md"
 	openssl pkey -engine gost -in "$2" -pubout -out "$T/i-pub.pem" 2>/dev/null
 	if openssl pkeyutl -engine gost -verify -pubin -inkey "$T/i-pub.pem" -in "$T/i-si.md" \
 	    -sigfile "$T/i-sig.bin" >"$T/i-v.log" 2>&1; then
@@ -302,6 +314,38 @@ PY
 		expect VALID 0 verify --offline --anchors "$G2/root.pem" --untrusted "$G2/chain.pem" \
 		    --no-revocation "$T/gt256.xml"
 		gost_independent "$T/gt256.xml" "$G2/individual-sign.key" md_gost12_256 "tanba's 256"
+	fi
+	# ---- GOST 34.310-2004 (legacy, gost34310-gost34311): a test-PKI
+	# hierarchy with GOST 2004 leaves, tanba signs, tanba verifies, and
+	# the independent check hashes with rhash --gost94 (the test S-box).
+	G4=$T/gost2004
+	"$TESTPKI" hierarchy --out "$G4" --ca-alg gost512 --leaf-alg gost2004 >"$T/testpki.log" 2>&1 ||
+	    { cat "$T/testpki.log"; exit 99; }
+	"$GOSTSIGN" xml "$G4/individual-sign.key" "$G4/individual-sign.pem" < "$T/g-plain.xml" > "$T/gt2004.xml" ||
+	    fail "tb_xml_sign GOST 2004"
+	grep -q 'xmldsig-more#gost34310-gost34311"' "$T/gt2004.xml" || fail "GOST 2004 signature URI not written"
+	grep -q 'xmldsig-more#gost34311"' "$T/gt2004.xml" || fail "GOST 2004 digest URI not written"
+	G4OFF="--offline --anchors $G4/root.pem --untrusted $G4/chain.pem --no-revocation"
+	expect VALID 0 verify $G4OFF --signed-element / --json "$T/gt2004.xml"
+	grep -q '"algorithm": "gost2004"' "$T/out" || fail "GOST 2004 algorithm not said"
+	sed 's/Ғалым/Галым/' "$T/gt2004.xml" > "$T/gt2004-changed.xml"
+	expect DIGEST_MISMATCH 1 verify $G4OFF "$T/gt2004-changed.xml"
+	# One character of the SignatureValue changed: the signature is refused.
+	python3 - "$T/gt2004.xml" "$T/gt2004-badsig.xml" <<'PY'
+import re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"<ds:SignatureValue>\s*(.)", s)
+c = "B" if m.group(1) != "B" else "C"
+open(sys.argv[2], "w", encoding="utf-8").write(s[:m.start(1)] + c + s[m.end(1):])
+PY
+	expect SIGNATURE_INVALID 1 verify $G4OFF "$T/gt2004-badsig.xml"
+	"$GOSTSIGN" xml "$G4/individual-sign.key" "$G4/individual-sign.pem" '#d1' < "$T/g-plain.xml" \
+	    > "$T/gt2004-id.xml" || fail "tb_xml_sign GOST 2004 #d1"
+	expect VALID 0 verify $G4OFF --signed-element '#d1' "$T/gt2004-id.xml"
+	if command -v rhash >/dev/null 2>&1; then
+		gost_independent "$T/gt2004.xml" "$G4/individual-sign.key" gost94-test "tanba's 2004"
+	else
+		echo "skip: no rhash for the independent GOST 2004 check"
 	fi
 fi
 
