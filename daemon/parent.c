@@ -34,6 +34,12 @@ extern char **environ;
 #define STOP_WAIT_S 20.0
 /* How long a signer of a gone front gets before a new one replaces it. */
 #define OLD_SIGNER_WAIT_MS 2000
+/*
+ * The longest the front may have the parent wait for a signer (its own
+ * stop wait): a larger number from a compromised front would stall the
+ * parent's signals and restarts.
+ */
+#define SIGNER_WAIT_MAX_MS 10000
 #define ARGS_MAX 16
 
 typedef struct parent {
@@ -275,7 +281,7 @@ ctl_read(parent *p)
 		signer_spawn(p);
 	} else if (cmd[0] == TB_LAUNCH_WAIT && n == 1 + (ssize_t)sizeof(int32_t)) {
 		memcpy(&v, cmd + 1, sizeof(v));
-		signer_wait(p, v < 0 ? 0 : v);
+		signer_wait(p, v < 0 ? 0 : v > SIGNER_WAIT_MAX_MS ? SIGNER_WAIT_MAX_MS : v);
 		reply = p->signer > 0 ? p->signer_status : -1;
 		p->signer = 0;
 		(void)send(p->ctl, &reply, sizeof(reply), MSG_NOSIGNAL);

@@ -727,8 +727,26 @@ batch_answer(sp *s, tb_sc_ans *a, const struct bitem *out, uint32_t n)
 		answer_send(s, a);
 		tb_sc_batch_ans_start(a);
 		/* Attributes and a signature always fit an empty record (under 64 KiB). */
-		(void)tb_sc_batch_ans_add(a, &ia, &e);
+		if (tb_sc_batch_ans_add(a, &ia, &e) != 0)
+			tb_error_f(e.code, "batch item %u recorded but not answered: %s", i,
+			    e.detail);
 	}
+}
+
+/*
+ * The signer's own limits on a batch, whatever the front checked: its
+ * [daemon] sign_batch_max, and no counter-signature (a batch signs
+ * documents, and its records would not say otherwise).
+ */
+static int
+batch_head_check(const tb_config *cfg, const tb_sc_req *q, uint32_t n, tb_error *err)
+{
+	if (q->countersign)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "a batch does not counter-sign");
+	if (n > cfg->sign_batch_max)
+		return tb_error_set(err, TB_ERR_TOO_LARGE, "%u items: more than sign_batch_max "
+		    "(%u)", n, cfg->sign_batch_max);
+	return 0;
 }
 
 /*
@@ -758,6 +776,7 @@ batch_handle(sp *s, const tb_sc_req *q, const tb_sc_item *items, uint32_t n, tb_
 	memset(&peer, 0, sizeof(peer));
 	snapshot_sign(s, &cfg, &ks, &prev);
 	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
+	    (r = batch_head_check(cfg, q, n, err)) != 0 ||
 	    (r = key_pick(s, ks, prev, acl, q, &k, &audited, err)) != 0) {
 		for (i = 0; i < n; i++) {
 			(void)digest_check(tb_keystore_key(ks, q->key), items[i].md_nid,

@@ -21,6 +21,7 @@
 
 #include "cms_verify.h"
 #include "sigalg.h"
+#include "tb_clock.h"
 
 /* Counter-signatures checked per signer; each costs a path validation. */
 #define COUNTERSIGS_MAX 8
@@ -202,7 +203,11 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 	if ((sub = tb_verify_result_new(0, 1)) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "counter-signature");
 	tb_verify_budget_start(&sub->budget, &pol->budget);
-	sub->signers[0].eval_time = parent->eval_time;
+	/*
+	 * A time-stamp covers the counter-signed signature, not a counter-
+	 * signature added to it later: that one is judged now, never at genTime.
+	 */
+	sub->signers[0].eval_time = parent->eval_at_timestamp ? tb_clock_now() : parent->eval_time;
 	sub->signers[0].eval_at_given_time = parent->eval_at_given_time;
 	if (v->type != V_ASN1_SEQUENCE || (w = wrap(ASN1_STRING_get0_data(v->value.sequence),
 	    (size_t)ASN1_STRING_length(v->value.sequence))) == NULL ||

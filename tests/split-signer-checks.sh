@@ -50,9 +50,10 @@ python3 - "$AUDIT" <<'PY' || tb_fail "audit records of the signer's checks"
 import collections, hashlib, json, pwd, sys
 recs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("op") == "sign"]
 got = collections.Counter(r["result"] for r in recs)
-# Batches: two items signed and one refused; two batches refused whole (2 items each).
-want = {"ok": 4, "forbidden": 15, "unavailable": 1, "bad_request": 2, "no_such_key": 1,
-        "cert_expired": 1, "cert_not_yet_valid": 1}
+# Batches: two items signed and one refused; two batches refused whole (2 items each),
+# a counter-signing batch (2 items) and one of 101 items over sign_batch_max.
+want = {"ok": 4, "forbidden": 15, "unavailable": 1, "bad_request": 4, "no_such_key": 1,
+        "cert_expired": 1, "cert_not_yet_valid": 1, "too_large": 101}
 assert got == want, "sign records by result: %r, want %r" % (dict(got), want)
 # The uid recorded is the one the signer read from the connection, not the
 # 0 the front claimed; a request it could not attribute has no uid.

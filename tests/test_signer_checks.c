@@ -569,6 +569,34 @@ START_TEST(test_batch_refused_whole)
 	    NULL, "unattributed: %s: %s", tb_err_name(a->status), a->detail);
 	ck_assert_uint_eq(a->payload_len, 0);
 	free(a);
+	/* The signer's own limits: no counter-signing batch, no more than sign_batch_max. */
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	q.countersign = 1;
+	q.detached = 0;		/* countersign with detached is refused as a malformed record */
+	a = call_batch(&q, items, 2);
+	ck_assert_msg(a->status == TB_ERR_INVALID_ARG && strstr(a->detail, "counter-sign") != NULL,
+	    "counter-signing batch: %s: %s", tb_err_name(a->status), a->detail);
+	ck_assert_uint_eq(a->payload_len, 0);
+	free(a);
+	{
+		tb_sc_item *many = calloc(101, sizeof(*many));
+		uint32_t i;
+
+		ck_assert_ptr_nonnull(many);
+		for (i = 0; i < 101; i++) {
+			many[i].md_nid = NID_sha256;
+			many[i].digest_len = 32;
+			ck_assert_int_eq(RAND_bytes(many[i].digest, 32), 1);
+		}
+		req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+		a = call_batch(&q, many, 101);
+		ck_assert_msg(a->status == TB_ERR_TOO_LARGE && strstr(a->detail,
+		    "sign_batch_max") != NULL, "101 items: %s: %s", tb_err_name(a->status),
+		    a->detail);
+		ck_assert_uint_eq(a->payload_len, 0);
+		free(a);
+		free(many);
+	}
 	X509_free(cert);
 }
 END_TEST

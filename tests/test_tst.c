@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "check_run.h"
+#include "cms_sign.h"
 #include "tb_clock.h"
 #include "tst_verify.h"
 #include "x509_testlib.h"
@@ -601,6 +602,52 @@ START_TEST(cades_t_judged_at_the_stamp)
 }
 END_TEST
 
+/* The software key behind a tb_signer for the counter-signature below. */
+static int
+key_sign(void *ctx, int md_nid, const unsigned char *digest, size_t digest_len,
+    unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, (EVP_PKEY *)ctx, NULL);
+	int ok = pc != NULL && EVP_PKEY_sign_init(pc) > 0 &&
+	    EVP_PKEY_sign(pc, sig, sig_len, digest, digest_len) > 0;
+
+	(void)md_nid;
+	EVP_PKEY_CTX_free(pc);
+	return ok ? 0 : tb_error_set(err, TB_ERR_CRYPTO, "sign");
+}
+
+/*
+ * The stamp covers the signature it stamps, not a counter-signature added
+ * after it: one made with a certificate expired by then is not VALID at
+ * the stamp's time.
+ */
+START_TEST(countersignature_after_the_stamp_judged_now)
+{
+	int len;
+	unsigned char *cms = cades(signer_cert, signer_key, 1, NULL, 0, &len), *d2 = NULL;
+	size_t l2 = 0;
+	tb_signer sg = { key_sign, NULL };
+	tb_sign_request req;
+	tb_verify_result *res;
+	tb_error err;
+	time_t later = time(NULL) + 60 * 86400;
+
+	sg.ctx = signer_key;
+	memset(&req, 0, sizeof(req));
+	tb_error_clear(&err);
+	tb_clock_set(later);
+	req.signing_time = later;
+	ck_assert_msg(tb_cms_countersign(cms, (size_t)len, 0, signer_cert, NULL, &sg, &req,
+	    &d2, &l2, &err) == 0, "countersign: %s", err.detail);
+	res = verify(d2, (int)l2, TB_TIME_TIMESTAMP);
+	ck_assert_int_ne(res->verdict, TB_V_VALID);
+	ck_assert_int_eq(res->verdict, TB_V_CERT_EXPIRED);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+	OPENSSL_free(d2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -630,6 +677,7 @@ main(void)
 	tcase_add_test(tc, cades_t_token_for_other_signature_refused);
 	tcase_add_test(tc, cades_t_garbage_token_refused);
 	tcase_add_test(tc, cades_t_judged_at_the_stamp);
+	tcase_add_test(tc, countersignature_after_the_stamp_judged_now);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
