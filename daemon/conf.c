@@ -422,13 +422,16 @@ token_target(struct parse *p, sect_lines **lines)
  * A secret file this process may not open (EACCES: another account's,
  * such as the PIN file the signer alone reads, or the [tls] key the parent
  * opens for the front): lstat shows enough to hold it to the secret-file
- * rule; its reader opens it.
+ * rule; its reader opens it, by that rule too (tb_secret_open).
  */
 static int
 secret_mode_check(struct parse *p, int code, unsigned line, const char *name, const char *path)
 {
 	struct stat st;
 
+	/* Not even that (a directory closed to this account): its reader checks it. */
+	if (lstat(path, &st) == -1 && errno == EACCES)
+		return 0;
 	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
 		parse_fail(p, code, line, name, "%s: not a regular file", path);
 		return code;
@@ -1129,9 +1132,17 @@ static int
 revocation_finish(struct parse *p)
 {
 	tb_config *c = p->cfg;
+	struct stat st;
 
 	snprintf(p->cur_label, sizeof(p->cur_label), "revocation");
-	if (c->rev_cache_dir != NULL && access(c->rev_cache_dir, R_OK | W_OK | X_OK) != 0) {
+	/*
+	 * The cache is the front's: the signer, reloading the same file as
+	 * its own account, may not enter it. The front holds it to its owner
+	 * at every load (revocation.c).
+	 */
+	if (c->rev_cache_dir != NULL && access(c->rev_cache_dir, R_OK | W_OK | X_OK) != 0 &&
+	    !(errno == EACCES && geteuid() != 0 && lstat(c->rev_cache_dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid != geteuid())) {
 		parse_fail(p, TB_ERR_CONFIG, p->revocation_lines.set[1], "cache_dir",
 		    "%s: %s", c->rev_cache_dir, strerror(errno));
 		return TB_ERR_CONFIG;
