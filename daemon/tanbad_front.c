@@ -95,7 +95,6 @@ main(int argc, char **argv)
 	tb_daemon *d = NULL;
 	tb_server *s = NULL;
 	tb_launcher *launcher = NULL;
-	char signer_path[PATH_MAX];
 	pid_t parent = getppid();
 	tb_config *cfg;
 	tb_error err;
@@ -143,10 +142,9 @@ main(int argc, char **argv)
 		return 1;
 
 	tb_error_clear(&err);
-	tb_signer_program(signer_path, sizeof(signer_path));
 	if ((r = tb_launcher_attach(ctl, &launcher, &err)) != 0)
 		return fail(r, &err);
-	if ((r = tb_daemon_new(path, debug, foreground, launcher, signer_path, &d, &err)) != 0) {
+	if ((r = tb_daemon_new(path, debug, foreground, launcher, &d, &err)) != 0) {
 		tb_launcher_free(launcher);
 		return fail(r, &err);
 	}
