@@ -417,7 +417,6 @@ token_target(struct parse *p, sect_lines **lines)
 	return p->cfg;
 }
 
-/* The PIN file's type and mode, for a process that may not open it. */
 /*
  * A secret file this process may not open (EACCES: another account's,
  * such as the PIN file the signer alone reads, or the [tls] key the parent
