@@ -417,22 +417,29 @@ token_target(struct parse *p, sect_lines **lines)
 	return p->cfg;
 }
 
-/* The PIN file's type and mode, for a process that may not open it. */
+/*
+ * A secret file this process may not open (EACCES: another account's,
+ * such as the PIN file the signer alone reads, or the [tls] key the parent
+ * opens for the front): lstat shows enough to hold it to the secret-file
+ * rule; its reader opens it, by that rule too (tb_secret_open).
+ */
 static int
-pin_file_mode_check(struct parse *p, const char *path)
+secret_mode_check(struct parse *p, int code, unsigned line, const char *name, const char *path)
 {
 	struct stat st;
 
+	/* Not even that (a directory closed to this account): its reader checks it. */
+	if (lstat(path, &st) == -1 && errno == EACCES)
+		return 0;
 	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
-		parse_fail(p, TB_ERR_PIN_FILE, p->token_lines.set[1], "pin_file",
-		    "%s: not a regular file", path);
-		return TB_ERR_PIN_FILE;
+		parse_fail(p, code, line, name, "%s: not a regular file", path);
+		return code;
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		parse_fail(p, TB_ERR_PIN_FILE, p->token_lines.set[1], "pin_file",
+		parse_fail(p, code, line, name,
 		    "%s: mode %04o grants access beyond its owner (must be 0600 or 0400)", path,
 		    (unsigned)(st.st_mode & 07777));
-		return TB_ERR_PIN_FILE;
+		return code;
 	}
 	return 0;
 }
@@ -466,7 +473,8 @@ token_finish(struct parse *p)
 	 * alone: they check what lstat shows, the signer opens it.
 	 */
 	if ((fd = open(c->pin_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 && errno == EACCES)
-		return pin_file_mode_check(p, c->pin_file);
+		return secret_mode_check(p, TB_ERR_PIN_FILE, p->token_lines.set[1], "pin_file",
+		    c->pin_file);
 	if (fd != -1)
 		close(fd);
 	if ((r = tb_secret_open(c->pin_file, &fd, &e)) != 0) {
@@ -1158,9 +1166,17 @@ static int
 revocation_finish(struct parse *p)
 {
 	tb_config *c = p->cfg;
+	struct stat st;
 
 	snprintf(p->cur_label, sizeof(p->cur_label), "revocation");
-	if (c->rev_cache_dir != NULL && access(c->rev_cache_dir, R_OK | W_OK | X_OK) != 0) {
+	/*
+	 * The cache is the front's: the signer, reloading the same file as
+	 * its own account, may not enter it. The front holds it to its owner
+	 * at every load (revocation.c).
+	 */
+	if (c->rev_cache_dir != NULL && access(c->rev_cache_dir, R_OK | W_OK | X_OK) != 0 &&
+	    !(errno == EACCES && geteuid() != 0 && lstat(c->rev_cache_dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid != geteuid())) {
 		parse_fail(p, TB_ERR_CONFIG, p->revocation_lines.set[1], "cache_dir",
 		    "%s: %s", c->rev_cache_dir, strerror(errno));
 		return TB_ERR_CONFIG;
@@ -1521,7 +1537,17 @@ tls_finish(struct parse *p)
 		    "[tls] certificate, private_key and client_ca are required");
 		return TB_ERR_CONFIG;
 	}
-	/* The key is a secret like the PIN: same permission rule. */
+	/*
+	 * The key is a secret like the PIN: same permission rule. The front,
+	 * started as [daemon] user, may not open a key that is root's alone
+	 * (the parent opens it and hands it over): it checks what lstat shows.
+	 */
+	if ((fd = open(c->tls_private_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
+	    errno == EACCES)
+		return secret_mode_check(p, TB_ERR_CONFIG, p->tls_lines.set[2], "private_key",
+		    c->tls_private_key) == 0 ? 0 : TB_ERR_CONFIG;
+	if (fd != -1)
+		close(fd);
 	if ((r = tb_secret_open(c->tls_private_key, &fd, &e)) != 0) {
 		parse_fail(p, TB_ERR_CONFIG, p->tls_lines.set[2], "private_key", "%s", e.detail);
 		return TB_ERR_CONFIG;

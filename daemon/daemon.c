@@ -83,7 +83,7 @@ signer_restarted(void *arg)
 
 int
 tb_daemon_new(const char *config_path, int debug, int foreground,
-    struct tb_launcher *launcher, const char *signer_path, tb_daemon **out, tb_error *err)
+    struct tb_launcher *launcher, tb_daemon **out, tb_error *err)
 {
 	int r = TB_ERR_INTERNAL;
 	tb_signer_link_opts lo;
@@ -125,7 +125,6 @@ tb_daemon_new(const char *config_path, int debug, int foreground,
 	}
 	memset(&lo, 0, sizeof(lo));
 	lo.config_path = config_path;
-	lo.signer_path = signer_path;
 	lo.launcher = launcher;
 	lo.debug = debug;
 	lo.foreground = foreground;

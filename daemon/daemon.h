@@ -33,7 +33,7 @@ typedef struct tb_daemon tb_daemon;
  */
 struct tb_launcher;
 int tb_daemon_new(const char *config_path, int debug, int foreground,
-    struct tb_launcher *launcher, const char *signer_path, tb_daemon **out, tb_error *err);
+    struct tb_launcher *launcher, tb_daemon **out, tb_error *err);
 /* Stops the signer and frees; every snapshot taken must have been released. NULL is a no-op. */
 void tb_daemon_free(tb_daemon *d);
 

@@ -18,9 +18,15 @@ typedef enum tb_listen_kind {
 	TB_LISTEN_KINDS
 } tb_listen_kind;
 
-/* Where the front finds each listener (and its link to the parent, before them). */
+/*
+ * Where the front finds each listener (and its link to the parent, before
+ * them), then the [tls] certificate and private key the parent opened for
+ * it: the front never runs as root and may not open a key that is root's.
+ */
 #define TB_FRONT_CTL_FD 3
 #define TB_FRONT_LISTEN_FD(kind) (4 + (int)(kind))
+#define TB_FRONT_TLS_CERT_FD TB_FRONT_LISTEN_FD(TB_LISTEN_KINDS)
+#define TB_FRONT_TLS_KEY_FD (TB_FRONT_TLS_CERT_FD + 1)
 
 /*
  * Makes path free for a new socket: fails when another daemon answers on

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +28,7 @@
 #include "notify.h"
 #include "parent.h"
 #include "signchan.h"
+#include "tb_file.h"
 #include "tb_log.h"
 
 extern char **environ;
@@ -40,7 +43,9 @@ extern char **environ;
  * parent's signals and restarts.
  */
 #define SIGNER_WAIT_MAX_MS 10000
-#define ARGS_MAX 16
+#define ARGS_MAX 20
+/* The front's link, its listeners, the [tls] certificate and key. */
+#define FRONT_FDS (TB_LISTEN_KINDS + 3)
 
 typedef struct parent {
 	const tb_parent_opts *o;
@@ -102,7 +107,7 @@ child_signals(void)
 static int
 child_fds(const int *fds, int n, int first, int image)
 {
-	int high[TB_LISTEN_KINDS + 2], i, im;
+	int high[FRONT_FDS], i, im;
 
 	for (i = 0; i < n; i++)
 		if ((high[i] = fds[i] == -1 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 64)) == -1 &&
@@ -122,6 +127,86 @@ child_fds(const int *fds, int n, int first, int image)
 	return first + n;
 }
 
+/* In the front's child, before exec: a word on stderr, then out (async-signal-safe). */
+static void
+child_fail(const char *what)
+{
+	static const char head[] = "tanbad: cannot start the front as [daemon] user: ";
+
+	(void)!write(2, head, sizeof(head) - 1);
+	(void)!write(2, what, strlen(what));
+	(void)!write(2, "\n", 1);
+	_exit(127);
+}
+
+/*
+ * In the front's child, before exec: [daemon] user and its group, no
+ * supplementary groups, every uid and gid that user's (so no capability is
+ * left: the kernel clears them all when no uid is 0) and no way to gain
+ * one by exec. The memory lock limit is raised first, while it still
+ * may be: the front locks its memory (privs.h) and may not raise it later.
+ */
+static void
+child_drop(const tb_parent_opts *o)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	uid_t uid = (uid_t)o->front_uid, ru, eu, su;
+	gid_t gid = (gid_t)o->front_gid, rg, eg, sg;
+
+	if (o->front_uid < 0 || geteuid() != 0)
+		return;	/* the front says why it runs as what it is (privs.c) */
+	(void)setrlimit(RLIMIT_MEMLOCK, &rl);
+	if (setgroups(0, NULL) == -1)
+		child_fail("setgroups");
+	if (setresgid(gid, gid, gid) == -1)
+		child_fail("setresgid");
+	if (setresuid(uid, uid, uid) == -1)
+		child_fail("setresuid");
+	if (getresuid(&ru, &eu, &su) == -1 || ru != uid || eu != uid || su != uid ||
+	    getresgid(&rg, &eg, &sg) == -1 || rg != gid || eg != gid || sg != gid ||
+	    (uid != 0 && setresuid(0, 0, 0) != -1))
+		child_fail("the ids did not take hold");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		child_fail("PR_SET_NO_NEW_PRIVS");
+}
+
+/*
+ * The [tls] certificate and key for the next front, opened as root (the
+ * key by the secret-file rule): fds[0] and fds[1], -1 without [tls].
+ */
+static int
+tls_files_open(const tb_parent_opts *o, int fds[2])
+{
+	tb_error e;
+	int r;
+
+	fds[0] = fds[1] = -1;
+	if (o->tls_certificate == NULL)
+		return 0;
+	if ((fds[0] = open(o->tls_certificate, O_RDONLY | O_CLOEXEC)) == -1) {
+		tb_error_f(TB_ERR_CONFIG, "[tls] certificate %s: %s", o->tls_certificate,
+		    strerror(errno));
+		return -1;
+	}
+	tb_error_clear(&e);
+	if ((r = tb_secret_open(o->tls_private_key, &fds[1], &e)) != 0) {
+		tb_error_f(r, "[tls] private_key: %s", e.detail);
+		close(fds[0]);
+		fds[0] = fds[1] = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+tls_files_close(int fds[2])
+{
+	if (fds[0] != -1)
+		close(fds[0]);
+	if (fds[1] != -1)
+		close(fds[1]);
+}
+
 static int
 front_spawn(parent *p)
 {
@@ -129,13 +214,16 @@ front_spawn(parent *p)
 	static const char *const flags[TB_LISTEN_KINDS] = {
 		"--listen", "--tls-listen", "--metrics-listen"
 	};
-	char nums[TB_LISTEN_KINDS + 1][12];
+	char nums[FRONT_FDS][12];
 	char *argv[ARGS_MAX];
-	int fds[TB_LISTEN_KINDS + 1], sv[2], argc = 0, i, im;
+	int fds[FRONT_FDS], tls[2], sv[2], argc = 0, i, im;
 	pid_t pid;
 
+	if (tls_files_open(o, tls) != 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		tb_error_f(TB_ERR_IO, "socketpair: %s", strerror(errno));
+		tls_files_close(tls);
 		return -1;
 	}
 	argv[argc++] = (char *)"tanbad-front";
@@ -151,6 +239,16 @@ front_spawn(parent *p)
 		argv[argc++] = (char *)flags[i];
 		argv[argc++] = nums[1 + i];
 	}
+	fds[1 + TB_LISTEN_KINDS] = tls[0];
+	fds[2 + TB_LISTEN_KINDS] = tls[1];
+	if (tls[0] != -1) {
+		snprintf(nums[1 + TB_LISTEN_KINDS], sizeof(nums[0]), "%d", TB_FRONT_TLS_CERT_FD);
+		snprintf(nums[2 + TB_LISTEN_KINDS], sizeof(nums[0]), "%d", TB_FRONT_TLS_KEY_FD);
+		argv[argc++] = (char *)"--tls-certificate";
+		argv[argc++] = nums[1 + TB_LISTEN_KINDS];
+		argv[argc++] = (char *)"--tls-key";
+		argv[argc++] = nums[2 + TB_LISTEN_KINDS];
+	}
 	argv[argc++] = (char *)"-c";
 	argv[argc++] = (char *)o->config_path;
 	if (o->debug)
@@ -162,17 +260,20 @@ front_spawn(parent *p)
 		tb_error_f(TB_ERR_INTERNAL, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
+		tls_files_close(tls);
 		return -1;
 	}
 	if (pid == 0) {
-		/* A front outlives no parent: it stops (SIGTERM) when the parent is gone. */
-		(void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 		child_signals();
-		if ((im = child_fds(fds, TB_LISTEN_KINDS + 1, TB_FRONT_CTL_FD, o->front_image)) != -1)
+		child_drop(o);
+		/* After the drop, which clears it: the front stops when the parent is gone. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+		if ((im = child_fds(fds, FRONT_FDS, TB_FRONT_CTL_FD, o->front_image)) != -1)
 			fexecve(im, argv, environ);
 		_exit(127);
 	}
 	close(sv[1]);
+	tls_files_close(tls);
 	p->ctl = sv[0];
 	p->front = pid;
 	p->front_started = now_s();

@@ -3,8 +3,10 @@
  * and opened the listening sockets as root. It parses no client byte and
  * holds no key, no PIN and no audit file. It starts, each by fork + exec
  * of a program of its own (a fresh address space), the front
- * (tanbad-front, which drops to [daemon] user) with the listeners and its
- * end of a control link, and, whenever that front asks, a signer
+ * (tanbad-front, as [daemon] user from its first instruction: the ids are
+ * set and the capabilities gone before exec) with the listeners, the
+ * [tls] certificate and key opened for it and its end of a control link,
+ * and, whenever that front asks, a signer
  * (tanbad-signer, which drops to [daemon] signer_user) with the front's
  * end of their channel handed to the front. It restarts a front that dies
  * after a back-off: 0.1 s, doubling up to 30 s, back to 0.1 s once a front
@@ -26,6 +28,10 @@ typedef struct tb_parent_opts {
 	int front_image;		/* descriptors open on the programs (fexecve) */
 	int signer_image;
 	int listen_fd[TB_LISTEN_KINDS];	/* -1 where none; the parent owns them */
+	const char *tls_certificate;	/* [tls] files opened for each front, or NULL */
+	const char *tls_private_key;
+	long front_uid;			/* [daemon] user the front is started as; -1: none */
+	long front_gid;
 	const char *socket_path;	/* socket files it removes at the end, or NULL */
 	const char *metrics_socket_path;
 	double restart_min_s;		/* first back-off of a front's restart */

@@ -4,7 +4,8 @@
  * and, when the channel ends, fails every waiting request at once, reaps
  * the signer and starts a new one after a back-off that doubles up to a
  * ceiling and starts over once a signer stayed up that long. The signer is
- * a fresh exec of this same binary, so it shares no memory with the front.
+ * a program of its own that the parent (launcher.h) starts and reaps, so
+ * it shares no memory with the front.
  * Never loads the module, never opens the PIN file.
  */
 #include "config.h"
@@ -33,8 +34,6 @@
 #include "signer_link.h"
 #include "signer_proc.h"
 #include "tb_log.h"
-
-extern char **environ;
 
 #define START_WAIT_S 120
 #define STOP_WAIT_S 10
@@ -67,8 +66,7 @@ struct tb_signer_link {
 	double restart_min_s, restart_max_s;
 	void (*on_restart)(void *arg);
 	void *arg;
-	int exe_fd;			/* the signer program, opened at start: its image */
-	tb_launcher *launcher;		/* starts the signer with root's rights, or NULL */
+	tb_launcher *launcher;		/* the parent, which starts and reaps the signer */
 	int pid_fd;			/* the signer's pid file, opened at start, or -1 */
 
 	pthread_mutex_t lock;		/* guards everything below */
@@ -128,58 +126,15 @@ pid_file_update(tb_signer_link *l, pid_t pid)
 		tb_warn_f(0, "cannot write the signer's pid file: %s", strerror(errno));
 }
 
-size_t
-tb_signer_argv(char *argv[TB_SIGNER_ARGV_MAX], char *fdarg, char *config_path, int debug,
-    int foreground)
-{
-	size_t argc = 0;
-
-	argv[argc++] = (char *)TB_SIGNER_PROC_NAME;
-	argv[argc++] = (char *)"--signer";
-	argv[argc++] = fdarg;
-	argv[argc++] = (char *)"-c";
-	argv[argc++] = config_path;
-	if (debug)
-		argv[argc++] = (char *)"-d";
-	if (foreground)
-		argv[argc++] = (char *)"-f";
-	argv[argc] = NULL;
-	return argc;
-}
-
-/* Called with the lock held. Starts the signer on a new socketpair. */
+/* Called with the lock held. The parent starts the signer (launcher.h): its channel here. */
 static int
 spawn(tb_signer_link *l, tb_error *err)
 {
-	char fdarg[16];
-	char *argv[TB_SIGNER_ARGV_MAX];
 	int sv[2], r;
 	pid_t pid;
 
-	if (l->launcher != NULL) {
-		/* A signer with root's rights to open its files: the launcher starts it. */
-		if ((r = tb_launcher_spawn(l->launcher, &sv[0], &pid, err)) != 0)
-			return r;
-		goto started;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return tb_error_set(err, TB_ERR_IO, "socketpair: %s", strerror(errno));
-	tb_sc_buffers(sv);
-	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-	(void)tb_signer_argv(argv, fdarg, l->config_path, l->debug, l->foreground);
-	if ((pid = fork()) == -1) {
-		close(sv[0]);
-		close(sv[1]);
-		return tb_error_set(err, TB_ERR_INTERNAL, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		/* Async-signal-safe calls only until exec: other threads existed. */
-		if (fcntl(sv[1], F_SETFD, 0) == 0)
-			fexecve(l->exe_fd, argv, environ);
-		_exit(127);
-	}
-	close(sv[1]);
-started:
+	if ((r = tb_launcher_spawn(l->launcher, &sv[0], &pid, err)) != 0)
+		return r;
 	l->fd = sv[0];
 	l->pid = pid;
 	l->started_at = mono_now();
@@ -208,24 +163,12 @@ pending_fail_all(tb_signer_link *l)
 static void
 reap(tb_signer_link *l, pid_t pid, double wait_s)
 {
-	double end = mono_now() + wait_s;
-	int st = 0, killed = 0;
+	int st = 0;
 	pid_t w;
 	char text[128];
 
-	if (l->launcher != NULL)
-		w = tb_launcher_wait(l->launcher, pid, wait_s, &st) == 0 ? pid : -1;
-	for (; l->launcher == NULL;) {
-		w = waitpid(pid, &st, WNOHANG);
-		if (w == pid || (w == -1 && errno != EINTR))
-			break;
-		if (w == 0 && !killed && mono_now() >= end) {
-			tb_warn_f(0, "signer process %ld did not exit: killing it", (long)pid);
-			kill(pid, SIGKILL);
-			killed = 1;
-		}
-		usleep(10000);
-	}
+	/* The parent reaps it, killing it after wait_s. */
+	w = tb_launcher_wait(l->launcher, pid, wait_s, &st) == 0 ? pid : -1;
 	if (w != pid)
 		snprintf(text, sizeof(text), "exited (status unknown)");
 	else if (WIFSIGNALED(st))
@@ -473,7 +416,7 @@ tb_signer_link_new(const tb_signer_link_opts *o, tb_signer_link **out, tb_error 
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "signer link");
-	l->fd = l->exe_fd = l->pid_fd = -1;
+	l->fd = l->pid_fd = -1;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_condattr_init(&l->cond_attr);
 	pthread_condattr_setclock(&l->cond_attr, CLOCK_MONOTONIC);
@@ -489,12 +432,8 @@ tb_signer_link_new(const tb_signer_link_opts *o, tb_signer_link **out, tb_error 
 		r = tb_error_set(err, TB_ERR_NOMEM, "signer link");
 		goto out;
 	}
-	l->launcher = o->launcher;
-	/* The image as it is now: an upgrade on disk does not mix versions. */
-	if (l->launcher == NULL &&
-	    (l->exe_fd = open(o->signer_path, O_RDONLY | O_CLOEXEC)) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "signer program %s: %s", o->signer_path,
-		    strerror(errno));
+	if ((l->launcher = o->launcher) == NULL) {
+		r = tb_error_set(err, TB_ERR_INTERNAL, "no parent to start the signer");
 		goto out;
 	}
 	/* Opened now, before privileges go, so that restarts can still update it. */
@@ -551,8 +490,6 @@ tb_signer_link_free(tb_signer_link *l)
 		reap(l, l->pid, STOP_WAIT_S);
 	if (l->fd != -1)
 		close(l->fd);
-	if (l->exe_fd != -1)
-		close(l->exe_fd);
 	if (l->pid_fd != -1)
 		close(l->pid_fd);
 	tb_peers_free(l->peers);

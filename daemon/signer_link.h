@@ -26,8 +26,7 @@ struct tb_launcher;
 
 typedef struct tb_signer_link_opts {
 	const char *config_path;
-	const char *signer_path;	/* the signer program (tb_signer_program) */
-	/* Starts the signer when set (started as root: launcher.h); else fork + exec here. */
+	/* The parent's link (launcher.h): the parent starts and reaps every signer. */
 	struct tb_launcher *launcher;
 	int debug;
 	int foreground;
@@ -38,14 +37,6 @@ typedef struct tb_signer_link_opts {
 	void (*on_restart)(void *arg);
 	void *arg;
 } tb_signer_link_opts;
-
-/*
- * The signer program's arguments: channel descriptor fdarg, configuration,
- * -d, -f. argv has room for TB_SIGNER_ARGV_MAX pointers; returns argc.
- */
-#define TB_SIGNER_ARGV_MAX 8
-size_t tb_signer_argv(char *argv[TB_SIGNER_ARGV_MAX], char *fdarg, char *config_path,
-    int debug, int foreground);
 
 /*
  * Starts the signer and waits (up to 120 s) for it to say it is ready.

@@ -4,7 +4,8 @@
  * command line and the configuration, opens the listening sockets, writes
  * the pid file, puts on its own seccomp filter (a list of calls no tanba
  * program makes) and then only starts, watches and restarts two other
- * programs: tanbad-front, which serves clients as [daemon] user, and
+ * programs: tanbad-front, which serves clients as [daemon] user (set
+ * before its exec, with the [tls] key handed over open), and
  * tanbad-signer, which holds the token and the audit trail as
  * [daemon] signer_user. It takes no PIN from argv or the environment and
  * never opens the PIN file, the token or the audit file.
@@ -25,6 +26,7 @@
 
 #include "conf.h"
 #include "listeners.h"
+#include "owned_file.h"
 #include "parent.h"
 #include "programs.h"
 #include "sandbox.h"
@@ -129,7 +131,7 @@ main(int argc, char **argv)
 	struct rlimit no_core = { 0, 0 };
 	tb_parent_opts po;
 	tb_config *cfg = NULL;
-	tb_error err;
+	tb_error err, e;
 	sigset_t set;
 
 	while ((ch = getopt_long(argc, argv, "c:fdh", longopts, NULL)) != -1) {
@@ -198,6 +200,22 @@ main(int argc, char **argv)
 	}
 	if (cfg->pid_file != NULL && pid_file_write(cfg->pid_file) != 0)
 		tb_warn_f(0, "cannot write pid file %s", cfg->pid_file);
+	/*
+	 * The front's CRL cache, made by root as an operator's first start
+	 * leaves it: given to [daemon] user now, since the front never is root.
+	 */
+	if (cfg->rev_cache_dir != NULL && cfg->user_uid >= 0 && geteuid() == 0 &&
+	    tb_owned_dir_check(cfg->rev_cache_dir, cfg->user_uid, cfg->user_gid, &e) != 0) {
+		r = tb_error_set(&err, TB_ERR_CONFIG, "[revocation] cache_dir %s", e.detail);
+		(void)unlink(cfg->socket);
+		if (po.metrics_socket_path != NULL)
+			(void)unlink(po.metrics_socket_path);
+		goto out;
+	}
+	po.tls_certificate = cfg->tls_listen != NULL ? cfg->tls_certificate : NULL;
+	po.tls_private_key = cfg->tls_private_key;
+	po.front_uid = cfg->user_uid;
+	po.front_gid = cfg->user_gid;
 	po.config_path = path;
 	po.debug = debug;
 	po.foreground = foreground;

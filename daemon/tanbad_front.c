@@ -2,10 +2,12 @@
  * tanbad-front: the front of tanbad, started only by the parent (tanbad,
  * parent.h) with its listening sockets and its control link already open:
  *   tanbad-front --parent FD --listen FD [--tls-listen FD]
+ *                [--tls-certificate FD --tls-key FD]
  *                [--metrics-listen FD] -c FILE [-d] [-f]
- * It reads the configuration, asks the parent for a signer and the signer
- * for its keys, opens the [tls] key (started as root), drops to
- * [daemon] user and serves clients. It never sees the PIN, links no
+ * It runs as [daemon] user from its first instruction (the parent set the
+ * ids before exec) and reads the [tls] certificate and key from the
+ * descriptors the parent opened. It reads the configuration, asks the
+ * parent for a signer and the signer for its keys, and serves clients. It never sees the PIN, links no
  * PKCS#11 code (tests/split-programs.sh) and opens no audit file.
  */
 #include "config.h"
@@ -33,6 +35,7 @@
 #include "listeners.h"
 #include "programs.h"
 #include "signer_link.h"
+#include "tls_listener.h"
 #include "tb_clock.h"
 #include "tb_log.h"
 
@@ -43,6 +46,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tanbad-front --parent FD --listen FD [--tls-listen FD]\n"
+	    "                    [--tls-certificate FD --tls-key FD]\n"
 	    "                    [--metrics-listen FD] -c FILE [-d] [-f]\n"
 	    "(started by tanbad only)\n");
 }
@@ -80,15 +84,17 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'L' },
 		{ "tls-listen", required_argument, NULL, 'T' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
+		{ "tls-certificate", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = NULL;
-	int foreground = 0, debug = 0, ctl = -1, lfd = -1, ch, r, bad = 0;
+	int foreground = 0, debug = 0, ctl = -1, lfd = -1, cert_fd = -1, key_fd = -1, ch, r;
+	int bad = 0;
 	char *pid_file = NULL;
 	tb_daemon *d = NULL;
 	tb_server *s = NULL;
 	tb_launcher *launcher = NULL;
-	char signer_path[PATH_MAX];
 	pid_t parent = getppid();
 	tb_config *cfg;
 	tb_error err;
@@ -105,14 +111,18 @@ main(int argc, char **argv)
 			tb_listeners_inherit(TB_LISTEN_TLS, fd_arg(optarg)); break;
 		case 'M': bad |= fd_arg(optarg) < 0;
 			tb_listeners_inherit(TB_LISTEN_METRICS, fd_arg(optarg)); break;
+		case 'C': bad |= (cert_fd = fd_arg(optarg)) < 0; break;
+		case 'K': bad |= (key_fd = fd_arg(optarg)) < 0; break;
 		default: bad = 1; break;
 		}
 	}
-	if (bad || optind != argc || path == NULL || ctl < 0 || lfd < 0) {
+	if (bad || optind != argc || path == NULL || ctl < 0 || lfd < 0 ||
+	    (cert_fd < 0) != (key_fd < 0)) {
 		usage(stderr);
 		return 2;
 	}
 	tb_listeners_inherit(TB_LISTEN_UNIX, lfd);
+	tb_tls_listener_files(cert_fd, key_fd);
 	(void)prctl(PR_SET_NAME, "tanbad-front", 0, 0, 0);
 	tb_log_init("tanbad", 0, debug ? TB_LOG_DEBUG : TB_LOG_INFO);
 
@@ -132,10 +142,9 @@ main(int argc, char **argv)
 		return 1;
 
 	tb_error_clear(&err);
-	tb_signer_program(signer_path, sizeof(signer_path));
 	if ((r = tb_launcher_attach(ctl, &launcher, &err)) != 0)
 		return fail(r, &err);
-	if ((r = tb_daemon_new(path, debug, foreground, launcher, signer_path, &d, &err)) != 0) {
+	if ((r = tb_daemon_new(path, debug, foreground, launcher, &d, &err)) != 0) {
 		tb_launcher_free(launcher);
 		return fail(r, &err);
 	}
@@ -155,7 +164,7 @@ main(int argc, char **argv)
 		r = tb_error_set(&err, TB_ERR_NOMEM, "pid file");
 	if (r == 0)
 		r = tb_privs_harden(cfg, &err);
-	/* The drop cleared the parent-death signal: set it again, then check the parent is there. */
+	/* A drop here (a root front) clears the parent-death signal: set again, parent checked. */
 	if (r == 0 && (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1 || getppid() != parent))
 		r = tb_error_set(&err, TB_ERR_INTERNAL, "the parent process is gone");
 	/* Writes only where the front must write, where the kernel has Landlock. */

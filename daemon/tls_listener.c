@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -45,6 +46,71 @@ struct tb_tls_conn {
 	SSL *ssl;
 };
 
+/* The [tls] certificate and key the parent opened for this front, or -1. */
+static int given_cert_fd = -1, given_key_fd = -1;
+
+void
+tb_tls_listener_files(int cert_fd, int key_fd)
+{
+	given_cert_fd = cert_fd;
+	given_key_fd = key_fd;
+}
+
+/* Takes a descriptor the parent gave (once), else opens path (root's own start). */
+static int
+file_take(int *given, const char *path, int secret, int *fd, tb_error *err)
+{
+	if (*given != -1) {
+		*fd = *given;
+		*given = -1;
+		return 0;
+	}
+	if (secret)
+		return tb_secret_open(path, fd, err);
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return tb_error_set(err, TB_ERR_CONFIG, "[tls] certificate %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/*
+ * The certificate and its chain from fd: the first PEM certificate is the
+ * server's, the ones after it are sent as its chain.
+ */
+static int
+chain_load(SSL_CTX *ctx, int fd, const char *path, tb_error *err)
+{
+	BIO *bio;
+	X509 *x = NULL;
+	unsigned long e;
+	int r = TB_ERR_CONFIG;
+
+	if ((bio = BIO_new_fd(fd, BIO_NOCLOSE)) == NULL)
+		return tb_error_set_ossl(err, TB_ERR_NOMEM, "[tls] certificate");
+	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_clear_chain_certs(ctx) != 1)
+		goto fail;
+	X509_free(x);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
+			goto fail;
+		x = NULL;
+	}
+	/* The end of the file reads as an error: only that one is not. */
+	e = ERR_peek_last_error();
+	if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE)
+		goto fail;
+	ERR_clear_error();
+	r = 0;
+	goto out;
+fail:
+	X509_free(x);
+	r = tb_error_set_ossl(err, TB_ERR_CONFIG, "[tls] certificate %s: cannot use it", path);
+out:
+	BIO_free(bio);
+	return r;
+}
+
 /* Reads the private key through the secret-file rule (no group or other access). */
 static int
 key_load(SSL_CTX *ctx, const char *path, tb_error *err)
@@ -56,7 +122,7 @@ key_load(SSL_CTX *ctx, const char *path, tb_error *err)
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
 
-	if ((r = tb_secret_open(path, &fd, err)) != 0)
+	if ((r = file_take(&given_key_fd, path, 1, &fd, err)) != 0)
 		goto out;
 	if ((buf = malloc(KEY_FILE_MAX)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "private_key");
@@ -149,6 +215,7 @@ ctx_make(const tb_config *cfg, SSL_CTX **out, tb_error *err)
 	int r = TB_ERR_INTERNAL;
 	STACK_OF(X509_NAME) *names;
 	SSL_CTX *ctx;
+	int fd;
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "SSL_CTX_new");
@@ -168,11 +235,12 @@ ctx_make(const tb_config *cfg, SSL_CTX **out, tb_error *err)
 	/* The server retries a write from where the last one stopped, like send(2). */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_certificate) != 1) {
-		r = tb_error_set_ossl(err, TB_ERR_CONFIG, "[tls] certificate %s: cannot use it",
-		    cfg->tls_certificate);
+	if ((r = file_take(&given_cert_fd, cfg->tls_certificate, 0, &fd, err)) != 0)
 		goto out;
-	}
+	r = chain_load(ctx, fd, cfg->tls_certificate, err);
+	close(fd);
+	if (r != 0)
+		goto out;
 	if ((r = key_load(ctx, cfg->tls_private_key, err)) != 0)
 		goto out;
 	if (SSL_CTX_load_verify_locations(ctx, cfg->tls_client_ca, NULL) != 1 ||

@@ -17,9 +17,16 @@ typedef struct tb_tls_listener tb_tls_listener;
 typedef struct tb_tls_conn tb_tls_conn;
 
 /*
- * Loads [tls] certificate, private_key, client_ca and crl of cfg and binds
- * (SO_REUSEADDR) and listens on listen, non-blocking. Runs before
- * privileges are dropped: the key file and a low port need them.
+ * The [tls] certificate and private key the parent opened for this front
+ * (it runs as [daemon] user and may not open a key that is root's): taken
+ * by the next tb_tls_listener_new instead of the paths, and closed there.
+ */
+void tb_tls_listener_files(int cert_fd, int key_fd);
+
+/*
+ * Loads [tls] certificate, private_key (from the descriptors given, else
+ * the paths), client_ca and crl of cfg, and takes the parent's listening
+ * socket, else binds (SO_REUSEADDR) and listens on listen, non-blocking.
  */
 int tb_tls_listener_new(const tb_config *cfg, tb_tls_listener **out, tb_error *err);
 /* Closes the socket and frees the context. NULL is a no-op. */

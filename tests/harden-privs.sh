@@ -13,11 +13,14 @@ TGID=$(id -g $TU)
 # SoftHSM2 reads its token files at each operation: they must be the user's.
 chmod 0711 "$TB_TMP"
 chown -R "$TU" "$TB_TMP/hsm"
+# The front is $TU from its start: the certificates it reads must be readable to it.
+chmod 0755 "$TB_PKI"
+chmod 0644 "$TB_PKI"/*.pem
 mkdir -p "$TB_TMP/cwd" && chmod 0777 "$TB_TMP/cwd"
 hz_conf "user = $TU" "$HZ_SELF_CLIENT"
 (cd "$TB_TMP/cwd" && tb_start_daemon) || tb_fail "tanbad did not start"
 # tb_start_daemon ran in a subshell: find the parent by its command line,
-# and the front (which drops to the user) under it.
+# and the front (started as the user) under it.
 PARENT=$(pgrep -f -o "tanbad -f -c $TB_CONF") || tb_fail "no daemon pid"
 TB_DAEMON_PID=$PARENT
 PID=$(tb_front_of "$PARENT") || tb_fail "no front under the parent $PARENT"

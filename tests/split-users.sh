@@ -1,6 +1,8 @@
 #!/bin/sh
 # Two accounts, two programs: started as root with [daemon] user = tanbafront
-# and signer_user = tanbasigner, the front runs as tanbafront, the signer
+# and signer_user = tanbasigner, the front runs as tanbafront from its first
+# instruction (ids at exec, no capability, NoNewPrivs; it serves TLS with a
+# key only root can read, handed over open, and reloads on SIGHUP), the signer
 # (tanbad-signer, started by the root parent tanbad) as tanbasigner. The PIN file,
 # the token store and the audit trail are tanbasigner's alone: as tanbafront
 # none of them opens (so a compromised front cannot read the PIN or the key
@@ -19,8 +21,36 @@ hz_two_accounts
 : > "$HZ_AUDIT"
 chmod 0644 "$HZ_AUDIT"
 mkdir -p "$TB_TMP/cwd" && chmod 0777 "$TB_TMP/cwd"
+# A [tls] listener whose key is root's alone (0600 in a 0700 directory):
+# the parent opens it for the front, which could not.
+T=$TB_TMP/tlspki
+mkdir -m 0755 "$T" && mkdir -m 0700 "$T/key" || tb_fail "mkdir $T"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -subj "/CN=Tanba Test Split CA" -keyout "$T/key/ca.key" -out "$T/ca.pem" \
+    -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign \
+    >/dev/null 2>&1 || tb_fail "TLS CA"
+for n in server client; do
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=split-$n" \
+	    -keyout "$T/key/$n.key" -out "$T/$n.csr" >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1\n' > "$T/$n.ext" &&
+	openssl x509 -req -in "$T/$n.csr" -CA "$T/ca.pem" -CAkey "$T/key/ca.key" \
+	    -CAcreateserial -days 365 -extfile "$T/$n.ext" -out "$T/$n.pem" >/dev/null 2>&1 ||
+	    tb_fail "TLS certificate $n"
+	chmod 0600 "$T/key/$n.key"
+done
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 hz_conf "user = $FU
-signer_user = $SU" "$HZ_SELF_CLIENT"
+signer_user = $SU" "$HZ_SELF_CLIENT
+
+[client \"tls\"]
+tls_subject = CN=split-client
+ops = status
+
+[tls]
+listen = 127.0.0.1:$PORT
+certificate = $T/server.pem
+private_key = $T/key/server.key
+client_ca = $T/ca.pem"
 # The front's CRL cache, made by root: given to the front's account at start.
 CACHE=$TB_TMP/crlcache
 mkdir -m 0755 "$CACHE"
@@ -39,6 +69,59 @@ tb_log "the parent runs as root, the front as $FU, the signer as $SU"
 [ "$(uid_of "$SIGNER")" = "$SUID,$SUID,$SUID,$SUID" ] || tb_fail "signer uid $(uid_of "$SIGNER")"
 tb_tanba sign --key rsa -o "$TB_TMP/a.p7" "$TB_CONF" || tb_fail "sign"
 
+FGID=$(id -g $FU)
+tb_log "the front is $FU from its first instruction: ids at exec, every id, no capability"
+# The kernel keeps the credentials the program was executed with in its
+# auxiliary vector: they show that no instruction of tanbad-front ran as root.
+python3 - "$FRONT" "$FUID" "$FGID" <<'PY' || tb_fail "the front's ids at exec"
+import struct, sys
+pid, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+data = open("/proc/%s/auxv" % pid, "rb").read()
+n = struct.calcsize("@LL")
+aux = dict(struct.unpack_from("@LL", data, i) for i in range(0, len(data) - n + 1, n))
+got = {k: aux.get(v) for k, v in (("uid", 11), ("euid", 12), ("gid", 13), ("egid", 14))}
+want = {"uid": uid, "euid": uid, "gid": gid, "egid": gid}
+assert got == want, "at exec: %r, not %r" % (got, want)
+print("front executed as uid %d gid %d" % (uid, gid))
+PY
+st=/proc/$FRONT/status
+grep -q "^Gid:[[:space:]]*$FGID[[:space:]]*$FGID[[:space:]]*$FGID[[:space:]]*$FGID\$" $st ||
+    tb_fail "front gid: $(grep ^Gid: $st)"
+grep -q '^Groups:[[:space:]]*$' $st || tb_fail "front groups: $(grep ^Groups: $st)"
+for c in CapInh CapPrm CapEff CapAmb; do
+	grep -q "^$c:[[:space:]]*0000000000000000\$" $st || tb_fail "front $(grep "^$c:" $st)"
+done
+grep -q '^NoNewPrivs:[[:space:]]*1$' $st || tb_fail "front $(grep ^NoNewPrivs: $st)"
+
+tb_log "TLS with a key only root can read: the front serves it from the parent's descriptor"
+tls_status() {
+	python3 - "$PORT" "$T/ca.pem" "$T/client.pem" "$T/key/client.key" <<'PY'
+import os, socket, ssl, struct, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import exact, frame
+port, ca, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.load_verify_locations(ca)
+ctx.load_cert_chain(cert, key)
+with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20),
+                     server_hostname="127.0.0.1") as s:
+    s.sendall(frame('{"id":1,"op":"status"}'))
+    h = exact(s, 4)
+    print(exact(s, struct.unpack(">I", h)[0]).decode() if h else "CLOSED")
+PY
+}
+ans=$(tls_status) || tb_fail "TLS client: $ans"
+[ "$(hz_field "$ans" ok)" = true ] || tb_fail "TLS status: $ans"
+
+tb_log "SIGHUP: the front reloads the configuration as $FU"
+n=$(tb_reloads)
+kill -HUP "$PARENT"
+tb_wait_reload "$n" || tb_fail "no reload: $(tail -n 5 "$TB_TMP/tanbad.log")"
+[ "$(tb_front_of "$PARENT")" = "$FRONT" ] || tb_fail "the front was replaced, not reloaded"
+tb_tanba sign --key rsa -o "$TB_TMP/r.p7" "$TB_CONF" || tb_fail "sign after the reload"
+ans=$(tls_status) || tb_fail "TLS client after the reload: $ans"
+[ "$(hz_field "$ans" ok)" = true ] || tb_fail "TLS status after the reload: $ans"
+
 tb_log "the CRL cache is the front's"
 [ "$(stat -c %u "$CACHE")" = "$FUID" ] || tb_fail "cache_dir owner $(stat -c %U "$CACHE")"
 
@@ -49,10 +132,11 @@ tb_log "as $FU: the PIN file, the token store and the audit trail do not open"
 TOKFILE=$(find "$TB_TMP/hsm/tokens" -type f | head -n 1)
 [ -n "$TOKFILE" ] || tb_fail "no token file"
 setpriv --reuid=$FU --regid="$(id -g $FU)" --clear-groups /usr/bin/python3 - \
-    "$TB_PIN_FILE" "$TB_TMP/hsm/tokens" "$TOKFILE" "$HZ_AUDIT" <<'PY' || tb_fail "the front's account reached a signer file"
+    "$TB_PIN_FILE" "$TB_TMP/hsm/tokens" "$TOKFILE" "$HZ_AUDIT" "$T/key/server.key" <<'PY' || tb_fail "the front's account reached a signer file"
 import os, sys
-pin, tokdir, tok, audit = sys.argv[1:]
+pin, tokdir, tok, audit, tlskey = sys.argv[1:]
 tries = [("read the PIN file", lambda: open(pin, "rb")),
+         ("read the [tls] key", lambda: open(tlskey, "rb")),
          ("list the token store", lambda: os.listdir(tokdir)),
          ("read a token object", lambda: open(tok, "rb")),
          ("append to the audit file", lambda: open(audit, "ab")),
