@@ -122,7 +122,7 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, md_len = 0;
 	int r, md_nid, attached = 0, audited = 0, index = -1;
-	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	char doc[TB_SC_DOC_MAX];
 
 	memset(&in, 0, sizeof(in));
 	doc[0] = '\0';

@@ -9,7 +9,9 @@
 # wrong password (at start and at reload: the old key keeps signing), an
 # RSA container (pointed at tanba-admin key import). SIGHUP with a new
 # container at the same path rotates the key, with a key-change record.
-# No password reaches a log or the audit trail.
+# Batches with the GOST key: documents hashed by the front, Streebog
+# digests given; a SHA-2 item fails alone. No password reaches a log or
+# the audit trail.
 TB_NO_START=1
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 CHECK="$top_builddir/tests/gost-check"
@@ -140,6 +142,55 @@ grep -q "streebog512" "$TB_TMP/err" || tb_fail "short digest: $(cat "$TB_TMP/err
 tb_tanba sign --key rsa --digest "streebog512:$dg" -o "$TB_TMP/x" 2>"$TB_TMP/err" &&
     tb_fail "a Streebog digest signed with an RSA key"
 grep -q "not a GOST key" "$TB_TMP/err" || tb_fail "streebog for rsa: $(cat "$TB_TMP/err")"
+
+tb_log "batches with the GOST key: three documents, then three Streebog digests and a SHA-2 one"
+mkdir -p "$TB_TMP/gb"
+for i in 1 2 3; do
+	printf 'Бұйрық №%s\r\n' "$i" > "$TB_TMP/gb/d$i.txt"
+	head -c $((i * 700)) /dev/urandom >> "$TB_TMP/gb/d$i.txt"
+done
+tb_tanba sign --key gost "$TB_TMP"/gb/d1.txt "$TB_TMP"/gb/d2.txt "$TB_TMP"/gb/d3.txt ||
+    tb_fail "a batch of three documents with the GOST key"
+grep -q 'signed 3 of 3 with key gost (documents)' "$TB_TMP/tanbad.log" ||
+    tb_fail "the three documents did not travel as one batch"
+for i in 1 2 3; do
+	"$CHECK" "$TB_TMP/gb/d$i.txt.p7s" "$G/individual-sign.pem" >/dev/null ||
+	    tb_fail "gost-check refuses batch document $i"
+	verify_expect VALID --iin "$IIN" "$TB_TMP/gb/d$i.txt.p7s"
+done
+python3 - "$TB_TMP/gb" "$dg" <<'PY' || tb_fail "batch request"
+import json, subprocess, sys
+d = sys.argv[1]
+digests = []
+for i in (1, 2, 3):
+    h = subprocess.run(["openssl", "dgst", "-engine", "gost", "-md_gost12_512", "-r",
+                        "%s/d%d.txt" % (d, i)], capture_output=True, text=True).stdout.split()[0]
+    assert len(h) == 128, h
+    digests.append("streebog512:" + h)
+digests.insert(2, "sha256:" + "ab" * 32)	# a token key's kind of digest: fails alone
+json.dump({"id": "g1", "op": "sign", "key": "gost", "digests": digests},
+          open(d + "/req.json", "w"))
+open(d + "/digests", "w").write("\n".join(digests) + "\n")
+PY
+tb_batch_call "$TB_TMP/gb" "$TB_TMP/gb/req.json"
+[ "$(tb_answer_get "$TB_TMP/gb" '(a["ok"], a["signed"], a["failed"])')" = "(True, 3, 1)" ] ||
+    tb_fail "GOST digest batch: $(cat "$TB_TMP/gb/answer.json")"
+tb_answer_get "$TB_TMP/gb" 'a["results"][2]["error"]["message"]' | grep -q streebog512 ||
+    tb_fail "the SHA-2 item: $(tb_answer_get "$TB_TMP/gb" 'a["results"][2]')"
+[ ! -e "$TB_TMP/gb/2.der" ] || tb_fail "the SHA-2 item has a CMS"
+for n in 0 1 3; do
+	i=$((n < 2 ? n + 1 : n))
+	"$CHECK" --content "$TB_TMP/gb/d$i.txt" "$TB_TMP/gb/$n.der" "$G/individual-sign.pem" \
+	    >/dev/null || tb_fail "gost-check: digest item $n is not over d$i.txt (order?)"
+	verify_expect VALID --iin "$IIN" --content "$TB_TMP/gb/d$i.txt" "$TB_TMP/gb/$n.der"
+	dgi=$(sed -n "$((n + 1))p" "$TB_TMP/gb/digests")
+	c=$(grep -c "\"op\":\"sign\",\"key\":\"gost\",\"doc_digest\":\"$dgi\",.*\"result\":\"ok\"" \
+	    "$TB_TMP/audit.log")
+	# One from the batch of documents (recorded as the signer signed it), one from this.
+	[ "$c" = 2 ] || tb_fail "digest item $n: $c audit records, want 2"
+done
+grep -q "\"op\":\"sign\",\"key\":\"gost\",\"doc_digest\":\"sha256:$(printf 'ab%.0s' $(seq 32))\",.*\"result\":\"bad_request\"" \
+    "$TB_TMP/audit.log" || tb_fail "the refused item left no record"
 
 tb_log "an expired certificate in the container: refused at sign time"
 tb_tanba sign --key gostexp -o "$TB_TMP/x" "$doc" 2>"$TB_TMP/err" && tb_fail "expired file key signed"

@@ -321,6 +321,31 @@ tb_verify_cms() {
 }
 
 # tb_sha FILE ALG: the hex digest of FILE.
+# tb_batch_call OUTDIR REQUEST.json: sends the request raw, writes the answer
+# to OUTDIR/answer.json and each signed item's CMS to OUTDIR/N.der.
+tb_batch_call() {
+	mkdir -p "$1"
+	PYTHONPATH="$top_srcdir/tests" python3 - "$TB_SOCK" "$1" "$2" <<'PY'
+import base64, json, os, struct, sys
+import tbframe
+sock, out, reqf = sys.argv[1:4]
+s = tbframe.connect(sock, 60)
+tbframe.send(s, open(reqf, "rb").read())
+(n,) = struct.unpack(">I", tbframe.exact(s, 4))
+ans = json.loads(tbframe.exact(s, n))
+json.dump(ans, open(os.path.join(out, "answer.json"), "w"))
+for i, r in enumerate(ans.get("results", [])):
+    if r.get("ok"):
+        open(os.path.join(out, "%d.der" % i), "wb").write(base64.b64decode(r["cms"]))
+PY
+}
+
+# tb_answer_get DIR EXPR: a Python expression over the answer "a".
+tb_answer_get() {
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+	    "$1/answer.json" "$2"
+}
+
 tb_sha() {
 	openssl dgst -"$2" -r "$1" | cut -d' ' -f1
 }
