@@ -174,15 +174,6 @@ tb_ops_digest_read(json_t *req, int *md_nid, unsigned char *digest, size_t room,
 	return 0;
 }
 
-int
-tb_ops_key_token_only(const tb_front_key *k, const char *what, tb_error *err)
-{
-	if (tb_cms_cert_is_gost(k->cert))
-		return tb_error_set(err, TB_ERR_UNSUPPORTED, "key: %s is a GOST file key: %s "
-		    "are for token keys (RSA, EC) only", k->name, what);
-	return 0;
-}
-
 /*
  * A GOST key (a file key) signs only its own Streebog, a token key only
  * SHA-2: a digest of the other kind is refused with what the key takes.

@@ -110,8 +110,6 @@ struct tb_front_keys;
 struct tb_front_key;
 int tb_ops_sign_key(struct tb_daemon *d, const char *name, struct tb_front_keys **ks,
     const struct tb_front_key **k, tb_error *err);
-/* Refuses a GOST key (a file key) for co-signing, which only token keys do yet. */
-int tb_ops_key_token_only(const struct tb_front_key *k, const char *what, tb_error *err);
 /* A digest algorithm the key signs: Streebog (its own) for GOST keys, SHA-2 for others. */
 int tb_ops_digest_fits_key(const struct tb_front_key *k, int md_nid, tb_error *err);
 /* The document's digest as the key's CMS writer takes it (GOST or not). */

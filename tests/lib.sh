@@ -346,6 +346,38 @@ tb_answer_get() {
 	    "$1/answer.json" "$2"
 }
 
+# tb_signer_infos FILE: the hex of each SignerInfo of a DER SignedData, one a line.
+tb_signer_infos() {
+	python3 - "$1" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+def tlv(p):
+    tag, l = b[p], b[p + 1]
+    h = 2
+    if l & 0x80:
+        n = l & 0x7f
+        l = int.from_bytes(b[p + 2:p + 2 + n], "big")
+        h = 2 + n
+    return tag, p + h, l
+_, c, l = tlv(0)                # ContentInfo
+_, c2, l2 = tlv(c)              # contentType
+_, c, l = tlv(c2 + l2)          # [0]
+_, p, l = tlv(c)                # SignedData
+end, last = p + l, None
+while p < end:
+    t, c, l = tlv(p)
+    last = (t, c, l)
+    p = c + l
+t, p, l = last
+assert t == 0x31
+end = p + l
+while p < end:
+    t, c, l = tlv(p)
+    print(b[p:c + l].hex())
+    p = c + l
+PY
+}
+
 tb_sha() {
 	openssl dgst -"$2" -r "$1" | cut -d' ' -f1
 }
