@@ -361,7 +361,7 @@ joiner_check(X509 *cert, int md_nid, const EVP_MD **md, tb_error *err)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing certificate");
 	if (tb_cms_cert_is_gost(cert))
 		return tb_error_set(err, TB_ERR_UNSUPPORTED,
-		    "a GOST signer joining an existing CMS is not offered yet");
+		    "a GOST co-signer is added by tb_cms_cosign_gost_assemble");
 	if (tb_cms_md_name(md_nid) == NULL || (*md = EVP_get_digestbynid(md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_UNSUPPORTED,
 		    "digest algorithm is not allowed (sha256, sha384 or sha512)");

@@ -160,6 +160,15 @@ for i in 1 2 3; do
 	    tb_fail "gost-check refuses batch document $i"
 	verify_expect VALID --iin "$IIN" "$TB_TMP/gb/d$i.txt.p7s"
 done
+mkdir -p "$TB_TMP/gbd"
+tb_tanba sign --key gost --detached --by-digest --digest-alg streebog512 \
+    --out-dir "$TB_TMP/gbd" "$TB_TMP"/gb/d1.txt "$TB_TMP"/gb/d2.txt ||
+    tb_fail "tanba sign --by-digest --digest-alg streebog512"
+grep -q 'signed 2 of 2 with key gost (digests)' "$TB_TMP/tanbad.log" ||
+    tb_fail "--by-digest did not send one request of Streebog digests"
+for i in 1 2; do
+	verify_expect VALID --iin "$IIN" --content "$TB_TMP/gb/d$i.txt" "$TB_TMP/gbd/d$i.txt.p7s"
+done
 python3 - "$TB_TMP/gb" "$dg" <<'PY' || tb_fail "batch request"
 import json, subprocess, sys
 d = sys.argv[1]
@@ -188,8 +197,10 @@ for n in 0 1 3; do
 	dgi=$(sed -n "$((n + 1))p" "$TB_TMP/gb/digests")
 	c=$(grep -c "\"op\":\"sign\",\"key\":\"gost\",\"doc_digest\":\"$dgi\",.*\"result\":\"ok\"" \
 	    "$TB_TMP/audit.log")
-	# One from the batch of documents (recorded as the signer signed it), one from this.
-	[ "$c" = 2 ] || tb_fail "digest item $n: $c audit records, want 2"
+	# One from the batch of documents (recorded as the signer signed it), one from
+	# --by-digest for d1 and d2, one from this.
+	want=$((i < 3 ? 3 : 2))
+	[ "$c" = "$want" ] || tb_fail "digest item $n: $c audit records, want $want"
 done
 grep -q "\"op\":\"sign\",\"key\":\"gost\",\"doc_digest\":\"sha256:$(printf 'ab%.0s' $(seq 32))\",.*\"result\":\"bad_request\"" \
     "$TB_TMP/audit.log" || tb_fail "the refused item left no record"
