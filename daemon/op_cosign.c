@@ -8,7 +8,8 @@
  * client, builds the attributes itself (without contentType for a
  * counter-signature, which the request says), signs and audits. libsig
  * puts the result into the CMS and checks that the other SignerInfos kept
- * their bytes.
+ * their bytes. A GOST file key co-signs with its Streebog and the GOST
+ * writer's SignerInfo; it does not counter-sign.
  */
 #include "config.h"
 
@@ -102,9 +103,8 @@ answer_fits(struct tb_daemon *d, const tb_front_key *k, const cosign_input *in, 
 static void
 digest_text(int md_nid, const unsigned char *md, size_t len, char *out, size_t out_len)
 {
-	size_t pos, i;
-
 	const char *name = tb_config_digest_name(md_nid);
+	size_t pos, i;
 
 	if (name == NULL)	/* a GOST key's */
 		name = md_nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256";
