@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "gost.h"
 #include "tanba.h"
 
 /* Where FILE's signature goes: FILE.p7s, or DIR/basename(FILE).p7s. */
@@ -36,17 +37,20 @@ output_path(const char *file, const char *out_dir, int pem)
 	return p;
 }
 
-/* "ALG:HEX" of a file's content, for "digests". */
+/* "ALG:HEX" of a file's content, for "digests"; Streebog (a GOST key's) from the gost engine. */
 static json_t *
 file_digest(const unsigned char *data, size_t len, const char *alg)
 {
-	const EVP_MD *md = EVP_get_digestbyname(alg);
+	const char *kz = strcmp(alg, "streebog512") == 0 ? "1.2.398.3.10.1.3.3" :
+	    strcmp(alg, "streebog256") == 0 ? "1.2.398.3.10.1.3.2" : NULL;
+	const EVP_MD *md = kz == NULL ? EVP_get_digestbyname(alg) : NULL;
 	unsigned char h[EVP_MAX_MD_SIZE];
-	char text[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	char text[sizeof("streebog512:") + 2 * EVP_MAX_MD_SIZE];
 	unsigned int hl = 0, i;
 	size_t pos;
 
-	if (md == NULL || EVP_Digest(data, len, h, &hl, md, NULL) != 1)
+	if (kz != NULL ? tb_gost_digest_oid(kz, data, len, h, &hl, NULL) != 0 :
+	    md == NULL || EVP_Digest(data, len, h, &hl, md, NULL) != 1)
 		return NULL;
 	pos = (size_t)snprintf(text, sizeof(text), "%s:", alg);
 	for (i = 0; i < hl; i++, pos += 2)

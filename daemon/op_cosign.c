@@ -8,7 +8,8 @@
  * client, builds the attributes itself (without contentType for a
  * counter-signature, which the request says), signs and audits. libsig
  * puts the result into the CMS and checks that the other SignerInfos kept
- * their bytes.
+ * their bytes. A GOST file key co-signs with its Streebog and the GOST
+ * writer's SignerInfo; it does not counter-sign.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 
 #include "cms_sign.h"
 #include "daemon.h"
@@ -101,9 +103,12 @@ answer_fits(struct tb_daemon *d, const tb_front_key *k, const cosign_input *in, 
 static void
 digest_text(int md_nid, const unsigned char *md, size_t len, char *out, size_t out_len)
 {
+	const char *name = tb_config_digest_name(md_nid);
 	size_t pos, i;
 
-	pos = (size_t)snprintf(out, out_len, "%s:", tb_config_digest_name(md_nid));
+	if (name == NULL)	/* a GOST key's */
+		name = md_nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256";
+	pos = (size_t)snprintf(out, out_len, "%s:", name);
 	for (i = 0; i < len && pos + 3 <= out_len; i++, pos += 2)
 		snprintf(out + pos, 3, "%02x", md[i]);
 }
@@ -121,8 +126,8 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	tb_sc_signed sd;
 	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, md_len = 0;
-	int r, md_nid, attached = 0, audited = 0, index = -1;
-	char doc[8 + 2 * EVP_MAX_MD_SIZE + 1];
+	int r, md_nid, attached = 0, audited = 0, index = -1, gost;
+	char doc[TB_SC_DOC_MAX];
 
 	memset(&in, 0, sizeof(in));
 	doc[0] = '\0';
@@ -131,10 +136,19 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	if ((r = input_read(req, &in, err)) != 0)
 		goto out;
 	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0 ||
-	    (r = tb_ops_key_token_only(k, "co-signing and counter-signing", err)) != 0 ||
 	    (r = answer_fits(d, k, &in, err)) != 0)
 		goto out;
+	gost = tb_cms_cert_is_gost(k->cert);
+	/* A GOST counter-signature would need the GOST writer to build it: not offered. */
+	if (gost && in.target >= 0) {
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "countersign: key %s is a GOST file "
+		    "key: it co-signs, but counter-signatures are for token keys (RSA, EC)",
+		    name);
+		goto out;
+	}
 	md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;
+	if ((r = tb_ops_digest_fits_key(k, md_nid, err)) != 0)
+		goto out;
 	memset(&sreq, 0, sizeof(sreq));
 	sreq.md_nid = md_nid;
 	sreq.data = in.data;
@@ -154,6 +168,10 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	if (in.target >= 0)
 		r = tb_cms_counter_assemble(in.cms, in.cms_len, in.target, k->cert, k->chain,
 		    md_nid, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &der, &der_len, err);
+	else if (gost)
+		r = tb_cms_cosign_gost_assemble(in.cms, in.cms_len, k->cert, k->chain, md, md_len,
+		    sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, (time_t)sd.signing_time, &der,
+		    &der_len, &index, err);
 	else
 		r = tb_cms_cosign_assemble(in.cms, in.cms_len, k->cert, k->chain, md_nid, md,
 		    md_len, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &der, &der_len, &index,

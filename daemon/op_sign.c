@@ -119,38 +119,6 @@ answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k,
 	return r;
 }
 
-/*
- * A GOST key (a file key) signs only its own Streebog, a token key only
- * SHA-2: a digest of the other kind is refused here with what the key takes.
- */
-static int
-digest_fits_key(const tb_front_key *k, int gost, int md_nid, tb_error *err)
-{
-	int streebog = md_nid == NID_id_GostR3411_2012_512 || md_nid == NID_id_GostR3411_2012_256;
-
-	if (gost && md_nid != k->md_nid)
-		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: key %s is a GOST key: "
-		    "it signs %s digests only", k->name,
-		    k->md_nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256");
-	if (!gost && streebog)
-		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: key %s is not a GOST "
-		    "key: streebog digests are for GOST keys", k->name);
-	return 0;
-}
-
-/* The CMS around what the signer returned; a GOST one checks the attributes at their time. */
-static int
-assemble(const tb_front_key *k, int gost, tb_sign_request *sreq, const unsigned char *md,
-    size_t md_len, const tb_sc_signed *sd, unsigned char **der, size_t *der_len, tb_error *err)
-{
-	if (!gost)
-		return tb_cms_assemble(k->cert, k->chain, sreq, md, md_len, sd->attrs,
-		    sd->attrs_len, sd->sig, sd->sig_len, der, der_len, err);
-	sreq->signing_time = (time_t)sd->signing_time;
-	return tb_cms_gost_assemble(k->cert, k->chain, sreq, md, md_len, sd->attrs,
-	    sd->attrs_len, sd->sig, sd->sig_len, der, der_len, err);
-}
-
 int
 tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
     tb_error *err)
@@ -165,8 +133,8 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	tb_sc_signed sd;
 	unsigned char *der = NULL, content_md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, content_md_len = 0;
-	int audited = 0, gost;
-	char doc[8 + 2 * EVP_MAX_MD_SIZE];
+	int audited = 0;
+	char doc[TB_SC_DOC_MAX];
 	struct timespec t0;
 	time_t now;
 	enum tb_stamp_want stamp = TB_STAMP_NO;
@@ -193,10 +161,9 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		tb_ops_digest_text(in.data, in.data_len, doc, sizeof(doc));
 	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0)
 		goto out;
-	gost = tb_cms_cert_is_gost(k->cert);
 	memset(&sreq, 0, sizeof(sreq));
 	sreq.md_nid = in.md_nid != 0 ? in.md_nid : k->md_nid;
-	if ((r = digest_fits_key(k, gost, sreq.md_nid, err)) != 0)
+	if ((r = tb_ops_digest_fits_key(k, sreq.md_nid, err)) != 0)
 		goto out;
 	sreq.detached = in.detached;
 	sreq.data = in.by_digest ? NULL : in.data;
@@ -211,12 +178,11 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	 * with its own clock and certificate, and signs them; the CMS is built
 	 * here around what it returned.
 	 */
-	if ((r = (gost ? tb_cms_gost_content_digest : tb_cms_content_digest)(k->cert, &sreq,
-	    content_md, &content_md_len, err)) != 0 ||
+	if ((r = tb_ops_content_digest(k, &sreq, content_md, &content_md_len, err)) != 0 ||
 	    (r = tb_daemon_sign(d, client, name, k->cert_sha256, sreq.md_nid, content_md,
 	    content_md_len, in.detached, &ans, &sd, &audited, err)) != 0 ||
-	    (r = assemble(k, gost, &sreq, content_md, content_md_len, &sd, &der, &der_len,
-	    err)) != 0) {
+	    (r = tb_ops_assemble(k, &sreq, content_md, content_md_len, sd.attrs, sd.attrs_len,
+	    sd.sig, sd.sig_len, sd.signing_time, &der, &der_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
 		goto out;
 	}

@@ -36,7 +36,7 @@ typedef struct bitem {
 	unsigned char digest[EVP_MAX_MD_SIZE];	/* a digest (digests) */
 	size_t digest_len;
 	int md_nid;
-	char doc[8 + 2 * EVP_MAX_MD_SIZE];	/* the document's digest as recorded */
+	char doc[TB_SC_DOC_MAX];	/* the document's digest as recorded */
 	tb_sign_request sreq;
 	unsigned char content_md[EVP_MAX_MD_SIZE];
 	size_t content_md_len;
@@ -74,7 +74,6 @@ tb_op_sign_is_batch(const json_t *req)
 static int
 batch_read(json_t *req, size_t max, batch *b, tb_error *err)
 {
-	const char *alg = NULL;
 	json_t *list;
 	int detached = -1, r;
 
@@ -97,12 +96,10 @@ batch_read(json_t *req, size_t max, batch *b, tb_error *err)
 	if (json_array_size(list) > max)
 		return tb_error_set(err, TB_ERR_TOO_LARGE, "%s: %zu items, over sign_batch_max %zu",
 		    b->field, json_array_size(list), max);
-	if ((r = tb_proto_get_bool(req, "detached", 0, &detached, err)) != 0 ||
-	    (r = tb_proto_get_string(req, "digest_alg", 0, &alg, err)) != 0)
+	if ((r = tb_proto_get_bool(req, "detached", 0, &detached, err)) != 0)
 		return r;
-	if (alg != NULL && (b->md_nid = tb_config_digest_nid(alg)) == 0)
-		return tb_error_set(err, TB_ERR_INVALID_ARG,
-		    "digest_alg: '%.32s' is not one of sha256, sha384, sha512", alg);
+	if ((r = tb_ops_digest_alg_read(req, &b->md_nid, err)) != 0)
+		return r;
 	if (b->by_digest && detached == 0)
 		return tb_error_set(err, TB_ERR_INVALID_ARG,
 		    "detached: a digest makes only a detached signature");
@@ -217,7 +214,9 @@ batch_sign(struct tb_daemon *d, const tb_client *client, const tb_front_key *k, 
 		if (it->status != 0)
 			continue;
 		tb_error_clear(&e);
-		if (tb_cms_content_digest(k->cert, &it->sreq, it->content_md, &it->content_md_len,
+		/* A GOST key's item is its Streebog; a digest of another kind fails alone. */
+		if (tb_ops_digest_fits_key(k, it->md_nid, &e) != 0 ||
+		    tb_ops_content_digest(k, &it->sreq, it->content_md, &it->content_md_len,
 		    &e) != 0 || it->content_md_len > sizeof(items[n].digest)) {
 			item_fail(it, e.code != 0 ? e.code : TB_ERR_INTERNAL, e.detail);
 			it->sent = -2;
@@ -257,9 +256,9 @@ batch_sign(struct tb_daemon *d, const tb_client *client, const tb_front_key *k, 
 			}
 			tb_error_clear(&e);
 			it->signing_time = ans[j].signing_time;
-			if (tb_cms_assemble(k->cert, k->chain, &it->sreq, it->content_md,
-			    it->content_md_len, ans[j].attrs, ans[j].attrs_len, ans[j].sig,
-			    ans[j].sig_len, &it->der, &it->der_len, &e) != 0)
+			if (tb_ops_assemble(k, &it->sreq, it->content_md, it->content_md_len,
+			    ans[j].attrs, ans[j].attrs_len, ans[j].sig, ans[j].sig_len,
+			    it->signing_time, &it->der, &it->der_len, &e) != 0)
 				item_fail(it, e.code, e.detail);
 		}
 	}
@@ -380,8 +379,6 @@ tb_op_sign_batch(struct tb_daemon *d, const tb_client *client, json_t *req, json
 		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
 		goto out;
 	}
-	if ((r = tb_ops_key_token_only(k, "batches", err)) != 0)
-		goto out;
 	for (i = 0; i < b.n; i++)
 		if (b.items[i].md_nid == 0)
 			b.items[i].md_nid = b.items[i].sreq.md_nid = k->md_nid;

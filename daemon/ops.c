@@ -174,11 +174,43 @@ tb_ops_digest_read(json_t *req, int *md_nid, unsigned char *digest, size_t room,
 	return 0;
 }
 
+/*
+ * A GOST key (a file key) signs only its own Streebog, a token key only
+ * SHA-2: a digest of the other kind is refused with what the key takes.
+ */
 int
-tb_ops_key_token_only(const tb_front_key *k, const char *what, tb_error *err)
+tb_ops_digest_fits_key(const tb_front_key *k, int md_nid, tb_error *err)
 {
-	if (tb_cms_cert_is_gost(k->cert))
-		return tb_error_set(err, TB_ERR_UNSUPPORTED, "key: %s is a GOST file key: %s "
-		    "are for token keys (RSA, EC) only", k->name, what);
+	int streebog = md_nid == NID_id_GostR3411_2012_512 || md_nid == NID_id_GostR3411_2012_256;
+
+	if (tb_cms_cert_is_gost(k->cert) && md_nid != k->md_nid)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: key %s is a GOST key: "
+		    "it signs %s digests only", k->name,
+		    k->md_nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256");
+	if (!tb_cms_cert_is_gost(k->cert) && streebog)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest_alg: key %s is not a GOST "
+		    "key: streebog digests are for GOST keys", k->name);
 	return 0;
+}
+
+int
+tb_ops_content_digest(const tb_front_key *k, const tb_sign_request *sreq, unsigned char *md,
+    size_t *md_len, tb_error *err)
+{
+	return (tb_cms_cert_is_gost(k->cert) ? tb_cms_gost_content_digest :
+	    tb_cms_content_digest)(k->cert, sreq, md, md_len, err);
+}
+
+/* A GOST CMS checks the attributes at the time the signer put in them. */
+int
+tb_ops_assemble(const tb_front_key *k, tb_sign_request *sreq, const unsigned char *md,
+    size_t md_len, const unsigned char *attrs, size_t attrs_len, const unsigned char *sig,
+    size_t sig_len, int64_t signing_time, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	if (!tb_cms_cert_is_gost(k->cert))
+		return tb_cms_assemble(k->cert, k->chain, sreq, md, md_len, attrs, attrs_len, sig,
+		    sig_len, der, der_len, err);
+	sreq->signing_time = (time_t)signing_time;
+	return tb_cms_gost_assemble(k->cert, k->chain, sreq, md, md_len, attrs, attrs_len, sig,
+	    sig_len, der, der_len, err);
 }

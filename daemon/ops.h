@@ -110,12 +110,17 @@ struct tb_front_keys;
 struct tb_front_key;
 int tb_ops_sign_key(struct tb_daemon *d, const char *name, struct tb_front_keys **ks,
     const struct tb_front_key **k, tb_error *err);
-/*
- * Refuses a GOST key (a file key) for what only token keys do yet (what:
- * "batches", "co-signing"): their CMS is built by libsig's GOST writer,
- * which signs one document at a time and adds no signer to a CMS.
- */
-int tb_ops_key_token_only(const struct tb_front_key *k, const char *what, tb_error *err);
+/* A digest algorithm the key signs: Streebog (its own) for GOST keys, SHA-2 for others. */
+int tb_ops_digest_fits_key(const struct tb_front_key *k, int md_nid, tb_error *err);
+/* The document's digest as the key's CMS writer takes it (GOST or not). */
+struct tb_sign_request;
+int tb_ops_content_digest(const struct tb_front_key *k, const struct tb_sign_request *sreq,
+    unsigned char *md, size_t *md_len, tb_error *err);
+/* The CMS around the signer's attributes and signature, by the key's writer. */
+int tb_ops_assemble(const struct tb_front_key *k, struct tb_sign_request *sreq,
+    const unsigned char *md, size_t md_len, const unsigned char *attrs, size_t attrs_len,
+    const unsigned char *sig, size_t sig_len, int64_t signing_time, unsigned char **der,
+    size_t *der_len, tb_error *err);
 /* A signature's answer: "cms" (der in base64), "key", "signing_time", "signer". */
 int tb_ops_sign_answer(json_t *result, const char *key, const json_t *signer_info,
     const unsigned char *der, size_t der_len, time_t signing_time, tb_error *err);

@@ -38,7 +38,7 @@ enum {
 
 #define TB_SC_NAME_MAX 64	/* client and key names, NUL included */
 #define TB_SC_OP_MAX 16
-#define TB_SC_DOC_MAX 144	/* "sha512:" + 128 hex + NUL, rounded up */
+#define TB_SC_DOC_MAX 144	/* "streebog512:" + 128 hex + NUL, rounded up */
 #define TB_SC_DETAIL_MAX 384	/* = sizeof(tb_error.detail) */
 #define TB_SC_SUBJECT_MAX 512	/* a TLS client's certificate subject, NUL included */
 #define TB_SC_REQ_SIZE 1384

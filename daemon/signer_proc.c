@@ -385,7 +385,8 @@ client_attribute(sp *s, tb_config *cfg, const tb_sc_req *q, unsigned *uid, tb_pe
 }
 
 #define SIG_TEXT_MAX (8 + 64 + 1)
-#define DOC_TEXT_MAX (8 + 2 * EVP_MAX_MD_SIZE + 1)
+/* "streebog512:" and 128 hex digits, the longest document digest recorded. */
+#define DOC_TEXT_MAX TB_SC_DOC_MAX
 
 /* The digest's name in records: SHA-2 for token keys, Streebog for file keys. */
 static const char *

@@ -21,6 +21,7 @@
 #include "cms_sign.h"
 #include "cms_sign_int.h"
 #include "der_reader.h"
+#include "gost.h"
 #include "sigalg.h"
 
 /* Where each SignerInfo sits in a SignedData's DER. */
@@ -228,6 +229,14 @@ content_check(CMS_ContentInfo *cms, const unsigned char *data, size_t data_len, 
 	return 0;
 }
 
+/* The Kazakh OID of a Streebog digest (a GOST co-signer's), or NULL for another. */
+static const char *
+streebog_oid(int md_nid)
+{
+	return md_nid == NID_id_GostR3411_2012_512 ? "1.2.398.3.10.1.3.3" :
+	    md_nid == NID_id_GostR3411_2012_256 ? "1.2.398.3.10.1.3.2" : NULL;
+}
+
 int
 tb_cms_cosign_digest(const unsigned char *cms_der, size_t cms_len, const tb_sign_request *req,
     int *attached, unsigned char *out, size_t *out_len, tb_error *err)
@@ -243,9 +252,10 @@ tb_cms_cosign_digest(const unsigned char *cms_der, size_t cms_len, const tb_sign
 	if (req == NULL || attached == NULL || out == NULL || out_len == NULL)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
 	md_nid = req->md_nid == NID_undef ? NID_sha256 : req->md_nid;
-	if (tb_cms_md_name(md_nid) == NULL || (md = EVP_get_digestbynid(md_nid)) == NULL)
-		return tb_error_set(err, TB_ERR_UNSUPPORTED,
-		    "digest algorithm is not allowed (sha256, sha384 or sha512)");
+	md = streebog_oid(md_nid) != NULL ? NULL : EVP_get_digestbynid(md_nid);
+	if (streebog_oid(md_nid) == NULL && (tb_cms_md_name(md_nid) == NULL || md == NULL))
+		return tb_error_set(err, TB_ERR_UNSUPPORTED, "digest algorithm is not allowed "
+		    "(sha256, sha384, sha512; streebog512, streebog256 for a GOST key)");
 	if ((r = cms_in_open(cms_der, cms_len, &in, err)) != 0)
 		return r;
 	/* The content is the CMS's own when attached; the caller's when detached. */
@@ -267,16 +277,21 @@ tb_cms_cosign_digest(const unsigned char *cms_der, size_t cms_len, const tb_sign
 		goto out;
 	}
 	if (data != NULL) {
-		if (!EVP_Digest(data, data_len, out, &n, md, NULL)) {
+		if (md == NULL) {
+			if ((r = tb_gost_digest_oid(streebog_oid(md_nid), data, data_len, out, &n,
+			    err)) != 0)
+				goto out;
+		} else if (!EVP_Digest(data, data_len, out, &n, md, NULL)) {
 			r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "cannot hash the content");
 			goto out;
 		}
 		*out_len = n;
 	} else {
-		want = (size_t)EVP_MD_get_size(md);
+		want = md != NULL ? (size_t)EVP_MD_get_size(md) :
+		    md_nid == NID_id_GostR3411_2012_512 ? 64 : 32;
 		if (req->digest_len != want) {
-			r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest is %zu bytes, %s needs %zu",
-			    req->digest_len, tb_cms_md_name(md_nid), want);
+			r = tb_error_set(err, TB_ERR_INVALID_ARG, "digest is %zu bytes, the "
+			    "algorithm needs %zu", req->digest_len, want);
 			goto out;
 		}
 		memcpy(out, req->digest, want);
@@ -346,7 +361,7 @@ joiner_check(X509 *cert, int md_nid, const EVP_MD **md, tb_error *err)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing certificate");
 	if (tb_cms_cert_is_gost(cert))
 		return tb_error_set(err, TB_ERR_UNSUPPORTED,
-		    "a GOST signer joining an existing CMS is not offered yet");
+		    "a GOST co-signer is added by tb_cms_cosign_gost_assemble");
 	if (tb_cms_md_name(md_nid) == NULL || (*md = EVP_get_digestbynid(md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_UNSUPPORTED,
 		    "digest algorithm is not allowed (sha256, sha384 or sha512)");
@@ -380,6 +395,48 @@ tb_cms_cosign_assemble(const unsigned char *cms_der, size_t cms_len, X509 *cert,
 	*der_len = out_len;
 	out = NULL;
 out:
+	OPENSSL_free(out);
+	cms_in_free(&in);
+	return r;
+}
+
+int
+tb_cms_cosign_gost_assemble(const unsigned char *cms_der, size_t cms_len, X509 *cert,
+    STACK_OF(X509) *chain, const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    time_t signing_time, unsigned char **der, size_t *der_len, int *index, tb_error *err)
+{
+	tb_sign_request one;
+	cms_in in;
+	unsigned char *single = NULL, *out = NULL;
+	size_t single_len = 0, out_len = 0;
+	int r;
+
+	if (cert == NULL || content_md == NULL || der == NULL || der_len == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+	if ((r = cms_in_open(cms_der, cms_len, &in, err)) != 0)
+		return r;
+	/*
+	 * The GOST writer makes the SignerInfo (and checks the signer's
+	 * attributes) in a detached SignedData of its own over the same
+	 * digest; its signer, algorithm and certificates join the CMS.
+	 */
+	memset(&one, 0, sizeof(one));
+	one.detached = 1;
+	one.digest = content_md;
+	one.digest_len = content_md_len;
+	one.signing_time = signing_time;
+	if ((r = tb_cms_gost_assemble(cert, chain, &one, content_md, content_md_len, attrs,
+	    attrs_len, sig, sig_len, &single, &single_len, err)) != 0 ||
+	    (r = tb_cms_signed_data_join(cms_der, cms_len, single, single_len, &out, &out_len,
+	    err)) != 0 ||
+	    (r = kept_check(&in, out, out_len, -1, 1, index, err)) != 0)
+		goto out;
+	*der = out;
+	*der_len = out_len;
+	out = NULL;
+out:
+	OPENSSL_free(single);
 	OPENSSL_free(out);
 	cms_in_free(&in);
 	return r;

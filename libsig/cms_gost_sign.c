@@ -18,6 +18,8 @@
 #include <openssl/x509.h>
 
 #include "cms_sign.h"
+#include "cms_sign_int.h"
+#include "der_reader.h"
 #include "gost.h"
 
 #define OID_DATA "1.2.840.113549.1.7.1"
@@ -490,5 +492,145 @@ done:
 	blob_free(&tmp[1]);
 	for (i = 0; i < MAX_CERTS; i++)
 		blob_free(&certs[i]);
+	return r;
+}
+
+/*
+ * Joining a SignedData written here (one GOST signer) to an existing one:
+ * OpenSSL cannot parse a SignerInfo whose algorithms it does not know, so
+ * the union is made in DER. Every element of the existing SignedData is
+ * copied as it is; the SET OFs are sorted again (X.690 11.6), so an old
+ * SignerInfo may move but keeps its bytes.
+ */
+#define JOIN_MAX (2 * TB_CMS_SIGNERS_MAX)
+
+/* The parts of a SignedData's DER, as windows into it. */
+typedef struct sd_parts {
+	tb_der version, encap, crls;
+	tb_der algs[JOIN_MAX], certs[JOIN_MAX], sis[JOIN_MAX];
+	size_t n_algs, n_certs, n_sis;
+	int has_certs, has_crls;
+} sd_parts;
+
+/* The whole TLVs inside content, into out[*n..]. */
+static int
+set_elems(tb_der content, tb_der *out, size_t *n)
+{
+	tb_der el, whole;
+	unsigned char tag;
+
+	while (!tb_der_empty(&content)) {
+		if (*n == JOIN_MAX || tb_der_next(&content, &tag, &el, &whole) != 0)
+			return -1;
+		out[(*n)++] = whole;
+	}
+	return 0;
+}
+
+static int
+sd_parse(const unsigned char *der, size_t len, sd_parts *p)
+{
+	tb_der d, ci, x, sd, set;
+
+	memset(p, 0, sizeof(*p));
+	tb_der_init(&d, der, len);
+	if (tb_der_expect(&d, TB_DER_SEQUENCE, &ci, NULL) != 0 || !tb_der_empty(&d) ||
+	    tb_der_skip(&ci) != 0 || tb_der_expect(&ci, TB_DER_CTX_CONS(0), &x, NULL) != 0 ||
+	    tb_der_expect(&x, TB_DER_SEQUENCE, &sd, NULL) != 0 ||
+	    tb_der_expect(&sd, TB_DER_INTEGER, &set, &p->version) != 0 ||
+	    tb_der_expect(&sd, TB_DER_SET, &set, NULL) != 0 ||
+	    set_elems(set, p->algs, &p->n_algs) != 0 ||
+	    tb_der_expect(&sd, TB_DER_SEQUENCE, &set, &p->encap) != 0 ||
+	    tb_der_optional(&sd, TB_DER_CTX_CONS(0), &set, NULL, &p->has_certs) != 0 ||
+	    (p->has_certs && set_elems(set, p->certs, &p->n_certs) != 0) ||
+	    tb_der_optional(&sd, TB_DER_CTX_CONS(1), &set, &p->crls, &p->has_crls) != 0 ||
+	    tb_der_expect(&sd, TB_DER_SET, &set, NULL) != 0 ||
+	    set_elems(set, p->sis, &p->n_sis) != 0 || !tb_der_empty(&sd))
+		return -1;
+	return 0;
+}
+
+static int
+blob_copy(blob *out, const tb_der *d)
+{
+	out->len = d->len;
+	if ((out->p = malloc(d->len > 0 ? d->len : 1)) == NULL)
+		return -1;
+	memcpy(out->p, d->p, d->len);
+	return 0;
+}
+
+/* tag { a's elements and b's not in a, sorted }. */
+static int
+set_join(blob *out, unsigned char tag, const tb_der *a, size_t na, const tb_der *b, size_t nb)
+{
+	blob el[2 * JOIN_MAX];
+	size_t n = 0, i, j;
+	int dup;
+
+	for (i = 0; i < na + nb; i++) {
+		const tb_der *e = i < na ? &a[i] : &b[i - na];
+
+		for (dup = 0, j = 0; j < n && !dup; j++)
+			dup = el[j].len == e->len && memcmp(el[j].p, e->p, e->len) == 0;
+		if (dup)
+			continue;
+		if (blob_copy(&el[n], e) != 0) {
+			while (n > 0)
+				blob_free(&el[--n]);
+			return -1;
+		}
+		n++;
+	}
+	qsort(el, n, sizeof(el[0]), der_cmp);
+	return tlv(out, tag, el, n);
+}
+
+int
+tb_cms_signed_data_join(const unsigned char *cms_der, size_t cms_len,
+    const unsigned char *add_der, size_t add_len, unsigned char **der, size_t *der_len,
+    tb_error *err)
+{
+	sd_parts *a = calloc(2, sizeof(*a));
+	blob sd[6], tmp[2], out;
+	uint64_t va = 0, vb = 0;
+	size_t n = 0, i;
+	int r = TB_ERR_NOMEM;
+
+	memset(sd, 0, sizeof(sd));
+	memset(tmp, 0, sizeof(tmp));
+	if (a == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "SignedData");
+	if (sd_parse(cms_der, cms_len, &a[0]) != 0 || sd_parse(add_der, add_len, &a[1]) != 0 ||
+	    a[1].n_sis != 1 || tb_der_uint(&(tb_der){ a[0].version.p + 2,
+	    a[0].version.len - 2 }, &va) != 0 || tb_der_uint(&(tb_der){ a[1].version.p + 2,
+	    a[1].version.len - 2 }, &vb) != 0) {
+		r = tb_error_set(err, TB_ERR_MALFORMED, "cms: cannot be read as a DER SignedData");
+		goto done;
+	}
+	/* The higher version of the two (RFC 5652 5.1); the content is the existing one. */
+	if (blob_copy(&sd[n++], va >= vb ? &a[0].version : &a[1].version) != 0 ||
+	    set_join(&sd[n++], 0x31, a[0].algs, a[0].n_algs, a[1].algs, a[1].n_algs) != 0 ||
+	    blob_copy(&sd[n++], &a[0].encap) != 0 ||
+	    set_join(&sd[n++], 0xa0, a[0].certs, a[0].n_certs, a[1].certs, a[1].n_certs) != 0 ||
+	    (a[0].has_crls && blob_copy(&sd[n++], &a[0].crls) != 0) ||
+	    set_join(&sd[n++], 0x31, a[0].sis, a[0].n_sis, a[1].sis, a[1].n_sis) != 0)
+		goto out;
+	if (tlv(&tmp[1], 0x30, sd, n) != 0 || tlv(&tmp[1], 0xa0, &tmp[1], 1) != 0 ||
+	    oid(&tmp[0], OID_SIGNED_DATA) != 0 || tlv(&out, 0x30, tmp, 2) != 0)
+		goto out;
+	*der = OPENSSL_memdup(out.p, out.len);
+	*der_len = out.len;
+	blob_free(&out);
+	r = *der != NULL ? 0 : tb_error_set(err, TB_ERR_NOMEM, "SignedData");
+	goto done;
+out:
+	r = tb_error_set(err, TB_ERR_NOMEM, "joining the SignedData");
+done:
+	for (i = 0; i < 6; i++)
+		blob_free(&sd[i]);
+	blob_free(&tmp[0]);
+	blob_free(&tmp[1]);
+	free(a);
 	return r;
 }

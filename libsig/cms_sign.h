@@ -158,7 +158,8 @@ int tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_reques
  * its own content (req->data and req->digest must be NULL); a detached one
  * needs req->data or req->digest. req->detached is ignored. Certificates of
  * chain not yet carried are added. TB_ERR_MALFORMED for input that is not a
- * SignedData, TB_ERR_UNSUPPORTED for a GOST co-signer (not offered yet);
+ * SignedData, TB_ERR_UNSUPPORTED for a GOST co-signer (tanbad's signer
+ * process co-signs with GOST file keys: tb_cms_cosign_gost_assemble);
  * the content checks of tb_cms_cosign_digest.
  * *der is new (OPENSSL_free).
  */
@@ -205,6 +206,15 @@ int tb_cms_cosign_assemble(const unsigned char *cms_der, size_t cms_len, X509 *c
     STACK_OF(X509) *chain, int md_nid, const unsigned char *content_md, size_t content_md_len,
     const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
     unsigned char **der, size_t *der_len, int *index, tb_error *err);
+/*
+ * tb_cms_cosign_gost_assemble: the same for a GOST cert (md_nid its
+ * Streebog, content_md that digest of the content): the SignerInfo is the
+ * GOST writer's (tb_cms_gost_assemble's checks of attrs at signing_time).
+ */
+int tb_cms_cosign_gost_assemble(const unsigned char *cms_der, size_t cms_len, X509 *cert,
+    STACK_OF(X509) *chain, const unsigned char *content_md, size_t content_md_len,
+    const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
+    time_t signing_time, unsigned char **der, size_t *der_len, int *index, tb_error *err);
 /*
  * Counter-signing in two steps: tb_cms_counter_digest gives the md_nid
  * hash of SignerInfo target's signature value (TB_ERR_INVALID_ARG for a

@@ -31,4 +31,14 @@ int tb_cms_sign_attrs_der(const unsigned char *attrs, size_t attrs_len, const EV
 int tb_cms_attrs_take(CMS_SignerInfo *si, const unsigned char *der, size_t der_len,
     const unsigned char *md, size_t md_len, int content_type, tb_error *err);
 
+/*
+ * cms_der with the one signer of add_der (a SignedData the GOST writer
+ * made over the same content) added: the union of the digest algorithms,
+ * certificates and SignerInfos in DER, everything else cms_der's. *der is
+ * new (OPENSSL_free).
+ */
+int tb_cms_signed_data_join(const unsigned char *cms_der, size_t cms_len,
+    const unsigned char *add_der, size_t add_len, unsigned char **der, size_t *der_len,
+    tb_error *err);
+
 #endif

@@ -8,31 +8,6 @@
 
 AUDIT=$TB_TMP/audit.log
 
-# batch_call OUTDIR REQUEST.json: sends the request raw, writes the answer
-# to OUTDIR/answer.json and each signed item's CMS to OUTDIR/N.der.
-batch_call() {
-	mkdir -p "$1"
-	PYTHONPATH="$top_srcdir/tests" python3 - "$TB_SOCK" "$1" "$2" <<'PY'
-import base64, json, os, struct, sys
-import tbframe
-sock, out, reqf = sys.argv[1:4]
-s = tbframe.connect(sock, 60)
-tbframe.send(s, open(reqf, "rb").read())
-(n,) = struct.unpack(">I", tbframe.exact(s, 4))
-ans = json.loads(tbframe.exact(s, n))
-json.dump(ans, open(os.path.join(out, "answer.json"), "w"))
-for i, r in enumerate(ans.get("results", [])):
-    if r.get("ok"):
-        open(os.path.join(out, "%d.der" % i), "wb").write(base64.b64decode(r["cms"]))
-PY
-}
-
-# answer_get DIR EXPR: a Python expression over the answer "a".
-answer_get() {
-	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-	    "$1/answer.json" "$2"
-}
-
 # sign_records KEY DIGEST RESULT: audit records of op sign for that document.
 sign_records() {
 	grep -c "\"op\":\"sign\",\"key\":\"$1\",\"doc_digest\":\"$2\",.*\"result\":\"$3\"" "$AUDIT"
@@ -87,14 +62,14 @@ json.dump({"id": "b1", "op": "sign", "key": "rsa", "digests": digests},
           open(os.path.join(d, "req.json"), "w"))
 open(os.path.join(d, "digests"), "w").write("\n".join(digests) + "\n")
 PY
-batch_call "$TB_TMP/dig" "$TB_TMP/dig/req.json"
-[ "$(answer_get "$TB_TMP/dig" 'a["ok"]')" = True ] || tb_fail "batch answered $(cat "$TB_TMP/dig/answer.json")"
-[ "$(answer_get "$TB_TMP/dig" 'a["id"]')" = b1 ] || tb_fail "batch answer lost its id"
-[ "$(answer_get "$TB_TMP/dig" 'len(a["results"])')" = 20 ] || tb_fail "not 20 results"
-[ "$(answer_get "$TB_TMP/dig" '(a["signed"], a["failed"])')" = "(19, 1)" ] ||
-    tb_fail "signed/failed: $(answer_get "$TB_TMP/dig" '(a["signed"], a["failed"])')"
-[ "$(answer_get "$TB_TMP/dig" 'a["results"][5]["error"]["code"]')" = bad_request ] ||
-    tb_fail "bad item 5: $(answer_get "$TB_TMP/dig" 'a["results"][5]')"
+tb_batch_call "$TB_TMP/dig" "$TB_TMP/dig/req.json"
+[ "$(tb_answer_get "$TB_TMP/dig" 'a["ok"]')" = True ] || tb_fail "batch answered $(cat "$TB_TMP/dig/answer.json")"
+[ "$(tb_answer_get "$TB_TMP/dig" 'a["id"]')" = b1 ] || tb_fail "batch answer lost its id"
+[ "$(tb_answer_get "$TB_TMP/dig" 'len(a["results"])')" = 20 ] || tb_fail "not 20 results"
+[ "$(tb_answer_get "$TB_TMP/dig" '(a["signed"], a["failed"])')" = "(19, 1)" ] ||
+    tb_fail "signed/failed: $(tb_answer_get "$TB_TMP/dig" '(a["signed"], a["failed"])')"
+[ "$(tb_answer_get "$TB_TMP/dig" 'a["results"][5]["error"]["code"]')" = bad_request ] ||
+    tb_fail "bad item 5: $(tb_answer_get "$TB_TMP/dig" 'a["results"][5]')"
 i=0
 while [ $i -lt 20 ]; do
 	if [ $i != 5 ]; then
@@ -116,8 +91,8 @@ openssl cms -cmsout -print -inform DER -in "$TB_TMP/dig/7.der" | grep -qi sha384
 tb_log "a document that is not base64 fails alone among documents"
 printf '{"id":2,"op":"sign","key":"ec","detached":true,"documents":["aGVsbG8=","%%%%","d29ybGQ="]}' \
     > "$TB_TMP/docs.json"
-batch_call "$TB_TMP/docs" "$TB_TMP/docs.json"
-[ "$(answer_get "$TB_TMP/docs" '[r["ok"] for r in a["results"]]')" = "[True, False, True]" ] ||
+tb_batch_call "$TB_TMP/docs" "$TB_TMP/docs.json"
+[ "$(tb_answer_get "$TB_TMP/docs" '[r["ok"] for r in a["results"]]')" = "[True, False, True]" ] ||
     tb_fail "documents: $(cat "$TB_TMP/docs/answer.json")"
 printf 'hello' > "$TB_TMP/hello"
 tb_verify_cms "$TB_TMP/docs/0.der" "$TB_TMP/hello" || tb_fail "document 0 does not verify"
@@ -131,15 +106,15 @@ for n in (100, 101):
     json.dump({"id": n, "op": "sign", "key": "ec", "digests": digests},
               open(os.path.join(d, "req%d.json" % n), "w"))
 PY
-batch_call "$TB_TMP/b100" "$TB_TMP/req100.json"
-[ "$(answer_get "$TB_TMP/b100" '(a["ok"], a["signed"], len(a["results"]))')" = "(True, 100, 100)" ] ||
+tb_batch_call "$TB_TMP/b100" "$TB_TMP/req100.json"
+[ "$(tb_answer_get "$TB_TMP/b100" '(a["ok"], a["signed"], len(a["results"]))')" = "(True, 100, 100)" ] ||
     tb_fail "100 digests: $(head -c 300 "$TB_TMP/b100/answer.json")"
 c=$(grep -c '"op":"sign","key":"ec","doc_digest":"sha256:5eed10[01][0-9a-f]*",.*"result":"ok"' "$AUDIT")
 [ "$c" = 100 ] || tb_fail "100 digests made $c sign records"
-batch_call "$TB_TMP/b101" "$TB_TMP/req101.json"
-[ "$(answer_get "$TB_TMP/b101" 'a["error"]["code"]')" = too_large ] ||
+tb_batch_call "$TB_TMP/b101" "$TB_TMP/req101.json"
+[ "$(tb_answer_get "$TB_TMP/b101" 'a["error"]["code"]')" = too_large ] ||
     tb_fail "101 digests: $(head -c 300 "$TB_TMP/b101/answer.json")"
-answer_get "$TB_TMP/b101" 'a["error"]["message"]' | grep -q 'sign_batch_max 100' ||
+tb_answer_get "$TB_TMP/b101" 'a["error"]["message"]' | grep -q 'sign_batch_max 100' ||
     tb_fail "101 digests: the message does not name the limit"
 c=$(grep -c '"op":"sign","key":"ec","doc_digest":"sha256:5eed10[01][0-9a-f]*",.*"result":"ok"' "$AUDIT")
 [ "$c" = 100 ] || tb_fail "the refused batch signed something ($c records)"
@@ -152,8 +127,8 @@ tb_start_daemon "$TB_TMP/limited.conf" || tb_fail "tanbad with limited.conf did 
 n0=$(grep -c '"result":"ok"' "$AUDIT")
 printf '{"id":3,"op":"sign","key":"ec","digests":["sha256:%064d","sha256:%064d"]}' 1 2 \
     > "$TB_TMP/forbidden.json"
-batch_call "$TB_TMP/forb" "$TB_TMP/forbidden.json"
-[ "$(answer_get "$TB_TMP/forb" 'a["error"]["code"]')" = forbidden ] ||
+tb_batch_call "$TB_TMP/forb" "$TB_TMP/forbidden.json"
+[ "$(tb_answer_get "$TB_TMP/forb" 'a["error"]["code"]')" = forbidden ] ||
     tb_fail "key ec: $(cat "$TB_TMP/forb/answer.json")"
 c=$(grep -c '"op":"sign","key":"ec",.*"result":"forbidden"' "$AUDIT")
 [ "$c" -ge 2 ] || tb_fail "the forbidden batch left $c refusal records, want one per item"

@@ -34,37 +34,6 @@ printf 'Бұйрық №17\r\nбірінші қол, екінші қол\000\377
 head -c 5000 /dev/urandom >> "$doc"
 printf 'басқа құжат\n' > "$TB_TMP/other"
 
-# signer_infos FILE: the hex of each SignerInfo of a DER SignedData, one a line.
-signer_infos() {
-	python3 - "$1" <<'PY'
-import sys
-b = open(sys.argv[1], "rb").read()
-def tlv(p):
-    tag, l = b[p], b[p + 1]
-    h = 2
-    if l & 0x80:
-        n = l & 0x7f
-        l = int.from_bytes(b[p + 2:p + 2 + n], "big")
-        h = 2 + n
-    return tag, p + h, l
-_, c, l = tlv(0)                # ContentInfo
-_, c2, l2 = tlv(c)              # contentType
-_, c, l = tlv(c2 + l2)          # [0]
-_, p, l = tlv(c)                # SignedData
-end, last = p + l, None
-while p < end:
-    t, c, l = tlv(p)
-    last = (t, c, l)
-    p = c + l
-t, p, l = last
-assert t == 0x31
-end = p + l
-while p < end:
-    t, c, l = tlv(p)
-    print(b[p:c + l].hex())
-    p = c + l
-PY
-}
 
 # verdicts FILE [ARGS]: tanba verify --offline --json, as "OVERALL v0 v1 ..."
 verdicts() {
@@ -85,8 +54,8 @@ audit_count() {
 tb_log "attached: RSA signs, EC co-signs"
 tb_tanba sign --key rsa -o "$TB_TMP/a.p7s" "$doc" || tb_fail "sign"
 tb_tanba sign --key official --add-to "$TB_TMP/a.p7s" -o "$TB_TMP/ab.p7s" || tb_fail "co-sign attached"
-signer_infos "$TB_TMP/a.p7s" > "$TB_TMP/a.si"
-signer_infos "$TB_TMP/ab.p7s" > "$TB_TMP/ab.si"
+tb_signer_infos "$TB_TMP/a.p7s" > "$TB_TMP/a.si"
+tb_signer_infos "$TB_TMP/ab.p7s" > "$TB_TMP/ab.si"
 [ "$(wc -l < "$TB_TMP/a.si")" = 1 ] && [ "$(wc -l < "$TB_TMP/ab.si")" = 2 ] ||
     tb_fail "signer counts: $(wc -l < "$TB_TMP/a.si") then $(wc -l < "$TB_TMP/ab.si")"
 grep -qxF "$(cat "$TB_TMP/a.si")" "$TB_TMP/ab.si" || tb_fail "the first SignerInfo changed its bytes"
@@ -139,8 +108,8 @@ tb_log "detached: co-signed with the document, and with its digest"
 tb_tanba sign --key rsa --detached -o "$TB_TMP/d.p7s" "$doc" || tb_fail "sign detached"
 tb_tanba sign --key official --add-to "$TB_TMP/d.p7s" --detached-content "$doc" \
     -o "$TB_TMP/dd.p7s" || tb_fail "co-sign detached"
-signer_infos "$TB_TMP/d.p7s" > "$TB_TMP/d.si"
-signer_infos "$TB_TMP/dd.p7s" > "$TB_TMP/dd.si"
+tb_signer_infos "$TB_TMP/d.p7s" > "$TB_TMP/d.si"
+tb_signer_infos "$TB_TMP/dd.p7s" > "$TB_TMP/dd.si"
 grep -qxF "$(cat "$TB_TMP/d.si")" "$TB_TMP/dd.si" || tb_fail "detached: first SignerInfo changed"
 [ "$(wc -l < "$TB_TMP/dd.si")" = 2 ] || tb_fail "detached: not two signers"
 tb_verify_cms "$TB_TMP/dd.p7s" "$doc" || tb_fail "detached co-signed does not verify"
@@ -165,8 +134,8 @@ if "$TB_TESTPKI" hierarchy --out "$TB_TMP/gost" --ca-alg gost512 --leaf-alg gost
 		fi
 		tb_tanba sign --key official --add-to "$TB_TMP/g.$mode.p7s" "$@" \
 		    -o "$TB_TMP/gr.$mode.p7s" || tb_fail "co-sign GOST ($mode)"
-		signer_infos "$TB_TMP/g.$mode.p7s" > "$TB_TMP/g.si"
-		signer_infos "$TB_TMP/gr.$mode.p7s" | grep -qxF "$(cat "$TB_TMP/g.si")" ||
+		tb_signer_infos "$TB_TMP/g.$mode.p7s" > "$TB_TMP/g.si"
+		tb_signer_infos "$TB_TMP/gr.$mode.p7s" | grep -qxF "$(cat "$TB_TMP/g.si")" ||
 		    tb_fail "GOST ($mode): the GOST SignerInfo changed its bytes"
 		cat "$TB_PKI/root.pem" "$G/root.pem" > "$TB_TMP/anchors2.pem"
 		cat "$TB_PKI/chain.pem" "$G/chain.pem" > "$TB_TMP/untrusted2.pem"
@@ -243,7 +212,7 @@ assert "serial" in cs[0] and cs[0]["subject"], cs[0]
 print("countersigner:", cs[0]["subject"], cs[0]["verdict"])' "$TB_TMP/v.json" ||
     tb_fail "the countersigner is not reported with its verdict"
 # The signer's record names a counter-signature, and what it signed: the hash of signer 0's value.
-sig0=$(signer_infos "$TB_TMP/a.p7s" | python3 -c '
+sig0=$(tb_signer_infos "$TB_TMP/a.p7s" | python3 -c '
 import sys
 b = bytes.fromhex(sys.stdin.readline().strip())
 def tlv(p):
@@ -308,6 +277,6 @@ fi
 after=$(audit_count 'forbid\|may not')
 [ "$after" -ge $((before + 2)) ] || tb_fail "ACL refusals not audited ($before -> $after)"
 tb_tanba sign --key rsa --add-to "$TB_TMP/ab.p7s" -o "$TB_TMP/abc.p7s" || tb_fail "rsa co-sign"
-[ "$(signer_infos "$TB_TMP/abc.p7s" | wc -l)" = 3 ] || tb_fail "third signer"
+[ "$(tb_signer_infos "$TB_TMP/abc.p7s" | wc -l)" = 3 ] || tb_fail "third signer"
 tb_verify_cms "$TB_TMP/abc.p7s" || tb_fail "three signers do not verify"
 echo "co-signing and counter-signing through tanbad: ok"

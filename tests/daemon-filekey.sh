@@ -9,7 +9,11 @@
 # wrong password (at start and at reload: the old key keeps signing), an
 # RSA container (pointed at tanba-admin key import). SIGHUP with a new
 # container at the same path rotates the key, with a key-change record.
-# No password reaches a log or the audit trail.
+# Batches with the GOST key: documents hashed by the front, Streebog
+# digests given; a SHA-2 item fails alone. Co-signing an RSA signature with
+# the GOST key keeps the RSA SignerInfo's bytes; both verify with their
+# identities; a GOST counter-signature is refused. No password reaches a log or
+# the audit trail.
 TB_NO_START=1
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 CHECK="$top_builddir/tests/gost-check"
@@ -140,6 +144,161 @@ grep -q "streebog512" "$TB_TMP/err" || tb_fail "short digest: $(cat "$TB_TMP/err
 tb_tanba sign --key rsa --digest "streebog512:$dg" -o "$TB_TMP/x" 2>"$TB_TMP/err" &&
     tb_fail "a Streebog digest signed with an RSA key"
 grep -q "not a GOST key" "$TB_TMP/err" || tb_fail "streebog for rsa: $(cat "$TB_TMP/err")"
+
+tb_log "batches with the GOST key: three documents, then three Streebog digests and a SHA-2 one"
+mkdir -p "$TB_TMP/gb"
+for i in 1 2 3; do
+	printf 'Бұйрық №%s\r\n' "$i" > "$TB_TMP/gb/d$i.txt"
+	head -c $((i * 700)) /dev/urandom >> "$TB_TMP/gb/d$i.txt"
+done
+tb_tanba sign --key gost "$TB_TMP"/gb/d1.txt "$TB_TMP"/gb/d2.txt "$TB_TMP"/gb/d3.txt ||
+    tb_fail "a batch of three documents with the GOST key"
+grep -q 'signed 3 of 3 with key gost (documents)' "$TB_TMP/tanbad.log" ||
+    tb_fail "the three documents did not travel as one batch"
+for i in 1 2 3; do
+	"$CHECK" "$TB_TMP/gb/d$i.txt.p7s" "$G/individual-sign.pem" >/dev/null ||
+	    tb_fail "gost-check refuses batch document $i"
+	verify_expect VALID --iin "$IIN" "$TB_TMP/gb/d$i.txt.p7s"
+done
+mkdir -p "$TB_TMP/gbd"
+tb_tanba sign --key gost --detached --by-digest --digest-alg streebog512 \
+    --out-dir "$TB_TMP/gbd" "$TB_TMP"/gb/d1.txt "$TB_TMP"/gb/d2.txt ||
+    tb_fail "tanba sign --by-digest --digest-alg streebog512"
+grep -q 'signed 2 of 2 with key gost (digests)' "$TB_TMP/tanbad.log" ||
+    tb_fail "--by-digest did not send one request of Streebog digests"
+for i in 1 2; do
+	verify_expect VALID --iin "$IIN" --content "$TB_TMP/gb/d$i.txt" "$TB_TMP/gbd/d$i.txt.p7s"
+done
+python3 - "$TB_TMP/gb" "$dg" <<'PY' || tb_fail "batch request"
+import json, subprocess, sys
+d = sys.argv[1]
+digests = []
+for i in (1, 2, 3):
+    h = subprocess.run(["openssl", "dgst", "-engine", "gost", "-md_gost12_512", "-r",
+                        "%s/d%d.txt" % (d, i)], capture_output=True, text=True).stdout.split()[0]
+    assert len(h) == 128, h
+    digests.append("streebog512:" + h)
+digests.insert(2, "sha256:" + "ab" * 32)	# a token key's kind of digest: fails alone
+json.dump({"id": "g1", "op": "sign", "key": "gost", "digests": digests},
+          open(d + "/req.json", "w"))
+open(d + "/digests", "w").write("\n".join(digests) + "\n")
+PY
+tb_batch_call "$TB_TMP/gb" "$TB_TMP/gb/req.json"
+[ "$(tb_answer_get "$TB_TMP/gb" '(a["ok"], a["signed"], a["failed"])')" = "(True, 3, 1)" ] ||
+    tb_fail "GOST digest batch: $(cat "$TB_TMP/gb/answer.json")"
+tb_answer_get "$TB_TMP/gb" 'a["results"][2]["error"]["message"]' | grep -q streebog512 ||
+    tb_fail "the SHA-2 item: $(tb_answer_get "$TB_TMP/gb" 'a["results"][2]')"
+[ ! -e "$TB_TMP/gb/2.der" ] || tb_fail "the SHA-2 item has a CMS"
+for n in 0 1 3; do
+	i=$((n < 2 ? n + 1 : n))
+	"$CHECK" --content "$TB_TMP/gb/d$i.txt" "$TB_TMP/gb/$n.der" "$G/individual-sign.pem" \
+	    >/dev/null || tb_fail "gost-check: digest item $n is not over d$i.txt (order?)"
+	verify_expect VALID --iin "$IIN" --content "$TB_TMP/gb/d$i.txt" "$TB_TMP/gb/$n.der"
+	dgi=$(sed -n "$((n + 1))p" "$TB_TMP/gb/digests")
+	c=$(grep -c "\"op\":\"sign\",\"key\":\"gost\",\"doc_digest\":\"$dgi\",.*\"result\":\"ok\"" \
+	    "$TB_TMP/audit.log")
+	# One from the batch of documents (recorded as the signer signed it), one from
+	# --by-digest for d1 and d2, one from this.
+	want=$((i < 3 ? 3 : 2))
+	[ "$c" = "$want" ] || tb_fail "digest item $n: $c audit records, want $want"
+done
+grep -q "\"op\":\"sign\",\"key\":\"gost\",\"doc_digest\":\"sha256:$(printf 'ab%.0s' $(seq 32))\",.*\"result\":\"bad_request\"" \
+    "$TB_TMP/audit.log" || tb_fail "the refused item left no record"
+
+tb_log "co-signing: an RSA signature (token key) co-signed by the GOST file key"
+RSA_BIN=$(sed -n 's/^legal-sign .*bin=\([0-9]*\).*/\1/p' "$TB_PKI/manifest.txt")
+[ -n "$RSA_BIN" ] || tb_fail "no BIN of the RSA key in the manifest"
+cat "$TB_PKI/root.pem" "$G/root.pem" > "$TB_TMP/anchors2.pem"
+cat "$TB_PKI/chain.pem" "$G/chain.pem" > "$TB_TMP/untrusted2.pem"
+# drop_new ORIG NEW OUT: NEW without the SignerInfos and digest algorithms ORIG
+# lacks (lengths rewritten).
+drop_new() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import sys
+orig, new = (open(f, "rb").read() for f in sys.argv[1:3])
+def tlv(b, p):
+    l, h = b[p + 1], 2
+    if l & 0x80:
+        h = 2 + (l & 0x7f)
+        l = int.from_bytes(b[p + 2:p + h], "big")
+    return b[p], p + h, l
+def kids(b, c, l):
+    out, p = [], c
+    while p < c + l:
+        t, cc, ll = tlv(b, p)
+        out.append(b[p:cc + ll])
+        p = cc + ll
+    return out
+def enc(tag, body):
+    n = len(body)
+    ln = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + ln + body
+def parts(b):
+    _, c, l = tlv(b, 0)
+    oid, ctx = kids(b, c, l)
+    _, c, l = tlv(ctx, 0)
+    _, c2, l2 = tlv(ctx, c)
+    return oid, kids(ctx, c2, l2)
+_, sd_orig = parts(orig)
+oid, sd = parts(new)
+for i, j in ((-1, -1), (1, 1)):		# signerInfos, digestAlgorithms
+    keep = set(kids(sd_orig[j], *tlv(sd_orig[j], 0)[1:]))
+    sd[i] = enc(0x31, b"".join(x for x in kids(sd[i], *tlv(sd[i], 0)[1:]) if x in keep))
+open(sys.argv[3], "wb").write(enc(0x30, oid + enc(0xa0, enc(0x30, b"".join(sd)))))
+PY
+}
+tb_tanba sign --key rsa -o "$TB_TMP/r.attached.p7s" "$doc" || tb_fail "RSA attached"
+tb_tanba sign --key rsa --detached -o "$TB_TMP/r.detached.p7s" "$doc" || tb_fail "RSA detached"
+for mode in attached detached; do
+	[ $mode = detached ] && set -- --detached-content "$doc" || set --
+	tb_tanba sign --key gost --add-to "$TB_TMP/r.$mode.p7s" "$@" -o "$TB_TMP/rg.$mode.p7s" ||
+	    tb_fail "co-sign with the GOST key ($mode)"
+	tb_signer_infos "$TB_TMP/r.$mode.p7s" > "$TB_TMP/r.si"
+	tb_signer_infos "$TB_TMP/rg.$mode.p7s" > "$TB_TMP/rg.si"
+	[ "$(wc -l < "$TB_TMP/rg.si")" = 2 ] || tb_fail "$mode: not two signers"
+	grep -qxF "$(cat "$TB_TMP/r.si")" "$TB_TMP/rg.si" ||
+	    tb_fail "$mode: the RSA SignerInfo changed its bytes"
+	# openssl cannot check the Kazakh GOST OIDs: the RSA signer alone, as it is in the new CMS.
+	drop_new "$TB_TMP/r.$mode.p7s" "$TB_TMP/rg.$mode.p7s" "$TB_TMP/rg.rsa.p7s" ||
+	    tb_fail "$mode: cannot take the RSA signer alone"
+	if [ $mode = detached ]; then
+		tb_verify_cms "$TB_TMP/rg.rsa.p7s" "$doc" || tb_fail "$mode: openssl refuses the RSA signer"
+		set -- --content "$doc"
+	else
+		tb_verify_cms "$TB_TMP/rg.rsa.p7s" || tb_fail "$mode: openssl refuses the RSA signer"
+		cmp -s "$TB_TMP/verify.out" "$doc" || tb_fail "$mode: the content changed"
+		set --
+	fi
+	for id in "--iin $IIN" "--bin $RSA_BIN"; do
+		# shellcheck disable=SC2086
+		"$TB_TANBA" verify --offline --no-revocation --anchors "$TB_TMP/anchors2.pem" \
+		    --untrusted "$TB_TMP/untrusted2.pem" $id --json "$@" "$TB_TMP/rg.$mode.p7s" \
+		    > "$TB_TMP/v.json" 2>"$TB_TMP/v.err" ||
+		    tb_fail "$mode $id: $(head -c 600 "$TB_TMP/v.json") $(cat "$TB_TMP/v.err")"
+		python3 - "$TB_TMP/v.json" $id <<'PY' || tb_fail "$mode $id: the answer"
+import json, sys
+d = json.load(open(sys.argv[1]))
+kind, want = sys.argv[2].lstrip("-"), sys.argv[3]
+ss = d["signers"]
+assert [s["verdict"] for s in ss] == ["VALID", "VALID"], ss
+algs = [s["algorithm"] for s in ss]
+assert any("gost" in a for a in algs) and any("rsa" in a.lower() for a in algs), algs
+m = ss[d["identity_match"]["signer"]]
+assert m["identity"][kind] == want, (m, want)
+assert ("gost" in m["algorithm"]) == (kind == "iin"), m
+PY
+	done
+done
+tb_tanba sign --key gost --add-to "$TB_TMP/r.detached.p7s" --digest "streebog512:$dg" \
+    -o "$TB_TMP/x" 2>"$TB_TMP/err" && tb_fail "co-signed an RSA-only detached CMS by a Streebog digest"
+grep -q "no existing signer to check it" "$TB_TMP/err" || tb_fail "digest only: $(cat "$TB_TMP/err")"
+tb_tanba sign --key gost --add-to "$TB_TMP/r.detached.p7s" --detached-content "$TB_TMP/gb/d1.txt" \
+    -o "$TB_TMP/x" 2>"$TB_TMP/err" && tb_fail "co-signed other content"
+grep -q "not the content signer 0 signed" "$TB_TMP/err" || tb_fail "other content: $(cat "$TB_TMP/err")"
+tb_tanba sign --key gost --countersign 0 -o "$TB_TMP/x" "$TB_TMP/r.attached.p7s" \
+    2>"$TB_TMP/err" && tb_fail "a GOST file key counter-signed"
+grep -q "counter-signatures are for token keys" "$TB_TMP/err" ||
+    tb_fail "countersign: $(cat "$TB_TMP/err")"
 
 tb_log "an expired certificate in the container: refused at sign time"
 tb_tanba sign --key gostexp -o "$TB_TMP/x" "$doc" 2>"$TB_TMP/err" && tb_fail "expired file key signed"

@@ -321,6 +321,63 @@ tb_verify_cms() {
 }
 
 # tb_sha FILE ALG: the hex digest of FILE.
+# tb_batch_call OUTDIR REQUEST.json: sends the request raw, writes the answer
+# to OUTDIR/answer.json and each signed item's CMS to OUTDIR/N.der.
+tb_batch_call() {
+	mkdir -p "$1"
+	PYTHONPATH="$top_srcdir/tests" python3 - "$TB_SOCK" "$1" "$2" <<'PY'
+import base64, json, os, struct, sys
+import tbframe
+sock, out, reqf = sys.argv[1:4]
+s = tbframe.connect(sock, 60)
+tbframe.send(s, open(reqf, "rb").read())
+(n,) = struct.unpack(">I", tbframe.exact(s, 4))
+ans = json.loads(tbframe.exact(s, n))
+json.dump(ans, open(os.path.join(out, "answer.json"), "w"))
+for i, r in enumerate(ans.get("results", [])):
+    if r.get("ok"):
+        open(os.path.join(out, "%d.der" % i), "wb").write(base64.b64decode(r["cms"]))
+PY
+}
+
+# tb_answer_get DIR EXPR: a Python expression over the answer "a".
+tb_answer_get() {
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+	    "$1/answer.json" "$2"
+}
+
+# tb_signer_infos FILE: the hex of each SignerInfo of a DER SignedData, one a line.
+tb_signer_infos() {
+	python3 - "$1" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+def tlv(p):
+    tag, l = b[p], b[p + 1]
+    h = 2
+    if l & 0x80:
+        n = l & 0x7f
+        l = int.from_bytes(b[p + 2:p + 2 + n], "big")
+        h = 2 + n
+    return tag, p + h, l
+_, c, l = tlv(0)                # ContentInfo
+_, c2, l2 = tlv(c)              # contentType
+_, c, l = tlv(c2 + l2)          # [0]
+_, p, l = tlv(c)                # SignedData
+end, last = p + l, None
+while p < end:
+    t, c, l = tlv(p)
+    last = (t, c, l)
+    p = c + l
+t, p, l = last
+assert t == 0x31
+end = p + l
+while p < end:
+    t, c, l = tlv(p)
+    print(b[p:c + l].hex())
+    p = c + l
+PY
+}
+
 tb_sha() {
 	openssl dgst -"$2" -r "$1" | cut -d' ' -f1
 }
