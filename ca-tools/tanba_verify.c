@@ -525,6 +525,9 @@ crl_files_check(void *ctx, X509 *cert, X509 *issuer, time_t at, tb_rev_result *o
 	memset(&pol, 0, sizeof(pol));
 	pol.now = tb_clock_now();
 	pol.skew_s = 300;
+	/* A past time (a time-stamp's): tb_rev_check_offline judges each
+	 * CRL for it, expired today or not. */
+	pol.allow_expired = at < pol.now - pol.skew_s;
 	in.clock_skew_s = 300;
 	in.signers = cf->signers;
 	in.signer_ok = cf->signers != NULL ? tb_crl_signer_check : NULL;

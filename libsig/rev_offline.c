@@ -15,6 +15,7 @@
 #include "ocsp_check.h"
 #include "rev_offline.h"
 #include "tb_clock.h"
+#include "x509_text.h"
 
 /*
  * A stored response names the certificate with whichever hash its
@@ -43,12 +44,66 @@ stored_certid_sha256(const unsigned char *der, size_t len)
 }
 
 /*
+ * When the time being judged lies in the past (a time-stamp's genTime),
+ * data is not asked to be current: a response or CRL speaks for time at
+ * when it was issued at or after at (it still lists or clears the
+ * certificate then, so nothing before at is hidden; a later revocation
+ * becomes revoked_later), or when its own window thisUpdate..nextUpdate
+ * holds at. Data issued before at with an earlier nextUpdate says nothing
+ * about at. 1 when it counts.
+ */
+static int
+speaks_for(time_t this_update, time_t next_update, time_t at, int skew)
+{
+	if (this_update >= at - skew)
+		return 1;
+	return next_update != 0 && next_update >= at;
+}
+
+/* The producedAt of a stored response, 0 when it has none to read. */
+static time_t
+stored_produced_at(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	OCSP_BASICRESP *bs = resp != NULL ? OCSP_response_get1_basic(resp) : NULL;
+	const ASN1_GENERALIZEDTIME *g = bs != NULL ? OCSP_resp_get0_produced_at(bs) : NULL;
+	time_t t = 0;
+
+	if (g == NULL || tb_asn1_time_get((const ASN1_TIME *)g, &t) != 0)
+		t = 0;
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	ERR_clear_error();
+	return t;
+}
+
+/* crl when it speaks for the past time at; else NULL, freed, with why in detail. */
+static tb_crl *
+past_crl_counts(tb_crl *crl, time_t at, int skew, char *detail, size_t dlen)
+{
+	const tb_crl_info *info = tb_crl_get_info(crl);
+	char t1[32], t2[32], why[96];
+
+	if (speaks_for(info->this_update, info->next_update, at, skew))
+		return crl;
+	tb_clock_format(info->this_update, t1, sizeof(t1));
+	tb_clock_format(at, t2, sizeof(t2));
+	snprintf(why, sizeof(why), "of %s says nothing about %s", t1, t2);
+	tb_rev_detail_add(detail, dlen, "CRL ", why);
+	tb_crl_free(crl);
+	return NULL;
+}
+
+/*
  * Loads CRL i of an offline check, signed by the certificate's issuer or,
  * failing that, by a candidate signer that in->signer_ok accepts. NULL
- * (with the reason in detail) when none fits.
+ * (with the reason in detail) when none fits. past: at lies in the past,
+ * so the CRL counts only when it speaks for at, and a candidate signer is
+ * judged at the CRL's own thisUpdate.
  */
 static tb_crl *
-offline_load(const tb_rev_offline *in, size_t i, X509 *issuer, time_t at,
+offline_load(const tb_rev_offline *in, size_t i, X509 *issuer, time_t at, int past,
     const tb_crl_policy *pol, char *detail, size_t dlen)
 {
 	tb_crl *crl = NULL;
@@ -58,7 +113,7 @@ offline_load(const tb_rev_offline *in, size_t i, X509 *issuer, time_t at,
 
 	tb_error_clear(&e1);
 	if (tb_crl_load(in->crl_der[i], in->crl_len[i], issuer, pol, &crl, &e1) == 0)
-		return crl;
+		return past ? past_crl_counts(crl, at, pol->skew_s, detail, dlen) : crl;
 	n = in->signers != NULL && in->signer_ok != NULL ? sk_X509_num(in->signers) : 0;
 	for (k = 0; k < n && k < TB_REV_MAX_SIGNERS; k++) {
 		s = sk_X509_value(in->signers, k);
@@ -67,8 +122,9 @@ offline_load(const tb_rev_offline *in, size_t i, X509 *issuer, time_t at,
 		    tb_crl_load(in->crl_der[i], in->crl_len[i], s, pol, &crl, &e2) != 0)
 			continue;
 		/* RFC 5280 6.3.3 (f): the signer's own path and status. */
-		if (in->signer_ok(in->signer_arg, s, at, &e2) == 0)
-			return crl;
+		if (in->signer_ok(in->signer_arg, s,
+		    past ? tb_crl_get_info(crl)->this_update : at, &e2) == 0)
+			return past ? past_crl_counts(crl, at, pol->skew_s, detail, dlen) : crl;
 		tb_crl_free(crl);
 		crl = NULL;
 		tb_error_set(&e1, e2.code, "CRL signer refused: %s", e2.detail);
@@ -197,10 +253,11 @@ tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t 
 	OCSP_CERTID *id = NULL;
 	tb_crl *crls[TB_REV_MAX_URLS] = { NULL };
 	tb_crl_policy pol;
-	char detail[sizeof(res.detail)] = "";
+	char detail[sizeof(res.detail)] = "", t1[32], t2[32];
+	time_t now = tb_clock_now(), produced = 0;
 	size_t i;
 	tb_error e1;
-	int got = 0, r = TB_ERR_INTERNAL;
+	int got = 0, past, r = TB_ERR_INTERNAL;
 
 	memset(&res, 0, sizeof(res));
 	memset(&ans, 0, sizeof(ans));
@@ -214,12 +271,26 @@ tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t 
 	oo.nonce = 0;
 	oo.skew_s = in->clock_skew_s > 0 ? in->clock_skew_s : 300;
 	oo.max_age_s = in->ocsp_max_age_s;
+	/* A past time (a time-stamp's): data judged for it, not for today. */
+	past = at < now - oo.skew_s;
 	if (in->ocsp_der != NULL) {
 		tb_error_clear(&e1);
 		oo.certid_sha256 = stored_certid_sha256(in->ocsp_der, in->ocsp_len);
+		/* Judged at its own production time: its responder's
+		 * certificate then, its window then; never from the future. */
+		if (past && ((produced = stored_produced_at(in->ocsp_der, in->ocsp_len)) == 0 ||
+		    produced > now + oo.skew_s))
+			produced = now;
 		if (tb_ocsp_request_new(cert, issuer, &oo, &req, &id, &e1) != 0 ||
 		    tb_ocsp_response_check(in->ocsp_der, in->ocsp_len, NULL, id, issuer, &oo,
-		    tb_clock_now(), &ans, &e1) != 0) {
+		    past ? produced : now, &ans, &e1) != 0) {
+			tb_rev_detail_add(detail, sizeof(detail), "OCSP ", e1.detail);
+		} else if (past && !speaks_for(ans.this_update, ans.next_update, at,
+		    oo.skew_s)) {
+			tb_clock_format(ans.this_update, t1, sizeof(t1));
+			tb_clock_format(at, t2, sizeof(t2));
+			snprintf(e1.detail, sizeof(e1.detail), "response of %s says nothing about %s",
+			    t1, t2);
 			tb_rev_detail_add(detail, sizeof(detail), "OCSP ", e1.detail);
 		} else if (ans.status == TB_REV_UNKNOWN) {
 			tb_rev_detail_add(detail, sizeof(detail), NULL,
@@ -238,12 +309,12 @@ tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t 
 			ans.der = NULL;
 		}
 	}
-	pol.now = tb_clock_now();
+	pol.now = now;
 	pol.skew_s = oo.skew_s;
 	pol.max_entries = 0;
-	pol.allow_expired = 0;
+	pol.allow_expired = past;	/* then past_crl_counts decides */
 	for (i = 0; !got && i < in->n_crls; i++)
-		crls[i] = offline_load(in, i, issuer, at, &pol, detail, sizeof(detail));
+		crls[i] = offline_load(in, i, issuer, at, past, &pol, detail, sizeof(detail));
 	if (!got && in->n_crls > 0) {
 		if ((r = offline_crls(crls, in->n_crls, cert, &res, detail, sizeof(detail),
 		    err)) < 0)

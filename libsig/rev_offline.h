@@ -48,6 +48,11 @@ typedef struct tb_rev_offline {
  * the newest delta that applies to it, until every reason is covered
  * (else UNKNOWN). Returns 0 with out filled as tb_rev_check does; a CRL
  * or response that fails a check is named in out->detail.
+ * When at lies more than the skew before the clock (a time-stamp's
+ * genTime), the data is judged for at instead of for now: it counts when
+ * issued at or after at, or when its thisUpdate..nextUpdate window holds
+ * at, however old today; a response as of its own producedAt (its
+ * responder's certificate then), a CRL's other signer at its thisUpdate.
  */
 int tb_rev_check_offline(const tb_rev_offline *in, X509 *cert, X509 *issuer, time_t at,
     tb_rev_result *out, tb_error *err);

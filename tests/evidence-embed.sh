@@ -209,6 +209,84 @@ fi
 grep -q -- "--embed-evidence" "$T/err" || tb_fail "several files: error does not name --embed-evidence"
 [ ! -e "$T/doc2.txt.p7s" ] || tb_fail "several files with --embed-evidence: something was written"
 tb_log "ok: tanba sign --embed-evidence with several files refused"
+# ---- years later: a stamped signature judged at its stamp's time, offline,
+# with the clock past the signer's notAfter. The embedded data counts for
+# the stamp's time T when issued at or after T, or when its window holds T.
+rq sign key=ec data=@"$T/doc.txt" timestamp=true evidence=embed
+check "sign, stamped, evidence embed: the signer's and the TSA's responses, the root's CRL" \
+    'j["ok"] and j["evidence"] == {"ocsp": 2, "crls": 1}'
+python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
+    "$T/ans.json" "$T/lt.p7s"
+rq sign key=ec data=@"$T/doc.txt" timestamp=true
+python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
+    "$T/ans.json" "$T/t-only.p7s"
+na=$(date -u -d "$(openssl x509 -in "$P/ec-sign.pem" -noout -enddate | cut -d= -f2)" +%s)
+years=$(date -u -d "@$((na + 86400))" +%Y-%m-%dT%H:%M:%SZ)
+[ "$(date -u -d "$(openssl x509 -in "$P/root.pem" -noout -enddate | cut -d= -f2)" +%s)" -gt \
+    "$((na + 86400))" ] || tb_fail "the root expires before the signer: no later time to judge at"
+LATER="$OFF --at $years --time timestamp"
+tb_tanba $LATER --embedded-revocation --json "$T/lt.p7s" > "$T/ans.json" 2>"$T/err"
+check "$years, at the stamp's time, embedded data only: VALID" \
+    'j["verdict"] == "VALID" and j["time_source"] == "timestamp"' \
+    'and rv["status"] == "good" and rv["source"] == "ocsp"' \
+    'and j["signer"]["timestamp"]["tsa_revocation"]["status"] == "good"'
+tb_tanba $OFF --at "$years" --embedded-revocation --json "$T/lt.p7s" > "$T/ans.json" 2>"$T/err"
+check "$years, judged then (no stamp time): not VALID" 'j["verdict"] != "VALID"'
+tb_tanba $LATER --json "$T/lt.p7s" > "$T/ans.json" 2>"$T/err"
+# The TSA's status unknown too, the stamp does not count: expired then.
+check "$years, the embedded data not asked for: REVOCATION_UNKNOWN or CERT_EXPIRED" \
+    'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")'
+tb_tanba $LATER --embedded-revocation --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
+check "$years, stamped without embedded data: REVOCATION_UNKNOWN or CERT_EXPIRED" \
+    'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")'
+# Changed embedded data: every OCSP response's time, or the CRL's signature.
+python3 - "$T/lt.p7s" "$T/lt-ocsp.p7s" "$T/lt-crl.p7s" <<'PY'
+import sys
+src = open(sys.argv[1], "rb").read()
+d = bytearray(src)
+oid = bytes.fromhex("06082b06010505071002")
+i = d.find(oid)
+assert i > 0, "no id-ri-ocsp-response"
+while i > 0:
+    j = d.find(b"\x18\x0f", i)
+    assert j > 0, "no GeneralizedTime in the response"
+    d[j + 14] = ord("0") if d[j + 14] != ord("0") else ord("1")
+    i = d.find(oid, i + 1)
+open(sys.argv[2], "wb").write(d)
+# The CRL: the last byte of its signature, just before the first
+# id-ri-ocsp-response's OtherRevocationInfoFormat ([1] IMPLICIT).
+d = bytearray(src)
+k = d.find(oid) - 2
+while d[k] != 0xa1:
+    k -= 1
+d[k - 1] ^= 0x01
+open(sys.argv[3], "wb").write(d)
+PY
+tb_tanba $LATER --embedded-revocation --json "$T/lt-ocsp.p7s" > "$T/ans.json" 2>"$T/err"
+check "$years, changed embedded responses: not VALID" 'j.get("verdict") != "VALID"'
+tb_tanba $LATER --embedded-revocation --json "$T/lt-crl.p7s" > "$T/ans.json" 2>"$T/err"
+check "$years, a changed embedded CRL: not VALID" 'j.get("verdict") != "VALID"'
+# Data older than the stamp proves nothing about it: the responses fetched
+# now (after the stamp) with the root's CRL of ten days ago, a day long.
+for c in ec-sign:"$P/ec-sign.pem" tsa:"$T/tsa/tsa.pem"; do
+	openssl ocsp -issuer "$P/ca.pem" -cert "${c#*:}" -url "http://127.0.0.1:$OCSP_PORT" \
+	    -noverify -respout "$T/${c%%:*}.ocsp" >/dev/null 2>"$T/err" ||
+	    tb_fail "openssl ocsp ${c%%:*}: $(cat "$T/err")"
+done
+"$TB_TESTPKI" crl --dir "$P" --issuer-name root --out "$T/old-root.crl" \
+    --this-update "$(date -u -d '-10 days' +%Y-%m-%dT%H:%M:%SZ)" \
+    --next-update "$(date -u -d '-9 days' +%Y-%m-%dT%H:%M:%SZ)" \
+    >>"$T/testpki.log" 2>&1 || tb_fail "old root CRL: $(cat "$T/testpki.log")"
+FILES="--ocsp-response $T/ec-sign.ocsp --ocsp-response $T/tsa.ocsp"
+tb_tanba $LATER $FILES --crl "$T/www/root.crl" --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
+check "$years, responses after the stamp, the root's CRL holding it: VALID" \
+    'j["verdict"] == "VALID" and rv["status"] == "good"'
+tb_tanba $LATER $FILES --crl "$T/old-root.crl" --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
+# The CA's status (under both the signer and the TSA) then unknown: the
+# stamp does not count either, so the signer is expired.
+check "$years, the root's CRL ended before the stamp: not VALID, saying why" \
+    'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")' \
+    'and "says nothing about" in json.dumps(j, ensure_ascii=False)'
 
 # ---- the responder down, the daemon's OCSP cache gone with a restart
 stop_ocsp
@@ -255,4 +333,13 @@ tb_start_daemon || tb_fail "tanbad did not restart"
 rq verify cms=@"$T/embedded.p7s" embedded_revocation=true
 check "revoked now: CERT_REVOKED whatever the embedded response says" \
     'j["verdict"] == "CERT_REVOKED" and rv["source"] == "ocsp" and "detail" not in rv'
+
+# The certificate revoked after the stamp: VALID with revoked_later.
+openssl ocsp -issuer "$P/ca.pem" -cert "$P/ec-sign.pem" -url "http://127.0.0.1:$OCSP_PORT" \
+    -noverify -respout "$T/ec-sign-revoked.ocsp" >/dev/null 2>"$T/err" ||
+    tb_fail "openssl ocsp: $(cat "$T/err")"
+tb_tanba $LATER --ocsp-response "$T/ec-sign-revoked.ocsp" --ocsp-response "$T/tsa.ocsp" \
+    --crl "$T/www/root.crl" --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
+check "$years, revoked after the stamp: VALID, revoked_later" \
+    'j["verdict"] == "VALID" and rv["status"] == "good" and rv.get("revoked_later")'
 echo "all passed"
