@@ -178,7 +178,8 @@ put(dbuf *b, const void *data, size_t n)
 	unsigned char *q;
 	size_t cap;
 
-	if (!b->ok)
+	/* nothing to add: the buffer (and data) may still be NULL */
+	if (!b->ok || n == 0)
 		return;
 	if (b->len + n > b->cap) {
 		cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n + 256;
