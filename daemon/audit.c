@@ -576,27 +576,42 @@ tb_audit_put_locked(tb_audit *a, json_t *obj, int mac, char hash_out[HASH_HEX + 
 }
 
 int
-tb_audit_append_many(tb_audit *a, const tb_audit_event *evs, size_t n, tb_error *err)
+tb_audit_append_many(tb_audit *a, const tb_audit_event *evs, size_t n, size_t *done,
+    tb_error *err)
 {
 	json_t *obj;
-	size_t i;
-	int r = 0;
+	size_t written = 0;
+	tb_error se;
+	int r = 0, rs;
 
+	*done = 0;
 	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < n && r == 0; i++) {
-		if ((obj = tb_audit_event_obj(&evs[i])) == NULL) {
+	for (; written < n; written++) {
+		if ((obj = tb_audit_event_obj(&evs[written])) == NULL) {
 			r = tb_error_set(err, TB_ERR_NOMEM, "audit record");
 			break;
 		}
 		r = put_record_locked(a, obj, 0, NULL, 0, err);
 		json_decref(obj);
+		if (r != 0)
+			break;
 	}
-	/* One sync for all of them (a checkpoint in between synced those before it). */
-	if (r == 0 && (r = audit_wait_synced(a, a->seq, err)) != 0) {
-		snprintf(a->last_error, sizeof(a->last_error), "%s",
-		    err ? err->detail : tb_err_str(r));
-		tb_error_f(r, "audit records not written");
+	/*
+	 * One sync for all of them (a checkpoint in between synced those
+	 * before it); after a failure, for those written before it, which the
+	 * trail keeps. The first failure is the one reported.
+	 */
+	tb_error_clear(&se);
+	if (written > 0 && (rs = audit_wait_synced(a, a->seq, r == 0 ? err : &se)) != 0) {
+		if (r == 0) {
+			r = rs;
+			snprintf(a->last_error, sizeof(a->last_error), "%s",
+			    err ? err->detail : tb_err_str(r));
+		}
+		tb_error_f(rs, "audit records not written");
+		written = 0;
 	}
+	*done = written;
 	pthread_mutex_unlock(&a->lock);
 	return r;
 }

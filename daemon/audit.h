@@ -59,11 +59,15 @@ void tb_audit_free(tb_audit *a);
 /* Appends one record and syncs it to disk. Thread-safe. */
 int tb_audit_append(tb_audit *a, const tb_audit_event *ev, tb_error *err);
 /*
- * Appends n records in order and syncs them once: 0 when all are on disk;
- * otherwise none may be relied on (the first failure stops the rest).
+ * Appends n records in order and syncs them once: 0 when all are on disk.
+ * The first failure stops the rest; the records written before it are
+ * synced still, and *done says how many from the first are on disk (n on
+ * success), so that the caller answers for exactly those: a record that
+ * stays in the trail is never one whose outcome was then withheld.
  * Thread-safe; other writers wait until the n are written.
  */
-int tb_audit_append_many(tb_audit *a, const tb_audit_event *evs, size_t n, tb_error *err);
+int tb_audit_append_many(tb_audit *a, const tb_audit_event *evs, size_t n, size_t *done,
+    tb_error *err);
 
 /*
  * Turns on keyed checkpoints (one is written at once, then one before the

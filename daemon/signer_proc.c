@@ -653,7 +653,9 @@ batch_sign(struct batch *b)
 
 /*
  * One record per item, synced once for all: a signature whose record is
- * not on disk is withheld (its item fails), as for a single SIGN.
+ * not on disk is withheld (its item fails), as for a single SIGN. When the
+ * trail fails part-way, the items whose records it took are answered: an
+ * ok record always stands for a signature that was sent.
  */
 static void
 batch_records(sp *s, unsigned uid, const tb_sc_req *q, struct bitem *out, uint32_t n)
@@ -662,6 +664,7 @@ batch_records(sp *s, unsigned uid, const tb_sc_req *q, struct bitem *out, uint32
 	char name[USER_NAME_MAX];
 	const char *how = q->detached ? "detached" : "attached";
 	tb_error e;
+	size_t done = 0;
 	uint32_t i;
 	int r;
 
@@ -685,15 +688,15 @@ batch_records(sp *s, unsigned uid, const tb_sc_req *q, struct bitem *out, uint32
 		evs[i].detail = out[i].status == 0 ? how : out[i].detail;
 	}
 	tb_error_clear(&e);
-	if ((r = tb_audit_append_many(s->audit, evs, n, &e)) != 0) {
-		tb_error_f(r, "uid %u key %s: %u signatures withheld: %s", uid, q->key, n,
-		    e.detail);
-		for (i = 0; i < n; i++)
+	if ((r = tb_audit_append_many(s->audit, evs, n, &done, &e)) != 0) {
+		tb_error_f(r, "uid %u key %s: items %zu to %u withheld: %s", uid, q->key, done,
+		    n - 1, e.detail);
+		for (i = (uint32_t)done; i < n; i++)
 			if (out[i].status == 0)
 				bitem_fail(&out[i], TB_ERR_UNAVAILABLE, "audit trail not writable; "
 				    "signature withheld");
 	}
-	for (i = 0; i < n && atomic_load(&s->audit_syslog); i++)
+	for (i = 0; i < done && atomic_load(&s->audit_syslog); i++)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: uid=%u client=%s op=sign key=%s doc=%s "
 		    "sig=%s result=%s detail=%s", uid, name, q->key,
 		    evs[i].doc_digest ? evs[i].doc_digest : "-",

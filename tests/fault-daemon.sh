@@ -147,6 +147,20 @@ def stat(name):
         pass
     return 0
 
+def batch(i, n):
+    """A sign request of n digests of documents no other request signs."""
+    return {"id": i, "op": "sign", "key": "rsa",
+            "digests": ["sha256:" + hashlib.sha256(b"fault-daemon batch %s %d %f" % (
+                str(i).encode(), k, time.time())).hexdigest() for k in range(n)]}
+
+def call_batch(req, timeout=120):
+    """A batch's answer; every item's CMS a client got is recorded."""
+    a = call(req, timeout)
+    for it in (a or {}).get("results", []):
+        if it.get("ok"):
+            record(base64.b64decode(it["cms"]))
+    return a
+
 mode = sys.argv[1]
 if mode == "record":
     record(open(sys.argv[2], "rb").read())
@@ -206,6 +220,26 @@ elif mode == "slow":
     if bad:
         fail("%d slow signs failed: %r" % (len(bad), bad[0]))
     print("%d slow signatures made in %.1f s" % (n, time.time() - t0))
+elif mode == "batch":
+    # batch N: one batch of N digests; prints the answer
+    a = call_batch(batch("batch-%f" % time.time(), int(sys.argv[2])))
+    print("CLOSED" if a is None else json.dumps(a))
+elif mode == "batch-kill":
+    # batch-kill N K PID: a batch of N digests; once its Kth C_Sign is in
+    # the (slow) token, the signer PID is killed; prints the answer
+    n, k, pid = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    out = []
+    base = stat("sign_calls")
+    t = threading.Thread(target=lambda: out.append(call_batch(batch("kill", n))))
+    t.start()
+    t0 = time.time()
+    while stat("sign_calls") - base < k:
+        if time.time() - t0 > 60:
+            fail("the batch's C_Sign %d never came" % k)
+        time.sleep(0.02)
+    os.kill(pid, 9)
+    t.join()
+    print("CLOSED" if out[0] is None else json.dumps(out[0]))
 elif mode == "until-refused":
     # until-refused MAX: signs until one is refused; prints "N ANSWER"
     for i in range(int(sys.argv[2])):
@@ -346,6 +380,41 @@ ans=$(sign_one)
 fault_set
 ans=$(sign_one)
 [ "$(field "$ans" ok)" = true ] || tb_fail "no signature after CKR_BUFFER_TOO_SMALL cleared: $ans"
+
+tb_log "(e) a token error inside a batch: that item fails alone, with its record"
+# Five items go to one signing thread in order: the third C_Sign is the third
+# item's, and CKR_FUNCTION_FAILED is not retried.
+c0=$(shim_stat sign_calls)
+e0=$(grep -c '"op":"sign",.*"result":"token_error"' "$AUDIT")
+fault_set "sign_fail_nth=3 rv=CKR_FUNCTION_FAILED"
+ans=$(fd batch 5)
+fault_set
+[ "$(field "$ans" ok)" = true ] || tb_fail "the batch was refused whole: $ans"
+[ "$(field "$ans" signed)/$(field "$ans" failed)" = 4/1 ] || tb_fail "want 4 signed, 1 failed: $ans"
+[ "$(field "$ans" results.2.error.code)" = token_error ] || tb_fail "item 2: $ans"
+case $(field "$ans" results.2.error.message) in
+*CKR_FUNCTION_FAILED*) ;;
+*) tb_fail "item 2's error does not name the token's failure: $ans" ;;
+esac
+[ $(($(shim_stat sign_calls) - c0)) = 5 ] || tb_fail "want 5 C_Sign, saw $(($(shim_stat sign_calls) - c0))"
+[ $(($(grep -c '"op":"sign",.*"result":"token_error"' "$AUDIT") - e0)) = 1 ] ||
+    tb_fail "the failed item has no record of its own"
+
+tb_log "(f) the signer killed inside a batch: unavailable, nothing signed without its record"
+SIGNER=$(tb_signer_of "$TB_FRONT_PID") || tb_fail "no signer process"
+fault_set "sign_sleep_ms=$SLOW_MS nth=2"
+ans=$(fd batch-kill 4 2 "$SIGNER")
+fault_set
+[ "$(field "$ans" ok)" = false ] || tb_fail "a batch answered across the signer's death: $ans"
+[ "$(field "$ans" error.code)" = unavailable ] || tb_fail "want unavailable: $ans"
+for _i in $(seq 1 50); do
+	ans=$(sign_one)
+	[ "$(field "$ans" ok)" = true ] && break
+	sleep 0.2
+done
+[ "$(field "$ans" ok)" = true ] || tb_fail "no signature after the signer's restart: $ans"
+ans=$(fd batch 3)
+[ "$(field "$ans" signed)" = 3 ] || tb_fail "no batch after the signer's restart: $ans"
 [ "$(shim_stat control_errors)" = 0 ] || tb_fail "the shim did not understand a control line"
 audit_check "after the token faults"
 
@@ -382,6 +451,16 @@ ans=$(sign_one)
 # Fill what is left; the last page of the trail may still take a few records.
 dd if=/dev/zero of="$NSAUDIT_DIR/filler" bs=4096 2>/dev/null
 [ -s "$NSAUDIT_DIR/filler" ] || tb_fail "could not fill the tmpfs"
+# A batch whose records fill the last page: those the trail took are
+# answered, the rest withheld; no ok record of a signature not sent.
+ans=$(fd batch 40)
+[ "$(field "$ans" ok)" = true ] || tb_fail "a batch on a full disk: $ans"
+[ "$(field "$ans" failed)" -ge 1 ] 2>/dev/null || tb_fail "a batch of 40 fit on a full disk: $ans"
+[ "$(field "$ans" results.39.error.code)" = unavailable ] || tb_fail "the last item: $ans"
+tb_log "a batch of 40 on a full disk: $(field "$ans" signed) signed"
+"$TB_ADMIN" audit-verify "$NSAUDIT" >"$TB_TMP/av.out" 2>&1 ||
+    { cat "$TB_TMP/av.out"; tb_fail "audit-verify after a batch on a full disk"; }
+fd audit-count "$NSAUDIT" || tb_fail "a batch's records and the signatures sent differ"
 out=$(fd until-refused 100) || tb_fail "$out"
 ans=${out#* }
 tb_log "refused after ${out%% *} more signatures: $ans"
