@@ -71,7 +71,11 @@ typedef struct tb_sc_req {
 	uint32_t tls;
 	unsigned char tls_sha256[32];
 	char tls_subject[TB_SC_SUBJECT_MAX];
-	uint32_t detached;		/* SIGN: 1 when the CMS will not carry the content */
+	/*
+	 * SIGN: 1 when the CMS will not carry the content. The front's word:
+	 * the attributes are the same either way; only the record says it.
+	 */
+	uint32_t detached;
 	/*
 	 * SIGN, CONNECT, DISCONNECT: the front's number for a UNIX-socket
 	 * client's connection, which the signer saw once (CONNECT with the

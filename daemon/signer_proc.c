@@ -1,6 +1,7 @@
 /*
  * The signer process (signer_proc.h). It trusts nothing the front says
- * beyond "client C (uid, gid) asks key K to sign digest D for document H":
+ * beyond "client C (uid, gid) asks key K to sign digest D for document H"
+ * (and whether that document travels in the CMS, which only its record says):
  * it re-checks C against its own parse of the configuration's [client]
  * table, checks K's certificate dates, writes and syncs the audit record,
  * and only then answers with the signature. It never sees a client's
