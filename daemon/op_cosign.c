@@ -99,20 +99,6 @@ answer_fits(struct tb_daemon *d, const tb_front_key *k, const cosign_input *in, 
 	return r;
 }
 
-/* "<alg>:<hex>" of a digest already made, as the audit record names it. */
-static void
-digest_text(int md_nid, const unsigned char *md, size_t len, char *out, size_t out_len)
-{
-	const char *name = tb_config_digest_name(md_nid);
-	size_t pos, i;
-
-	if (name == NULL)	/* a GOST key's */
-		name = md_nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256";
-	pos = (size_t)snprintf(out, out_len, "%s:", name);
-	for (i = 0; i < len && pos + 3 <= out_len; i++, pos += 2)
-		snprintf(out + pos, 3, "%02x", md[i]);
-}
-
 int
 tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
     tb_error *err)
@@ -161,7 +147,7 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 		r = tb_cms_cosign_digest(in.cms, in.cms_len, &sreq, &attached, md, &md_len, err);
 	if (r != 0)
 		goto out;
-	digest_text(md_nid, md, md_len, doc, sizeof(doc));
+	tb_ops_digest_hex(md_nid, md, md_len, doc, sizeof(doc));
 	if ((r = tb_daemon_sign(d, client, name, k->cert_sha256, md_nid, md, md_len,
 	    in.target >= 0 ? TB_SIGN_COUNTER : !attached, &ans, &sd, &audited, err)) != 0)
 		goto fail;

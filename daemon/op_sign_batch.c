@@ -23,7 +23,6 @@
 #include "keystore.h"
 #include "ops.h"
 #include "proto.h"
-#include "revocation.h"
 #include "tb_clock.h"
 #include "tb_log.h"
 
@@ -358,7 +357,6 @@ tb_op_sign_batch(struct tb_daemon *d, const tb_client *client, json_t *req, json
 	const tb_front_key *k = NULL;
 	const char *name = NULL;
 	batch b;
-	time_t now;
 
 	tb_config_unref(cfg);
 	memset(&b, 0, sizeof(b));
@@ -374,19 +372,12 @@ tb_op_sign_batch(struct tb_daemon *d, const tb_client *client, json_t *req, json
 		    client->acl->name, name);
 		goto out;
 	}
-	ks = tb_daemon_keys(d);
-	if ((k = tb_front_keys_find(ks, name)) == NULL) {
-		r = tb_error_set(err, TB_ERR_NO_KEY, "key: no key named '%.64s'", name);
+	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0)
 		goto out;
-	}
 	for (i = 0; i < b.n; i++)
 		if (b.items[i].md_nid == 0)
 			b.items[i].md_nid = b.items[i].sreq.md_nid = k->md_nid;
-	now = tb_clock_now();
-	/* The signer checks the dates again; here it spares a round trip. */
-	if ((r = tb_ks_cert_check(k->name, k->cert, now, err)) != 0 ||
-	    (r = tb_revocation_check_key(d, name, k->cert, now, err)) != 0 ||
-	    (r = batch_fits(d, req, k, &b, err)) != 0)
+	if ((r = batch_fits(d, req, k, &b, err)) != 0)
 		goto out;
 	/* Items refused here were never the signer's to record. */
 	for (i = 0; i < b.n; i++)

@@ -52,19 +52,29 @@ tb_op_lane(const json_t *req)
 }
 
 void
+tb_ops_digest_hex(int md_nid, const unsigned char *md, size_t len, char *out, size_t out_len)
+{
+	const char *name = tb_config_digest_name(md_nid);
+	size_t pos, i;
+
+	if (name == NULL)	/* a GOST key's */
+		name = md_nid == NID_id_GostR3411_2012_512 ? "streebog512" : "streebog256";
+	pos = (size_t)snprintf(out, out_len, "%s:", name);
+	for (i = 0; i < len && pos + 3 <= out_len; i++, pos += 2)
+		snprintf(out + pos, 3, "%02x", md[i]);
+}
+
+void
 tb_ops_digest_text(const void *buf, size_t len, char *out, size_t out_len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	size_t pos;
+	unsigned int mdlen = 0;
 
 	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
 		snprintf(out, out_len, "sha256:?");
 		return;
 	}
-	pos = (size_t)snprintf(out, out_len, "sha256:");
-	for (i = 0; i < mdlen && pos + 3 <= out_len; i++, pos += 2)
-		snprintf(out + pos, 3, "%02x", md[i]);
+	tb_ops_digest_hex(NID_sha256, md, mdlen, out, out_len);
 }
 
 int

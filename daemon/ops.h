@@ -134,5 +134,8 @@ void tb_ops_sign_refused(struct tb_daemon *d, const tb_client *client, const cha
 /* "sha256:<hex>" of buf, as audit records name documents, into out
  * (at least 7 + 2 * 32 + 1 bytes). */
 void tb_ops_digest_text(const void *buf, size_t len, char *out, size_t out_len);
+/* "<alg>:<hex>" of a digest already made (SHA-2, or a GOST key's Streebog), the same way. */
+void tb_ops_digest_hex(int md_nid, const unsigned char *md, size_t len, char *out,
+    size_t out_len);
 
 #endif
