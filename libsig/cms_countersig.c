@@ -191,7 +191,8 @@ entry_json(tb_verify_result *sub)
 static int
 countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_checker *rev,
     const ASN1_TYPE *v, const ASN1_OCTET_STRING *sigval, STACK_OF(X509) *pool,
-    const tb_signer_result *parent, json_t *list, enum tb_verdict *v_out, tb_error *err)
+    const tb_signer_result *parent, tb_verify_budget *budget, json_t *list,
+    enum tb_verdict *v_out, tb_error *err)
 {
 	tb_verify_result *sub = NULL;
 	CMS_ContentInfo *w = NULL;
@@ -202,7 +203,8 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 
 	if ((sub = tb_verify_result_new(0, 1)) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "counter-signature");
-	tb_verify_budget_start(&sub->budget, &pol->budget);
+	/* Its path is paid for by the verification it is part of, and counted there. */
+	sub->budget = *budget;
 	/*
 	 * A time-stamp covers the counter-signed signature, not a counter-
 	 * signature added to it later: that one is judged now, never at genTime.
@@ -241,6 +243,7 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 nomem:
 	r = tb_error_set(err, TB_ERR_NOMEM, "counter-signature");
 out:
+	*budget = sub->budget;
 	CMS_ContentInfo_free(w);
 	tb_verify_result_free(sub);
 	return r;
@@ -276,7 +279,7 @@ tb_cms_check_countersigs(const tb_trust *trust, const tb_verify_policy *pol,
 			}
 			v = TB_V_MALFORMED;
 			if ((r = countersig_one(trust, pol, rev, X509_ATTRIBUTE_get0_type(a, k),
-			    sigval, pool, s, list, &v, err)) != 0)
+			    sigval, pool, s, &res->budget, list, &v, err)) != 0)
 				goto out;
 			if (v == TB_V_VALID)
 				continue;

@@ -609,6 +609,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	}
 	res->detached = pos == NULL || *pos == NULL;
 	tb_verify_budget_start(&res->budget, &pol->budget);
+	if (req->within != NULL)
+		res->budget = *req->within;
 	memset(&digests, 0, sizeof(digests));
 	if (cms_certs == NULL)
 		cms_certs = CMS_get1_certs(cms);
@@ -654,9 +656,13 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, &digests,
 		    err)) != 0)
 			goto out;
-		/* CAdES-T: each token checked and reported; a bad one refuses the signer. */
-		if ((r = tb_tst_check_signer(pol->tsa_trust != NULL ? pol->tsa_trust : trust, pol,
-		    rev, si, res, i, err)) != 0)
+		/*
+		 * CAdES-T: each token checked and reported; a bad one refuses the
+		 * signer. A token's own signer is not: nothing is judged by a
+		 * stamp on a stamp, and tokens in tokens would nest without end.
+		 */
+		if (req->within == NULL && (r = tb_tst_check_signer(pol->tsa_trust != NULL ?
+		    pol->tsa_trust : trust, pol, rev, si, res, i, err)) != 0)
 			goto out;
 		/* The signingTime is the signer's claim: used only when asked, and reported. */
 		if (want_signing_time && s->has_signing_time) {
@@ -677,6 +683,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		goto out;
 	}
 	tb_verify_result_finish(res);
+	if (req->within != NULL)
+		*req->within = res->budget;
 	*out = res;
 	res = NULL;
 	r = 0;
@@ -685,6 +693,8 @@ nomem:
 	r = tb_error_set(err, TB_ERR_NOMEM, "certificate pool");
 out:
 	ERR_clear_error();
+	if (res != NULL && req->within != NULL)
+		*req->within = res->budget;
 	tb_verify_result_free(res);
 	sk_X509_free(pool);
 	sk_X509_pop_free(cms_certs, X509_free);

@@ -43,8 +43,9 @@ void tb_cms_read_signing_time(CMS_SignerInfo *si, tb_signer_result *s);
  * The counter-signatures of si, signer idx of res (cms_countersig.c): each
  * checked as a signer of its own and listed with its verdict in the
  * signer's "countersigners"; one that is not VALID adds its verdict to
- * res's overall reasons (not to signer idx's own). pool: the certificates
- * the counter-signers' may be among. An error only without memory.
+ * res's overall reasons (not to signer idx's own). Their paths spend from
+ * res's budget. pool: the certificates the counter-signers' may be among.
+ * An error only without memory.
  */
 int tb_cms_check_countersigs(const tb_trust *trust, const tb_verify_policy *pol,
     const tb_rev_checker *rev, CMS_SignerInfo *si, STACK_OF(X509) *pool,

@@ -444,7 +444,28 @@ END_TEST
 
 /* ---- CAdES-T: tokens in signatures, read by tb_verify_cms ---- */
 
-/* A CAdES-BES of stamped by a signer under root; tok (if any) added as its signatureTimeStampToken. */
+/* tok (DER) with a garbage signatureTimeStampToken on its own signer; OPENSSL_malloc'd. */
+static unsigned char *
+stamp_on_the_stamp(const unsigned char *tok, int tok_len, int *len)
+{
+	const unsigned char *p = tok;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, tok_len);
+	unsigned char *der = NULL;
+
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(sk_CMS_SignerInfo_value(
+	    CMS_get0_SignerInfos(cms), 0), NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
+	    "\x30\x00", 2), 1);
+	ck_assert_int_gt(*len = i2d_CMS_ContentInfo(cms, &der), 0);
+	CMS_ContentInfo_free(cms);
+	return der;
+}
+
+/*
+ * A CAdES-BES of stamped by a signer under root; stamp 1: a token over
+ * over (NULL: the signature value) added as its signatureTimeStampToken,
+ * 2: a garbage one, 3: a token that carries a garbage token of its own.
+ */
 static unsigned char *
 cades(X509 *signer, EVP_PKEY *key, int stamp, const unsigned char *over, size_t over_len,
     int *len)
@@ -457,10 +478,16 @@ cades(X509 *signer, EVP_PKEY *key, int stamp, const unsigned char *over, size_t 
 	int tok_len;
 
 	ck_assert_ptr_nonnull(cms);
-	if (stamp == 1) {
+	if (stamp == 1 || stamp == 3) {
 		/* The token is over the signature value exactly as stored (or over other bytes). */
 		tok = token(tsa_rsa, rsa_key, over != NULL ? over : ASN1_STRING_get0_data(sig),
 		    over != NULL ? over_len : (size_t)ASN1_STRING_length(sig), 0, &tok_len);
+		if (stamp == 3) {
+			unsigned char *t2 = stamp_on_the_stamp(tok, tok_len, &tok_len);
+
+			OPENSSL_free(tok);
+			tok = t2;
+		}
 		ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
 		    V_ASN1_SEQUENCE, tok, tok_len), 1);
 		OPENSSL_free(tok);
@@ -648,6 +675,88 @@ START_TEST(countersignature_after_the_stamp_judged_now)
 }
 END_TEST
 
+/* Verifies cms now; the signature checks its budget counted, the verdict in *v. */
+static unsigned
+sig_checks_spent(const unsigned char *cms, int len, enum tb_verdict *v)
+{
+	tb_verify_result *res = verify(cms, len, TB_TIME_NOW);
+	unsigned n = res->budget.sig_checks;
+
+	*v = res->verdict;
+	tb_verify_result_free(res);
+	return n;
+}
+
+/*
+ * A counter-signer's path and a time-stamp TSA's path are paid from the
+ * signature's one budget: a budget the signer alone fits in cuts them
+ * off, and the answer is a refusal, never VALID.
+ */
+START_TEST(countersignatures_and_stamps_spend_one_budget)
+{
+	int len, slen;
+	unsigned char *plain = cades(signer_cert, signer_key, 0, NULL, 0, &len);
+	unsigned char *st = cades(signer_cert, signer_key, 1, NULL, 0, &slen);
+	unsigned char *d2 = NULL, *d3 = NULL;
+	size_t l2 = 0, l3 = 0;
+	tb_signer sg = { key_sign, NULL };
+	tb_sign_request req;
+	tb_error err;
+	enum tb_verdict v;
+	unsigned base, n;
+
+	sg.ctx = signer_key;
+	memset(&req, 0, sizeof(req));
+	tb_error_clear(&err);
+	req.signing_time = time(NULL);
+	ck_assert_msg(tb_cms_countersign(plain, (size_t)len, 0, signer_cert, NULL, &sg, &req,
+	    &d2, &l2, &err) == 0, "countersign: %s", err.detail);
+	ck_assert_msg(tb_cms_countersign(d2, l2, 0, signer_cert, NULL, &sg, &req, &d3, &l3,
+	    &err) == 0, "countersign again: %s", err.detail);
+
+	base = sig_checks_spent(plain, len, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	ck_assert_uint_gt(base, 0);
+	n = sig_checks_spent(d3, (int)l3, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	ck_assert_uint_ge(n, 3 * base);
+	n = sig_checks_spent(st, slen, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	ck_assert_uint_gt(n, base);
+
+	pol.budget.max_sig_checks = base;
+	sig_checks_spent(plain, len, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	sig_checks_spent(d3, (int)l3, &v);
+	ck_assert_int_eq(v, TB_V_CHAIN_UNTRUSTED);
+	sig_checks_spent(st, slen, &v);
+	ck_assert_int_eq(v, TB_V_CHAIN_UNTRUSTED);
+	OPENSSL_free(plain);
+	OPENSSL_free(st);
+	OPENSSL_free(d2);
+	OPENSSL_free(d3);
+}
+END_TEST
+
+/*
+ * A token's own unsigned attributes are not covered by anything the
+ * signature is judged by: a token on the token is not followed (tokens in
+ * tokens would otherwise nest as deep as the input allows).
+ */
+START_TEST(stamp_on_a_stamp_not_followed)
+{
+	int len;
+	unsigned char *cms = cades(signer_cert, signer_key, 3, NULL, 0, &len);
+	tb_verify_result *res = verify(cms, len, TB_TIME_NOW);
+
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	ck_assert_int_eq(res->signers[0].tst->verdict, TB_V_VALID);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -678,6 +787,8 @@ main(void)
 	tcase_add_test(tc, cades_t_garbage_token_refused);
 	tcase_add_test(tc, cades_t_judged_at_the_stamp);
 	tcase_add_test(tc, countersignature_after_the_stamp_judged_now);
+	tcase_add_test(tc, countersignatures_and_stamps_spend_one_budget);
+	tcase_add_test(tc, stamp_on_a_stamp_not_followed);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
