@@ -20,42 +20,13 @@
 #include <openssl/objects.h>
 
 #include "cms_verify.h"
+#include "der_reader.h"
+#include "der_writer.h"
 #include "sigalg.h"
 #include "tb_clock.h"
 
 /* Counter-signatures checked per signer; each costs a path validation. */
 #define COUNTERSIGS_MAX 8
-
-/* A DER header for len content bytes at w (tag, then a definite length); its end. */
-static unsigned char *
-hdr_put(unsigned char *w, unsigned char tag, size_t len)
-{
-	size_t n = 0, l;
-
-	*w++ = tag;
-	if (len < 0x80) {
-		*w++ = (unsigned char)len;
-		return w;
-	}
-	for (l = len; l > 0; l >>= 8)
-		n++;
-	*w++ = (unsigned char)(0x80 | n);
-	while (n-- > 0)
-		*w++ = (unsigned char)(len >> (8 * n));
-	return w;
-}
-
-static size_t
-hdr_len(size_t len)
-{
-	size_t n = 0;
-
-	if (len < 0x80)
-		return 2;
-	for (; len > 0; len >>= 8)
-		n++;
-	return 2 + n;
-}
 
 /*
  * The counter-signature's SignerInfo parsed through a SignedData made
@@ -80,18 +51,18 @@ wrap(const unsigned char *si, size_t si_len)
 	if (si_len > (size_t)INT_MAX / 2)
 		return NULL;
 	set_l = si_len;
-	sd_l = sizeof(head) + hdr_len(set_l) + set_l;
-	e_l = hdr_len(sd_l) + sd_l;
-	ci_l = sizeof(oid_sd) + hdr_len(e_l) + e_l;
-	all = hdr_len(ci_l) + ci_l;
+	sd_l = sizeof(head) + tb_der_hdr_len(set_l) + set_l;
+	e_l = tb_der_hdr_len(sd_l) + sd_l;
+	ci_l = sizeof(oid_sd) + tb_der_hdr_len(e_l) + e_l;
+	all = tb_der_hdr_len(ci_l) + ci_l;
 	if ((b = malloc(all)) == NULL)
 		return NULL;
-	w = hdr_put(b, 0x30, ci_l);
+	w = tb_der_hdr_put(b, TB_DER_SEQUENCE, ci_l);
 	memcpy(w, oid_sd, sizeof(oid_sd));
-	w = hdr_put(w + sizeof(oid_sd), 0xa0, e_l);
-	w = hdr_put(w, 0x30, sd_l);
+	w = tb_der_hdr_put(w + sizeof(oid_sd), TB_DER_CTX_CONS(0), e_l);
+	w = tb_der_hdr_put(w, TB_DER_SEQUENCE, sd_l);
 	memcpy(w, head, sizeof(head));
-	w = hdr_put(w + sizeof(head), 0x31, set_l);
+	w = tb_der_hdr_put(w + sizeof(head), TB_DER_SET, set_l);
 	memcpy(w, si, si_len);
 	p = b;
 	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)all)) != NULL && p != b + all) {

@@ -25,6 +25,7 @@
 #include "cert_cache.h"
 #include "cms_verify.h"
 #include "der_reader.h"
+#include "der_writer.h"
 #include "tb_clock.h"
 #include "tst_verify.h"
 
@@ -55,34 +56,6 @@ pem_to_der(const unsigned char *in, size_t len, unsigned char **der, long *der_l
 	OPENSSL_free(name);
 	OPENSSL_free(header);
 	return ok == 1 ? 0 : -1;
-}
-
-/* Bytes the DER header of a value of len content bytes takes. */
-static size_t
-der_header_len(size_t len)
-{
-	size_t n = 2;
-
-	if (len >= 0x80)
-		for (; len > 0; len >>= 8)
-			n++;
-	return n;
-}
-
-static unsigned char *
-der_put_header(unsigned char *w, unsigned char tag, size_t len)
-{
-	size_t n = der_header_len(len) - 2, i;
-
-	*w++ = tag;
-	if (n == 0) {
-		*w++ = (unsigned char)len;
-		return w;
-	}
-	*w++ = (unsigned char)(0x80 | n);
-	for (i = n; i > 0; i--)
-		*w++ = (unsigned char)(len >> (8 * (i - 1)));
-	return w;
 }
 
 /*
@@ -140,15 +113,15 @@ split_certs(const unsigned char *der, size_t len, unsigned char **stripped,
 	if (digests.p != version.p + version.len || encap.p != digests.p + digests.len)
 		return -1;
 	sd_len = version.len + digests.len + encap.len + rest_len;
-	ctx_len = der_header_len(sd_len) + sd_len;
-	ci_len = oid_whole.len + der_header_len(ctx_len) + ctx_len;
-	if ((buf = OPENSSL_malloc(der_header_len(ci_len) + ci_len)) == NULL)
+	ctx_len = tb_der_hdr_len(sd_len) + sd_len;
+	ci_len = oid_whole.len + tb_der_hdr_len(ctx_len) + ctx_len;
+	if ((buf = OPENSSL_malloc(tb_der_hdr_len(ci_len) + ci_len)) == NULL)
 		return -1;
-	w = der_put_header(buf, TB_DER_SEQUENCE, ci_len);
+	w = tb_der_hdr_put(buf, TB_DER_SEQUENCE, ci_len);
 	memcpy(w, oid_whole.p, oid_whole.len);
 	w += oid_whole.len;
-	w = der_put_header(w, TB_DER_CTX_CONS(0), ctx_len);
-	w = der_put_header(w, TB_DER_SEQUENCE, sd_len);
+	w = tb_der_hdr_put(w, TB_DER_CTX_CONS(0), ctx_len);
+	w = tb_der_hdr_put(w, TB_DER_SEQUENCE, sd_len);
 	memcpy(w, version.p, version.len + digests.len + encap.len);
 	w += version.len + digests.len + encap.len;
 	memcpy(w, rest, rest_len);
