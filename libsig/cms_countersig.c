@@ -86,7 +86,8 @@ reason(tb_verify_result *r, enum tb_verdict v, const char *detail)
  * and its signature. sigval is the counter-signed signature value.
  */
 static int
-check_one(CMS_SignerInfo *csi, const ASN1_OCTET_STRING *sigval, tb_verify_result *sub)
+check_one(const tb_verify_policy *pol, CMS_SignerInfo *csi, const ASN1_OCTET_STRING *sigval,
+    tb_verify_result *sub)
 {
 	tb_signer_result *s = &sub->signers[0];
 	X509_ALGOR *dig = NULL, *alg = NULL;
@@ -104,6 +105,10 @@ check_one(CMS_SignerInfo *csi, const ASN1_OCTET_STRING *sigval, tb_verify_result
 	/* RFC 5652 11.4: signed attributes with messageDigest, and never contentType. */
 	if (dig == NULL || alg == NULL || sig == NULL || md_attr == NULL)
 		return reason(sub, TB_V_MALFORMED, "counter-signature without messageDigest");
+	/* The signer's own digest rule: a counter-signature is no way around it. */
+	if (tb_cms_digest_refused(pol, dig))
+		return reason(sub, TB_V_UNSUPPORTED_ALGORITHM,
+		    "counter-signature digest algorithm refused by policy");
 	if (CMS_signed_get_attr_by_NID(csi, NID_pkcs9_contentType, -1) >= 0)
 		rc |= reason(sub, TB_V_MALFORMED, "counter-signature with a contentType attribute");
 	if (tb_sigalg_digest(dig, ASN1_STRING_get0_data(sigval),
@@ -195,7 +200,7 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 	} else {
 		X509_up_ref(cert);
 		sub->signers[0].cert = cert;
-		if (check_one(csi, sigval, sub) != 0)
+		if (check_one(pol, csi, sigval, sub) != 0)
 			goto nomem;
 		/* Judged when the counter-signed signer is, or at its own signing time. */
 		if (parent->eval_at_signing_time && sub->signers[0].has_signing_time) {

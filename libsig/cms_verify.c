@@ -396,8 +396,7 @@ check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
 		goto out;
 	}
 	md_nid = OBJ_obj2nid(digest_alg->algorithm);
-	/* SHA-1 only when the policy allows it for old archives; MD5 never. */
-	if ((md_nid == NID_sha1 && !pol->allow_sha1) || md_nid == NID_md5) {
+	if (tb_cms_digest_refused(pol, digest_alg)) {
 		if (add(res, TB_V_UNSUPPORTED_ALGORITHM, NULL, idx,
 		    "digest algorithm refused by policy", "alg", OBJ_nid2sn(md_nid)))
 			goto nomem;
@@ -468,6 +467,15 @@ nomem:
 out:
 	OPENSSL_free(attrs);
 	return r;
+}
+
+int
+tb_cms_digest_refused(const tb_verify_policy *pol, const X509_ALGOR *digest_alg)
+{
+	int nid = OBJ_obj2nid(digest_alg->algorithm);
+
+	/* SHA-1 only when the policy allows it for old archives; MD5 never. */
+	return (nid == NID_sha1 && !pol->allow_sha1) || nid == NID_md5;
 }
 
 X509 *

@@ -33,6 +33,9 @@ int tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *r
  */
 int tb_cms_signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len);
 
+/* 1 when pol refuses a SignerInfo's digest algorithm (MD5; SHA-1 unless allow_sha1). */
+int tb_cms_digest_refused(const tb_verify_policy *pol, const X509_ALGOR *digest_alg);
+
 /* The signer's certificate among pool (the CMS's and the caller's), or NULL. */
 X509 *tb_cms_signer_cert_find(CMS_SignerInfo *si, STACK_OF(X509) *pool);
 

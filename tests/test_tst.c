@@ -26,6 +26,8 @@
 
 #include "check_run.h"
 #include "cms_sign.h"
+#include "cms_verify.h"
+#include "der_reader.h"
 #include "tb_clock.h"
 #include "tst_verify.h"
 #include "x509_testlib.h"
@@ -757,6 +759,95 @@ START_TEST(stamp_on_a_stamp_not_followed)
 }
 END_TEST
 
+/*
+ * cms (DER) with a counter-signature on its signer by signer_cert made by
+ * OpenSSL's CMS code with hash md: messageDigest over the signature value,
+ * signingTime, no contentType. tanba's own signer refuses SHA-1, so this
+ * is the one way to have the fault. OPENSSL_malloc'd.
+ */
+static unsigned char *
+countersigned_with(const unsigned char *cms_der, int len, const EVP_MD *md, int *out_len)
+{
+	const unsigned char *p = cms_der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, len), *dummy;
+	CMS_SignerInfo *si, *csi;
+	ASN1_OCTET_STRING *sig;
+	unsigned char h[EVP_MAX_MD_SIZE], *dd = NULL, *der = NULL;
+	unsigned char s[256], *attrs = NULL;
+	unsigned int h_len = 0;
+	size_t s_len = sizeof(s);
+	int dlen, present, attrs_len = 0;
+	EVP_MD_CTX *mctx;
+	tb_der d, x, sd, sis, one;
+
+	ck_assert_ptr_nonnull(cms);
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	sig = CMS_SignerInfo_get0_signature(si);
+	ck_assert(EVP_Digest(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), h,
+	    &h_len, md, NULL));
+	ck_assert_ptr_nonnull(dummy = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY));
+	ck_assert_ptr_nonnull(csi = CMS_add1_signer(dummy, signer_cert, signer_key, md,
+	    CMS_PARTIAL | CMS_NOSMIMECAP));
+	ck_assert_int_eq(CMS_signed_add1_attr_by_NID(csi, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, h, (int)h_len), 1);
+	/* Signed here: CMS_SignerInfo_sign insists on a contentType. */
+	ck_assert_int_eq(tb_cms_signed_attrs_der(csi, &attrs, &attrs_len), 0);
+	ck_assert_ptr_nonnull(mctx = EVP_MD_CTX_new());
+	ck_assert_int_eq(EVP_DigestSignInit(mctx, NULL, md, NULL, signer_key), 1);
+	ck_assert_int_eq(EVP_DigestSign(mctx, s, &s_len, attrs, (size_t)attrs_len), 1);
+	ck_assert_int_eq(ASN1_STRING_set(CMS_SignerInfo_get0_signature(csi), s, (int)s_len), 1);
+	EVP_MD_CTX_free(mctx);
+	OPENSSL_free(attrs);
+	ck_assert_int_gt(dlen = i2d_CMS_ContentInfo(dummy, &dd), 0);
+	/* ContentInfo { oid, [0] SignedData { ..., signerInfos SET { SignerInfo } } } */
+	tb_der_init(&d, dd, (size_t)dlen);
+	ck_assert_int_eq(tb_der_expect(&d, TB_DER_SEQUENCE, &x, NULL), 0);
+	ck_assert_int_eq(tb_der_skip(&x), 0);
+	ck_assert_int_eq(tb_der_expect(&x, TB_DER_CTX_CONS(0), &sd, NULL), 0);
+	ck_assert_int_eq(tb_der_expect(&sd, TB_DER_SEQUENCE, &x, NULL), 0);
+	ck_assert_int_eq(tb_der_skip(&x), 0);		/* version */
+	ck_assert_int_eq(tb_der_skip(&x), 0);		/* digestAlgorithms */
+	ck_assert_int_eq(tb_der_skip(&x), 0);		/* encapContentInfo */
+	ck_assert_int_eq(tb_der_optional(&x, TB_DER_CTX_CONS(0), NULL, NULL, &present), 0);
+	ck_assert_int_eq(tb_der_expect(&x, TB_DER_SET, &sis, NULL), 0);
+	ck_assert_int_eq(tb_der_expect(&sis, TB_DER_SEQUENCE, NULL, &one), 0);
+	ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_pkcs9_countersignature,
+	    V_ASN1_SEQUENCE, one.p, (int)one.len), 1);
+	ck_assert_int_gt(*out_len = i2d_CMS_ContentInfo(cms, &der), 0);
+	OPENSSL_free(dd);
+	CMS_ContentInfo_free(dummy);
+	CMS_ContentInfo_free(cms);
+	return der;
+}
+
+/* A counter-signature meets the signer's digest rule: SHA-1 only when allowed. */
+START_TEST(countersignature_digest_refused_by_policy)
+{
+	int len, l1, l2;
+	unsigned char *cms = cades(signer_cert, signer_key, 0, NULL, 0, &len);
+	unsigned char *c256 = countersigned_with(cms, len, EVP_sha256(), &l1);
+	unsigned char *c1 = countersigned_with(cms, len, EVP_sha1(), &l2);
+	tb_verify_result *res;
+
+	res = verify(c256, l1, TB_TIME_NOW);
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	tb_verify_result_free(res);
+	res = verify(c1, l2, TB_TIME_NOW);
+	ck_assert_int_eq(res->verdict, TB_V_UNSUPPORTED_ALGORITHM);
+	ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail, "counter-signature"));
+	tb_verify_result_free(res);
+	pol.allow_sha1 = 1;
+	res = verify(c1, l2, TB_TIME_NOW);
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+	OPENSSL_free(c256);
+	OPENSSL_free(c1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -789,6 +880,7 @@ main(void)
 	tcase_add_test(tc, countersignature_after_the_stamp_judged_now);
 	tcase_add_test(tc, countersignatures_and_stamps_spend_one_budget);
 	tcase_add_test(tc, stamp_on_a_stamp_not_followed);
+	tcase_add_test(tc, countersignature_digest_refused_by_policy);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
