@@ -95,8 +95,6 @@ void tp_der_put(tp_der *d, const void *data, size_t len);
 void tp_der_put_hdr(tp_der *d, unsigned char tag, size_t len);
 /* Replaces the buffer's content c by tag || len(c) || c. */
 void tp_der_wrap(tp_der *d, unsigned char tag);
-/* Size of tag and length octets for a content of len bytes. */
-size_t tp_der_hdr_len(size_t len);
 /*
  * Signs tbs with key and builds SEQUENCE { tbs, sigalg, BIT STRING sig }
  * (a Certificate or CertificateList) into out, a new buffer.

@@ -15,6 +15,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
+#include "der_writer.h"
 #include "sigalg.h"
 #include "tb_clock.h"
 #include "testpki.h"
@@ -246,7 +247,7 @@ tp_cms_make(const tp_cms_signer *signers, size_t n, const tp_cms_req *req,
 	    err)) != 0)
 		goto out;
 	if (!req->detached) {
-		tp_der_put_hdr(&encap, 0xa0, tp_der_hdr_len(req->len) + req->len);
+		tp_der_put_hdr(&encap, 0xa0, tb_der_hdr_len(req->len) + req->len);
 		tp_der_put_hdr(&encap, 0x04, req->len);
 		tp_der_put(&encap, req->data, req->len);
 	}

@@ -15,6 +15,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "der_writer.h"
 #include "testpki.h"
 
 void
@@ -61,37 +62,12 @@ tp_der_put(tp_der *d, const void *data, size_t len)
 	d->len += len;
 }
 
-size_t
-tp_der_hdr_len(size_t len)
-{
-	size_t n = 2;
-
-	if (len < 0x80)
-		return n;
-	while (len > 0) {
-		n++;
-		len >>= 8;
-	}
-	return n;
-}
-
 void
 tp_der_put_hdr(tp_der *d, unsigned char tag, size_t len)
 {
-	unsigned char h[2 + sizeof(size_t)];
-	size_t n = tp_der_hdr_len(len), i;
+	unsigned char h[TB_DER_HDR_MAX];
 
-	h[0] = tag;
-	if (n == 2) {
-		h[1] = (unsigned char)len;
-	} else {
-		h[1] = (unsigned char)(0x80 | (n - 2));
-		for (i = n - 1; i >= 2; i--) {
-			h[i] = (unsigned char)(len & 0xff);
-			len >>= 8;
-		}
-	}
-	tp_der_put(d, h, n);
+	tp_der_put(d, h, (size_t)(tb_der_hdr_put(h, tag, len) - h));
 }
 
 void
@@ -102,7 +78,7 @@ tp_der_wrap(tp_der *d, unsigned char tag)
 	if (d->oom)
 		return;
 	tp_der_init(&w);
-	if (der_reserve(&w, tp_der_hdr_len(d->len) + d->len) != 0) {
+	if (der_reserve(&w, tb_der_hdr_len(d->len) + d->len) != 0) {
 		d->oom = 1;
 		return;
 	}

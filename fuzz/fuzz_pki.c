@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "der_reader.h"
+#include "der_writer.h"
 #include "fuzz.h"
 #include "x509_path.h"
 
@@ -77,36 +78,16 @@ fz_ca_named(const unsigned char *name, size_t len)
 	return ret;
 }
 
-/* DER length octets of n into buf (at most 9); their count. */
-static size_t
-der_len(size_t n, unsigned char *buf)
-{
-	size_t k = 0, i;
-
-	if (n < 0x80) {
-		buf[0] = (unsigned char)n;
-		return 1;
-	}
-	for (i = n; i > 0; i >>= 8)
-		k++;
-	buf[0] = (unsigned char)(0x80 | k);
-	for (i = 0; i < k; i++)
-		buf[1 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
-	return 1 + k;
-}
-
 int
 fz_der_wrap(unsigned char tag, const unsigned char *content, size_t len,
     unsigned char **out, size_t *out_len)
 {
-	unsigned char hdr[10], *buf;
-	size_t h;
+	unsigned char *buf;
+	size_t h = tb_der_hdr_len(len);
 
-	hdr[0] = tag;
-	h = 1 + der_len(len, hdr + 1);
 	if ((buf = malloc(h + len)) == NULL)
 		return -1;
-	memcpy(buf, hdr, h);
+	tb_der_hdr_put(buf, tag, len);
 	if (len > 0)
 		memcpy(buf + h, content, len);
 	*out = buf;

@@ -20,42 +20,13 @@
 #include <openssl/objects.h>
 
 #include "cms_verify.h"
+#include "der_reader.h"
+#include "der_writer.h"
 #include "sigalg.h"
 #include "tb_clock.h"
 
 /* Counter-signatures checked per signer; each costs a path validation. */
 #define COUNTERSIGS_MAX 8
-
-/* A DER header for len content bytes at w (tag, then a definite length); its end. */
-static unsigned char *
-hdr_put(unsigned char *w, unsigned char tag, size_t len)
-{
-	size_t n = 0, l;
-
-	*w++ = tag;
-	if (len < 0x80) {
-		*w++ = (unsigned char)len;
-		return w;
-	}
-	for (l = len; l > 0; l >>= 8)
-		n++;
-	*w++ = (unsigned char)(0x80 | n);
-	while (n-- > 0)
-		*w++ = (unsigned char)(len >> (8 * n));
-	return w;
-}
-
-static size_t
-hdr_len(size_t len)
-{
-	size_t n = 0;
-
-	if (len < 0x80)
-		return 2;
-	for (; len > 0; len >>= 8)
-		n++;
-	return 2 + n;
-}
 
 /*
  * The counter-signature's SignerInfo parsed through a SignedData made
@@ -80,18 +51,18 @@ wrap(const unsigned char *si, size_t si_len)
 	if (si_len > (size_t)INT_MAX / 2)
 		return NULL;
 	set_l = si_len;
-	sd_l = sizeof(head) + hdr_len(set_l) + set_l;
-	e_l = hdr_len(sd_l) + sd_l;
-	ci_l = sizeof(oid_sd) + hdr_len(e_l) + e_l;
-	all = hdr_len(ci_l) + ci_l;
+	sd_l = sizeof(head) + tb_der_hdr_len(set_l) + set_l;
+	e_l = tb_der_hdr_len(sd_l) + sd_l;
+	ci_l = sizeof(oid_sd) + tb_der_hdr_len(e_l) + e_l;
+	all = tb_der_hdr_len(ci_l) + ci_l;
 	if ((b = malloc(all)) == NULL)
 		return NULL;
-	w = hdr_put(b, 0x30, ci_l);
+	w = tb_der_hdr_put(b, TB_DER_SEQUENCE, ci_l);
 	memcpy(w, oid_sd, sizeof(oid_sd));
-	w = hdr_put(w + sizeof(oid_sd), 0xa0, e_l);
-	w = hdr_put(w, 0x30, sd_l);
+	w = tb_der_hdr_put(w + sizeof(oid_sd), TB_DER_CTX_CONS(0), e_l);
+	w = tb_der_hdr_put(w, TB_DER_SEQUENCE, sd_l);
 	memcpy(w, head, sizeof(head));
-	w = hdr_put(w + sizeof(head), 0x31, set_l);
+	w = tb_der_hdr_put(w + sizeof(head), TB_DER_SET, set_l);
 	memcpy(w, si, si_len);
 	p = b;
 	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)all)) != NULL && p != b + all) {
@@ -115,7 +86,8 @@ reason(tb_verify_result *r, enum tb_verdict v, const char *detail)
  * and its signature. sigval is the counter-signed signature value.
  */
 static int
-check_one(CMS_SignerInfo *csi, const ASN1_OCTET_STRING *sigval, tb_verify_result *sub)
+check_one(const tb_verify_policy *pol, CMS_SignerInfo *csi, const ASN1_OCTET_STRING *sigval,
+    tb_verify_result *sub)
 {
 	tb_signer_result *s = &sub->signers[0];
 	X509_ALGOR *dig = NULL, *alg = NULL;
@@ -133,6 +105,10 @@ check_one(CMS_SignerInfo *csi, const ASN1_OCTET_STRING *sigval, tb_verify_result
 	/* RFC 5652 11.4: signed attributes with messageDigest, and never contentType. */
 	if (dig == NULL || alg == NULL || sig == NULL || md_attr == NULL)
 		return reason(sub, TB_V_MALFORMED, "counter-signature without messageDigest");
+	/* The signer's own digest rule: a counter-signature is no way around it. */
+	if (tb_cms_digest_refused(pol, dig))
+		return reason(sub, TB_V_UNSUPPORTED_ALGORITHM,
+		    "counter-signature digest algorithm refused by policy");
 	if (CMS_signed_get_attr_by_NID(csi, NID_pkcs9_contentType, -1) >= 0)
 		rc |= reason(sub, TB_V_MALFORMED, "counter-signature with a contentType attribute");
 	if (tb_sigalg_digest(dig, ASN1_STRING_get0_data(sigval),
@@ -191,7 +167,8 @@ entry_json(tb_verify_result *sub)
 static int
 countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_checker *rev,
     const ASN1_TYPE *v, const ASN1_OCTET_STRING *sigval, STACK_OF(X509) *pool,
-    const tb_signer_result *parent, json_t *list, enum tb_verdict *v_out, tb_error *err)
+    const tb_signer_result *parent, tb_verify_budget *budget, json_t *list,
+    enum tb_verdict *v_out, tb_error *err)
 {
 	tb_verify_result *sub = NULL;
 	CMS_ContentInfo *w = NULL;
@@ -202,7 +179,8 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 
 	if ((sub = tb_verify_result_new(0, 1)) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "counter-signature");
-	tb_verify_budget_start(&sub->budget, &pol->budget);
+	/* Its path is paid for by the verification it is part of, and counted there. */
+	sub->budget = *budget;
 	/*
 	 * A time-stamp covers the counter-signed signature, not a counter-
 	 * signature added to it later: that one is judged now, never at genTime.
@@ -222,7 +200,7 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 	} else {
 		X509_up_ref(cert);
 		sub->signers[0].cert = cert;
-		if (check_one(csi, sigval, sub) != 0)
+		if (check_one(pol, csi, sigval, sub) != 0)
 			goto nomem;
 		/* Judged when the counter-signed signer is, or at its own signing time. */
 		if (parent->eval_at_signing_time && sub->signers[0].has_signing_time) {
@@ -241,6 +219,7 @@ countersig_one(const tb_trust *trust, const tb_verify_policy *pol, const tb_rev_
 nomem:
 	r = tb_error_set(err, TB_ERR_NOMEM, "counter-signature");
 out:
+	*budget = sub->budget;
 	CMS_ContentInfo_free(w);
 	tb_verify_result_free(sub);
 	return r;
@@ -276,7 +255,7 @@ tb_cms_check_countersigs(const tb_trust *trust, const tb_verify_policy *pol,
 			}
 			v = TB_V_MALFORMED;
 			if ((r = countersig_one(trust, pol, rev, X509_ATTRIBUTE_get0_type(a, k),
-			    sigval, pool, s, list, &v, err)) != 0)
+			    sigval, pool, s, &res->budget, list, &v, err)) != 0)
 				goto out;
 			if (v == TB_V_VALID)
 				continue;

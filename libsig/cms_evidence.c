@@ -19,6 +19,7 @@
 
 #include "cms_evidence.h"
 #include "der_reader.h"
+#include "der_writer.h"
 #include "rev_offline.h"
 
 #define TAG_CTX0 TB_DER_CTX_CONS(0)
@@ -147,24 +148,6 @@ tb_cms_evidence_clear(tb_cms_evidence *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-/* Length octets of n into buf (at most 5); their count. */
-static size_t
-der_len_put(unsigned char *buf, size_t n)
-{
-	size_t k = 0, i;
-
-	if (n < 0x80) {
-		buf[0] = (unsigned char)n;
-		return 1;
-	}
-	for (i = n; i > 0; i >>= 8)
-		k++;
-	buf[0] = (unsigned char)(0x80 | k);
-	for (i = 0; i < k; i++)
-		buf[1 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
-	return 1 + k;
-}
-
 /* A growing DER buffer; a failed append leaves ok 0 and the rest no-ops. */
 typedef struct dbuf {
 	unsigned char *p;
@@ -197,10 +180,9 @@ put(dbuf *b, const void *data, size_t n)
 static void
 put_hdr(dbuf *b, unsigned char tag, size_t n)
 {
-	unsigned char h[6];
+	unsigned char h[TB_DER_HDR_MAX];
 
-	h[0] = tag;
-	put(b, h, 1 + der_len_put(h + 1, n));
+	put(b, h, (size_t)(tb_der_hdr_put(h, tag, n) - h));
 }
 
 /* 1 when the TLV x is already among the entries of crls. */

@@ -20,6 +20,7 @@
 #include "cms_sign.h"
 #include "cms_sign_int.h"
 #include "der_reader.h"
+#include "der_writer.h"
 #include "gost.h"
 
 #define OID_DATA "1.2.840.113549.1.7.1"
@@ -48,7 +49,7 @@ blob_free(blob *b)
 static int
 tlv(blob *out, unsigned char tag, blob *parts, size_t n)
 {
-	size_t len = 0, i, h = 2, l;
+	size_t len = 0, i, h;
 	blob res;
 	int ok = 1;
 
@@ -56,21 +57,13 @@ tlv(blob *out, unsigned char tag, blob *parts, size_t n)
 		ok &= parts[i].p != NULL || parts[i].len == 0;
 		len += parts[i].len;
 	}
-	for (l = len; len >= 0x80 && l > 0; l >>= 8)
-		h++;
+	h = tb_der_hdr_len(len);
 	if (!ok || (res.p = malloc(h + len)) == NULL) {
 		for (i = 0; i < n; i++)
 			blob_free(&parts[i]);
 		return -1;
 	}
-	res.p[0] = tag;
-	if (h == 2) {
-		res.p[1] = (unsigned char)len;
-	} else {
-		res.p[1] = (unsigned char)(0x80 | (h - 2));
-		for (i = h - 1, l = len; i >= 2; i--, l >>= 8)
-			res.p[i] = (unsigned char)(l & 0xff);
-	}
+	tb_der_hdr_put(res.p, tag, len);
 	res.len = h;
 	for (i = 0; i < n; i++) {
 		if (parts[i].len > 0)

@@ -25,6 +25,7 @@
 #include "cert_cache.h"
 #include "cms_verify.h"
 #include "der_reader.h"
+#include "der_writer.h"
 #include "tb_clock.h"
 #include "tst_verify.h"
 
@@ -55,34 +56,6 @@ pem_to_der(const unsigned char *in, size_t len, unsigned char **der, long *der_l
 	OPENSSL_free(name);
 	OPENSSL_free(header);
 	return ok == 1 ? 0 : -1;
-}
-
-/* Bytes the DER header of a value of len content bytes takes. */
-static size_t
-der_header_len(size_t len)
-{
-	size_t n = 2;
-
-	if (len >= 0x80)
-		for (; len > 0; len >>= 8)
-			n++;
-	return n;
-}
-
-static unsigned char *
-der_put_header(unsigned char *w, unsigned char tag, size_t len)
-{
-	size_t n = der_header_len(len) - 2, i;
-
-	*w++ = tag;
-	if (n == 0) {
-		*w++ = (unsigned char)len;
-		return w;
-	}
-	*w++ = (unsigned char)(0x80 | n);
-	for (i = n; i > 0; i--)
-		*w++ = (unsigned char)(len >> (8 * (i - 1)));
-	return w;
 }
 
 /*
@@ -140,15 +113,15 @@ split_certs(const unsigned char *der, size_t len, unsigned char **stripped,
 	if (digests.p != version.p + version.len || encap.p != digests.p + digests.len)
 		return -1;
 	sd_len = version.len + digests.len + encap.len + rest_len;
-	ctx_len = der_header_len(sd_len) + sd_len;
-	ci_len = oid_whole.len + der_header_len(ctx_len) + ctx_len;
-	if ((buf = OPENSSL_malloc(der_header_len(ci_len) + ci_len)) == NULL)
+	ctx_len = tb_der_hdr_len(sd_len) + sd_len;
+	ci_len = oid_whole.len + tb_der_hdr_len(ctx_len) + ctx_len;
+	if ((buf = OPENSSL_malloc(tb_der_hdr_len(ci_len) + ci_len)) == NULL)
 		return -1;
-	w = der_put_header(buf, TB_DER_SEQUENCE, ci_len);
+	w = tb_der_hdr_put(buf, TB_DER_SEQUENCE, ci_len);
 	memcpy(w, oid_whole.p, oid_whole.len);
 	w += oid_whole.len;
-	w = der_put_header(w, TB_DER_CTX_CONS(0), ctx_len);
-	w = der_put_header(w, TB_DER_SEQUENCE, sd_len);
+	w = tb_der_hdr_put(w, TB_DER_CTX_CONS(0), ctx_len);
+	w = tb_der_hdr_put(w, TB_DER_SEQUENCE, sd_len);
 	memcpy(w, version.p, version.len + digests.len + encap.len);
 	w += version.len + digests.len + encap.len;
 	memcpy(w, rest, rest_len);
@@ -423,8 +396,7 @@ check_signer_info(const tb_verify_policy *pol, tb_verify_result *res, int idx,
 		goto out;
 	}
 	md_nid = OBJ_obj2nid(digest_alg->algorithm);
-	/* SHA-1 only when the policy allows it for old archives; MD5 never. */
-	if ((md_nid == NID_sha1 && !pol->allow_sha1) || md_nid == NID_md5) {
+	if (tb_cms_digest_refused(pol, digest_alg)) {
 		if (add(res, TB_V_UNSUPPORTED_ALGORITHM, NULL, idx,
 		    "digest algorithm refused by policy", "alg", OBJ_nid2sn(md_nid)))
 			goto nomem;
@@ -495,6 +467,15 @@ nomem:
 out:
 	OPENSSL_free(attrs);
 	return r;
+}
+
+int
+tb_cms_digest_refused(const tb_verify_policy *pol, const X509_ALGOR *digest_alg)
+{
+	int nid = OBJ_obj2nid(digest_alg->algorithm);
+
+	/* SHA-1 only when the policy allows it for old archives; MD5 never. */
+	return (nid == NID_sha1 && !pol->allow_sha1) || nid == NID_md5;
 }
 
 X509 *
@@ -609,6 +590,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 	}
 	res->detached = pos == NULL || *pos == NULL;
 	tb_verify_budget_start(&res->budget, &pol->budget);
+	if (req->within != NULL)
+		res->budget = *req->within;
 	memset(&digests, 0, sizeof(digests));
 	if (cms_certs == NULL)
 		cms_certs = CMS_get1_certs(cms);
@@ -654,9 +637,13 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		if ((r = check_signer_info(pol, res, i, cms, si, content, content_len, &digests,
 		    err)) != 0)
 			goto out;
-		/* CAdES-T: each token checked and reported; a bad one refuses the signer. */
-		if ((r = tb_tst_check_signer(pol->tsa_trust != NULL ? pol->tsa_trust : trust, pol,
-		    rev, si, res, i, err)) != 0)
+		/*
+		 * CAdES-T: each token checked and reported; a bad one refuses the
+		 * signer. A token's own signer is not: nothing is judged by a
+		 * stamp on a stamp, and tokens in tokens would nest without end.
+		 */
+		if (req->within == NULL && (r = tb_tst_check_signer(pol->tsa_trust != NULL ?
+		    pol->tsa_trust : trust, pol, rev, si, res, i, err)) != 0)
 			goto out;
 		/* The signingTime is the signer's claim: used only when asked, and reported. */
 		if (want_signing_time && s->has_signing_time) {
@@ -677,6 +664,8 @@ tb_verify_cms(const tb_trust *trust, const tb_verify_policy *pol,
 		goto out;
 	}
 	tb_verify_result_finish(res);
+	if (req->within != NULL)
+		*req->within = res->budget;
 	*out = res;
 	res = NULL;
 	r = 0;
@@ -685,6 +674,8 @@ nomem:
 	r = tb_error_set(err, TB_ERR_NOMEM, "certificate pool");
 out:
 	ERR_clear_error();
+	if (res != NULL && req->within != NULL)
+		*req->within = res->budget;
 	tb_verify_result_free(res);
 	sk_X509_free(pool);
 	sk_X509_pop_free(cms_certs, X509_free);

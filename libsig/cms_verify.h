@@ -33,6 +33,9 @@ int tb_verify_identity_demands(const tb_verify_request *req, tb_verify_result *r
  */
 int tb_cms_signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *der_len);
 
+/* 1 when pol refuses a SignerInfo's digest algorithm (MD5; SHA-1 unless allow_sha1). */
+int tb_cms_digest_refused(const tb_verify_policy *pol, const X509_ALGOR *digest_alg);
+
 /* The signer's certificate among pool (the CMS's and the caller's), or NULL. */
 X509 *tb_cms_signer_cert_find(CMS_SignerInfo *si, STACK_OF(X509) *pool);
 
@@ -43,8 +46,9 @@ void tb_cms_read_signing_time(CMS_SignerInfo *si, tb_signer_result *s);
  * The counter-signatures of si, signer idx of res (cms_countersig.c): each
  * checked as a signer of its own and listed with its verdict in the
  * signer's "countersigners"; one that is not VALID adds its verdict to
- * res's overall reasons (not to signer idx's own). pool: the certificates
- * the counter-signers' may be among. An error only without memory.
+ * res's overall reasons (not to signer idx's own). Their paths spend from
+ * res's budget. pool: the certificates the counter-signers' may be among.
+ * An error only without memory.
  */
 int tb_cms_check_countersigs(const tb_trust *trust, const tb_verify_policy *pol,
     const tb_rev_checker *rev, CMS_SignerInfo *si, STACK_OF(X509) *pool,

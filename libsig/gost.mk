@@ -11,6 +11,6 @@ libsig_libsig_la_SOURCES += libsig/gost_key.c libsig/gost_key.h
 # verification and CMS assembly (tests/split-programs.sh).
 noinst_LTLIBRARIES += libsig/libtbgostkey.la
 libsig_libtbgostkey_la_SOURCES = libsig/p12_read.c libsig/gost_key.c libsig/gost.c \
-	libsig/gost94.c libsig/gost_engine.c libsig/cms_gost_sign.c
+	libsig/gost94.c libsig/gost_engine.c libsig/cms_gost_sign.c libsig/der_writer.c
 libsig_libtbgostkey_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -ffunction-sections \
 	-fdata-sections

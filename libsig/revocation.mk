@@ -3,6 +3,7 @@
 # the tb_fetcher interface (fetcher.h).
 libsig_libsig_la_SOURCES += \
 	libsig/der_reader.c libsig/der_reader.h \
+	libsig/der_writer.c libsig/der_writer.h \
 	libsig/crl_index.c libsig/crl_index.h \
 	libsig/crl.c libsig/crl.h \
 	libsig/crl_scope.c libsig/crl_scope.h \

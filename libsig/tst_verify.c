@@ -229,11 +229,12 @@ refuse_from(const tb_verify_result *res, tb_tst_info *info)
 	    r != NULL ? (r->detail[0] ? r->detail : r->msg_id) : tb_verdict_code(res->verdict));
 }
 
-int
-tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
+/* tb_tst_verify, spending from within (the signature's budget) when not NULL. */
+static int
+tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
     const tb_rev_checker *rev, const unsigned char *tok, size_t tok_len,
     const unsigned char *data, size_t data_len, const ASN1_INTEGER *nonce,
-    tb_tst_info *info, tb_error *err)
+    tb_verify_budget *within, tb_tst_info *info, tb_error *err)
 {
 	const unsigned char *p = tok;
 	CMS_ContentInfo *cms = NULL;
@@ -284,6 +285,7 @@ tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
 	req.input_len = tok_len;
 	req.time = TB_TIME_AT;
 	req.at = info->gen_time;
+	req.within = within;
 	tpol.require_non_repudiation = 0;
 	tpol.use_signing_time = 0;
 	/* A TSA is no citizen: its certificate carries no IIN/BIN to check. */
@@ -312,6 +314,16 @@ out:
 	TS_TST_INFO_free(tst);
 	CMS_ContentInfo_free(cms);
 	return r;
+}
+
+int
+tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
+    const tb_rev_checker *rev, const unsigned char *tok, size_t tok_len,
+    const unsigned char *data, size_t data_len, const ASN1_INTEGER *nonce,
+    tb_tst_info *info, tb_error *err)
+{
+	return tst_verify(tsa_trust, pol, rev, tok, tok_len, data, data_len, nonce, NULL, info,
+	    err);
 }
 
 /* The reason a refused token gives its signer: the token's verdict, worded as a time stamp's. */
@@ -351,11 +363,11 @@ tb_tst_check_signer(const tb_trust *tsa_trust, const tb_verify_policy *pol,
 				cur.tsa_rev.status = TB_REV_NOT_CHECKED;
 				refuse(&cur, TB_V_MALFORMED,
 				    "signatureTimeStampToken attribute without a token");
-			} else if ((r = tb_tst_verify(tsa_trust, pol, rev,
+			} else if ((r = tst_verify(tsa_trust, pol, rev,
 			    ASN1_STRING_get0_data(t->value.sequence),
 			    (size_t)ASN1_STRING_length(t->value.sequence),
 			    ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), NULL,
-			    &cur, err)) != 0)
+			    &res->budget, &cur, err)) != 0)
 				return r;
 			if (cur.verdict != TB_V_VALID && signer_reason(res, idx, &cur) != 0)
 				return tb_error_set(err, TB_ERR_NOMEM, "reason");

@@ -53,8 +53,8 @@ int tb_tst_verify(const tb_trust *tsa_trust, const tb_verify_policy *pol,
  * (unsigned attribute 1.2.840.113549.1.9.16.2.14) of si over its signature
  * value as stored, keeps the report in res->signers[idx].tst (the first
  * refused token, else the earliest) and adds a "<VERDICT>.timestamp"
- * reason for each refused one: a bad token is never dropped. Error only
- * when out of memory.
+ * reason for each refused one: a bad token is never dropped. The tokens'
+ * TSA paths spend from res's budget. Error only when out of memory.
  */
 int tb_tst_check_signer(const tb_trust *tsa_trust, const tb_verify_policy *pol,
     const tb_rev_checker *rev, CMS_SignerInfo *si, tb_verify_result *res, int idx,

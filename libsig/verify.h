@@ -60,6 +60,13 @@ typedef struct tb_verify_request {
 	enum tb_time_choice time;
 	time_t at;			/* with TB_TIME_AT */
 	const char *signed_element;	/* XML: the element that must be signed ("/", "#id" or a name), or NULL */
+	/*
+	 * A verification inside another (a time-stamp token's, in
+	 * tb_tst_check_signer): it spends from the outer one's budget and
+	 * leaves it as spent, and its own signers' tokens are not looked at.
+	 * NULL: a budget of its own.
+	 */
+	tb_verify_budget *within;
 } tb_verify_request;
 
 struct tb_tst_info;

@@ -28,6 +28,7 @@
 
 #include "check_run.h"
 #include "cms_sign.h"
+#include "der_writer.h"
 
 /* 2024-05-01T10:20:30Z: a fixed signing time, inside every test certificate. */
 #define T_SIGN ((time_t)1714558830)
@@ -1151,21 +1152,6 @@ START_TEST(test_cosign_refusals)
 }
 END_TEST
 
-/* tag and length header of len content bytes into h; its size. */
-static size_t
-tl(unsigned char *h, unsigned char tag, size_t len)
-{
-	h[0] = tag;
-	if (len < 0x80) {
-		h[1] = (unsigned char)len;
-		return 2;
-	}
-	h[1] = 0x82;
-	h[2] = (unsigned char)(len >> 8);
-	h[3] = (unsigned char)len;
-	return 4;
-}
-
 /*
  * The counter-signature's SignerInfo parsed through a SignedData made
  * around it here (OpenSSL has no d2i for a bare SignerInfo).
@@ -1180,28 +1166,25 @@ wrap_signer_info(const unsigned char *si, size_t si_len)
 	static const unsigned char oid_sd[] = {
 		0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
 	};
-	unsigned char *b = malloc(si_len + 64), h[4];
-	size_t n = 0, set_l = si_len, sd_l, e_l, ci_l, k;
+	unsigned char *b = malloc(si_len + 64), *w;
+	size_t set_l = si_len, sd_l, e_l, ci_l;
 	const unsigned char *p;
 	CMS_ContentInfo *cms;
 
 	ck_assert_ptr_nonnull(b);
-	sd_l = sizeof(head) + tl(h, 0x31, set_l) + set_l;
-	e_l = tl(h, 0x30, sd_l) + sd_l;
-	ci_l = sizeof(oid_sd) + tl(h, 0xa0, e_l) + e_l;
-	n += tl(b + n, 0x30, ci_l);
-	memcpy(b + n, oid_sd, sizeof(oid_sd));
-	n += sizeof(oid_sd);
-	n += tl(b + n, 0xa0, e_l);
-	n += tl(b + n, 0x30, sd_l);
-	memcpy(b + n, head, sizeof(head));
-	n += sizeof(head);
-	n += tl(b + n, 0x31, set_l);
-	memcpy(b + n, si, si_len);
-	n += si_len;
+	sd_l = sizeof(head) + tb_der_hdr_len(set_l) + set_l;
+	e_l = tb_der_hdr_len(sd_l) + sd_l;
+	ci_l = sizeof(oid_sd) + tb_der_hdr_len(e_l) + e_l;
+	w = tb_der_hdr_put(b, 0x30, ci_l);
+	memcpy(w, oid_sd, sizeof(oid_sd));
+	w = tb_der_hdr_put(w + sizeof(oid_sd), 0xa0, e_l);
+	w = tb_der_hdr_put(w, 0x30, sd_l);
+	memcpy(w, head, sizeof(head));
+	w = tb_der_hdr_put(w + sizeof(head), 0x31, set_l);
+	memcpy(w, si, si_len);
+	w += si_len;
 	p = b;
-	k = n;
-	cms = d2i_CMS_ContentInfo(NULL, &p, (long)k);
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)(w - b));
 	free(b);
 	return cms;
 }

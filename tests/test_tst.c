@@ -26,6 +26,8 @@
 
 #include "check_run.h"
 #include "cms_sign.h"
+#include "cms_verify.h"
+#include "der_reader.h"
 #include "tb_clock.h"
 #include "tst_verify.h"
 #include "x509_testlib.h"
@@ -444,7 +446,28 @@ END_TEST
 
 /* ---- CAdES-T: tokens in signatures, read by tb_verify_cms ---- */
 
-/* A CAdES-BES of stamped by a signer under root; tok (if any) added as its signatureTimeStampToken. */
+/* tok (DER) with a garbage signatureTimeStampToken on its own signer; OPENSSL_malloc'd. */
+static unsigned char *
+stamp_on_the_stamp(const unsigned char *tok, int tok_len, int *len)
+{
+	const unsigned char *p = tok;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, tok_len);
+	unsigned char *der = NULL;
+
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(sk_CMS_SignerInfo_value(
+	    CMS_get0_SignerInfos(cms), 0), NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
+	    "\x30\x00", 2), 1);
+	ck_assert_int_gt(*len = i2d_CMS_ContentInfo(cms, &der), 0);
+	CMS_ContentInfo_free(cms);
+	return der;
+}
+
+/*
+ * A CAdES-BES of stamped by a signer under root; stamp 1: a token over
+ * over (NULL: the signature value) added as its signatureTimeStampToken,
+ * 2: a garbage one, 3: a token that carries a garbage token of its own.
+ */
 static unsigned char *
 cades(X509 *signer, EVP_PKEY *key, int stamp, const unsigned char *over, size_t over_len,
     int *len)
@@ -457,10 +480,16 @@ cades(X509 *signer, EVP_PKEY *key, int stamp, const unsigned char *over, size_t 
 	int tok_len;
 
 	ck_assert_ptr_nonnull(cms);
-	if (stamp == 1) {
+	if (stamp == 1 || stamp == 3) {
 		/* The token is over the signature value exactly as stored (or over other bytes). */
 		tok = token(tsa_rsa, rsa_key, over != NULL ? over : ASN1_STRING_get0_data(sig),
 		    over != NULL ? over_len : (size_t)ASN1_STRING_length(sig), 0, &tok_len);
+		if (stamp == 3) {
+			unsigned char *t2 = stamp_on_the_stamp(tok, tok_len, &tok_len);
+
+			OPENSSL_free(tok);
+			tok = t2;
+		}
 		ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
 		    V_ASN1_SEQUENCE, tok, tok_len), 1);
 		OPENSSL_free(tok);
@@ -648,6 +677,177 @@ START_TEST(countersignature_after_the_stamp_judged_now)
 }
 END_TEST
 
+/* Verifies cms now; the signature checks its budget counted, the verdict in *v. */
+static unsigned
+sig_checks_spent(const unsigned char *cms, int len, enum tb_verdict *v)
+{
+	tb_verify_result *res = verify(cms, len, TB_TIME_NOW);
+	unsigned n = res->budget.sig_checks;
+
+	*v = res->verdict;
+	tb_verify_result_free(res);
+	return n;
+}
+
+/*
+ * A counter-signer's path and a time-stamp TSA's path are paid from the
+ * signature's one budget: a budget the signer alone fits in cuts them
+ * off, and the answer is a refusal, never VALID.
+ */
+START_TEST(countersignatures_and_stamps_spend_one_budget)
+{
+	int len, slen;
+	unsigned char *plain = cades(signer_cert, signer_key, 0, NULL, 0, &len);
+	unsigned char *st = cades(signer_cert, signer_key, 1, NULL, 0, &slen);
+	unsigned char *d2 = NULL, *d3 = NULL;
+	size_t l2 = 0, l3 = 0;
+	tb_signer sg = { key_sign, NULL };
+	tb_sign_request req;
+	tb_error err;
+	enum tb_verdict v;
+	unsigned base, n;
+
+	sg.ctx = signer_key;
+	memset(&req, 0, sizeof(req));
+	tb_error_clear(&err);
+	req.signing_time = time(NULL);
+	ck_assert_msg(tb_cms_countersign(plain, (size_t)len, 0, signer_cert, NULL, &sg, &req,
+	    &d2, &l2, &err) == 0, "countersign: %s", err.detail);
+	ck_assert_msg(tb_cms_countersign(d2, l2, 0, signer_cert, NULL, &sg, &req, &d3, &l3,
+	    &err) == 0, "countersign again: %s", err.detail);
+
+	base = sig_checks_spent(plain, len, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	ck_assert_uint_gt(base, 0);
+	n = sig_checks_spent(d3, (int)l3, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	ck_assert_uint_ge(n, 3 * base);
+	n = sig_checks_spent(st, slen, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	ck_assert_uint_gt(n, base);
+
+	pol.budget.max_sig_checks = base;
+	sig_checks_spent(plain, len, &v);
+	ck_assert_int_eq(v, TB_V_VALID);
+	sig_checks_spent(d3, (int)l3, &v);
+	ck_assert_int_eq(v, TB_V_CHAIN_UNTRUSTED);
+	sig_checks_spent(st, slen, &v);
+	ck_assert_int_eq(v, TB_V_CHAIN_UNTRUSTED);
+	OPENSSL_free(plain);
+	OPENSSL_free(st);
+	OPENSSL_free(d2);
+	OPENSSL_free(d3);
+}
+END_TEST
+
+/*
+ * A token's own unsigned attributes are not covered by anything the
+ * signature is judged by: a token on the token is not followed (tokens in
+ * tokens would otherwise nest as deep as the input allows).
+ */
+START_TEST(stamp_on_a_stamp_not_followed)
+{
+	int len;
+	unsigned char *cms = cades(signer_cert, signer_key, 3, NULL, 0, &len);
+	tb_verify_result *res = verify(cms, len, TB_TIME_NOW);
+
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	ck_assert_int_eq(res->signers[0].tst->verdict, TB_V_VALID);
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+}
+END_TEST
+
+/*
+ * cms (DER) with a counter-signature on its signer by signer_cert made by
+ * OpenSSL's CMS code with hash md: messageDigest over the signature value,
+ * signingTime, no contentType. tanba's own signer refuses SHA-1, so this
+ * is the one way to have the fault. OPENSSL_malloc'd.
+ */
+static unsigned char *
+countersigned_with(const unsigned char *cms_der, int len, const EVP_MD *md, int *out_len)
+{
+	const unsigned char *p = cms_der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, len), *dummy;
+	CMS_SignerInfo *si, *csi;
+	ASN1_OCTET_STRING *sig;
+	unsigned char h[EVP_MAX_MD_SIZE], *dd = NULL, *der = NULL;
+	unsigned char s[256], *attrs = NULL;
+	unsigned int h_len = 0;
+	size_t s_len = sizeof(s);
+	int dlen, present, attrs_len = 0;
+	EVP_MD_CTX *mctx;
+	tb_der d, x, sd, sis, one;
+
+	ck_assert_ptr_nonnull(cms);
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	sig = CMS_SignerInfo_get0_signature(si);
+	ck_assert(EVP_Digest(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), h,
+	    &h_len, md, NULL));
+	ck_assert_ptr_nonnull(dummy = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY));
+	ck_assert_ptr_nonnull(csi = CMS_add1_signer(dummy, signer_cert, signer_key, md,
+	    CMS_PARTIAL | CMS_NOSMIMECAP));
+	ck_assert_int_eq(CMS_signed_add1_attr_by_NID(csi, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, h, (int)h_len), 1);
+	/* Signed here: CMS_SignerInfo_sign insists on a contentType. */
+	ck_assert_int_eq(tb_cms_signed_attrs_der(csi, &attrs, &attrs_len), 0);
+	ck_assert_ptr_nonnull(mctx = EVP_MD_CTX_new());
+	ck_assert_int_eq(EVP_DigestSignInit(mctx, NULL, md, NULL, signer_key), 1);
+	ck_assert_int_eq(EVP_DigestSign(mctx, s, &s_len, attrs, (size_t)attrs_len), 1);
+	ck_assert_int_eq(ASN1_STRING_set(CMS_SignerInfo_get0_signature(csi), s, (int)s_len), 1);
+	EVP_MD_CTX_free(mctx);
+	OPENSSL_free(attrs);
+	ck_assert_int_gt(dlen = i2d_CMS_ContentInfo(dummy, &dd), 0);
+	/* ContentInfo { oid, [0] SignedData { ..., signerInfos SET { SignerInfo } } } */
+	tb_der_init(&d, dd, (size_t)dlen);
+	ck_assert_int_eq(tb_der_expect(&d, TB_DER_SEQUENCE, &x, NULL), 0);
+	ck_assert_int_eq(tb_der_skip(&x), 0);
+	ck_assert_int_eq(tb_der_expect(&x, TB_DER_CTX_CONS(0), &sd, NULL), 0);
+	ck_assert_int_eq(tb_der_expect(&sd, TB_DER_SEQUENCE, &x, NULL), 0);
+	ck_assert_int_eq(tb_der_skip(&x), 0);		/* version */
+	ck_assert_int_eq(tb_der_skip(&x), 0);		/* digestAlgorithms */
+	ck_assert_int_eq(tb_der_skip(&x), 0);		/* encapContentInfo */
+	ck_assert_int_eq(tb_der_optional(&x, TB_DER_CTX_CONS(0), NULL, NULL, &present), 0);
+	ck_assert_int_eq(tb_der_expect(&x, TB_DER_SET, &sis, NULL), 0);
+	ck_assert_int_eq(tb_der_expect(&sis, TB_DER_SEQUENCE, NULL, &one), 0);
+	ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_pkcs9_countersignature,
+	    V_ASN1_SEQUENCE, one.p, (int)one.len), 1);
+	ck_assert_int_gt(*out_len = i2d_CMS_ContentInfo(cms, &der), 0);
+	OPENSSL_free(dd);
+	CMS_ContentInfo_free(dummy);
+	CMS_ContentInfo_free(cms);
+	return der;
+}
+
+/* A counter-signature meets the signer's digest rule: SHA-1 only when allowed. */
+START_TEST(countersignature_digest_refused_by_policy)
+{
+	int len, l1, l2;
+	unsigned char *cms = cades(signer_cert, signer_key, 0, NULL, 0, &len);
+	unsigned char *c256 = countersigned_with(cms, len, EVP_sha256(), &l1);
+	unsigned char *c1 = countersigned_with(cms, len, EVP_sha1(), &l2);
+	tb_verify_result *res;
+
+	res = verify(c256, l1, TB_TIME_NOW);
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	tb_verify_result_free(res);
+	res = verify(c1, l2, TB_TIME_NOW);
+	ck_assert_int_eq(res->verdict, TB_V_UNSUPPORTED_ALGORITHM);
+	ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail, "counter-signature"));
+	tb_verify_result_free(res);
+	pol.allow_sha1 = 1;
+	res = verify(c1, l2, TB_TIME_NOW);
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ?
+	    res->reasons.v[0].detail : "");
+	tb_verify_result_free(res);
+	OPENSSL_free(cms);
+	OPENSSL_free(c256);
+	OPENSSL_free(c1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -678,6 +878,9 @@ main(void)
 	tcase_add_test(tc, cades_t_garbage_token_refused);
 	tcase_add_test(tc, cades_t_judged_at_the_stamp);
 	tcase_add_test(tc, countersignature_after_the_stamp_judged_now);
+	tcase_add_test(tc, countersignatures_and_stamps_spend_one_budget);
+	tcase_add_test(tc, stamp_on_a_stamp_not_followed);
+	tcase_add_test(tc, countersignature_digest_refused_by_policy);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
