@@ -34,6 +34,9 @@
 struct tb_filekey {
 	tb_gost_key *key;
 	int md_nid;
+	/* signingCertificateV2 (the certificate's Streebog): made at open, not per signature. */
+	unsigned char *ess;
+	size_t ess_len;
 };
 
 /* The container's bytes, from a file only its owner may read, onto locked pages. */
@@ -167,6 +170,12 @@ tb_filekey_open(const tb_key_conf *kc, tb_filekey **out, tb_error *err)
 		    kc->name, kc->p12, tb_gost_key_info(fk->key)->name);
 		goto out;
 	}
+	if ((r = tb_cms_gost_ess_attr(tb_gost_key_cert(fk->key), &fk->ess, &fk->ess_len,
+	    &e)) != 0) {
+		r = tb_error_set(err, r, "key %s: %s: signingCertificateV2: %s", kc->name,
+		    kc->p12, e.detail);
+		goto out;
+	}
 	tb_info_f("key %s: %s file key from %s; %zu bytes of the secure heap in use",
 	    kc->name, tb_gost_key_info(fk->key)->name, kc->p12, CRYPTO_secure_used());
 	*out = fk;
@@ -187,6 +196,7 @@ tb_filekey_free(tb_filekey *fk)
 	if (fk == NULL)
 		return;
 	tb_gost_key_free(fk->key);
+	OPENSSL_free(fk->ess);
 	free(fk);
 }
 
@@ -244,8 +254,8 @@ tb_filekey_sign(tb_filekey *fk, int md_nid, const unsigned char *md, size_t md_l
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: a %s key signs a %zu-byte "
 		    "%s digest, not algorithm %d with %zu bytes", gi->name, gi->hash_len,
 		    tb_filekey_md_name(fk->md_nid), md_nid, md_len);
-	if ((r = tb_cms_gost_signed_attrs(tb_gost_key_cert(fk->key), md, md_len, signing_time,
-	    &a, &a_len, err)) != 0)
+	if ((r = tb_cms_gost_signed_attrs(tb_gost_key_cert(fk->key), fk->ess, fk->ess_len, md,
+	    md_len, signing_time, &a, &a_len, err)) != 0)
 		return r;
 	if ((r = tb_gost_digest_oid(gi->hash_oid, a, a_len, h, h_len, err)) != 0 ||
 	    (r = tb_gost_key_sign(fk->key, h, *h_len, sig, sig_len, err)) != 0) {

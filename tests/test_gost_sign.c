@@ -236,6 +236,68 @@ START_TEST(rsa_container_is_not_a_gost_key)
 }
 END_TEST
 
+/*
+ * The split path (signer: attributes and value; front: the CMS) with the
+ * key's signingCertificateV2 made once: the attributes are byte for byte
+ * those built without it, its certHash is the certificate's Streebog-512,
+ * and the front's check still refuses attributes it would not have built.
+ */
+START_TEST(split_with_the_keys_ess_is_the_same_cms)
+{
+	unsigned char md[64], h[EVP_MAX_MD_SIZE], ch[64], sig[TB_SIG_MAX];
+	unsigned char *a1 = NULL, *a2 = NULL, *ess = NULL, *der = NULL, *cder = NULL;
+	size_t a1_len = 0, a2_len = 0, ess_len = 0, der_len = 0, sig_len = sizeof(sig), i;
+	unsigned int h_len = 0, ch_len = 0;
+	const tb_gost_sig_info *gi;
+	tb_sign_request req;
+	tb_gost_key *k;
+	X509 *cert;
+	tb_error err;
+	int r, cl, found = 0;
+
+	ck_assert_ptr_nonnull(k = load_real("Aa123456", &r));
+	cert = tb_gost_key_cert(k);
+	gi = tb_gost_key_info(k);
+	memset(md, 0x33, sizeof(md));
+	ck_assert_int_eq(tb_cms_gost_signed_attrs(cert, NULL, 0, md, sizeof(md), 1672531200,
+	    &a1, &a1_len, &err), 0);
+	ck_assert_int_eq(tb_cms_gost_ess_attr(cert, &ess, &ess_len, &err), 0);
+	ck_assert_int_eq(tb_cms_gost_signed_attrs(cert, ess, ess_len, md, sizeof(md), 1672531200,
+	    &a2, &a2_len, &err), 0);
+	ck_assert_uint_eq(a1_len, a2_len);
+	ck_assert_int_eq(memcmp(a1, a2, a1_len), 0);
+	/* The certHash, hashed here by the engine's own Streebog. */
+	ck_assert_int_gt(cl = i2d_X509(cert, &cder), 0);
+	ck_assert_int_eq(EVP_Digest(cder, (size_t)cl, ch, &ch_len, streebog512, NULL), 1);
+	for (i = 0; i + ch_len <= ess_len; i++)
+		found |= memcmp(ess + i, ch, ch_len) == 0;
+	ck_assert_int_eq(found, 1);
+	/* The front's half over the signer's attributes. */
+	ck_assert_int_eq(tb_gost_digest_oid(gi->hash_oid, a2, a2_len, h, &h_len, &err), 0);
+	ck_assert_int_eq(tb_gost_key_sign(k, h, h_len, sig, &sig_len, &err), 0);
+	memset(&req, 0, sizeof(req));
+	req.detached = 1;
+	req.digest = md;
+	req.digest_len = sizeof(md);
+	req.signing_time = 1672531200;
+	ck_assert_int_eq(tb_cms_gost_assemble(cert, NULL, ess, ess_len, &req, md, sizeof(md), a2,
+	    a2_len, sig, sig_len, &der, &der_len, &err), 0);
+	ck_assert_uint_gt(der_len, a2_len);
+	OPENSSL_free(der);
+	der = NULL;
+	/* Another signing time than the attributes': refused, ess or not. */
+	req.signing_time = 1672531201;
+	ck_assert_int_eq(tb_cms_gost_assemble(cert, NULL, ess, ess_len, &req, md, sizeof(md), a2,
+	    a2_len, sig, sig_len, &der, &der_len, &err), TB_ERR_CRYPTO);
+	ck_assert_ptr_null(der);
+	OPENSSL_free(cder);
+	OPENSSL_free(a1);
+	OPENSSL_free(a2);
+	OPENSSL_free(ess);
+	tb_gost_key_free(k);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -260,6 +322,7 @@ main(void)
 	tcase_add_test(tc, raw_signature_is_nca_order);
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, rsa_container_is_not_a_gost_key);
+	tcase_add_test(tc, split_with_the_keys_ess_is_the_same_cms);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
