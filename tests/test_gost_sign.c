@@ -16,6 +16,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/evp.h>
+#include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 #include <openssl/x509.h>
@@ -298,6 +299,73 @@ START_TEST(split_with_the_keys_ess_is_the_same_cms)
 }
 END_TEST
 
+/*
+ * A container made here with OpenSSL's PKCS#12 writer: nkeys EC keys
+ * (localKeyIDs 1, 2, ...), then cert when given, password-MACed.
+ */
+static unsigned char *
+container(int nkeys, X509 *cert, const char *pass, size_t *len)
+{
+	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
+	STACK_OF(PKCS7) *safes = NULL;
+	PKCS12_SAFEBAG *bag;
+	unsigned char *der = NULL, id;
+	PKCS12 *p12;
+	EVP_PKEY *k;
+	int i, n;
+
+	for (i = 0; i < nkeys; i++) {
+		ck_assert_ptr_nonnull(k = EVP_EC_gen("P-256"));
+		ck_assert_ptr_nonnull(bag = PKCS12_add_key(&bags, k, 0, 1,
+		    NID_pbe_WithSHA1And3_Key_TripleDES_CBC, pass));
+		id = (unsigned char)(i + 1);
+		ck_assert_int_eq(PKCS12_add_localkeyid(bag, &id, 1), 1);
+		EVP_PKEY_free(k);
+	}
+	if (cert != NULL)
+		ck_assert_ptr_nonnull(PKCS12_add_cert(&bags, cert));
+	ck_assert_int_eq(PKCS12_add_safe(&safes, bags, -1, 0, pass), 1);
+	ck_assert_ptr_nonnull(p12 = PKCS12_add_safes(safes, 0));
+	ck_assert_int_eq(PKCS12_set_mac(p12, pass, -1, NULL, 0, 1, NULL), 1);
+	ck_assert_int_gt(n = i2d_PKCS12(p12, &der), 0);
+	*len = (size_t)n;
+	PKCS12_free(p12);
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	return der;
+}
+
+/* Containers that are not one key and its certificate: refused, each with its reason. */
+START_TEST(container_not_one_key_and_its_cert_refused)
+{
+	static const struct { int nkeys, with_cert, code; const char *why; } cases[] = {
+		{ 2, 1, TB_ERR_UNSUPPORTED, "more than one private key" },
+		{ 1, 0, TB_ERR_NO_CERT, "no certificate" },
+		{ 0, 1, TB_ERR_NO_KEY, "no private key" },
+	};
+	unsigned char *der;
+	tb_gost_key *real, *k;
+	size_t len, i;
+	tb_error err;
+	int r;
+
+	ck_assert_ptr_nonnull(real = load_real("Aa123456", &r));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		der = container(cases[i].nkeys, cases[i].with_cert ? tb_gost_key_cert(real) : NULL,
+		    "Aa123456", &len);
+		k = NULL;
+		tb_error_clear(&err);
+		ck_assert_int_eq(tb_gost_key_load_p12_mem(der, len, "Aa123456", &k, &err),
+		    cases[i].code);
+		ck_assert_ptr_null(k);
+		ck_assert_msg(strstr(err.detail, cases[i].why) != NULL, "case %zu: %s", i,
+		    err.detail);
+		OPENSSL_free(der);
+	}
+	tb_gost_key_free(real);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -323,6 +391,7 @@ main(void)
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, rsa_container_is_not_a_gost_key);
 	tcase_add_test(tc, split_with_the_keys_ess_is_the_same_cms);
+	tcase_add_test(tc, container_not_one_key_and_its_cert_refused);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
