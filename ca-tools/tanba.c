@@ -400,6 +400,14 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 		}
 	}
 	input = ninputs > 0 ? inputs[0] : NULL;
+	/* Checked before the several-files path too, which hashes with it itself. */
+	if (digest_alg != NULL && strcmp(digest_alg, "sha256") != 0 &&
+	    strcmp(digest_alg, "sha384") != 0 && strcmp(digest_alg, "sha512") != 0 &&
+	    strcmp(digest_alg, "streebog256") != 0 && strcmp(digest_alg, "streebog512") != 0) {
+		tanba_die_msg("sign: unknown digest algorithm '%s' (sha256, sha384, sha512; "
+		    "streebog256, streebog512 for GOST keys)", digest_alg);
+		goto out;
+	}
 	if (ninputs > 1 || out_dir != NULL || by_digest) {
 		if (digest != NULL || stamp != NULL || outpath != NULL || add_to != NULL ||
 		    counter >= 0 || content != NULL || embed) {
@@ -422,13 +430,6 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	}
 	if (key == NULL) {
 		tanba_die_msg("sign: --key NAME is required");
-		goto out;
-	}
-	if (digest_alg != NULL && strcmp(digest_alg, "sha256") != 0 &&
-	    strcmp(digest_alg, "sha384") != 0 && strcmp(digest_alg, "sha512") != 0 &&
-	    strcmp(digest_alg, "streebog256") != 0 && strcmp(digest_alg, "streebog512") != 0) {
-		tanba_die_msg("sign: unknown digest algorithm '%s' (sha256, sha384, sha512; "
-		    "streebog256, streebog512 for GOST keys)", digest_alg);
 		goto out;
 	}
 	if (add_to != NULL || counter >= 0) {

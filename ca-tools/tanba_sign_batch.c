@@ -141,6 +141,34 @@ write_results(json_t *results, char **files, size_t n, int pem, const char *out_
 	return failed;
 }
 
+/*
+ * Two files whose signatures would go to one path (a/doc and b/doc with
+ * --out-dir, or a file named twice): the second would overwrite the first.
+ */
+static int
+outputs_distinct(char **files, size_t n, int pem, const char *out_dir)
+{
+	char **paths = calloc(n, sizeof(*paths));
+	size_t i, j;
+	int ok = paths != NULL;
+
+	for (i = 0; ok && i < n; i++)
+		ok = (paths[i] = output_path(files[i], out_dir, pem)) != NULL;
+	if (!ok)
+		tanba_die_msg("sign: out of memory");
+	for (i = 0; ok && i < n; i++)
+		for (j = 0; ok && j < i; j++)
+			if (strcmp(paths[i], paths[j]) == 0) {
+				tanba_die_msg("sign: %s and %s would both be signed into %s",
+				    files[j], files[i], paths[i]);
+				ok = 0;
+			}
+	for (i = 0; paths != NULL && i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return ok ? 0 : -1;
+}
+
 int
 tanba_sign_batch(const char *socket_path, const char *key, const char *digest_alg,
     int detached, int by_digest, int pem, const char *out_dir, char **files, size_t n)
@@ -154,6 +182,8 @@ tanba_sign_batch(const char *socket_path, const char *key, const char *digest_al
 		tanba_die_msg("sign: no file given");
 		goto out;
 	}
+	if (outputs_distinct(files, n, pem, out_dir) != 0)
+		goto out;
 	if (list == NULL || read_items(files, n, by_digest, digest_alg, list) != 0)
 		goto out;
 	if ((req = json_pack("{s:s, s:s, s:O}", "op", "sign", "key", key,

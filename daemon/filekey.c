@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include "p12_read.h"
 #include "tb_file.h"
 #include "tb_log.h"
+#include "tb_secmem.h"
 
 /* NCA containers are a few KiB; anything near this is not one. */
 #define P12_MAX_BYTES (1024 * 1024)
@@ -34,37 +34,10 @@
 struct tb_filekey {
 	tb_gost_key *key;
 	int md_nid;
+	/* signingCertificateV2 (the certificate's Streebog): made at open, not per signature. */
+	unsigned char *ess;
+	size_t ess_len;
 };
-
-/* len bytes on their own pages, locked and left out of core dumps; NULL when none. */
-static unsigned char *
-locked_new(size_t len, size_t *map_len)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	size_t ps = page > 0 ? (size_t)page : 4096, n = ((len + ps - 1) / ps) * ps;
-	void *p;
-
-	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* A lock RLIMIT_MEMLOCK refuses leaves the pages unlocked, still undumpable. */
-	(void)mlock(p, n);
-#ifdef MADV_DONTDUMP
-	(void)madvise(p, n, MADV_DONTDUMP);
-#endif
-	*map_len = n;
-	return p;
-}
-
-static void
-locked_free(unsigned char *p, size_t map_len)
-{
-	if (p == NULL)
-		return;
-	OPENSSL_cleanse(p, map_len);
-	(void)munlock(p, map_len);
-	(void)munmap(p, map_len);
-}
 
 /* The container's bytes, from a file only its owner may read, onto locked pages. */
 static int
@@ -84,7 +57,7 @@ container_read(const char *path, unsigned char **out, size_t *len, size_t *map_l
 		    path, P12_MAX_BYTES);
 		goto out;
 	}
-	if ((buf = locked_new((size_t)st.st_size, map_len)) == NULL) {
+	if ((buf = tb_secmem_new((size_t)st.st_size, map_len)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "%s: no memory for the container", path);
 		goto out;
 	}
@@ -104,7 +77,7 @@ container_read(const char *path, unsigned char **out, size_t *len, size_t *map_l
 	buf = NULL;
 	r = 0;
 out:
-	locked_free(buf, *map_len);
+	tb_secmem_free(buf, *map_len);
 	close(fd);
 	return r;
 }
@@ -165,7 +138,7 @@ tb_filekey_open(const tb_key_conf *kc, tb_filekey **out, tb_error *err)
 		r = tb_error_set(err, r, "key %s: %s", kc->name, e.detail);
 		goto out;
 	}
-	if ((pw = locked_new(PASSWORD_MAX, &pw_map)) == NULL) {
+	if ((pw = tb_secmem_new(PASSWORD_MAX, &pw_map)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "key %s: no memory for the password", kc->name);
 		goto out;
 	}
@@ -197,6 +170,12 @@ tb_filekey_open(const tb_key_conf *kc, tb_filekey **out, tb_error *err)
 		    kc->name, kc->p12, tb_gost_key_info(fk->key)->name);
 		goto out;
 	}
+	if ((r = tb_cms_gost_ess_attr(tb_gost_key_cert(fk->key), &fk->ess, &fk->ess_len,
+	    &e)) != 0) {
+		r = tb_error_set(err, r, "key %s: %s: signingCertificateV2: %s", kc->name,
+		    kc->p12, e.detail);
+		goto out;
+	}
 	tb_info_f("key %s: %s file key from %s; %zu bytes of the secure heap in use",
 	    kc->name, tb_gost_key_info(fk->key)->name, kc->p12, CRYPTO_secure_used());
 	*out = fk;
@@ -205,8 +184,8 @@ tb_filekey_open(const tb_key_conf *kc, tb_filekey **out, tb_error *err)
 out:
 	if (fd >= 0)
 		close(fd);
-	locked_free(pw, pw_map);
-	locked_free(der, der_map);
+	tb_secmem_free(pw, pw_map);
+	tb_secmem_free(der, der_map);
 	tb_filekey_free(fk);
 	return r;
 }
@@ -217,6 +196,7 @@ tb_filekey_free(tb_filekey *fk)
 	if (fk == NULL)
 		return;
 	tb_gost_key_free(fk->key);
+	OPENSSL_free(fk->ess);
 	free(fk);
 }
 
@@ -274,8 +254,8 @@ tb_filekey_sign(tb_filekey *fk, int md_nid, const unsigned char *md, size_t md_l
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: a %s key signs a %zu-byte "
 		    "%s digest, not algorithm %d with %zu bytes", gi->name, gi->hash_len,
 		    tb_filekey_md_name(fk->md_nid), md_nid, md_len);
-	if ((r = tb_cms_gost_signed_attrs(tb_gost_key_cert(fk->key), md, md_len, signing_time,
-	    &a, &a_len, err)) != 0)
+	if ((r = tb_cms_gost_signed_attrs(tb_gost_key_cert(fk->key), fk->ess, fk->ess_len, md,
+	    md_len, signing_time, &a, &a_len, err)) != 0)
 		return r;
 	if ((r = tb_gost_digest_oid(gi->hash_oid, a, a_len, h, h_len, err)) != 0 ||
 	    (r = tb_gost_key_sign(fk->key, h, *h_len, sig, sig_len, err)) != 0) {

@@ -155,8 +155,8 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 		r = tb_cms_counter_assemble(in.cms, in.cms_len, in.target, k->cert, k->chain,
 		    md_nid, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &der, &der_len, err);
 	else if (gost)
-		r = tb_cms_cosign_gost_assemble(in.cms, in.cms_len, k->cert, k->chain, md, md_len,
-		    sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, (time_t)sd.signing_time, &der,
+		r = tb_cms_cosign_gost_assemble(in.cms, in.cms_len, k->cert, k->chain,
+		    k->gost_ess, k->gost_ess_len, md, md_len, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, (time_t)sd.signing_time, &der,
 		    &der_len, &index, err);
 	else
 		r = tb_cms_cosign_assemble(in.cms, in.cms_len, k->cert, k->chain, md_nid, md,

@@ -221,6 +221,6 @@ tb_ops_assemble(const tb_front_key *k, tb_sign_request *sreq, const unsigned cha
 		return tb_cms_assemble(k->cert, k->chain, sreq, md, md_len, attrs, attrs_len, sig,
 		    sig_len, der, der_len, err);
 	sreq->signing_time = (time_t)signing_time;
-	return tb_cms_gost_assemble(k->cert, k->chain, sreq, md, md_len, attrs, attrs_len, sig,
-	    sig_len, der, der_len, err);
+	return tb_cms_gost_assemble(k->cert, k->chain, k->gost_ess, k->gost_ess_len, sreq, md,
+	    md_len, attrs, attrs_len, sig, sig_len, der, der_len, err);
 }

@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "certinfo.h"
+#include "cms_sign.h"
 #include "launcher.h"
 #include "peers.h"
 #include "signer_link.h"
@@ -651,6 +652,7 @@ front_keys_free(tb_front_keys *ks)
 		X509_free(ks->keys[i].cert);
 		sk_X509_pop_free(ks->keys[i].chain, X509_free);
 		json_decref(ks->keys[i].signer_info);
+		OPENSSL_free(ks->keys[i].gost_ess);
 	}
 	free(ks->keys);
 	free(ks);
@@ -698,6 +700,8 @@ static int
 key_signing_parts(tb_front_key *k, tb_error *err)
 {
 	unsigned int n = 0;
+	tb_error e;
+	int r;
 
 	if (X509_digest(k->cert, EVP_sha256(), k->cert_sha256, &n) != 1 || n != 32)
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "key %s: certificate digest", k->name);
@@ -705,6 +709,10 @@ key_signing_parts(tb_front_key *k, tb_error *err)
 	if ((k->signer_info = json_object()) == NULL ||
 	    tb_certinfo_add(k->signer_info, k->cert, 0, 0) != 0)
 		return tb_error_set(err, TB_ERR_NOMEM, "key %s: certificate description", k->name);
+	/* The Streebog of the certificate each GOST signature's attributes name. */
+	if (tb_cms_cert_is_gost(k->cert) &&
+	    (r = tb_cms_gost_ess_attr(k->cert, &k->gost_ess, &k->gost_ess_len, &e)) != 0)
+		return tb_error_set(err, r, "key %s: signingCertificateV2: %s", k->name, e.detail);
 	return 0;
 }
 

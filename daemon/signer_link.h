@@ -99,6 +99,9 @@ typedef struct tb_front_key {
 	/* Made once per key set, not per signature (with cert only): */
 	unsigned char cert_sha256[32];	/* names the certificate to the signer */
 	json_t *signer_info;		/* the answer's "signer" (tb_certinfo_add) */
+	/* A GOST key's signingCertificateV2 (tb_cms_gost_ess_attr), else NULL. */
+	unsigned char *gost_ess;
+	size_t gost_ess_len;
 } tb_front_key;
 
 typedef struct tb_front_keys tb_front_keys;

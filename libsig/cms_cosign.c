@@ -402,7 +402,8 @@ out:
 
 int
 tb_cms_cosign_gost_assemble(const unsigned char *cms_der, size_t cms_len, X509 *cert,
-    STACK_OF(X509) *chain, const unsigned char *content_md, size_t content_md_len,
+    STACK_OF(X509) *chain, const unsigned char *ess, size_t ess_len,
+    const unsigned char *content_md, size_t content_md_len,
     const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
     time_t signing_time, unsigned char **der, size_t *der_len, int *index, tb_error *err)
 {
@@ -426,8 +427,8 @@ tb_cms_cosign_gost_assemble(const unsigned char *cms_der, size_t cms_len, X509 *
 	one.digest = content_md;
 	one.digest_len = content_md_len;
 	one.signing_time = signing_time;
-	if ((r = tb_cms_gost_assemble(cert, chain, &one, content_md, content_md_len, attrs,
-	    attrs_len, sig, sig_len, &single, &single_len, err)) != 0 ||
+	if ((r = tb_cms_gost_assemble(cert, chain, ess, ess_len, &one, content_md,
+	    content_md_len, attrs, attrs_len, sig, sig_len, &single, &single_len, err)) != 0 ||
 	    (r = tb_cms_signed_data_join(cms_der, cms_len, single, single_len, &out, &out_len,
 	    err)) != 0 ||
 	    (r = kept_check(&in, out, out_len, -1, 1, index, err)) != 0)

@@ -178,30 +178,66 @@ issuer_serial(blob *out, X509 *cert, int general_names)
 }
 
 /*
- * The signed attributes as the SET the signature covers: contentType,
- * signingTime, messageDigest, signingCertificateV2 (RFC 5035 ESSCertIDv2
- * with the Streebog certHash and its hashAlgorithm spelt out).
+ * signingCertificateV2 as an Attribute: RFC 5035 ESSCertIDv2 with the
+ * Streebog certHash and its hashAlgorithm spelt out, and the IssuerSerial.
+ * The same for every signature with cert: made once per key
+ * (tb_cms_gost_ess_attr), not hashed again per signature.
  */
 static int
-signed_attrs(X509 *cert, const tb_gost_sig_info *gi, const unsigned char *md, size_t md_len,
-    time_t signing_time, blob *set, tb_error *err)
+ess_attr(X509 *cert, const tb_gost_sig_info *gi, blob *out, tb_error *err)
 {
-	blob a[4], e[3], v;
+	blob e[3], v;
 	unsigned char *der = NULL, ch[EVP_MAX_MD_SIZE];
 	unsigned int ch_len = 0;
-	ASN1_TIME *t = NULL;
 	int len, r, i;
 
-	memset(a, 0, sizeof(a));
 	if ((len = i2d_X509(cert, &der)) <= 0) {
 		OPENSSL_free(der);
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "encoding the certificate");
 	}
 	r = tb_gost_digest_oid(gi->hash_oid, der, (size_t)len, ch, &ch_len, err);
 	OPENSSL_free(der);
-	der = NULL;
 	if (r != 0)
 		return r;
+	/* SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { hashAlgorithm, certHash, issuerSerial } } */
+	memset(e, 0, sizeof(e));
+	if (algid(&e[0], gi->hash_oid) != 0 || raw(&e[1], 0x04, ch, ch_len) != 0 ||
+	    issuer_serial(&e[2], cert, 1) != 0) {
+		for (i = 0; i < 3; i++)
+			blob_free(&e[i]);
+		return tb_error_set(err, TB_ERR_NOMEM, "building signingCertificateV2");
+	}
+	if (tlv(&v, 0x30, e, 3) != 0 || tlv(&v, 0x30, &v, 1) != 0 || tlv(&v, 0x30, &v, 1) != 0 ||
+	    attr(out, OID_SIGNING_CERT_V2, &v) != 0)
+		return tb_error_set(err, TB_ERR_NOMEM, "building signingCertificateV2");
+	return 0;
+}
+
+/*
+ * The signed attributes as the SET the signature covers: contentType,
+ * signingTime, messageDigest, and signingCertificateV2 (ess, the key's
+ * made once, or built here when NULL).
+ */
+static int
+signed_attrs(X509 *cert, const tb_gost_sig_info *gi, const unsigned char *ess,
+    size_t ess_len, const unsigned char *md, size_t md_len, time_t signing_time, blob *set,
+    tb_error *err)
+{
+	blob a[4], v;
+	unsigned char *der = NULL;
+	ASN1_TIME *t = NULL;
+	int len, r, i;
+
+	memset(a, 0, sizeof(a));
+	if (ess == NULL || ess_len == 0) {
+		if ((r = ess_attr(cert, gi, &a[3], err)) != 0)
+			return r;
+	} else {
+		if ((a[3].p = malloc(ess_len)) == NULL)
+			return tb_error_set(err, TB_ERR_NOMEM, "building the signed attributes");
+		memcpy(a[3].p, ess, ess_len);
+		a[3].len = ess_len;
+	}
 	r = TB_ERR_NOMEM;
 	if (oid(&v, OID_DATA) != 0 || attr(&a[0], OID_CONTENT_TYPE, &v) != 0)
 		goto out;
@@ -215,17 +251,6 @@ signed_attrs(X509 *cert, const tb_gost_sig_info *gi, const unsigned char *md, si
 		goto out;
 	if (raw(&v, 0x04, md, md_len) != 0 || attr(&a[2], OID_MESSAGE_DIGEST, &v) != 0)
 		goto out;
-	/* SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { hashAlgorithm, certHash, issuerSerial } } */
-	memset(e, 0, sizeof(e));
-	if (algid(&e[0], gi->hash_oid) != 0 || raw(&e[1], 0x04, ch, ch_len) != 0 ||
-	    issuer_serial(&e[2], cert, 1) != 0) {
-		for (i = 0; i < 3; i++)
-			blob_free(&e[i]);
-		goto out;
-	}
-	if (tlv(&v, 0x30, e, 3) != 0 || tlv(&v, 0x30, &v, 1) != 0 || tlv(&v, 0x30, &v, 1) != 0 ||
-	    attr(&a[3], OID_SIGNING_CERT_V2, &v) != 0)
-		goto out;
 	qsort(a, 4, sizeof(a[0]), der_cmp);
 	if (tlv(set, 0x31, a, 4) != 0)
 		goto out;
@@ -237,6 +262,24 @@ out:
 	if (r == TB_ERR_NOMEM)
 		r = tb_error_set(err, TB_ERR_NOMEM, "building the signed attributes");
 	return r;
+}
+
+int
+tb_cms_gost_ess_attr(X509 *cert, unsigned char **der, size_t *der_len, tb_error *err)
+{
+	tb_gost_sig_info gi;
+	blob a = { NULL, 0 };
+	int r;
+
+	if (cert == NULL || der == NULL || der_len == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "missing argument");
+	if ((r = tb_gost_cert_info(cert, &gi, err)) != 0 ||
+	    (r = ess_attr(cert, &gi, &a, err)) != 0)
+		return r;
+	*der = OPENSSL_memdup(a.p, a.len);
+	*der_len = a.len;
+	blob_free(&a);
+	return *der != NULL ? 0 : tb_error_set(err, TB_ERR_NOMEM, "signingCertificateV2");
 }
 
 int
@@ -285,8 +328,9 @@ tb_cms_gost_content_digest(X509 *cert, const tb_sign_request *req, unsigned char
 }
 
 int
-tb_cms_gost_signed_attrs(X509 *cert, const unsigned char *md, size_t md_len,
-    time_t signing_time, unsigned char **der, size_t *der_len, tb_error *err)
+tb_cms_gost_signed_attrs(X509 *cert, const unsigned char *ess, size_t ess_len,
+    const unsigned char *md, size_t md_len, time_t signing_time, unsigned char **der,
+    size_t *der_len, tb_error *err)
 {
 	tb_gost_sig_info gi;
 	blob attrs = { NULL, 0 };
@@ -299,7 +343,8 @@ tb_cms_gost_signed_attrs(X509 *cert, const unsigned char *md, size_t md_len,
 	if (md_len != gi.hash_len)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "%s signs a %zu-byte Streebog "
 		    "digest, not %zu bytes", gi.name, gi.hash_len, md_len);
-	if ((r = signed_attrs(cert, &gi, md, md_len, signing_time, &attrs, err)) != 0)
+	if ((r = signed_attrs(cert, &gi, ess, ess_len, md, md_len, signing_time, &attrs,
+	    err)) != 0)
 		return r;
 	*der = OPENSSL_memdup(attrs.p, attrs.len);
 	*der_len = attrs.len;
@@ -331,7 +376,8 @@ tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
 	if ((r = tb_gost_cert_info(cert, &gi, err)) != 0 ||
 	    (r = doc_md(&gi, req, md, &md_len, err)) != 0)
 		goto out;
-	if ((r = signed_attrs(cert, &gi, md, md_len, req->signing_time, &attrs, err)) != 0)
+	if ((r = signed_attrs(cert, &gi, NULL, 0, md, md_len, req->signing_time, &attrs,
+	    err)) != 0)
 		goto out;
 	if ((r = tb_gost_digest_oid(gi.hash_oid, attrs.p, attrs.len, h, &h_len, err)) != 0)
 		goto out;
@@ -350,7 +396,8 @@ out:
 }
 
 int
-tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
+tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const unsigned char *ess,
+    size_t ess_len, const tb_sign_request *req,
     const unsigned char *content_md, size_t content_md_len,
     const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
     unsigned char **der, size_t *der_len, tb_error *err)
@@ -377,7 +424,8 @@ tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *r
 		return tb_error_set(err, TB_ERR_CRYPTO, "the content digest is not the document's");
 	if (attrs_len < 2 || attrs[0] != 0x31 || attrs_len > 65536)
 		return tb_error_set(err, TB_ERR_CRYPTO, "signed attributes are not a SET");
-	if ((r = signed_attrs(cert, &gi, md, md_len, req->signing_time, &a, err)) != 0)
+	if ((r = signed_attrs(cert, &gi, ess, ess_len, md, md_len, req->signing_time, &a,
+	    err)) != 0)
 		return r;
 	if (a.len != attrs_len || memcmp(a.p, attrs, attrs_len) != 0) {
 		blob_free(&a);

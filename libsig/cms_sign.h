@@ -135,6 +135,10 @@ int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
  * tb_cms_assemble split tb_cms_sign. tb_cms_gost_content_digest: the
  * document's Streebog for cert's row (req->digest of that length, or the
  * hash of req->data; out has EVP_MAX_MD_SIZE bytes).
+ * tb_cms_gost_ess_attr: cert's signingCertificateV2 attribute (its
+ * Streebog certHash and IssuerSerial), DER, *der new (OPENSSL_free): the
+ * same for every signature with the key, so the signer and the front make
+ * it once per key and hand it in as ess (NULL: built per call).
  * tb_cms_gost_signed_attrs: the DER SET the signature covers (md must have
  * the row's length: TB_ERR_INVALID_ARG otherwise); *der is new.
  * tb_cms_gost_assemble: the SignedData around attrs and the NCA-order value
@@ -144,9 +148,12 @@ int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
  */
 int tb_cms_gost_content_digest(X509 *cert, const tb_sign_request *req, unsigned char *out,
     size_t *out_len, tb_error *err);
-int tb_cms_gost_signed_attrs(X509 *cert, const unsigned char *md, size_t md_len,
-    time_t signing_time, unsigned char **der, size_t *der_len, tb_error *err);
-int tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const tb_sign_request *req,
+int tb_cms_gost_ess_attr(X509 *cert, unsigned char **der, size_t *der_len, tb_error *err);
+int tb_cms_gost_signed_attrs(X509 *cert, const unsigned char *ess, size_t ess_len,
+    const unsigned char *md, size_t md_len, time_t signing_time, unsigned char **der,
+    size_t *der_len, tb_error *err);
+int tb_cms_gost_assemble(X509 *cert, STACK_OF(X509) *chain, const unsigned char *ess,
+    size_t ess_len, const tb_sign_request *req,
     const unsigned char *content_md, size_t content_md_len,
     const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
     unsigned char **der, size_t *der_len, tb_error *err);
@@ -209,10 +216,12 @@ int tb_cms_cosign_assemble(const unsigned char *cms_der, size_t cms_len, X509 *c
 /*
  * tb_cms_cosign_gost_assemble: the same for a GOST cert (md_nid its
  * Streebog, content_md that digest of the content): the SignerInfo is the
- * GOST writer's (tb_cms_gost_assemble's checks of attrs at signing_time).
+ * GOST writer's (tb_cms_gost_assemble's checks of attrs at signing_time;
+ * ess as there).
  */
 int tb_cms_cosign_gost_assemble(const unsigned char *cms_der, size_t cms_len, X509 *cert,
-    STACK_OF(X509) *chain, const unsigned char *content_md, size_t content_md_len,
+    STACK_OF(X509) *chain, const unsigned char *ess, size_t ess_len,
+    const unsigned char *content_md, size_t content_md_len,
     const unsigned char *attrs, size_t attrs_len, const unsigned char *sig, size_t sig_len,
     time_t signing_time, unsigned char **der, size_t *der_len, int *index, tb_error *err);
 /*

@@ -8,8 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -17,6 +15,7 @@
 #include "gost_key.h"
 #include "p12_read.h"
 #include "tb_file.h"
+#include "tb_secmem.h"
 
 #define P12_MAX_BYTES (1024 * 1024)
 
@@ -28,25 +27,15 @@ struct tb_gost_key {
 	tb_gost_sig_info info;
 };
 
-/* A zeroed holder on its own locked, undumpable pages. */
+/* A zeroed holder on its own locked, undumpable pages (a refused lock: still undumpable). */
 static tb_gost_key *
 holder_new(void)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t len = page > 0 ? ((sizeof(tb_gost_key) + (size_t)page - 1) / (size_t)page) *
-	    (size_t)page : 4096;
-	tb_gost_key *k;
+	size_t len = 0;
+	tb_gost_key *k = tb_secmem_new(sizeof(*k), &len);
 
-	k = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (k == MAP_FAILED)
-		return NULL;
-	/* A lock refused by RLIMIT_MEMLOCK leaves the key unlocked, never unloaded. */
-	(void)mlock(k, len);
-#ifdef MADV_DONTDUMP
-	(void)madvise(k, len, MADV_DONTDUMP);
-#endif
-	memset(k, 0, len);
-	k->map_len = len;
+	if (k != NULL)
+		k->map_len = len;
 	return k;
 }
 
@@ -61,9 +50,7 @@ tb_gost_key_free(tb_gost_key *k)
 	X509_free(k->cert);
 	sk_X509_pop_free(k->chain, X509_free);
 	len = k->map_len;
-	OPENSSL_cleanse(k, len);
-	(void)munlock(k, len);
-	(void)munmap(k, len);
+	tb_secmem_free(k, len);
 }
 
 /* 1 when the engine key's Kazakh SPKI is the certificate's, byte for byte. */

@@ -46,6 +46,25 @@ done
 grep -q 'signed 3 of 3 with key ec (digests)' "$TB_TMP/tanbad.log" ||
     tb_fail "--by-digest did not send one request of digests"
 
+tb_log "several files: one output path twice, or an unknown --digest-alg: refused before any request"
+mkdir -p "$TB_TMP/other" "$TB_TMP/outdir2"
+cp "$TB_TMP/files/doc2.bin" "$TB_TMP/other/doc1.bin"
+n1=$(grep -c '"op":"sign",.*"result":"ok"' "$AUDIT")
+if tb_tanba sign --key ec --out-dir "$TB_TMP/outdir2" "$TB_TMP/files/doc1.bin" \
+    "$TB_TMP/other/doc1.bin" 2>"$TB_TMP/same.err"; then
+	tb_fail "two files signed into one --out-dir path"
+fi
+grep -q "would both be signed into $TB_TMP/outdir2/doc1.bin.p7s" "$TB_TMP/same.err" ||
+    tb_fail "same output path: $(cat "$TB_TMP/same.err")"
+[ ! -e "$TB_TMP/outdir2/doc1.bin.p7s" ] || tb_fail "a signature was written for the clash"
+if tb_tanba sign --key ec --detached --by-digest --digest-alg md5 --out-dir "$TB_TMP/outdir2" \
+    "$TB_TMP/files/doc1.bin" 2>"$TB_TMP/md5.err"; then
+	tb_fail "--by-digest --digest-alg md5 accepted"
+fi
+grep -q "unknown digest algorithm 'md5'" "$TB_TMP/md5.err" || tb_fail "md5: $(cat "$TB_TMP/md5.err")"
+[ "$(grep -c '"op":"sign",.*"result":"ok"' "$AUDIT")" = "$n1" ] ||
+    tb_fail "a refused command line signed something"
+
 tb_log "20 digests with one bad item: the bad one fails alone"
 mkdir -p "$TB_TMP/dig"
 python3 - "$TB_TMP/dig" <<'PY'

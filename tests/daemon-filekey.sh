@@ -7,7 +7,8 @@
 # `tanba keys` says where each key lives. Refusals: an expired certificate
 # (at sign time, as for token keys), a digest of another kind or length, a
 # wrong password (at start and at reload: the old key keeps signing), an
-# RSA container (pointed at tanba-admin key import). SIGHUP with a new
+# RSA container (pointed at tanba-admin key import), a missing container,
+# another key's certificate in the container. SIGHUP with a new
 # container at the same path rotates the key, with a key-change record.
 # Batches with the GOST key: documents hashed by the front, Streebog
 # digests given; a SHA-2 item fails alone. Co-signing an RSA signature with
@@ -372,6 +373,16 @@ sed "s|wrong.pw|p12new.pw|" "$TB_TMP/wrong.conf" > "$TB_TMP/open.conf"
 tb_run_daemon_expect_fail "$TB_TMP/open.conf" || tb_fail "tanbad started with a world-readable container"
 echo "$TB_DAEMON_ERR" | grep -q "gost.p12" || tb_fail "world-readable: $TB_DAEMON_ERR"
 chmod 0600 "$TB_TMP/gost.p12"
+
+tb_log "a missing container, or one whose certificate is another key's: refused, naming it"
+sed "s|^p12 = $TB_TMP/gost.p12\$|p12 = $TB_TMP/none.p12|" "$TB_TMP/open.conf" > "$TB_TMP/none.conf"
+tb_run_daemon_expect_fail "$TB_TMP/none.conf" || tb_fail "tanbad started without its container"
+echo "$TB_DAEMON_ERR" | grep -q "key gost: p12: .*none.p12" || tb_fail "missing: $TB_DAEMON_ERR"
+p12 "$G/legal-sign.pem" "$G/individual-sign.key" "$TB_TMP/p12new.pw" "$TB_TMP/other.p12"
+sed "s|^p12 = $TB_TMP/gost.p12\$|p12 = $TB_TMP/other.p12|" "$TB_TMP/open.conf" > "$TB_TMP/other.conf"
+tb_run_daemon_expect_fail "$TB_TMP/other.conf" || tb_fail "tanbad started with another key's certificate"
+echo "$TB_DAEMON_ERR" | grep -q "key gost: .*other.p12: .*not the key of its certificate" ||
+    tb_fail "another key's certificate: $TB_DAEMON_ERR"
 
 tb_log "no password in any log or record"
 for f in "$TB_TMP/tanbad.log" "$TB_TMP/refused.log" "$TB_TMP/audit.log"; do

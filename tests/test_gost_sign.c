@@ -16,6 +16,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/evp.h>
+#include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 #include <openssl/x509.h>
@@ -236,6 +237,135 @@ START_TEST(rsa_container_is_not_a_gost_key)
 }
 END_TEST
 
+/*
+ * The split path (signer: attributes and value; front: the CMS) with the
+ * key's signingCertificateV2 made once: the attributes are byte for byte
+ * those built without it, its certHash is the certificate's Streebog-512,
+ * and the front's check still refuses attributes it would not have built.
+ */
+START_TEST(split_with_the_keys_ess_is_the_same_cms)
+{
+	unsigned char md[64], h[EVP_MAX_MD_SIZE], ch[64], sig[TB_SIG_MAX];
+	unsigned char *a1 = NULL, *a2 = NULL, *ess = NULL, *der = NULL, *cder = NULL;
+	size_t a1_len = 0, a2_len = 0, ess_len = 0, der_len = 0, sig_len = sizeof(sig), i;
+	unsigned int h_len = 0, ch_len = 0;
+	const tb_gost_sig_info *gi;
+	tb_sign_request req;
+	tb_gost_key *k;
+	X509 *cert;
+	tb_error err;
+	int r, cl, found = 0;
+
+	ck_assert_ptr_nonnull(k = load_real("Aa123456", &r));
+	cert = tb_gost_key_cert(k);
+	gi = tb_gost_key_info(k);
+	memset(md, 0x33, sizeof(md));
+	ck_assert_int_eq(tb_cms_gost_signed_attrs(cert, NULL, 0, md, sizeof(md), 1672531200,
+	    &a1, &a1_len, &err), 0);
+	ck_assert_int_eq(tb_cms_gost_ess_attr(cert, &ess, &ess_len, &err), 0);
+	ck_assert_int_eq(tb_cms_gost_signed_attrs(cert, ess, ess_len, md, sizeof(md), 1672531200,
+	    &a2, &a2_len, &err), 0);
+	ck_assert_uint_eq(a1_len, a2_len);
+	ck_assert_int_eq(memcmp(a1, a2, a1_len), 0);
+	/* The certHash, hashed here by the engine's own Streebog. */
+	ck_assert_int_gt(cl = i2d_X509(cert, &cder), 0);
+	ck_assert_int_eq(EVP_Digest(cder, (size_t)cl, ch, &ch_len, streebog512, NULL), 1);
+	for (i = 0; i + ch_len <= ess_len; i++)
+		found |= memcmp(ess + i, ch, ch_len) == 0;
+	ck_assert_int_eq(found, 1);
+	/* The front's half over the signer's attributes. */
+	ck_assert_int_eq(tb_gost_digest_oid(gi->hash_oid, a2, a2_len, h, &h_len, &err), 0);
+	ck_assert_int_eq(tb_gost_key_sign(k, h, h_len, sig, &sig_len, &err), 0);
+	memset(&req, 0, sizeof(req));
+	req.detached = 1;
+	req.digest = md;
+	req.digest_len = sizeof(md);
+	req.signing_time = 1672531200;
+	ck_assert_int_eq(tb_cms_gost_assemble(cert, NULL, ess, ess_len, &req, md, sizeof(md), a2,
+	    a2_len, sig, sig_len, &der, &der_len, &err), 0);
+	ck_assert_uint_gt(der_len, a2_len);
+	OPENSSL_free(der);
+	der = NULL;
+	/* Another signing time than the attributes': refused, ess or not. */
+	req.signing_time = 1672531201;
+	ck_assert_int_eq(tb_cms_gost_assemble(cert, NULL, ess, ess_len, &req, md, sizeof(md), a2,
+	    a2_len, sig, sig_len, &der, &der_len, &err), TB_ERR_CRYPTO);
+	ck_assert_ptr_null(der);
+	OPENSSL_free(cder);
+	OPENSSL_free(a1);
+	OPENSSL_free(a2);
+	OPENSSL_free(ess);
+	tb_gost_key_free(k);
+}
+END_TEST
+
+/*
+ * A container made here with OpenSSL's PKCS#12 writer: nkeys EC keys
+ * (localKeyIDs 1, 2, ...), then cert when given, password-MACed.
+ */
+static unsigned char *
+container(int nkeys, X509 *cert, const char *pass, size_t *len)
+{
+	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
+	STACK_OF(PKCS7) *safes = NULL;
+	PKCS12_SAFEBAG *bag;
+	unsigned char *der = NULL, id;
+	PKCS12 *p12;
+	EVP_PKEY *k;
+	int i, n;
+
+	for (i = 0; i < nkeys; i++) {
+		ck_assert_ptr_nonnull(k = EVP_EC_gen("P-256"));
+		ck_assert_ptr_nonnull(bag = PKCS12_add_key(&bags, k, 0, 1,
+		    NID_pbe_WithSHA1And3_Key_TripleDES_CBC, pass));
+		id = (unsigned char)(i + 1);
+		ck_assert_int_eq(PKCS12_add_localkeyid(bag, &id, 1), 1);
+		EVP_PKEY_free(k);
+	}
+	if (cert != NULL)
+		ck_assert_ptr_nonnull(PKCS12_add_cert(&bags, cert));
+	ck_assert_int_eq(PKCS12_add_safe(&safes, bags, -1, 0, pass), 1);
+	ck_assert_ptr_nonnull(p12 = PKCS12_add_safes(safes, 0));
+	ck_assert_int_eq(PKCS12_set_mac(p12, pass, -1, NULL, 0, 1, NULL), 1);
+	ck_assert_int_gt(n = i2d_PKCS12(p12, &der), 0);
+	*len = (size_t)n;
+	PKCS12_free(p12);
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	return der;
+}
+
+/* Containers that are not one key and its certificate: refused, each with its reason. */
+START_TEST(container_not_one_key_and_its_cert_refused)
+{
+	static const struct { int nkeys, with_cert, code; const char *why; } cases[] = {
+		{ 2, 1, TB_ERR_UNSUPPORTED, "more than one private key" },
+		{ 1, 0, TB_ERR_NO_CERT, "no certificate" },
+		{ 0, 1, TB_ERR_NO_KEY, "no private key" },
+	};
+	unsigned char *der;
+	tb_gost_key *real, *k;
+	size_t len, i;
+	tb_error err;
+	int r;
+
+	ck_assert_ptr_nonnull(real = load_real("Aa123456", &r));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		der = container(cases[i].nkeys, cases[i].with_cert ? tb_gost_key_cert(real) : NULL,
+		    "Aa123456", &len);
+		k = NULL;
+		tb_error_clear(&err);
+		ck_assert_int_eq(tb_gost_key_load_p12_mem(der, len, "Aa123456", &k, &err),
+		    cases[i].code);
+		ck_assert_ptr_null(k);
+		ck_assert_msg(strstr(err.detail, cases[i].why) != NULL, "case %zu: %s", i,
+		    err.detail);
+		OPENSSL_free(der);
+	}
+	tb_gost_key_free(real);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -260,6 +390,8 @@ main(void)
 	tcase_add_test(tc, raw_signature_is_nca_order);
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, rsa_container_is_not_a_gost_key);
+	tcase_add_test(tc, split_with_the_keys_ess_is_the_same_cms);
+	tcase_add_test(tc, container_not_one_key_and_its_cert_refused);
 	suite_add_tcase(s, tc);
 	return tbt_run(s, CK_NORMAL);
 }
