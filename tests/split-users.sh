@@ -166,9 +166,12 @@ echo "$TB_DAEMON_ERR" | grep -q "symbolic links" || tb_fail "no word of the link
 rm -f "$HZ_AUDIT"
 mv "$HZ_AUDIT.old" "$HZ_AUDIT"
 
-tb_log "a cache directory others may write into is refused"
+tb_log "a cache directory others may write into is refused, and no pid file is left"
 chmod 0777 "$CACHE"
+sed -i "s|^\[daemon\]\$|[daemon]\npid_file = $TB_TMP/tanbad.pid|" "$TB_CONF"
+grep -q "^pid_file = $TB_TMP/tanbad.pid" "$TB_CONF" || tb_fail "no pid_file in $TB_CONF"
 tb_run_daemon_expect_fail "$TB_CONF" || tb_fail "tanbad started with a world-writable cache"
 echo "$TB_DAEMON_ERR" | grep -q "cache_dir .*lets others write" ||
     tb_fail "no word of the cache's mode: $TB_DAEMON_ERR"
+[ ! -e "$TB_TMP/tanbad.pid" ] || tb_fail "a refused start left its pid file"
 echo "PASS"
