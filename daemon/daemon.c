@@ -82,8 +82,8 @@ signer_restarted(void *arg)
 }
 
 int
-tb_daemon_new(const char *config_path, int debug, int foreground,
-    struct tb_launcher *launcher, tb_daemon **out, tb_error *err)
+tb_daemon_new(const char *config_path, int debug, struct tb_launcher *launcher,
+    tb_daemon **out, tb_error *err)
 {
 	int r = TB_ERR_INTERNAL;
 	tb_signer_link_opts lo;
@@ -124,10 +124,7 @@ tb_daemon_new(const char *config_path, int debug, int foreground,
 		snprintf(d->signer_pid_file, n, "%s.signer", d->cfg->pid_file);
 	}
 	memset(&lo, 0, sizeof(lo));
-	lo.config_path = config_path;
 	lo.launcher = launcher;
-	lo.debug = debug;
-	lo.foreground = foreground;
 	lo.restart_min_s = RESTART_MIN_S;
 	lo.restart_max_s = RESTART_MAX_S;
 	lo.pid_file = d->signer_pid_file;

@@ -28,12 +28,12 @@ typedef struct tb_daemon tb_daemon;
  * (through launcher, the link to the parent that starts it; it opens the
  * audit trail and the tokens; its error is returned when it cannot) and
  * asks it for the keys. debug forces debug logging over the file's
- * log_level; foreground keeps the signer's log on stderr too. The launcher
- * stays the caller's, to free after tb_daemon_free.
+ * log_level (the parent starts the signer with its own -d and -f). The
+ * launcher stays the caller's, to free after tb_daemon_free.
  */
 struct tb_launcher;
-int tb_daemon_new(const char *config_path, int debug, int foreground,
-    struct tb_launcher *launcher, tb_daemon **out, tb_error *err);
+int tb_daemon_new(const char *config_path, int debug, struct tb_launcher *launcher,
+    tb_daemon **out, tb_error *err);
 /* Stops the signer and frees; every snapshot taken must have been released. NULL is a no-op. */
 void tb_daemon_free(tb_daemon *d);
 

@@ -89,11 +89,12 @@ tb_landlock_front(const tb_config *cfg, const char *pid_file, tb_error *err)
 	if ((rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0)) < 0)
 		return tb_error_set(err, TB_ERR_INTERNAL, "Landlock ruleset: %s", strerror(errno));
 	/* The CRL cache: temporary files renamed into place, old ones pruned. */
-	if ((r = allow(rs, cfg->rev_cache_dir, 0, handled, handled, err)) != 0 ||
-	    /* At exit: the socket and the pid files go. */
-	    (r = allow(rs, cfg->socket, 1, LANDLOCK_ACCESS_FS_REMOVE_FILE, handled, err)) != 0 ||
-	    (r = allow(rs, pid_file, 1, LANDLOCK_ACCESS_FS_REMOVE_FILE, handled, err)) != 0)
+	if ((r = allow(rs, cfg->rev_cache_dir, 0, handled, handled, err)) != 0)
 		goto out;
+	/*
+	 * At exit the signer's pid file goes (the socket files and tanbad's
+	 * own pid file are the parent's).
+	 */
 	if (pid_file != NULL) {
 		snprintf(signer_pid, sizeof(signer_pid), "%s.signer", pid_file);
 		if ((r = allow(rs, signer_pid, 1, LANDLOCK_ACCESS_FS_REMOVE_FILE, handled,

@@ -1,9 +1,10 @@
 /*
  * The front's file writes, narrowed by Landlock where the kernel has it:
  * after the privilege drop the front may create, write, rename or remove
- * files only in its CRL cache directory, and remove the socket and its pid
- * files at exit. Reading is not restricted (reloads read the configuration
- * and certificates wherever they are). Where Landlock is missing or off,
+ * files only in its CRL cache directory, and remove the signer's pid file
+ * at exit (the socket files and tanbad's pid file are the parent's).
+ * Reading is not restricted (reloads read the configuration and
+ * certificates wherever they are). Where Landlock is missing or off,
  * this is said in the log and nothing else changes: the seccomp filter,
  * the account's permissions and the unit's ProtectSystem still hold.
  */

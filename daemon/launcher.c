@@ -84,13 +84,12 @@ tb_launcher_spawn(tb_launcher *lc, int *fd, pid_t *pid, tb_error *err)
 }
 
 int
-tb_launcher_wait(tb_launcher *lc, pid_t pid, double wait_s, int *status)
+tb_launcher_wait(tb_launcher *lc, double wait_s, int *status)
 {
 	unsigned char cmd[1 + sizeof(int32_t)];
 	int32_t v = (int32_t)(wait_s * 1000), reply = -1;
 	int got = -1, r = -1;
 
-	(void)pid;	/* the launcher has one signer: the one it started last */
 	cmd[0] = TB_LAUNCH_WAIT;
 	memcpy(cmd + 1, &v, sizeof(v));
 	pthread_mutex_lock(&lc->lock);

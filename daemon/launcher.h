@@ -30,12 +30,17 @@ void tb_launcher_free(tb_launcher *lc);
 
 /* Tells the parent the front serves (it then tells systemd). 0, or -1 if the link is gone. */
 int tb_launcher_ready(tb_launcher *lc);
-/* Starts a signer (killing one still there): *fd is the front's end, *pid its pid. */
+/*
+ * Starts a signer: *fd is the front's end, *pid its pid. The parent first
+ * waits for one still there (killing it after 2 s), then for the restart
+ * back-off, which a front that follows its own never meets.
+ */
 int tb_launcher_spawn(tb_launcher *lc, int *fd, pid_t *pid, tb_error *err);
 /*
- * Waits for signer pid to exit, killing it after wait_s; *status is its
- * wait(2) status. -1 when the parent could not say.
+ * Waits for the signer last started to exit, killing it after wait_s
+ * (the parent allows at most 10 s); *status is its wait(2) status. -1
+ * when the parent could not say (it was reported already, or none).
  */
-int tb_launcher_wait(tb_launcher *lc, pid_t pid, double wait_s, int *status);
+int tb_launcher_wait(tb_launcher *lc, double wait_s, int *status);
 
 #endif

@@ -24,13 +24,10 @@ daemon_libtbproc_la_SOURCES = \
 	daemon/workpool.c daemon/workpool.h \
 	daemon/certinfo.c daemon/certinfo.h \
 	daemon/fake_time.c daemon/fake_time.h \
-	daemon/programs.c daemon/programs.h \
 	daemon/owned_file.c daemon/owned_file.h \
 	daemon/listeners.c daemon/listeners.h \
 	daemon/notify.c daemon/notify.h
-daemon_libtbproc_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
-	-DTB_SIGNER_PATH='"$(pkglibexecdir)/tanbad-signer"' \
-	-DTB_FRONT_PATH='"$(pkglibexecdir)/tanbad-front"'
+daemon_libtbproc_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 daemon_libtbsigner_la_SOURCES = \
 	daemon/signer_proc.c daemon/signer_proc.h \
 	daemon/signer_peers.c daemon/signer_peers.h \
@@ -54,8 +51,12 @@ daemon_tanbad_SOURCES = \
 	daemon/tanbad.c \
 	daemon/parent.c daemon/parent.h \
 	daemon/launcher.h \
+	daemon/programs.c daemon/programs.h \
 	daemon/sandbox.c daemon/sandbox.h
-daemon_tanbad_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SECCOMP_CFLAGS)
+daemon_tanbad_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SECCOMP_CFLAGS) \
+	-DTB_SIGNER_PATH='"$(pkglibexecdir)/tanbad-signer"' \
+	-DTB_FRONT_PATH='"$(pkglibexecdir)/tanbad-front"'
+
 daemon_tanbad_LDADD = daemon/libtbproc.la daemon/libtbconf.la libsig/libtbsign.la \
 	common/libtbcommon.la \
 	$(OPENSSL_LIBS) $(INIH_LIBS) $(SECCOMP_LIBS) $(PTHREAD_LIBS)

@@ -38,7 +38,6 @@
 struct tb_metrics_http {
 	int lfd;
 	int stop[2];		/* a pipe: a byte on it stops the thread */
-	char *path;		/* the UNIX socket made, or NULL */
 	char where[160];
 	pthread_t thread;
 	int started;
@@ -449,32 +448,6 @@ serve(void *arg)
 	}
 }
 
-static int
-bind_tcp(tb_metrics_http *h, const char *listen_at, tb_error *err)
-{
-	int r;
-
-	if ((r = tb_listen_tcp("[metrics] listen", listen_at, 16, &h->lfd, err)) != 0)
-		return r;
-	snprintf(h->where, sizeof(h->where), "%s", listen_at);
-	return 0;
-}
-
-static int
-bind_unix(tb_metrics_http *h, const tb_config *cfg, tb_error *err)
-{
-	int r;
-
-	if ((r = tb_listen_unix(cfg->metrics_socket, cfg->socket_uid, cfg->socket_gid,
-	    cfg->metrics_socket_mode, 16, &h->lfd, err)) != 0)
-		return r;
-	/* Bound here: removed here at the end. */
-	if ((h->path = strdup(cfg->metrics_socket)) == NULL)
-		return tb_error_set(err, TB_ERR_NOMEM, "metrics");
-	snprintf(h->where, sizeof(h->where), "%s", h->path);
-	return 0;
-}
-
 int
 tb_metrics_http_open(const tb_config *cfg, tb_metrics_http **out, tb_error *err)
 {
@@ -491,13 +464,18 @@ tb_metrics_http_open(const tb_config *cfg, tb_metrics_http **out, tb_error *err)
 		r = tb_error_set(err, TB_ERR_IO, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	/* The parent's listener (listeners.h): its socket file is the parent's to remove. */
-	if ((h->lfd = tb_listeners_take(TB_LISTEN_METRICS)) != -1)
-		snprintf(h->where, sizeof(h->where), "%s", cfg->metrics_listen != NULL ?
-		    cfg->metrics_listen : cfg->metrics_socket);
-	else if ((r = cfg->metrics_listen != NULL ? bind_tcp(h, cfg->metrics_listen, err) :
-	    bind_unix(h, cfg, err)) != 0)
+	/*
+	 * The parent's listener (listeners.h): its socket file is the parent's
+	 * to remove. None when [metrics] came into the file after tanbad
+	 * started (a restarted front reads it afresh).
+	 */
+	if ((h->lfd = tb_listeners_take(TB_LISTEN_METRICS)) == -1) {
+		r = tb_error_set(err, TB_ERR_CONFIG, "[metrics]: tanbad opened no listener for it; "
+		    "[metrics] changes take effect at restart");
 		goto fail;
+	}
+	snprintf(h->where, sizeof(h->where), "%s", cfg->metrics_listen != NULL ?
+	    cfg->metrics_listen : cfg->metrics_socket);
 	*out = h;
 	return 0;
 fail:
@@ -544,8 +522,5 @@ tb_metrics_http_free(tb_metrics_http *h)
 		close(h->stop[0]);
 	if (h->stop[1] != -1)
 		close(h->stop[1]);
-	if (h->path != NULL)
-		unlink(h->path);
-	free(h->path);
 	free(h);
 }

@@ -27,14 +27,14 @@ typedef struct tb_lane_depth {
 typedef size_t (*tb_metrics_lanes_fn)(void *ctx, tb_lane_depth *out);
 
 /*
- * Binds the endpoint cfg names (before privileges are dropped: the socket
- * file is made then). *out is NULL when [metrics] is absent.
+ * Takes the endpoint the parent opened for cfg's [metrics] (listeners.h).
+ * *out is NULL when [metrics] is absent.
  */
 int tb_metrics_http_open(const tb_config *cfg, tb_metrics_http **out, tb_error *err);
 /* Starts the thread that serves scrapes of d's figures and the lanes of fn. */
 int tb_metrics_http_start(tb_metrics_http *h, tb_daemon *d, tb_metrics_lanes_fn fn,
     void *ctx, tb_error *err);
-/* Stops the thread, closes and removes the socket. NULL is a no-op. */
+/* Stops the thread and closes the socket (its file is the parent's). NULL is a no-op. */
 void tb_metrics_http_free(tb_metrics_http *h);
 
 /* The exposition of d's figures now (caller frees); NULL when memory is short. */

@@ -2,7 +2,12 @@
  * The parent process (parent.h): one thread, one poll loop over a
  * signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP) and the control link of the
  * current front. It starts programs, reaps them and passes signals on;
- * it reads nothing but one-byte commands from its own front.
+ * it reads nothing but one-byte commands from its own front, one command
+ * at a time, and never sleeps on one: a command that waits for a signer
+ * is finished from the loop, so signals and a front's death are seen at
+ * once whatever the front asks. The front may be compromised (it parses
+ * what clients send): it gets no more signers than the restart back-off
+ * allows, and a front that breaks the protocol is killed.
  */
 #include "config.h"
 
@@ -47,6 +52,9 @@ extern char **environ;
 /* The front's link, its listeners, the [tls] certificate and key. */
 #define FRONT_FDS (TB_LISTEN_KINDS + 3)
 
+/* The front's command being carried out. */
+enum { CMD_NONE, CMD_SPAWN, CMD_WAIT };
+
 typedef struct parent {
 	const tb_parent_opts *o;
 	int sigfd;
@@ -54,12 +62,20 @@ typedef struct parent {
 	pid_t front;			/* 0 when none runs */
 	double front_started;
 	int ever_ready;			/* some front said it serves */
+	int front_ready;		/* the current front said so */
+	int cmd;			/* CMD_*: the link is not read meanwhile */
+	double cmd_kill_at;		/* then the signer the command waits for is killed */
 	double delay;			/* the next restart's back-off */
 	double restart_at;		/* when to start the next front, or 0 */
 	unsigned long restarts;
-	pid_t signer;			/* the last signer started, 0 when reaped */
+	pid_t signer;			/* the last signer started, 0 once reported */
 	int signer_status;		/* its wait status, once reaped */
 	int signer_reaped;
+	int signer_killed;
+	double signer_started;		/* when it started, and when it was reaped */
+	double signer_ended;
+	double signer_delay;		/* the least time from its start to the next */
+	double signer_next;		/* no signer starts before then */
 	int stopping;
 	double stop_deadline;
 	int killed;			/* the stragglers got SIGKILL */
@@ -276,42 +292,34 @@ front_spawn(parent *p)
 	tls_files_close(tls);
 	p->ctl = sv[0];
 	p->front = pid;
+	p->front_ready = 0;
 	p->front_started = now_s();
 	tb_info_f("front process started (pid %ld)", (long)pid);
 	return 0;
 }
 
-/* Waits for the signer until ms have passed, then kills it; keeps its status. */
-static void
-signer_wait(parent *p, long ms)
+static int
+signer_alive(const parent *p)
 {
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
-	long waited = 0;
-	int st = 0, killed = 0;
-	pid_t w;
-
-	while (p->signer > 0 && !p->signer_reaped) {
-		w = waitpid(p->signer, &st, WNOHANG);
-		if (w == p->signer) {
-			p->signer_status = st;
-			p->signer_reaped = 1;
-			break;
-		}
-		if (w == -1 && errno != EINTR) {
-			p->signer_status = -1;
-			p->signer_reaped = 1;
-			break;
-		}
-		if (!killed && waited >= ms) {
-			kill(p->signer, SIGKILL);
-			killed = 1;
-		}
-		nanosleep(&nap, NULL);
-		waited += 10;
-	}
+	return p->signer > 0 && !p->signer_reaped;
 }
 
-/* 'S': a new signer, its pid and the front's end of its channel back to the front. */
+static void
+signer_reaped(parent *p, int st)
+{
+	p->signer_status = st;
+	p->signer_reaped = 1;
+	p->signer_ended = now_s();
+}
+
+/*
+ * A new signer, its pid and the front's end of its channel back to the
+ * front. The next may start no sooner than the back-off of the front's
+ * restarts allows (0.1 s, doubling up to 30 s, back to 0.1 s after a
+ * signer that stayed up 30 s): a front that asks in a loop gets no storm
+ * of token logins, and a front that follows its own back-off
+ * (signer_link.c, the same numbers) never waits here.
+ */
 static void
 signer_spawn(parent *p)
 {
@@ -322,8 +330,6 @@ signer_spawn(parent *p)
 	pid_t pid;
 	tb_error e;
 
-	/* One signer at a time: a front's earlier one (its channel closed) ends first. */
-	signer_wait(p, OLD_SIGNER_WAIT_MS);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		tb_error_f(TB_ERR_IO, "socketpair: %s", strerror(errno));
 		(void)send(p->ctl, &reply, sizeof(reply), MSG_NOSIGNAL);
@@ -349,8 +355,15 @@ signer_spawn(parent *p)
 	}
 	close(sv[1]);
 	if (pid > 0) {
+		if (p->signer_started > 0 &&
+		    p->signer_ended - p->signer_started >= p->o->restart_max_s)
+			p->signer_delay = p->o->restart_min_s;
 		p->signer = pid;
-		p->signer_reaped = 0;
+		p->signer_reaped = p->signer_killed = 0;
+		p->signer_started = now_s();
+		p->signer_next = p->signer_started + p->signer_delay;
+		p->signer_delay = p->signer_delay * 2 < p->o->restart_max_s ?
+		    p->signer_delay * 2 : p->o->restart_max_s;
 		reply = (int32_t)pid;
 		tb_error_clear(&e);
 		if (tb_sc_send_fd(p->ctl, (unsigned char *)&reply, sizeof(reply), sv[0], &e) != 0)
@@ -362,15 +375,70 @@ signer_spawn(parent *p)
 	close(sv[0]);
 }
 
+/*
+ * Carries the front's command on as far as it can go now: called from
+ * the loop after every event. Both commands first wait for the signer
+ * there is (killing it at cmd_kill_at: a front's earlier signer, its
+ * channel closed, ends by itself); a new one then waits for its turn.
+ */
+static void
+cmd_step(parent *p)
+{
+	double now = now_s();
+	int32_t reply;
+
+	if (p->cmd == CMD_NONE)
+		return;
+	if (p->ctl == -1) {
+		p->cmd = CMD_NONE;	/* the front went: nobody to answer */
+		return;
+	}
+	if (signer_alive(p)) {
+		if (!p->signer_killed && now >= p->cmd_kill_at) {
+			kill(p->signer, SIGKILL);
+			p->signer_killed = 1;
+		}
+		return;			/* SIGCHLD comes */
+	}
+	if (p->cmd == CMD_WAIT) {
+		reply = p->signer > 0 ? p->signer_status : -1;
+		p->signer = 0;
+		p->cmd = CMD_NONE;
+		(void)send(p->ctl, &reply, sizeof(reply), MSG_NOSIGNAL);
+		return;
+	}
+	if (now < p->signer_next)
+		return;			/* the timer comes */
+	p->cmd = CMD_NONE;
+	signer_spawn(p);
+}
+
+/*
+ * A front that breaks the protocol is not the front this parent started
+ * (it sends each command once, in order): it is killed, once, and
+ * restarted after the back-off; nothing it sends is logged per byte.
+ */
+static void
+front_break(parent *p, const char *what)
+{
+	tb_error_f(TB_ERR_MALFORMED, "front process %ld broke the control protocol (%s): "
+	    "killing it", (long)p->front, what);
+	close(p->ctl);
+	p->ctl = -1;
+	p->cmd = CMD_NONE;
+	if (p->front > 0)
+		kill(p->front, SIGKILL);
+}
+
 /* The front's commands; its link closing means the front is going. */
 static void
 ctl_read(parent *p)
 {
 	unsigned char cmd[16];
-	int32_t v, reply;
+	int32_t v;
 	ssize_t n;
 
-	n = recv(p->ctl, cmd, sizeof(cmd), MSG_DONTWAIT);
+	n = recv(p->ctl, cmd, sizeof(cmd), MSG_DONTWAIT | MSG_TRUNC);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
@@ -379,21 +447,22 @@ ctl_read(parent *p)
 		return;
 	}
 	if (cmd[0] == TB_LAUNCH_SIGNER && n == 1) {
-		signer_spawn(p);
+		p->cmd = CMD_SPAWN;
+		p->cmd_kill_at = now_s() + OLD_SIGNER_WAIT_MS / 1000.0;
 	} else if (cmd[0] == TB_LAUNCH_WAIT && n == 1 + (ssize_t)sizeof(int32_t)) {
 		memcpy(&v, cmd + 1, sizeof(v));
-		signer_wait(p, v < 0 ? 0 : v > SIGNER_WAIT_MAX_MS ? SIGNER_WAIT_MAX_MS : v);
-		reply = p->signer > 0 ? p->signer_status : -1;
-		p->signer = 0;
-		(void)send(p->ctl, &reply, sizeof(reply), MSG_NOSIGNAL);
-	} else if (cmd[0] == TB_LAUNCH_READY && n == 1) {
+		v = v < 0 ? 0 : v > SIGNER_WAIT_MAX_MS ? SIGNER_WAIT_MAX_MS : v;
+		p->cmd = CMD_WAIT;
+		p->cmd_kill_at = now_s() + v / 1000.0;
+	} else if (cmd[0] == TB_LAUNCH_READY && n == 1 && !p->front_ready) {
+		p->front_ready = 1;
 		tb_info_f("front process %ld serves", (long)p->front);
 		if (!p->ever_ready) {
 			p->ever_ready = 1;
 			tb_notify("READY=1");
 		}
 	} else {
-		tb_warn_f(0, "front process %ld: unknown command ignored", (long)p->front);
+		front_break(p, cmd[0] == TB_LAUNCH_READY ? "ready twice" : "unknown command");
 	}
 }
 
@@ -444,10 +513,12 @@ front_gone(parent *p, int st)
 		close(p->ctl);
 		p->ctl = -1;
 	}
+	p->cmd = CMD_NONE;
 	if (p->stopping || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
-		tb_info_f("front process %ld %s", (long)p->front, text);
+		tb_info_f("front process %ld %s after %.1f s", (long)p->front, text, lived);
 	else
-		tb_error_f(TB_ERR_UNAVAILABLE, "front process %ld %s", (long)p->front, text);
+		tb_error_f(TB_ERR_UNAVAILABLE, "front process %ld %s after %.1f s",
+		    (long)p->front, text, lived);
 	p->front = 0;
 	if (p->stopping)
 		return;
@@ -479,8 +550,7 @@ children_reap(parent *p)
 		if (w == p->front) {
 			front_gone(p, st);
 		} else if (w == p->signer) {
-			p->signer_status = st;
-			p->signer_reaped = 1;
+			signer_reaped(p, st);
 		}
 	}
 }
@@ -512,7 +582,17 @@ signals_read(parent *p)
 	}
 }
 
-/* Milliseconds until the next timer (restart or stop deadline), -1 for none. */
+/* t, or the earlier of t and u when t is set (0: none). */
+static double
+sooner(double t, double u)
+{
+	return t == 0 || u < t ? u : t;
+}
+
+/*
+ * Milliseconds until the next timer (a restart, the stop deadline, the
+ * kill or the start a command waits for), -1 for none.
+ */
 static int
 poll_timeout(const parent *p)
 {
@@ -520,8 +600,12 @@ poll_timeout(const parent *p)
 
 	if (p->restart_at > 0)
 		t = p->restart_at;
-	if (p->stopping && !p->killed && (t == 0 || p->stop_deadline < t))
-		t = p->stop_deadline;
+	if (p->stopping && !p->killed)
+		t = sooner(t, p->stop_deadline);
+	if (p->cmd != CMD_NONE && signer_alive(p) && !p->signer_killed)
+		t = sooner(t, p->cmd_kill_at);
+	else if (p->cmd == CMD_SPAWN && !signer_alive(p))
+		t = sooner(t, p->signer_next);
 	if (t == 0)
 		return -1;
 	return t <= now ? 0 : (int)((t - now) * 1000) + 1;
@@ -566,7 +650,7 @@ tb_parent_run(const tb_parent_opts *o)
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	p.ctl = -1;
-	p.delay = o->restart_min_s;
+	p.delay = p.signer_delay = o->restart_min_s;
 	for (i = 0; i < 2; i++) {
 		if (paths[i] != NULL && stat(paths[i], &st) == 0) {
 			p.sock_dev[i] = st.st_dev;
@@ -592,7 +676,8 @@ tb_parent_run(const tb_parent_opts *o)
 		n = 0;
 		pfd[n].fd = p.sigfd;
 		pfd[n++].events = POLLIN;
-		if (p.ctl != -1) {
+		/* One command at a time: the next waits in the link until this one is done. */
+		if (p.ctl != -1 && p.cmd == CMD_NONE) {
 			pfd[n].fd = p.ctl;
 			pfd[n++].events = POLLIN;
 		}
@@ -605,6 +690,7 @@ tb_parent_run(const tb_parent_opts *o)
 		if (n > 1 && p.ctl != -1 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			ctl_read(&p);
 		timers_run(&p);
+		cmd_step(&p);
 	}
 	sockets_remove(&p);
 	close(p.sigfd);

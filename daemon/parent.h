@@ -10,10 +10,13 @@
  * (tanbad-signer, which drops to [daemon] signer_user) with the front's
  * end of their channel handed to the front. It restarts a front that dies
  * after a back-off: 0.1 s, doubling up to 30 s, back to 0.1 s once a front
- * stayed up 30 s (the front restarts its signer the same way, through
- * this process). SIGHUP goes on to the front (which reloads itself and its
- * signer); SIGTERM and SIGINT remove the socket file, go on to the front
- * and end the parent once front and signer are gone.
+ * stayed up 30 s. The front restarts its signer the same way, through
+ * this process, which holds it to that back-off: a front that asks for
+ * signers faster waits for each (it may be compromised: it parses what
+ * clients send), and one that breaks the control protocol is killed.
+ * SIGHUP goes on to the front (which reloads itself and its signer);
+ * SIGTERM and SIGINT remove the socket file, go on to the front and end
+ * the parent once front and signer are gone.
  */
 #ifndef TB_PARENT_H
 #define TB_PARENT_H
@@ -34,7 +37,7 @@ typedef struct tb_parent_opts {
 	long front_gid;
 	const char *socket_path;	/* socket files it removes at the end, or NULL */
 	const char *metrics_socket_path;
-	double restart_min_s;		/* first back-off of a front's restart */
+	double restart_min_s;		/* first back-off of a restart (front or signer) */
 	double restart_max_s;		/* its ceiling, and the time up that resets it */
 } tb_parent_opts;
 

@@ -21,7 +21,6 @@
 
 #include <seccomp.h>
 
-#include "programs.h"
 #include "sandbox.h"
 #include "tb_log.h"
 

@@ -25,14 +25,12 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
 #include "metrics_http.h"
-#include "notify.h"
 #include "proto.h"
 #include "ratelimit.h"
 #include "request.h"
@@ -122,8 +120,6 @@ struct tb_server {
 	unsigned expiry_gen;		/* config generation of the last expiry check */
 	int lfd, epfd, evfd, sigfd;
 	char *path;
-	dev_t sock_dev;
-	ino_t sock_ino;
 	struct conn **conns;	/* indexed by fd */
 	size_t conns_room;
 	unsigned nconns;
@@ -163,45 +159,17 @@ now_s(void)
 /* ---- the socket file ---- */
 
 /*
- * The listener the parent opened (listeners.h); only without one does this
- * process bind its own, and then it removes the file at the end.
+ * The listener the parent opened (listeners.h): the front never binds its
+ * own, and the socket file outlives it as the parent's to remove.
  */
 static int
 socket_bind(tb_server *s, tb_error *err)
 {
-	struct stat st;
-	int r;
-
-	if ((s->lfd = tb_listeners_take(TB_LISTEN_UNIX)) != -1) {
-		/* The parent's socket file: it outlives this front and is the parent's to remove. */
-		if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) == -1)
-			return tb_error_set(err, TB_ERR_IO, "socket: %s", strerror(errno));
-		return 0;
-	}
-	if ((r = tb_listen_unix(s->path, s->cfg->socket_uid, s->cfg->socket_gid,
-	    s->cfg->socket_mode, SOMAXCONN, &s->lfd, err)) != 0)
-		return r;
-	if (stat(s->path, &st) == -1) {
-		r = tb_error_set(err, TB_ERR_IO, "stat %s: %s", s->path, strerror(errno));
-		unlink(s->path);
-		return r;
-	}
-	s->sock_dev = st.st_dev;
-	s->sock_ino = st.st_ino;
+	if ((s->lfd = tb_listeners_take(TB_LISTEN_UNIX)) == -1)
+		return tb_error_set(err, TB_ERR_INTERNAL, "no listening socket from the parent");
+	if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) == -1)
+		return tb_error_set(err, TB_ERR_IO, "socket: %s", strerror(errno));
 	return 0;
-}
-
-/* Removes the socket file if it is still the one this server bound. */
-static void
-socket_remove(tb_server *s)
-{
-	struct stat st;
-
-	if (s->sock_ino == 0)
-		return;
-	if (stat(s->path, &st) == 0 && st.st_dev == s->sock_dev && st.st_ino == s->sock_ino)
-		unlink(s->path);
-	s->sock_ino = 0;
 }
 
 /* ---- connections ---- */
@@ -1227,11 +1195,9 @@ stop_begin(tb_server *s, int signo)
 
 	tb_info_f("signal %d: stopping; %u requests in flight", signo, s->outstanding);
 	s->stopping = 1;
-	tb_notify("STOPPING=1");
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL);
 	close(s->lfd);
 	s->lfd = -1;
-	socket_remove(s);
 	if (s->tls != NULL && tb_tls_listener_fd(s->tls) != -1) {
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, tb_tls_listener_fd(s->tls), NULL);
 		tb_tls_listener_close(s->tls);
@@ -1378,7 +1344,6 @@ tb_server_run(tb_server *s, unsigned stop_wait_s, tb_error *err)
 	    s->cfg->intake_workers, s->cfg->max_connections, s->cfg->max_connections_per_client);
 	if (s->tls != NULL)
 		tb_info_f("listening for TLS 1.3 clients on %s", tb_tls_listener_address(s->tls));
-	tb_notify("READY=1");
 	for (;;) {
 		n = epoll_wait(s->epfd, evs, MAX_EVENTS, 1000);
 		if (n == -1 && errno != EINTR)
@@ -1466,7 +1431,6 @@ tb_server_free(tb_server *s)
 	tb_budget_free(s->budget);
 	if (s->lfd != -1)
 		close(s->lfd);
-	socket_remove(s);
 	if (s->epfd != -1)
 		close(s->epfd);
 	if (s->evfd != -1)

@@ -24,9 +24,9 @@ typedef struct tb_server tb_server;
 int tb_server_new(tb_daemon *d, tb_server **out, tb_error *err);
 
 /*
- * Starts the workers, tells systemd it is ready, and serves until SIGTERM
- * or SIGINT, then stops accepting, removes the socket
- * and lets requests in flight finish for up to stop_wait_s seconds.
+ * Starts the workers and serves until SIGTERM or SIGINT, then stops
+ * accepting (the socket file and systemd's notices are the parent's) and
+ * lets requests in flight finish for up to stop_wait_s seconds.
  * Returns 0, or TB_ERR_TIMEOUT when requests were still running at the
  * deadline (the workers are then still busy: exit without freeing).
  */

@@ -62,8 +62,6 @@ struct pending {
 };
 
 struct tb_signer_link {
-	char *config_path;
-	int debug, foreground;
 	double restart_min_s, restart_max_s;
 	void (*on_restart)(void *arg);
 	void *arg;
@@ -169,7 +167,7 @@ reap(tb_signer_link *l, pid_t pid, double wait_s)
 	char text[128];
 
 	/* The parent reaps it, killing it after wait_s. */
-	w = tb_launcher_wait(l->launcher, pid, wait_s, &st) == 0 ? pid : -1;
+	w = tb_launcher_wait(l->launcher, wait_s, &st) == 0 ? pid : -1;
 	if (w != pid)
 		snprintf(text, sizeof(text), "exited (status unknown)");
 	else if (WIFSIGNALED(st))
@@ -422,14 +420,11 @@ tb_signer_link_new(const tb_signer_link_opts *o, tb_signer_link **out, tb_error 
 	pthread_condattr_init(&l->cond_attr);
 	pthread_condattr_setclock(&l->cond_attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&l->cond, &l->cond_attr);
-	l->debug = o->debug;
-	l->foreground = o->foreground;
 	l->restart_min_s = o->restart_min_s > 0 ? o->restart_min_s : 0.1;
 	l->restart_max_s = o->restart_max_s >= l->restart_min_s ? o->restart_max_s : 30;
 	l->on_restart = o->on_restart;
 	l->arg = o->arg;
-	if ((l->config_path = strdup(o->config_path)) == NULL ||
-	    (l->peers = tb_peers_new(PEERS_MAX)) == NULL) {
+	if ((l->peers = tb_peers_new(PEERS_MAX)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "signer link");
 		goto out;
 	}
@@ -497,7 +492,6 @@ tb_signer_link_free(tb_signer_link *l)
 	pthread_cond_destroy(&l->cond);
 	pthread_condattr_destroy(&l->cond_attr);
 	pthread_mutex_destroy(&l->lock);
-	free(l->config_path);
 	free(l);
 }
 

@@ -1,7 +1,7 @@
 /*
- * The front's side of the signer process: starts it (fork + exec of
- * tanbad in signer mode on a socketpair), watches it, restarts it with
- * exponential back-off when it dies, and carries requests to it, matching
+ * The front's side of the signer process: has the parent start it
+ * (launcher.h), watches it, has it restarted with exponential back-off
+ * when it dies, and carries requests to it, matching
  * answers by id. A request in flight when the signer dies fails at once;
  * a late answer to a request that gave up is dropped. Never loads the
  * module or opens the PIN file; holds only what the signer described:
@@ -25,11 +25,8 @@ typedef struct tb_signer_link tb_signer_link;
 struct tb_launcher;
 
 typedef struct tb_signer_link_opts {
-	const char *config_path;
 	/* The parent's link (launcher.h): the parent starts and reaps every signer. */
 	struct tb_launcher *launcher;
-	int debug;
-	int foreground;
 	double restart_min_s;		/* first back-off (0.1 s) */
 	double restart_max_s;		/* back-off ceiling (30 s) */
 	const char *pid_file;		/* the signer's pid goes here at each start, or NULL */

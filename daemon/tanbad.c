@@ -192,14 +192,8 @@ main(int argc, char **argv)
 	po.socket_path = cfg->socket;
 	po.metrics_socket_path = cfg->metrics_listen == NULL ? cfg->metrics_socket : NULL;
 	/* What no tanba program ever calls, for this process and every child. */
-	if ((r = tb_sandbox_apply(TB_SANDBOX_PARENT, cfg, &err)) != 0) {
-		(void)unlink(cfg->socket);
-		if (po.metrics_socket_path != NULL)
-			(void)unlink(po.metrics_socket_path);
-		goto out;
-	}
-	if (cfg->pid_file != NULL && pid_file_write(cfg->pid_file) != 0)
-		tb_warn_f(0, "cannot write pid file %s", cfg->pid_file);
+	if ((r = tb_sandbox_apply(TB_SANDBOX_PARENT, cfg, &err)) != 0)
+		goto unlink;
 	/*
 	 * The front's CRL cache, made by root as an operator's first start
 	 * leaves it: given to [daemon] user now, since the front never is root.
@@ -207,10 +201,7 @@ main(int argc, char **argv)
 	if (cfg->rev_cache_dir != NULL && cfg->user_uid >= 0 && geteuid() == 0 &&
 	    tb_owned_dir_check(cfg->rev_cache_dir, cfg->user_uid, cfg->user_gid, &e) != 0) {
 		r = tb_error_set(&err, TB_ERR_CONFIG, "[revocation] cache_dir %s", e.detail);
-		(void)unlink(cfg->socket);
-		if (po.metrics_socket_path != NULL)
-			(void)unlink(po.metrics_socket_path);
-		goto out;
+		goto unlink;
 	}
 	po.tls_certificate = cfg->tls_listen != NULL ? cfg->tls_certificate : NULL;
 	po.tls_private_key = cfg->tls_private_key;
@@ -221,11 +212,20 @@ main(int argc, char **argv)
 	po.foreground = foreground;
 	po.restart_min_s = RESTART_MIN_S;
 	po.restart_max_s = RESTART_MAX_S;
+	/* Last before the front: no pid file is left by a start that failed before. */
+	if (cfg->pid_file != NULL && pid_file_write(cfg->pid_file) != 0)
+		tb_warn_f(0, "cannot write pid file %s", cfg->pid_file);
 	r = tb_parent_run(&po) == 0 ? 0 : TB_ERR_UNAVAILABLE;
 	if (r != 0)
 		tb_error_set(&err, r, "the front process did not start");
 	if (cfg->pid_file != NULL && unlink(cfg->pid_file) == -1)
 		tb_warn_f(0, "cannot remove pid file %s", cfg->pid_file);
+	goto out;
+unlink:
+	/* The socket files made for a front that never started. */
+	(void)unlink(po.socket_path);
+	if (po.metrics_socket_path != NULL)
+		(void)unlink(po.metrics_socket_path);
 out:
 	for (i = 0; i < TB_LISTEN_KINDS; i++)
 		if (po.listen_fd[i] != -1)

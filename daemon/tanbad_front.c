@@ -33,7 +33,6 @@
 #include "landlock.h"
 #include "launcher.h"
 #include "listeners.h"
-#include "programs.h"
 #include "signer_link.h"
 #include "tls_listener.h"
 #include "tb_clock.h"
@@ -144,7 +143,7 @@ main(int argc, char **argv)
 	tb_error_clear(&err);
 	if ((r = tb_launcher_attach(ctl, &launcher, &err)) != 0)
 		return fail(r, &err);
-	if ((r = tb_daemon_new(path, debug, foreground, launcher, &d, &err)) != 0) {
+	if ((r = tb_daemon_new(path, debug, launcher, &d, &err)) != 0) {
 		tb_launcher_free(launcher);
 		return fail(r, &err);
 	}

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -27,7 +26,6 @@
 #include <openssl/x509_vfy.h>
 
 #include "tb_clock.h"
-#include "tb_file.h"
 #include "listeners.h"
 #include "tb_log.h"
 #include "tls_listener.h"
@@ -56,20 +54,14 @@ tb_tls_listener_files(int cert_fd, int key_fd)
 	given_key_fd = key_fd;
 }
 
-/* Takes a descriptor the parent gave (once), else opens path (root's own start). */
+/* Takes a descriptor the parent gave (once): the front opens neither file itself. */
 static int
-file_take(int *given, const char *path, int secret, int *fd, tb_error *err)
+file_take(int *given, const char *what, int *fd, tb_error *err)
 {
-	if (*given != -1) {
-		*fd = *given;
-		*given = -1;
-		return 0;
-	}
-	if (secret)
-		return tb_secret_open(path, fd, err);
-	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return tb_error_set(err, TB_ERR_CONFIG, "[tls] certificate %s: %s", path,
-		    strerror(errno));
+	if ((*fd = *given) == -1)
+		return tb_error_set(err, TB_ERR_CONFIG, "[tls] %s: tanbad opened none; "
+		    "[tls] changes take effect at restart", what);
+	*given = -1;
 	return 0;
 }
 
@@ -111,7 +103,7 @@ out:
 	return r;
 }
 
-/* Reads the private key through the secret-file rule (no group or other access). */
+/* Reads the private key the parent opened by the secret-file rule (no group or other read). */
 static int
 key_load(SSL_CTX *ctx, const char *path, tb_error *err)
 {
@@ -122,7 +114,7 @@ key_load(SSL_CTX *ctx, const char *path, tb_error *err)
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
 
-	if ((r = file_take(&given_key_fd, path, 1, &fd, err)) != 0)
+	if ((r = file_take(&given_key_fd, "private_key", &fd, err)) != 0)
 		goto out;
 	if ((buf = malloc(KEY_FILE_MAX)) == NULL) {
 		r = tb_error_set(err, TB_ERR_NOMEM, "private_key");
@@ -235,7 +227,7 @@ ctx_make(const tb_config *cfg, SSL_CTX **out, tb_error *err)
 	/* The server retries a write from where the last one stopped, like send(2). */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-	if ((r = file_take(&given_cert_fd, cfg->tls_certificate, 0, &fd, err)) != 0)
+	if ((r = file_take(&given_cert_fd, "certificate", &fd, err)) != 0)
 		goto out;
 	r = chain_load(ctx, fd, cfg->tls_certificate, err);
 	close(fd);
@@ -263,13 +255,18 @@ out:
 	return r;
 }
 
-/* The parent's listener (listeners.h), or one bound here. */
+/*
+ * The parent's listener (listeners.h): the front binds none. None when
+ * [tls] came into the file after tanbad started (a restarted front reads
+ * it afresh).
+ */
 static int
-socket_listen(const char *listen_text, int *out, tb_error *err)
+socket_listen(int *out, tb_error *err)
 {
-	if ((*out = tb_listeners_take(TB_LISTEN_TLS)) != -1)
-		return 0;
-	return tb_listen_tcp("[tls] listen", listen_text, SOMAXCONN, out, err);
+	if ((*out = tb_listeners_take(TB_LISTEN_TLS)) == -1)
+		return tb_error_set(err, TB_ERR_CONFIG, "[tls] listen: tanbad opened no listener "
+		    "for it; [tls] changes take effect at restart");
+	return 0;
 }
 
 int
@@ -287,7 +284,7 @@ tb_tls_listener_new(const tb_config *cfg, tb_tls_listener **out, tb_error *err)
 	}
 	if ((r = ctx_make(cfg, &l->ctx, err)) != 0)
 		goto out;
-	if ((r = socket_listen(cfg->tls_listen, &l->fd, err)) != 0)
+	if ((r = socket_listen(&l->fd, err)) != 0)
 		goto out;
 	*out = l;
 	l = NULL;

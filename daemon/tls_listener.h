@@ -19,7 +19,7 @@ typedef struct tb_tls_conn tb_tls_conn;
 /*
  * The [tls] certificate and private key the parent opened for this front
  * (it runs as [daemon] user and may not open a key that is root's): taken
- * by the next tb_tls_listener_new instead of the paths, and closed there.
+ * by tb_tls_listener_new, which opens neither path, and closed there.
  */
 void tb_tls_listener_files(int cert_fd, int key_fd);
 

@@ -78,6 +78,29 @@ hz_two_accounts() {
 	chmod 0600 "$TB_PIN_FILE"
 }
 
+# hz_uid_of PID: its real, effective, saved and file-system uids, "r,e,s,f".
+hz_uid_of() { awk '/^Uid:/ { print $2 "," $3 "," $4 "," $5 }' /proc/"$1"/status; }
+
+# hz_back_and_signs WHO OLD UID PARENT DOC: within 30 s a WHO (front or
+# signer) other than OLD runs under the parent PARENT and DOC signs with key
+# rsa (to $TB_TMP/b.p7, which then verifies); that WHO runs as UID, every uid.
+hz_back_and_signs() {
+	_hz_i=0
+	_hz_new=
+	while [ $_hz_i -lt 150 ]; do
+		_hz_new=$(tb_${1}_of "$4") && [ "$_hz_new" != "$2" ] &&
+		    tb_tanba sign --key rsa -o "$TB_TMP/b.p7" "$5" 2>/dev/null && break
+		_hz_new=
+		sleep 0.2
+		_hz_i=$((_hz_i + 1))
+	done
+	[ -n "$_hz_new" ] ||
+	    tb_fail "no signature after the $1's restart: $(tail -n 5 "$TB_TMP/tanbad.log")"
+	[ "$(hz_uid_of "$_hz_new")" = "$3,$3,$3,$3" ] ||
+	    tb_fail "restarted $1 uid $(hz_uid_of "$_hz_new")"
+	tb_verify_cms "$TB_TMP/b.p7" || tb_fail "signature after the $1's restart"
+}
+
 # hz_test_user: a system user for "another client" (created once, as root).
 hz_test_user() {
 	hz_need_root

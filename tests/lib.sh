@@ -320,7 +320,6 @@ tb_verify_cms() {
 	fi
 }
 
-# tb_sha FILE ALG: the hex digest of FILE.
 # tb_batch_call OUTDIR REQUEST.json: sends the request raw, writes the answer
 # to OUTDIR/answer.json and each signed item's CMS to OUTDIR/N.der.
 tb_batch_call() {
@@ -378,6 +377,7 @@ while p < end:
 PY
 }
 
+# tb_sha FILE ALG: the hex digest of FILE.
 tb_sha() {
 	openssl dgst -"$2" -r "$1" | cut -d' ' -f1
 }

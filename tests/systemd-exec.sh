@@ -113,38 +113,21 @@ done
 grep -v "^$TB_DAEMON_PID " "$TB_TMP/notify.log" && tb_fail "a child spoke to systemd (NotifyAccess=main ignores it)"
 tb_tanba status >/dev/null || tb_fail "status"
 
-uid_of() { awk '/^Uid:/ { print $2 "," $3 "," $4 "," $5 }' /proc/"$1"/status; }
 FRONT=$(tb_front_of "$TB_DAEMON_PID") || tb_fail "no front"
 SIGNER=$(tb_signer_of "$TB_DAEMON_PID") || tb_fail "no signer"
-[ "$(uid_of "$TB_DAEMON_PID")" = "0,0,0,0" ] || tb_fail "parent uid $(uid_of "$TB_DAEMON_PID")"
-[ "$(uid_of "$FRONT")" = "$FUID,$FUID,$FUID,$FUID" ] || tb_fail "front uid $(uid_of "$FRONT")"
-[ "$(uid_of "$SIGNER")" = "$SUID,$SUID,$SUID,$SUID" ] || tb_fail "signer uid $(uid_of "$SIGNER")"
+[ "$(hz_uid_of "$TB_DAEMON_PID")" = "0,0,0,0" ] || tb_fail "parent uid $(hz_uid_of "$TB_DAEMON_PID")"
+[ "$(hz_uid_of "$FRONT")" = "$FUID,$FUID,$FUID,$FUID" ] || tb_fail "front uid $(hz_uid_of "$FRONT")"
+[ "$(hz_uid_of "$SIGNER")" = "$SUID,$SUID,$SUID,$SUID" ] || tb_fail "signer uid $(hz_uid_of "$SIGNER")"
 grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/"$TB_DAEMON_PID"/status || tb_fail "parent without NoNewPrivs"
 echo doc > "$TB_TMP/doc"
 tb_tanba sign --key rsa -o "$TB_TMP/a.p7" "$TB_TMP/doc" || tb_fail "sign"
 
-# back_and_signs WHO OLD UID: a new WHO (front|signer) runs as UID and signs within 30 s.
-back_and_signs() {
-	_i=0
-	_new=
-	while [ $_i -lt 150 ]; do
-		_new=$(tb_${1}_of "$TB_DAEMON_PID") && [ "$_new" != "$2" ] &&
-		    tb_tanba sign --key rsa -o "$TB_TMP/b.p7" "$TB_TMP/doc" 2>/dev/null && break
-		_new=
-		sleep 0.2
-		_i=$((_i + 1))
-	done
-	[ -n "$_new" ] || tb_fail "no signature after the $1's restart: $(tail -n 5 "$TB_TMP/tanbad.log")"
-	[ "$(uid_of "$_new")" = "$3,$3,$3,$3" ] || tb_fail "restarted $1 uid $(uid_of "$_new")"
-	tb_verify_cms "$TB_TMP/b.p7" || tb_fail "signature after the $1's restart"
-}
-
 tb_log "kill -9 of the signer: back as $SU, signs"
 kill -KILL "$SIGNER"
-back_and_signs signer "$SIGNER" "$SUID"
+hz_back_and_signs signer "$SIGNER" "$SUID" "$TB_DAEMON_PID" "$TB_TMP/doc"
 tb_log "kill -9 of the front: back as $FU, signs"
 kill -KILL "$FRONT"
-back_and_signs front "$FRONT" "$FUID"
+hz_back_and_signs front "$FRONT" "$FUID" "$TB_DAEMON_PID" "$TB_TMP/doc"
 
 tb_log "ExecReload: $(unit ExecReload)"
 n0=$(tb_reloads)
