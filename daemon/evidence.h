@@ -30,7 +30,8 @@ size_t tb_evidence_bound(struct tb_daemon *d);
  * Fails closed, TB_ERR_REVOCATION_UNKNOWN naming the certificate, when a
  * certificate is not GOOD or its status came from nothing that can be
  * embedded (no OCSP response kept, no CRL copy in [revocation] cache_dir):
- * a CMS is never answered as carrying evidence it lacks.
+ * a CMS is never answered as carrying evidence it lacks. Every path
+ * together is checked within one [verify] budget (max_time_ms included).
  */
 int tb_evidence_embed(struct tb_daemon *d, unsigned char **der, size_t *der_len,
     json_t *result, tb_error *err);

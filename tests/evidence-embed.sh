@@ -86,6 +86,10 @@ mkdir -p "$T/www" "$T/cache" "$T/tsa"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/tsa/tsa.key" 2>/dev/null &&
     "$TB_TESTPKI" issue --dir "$P" --key "$T/tsa/tsa.key" --profile tsa --out "$T/tsa/tsa.pem" \
     >>"$T/testpki.log" 2>&1 || tb_fail "TSA certificate: $(cat "$T/testpki.log")"
+# A third signer of the issuing CA (the slow-responder case below).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/third.key" 2>/dev/null &&
+    "$TB_TESTPKI" issue --dir "$P" --key "$T/third.key" --profile legal-sign --out "$T/third.pem" \
+    >>"$T/testpki.log" 2>&1 || tb_fail "third certificate: $(cat "$T/testpki.log")"
 cp "$P/ca.pem" "$T/tsa/chain.pem"
 python3 "$top_srcdir/tests/tsa-httpd.py" "$T/tsa" "$T/tsa.port" 2>"$T/tsa.log" &
 PIDS="$PIDS $!"
@@ -287,6 +291,62 @@ tb_tanba $LATER $FILES --crl "$T/old-root.crl" --json "$T/t-only.p7s" > "$T/ans.
 check "$years, the root's CRL ended before the stamp: not VALID, saying why" \
     'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")' \
     'and "says nothing about" in json.dumps(j, ensure_ascii=False)'
+
+# ---- a slow responder: embedding checks every path of the CMS (each
+# signer's, each stamp's TSA), and all of them together end by one
+# [verify] max_time_ms, not each by its own. The responder answers through
+# a loopback relay that waits 1 s first; the budget is 1.5 s.
+cat > "$T/slow-relay.py" <<'PY'
+import http.server, os, sys, time, urllib.request
+up, portfile = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(1.0)
+        rq = urllib.request.Request(up, data=body,
+            headers={"Content-Type": "application/ocsp-request"})
+        data = urllib.request.urlopen(rq, timeout=10).read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ocsp-response")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(portfile + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
+python3 "$T/slow-relay.py" "http://127.0.0.1:$OCSP_PORT" "$T/slow.port" 2>"$T/slow.log" &
+PIDS="$PIDS $!"
+_i=0
+while [ ! -s "$T/slow.port" ]; do
+	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "slow relay did not start: $(cat "$T/slow.log")"
+	sleep 0.1
+done
+cp "$TB_CONF" "$T/conf.fast"
+sed -i -e "s|^ocsp = http://127.0.0.1:.*|ocsp = http://127.0.0.1:$(cat "$T/slow.port")|" \
+    -e 's|^check_iin_checksum = no$|&\nmax_time_ms = 1500|' "$TB_CONF"
+tb_stop_daemon >/dev/null 2>&1
+tb_start_daemon || tb_fail "tanbad did not restart (slow responder)"
+rq sign key=ec data=@"$T/doc.txt" evidence=embed
+check "slow responder, one path: embedded within the budget" \
+    'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
+# Three signers of their own certificates: two paths not yet asked about,
+# each within the budget alone, not together.
+openssl cms -sign -binary -nodetach -outform DER -in "$T/doc.txt" -out "$T/three.p7s" \
+    -signer "$P/ec-sign.pem" -inkey "$P/ec-sign.key" \
+    -signer "$P/rsa-sign.pem" -inkey "$P/rsa-sign.key" \
+    -signer "$T/third.pem" -inkey "$T/third.key" 2>"$T/err" ||
+    tb_fail "openssl cms -sign with three signers: $(cat "$T/err")"
+rq timestamp cms=@"$T/three.p7s" evidence=embed
+check "slow responder, many paths: refused once [verify] max_time_ms is spent" \
+    'not j["ok"] and "evidence" not in j and "cms" not in j'
+rq timestamp cms=@"$T/three.p7s" evidence=embed
+check "slow responder: the answers kept meanwhile, the same request then fits" \
+    'j["ok"] and j["evidence"]["ocsp"] == 4'
+cp "$T/conf.fast" "$TB_CONF"
 
 # ---- the responder down, the daemon's OCSP cache gone with a restart
 stop_ocsp
