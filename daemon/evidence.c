@@ -20,7 +20,7 @@
 #include "verify_budget.h"
 
 /* The most validation data one CMS may carry: NCA-sized CRLs go by OCSP instead. */
-#define TB_EVIDENCE_MAX_BYTES (256u * 1024)
+#define TB_EVIDENCE_MAX_BYTES TB_REV_EMBED_MAX_BYTES
 
 int
 tb_evidence_want_read(json_t *req, int *embed, tb_error *err)

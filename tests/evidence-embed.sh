@@ -1,8 +1,8 @@
 #!/bin/sh
 # Validation data embedded in the CMS (sign {"evidence":"embed"}), with real
 # parts: `openssl ocsp` answers for the issuing CA, the root's CRL comes
-# from a loopback HTTP server (tests/rev-httpd.py) and its accepted copy
-# from [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/tsa-httpd.py)
+# from a loopback HTTP server (tests/rev-httpd.py) and is embedded from
+# the checker's memory, not [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/tsa-httpd.py)
 # under the same CA for the timestamp op. The signed CMS carries the OCSP response
 # (id-ri-ocsp-response) and the CRL in SignedData.crls; OpenSSL still
 # verifies it. With the responder down (and the daemon's cache gone), verify
@@ -142,6 +142,13 @@ check "sign evidence embed: one OCSP response and one CRL" \
     'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/embedded.p7s"
+# The CRL embedded is the one the checker holds, whatever the disk has.
+ls "$T/cache/"*.crl >/dev/null 2>&1 || tb_fail "no CRL written to cache_dir"
+mv "$T/cache" "$T/cache.away"
+rq sign key=ec data=@"$T/doc.txt" evidence=embed
+check "cache_dir gone: the CRL still embedded from the checker's memory" \
+    'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
+mv "$T/cache.away" "$T/cache"
 rq sign key=ec data=@"$T/doc.txt"
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/plain.p7s"
