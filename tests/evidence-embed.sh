@@ -359,6 +359,15 @@ cp "$T/conf.fast" "$TB_CONF"
 stop_ocsp
 tb_stop_daemon >/dev/null 2>&1
 tb_start_daemon || tb_fail "tanbad did not restart"
+rq sign key=ec data=@"$T/doc.txt" evidence=embed
+check "responder down: sign with evidence refused, no CMS" \
+    'not j["ok"] and j["error"]["code"] == "revocation_unknown" and "cms" not in j'
+rq timestamp cms=@"$T/plain.p7s" evidence=embed
+# (the stamp's own TSA check already fails: unavailable)
+check "responder down: timestamp with evidence refused, no CMS" \
+    'not j["ok"] and j["error"]["code"] in ("unavailable", "revocation_unknown") and "cms" not in j'
+rq status
+check "responder down: the daemon still serves after the refusals" 'j["ok"]'
 rq verify cms=@"$T/embedded.p7s"
 check "responder down: REVOCATION_UNKNOWN without the embedded data" \
     'j["verdict"] == "REVOCATION_UNKNOWN"'
