@@ -32,22 +32,8 @@ ev_cleanup() {
 }
 trap ev_cleanup EXIT
 
-# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (VALUE @FILE: base64 of FILE).
-cat > "$T/rq.py" <<'PY'
-import base64, json, os, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
-from tbframe import connect, ask
-req = {"id": 1, "op": sys.argv[2]}
-for a in sys.argv[3:]:
-    k, v = a.split("=", 1)
-    if v.startswith("@"):
-        v = base64.b64encode(open(v[1:], "rb").read()).decode()
-    elif v in ("true", "false"):
-        v = v == "true"
-    req[k] = v
-json.dump(ask(connect(sys.argv[1], 60), req), sys.stdout, ensure_ascii=False)
-PY
-rq() { top_srcdir=$top_srcdir python3 "$T/rq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
+# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (tests/tbrq.py).
+rq() { python3 "$top_srcdir/tests/tbrq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
 # check WHAT EXPR: EXPR over the answer j and its signer's revocation rv.
 check() {
 	_what=$1
