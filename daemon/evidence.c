@@ -160,10 +160,17 @@ gather_path(gather *g, const tb_trust *trust, X509 *cert, STACK_OF(X509) *certs,
 	p = res->n_signers == 1 ? res->signers[0].path : NULL;
 	if (res->verdict != TB_V_VALID || p == NULL || !p->rev_checked) {
 		tb_x509_name_text(X509_get_subject_name(cert), who, sizeof(who));
-		r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "evidence: \"%s\" is %s now: "
-		    "nothing to embed", who, p != NULL && !p->rev_checked &&
-		    res->verdict == TB_V_VALID ? "not checked for revocation" :
-		    tb_verdict_code(res->verdict));
+		/* A check cut short by the shared deadline says so, not only
+		 * the verdict it left (REVOCATION_UNKNOWN, CHAIN_UNTRUSTED). */
+		if (tb_verify_budget_ms_left(&g->budget) == 0)
+			r = tb_error_set(err, TB_ERR_TIMEOUT, "evidence: \"%s\" was not checked "
+			    "within [verify] max_time_ms (%ld ms for all the paths): %s", who,
+			    g->budget.lim.max_time_ms, tb_verdict_code(res->verdict));
+		else
+			r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "evidence: \"%s\" is %s "
+			    "now: nothing to embed", who, p != NULL && !p->rev_checked &&
+			    res->verdict == TB_V_VALID ? "not checked for revocation" :
+			    tb_verdict_code(res->verdict));
 		goto out;
 	}
 	for (i = 0; i + 1 < p->n; i++)
