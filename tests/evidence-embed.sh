@@ -47,6 +47,20 @@ PY
 	tb_log "ok: $_what"
 }
 
+# serve WHAT PORTFILE LOG SCRIPT ARGS...: a loopback server in python3,
+# SCRIPT ARGS PORTFILE, stopped at exit; back once it wrote its port.
+serve() {
+	_what=$1 _port=$2 _log=$3
+	shift 3
+	python3 "$@" "$_port" 2>"$_log" &
+	PIDS="$PIDS $!"
+	_i=0
+	while [ ! -s "$_port" ]; do
+		_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "$_what did not start: $(cat "$_log")"
+		sleep 0.1
+	done
+}
+
 start_ocsp() {
 	: > "$T/ocsp.log"
 	openssl ocsp -index "$P/index.txt" -CA "$P/ca.pem" -rsigner "$P/ocsp.pem" \
@@ -77,22 +91,10 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/third.ke
     "$TB_TESTPKI" issue --dir "$P" --key "$T/third.key" --profile legal-sign --out "$T/third.pem" \
     >>"$T/testpki.log" 2>&1 || tb_fail "third certificate: $(cat "$T/testpki.log")"
 cp "$P/ca.pem" "$T/tsa/chain.pem"
-python3 "$top_srcdir/tests/tsa-httpd.py" "$T/tsa" "$T/tsa.port" 2>"$T/tsa.log" &
-PIDS="$PIDS $!"
-_i=0
-while [ ! -s "$T/tsa.port" ]; do
-	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "TSA did not start: $(cat "$T/tsa.log")"
-	sleep 0.1
-done
+serve TSA "$T/tsa.port" "$T/tsa.log" "$top_srcdir/tests/tsa-httpd.py" "$T/tsa"
 "$TB_TESTPKI" crl --dir "$P" --issuer-name root --out "$T/www/root.crl" \
     >>"$T/testpki.log" 2>&1 || tb_fail "root CRL: $(cat "$T/testpki.log")"
-python3 "$top_srcdir/tests/rev-httpd.py" "$T/www" "$T/http.port" &
-PIDS="$PIDS $!"
-_i=0
-while [ ! -s "$T/http.port" ]; do
-	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "http server did not start"
-	sleep 0.1
-done
+serve "http server" "$T/http.port" "$T/http.log" "$top_srcdir/tests/rev-httpd.py" "$T/www"
 start_ocsp
 
 sed -i '/^\[revocation\]/,$d' "$TB_CONF"
@@ -311,13 +313,7 @@ open(portfile + ".tmp", "w").write(str(s.server_address[1]))
 os.rename(portfile + ".tmp", portfile)
 s.serve_forever()
 PY
-python3 "$T/slow-relay.py" "http://127.0.0.1:$OCSP_PORT" "$T/slow.port" 2>"$T/slow.log" &
-PIDS="$PIDS $!"
-_i=0
-while [ ! -s "$T/slow.port" ]; do
-	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "slow relay did not start: $(cat "$T/slow.log")"
-	sleep 0.1
-done
+serve "slow relay" "$T/slow.port" "$T/slow.log" "$T/slow-relay.py" "http://127.0.0.1:$OCSP_PORT"
 cp "$TB_CONF" "$T/conf.fast"
 sed -i -e "s|^ocsp = http://127.0.0.1:.*|ocsp = http://127.0.0.1:$(cat "$T/slow.port")|" \
     -e 's|^check_iin_checksum = no$|&\nmax_time_ms = 1500|' "$TB_CONF"
