@@ -17,9 +17,10 @@
 #include "revocation.h"
 #include "tb_log.h"
 #include "verify.h"
+#include "verify_budget.h"
 
 /* The most validation data one CMS may carry: NCA-sized CRLs go by OCSP instead. */
-#define TB_EVIDENCE_MAX_BYTES (256u * 1024)
+#define TB_EVIDENCE_MAX_BYTES TB_REV_EMBED_MAX_BYTES
 
 int
 tb_evidence_want_read(json_t *req, int *embed, tb_error *err)
@@ -51,6 +52,9 @@ typedef struct gather {
 	struct tb_revocation *rv;
 	const tb_trust *trust;
 	tb_verify_policy pol;
+	/* One [verify] max_time_ms for every path together: a CMS of many
+	 * signers or stamps, each path's check slow, still ends by it. */
+	tb_verify_budget budget;
 } gather;
 
 static void
@@ -140,6 +144,9 @@ gather_path(gather *g, const tb_trust *trust, X509 *cert, STACK_OF(X509) *certs,
 	char who[160];
 	int n, i, r = TB_ERR_INTERNAL;
 
+	if ((g->pol.budget.max_time_ms = tb_verify_budget_ms_left(&g->budget)) == 0)
+		return tb_error_set(err, TB_ERR_TIMEOUT, "evidence: the paths were not all "
+		    "checked within [verify] max_time_ms (%ld ms)", g->budget.lim.max_time_ms);
 	if ((n = i2d_X509(cert, &der)) <= 0)
 		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "evidence: certificate");
 	memset(&req, 0, sizeof(req));
@@ -153,10 +160,17 @@ gather_path(gather *g, const tb_trust *trust, X509 *cert, STACK_OF(X509) *certs,
 	p = res->n_signers == 1 ? res->signers[0].path : NULL;
 	if (res->verdict != TB_V_VALID || p == NULL || !p->rev_checked) {
 		tb_x509_name_text(X509_get_subject_name(cert), who, sizeof(who));
-		r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "evidence: \"%s\" is %s now: "
-		    "nothing to embed", who, p != NULL && !p->rev_checked &&
-		    res->verdict == TB_V_VALID ? "not checked for revocation" :
-		    tb_verdict_code(res->verdict));
+		/* A check cut short by the shared deadline says so, not only
+		 * the verdict it left (REVOCATION_UNKNOWN, CHAIN_UNTRUSTED). */
+		if (tb_verify_budget_ms_left(&g->budget) == 0)
+			r = tb_error_set(err, TB_ERR_TIMEOUT, "evidence: \"%s\" was not checked "
+			    "within [verify] max_time_ms (%ld ms for all the paths): %s", who,
+			    g->budget.lim.max_time_ms, tb_verdict_code(res->verdict));
+		else
+			r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "evidence: \"%s\" is %s "
+			    "now: nothing to embed", who, p != NULL && !p->rev_checked &&
+			    res->verdict == TB_V_VALID ? "not checked for revocation" :
+			    tb_verdict_code(res->verdict));
 		goto out;
 	}
 	for (i = 0; i + 1 < p->n; i++)
@@ -242,6 +256,11 @@ tb_evidence_embed(struct tb_daemon *d, unsigned char **der, size_t *der_len,
 	g.pol.check_iin_checksum = 0;
 	g.pol.min_rsa_bits = (int)cfg->verify_min_rsa_bits;
 	g.pol.min_ec_bits = (int)cfg->verify_min_ec_bits;
+	g.pol.budget.max_sig_checks = cfg->verify_max_sig_checks;
+	g.pol.budget.max_candidates = cfg->verify_max_candidates;
+	g.pol.budget.max_nc_checks = cfg->verify_max_nc_checks;
+	g.pol.budget.max_time_ms = (long)cfg->verify_max_time_ms;
+	tb_verify_budget_start(&g.budget, &g.pol.budget);
 	if (trust == NULL || tb_revocation_hook(g.rv) == NULL) {
 		r = tb_error_set(err, TB_ERR_UNAVAILABLE, "evidence: needs [verify] anchors and "
 		    "[revocation]");

@@ -29,8 +29,10 @@ size_t tb_evidence_bound(struct tb_daemon *d);
  * into *der (replaced on success); result gets "evidence":{"ocsp":N,"crls":M}.
  * Fails closed, TB_ERR_REVOCATION_UNKNOWN naming the certificate, when a
  * certificate is not GOOD or its status came from nothing that can be
- * embedded (no OCSP response kept, no CRL copy in [revocation] cache_dir):
- * a CMS is never answered as carrying evidence it lacks.
+ * embedded (no OCSP response kept, a CRL over TB_REV_EMBED_MAX_BYTES):
+ * a CMS is never answered as carrying evidence it lacks. Every path
+ * together is checked within one [verify] max_time_ms (TB_ERR_TIMEOUT once
+ * spent); the counted limits bound each path.
  */
 int tb_evidence_embed(struct tb_daemon *d, unsigned char **der, size_t *der_len,
     json_t *result, tb_error *err);

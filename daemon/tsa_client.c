@@ -52,6 +52,7 @@ tb_stamp_cms(struct tb_daemon *d, enum tb_stamp_want want, int signer,
 	tb_trust *trust = tb_anchors_tsa_trust(anchors);
 	tb_verify_policy pol;
 	tb_tsa_opts o;
+	tb_deadline_fetcher fetcher;
 	unsigned char *out = NULL;
 	size_t out_len = 0;
 	tb_error e;
@@ -61,7 +62,11 @@ tb_stamp_cms(struct tb_daemon *d, enum tb_stamp_want want, int signer,
 	if (trust == NULL)
 		trust = tb_anchors_trust(anchors);
 	tb_tsa_opts_init(&o);
-	o.fetcher = &tb_http_fetcher;
+	/* timeout_ms bounds the stamping of the whole request: a CMS of many
+	 * signers, handed to the timestamp op, holds a worker no longer than
+	 * one does. */
+	tb_deadline_fetcher_init(&fetcher, &tb_http_fetcher, (long)cfg->tsa_timeout_ms);
+	o.fetcher = &fetcher.self;
 	o.url = cfg->tsa_url;
 	o.policy = cfg->tsa_policy;
 	o.hash = cfg->tsa_hash;

@@ -122,25 +122,8 @@ rev_disk_load(tb_rev_ctx *ctx, rev_issuer *is, int delta)
 		free(der);
 		return;
 	}
-	tb_crl_free(rev_crl_put(is, delta, crl, by_signer));	/* NULL: loaded at start */
+	tb_crl_free(rev_crl_put(is, delta, crl, by_signer, der, len));	/* NULL: at start */
 	tb_info_f("%s: %s CRL loaded from %s", is->name, delta ? "delta" : "complete", path);
 	free(der);
 }
 
-/* ---- validation data for embedding (cms_evidence.h) ---- */
-
-int
-tb_rev_crl_der(tb_rev_ctx *ctx, X509 *ca, int delta, unsigned char **der, size_t *len,
-    tb_error *err)
-{
-	rev_issuer *is = ctx != NULL ? rev_find_issuer(ctx, ca) : NULL;
-	char path[4096];
-
-	if (is == NULL)
-		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "no [issuer] for this CA");
-	if (rev_disk_path(ctx, is, delta, path, sizeof(path)) != 0)
-		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN,
-		    "%s: no cache_dir, so no copy of its CRL to embed", is->name);
-	/* Only CRLs that passed every check are written there (crl_download). */
-	return tb_file_read(path, 1024u * 1024 * 1024, der, len, err);
-}

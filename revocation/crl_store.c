@@ -142,10 +142,22 @@ signer_good(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err)
  * configured CRL signer (checked now when check_signer is set).
  */
 tb_crl *
-rev_crl_put(rev_issuer *is, int delta, tb_crl *crl, int by_signer)
+rev_crl_put(rev_issuer *is, int delta, tb_crl *crl, int by_signer, const unsigned char *der,
+    size_t len)
 {
 	tb_crl *old = delta ? is->delta : is->base;
+	unsigned char **keep = delta ? &is->delta_der : &is->base_der;
+	size_t *keep_len = delta ? &is->delta_der_len : &is->base_der_len;
 
+	free(*keep);
+	*keep = NULL;
+	*keep_len = 0;
+	/* Without room for the copy the CRL still serves lookups; only
+	 * embedding it then fails (tb_rev_crl_der says so). */
+	if (crl != NULL && len <= TB_REV_EMBED_MAX_BYTES && (*keep = malloc(len)) != NULL) {
+		memcpy(*keep, der, len);
+		*keep_len = len;
+	}
 	if (delta) {
 		is->delta = crl;
 		is->delta_by_signer = by_signer;
@@ -208,14 +220,12 @@ crl_fetch_one(tb_rev_ctx *ctx, rev_issuer *is, const char *url, int delta, tb_er
 			r = tb_crl_delta_applies(is->base, crl, err);
 	}
 	if (r == 0) {
-		old = rev_crl_put(is, delta, crl, by_signer);
+		old = rev_crl_put(is, delta, crl, by_signer, der, len);
 		crl = NULL;
 		/* A new base may make the held delta obsolete. */
 		if (!delta && is->delta != NULL &&
-		    tb_crl_delta_applies(is->base, is->delta, &e2) != 0) {
-			tb_crl_free(is->delta);
-			is->delta = NULL;
-		}
+		    tb_crl_delta_applies(is->base, is->delta, &e2) != 0)
+			tb_crl_free(rev_crl_put(is, 1, NULL, 0, NULL, 0));
 	}
 	pthread_rwlock_unlock(&is->lock);
 	if (r != 0)
@@ -472,5 +482,40 @@ tb_rev_refresh_crls(tb_rev_ctx *ctx, tb_error *err)
 			tb_error_set(err, e1.code, "%s: %s", ctx->iss[i].name, e1.detail);
 		}
 	}
+	return r;
+}
+
+/* ---- validation data for embedding (cms_evidence.h) ---- */
+
+int
+tb_rev_crl_der(tb_rev_ctx *ctx, X509 *ca, int delta, unsigned char **der, size_t *len,
+    tb_error *err)
+{
+	rev_issuer *is = ctx != NULL ? rev_find_issuer(ctx, ca) : NULL;
+	const unsigned char *held;
+	size_t held_len;
+	int r = 0;
+
+	if (is == NULL)
+		return tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "no [issuer] for this CA");
+	/* The copy kept with the CRL lookups use, not the disk's: that may be
+	 * older (a failed save) or changed since it was written. */
+	pthread_rwlock_rdlock(&is->lock);
+	held = delta ? is->delta_der : is->base_der;
+	held_len = delta ? is->delta_der_len : is->base_der_len;
+	if ((delta ? is->delta : is->base) == NULL)
+		r = tb_error_set(err, TB_ERR_REVOCATION_UNKNOWN, "%s: no %s CRL held", is->name,
+		    delta ? "delta" : "complete");
+	else if (held == NULL)
+		r = tb_error_set(err, TB_ERR_TOO_LARGE, "%s: its %s CRL is over %u bytes, too "
+		    "large to embed", is->name, delta ? "delta" : "complete",
+		    TB_REV_EMBED_MAX_BYTES);
+	else if ((*der = malloc(held_len)) == NULL)
+		r = tb_error_set(err, TB_ERR_NOMEM, "%s: CRL copy", is->name);
+	else {
+		memcpy(*der, held, held_len);
+		*len = held_len;
+	}
+	pthread_rwlock_unlock(&is->lock);
 	return r;
 }

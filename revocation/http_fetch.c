@@ -182,3 +182,38 @@ http_fetch(void *ctx, const char *url, const tb_fetch_opts *o, const char *post_
 }
 
 const tb_fetcher tb_http_fetcher = { http_fetch, NULL };
+
+static int
+deadline_fetch(void *ctx, const char *url, const tb_fetch_opts *o, const char *post_type,
+    const unsigned char *post, size_t post_len, unsigned char **body, size_t *body_len,
+    tb_error *err)
+{
+	tb_deadline_fetcher *f = ctx;
+	tb_fetch_opts capped = *o;
+	long left = tb_verify_budget_ms_left(&f->budget);
+
+	if (left == 0)
+		return tb_error_set(err, TB_ERR_TIMEOUT, "%s: not asked, its %ld ms are spent",
+		    url, f->budget.lim.max_time_ms);
+	if (capped.timeout_ms <= 0 || capped.timeout_ms > left)
+		capped.timeout_ms = left;
+	if (capped.connect_timeout_ms <= 0 || capped.connect_timeout_ms > left)
+		capped.connect_timeout_ms = left;
+	return tb_fetcher_call(f->inner, url, &capped, post_type, post, post_len, body,
+	    body_len, err);
+}
+
+void
+tb_deadline_fetcher_init(tb_deadline_fetcher *f, const tb_fetcher *inner, long ms)
+{
+	tb_budget_limits lim;
+
+	memset(f, 0, sizeof(*f));
+	memset(&lim, 0, sizeof(lim));
+	lim.max_time_ms = ms;
+	tb_budget_limits_default(&lim);
+	tb_verify_budget_start(&f->budget, &lim);
+	f->inner = inner;
+	f->self.fetch = deadline_fetch;
+	f->self.ctx = f;
+}

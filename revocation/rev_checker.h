@@ -102,11 +102,18 @@ int tb_rev_check(tb_rev_ctx *ctx, X509 *cert, X509 *issuer, time_t at,
     tb_rev_result *out, tb_error *err);
 
 /*
- * The DER of the complete CRL (delta: the delta CRL) last accepted for the
- * configured issuer ca, read back from cache_dir, where only CRLs that
- * passed every check are written: validation data to embed in a CMS
- * (cms_evidence.h). *der malloc'd. TB_ERR_REVOCATION_UNKNOWN when ca is
- * not configured or there is no cache_dir; TB_ERR_IO when none is held.
+ * The most DER one held CRL keeps beside its index, for embedding: all the
+ * validation data one CMS may carry (daemon/evidence.c). A larger CRL
+ * (NCA-sized) is indexed only, and its certificates go by OCSP instead.
+ */
+#define TB_REV_EMBED_MAX_BYTES (256u * 1024)
+
+/*
+ * A copy of the DER of the complete CRL (delta: the delta CRL) held now
+ * for the configured issuer ca, the very one lookups judge by: validation
+ * data to embed in a CMS (cms_evidence.h). *der malloc'd.
+ * TB_ERR_REVOCATION_UNKNOWN when ca is not configured or no such CRL is
+ * held; TB_ERR_TOO_LARGE when it is over TB_REV_EMBED_MAX_BYTES.
  */
 int tb_rev_crl_der(tb_rev_ctx *ctx, X509 *ca, int delta, unsigned char **der, size_t *len,
     tb_error *err);

@@ -250,6 +250,8 @@ tb_rev_ctx_free(tb_rev_ctx *ctx)
 		url_list_free(&is->delta_urls);
 		tb_crl_free(is->base);
 		tb_crl_free(is->delta);
+		free(is->base_der);
+		free(is->delta_der);
 		free(is->cdp_url);
 		pthread_mutex_destroy(&is->fetch_lock);
 		pthread_rwlock_destroy(&is->lock);

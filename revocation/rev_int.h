@@ -42,6 +42,9 @@ typedef struct rev_issuer {
 	pthread_rwlock_t lock;		/* base, delta, crl_err, learned CDP URL */
 	tb_crl *base, *delta;
 	int base_by_signer, delta_by_signer;	/* signed by signer, not by ca */
+	/* their DER when at most TB_REV_EMBED_MAX_BYTES, else NULL (0: too large) */
+	unsigned char *base_der, *delta_der;
+	size_t base_der_len, delta_der_len;
 	char crl_err[256];
 	char *cdp_url;			/* learned from a certificate (use_aia only) */
 	time_t next_refresh;
@@ -100,8 +103,13 @@ int rev_signer_resolve(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err);
 int rev_crl_load_either(tb_rev_ctx *ctx, rev_issuer *is, const unsigned char *der,
     size_t len, const tb_crl_policy *pol, int check_signer, tb_crl **out, int *by_signer,
     tb_error *err);
-/* crl_store.c: puts crl into is's delta or base slot (lock held); returns the one it held. */
-tb_crl *rev_crl_put(rev_issuer *is, int delta, tb_crl *crl, int by_signer);
+/*
+ * crl_store.c: puts crl (parsed from der) into is's delta or base slot
+ * (lock held), with a copy of der when small enough to embed; returns the
+ * CRL it held. crl NULL empties the slot.
+ */
+tb_crl *rev_crl_put(rev_issuer *is, int delta, tb_crl *crl, int by_signer,
+    const unsigned char *der, size_t len);
 /* crl_store.c: downloads is's CRLs; the held ones stay unless a new one passed. */
 int rev_crl_refresh(tb_rev_ctx *ctx, rev_issuer *is, tb_error *err);
 int rev_has_crl_source(rev_issuer *is);

@@ -12,5 +12,5 @@ DAEMON_SHELL_TESTS = \
 	tests/daemon-filekey.sh
 TESTS += $(DAEMON_SHELL_TESTS)
 check_SCRIPTS += $(DAEMON_SHELL_TESTS) tests/rawclient.py
-EXTRA_DIST += $(DAEMON_SHELL_TESTS) tests/rawclient.py tests/tbframe.py
+EXTRA_DIST += $(DAEMON_SHELL_TESTS) tests/rawclient.py tests/tbframe.py tests/tbrq.py
 EXTRA_DIST += tests/lib.sh

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Validation data embedded in the CMS (sign {"evidence":"embed"}), with real
 # parts: `openssl ocsp` answers for the issuing CA, the root's CRL comes
-# from a loopback HTTP server (tests/rev-httpd.py) and its accepted copy
-# from [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/tsa-httpd.py)
+# from a loopback HTTP server (tests/rev-httpd.py) and is embedded from
+# the checker's memory, not [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/tsa-httpd.py)
 # under the same CA for the timestamp op. The signed CMS carries the OCSP response
 # (id-ri-ocsp-response) and the CRL in SignedData.crls; OpenSSL still
 # verifies it. With the responder down (and the daemon's cache gone), verify
@@ -32,22 +32,8 @@ ev_cleanup() {
 }
 trap ev_cleanup EXIT
 
-# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (VALUE @FILE: base64 of FILE).
-cat > "$T/rq.py" <<'PY'
-import base64, json, os, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
-from tbframe import connect, ask
-req = {"id": 1, "op": sys.argv[2]}
-for a in sys.argv[3:]:
-    k, v = a.split("=", 1)
-    if v.startswith("@"):
-        v = base64.b64encode(open(v[1:], "rb").read()).decode()
-    elif v in ("true", "false"):
-        v = v == "true"
-    req[k] = v
-json.dump(ask(connect(sys.argv[1], 60), req), sys.stdout, ensure_ascii=False)
-PY
-rq() { top_srcdir=$top_srcdir python3 "$T/rq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
+# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (tests/tbrq.py).
+rq() { python3 "$top_srcdir/tests/tbrq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
 # check WHAT EXPR: EXPR over the answer j and its signer's revocation rv.
 check() {
 	_what=$1
@@ -59,6 +45,20 @@ rv = (j.get("signer") or {}).get("revocation", {})
 sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
 	tb_log "ok: $_what"
+}
+
+# serve WHAT PORTFILE LOG SCRIPT ARGS...: a loopback server in python3,
+# SCRIPT ARGS PORTFILE, stopped at exit; back once it wrote its port.
+serve() {
+	_what=$1 _port=$2 _log=$3
+	shift 3
+	python3 "$@" "$_port" 2>"$_log" &
+	PIDS="$PIDS $!"
+	_i=0
+	while [ ! -s "$_port" ]; do
+		_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "$_what did not start: $(cat "$_log")"
+		sleep 0.1
+	done
 }
 
 start_ocsp() {
@@ -86,23 +86,15 @@ mkdir -p "$T/www" "$T/cache" "$T/tsa"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/tsa/tsa.key" 2>/dev/null &&
     "$TB_TESTPKI" issue --dir "$P" --key "$T/tsa/tsa.key" --profile tsa --out "$T/tsa/tsa.pem" \
     >>"$T/testpki.log" 2>&1 || tb_fail "TSA certificate: $(cat "$T/testpki.log")"
+# A third signer of the issuing CA (the slow-responder case below).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/third.key" 2>/dev/null &&
+    "$TB_TESTPKI" issue --dir "$P" --key "$T/third.key" --profile legal-sign --out "$T/third.pem" \
+    >>"$T/testpki.log" 2>&1 || tb_fail "third certificate: $(cat "$T/testpki.log")"
 cp "$P/ca.pem" "$T/tsa/chain.pem"
-python3 "$top_srcdir/tests/tsa-httpd.py" "$T/tsa" "$T/tsa.port" 2>"$T/tsa.log" &
-PIDS="$PIDS $!"
-_i=0
-while [ ! -s "$T/tsa.port" ]; do
-	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "TSA did not start: $(cat "$T/tsa.log")"
-	sleep 0.1
-done
+serve TSA "$T/tsa.port" "$T/tsa.log" "$top_srcdir/tests/tsa-httpd.py" "$T/tsa"
 "$TB_TESTPKI" crl --dir "$P" --issuer-name root --out "$T/www/root.crl" \
     >>"$T/testpki.log" 2>&1 || tb_fail "root CRL: $(cat "$T/testpki.log")"
-python3 "$top_srcdir/tests/rev-httpd.py" "$T/www" "$T/http.port" &
-PIDS="$PIDS $!"
-_i=0
-while [ ! -s "$T/http.port" ]; do
-	_i=$((_i + 1)); [ $_i -lt 100 ] || tb_fail "http server did not start"
-	sleep 0.1
-done
+serve "http server" "$T/http.port" "$T/http.log" "$top_srcdir/tests/rev-httpd.py" "$T/www"
 start_ocsp
 
 sed -i '/^\[revocation\]/,$d' "$TB_CONF"
@@ -138,6 +130,13 @@ check "sign evidence embed: one OCSP response and one CRL" \
     'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/embedded.p7s"
+# The CRL embedded is the one the checker holds, whatever the disk has.
+ls "$T/cache/"*.crl >/dev/null 2>&1 || tb_fail "no CRL written to cache_dir"
+mv "$T/cache" "$T/cache.away"
+rq sign key=ec data=@"$T/doc.txt" evidence=embed
+check "cache_dir gone: the CRL still embedded from the checker's memory" \
+    'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
+mv "$T/cache.away" "$T/cache"
 rq sign key=ec data=@"$T/doc.txt"
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/plain.p7s"
@@ -288,10 +287,70 @@ check "$years, the root's CRL ended before the stamp: not VALID, saying why" \
     'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")' \
     'and "says nothing about" in json.dumps(j, ensure_ascii=False)'
 
+# ---- a slow responder: embedding checks every path of the CMS (each
+# signer's, each stamp's TSA), and all of them together end by one
+# [verify] max_time_ms, not each by its own. The responder answers through
+# a loopback relay that waits 1 s first; the budget is 1.5 s.
+cat > "$T/slow-relay.py" <<'PY'
+import http.server, os, sys, time, urllib.request
+up, portfile = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(1.0)
+        rq = urllib.request.Request(up, data=body,
+            headers={"Content-Type": "application/ocsp-request"})
+        data = urllib.request.urlopen(rq, timeout=10).read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ocsp-response")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(portfile + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
+serve "slow relay" "$T/slow.port" "$T/slow.log" "$T/slow-relay.py" "http://127.0.0.1:$OCSP_PORT"
+cp "$TB_CONF" "$T/conf.fast"
+sed -i -e "s|^ocsp = http://127.0.0.1:.*|ocsp = http://127.0.0.1:$(cat "$T/slow.port")|" \
+    -e 's|^check_iin_checksum = no$|&\nmax_time_ms = 1500|' "$TB_CONF"
+tb_stop_daemon >/dev/null 2>&1
+tb_start_daemon || tb_fail "tanbad did not restart (slow responder)"
+rq sign key=ec data=@"$T/doc.txt" evidence=embed
+check "slow responder, one path: embedded within the budget" \
+    'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
+# Three signers of their own certificates: two paths not yet asked about,
+# each within the budget alone, not together.
+openssl cms -sign -binary -nodetach -outform DER -in "$T/doc.txt" -out "$T/three.p7s" \
+    -signer "$P/ec-sign.pem" -inkey "$P/ec-sign.key" \
+    -signer "$P/rsa-sign.pem" -inkey "$P/rsa-sign.key" \
+    -signer "$T/third.pem" -inkey "$T/third.key" 2>"$T/err" ||
+    tb_fail "openssl cms -sign with three signers: $(cat "$T/err")"
+rq timestamp cms=@"$T/three.p7s" evidence=embed
+check "slow responder, many paths: refused once [verify] max_time_ms is spent" \
+    'not j["ok"] and j["error"]["code"] == "timeout"' \
+    'and "max_time_ms" in j["error"]["message"] and "evidence" not in j and "cms" not in j'
+rq timestamp cms=@"$T/three.p7s" evidence=embed
+check "slow responder: the answers kept meanwhile, the same request then fits" \
+    'j["ok"] and j["evidence"]["ocsp"] == 4'
+cp "$T/conf.fast" "$TB_CONF"
+
 # ---- the responder down, the daemon's OCSP cache gone with a restart
 stop_ocsp
 tb_stop_daemon >/dev/null 2>&1
 tb_start_daemon || tb_fail "tanbad did not restart"
+rq sign key=ec data=@"$T/doc.txt" evidence=embed
+check "responder down: sign with evidence refused, no CMS" \
+    'not j["ok"] and j["error"]["code"] == "revocation_unknown" and "cms" not in j'
+rq timestamp cms=@"$T/plain.p7s" evidence=embed
+# (the stamp's own TSA check already fails: unavailable)
+check "responder down: timestamp with evidence refused, no CMS" \
+    'not j["ok"] and j["error"]["code"] in ("unavailable", "revocation_unknown") and "cms" not in j'
+rq status
+check "responder down: the daemon still serves after the refusals" 'j["ok"]'
 rq verify cms=@"$T/embedded.p7s"
 check "responder down: REVOCATION_UNKNOWN without the embedded data" \
     'j["verdict"] == "REVOCATION_UNKNOWN"'

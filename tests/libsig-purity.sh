@@ -56,21 +56,29 @@ forbidden() {
 tmp=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$tmp"' EXIT
 
-# The control: a probe that opens a socket, starts a thread and writes a file.
+# The control: a probe that opens a socket, starts a thread and writes a
+# file, built fortified as the project is (fprintf becomes __fprintf_chk),
+# and lists a directory, a call allowed only in trust_store.
 cat > "$tmp/probe.c" <<'EOF'
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 static void *run(void *a) { return a; }
-int probe(void) {
+int probe(int n) {
 	pthread_t t;
 	FILE *f = fopen("/tmp/x", "w");
+	DIR *d = opendir("/");
+	fprintf(f, "%d %p", n, (void *)d);
 	return socket(AF_INET, SOCK_STREAM, 0) + pthread_create(&t, NULL, run, f);
 }
 EOF
-"$CC" -c -o "$tmp/libsig_la-probe.o" "$tmp/probe.c" || fail "cannot build the probe object"
+"$CC" -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -c -o "$tmp/libsig_la-probe.o" "$tmp/probe.c" ||
+    fail "cannot build the probe object"
+"$NM" -u "$tmp/libsig_la-probe.o" | grep -q '__fprintf_chk' ||
+    fail "the probe is not fortified: the __*_chk reading goes untested"
 got=$(forbidden "$(undefined "$tmp/libsig_la-probe.o")")
-for s in socket pthread_create fopen; do
+for s in socket pthread_create fopen fprintf opendir; do
 	echo "$got" | grep -q "^probe $s " || fail "the scan misses $s in a probe object: $got"
 done
 

@@ -48,33 +48,8 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# rq OP NAME=VALUE...: one request on the socket, the JSON answer on stdout.
-# VALUE @FILE is the file in base64; true/false are booleans.
-cat > "$T/rq.py" <<'PY'
-import base64, json, socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(60)
-s.connect(sys.argv[1])
-req = {"id": 1, "op": sys.argv[2]}
-for a in sys.argv[3:]:
-    k, v = a.split("=", 1)
-    if v.startswith("@"):
-        v = base64.b64encode(open(v[1:], "rb").read()).decode()
-    elif v in ("true", "false"):
-        v = v == "true"
-    req[k] = v
-body = json.dumps(req).encode()
-s.sendall(struct.pack(">I", len(body)) + body)
-def recv(n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        assert c, "connection closed"
-        b += c
-    return b
-sys.stdout.write(recv(struct.unpack(">I", recv(4))[0]).decode("utf-8"))
-PY
-rq() { python3 "$T/rq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
+# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (tests/tbrq.py).
+rq() { python3 "$top_srcdir/tests/tbrq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
 # check WHAT PYTHON-EXPR: asserts EXPR over the last answer (j) and the
 # revocation object of its certificate or first signer (rv).
 check() {

@@ -88,6 +88,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         resp = reply(name, query)
         if parts[0] == "slow":
             time.sleep(5)
+        if parts[0] == "lag":
+            time.sleep(0.8)
         if parts[0] == "replay":
             prev = last.get(name)
             last[name] = resp
