@@ -5,7 +5,11 @@
  * from TANBA_FUZZ_ANCHORS / TANBA_FUZZ_UNTRUSTED (fuzz_pki.c); revocation
  * is not checked. Every verdict must come back as JSON. The same input's
  * embedded validation data (cms_evidence.c) is read, and added to itself:
- * entries already there are not added twice.
+ * entries already there are not added twice, and what was readable stays
+ * readable. OpenSSL's own DER of a CMS it read is not always readable
+ * again (an AlgorithmIdentifier parameter tagged 0x20 comes back as an
+ * end-of-contents 00 00: fuzz/crashes/cms/alg-param-eoc.der); only then
+ * may the output fail to read, as its input does.
  */
 #include "config.h"
 
@@ -35,9 +39,13 @@ evidence_round_trip(const uint8_t *data, size_t size)
 		return;
 	FZ_ASSERT(ev.n_crls <= TB_EVIDENCE_MAX && ev.n_ocsp <= TB_EVIDENCE_MAX);
 	if (tb_cms_evidence_add(ev.owned, ev.owned_len, &ev, &out, &out_len, &e) == 0) {
-		FZ_ASSERT(tb_cms_evidence_read(out, out_len, &again, &e) == 0);
-		FZ_ASSERT(again.n_crls == ev.n_crls && again.n_ocsp == ev.n_ocsp);
-		tb_cms_evidence_clear(&again);
+		if (tb_cms_evidence_read(out, out_len, &again, &e) == 0) {
+			FZ_ASSERT(again.n_crls == ev.n_crls && again.n_ocsp == ev.n_ocsp);
+			tb_cms_evidence_clear(&again);
+		} else {
+			/* Unreadable only where the input's own DER is. */
+			FZ_ASSERT(tb_cms_evidence_read(ev.owned, ev.owned_len, &again, &e) != 0);
+		}
 	}
 	OPENSSL_free(out);
 	tb_cms_evidence_clear(&ev);
