@@ -24,7 +24,7 @@ PROC='pthread_create|thrd_create|clone|clone3|fork|vfork|posix_spawn|posix_spawn
 FILE='open|open64|openat|openat64|creat|creat64|fopen|fopen64|freopen|fdopen|tmpfile|mkstemp|mkstemps|mkostemp|mkdtemp|rename|renameat|renameat2|unlink|unlinkat|remove|rmdir|mkdir|mkdirat|link|linkat|symlink|symlinkat|chmod|fchmod|chown|fchown|truncate|ftruncate|write|pwrite|pwrite64|writev|fwrite|fputs|fputc|putc|fprintf|vfprintf|fsync|fdatasync|mmap|mmap64|opendir|readdir|readdir64|stat|stat64|lstat|fstat|BIO_new_file|BIO_new_fp|BIO_new_fd|BIO_s_file|BIO_s_fd|BIO_write_filename|BIO_append_filename|BIO_rw_filename|PEM_write_([^b]|b[^i]|bi[^o]|bio[^_])[A-Za-z0-9_]*|i2d_[A-Za-z0-9_]*_fp|tb_file_write[A-Za-z0-9_]*'
 
 # object symbol reason: calls that read only, in the one object that needs them.
-ALLOW='gost_key mmap anonymous locked pages for GOST key material (MAP_ANONYMOUS): no file is mapped
+ALLOW='tb_secmem mmap anonymous locked pages for secrets such as GOST key material (MAP_ANONYMOUS): no file is mapped
 trust_store opendir anchors may be a directory of certificate files, read only
 trust_store readdir the same directory, listed
 trust_store stat tells a directory of anchors from a file, read only'
