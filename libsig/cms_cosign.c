@@ -258,6 +258,16 @@ tb_cms_cosign_digest(const unsigned char *cms_der, size_t cms_len, const tb_sign
 		    "(sha256, sha384, sha512; streebog512, streebog256 for a GOST key)");
 	if ((r = cms_in_open(cms_der, cms_len, &in, err)) != 0)
 		return r;
+	/*
+	 * The new CMS is checked with the same bound as the input: a co-signer
+	 * of a CMS already at it would be signed (and recorded) and then fail
+	 * that check. Refused here, before anything is signed.
+	 */
+	if (in.n >= TB_CMS_SIGNERS_MAX) {
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "cms: has %d signers already, the most "
+		    "a co-signed CMS may have", in.n);
+		goto out;
+	}
 	/* The content is the CMS's own when attached; the caller's when detached. */
 	pos = CMS_get0_content(in.cms);
 	att = pos != NULL && *pos != NULL;

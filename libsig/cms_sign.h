@@ -187,7 +187,9 @@ int tb_cms_countersign(const unsigned char *cms_der, size_t cms_len, int target,
 /*
  * The same two steps for a signer elsewhere (tanbad's signer process),
  * each parsing cms_der again. TB_CMS_SIGNERS_MAX bounds the SignerInfos a
- * CMS may have to be co-signed; a CMS that is not DER is refused
+ * CMS may have after co-signing (tb_cms_cosign_digest refuses one that has
+ * them all already, TB_ERR_UNSUPPORTED) and to be counter-signed; a CMS
+ * that is not DER is refused
  * (TB_ERR_UNSUPPORTED) since its signers would not keep their bytes.
  *
  * tb_cms_cosign_digest: the content digest (req->md_nid) a new signer of

@@ -1153,6 +1153,53 @@ START_TEST(test_cosign_refusals)
 END_TEST
 
 /*
+ * A CMS with TB_CMS_SIGNERS_MAX signers takes no co-signer, refused before
+ * the signer is asked (the new CMS could not pass the check of its
+ * signers, and a signature made would be one never delivered); it can
+ * still be counter-signed.
+ */
+START_TEST(test_cosign_signers_max)
+{
+	unsigned char doc[100], *d = NULL, *next = NULL;
+	size_t len = 0, next_len = 0;
+	struct soft_signer es = { keys[KEY_EC], SIGN_OK, 0, 0, 0 };
+	tb_signer ec = { soft_sign_digest, &es };
+	tb_sign_request req = { 0 };
+	tb_error err = { 0, "" };
+	int i, calls;
+
+	sample_doc(doc, sizeof(doc));
+	req.md_nid = NID_sha256;
+	req.signing_time = T_SIGN;
+	req.data = doc;
+	req.data_len = sizeof(doc);
+	ck_assert_int_eq(tb_cms_sign(certs[KEY_EC], NULL, &ec, &req, &d, &len, &err), 0);
+	req.data = NULL;
+	req.data_len = 0;
+	for (i = 1; i < TB_CMS_SIGNERS_MAX; i++) {
+		ck_assert_msg(tb_cms_add_signer(d, len, certs[KEY_EC], NULL, &ec, &req, &next,
+		    &next_len, &err) == 0, "signer %d: %s", i + 1, err.detail);
+		OPENSSL_free(d);
+		d = next;
+		len = next_len;
+		next = NULL;
+	}
+	ck_assert_int_eq(count_signers(d, len), TB_CMS_SIGNERS_MAX);
+	calls = es.calls;
+	ck_assert_int_eq(tb_cms_add_signer(d, len, certs[KEY_EC], NULL, &ec, &req, &next,
+	    &next_len, &err), TB_ERR_UNSUPPORTED);
+	ck_assert_msg(strstr(err.detail, "signers already") != NULL, "%s", err.detail);
+	ck_assert_int_eq(es.calls, calls);
+	ck_assert_ptr_null(next);
+	ck_assert_msg(tb_cms_countersign(d, len, TB_CMS_SIGNERS_MAX - 1, certs[KEY_EC], NULL,
+	    &ec, &req, &next, &next_len, &err) == 0, "counter-sign: %s", err.detail);
+	ck_assert_int_eq(count_signers(next, next_len), TB_CMS_SIGNERS_MAX);
+	OPENSSL_free(next);
+	OPENSSL_free(d);
+}
+END_TEST
+
+/*
  * The counter-signature's SignerInfo parsed through a SignedData made
  * around it here (OpenSSL has no d2i for a bare SignerInfo).
  */
@@ -1312,6 +1359,7 @@ cms_sign_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_cosign_keeps_signers, 0, MODE_COUNT);
 	tcase_add_test(tc, test_cosign_refusals);
+	tcase_add_test(tc, test_cosign_signers_max);
 	tcase_add_test(tc, test_countersign);
 	suite_add_tcase(s, tc);
 
