@@ -112,7 +112,7 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	tb_sc_signed sd;
 	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, md_len = 0;
-	int r, md_nid, attached = 0, audited = 0, index = -1, gost;
+	int r, md_nid, attached = 0, audited = 0, made = 0, index = -1, gost;
 	char doc[TB_SC_DOC_MAX];
 
 	memset(&in, 0, sizeof(in));
@@ -151,6 +151,7 @@ tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *
 	if ((r = tb_daemon_sign(d, client, name, k->cert_sha256, md_nid, md, md_len,
 	    in.target >= 0 ? TB_SIGN_COUNTER : !attached, &ans, &sd, &audited, err)) != 0)
 		goto fail;
+	made = 1;
 	if (in.target >= 0)
 		r = tb_cms_counter_assemble(in.cms, in.cms_len, in.target, k->cert, k->chain,
 		    md_nid, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &der, &der_len, err);
@@ -182,6 +183,8 @@ out:
 	/* As a plain sign: every refusal leaves a record, once. */
 	if (r != 0 && !audited)
 		tb_ops_sign_refused(d, client, name, doc, r, err);
+	else if (r != 0 && made)
+		tb_ops_sign_withheld(d, client, name, doc, r, err);
 	free(ans);
 	OPENSSL_free(der);
 	free(in.data);

@@ -133,7 +133,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	tb_sc_signed sd;
 	unsigned char *der = NULL, content_md[EVP_MAX_MD_SIZE];
 	size_t der_len = 0, content_md_len = 0;
-	int audited = 0;
+	int audited = 0, made = 0;
 	char doc[TB_SC_DOC_MAX];
 	struct timespec t0;
 	time_t now;
@@ -180,8 +180,12 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	 */
 	if ((r = tb_ops_content_digest(k, &sreq, content_md, &content_md_len, err)) != 0 ||
 	    (r = tb_daemon_sign(d, client, name, k->cert_sha256, sreq.md_nid, content_md,
-	    content_md_len, in.detached, &ans, &sd, &audited, err)) != 0 ||
-	    (r = tb_ops_assemble(k, &sreq, content_md, content_md_len, sd.attrs, sd.attrs_len,
+	    content_md_len, in.detached, &ans, &sd, &audited, err)) != 0) {
+		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
+		goto out;
+	}
+	made = 1;
+	if ((r = tb_ops_assemble(k, &sreq, content_md, content_md_len, sd.attrs, sd.attrs_len,
 	    sd.sig, sd.sig_len, sd.signing_time, &der, &der_len, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
 		goto out;
@@ -206,10 +210,14 @@ out:
 	 * Every refusal leaves a record too. Once the signer had the request it
 	 * recorded the outcome itself (the signature was on disk before it
 	 * answered). A signer that died meanwhile may have recorded it or not:
-	 * the refusal is recorded once it is back (a failed try is logged).
+	 * the refusal is recorded once it is back (a failed try is logged). A
+	 * signature the signer recorded ok that is not answered (the TSA or the
+	 * evidence failed) gets a record saying it was withheld.
 	 */
 	if (r != 0 && !audited)
 		tb_ops_sign_refused(d, client, name, doc, r, err);
+	else if (r != 0 && made)
+		tb_ops_sign_withheld(d, client, name, doc, r, err);
 	free(ans);
 	OPENSSL_free(der);
 	free(in.data);

@@ -108,6 +108,17 @@ tb_ops_sign_refused(struct tb_daemon *d, const tb_client *client, const char *ke
 	    err != NULL ? err->detail : NULL, NULL);
 }
 
+void
+tb_ops_sign_withheld(struct tb_daemon *d, const tb_client *client, const char *key,
+    const char *doc, int r, const tb_error *err)
+{
+	tb_error w;
+
+	tb_error_set(&w, r, "signature made, then withheld: %s", err != NULL ? err->detail :
+	    tb_err_str(r));
+	tb_ops_sign_refused(d, client, key, doc, r, &w);
+}
+
 int
 tb_ops_sign_key(struct tb_daemon *d, const char *name, tb_front_keys **ks,
     const tb_front_key **k, tb_error *err)

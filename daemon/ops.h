@@ -130,6 +130,14 @@ int tb_ops_sign_answer(json_t *result, const char *key, const json_t *signer_inf
  */
 void tb_ops_sign_refused(struct tb_daemon *d, const tb_client *client, const char *key,
     const char *doc, int r, const tb_error *err);
+/*
+ * The record of a signature the signer made and recorded ok that the front
+ * then could not deliver (the TSA, the evidence or the CMS around it
+ * failed): a refusal after the signer's ok, saying so, so that the trail
+ * does not stand for a signature no client received.
+ */
+void tb_ops_sign_withheld(struct tb_daemon *d, const tb_client *client, const char *key,
+    const char *doc, int r, const tb_error *err);
 
 /* "sha256:<hex>" of buf, as audit records name documents, into out
  * (at least 7 + 2 * 32 + 1 bytes). */

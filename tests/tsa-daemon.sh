@@ -157,6 +157,17 @@ if tb_tanba sign --key ec --timestamp -o "$T/x.p7" "$T/doc.txt" 2>"$T/err"; then
 fi
 grep -q "timed out.*timestamp" "$T/err" || tb_fail "slow TSA: $(cat "$T/err")"
 [ ! -s "$T/x.p7" ] || tb_fail "slow TSA: a CMS was written"
+# The signer recorded the signature ok before the TSA was asked: the trail
+# says next that it was withheld, so no ok record stands alone for it.
+python3 - "$TB_TMP/audit.log" "$(tb_sha "$T/doc.txt" sha256)" <<'PY' || tb_fail "slow TSA: the withheld signature is not recorded as such"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+mine = [r for r in recs if r.get("op") == "sign" and r.get("key") == "ec" and
+        r.get("doc_digest") == "sha256:" + sys.argv[2]]
+last = mine[-1]
+assert last["result"] == "unavailable" and "withheld" in last["detail"], last
+assert mine[-2]["result"] == "ok", mine[-2]
+PY
 tb_tanba sign --key ec --timestamp-preferred -o "$T/pref.p7" "$T/doc.txt" 2>"$T/err" ||
     tb_fail "sign --timestamp-preferred: $(cat "$T/err")"
 grep -q "not time-stamped" "$T/err" || tb_fail "preferred without a stamp: not said"
