@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include "cms_sign.h"
 #include "conf.h"
 #include "daemon.h"
 #include "evidence.h"
@@ -56,6 +57,10 @@ count_signers(const unsigned char *der, size_t len, int *n, tb_error *err)
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "cms: not a DER CMS SignedData");
 	else if ((*n = sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(ci))) <= 0)
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "cms: the SignedData has no signer");
+	/* The bound verification and co-signing keep: each signer costs a TSA round trip. */
+	else if (*n > TB_CMS_SIGNERS_MAX)
+		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "cms: %d signers, at most %d are "
+		    "time-stamped", *n, TB_CMS_SIGNERS_MAX);
 	ERR_clear_error();
 	CMS_ContentInfo_free(ci);
 	return r;

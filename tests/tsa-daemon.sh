@@ -147,6 +147,17 @@ tb_tanba timestamp --signer 1 -o "$T/lag-two1.p7" "$T/two.p7" 2>"$T/err" ||
     tb_fail "timestamp op, one of two signers, lagging TSA: $(cat "$T/err")"
 tb_log "ok: timeout_ms bounds all the stamps of a timestamp op together"
 
+# More signers than verification and co-signing take (64): refused before
+# the TSA is asked once, however fast it is.
+openssl cms -sign -binary -nodetach -nocerts -outform DER -in "$T/doc.txt" -out "$T/many.p7" \
+    $(for _i in $(seq 65); do printf ' -signer %s -inkey %s' "$P/ec-sign.pem" "$P/ec-sign.key"; done) \
+    2>"$T/err" || tb_fail "openssl cms -sign with 65 signers: $(cat "$T/err")"
+if tb_tanba timestamp -o "$T/x-many.p7" "$T/many.p7" 2>"$T/err"; then
+	tb_fail "timestamp op: a CMS of 65 signers was stamped"
+fi
+grep -q "65 signers, at most 64" "$T/err" || tb_fail "timestamp op, 65 signers: $(cat "$T/err")"
+tb_log "ok: a CMS of 65 signers is refused by the timestamp op"
+
 # The TSA slow (past timeout_ms): timestamp true fails naming it, "preferred"
 # signs without a stamp and says so.
 sed -i "s|^url = .*|url = $URL/slow/tsa|" "$TB_CONF"
