@@ -32,21 +32,6 @@ ev_cleanup() {
 }
 trap ev_cleanup EXIT
 
-# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (tests/tbrq.py).
-rq() { python3 "$top_srcdir/tests/tbrq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
-# check WHAT EXPR: EXPR over the answer j and its signer's revocation rv.
-check() {
-	_what=$1
-	shift
-	python3 - "$T/ans.json" "$*" <<'PY' || tb_fail "$_what: $(cat "$T/ans.json")"
-import json, sys
-j = json.load(open(sys.argv[1], encoding="utf-8"))
-rv = (j.get("signer") or {}).get("revocation", {})
-sys.exit(0 if eval(sys.argv[2]) else 1)
-PY
-	tb_log "ok: $_what"
-}
-
 # serve WHAT PORTFILE LOG SCRIPT ARGS...: a loopback server in python3,
 # SCRIPT ARGS PORTFILE, stopped at exit; back once it wrote its port.
 serve() {
@@ -125,23 +110,23 @@ tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?}): $(tail
 
 # ---- sign with the evidence embedded
 printf 'Анықтама №12: тексеру деректері ішінде\n' > "$T/doc.txt"
-rq sign key=ec data=@"$T/doc.txt" evidence=embed
-check "sign evidence embed: one OCSP response and one CRL" \
+tb_rq sign key=ec data=@"$T/doc.txt" evidence=embed
+tb_check "sign evidence embed: one OCSP response and one CRL" \
     'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/embedded.p7s"
 # The CRL embedded is the one the checker holds, whatever the disk has.
 ls "$T/cache/"*.crl >/dev/null 2>&1 || tb_fail "no CRL written to cache_dir"
 mv "$T/cache" "$T/cache.away"
-rq sign key=ec data=@"$T/doc.txt" evidence=embed
-check "cache_dir gone: the CRL still embedded from the checker's memory" \
+tb_rq sign key=ec data=@"$T/doc.txt" evidence=embed
+tb_check "cache_dir gone: the CRL still embedded from the checker's memory" \
     'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
 mv "$T/cache.away" "$T/cache"
-rq sign key=ec data=@"$T/doc.txt"
+tb_rq sign key=ec data=@"$T/doc.txt"
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/plain.p7s"
-rq sign key=ec data=@"$T/doc.txt" evidence=yes
-check "evidence: anything but \"embed\" is a bad request" \
+tb_rq sign key=ec data=@"$T/doc.txt" evidence=yes
+tb_check "evidence: anything but \"embed\" is a bad request" \
     'not j["ok"] and j["error"]["code"] == "bad_request" and j["error"]["field"] == "evidence"'
 
 # What is in the CMS, as OpenSSL reads it: the OCSP response as RFC 5940's
@@ -160,24 +145,24 @@ tb_log "ok: OpenSSL reads the embedded data and still verifies the signature"
 OFF="verify --offline --anchors $P/root.pem --untrusted $P/chain.pem --no-check-iin-checksum"
 tb_tanba $OFF --embedded-revocation --json "$T/embedded.p7s" > "$T/ans.json" 2>"$T/err"
 # VALID needs the CA's status too: the root's CRL, embedded beside the response.
-check "offline, embedded data only: VALID, the leaf by OCSP, the CA by the root's CRL" \
+tb_check "offline, embedded data only: VALID, the leaf by OCSP, the CA by the root's CRL" \
     'j["verdict"] == "VALID" and rv["status"] == "good" and rv["source"] == "ocsp"'
 tb_tanba $OFF --embedded-revocation --json "$T/plain.p7s" > "$T/ans.json" 2>"$T/err"
-check "offline, a CMS without embedded data: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
+tb_check "offline, a CMS without embedded data: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
 later=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
 tb_tanba $OFF --embedded-revocation --at "$later" --json "$T/embedded.p7s" > "$T/ans.json" 2>"$T/err"
-check "offline, judged past the response's nextUpdate: REVOCATION_UNKNOWN, not VALID" \
+tb_check "offline, judged past the response's nextUpdate: REVOCATION_UNKNOWN, not VALID" \
     'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
 
 # The timestamp op embeds the TSA certificate's evidence too: offline, the
 # stamp's TSA is judged by it.
-rq timestamp cms=@"$T/plain.p7s" evidence=embed
-check "timestamp op, evidence embed: the signer's and the TSA's responses, the root's CRL" \
+tb_rq timestamp cms=@"$T/plain.p7s" evidence=embed
+tb_check "timestamp op, evidence embed: the signer's and the TSA's responses, the root's CRL" \
     'j["ok"] and j["timestamp"] and j["evidence"] == {"ocsp": 2, "crls": 1}'
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/stamped.p7s"
 tb_tanba $OFF --embedded-revocation --json "$T/stamped.p7s" > "$T/ans.json" 2>"$T/err"
-check "offline, stamped with embedded data: VALID, the TSA's revocation from it" \
+tb_check "offline, stamped with embedded data: VALID, the TSA's revocation from it" \
     'j["verdict"] == "VALID" and j["signer"]["timestamp"]["verdict"] == "VALID"' \
     'and j["signer"]["timestamp"]["tsa_revocation"]["status"] == "good"' \
     'and j["signer"]["timestamp"]["tsa_revocation"]["source"] == "ocsp"'
@@ -185,7 +170,7 @@ check "offline, stamped with embedded data: VALID, the TSA's revocation from it"
 tb_tanba timestamp --embed-evidence -o "$T/stamped-cli.p7s" "$T/plain.p7s" 2>"$T/err" ||
     tb_fail "tanba timestamp --embed-evidence: $(cat "$T/err")"
 tb_tanba $OFF --embedded-revocation --json "$T/stamped-cli.p7s" > "$T/ans.json" 2>"$T/err"
-check "tanba timestamp --embed-evidence: VALID offline" 'j["verdict"] == "VALID"'
+tb_check "tanba timestamp --embed-evidence: VALID offline" 'j["verdict"] == "VALID"'
 
 # tanba sign --embed-evidence: the CLI asks the sign op for the same.
 tb_tanba sign --key ec --embed-evidence -o "$T/signed-cli.p7s" "$T/doc.txt" 2>"$T/err" ||
@@ -194,12 +179,12 @@ openssl cms -cmsout -print -inform DER -in "$T/signed-cli.p7s" 2>&1 |
     grep -q "otherRevInfoFormat: .*(1.3.6.1.5.5.7.16.2)" ||
     tb_fail "tanba sign --embed-evidence: no OCSP response in the CMS"
 tb_tanba $OFF --embedded-revocation --json "$T/signed-cli.p7s" > "$T/ans.json" 2>"$T/err"
-check "tanba sign --embed-evidence: VALID offline from the embedded data" \
+tb_check "tanba sign --embed-evidence: VALID offline from the embedded data" \
     'j["verdict"] == "VALID" and rv["status"] == "good" and rv["source"] == "ocsp"'
 tb_tanba sign --key ec -o "$T/signed-cli-plain.p7s" "$T/doc.txt" 2>"$T/err" ||
     tb_fail "tanba sign: $(cat "$T/err")"
 tb_tanba $OFF --embedded-revocation --json "$T/signed-cli-plain.p7s" > "$T/ans.json" 2>"$T/err"
-check "tanba sign without --embed-evidence: REVOCATION_UNKNOWN offline" \
+tb_check "tanba sign without --embed-evidence: REVOCATION_UNKNOWN offline" \
     'j["verdict"] == "REVOCATION_UNKNOWN"'
 cp "$T/doc.txt" "$T/doc2.txt"
 if tb_tanba sign --key ec --embed-evidence "$T/doc.txt" "$T/doc2.txt" 2>"$T/err"; then
@@ -211,12 +196,12 @@ tb_log "ok: tanba sign --embed-evidence with several files refused"
 # ---- years later: a stamped signature judged at its stamp's time, offline,
 # with the clock past the signer's notAfter. The embedded data counts for
 # the stamp's time T when issued at or after T, or when its window holds T.
-rq sign key=ec data=@"$T/doc.txt" timestamp=true evidence=embed
-check "sign, stamped, evidence embed: the signer's and the TSA's responses, the root's CRL" \
+tb_rq sign key=ec data=@"$T/doc.txt" timestamp=true evidence=embed
+tb_check "sign, stamped, evidence embed: the signer's and the TSA's responses, the root's CRL" \
     'j["ok"] and j["evidence"] == {"ocsp": 2, "crls": 1}'
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/lt.p7s"
-rq sign key=ec data=@"$T/doc.txt" timestamp=true
+tb_rq sign key=ec data=@"$T/doc.txt" timestamp=true
 python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["cms"]))' \
     "$T/ans.json" "$T/t-only.p7s"
 na=$(date -u -d "$(openssl x509 -in "$P/ec-sign.pem" -noout -enddate | cut -d= -f2)" +%s)
@@ -225,18 +210,18 @@ years=$(date -u -d "@$((na + 86400))" +%Y-%m-%dT%H:%M:%SZ)
     "$((na + 86400))" ] || tb_fail "the root expires before the signer: no later time to judge at"
 LATER="$OFF --at $years --time timestamp"
 tb_tanba $LATER --embedded-revocation --json "$T/lt.p7s" > "$T/ans.json" 2>"$T/err"
-check "$years, at the stamp's time, embedded data only: VALID" \
+tb_check "$years, at the stamp's time, embedded data only: VALID" \
     'j["verdict"] == "VALID" and j["time_source"] == "timestamp"' \
     'and rv["status"] == "good" and rv["source"] == "ocsp"' \
     'and j["signer"]["timestamp"]["tsa_revocation"]["status"] == "good"'
 tb_tanba $OFF --at "$years" --embedded-revocation --json "$T/lt.p7s" > "$T/ans.json" 2>"$T/err"
-check "$years, judged then (no stamp time): not VALID" 'j["verdict"] != "VALID"'
+tb_check "$years, judged then (no stamp time): not VALID" 'j["verdict"] != "VALID"'
 tb_tanba $LATER --json "$T/lt.p7s" > "$T/ans.json" 2>"$T/err"
 # The TSA's status unknown too, the stamp does not count: expired then.
-check "$years, the embedded data not asked for: REVOCATION_UNKNOWN or CERT_EXPIRED" \
+tb_check "$years, the embedded data not asked for: REVOCATION_UNKNOWN or CERT_EXPIRED" \
     'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")'
 tb_tanba $LATER --embedded-revocation --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
-check "$years, stamped without embedded data: REVOCATION_UNKNOWN or CERT_EXPIRED" \
+tb_check "$years, stamped without embedded data: REVOCATION_UNKNOWN or CERT_EXPIRED" \
     'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")'
 # Changed embedded data: every OCSP response's time, or the CRL's signature.
 python3 - "$T/lt.p7s" "$T/lt-ocsp.p7s" "$T/lt-crl.p7s" <<'PY'
@@ -262,9 +247,9 @@ d[k - 1] ^= 0x01
 open(sys.argv[3], "wb").write(d)
 PY
 tb_tanba $LATER --embedded-revocation --json "$T/lt-ocsp.p7s" > "$T/ans.json" 2>"$T/err"
-check "$years, changed embedded responses: not VALID" 'j.get("verdict") != "VALID"'
+tb_check "$years, changed embedded responses: not VALID" 'j.get("verdict") != "VALID"'
 tb_tanba $LATER --embedded-revocation --json "$T/lt-crl.p7s" > "$T/ans.json" 2>"$T/err"
-check "$years, a changed embedded CRL: not VALID" 'j.get("verdict") != "VALID"'
+tb_check "$years, a changed embedded CRL: not VALID" 'j.get("verdict") != "VALID"'
 # Data older than the stamp proves nothing about it: the responses fetched
 # now (after the stamp) with the root's CRL of ten days ago, a day long.
 for c in ec-sign:"$P/ec-sign.pem" tsa:"$T/tsa/tsa.pem"; do
@@ -278,12 +263,12 @@ done
     >>"$T/testpki.log" 2>&1 || tb_fail "old root CRL: $(cat "$T/testpki.log")"
 FILES="--ocsp-response $T/ec-sign.ocsp --ocsp-response $T/tsa.ocsp"
 tb_tanba $LATER $FILES --crl "$T/www/root.crl" --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
-check "$years, responses after the stamp, the root's CRL holding it: VALID" \
+tb_check "$years, responses after the stamp, the root's CRL holding it: VALID" \
     'j["verdict"] == "VALID" and rv["status"] == "good"'
 tb_tanba $LATER $FILES --crl "$T/old-root.crl" --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
 # The CA's status (under both the signer and the TSA) then unknown: the
 # stamp does not count either, so the signer is expired.
-check "$years, the root's CRL ended before the stamp: not VALID, saying why" \
+tb_check "$years, the root's CRL ended before the stamp: not VALID, saying why" \
     'j["verdict"] in ("REVOCATION_UNKNOWN", "CERT_EXPIRED")' \
     'and "says nothing about" in json.dumps(j, ensure_ascii=False)'
 
@@ -319,8 +304,8 @@ sed -i -e "s|^ocsp = http://127.0.0.1:.*|ocsp = http://127.0.0.1:$(cat "$T/slow.
     -e 's|^check_iin_checksum = no$|&\nmax_time_ms = 1500|' "$TB_CONF"
 tb_stop_daemon >/dev/null 2>&1
 tb_start_daemon || tb_fail "tanbad did not restart (slow responder)"
-rq sign key=ec data=@"$T/doc.txt" evidence=embed
-check "slow responder, one path: embedded within the budget" \
+tb_rq sign key=ec data=@"$T/doc.txt" evidence=embed
+tb_check "slow responder, one path: embedded within the budget" \
     'j["ok"] and j["evidence"] == {"ocsp": 1, "crls": 1}'
 # Three signers of their own certificates: two paths not yet asked about,
 # each within the budget alone, not together.
@@ -329,12 +314,12 @@ openssl cms -sign -binary -nodetach -outform DER -in "$T/doc.txt" -out "$T/three
     -signer "$P/rsa-sign.pem" -inkey "$P/rsa-sign.key" \
     -signer "$T/third.pem" -inkey "$T/third.key" 2>"$T/err" ||
     tb_fail "openssl cms -sign with three signers: $(cat "$T/err")"
-rq timestamp cms=@"$T/three.p7s" evidence=embed
-check "slow responder, many paths: refused once [verify] max_time_ms is spent" \
+tb_rq timestamp cms=@"$T/three.p7s" evidence=embed
+tb_check "slow responder, many paths: refused once [verify] max_time_ms is spent" \
     'not j["ok"] and j["error"]["code"] == "timeout"' \
     'and "max_time_ms" in j["error"]["message"] and "evidence" not in j and "cms" not in j'
-rq timestamp cms=@"$T/three.p7s" evidence=embed
-check "slow responder: the answers kept meanwhile, the same request then fits" \
+tb_rq timestamp cms=@"$T/three.p7s" evidence=embed
+tb_check "slow responder: the answers kept meanwhile, the same request then fits" \
     'j["ok"] and j["evidence"]["ocsp"] == 4'
 cp "$T/conf.fast" "$TB_CONF"
 
@@ -342,26 +327,26 @@ cp "$T/conf.fast" "$TB_CONF"
 stop_ocsp
 tb_stop_daemon >/dev/null 2>&1
 tb_start_daemon || tb_fail "tanbad did not restart"
-rq sign key=ec data=@"$T/doc.txt" evidence=embed
-check "responder down: sign with evidence refused, no CMS" \
+tb_rq sign key=ec data=@"$T/doc.txt" evidence=embed
+tb_check "responder down: sign with evidence refused, no CMS" \
     'not j["ok"] and j["error"]["code"] == "revocation_unknown" and "cms" not in j'
-rq timestamp cms=@"$T/plain.p7s" evidence=embed
+tb_rq timestamp cms=@"$T/plain.p7s" evidence=embed
 # (the stamp's own TSA check already fails: unavailable)
-check "responder down: timestamp with evidence refused, no CMS" \
+tb_check "responder down: timestamp with evidence refused, no CMS" \
     'not j["ok"] and j["error"]["code"] in ("unavailable", "revocation_unknown") and "cms" not in j'
-rq status
-check "responder down: the daemon still serves after the refusals" 'j["ok"]'
-rq verify cms=@"$T/embedded.p7s"
-check "responder down: REVOCATION_UNKNOWN without the embedded data" \
+tb_rq status
+tb_check "responder down: the daemon still serves after the refusals" 'j["ok"]'
+tb_rq verify cms=@"$T/embedded.p7s"
+tb_check "responder down: REVOCATION_UNKNOWN without the embedded data" \
     'j["verdict"] == "REVOCATION_UNKNOWN"'
-rq verify cms=@"$T/embedded.p7s" embedded_revocation=true
-check "responder down: VALID from the embedded response, said so" \
+tb_rq verify cms=@"$T/embedded.p7s" embedded_revocation=true
+tb_check "responder down: VALID from the embedded response, said so" \
     'j["verdict"] == "VALID" and rv["status"] == "good" and rv["source"] == "ocsp"' \
     'and rv["detail"] == "embedded in the CMS"'
-rq verify cms=@"$T/plain.p7s" embedded_revocation=true
-check "responder down, nothing embedded: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
+tb_rq verify cms=@"$T/plain.p7s" embedded_revocation=true
+tb_check "responder down, nothing embedded: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
 tb_tanba verify --embedded-revocation --json "$T/embedded.p7s" > "$T/ans.json" 2>"$T/err"
-check "tanba verify --embedded-revocation through the daemon: VALID" 'j["verdict"] == "VALID"'
+tb_check "tanba verify --embedded-revocation through the daemon: VALID" 'j["verdict"] == "VALID"'
 
 # A byte of the embedded response changed (inside its signed part): it
 # no longer verifies, and nothing else answers.
@@ -378,8 +363,8 @@ assert j > 0, "no GeneralizedTime in the response"
 d[j + 14] = ord("0") if d[j + 14] != ord("0") else ord("1")
 open(sys.argv[2], "wb").write(d)
 PY
-rq verify cms=@"$T/changed.p7s" embedded_revocation=true
-check "a changed embedded response: not VALID" 'j["verdict"] == "REVOCATION_UNKNOWN"'
+tb_rq verify cms=@"$T/changed.p7s" embedded_revocation=true
+tb_check "a changed embedded response: not VALID" 'j["verdict"] == "REVOCATION_UNKNOWN"'
 
 # The responder back, reporting the certificate revoked: the network's
 # answer wins over the embedded "good".
@@ -389,8 +374,8 @@ start_ocsp
 sed -i "s|^ocsp = http://127.0.0.1:.*|ocsp = http://127.0.0.1:$OCSP_PORT|" "$TB_CONF"
 tb_stop_daemon >/dev/null 2>&1
 tb_start_daemon || tb_fail "tanbad did not restart"
-rq verify cms=@"$T/embedded.p7s" embedded_revocation=true
-check "revoked now: CERT_REVOKED whatever the embedded response says" \
+tb_rq verify cms=@"$T/embedded.p7s" embedded_revocation=true
+tb_check "revoked now: CERT_REVOKED whatever the embedded response says" \
     'j["verdict"] == "CERT_REVOKED" and rv["source"] == "ocsp" and "detail" not in rv'
 
 # The certificate revoked after the stamp: VALID with revoked_later.
@@ -399,6 +384,6 @@ openssl ocsp -issuer "$P/ca.pem" -cert "$P/ec-sign.pem" -url "http://127.0.0.1:$
     tb_fail "openssl ocsp: $(cat "$T/err")"
 tb_tanba $LATER --ocsp-response "$T/ec-sign-revoked.ocsp" --ocsp-response "$T/tsa.ocsp" \
     --crl "$T/www/root.crl" --json "$T/t-only.p7s" > "$T/ans.json" 2>"$T/err"
-check "$years, revoked after the stamp: VALID, revoked_later" \
+tb_check "$years, revoked after the stamp: VALID, revoked_later" \
     'j["verdict"] == "VALID" and rv["status"] == "good" and rv.get("revoked_later")'
 echo "all passed"

@@ -378,6 +378,24 @@ PY
 }
 
 # tb_sha FILE ALG: the hex digest of FILE.
+# tb_rq OP NAME=VALUE...: one request to $TB_SOCK (tests/tbrq.py), the
+# answer in $T/ans.json.
+tb_rq() { python3 "$top_srcdir/tests/tbrq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
+# tb_check WHAT PYTHON-EXPR: asserts EXPR over the last tb_rq answer (j) and
+# the revocation object (rv) of its certificate, or else of its signer.
+tb_check() {
+	_what=$1
+	shift
+	python3 - "$T/ans.json" "$*" <<'PY' || tb_fail "$_what: $(cat "$T/ans.json")"
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+c = j.get("certificate") or j.get("signer") or {}
+rv = c.get("revocation", {})
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+	tb_log "ok: $_what"
+}
+
 tb_sha() {
 	openssl dgst -"$2" -r "$1" | cut -d' ' -f1
 }

@@ -48,24 +48,6 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# rq OP NAME=VALUE...: one request, the answer in $T/ans.json (tests/tbrq.py).
-rq() { python3 "$top_srcdir/tests/tbrq.py" "$TB_SOCK" "$@" > "$T/ans.json" || tb_fail "request $*"; }
-# check WHAT PYTHON-EXPR: asserts EXPR over the last answer (j) and the
-# revocation object of its certificate or first signer (rv).
-check() {
-	_what=$1
-	shift
-	python3 - "$T/ans.json" "$*" <<'PY' || tb_fail "$_what: $(cat "$T/ans.json")"
-import json, sys
-j = json.load(open(sys.argv[1], encoding="utf-8"))
-c = j.get("certificate") or j.get("signer") or {}
-rv = c.get("revocation", {})
-ok = eval(sys.argv[2])
-sys.exit(0 if ok else 1)
-PY
-	tb_log "ok: $_what"
-}
-
 # ---- servers: CRLs over HTTP (started once; the files change under it)
 mkdir -p "$T/www" "$T/cache"
 python3 "$top_srcdir/tests/rev-httpd.py" "$T/www" "$T/http.port" &
@@ -245,8 +227,8 @@ for ALG in $ALGS; do
 	else
 		reload
 	fi
-	rq check-cert cert=@"$D/good.pem" evidence=true
-	check "$ALG good: VALID by OCSP with evidence" 'j["verdict"] == "VALID" and rv["status"] == "good"' \
+	tb_rq check-cert cert=@"$D/good.pem" evidence=true
+	tb_check "$ALG good: VALID by OCSP with evidence" 'j["verdict"] == "VALID" and rv["status"] == "good"' \
 	    'and rv["source"] == "ocsp" and rv["issuer"] and rv["this_update"] and rv["next_update"]' \
 	    'and len(rv["ocsp_response"]) > 100'
 	python3 -c 'import base64,json,sys; open(sys.argv[2],"wb").write(base64.b64decode(json.load(open(sys.argv[1]))["certificate"]["revocation"]["ocsp_response"]))' \
@@ -263,22 +245,22 @@ for ALG in $ALGS; do
 	tb_tanba check-cert "$D/rev.pem" > "$T/out" 2>&1
 	grep -q "revocation: revoked (ocsp, .*revoked at ${REV_AT}" "$T/out" ||
 	    tb_fail "$ALG: tanba check-cert text: $(cat "$T/out")"
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG good: no evidence unless asked" 'j["verdict"] == "VALID" and "ocsp_response" not in rv'
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG good: no evidence unless asked" 'j["verdict"] == "VALID" and "ocsp_response" not in rv'
 	for l in kk ru en; do
-		rq check-cert cert=@"$D/rev.pem" lang=$l
-		check "$ALG revoked ($l)" 'j["verdict"] == "CERT_REVOKED" and rv["status"] == "revoked"' \
+		tb_rq check-cert cert=@"$D/rev.pem" lang=$l
+		tb_check "$ALG revoked ($l)" 'j["verdict"] == "CERT_REVOKED" and rv["status"] == "revoked"' \
 		    'and rv["source"] == "ocsp" and rv["reason"] == 1' \
 		    "and '$REV_WHEN' in j['message']"
 	done
-	rq verify cms=@"$T/now-$ALG.p7s"
-	check "$ALG verify, signed now by a revoked certificate" 'j["verdict"] == "CERT_REVOKED"'
-	rq verify cms=@"$T/early-$ALG.p7s" time=signing_time
-	check "$ALG verify, signed before the revocation" 'j["verdict"] == "VALID"' \
+	tb_rq verify cms=@"$T/now-$ALG.p7s"
+	tb_check "$ALG verify, signed now by a revoked certificate" 'j["verdict"] == "CERT_REVOKED"'
+	tb_rq verify cms=@"$T/early-$ALG.p7s" time=signing_time
+	tb_check "$ALG verify, signed before the revocation" 'j["verdict"] == "VALID"' \
 	    'and j["time_source"] == "signing_time" and rv["status"] == "good"' \
 	    'and rv["revoked_later"] is True and rv["revoked_at"]'
-	rq status
-	check "$ALG status: OCSP counted, root CRL held" \
+	tb_rq status
+	tb_check "$ALG status: OCSP counted, root CRL held" \
 	    "[i for i in j['revocation'] if i['issuer'] == 'ca-$ALG' and i['ocsp_ok'] >= 2 and i['healthy']]" \
 	    "and [i for i in j['revocation'] if i['issuer'] == 'root-$ALG' and i['crl']" \
 	    "and i['crl_age_s'] >= 0 and i['crl_next_update'] and i['last_error'] is None]"
@@ -286,49 +268,49 @@ for ALG in $ALGS; do
 	# ---- responder down, no CRL: unknown, never VALID
 	write_conf "$ALG" "$D" "ocsp = $REFUSED"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG responder down, no CRL: REVOCATION_UNKNOWN" \
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG responder down, no CRL: REVOCATION_UNKNOWN" \
 	    'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
-	rq status
-	check "$ALG status: failure counted" \
+	tb_rq status
+	tb_check "$ALG status: failure counted" \
 	    "[i for i in j['revocation'] if i['issuer'] == 'ca-$ALG' and i['ocsp_fail'] >= 1 and i['ocsp_ok'] == 0]"
 
 	# ---- responder down, complete CRL: answered by the CRL (a cache of its own,
 	# without the delta)
 	REV_CACHE=$T/cache-crl-$ALG write_conf "$ALG" "$D" "ocsp = $REFUSED" "$CA_CRL"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG responder down + CRL: VALID from the CRL" \
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG responder down + CRL: VALID from the CRL" \
 	    'j["verdict"] == "VALID" and rv["source"] == "crl" and rv["next_update"]'
-	rq check-cert cert=@"$D/rev.pem"
-	check "$ALG revoked in the CRL" 'j["verdict"] == "CERT_REVOKED" and rv["source"] == "crl"'
-	rq check-cert cert=@"$D/drev.pem"
-	check "$ALG drev is not in the complete CRL" 'j["verdict"] == "VALID"'
+	tb_rq check-cert cert=@"$D/rev.pem"
+	tb_check "$ALG revoked in the CRL" 'j["verdict"] == "CERT_REVOKED" and rv["source"] == "crl"'
+	tb_rq check-cert cert=@"$D/drev.pem"
+	tb_check "$ALG drev is not in the complete CRL" 'j["verdict"] == "VALID"'
 
 	# ---- CRL first, with the delta: revoked only in the delta
 	write_conf "$ALG" "$D" "$CA_CRL" "$CA_DELTA" "order = crl"
 	reload
-	rq check-cert cert=@"$D/drev.pem"
-	check "$ALG revoked only in the delta" \
+	tb_rq check-cert cert=@"$D/drev.pem"
+	tb_check "$ALG revoked only in the delta" \
 	    'j["verdict"] == "CERT_REVOKED" and rv["source"] == "delta" and rv["reason"] == 4'
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG good by the delta-applied CRL" 'j["verdict"] == "VALID" and rv["source"] == "delta"'
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG good by the delta-applied CRL" 'j["verdict"] == "VALID" and rv["source"] == "delta"'
 
 	# ---- a CRL whose scope does not cover the leaf is no evidence (it was VALID)
 	for _s in otherdp onlyca; do
 		REV_CACHE=$T/cache-$_s-$ALG write_conf "$ALG" "$D" "crl = $HTTP/f/ca-$ALG-$_s.crl" \
 		    "order = crl"
 		reload
-		rq check-cert cert=@"$D/good.pem"
-		check "$ALG CRL of another scope ($_s): REVOCATION_UNKNOWN" \
+		tb_rq check-cert cert=@"$D/good.pem"
+		tb_check "$ALG CRL of another scope ($_s): REVOCATION_UNKNOWN" \
 		    'j["verdict"] == "REVOCATION_UNKNOWN" and rv["status"] == "unknown"'
 	done
 	# the root's CRL of end-entity certificates only says nothing of the CA's
 	ROOT_CRL=root-$ALG-onlyuser.crl REV_CACHE=$T/cache-onlyuser-$ALG write_conf "$ALG" "$D" \
 	    "$CA_CRL" "order = crl"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG root CRL onlyContainsUserCerts, CA certificate: REVOCATION_UNKNOWN" \
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG root CRL onlyContainsUserCerts, CA certificate: REVOCATION_UNKNOWN" \
 	    'j["verdict"] == "REVOCATION_UNKNOWN" and "onlyContainsUserCerts" in j["reasons"][0]["detail"]'
 
 	# ---- a CRL signed by a separate CRL key (RFC 5280 6.3.3 (f)): used only
@@ -336,34 +318,34 @@ for ALG in $ALGS; do
 	SIGNER_CRL="crl = $HTTP/f/ca-$ALG-signer.crl"
 	REV_CACHE=$T/cache-nosigner-$ALG write_conf "$ALG" "$D" "$SIGNER_CRL" "order = crl"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG CRL of a separate key without crl_signer: REVOCATION_UNKNOWN" \
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG CRL of a separate key without crl_signer: REVOCATION_UNKNOWN" \
 	    'j["verdict"] == "REVOCATION_UNKNOWN"'
 	REV_CACHE=$T/cache-signer-$ALG write_conf "$ALG" "$D" "$SIGNER_CRL" "order = crl" \
 	    "crl_signer = $D/crl-signer.pem"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG CRL of the crl_signer: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
-	rq check-cert cert=@"$D/rev.pem"
-	check "$ALG CRL of the crl_signer: revoked" 'j["verdict"] == "CERT_REVOKED"'
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG CRL of the crl_signer: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
+	tb_rq check-cert cert=@"$D/rev.pem"
+	tb_check "$ALG CRL of the crl_signer: revoked" 'j["verdict"] == "CERT_REVOKED"'
 
 	# ---- an indirect CRL from the root for leaves that name it as cRLIssuer
 	REV_CACHE=$T/cache-indirect-$ALG write_conf "$ALG" "$D" \
 	    "crl = $HTTP/f/root-$ALG-indirect.crl" "order = crl" "crl_signer = $D/root.pem"
 	reload
-	rq check-cert cert=@"$D/via-root.pem"
-	check "$ALG indirect CRL, cRLIssuer root: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
-	rq check-cert cert=@"$D/via-root-rev.pem"
-	check "$ALG indirect CRL, certificateIssuer entry: revoked" 'j["verdict"] == "CERT_REVOKED"'
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG indirect CRL for a leaf that does not name its issuer: REVOCATION_UNKNOWN" \
+	tb_rq check-cert cert=@"$D/via-root.pem"
+	tb_check "$ALG indirect CRL, cRLIssuer root: VALID" 'j["verdict"] == "VALID" and rv["source"] == "crl"'
+	tb_rq check-cert cert=@"$D/via-root-rev.pem"
+	tb_check "$ALG indirect CRL, certificateIssuer entry: revoked" 'j["verdict"] == "CERT_REVOKED"'
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG indirect CRL for a leaf that does not name its issuer: REVOCATION_UNKNOWN" \
 	    'j["verdict"] == "REVOCATION_UNKNOWN"'
 
 	# ---- soft-fail: unknown passes, and the answer says it was skipped
 	write_conf "$ALG" "$D" "ocsp = $REFUSED" "soft_fail = yes"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG soft-fail: VALID, skipped said" \
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG soft-fail: VALID, skipped said" \
 	    'j["verdict"] == "VALID" and rv["status"] == "skipped" and "skipped" in rv["detail"]'
 
 	# ---- required = no: an issuer without a section is not checked, and said
@@ -373,8 +355,8 @@ for ALG in $ALGS; do
 		printf '\n[revocation]\nrequired = no\n'
 	} > "$TB_CONF"
 	reload
-	rq check-cert cert=@"$D/rev.pem"
-	check "$ALG required = no, no [issuer]: not_checked" \
+	tb_rq check-cert cert=@"$D/rev.pem"
+	tb_check "$ALG required = no, no [issuer]: not_checked" \
 	    'j["verdict"] == "VALID" and rv["status"] == "not_checked" and "required = no" in rv["detail"]'
 	{
 		cat "$BASE_CONF"
@@ -382,15 +364,15 @@ for ALG in $ALGS; do
 		printf '\n[revocation]\n'
 	} > "$TB_CONF"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG required (default), no [issuer]: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG required (default), no [issuer]: REVOCATION_UNKNOWN" 'j["verdict"] == "REVOCATION_UNKNOWN"'
 	{
 		cat "$BASE_CONF"
 		printf '\n[verify]\nanchors = %s\nuntrusted = %s\n' "$D/root.pem" "$D/chain.pem"
 	} > "$TB_CONF"
 	reload
-	rq check-cert cert=@"$D/good.pem"
-	check "$ALG no [revocation] section at all: REVOCATION_UNKNOWN, never VALID" \
+	tb_rq check-cert cert=@"$D/good.pem"
+	tb_check "$ALG no [revocation] section at all: REVOCATION_UNKNOWN, never VALID" \
 	    'j["verdict"] == "REVOCATION_UNKNOWN"'
 
 	# ---- offline CLI with saved OCSP responses
@@ -434,45 +416,45 @@ case " $ALGS " in *" rsa "*) ;; *) make_pki rsa "$D" ;; esac
 start_ocsp rsa "$D"
 write_conf rsa "$D" "ocsp = $OCSP_URL" "crl = $HTTP/f/ca-rsa.crl"
 reload
-rq sign key=rsa data=@"$T/doc.txt"
-check "sign with the revoked key refused" 'j["ok"] is False and j["error"]["code"] == "cert_revoked"' \
+tb_rq sign key=rsa data=@"$T/doc.txt"
+tb_check "sign with the revoked key refused" 'j["ok"] is False and j["error"]["code"] == "cert_revoked"' \
     'and "key rsa" in j["error"]["message"] and "superseded" in j["error"]["message"]'
-rq sign key=ec data=@"$T/doc.txt"
-check "sign with a good key goes on" 'j["ok"] is True and j["cms"]'
+tb_rq sign key=ec data=@"$T/doc.txt"
+tb_check "sign with a good key goes on" 'j["ok"] is True and j["cms"]'
 grep -q 'cert_revoked' "$T/audit.log" || tb_fail "the refusal is not in the audit trail"
 write_conf rsa "$D" "ocsp = $REFUSED"
 reload
-rq sign key=ec data=@"$T/doc.txt"
-check "sign while revocation is unknown refused" \
+tb_rq sign key=ec data=@"$T/doc.txt"
+tb_check "sign while revocation is unknown refused" \
     'j["ok"] is False and j["error"]["code"] == "revocation_unknown"'
 write_conf rsa "$D" "ocsp = $REFUSED" "soft_fail = yes"
 reload
-rq sign key=ec data=@"$T/doc.txt"
-check "sign with a soft-fail issuer goes on" 'j["ok"] is True'
+tb_rq sign key=ec data=@"$T/doc.txt"
+tb_check "sign with a soft-fail issuer goes on" 'j["ok"] is True'
 
 # ---- restart with every server stopped: the CRLs on disk answer at once
 write_conf rsa "$D" "crl = $HTTP/f/ca-rsa.crl" "delta_crl = $HTTP/f/ca-rsa-delta.crl"
 reload
 # the refresh thread fetches what the disk copies lack (here the delta)
 _i=0
-until rq status && python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))
+until tb_rq status && python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))
 sys.exit(0 if [i for i in j["revocation"] if i["issuer"] == "ca-rsa" and i["delta"]] else 1)' "$T/ans.json"; do
 	_i=$((_i + 1)); [ $_i -lt 300 ] || tb_fail "no delta CRL within 30 s: $(cat "$T/ans.json")"
 	sleep 0.1
 done
-rq check-cert cert=@"$D/drev.pem"
-check "CRL and delta fetched before the servers stop" 'j["verdict"] == "CERT_REVOKED"'
+tb_rq check-cert cert=@"$D/drev.pem"
+tb_check "CRL and delta fetched before the servers stop" 'j["verdict"] == "CERT_REVOKED"'
 tb_stop_daemon
 stop_servers
 tb_start_daemon || tb_fail "tanbad did not restart"
-rq check-cert cert=@"$D/good.pem"
-check "restart, servers down: good from the disk CRL" 'j["verdict"] == "VALID" and rv["source"] in ("crl", "delta")'
-rq check-cert cert=@"$D/rev.pem"
-check "restart, servers down: revoked from the disk CRL" 'j["verdict"] == "CERT_REVOKED"'
-rq check-cert cert=@"$D/drev.pem"
-check "restart, servers down: delta from disk" 'j["verdict"] == "CERT_REVOKED" and rv["source"] == "delta"'
-rq status
-check "status after restart: CRL held, its age and nextUpdate" \
+tb_rq check-cert cert=@"$D/good.pem"
+tb_check "restart, servers down: good from the disk CRL" 'j["verdict"] == "VALID" and rv["source"] in ("crl", "delta")'
+tb_rq check-cert cert=@"$D/rev.pem"
+tb_check "restart, servers down: revoked from the disk CRL" 'j["verdict"] == "CERT_REVOKED"'
+tb_rq check-cert cert=@"$D/drev.pem"
+tb_check "restart, servers down: delta from disk" 'j["verdict"] == "CERT_REVOKED" and rv["source"] == "delta"'
+tb_rq status
+tb_check "status after restart: CRL held, its age and nextUpdate" \
     "[i for i in j['revocation'] if i['issuer'] == 'ca-rsa' and i['crl'] and i['crl_age_s'] >= 0" \
     "and i['crl_next_update'] and i['delta']]"
 tb_stop_daemon
