@@ -34,8 +34,8 @@ bench_crl_index_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_crl_index_bench_LDADD = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) $(CURL_LIBS)
 noinst_PROGRAMS += bench/decode
 bench_decode_SOURCES = bench/decode.c
-bench_decode_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(srcdir)/daemon
-bench_decode_LDADD = daemon/libtbproto.la common/libtbcommon.la $(JANSSON_LIBS) $(OPENSSL_LIBS)
+bench_decode_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(srcdir)/daemon/front
+bench_decode_LDADD = daemon/front/libtbproto.la common/libtbcommon.la $(JANSSON_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += bench/run bench/README.md
 dist_doc_DATA += docs/PERFORMANCE.md
 # XML signature verification beside CMS of the same content (docs/XML.md)

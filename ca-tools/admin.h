@@ -90,7 +90,7 @@ int admin_p11_login(const char *token_uri, const char *pin_file, tb_p11_manage *
 /* Hex of an id into dst ("" when empty). */
 void admin_hex(char *dst, size_t dst_len, const unsigned char *v, size_t len);
 
-/* tanbad's config, read by tanbad's own parser (daemon/conf.h). */
+/* tanbad's config, read by tanbad's own parser (daemon/shared/conf.h). */
 /*
  * Loads the config chosen by --config (must exist) or the default path (a
  * missing default is fine: *out is NULL then).

@@ -1,6 +1,6 @@
 /*
  * tanbad's config as tanba-admin uses it: read by tanbad's own parser
- * (daemon/conf.c), so the tool and the daemon agree on every key and URI;
+ * (daemon/shared/conf.c), so the tool and the daemon agree on every key and URI;
  * and which [key] names a key on the token, matched by the token layer's
  * URI rule, so a key in use is shown as such and is never destroyed.
  */

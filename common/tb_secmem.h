@@ -3,7 +3,7 @@
  * they are not swapped (when RLIMIT_MEMLOCK allows), and left out of core
  * dumps; wiped before they are unmapped. For what must never sit in the
  * ordinary heap: a file key's holder (libsig/gost_key.c), a container's
- * bytes and its password while they are read (daemon/filekey.c).
+ * bytes and its password while they are read (daemon/signer/filekey.c).
  */
 #ifndef TB_SECMEM_H
 #define TB_SECMEM_H

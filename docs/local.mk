@@ -12,3 +12,6 @@ dist_doc_DATA += docs/FUZZING.md
 dist_doc_DATA += docs/SECURITY.md
 dist_doc_DATA += docs/METRICS.md
 dist_doc_DATA += docs/XML.md
+dist_doc_DATA += docs/LAYOUT.md
+# the seccomp sandbox of tanbad's processes (daemon/shared/sandbox.c)
+EXTRA_DIST += docs/SANDBOX.md

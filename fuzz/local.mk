@@ -24,7 +24,7 @@ FUZZ_SIG_LIBS = libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON
 fuzz_fuzz_frame_SOURCES = fuzz/fuzz_frame.c fuzz/request_walk.c $(FUZZ_COMMON)
 fuzz_fuzz_frame_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_frame_LDFLAGS = $(FUZZ_LDFLAGS)
-fuzz_fuzz_frame_LDADD = daemon/libtbproto.la common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS)
+fuzz_fuzz_frame_LDADD = daemon/front/libtbproto.la common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS)
 
 fuzz_fuzz_request_SOURCES = fuzz/fuzz_request.c fuzz/request_walk.c $(FUZZ_COMMON)
 fuzz_fuzz_request_CFLAGS = $(FUZZ_CFLAGS)
@@ -34,7 +34,7 @@ fuzz_fuzz_request_LDADD = $(fuzz_fuzz_frame_LDADD)
 fuzz_fuzz_config_SOURCES = fuzz/fuzz_config.c $(FUZZ_COMMON)
 fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS) $(INIH_CFLAGS)
 fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
-fuzz_fuzz_config_LDADD = daemon/libtbconf.la libsig/libsig.la common/libtbcommon.la $(INIH_LIBS) $(OPENSSL_LIBS)
+fuzz_fuzz_config_LDADD = daemon/shared/libtbconf.la libsig/libsig.la common/libtbcommon.la $(INIH_LIBS) $(OPENSSL_LIBS)
 
 fuzz_fuzz_identity_SOURCES = fuzz/fuzz_identity.c $(FUZZ_PKI) $(FUZZ_COMMON)
 fuzz_fuzz_identity_CFLAGS = $(FUZZ_CFLAGS)

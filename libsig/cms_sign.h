@@ -131,7 +131,7 @@ int tb_cms_sign_gost(X509 *cert, STACK_OF(X509) *chain, const tb_signer *signer,
     const tb_sign_request *req, unsigned char **der, size_t *der_len, tb_error *err);
 /*
  * The split of tb_cms_sign_gost between the front and the signer process
- * (daemon/filekey.c), as tb_cms_content_digest, tb_cms_signed_attrs and
+ * (daemon/signer/filekey.c), as tb_cms_content_digest, tb_cms_signed_attrs and
  * tb_cms_assemble split tb_cms_sign. tb_cms_gost_content_digest: the
  * document's Streebog for cert's row (req->digest of that length, or the
  * hash of req->data; out has EVP_MAX_MD_SIZE bytes).

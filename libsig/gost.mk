@@ -7,7 +7,7 @@ libsig_libsig_la_SOURCES += libsig/gost_key.c libsig/gost_key.h
 # The same for tanbad-signer, which links neither libsig nor libcurl: the
 # containers, the GOST mapping and the GOST signed attributes of file keys.
 # Each function in a section of its own, so that the signer's link
-# (--gc-sections, daemon/local.mk) leaves out what it never calls: GOST
+# (--gc-sections, daemon/signer/local.mk) leaves out what it never calls: GOST
 # verification and CMS assembly (tests/split-programs.sh).
 noinst_LTLIBRARIES += libsig/libtbgostkey.la
 libsig_libtbgostkey_la_SOURCES = libsig/p12_read.c libsig/gost_key.c libsig/gost.c \

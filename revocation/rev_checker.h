@@ -103,7 +103,7 @@ int tb_rev_check(tb_rev_ctx *ctx, X509 *cert, X509 *issuer, time_t at,
 
 /*
  * The most DER one held CRL keeps beside its index, for embedding: all the
- * validation data one CMS may carry (daemon/evidence.c). A larger CRL
+ * validation data one CMS may carry (daemon/front/evidence.c). A larger CRL
  * (NCA-sized) is indexed only, and its certificates go by OCSP instead.
  */
 #define TB_REV_EMBED_MAX_BYTES (256u * 1024)

@@ -61,7 +61,7 @@ still_serves "frame at the limit"
 tb_log "many connections opened and dropped"
 # 200 > max_connections (64): the daemon accepts the backlog before it reads
 # the hang-ups, so the next client finds a table full of closed peers; it
-# must be served at once (reap_hung_up in daemon/server.c), not told busy.
+# must be served at once (reap_hung_up in daemon/front/server.c), not told busy.
 python3 - "$TB_SOCK" <<'PY' || tb_fail "connection churn"
 import socket, sys
 for _ in range(200):

@@ -7,6 +7,6 @@ TESTS += $(LOAD_TESTS)
 EXTRA_DIST += $(LOAD_TESTS)
 check_PROGRAMS += tests/test_budget
 TESTS += tests/test_budget
-tests_test_budget_SOURCES = tests/test_budget.c daemon/budget.c daemon/budget.h
+tests_test_budget_SOURCES = tests/test_budget.c daemon/front/budget.c daemon/front/budget.h
 tests_test_budget_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_budget_LDADD = common/libtbcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS)

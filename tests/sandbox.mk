@@ -4,10 +4,10 @@
 # file systemd-unit.sh checks conf/tanbad.service's exposure score.
 check_PROGRAMS += tests/test_sandbox
 TESTS += tests/test_sandbox
-tests_test_sandbox_SOURCES = tests/test_sandbox.c daemon/sandbox.c daemon/sandbox.h
+tests_test_sandbox_SOURCES = tests/test_sandbox.c daemon/shared/sandbox.c daemon/shared/sandbox.h
 tests_test_sandbox_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(P11KIT_CFLAGS) $(SECCOMP_CFLAGS)
-tests_test_sandbox_LDADD = daemon/libtbproc.la pkcs11/libtbp11.la common/libtbcommon.la \
+tests_test_sandbox_LDADD = daemon/shared/libtbproc.la pkcs11/libtbp11.la common/libtbcommon.la \
 	$(CHECK_LIBS) \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(SECCOMP_LIBS) $(PTHREAD_LIBS)
 

@@ -47,7 +47,7 @@ grep -qE '^(libcurl|libxml2|libexpat)' signer.needed.$$ && fail "the signer link
 # Client frames and JSON requests (proto.c, request.c), CMS verification and
 # its parsers (libsig verify, identity, GOST verification), revocation
 # fetching. The GOST signing part of libsig is there for file keys
-# (daemon/filekey.c), its verification and CMS assembly left out by the link.
+# (daemon/signer/filekey.c), its verification and CMS assembly left out by the link.
 grep -qx 'tb_gost_key_sign' signer.syms.$$ || fail "no GOST file keys in the signer?"
 grep -E '^(tb_proto_|tb_frame_|tb_request_|tb_verify|tb_cms_verify|tb_identity_|tb_gost_verify$|tb_gost_digest$|tb_rev_|tb_crl_|tb_ocsp_|tb_fetch|curl_|CMS_verify$|d2i_CMS_ContentInfo$|SMIME_read_CMS$|tb_cms_assemble$|tb_cms_gost_assemble$|tb_cms_sign_gost$)' signer.syms.$$ &&
     fail "the signer holds code that parses what clients send"

@@ -12,7 +12,7 @@ EXTRA_DIST += tests/split-procs.sh tests/split-restart.sh tests/split-signer-che
 check_PROGRAMS += tests/test_signer_checks
 tests_test_signer_checks_SOURCES = tests/test_signer_checks.c tests/check_run.h
 tests_test_signer_checks_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_test_signer_checks_LDADD = daemon/libtbproc.la common/libtbcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS) \
+tests_test_signer_checks_LDADD = daemon/shared/libtbproc.la common/libtbcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS) \
 	$(PTHREAD_LIBS)
 # A front gone bad, started by tanbad in place of tanbad-front, for
 # split-rogue-front.sh: what the parent does with its control commands.

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../daemon/conf.h"
-#include "../daemon/ratelimit.h"
+#include "../daemon/shared/conf.h"
+#include "../daemon/front/ratelimit.h"
 #include "check_run.h"
 
 static char dir[256], pin[300];

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the per-client budgets (daemon/budget.c): records made per
+ * Unit tests of the per-client budgets (daemon/front/budget.c): records made per
  * uid and per TLS [client] name and dropped when empty, reservations held
  * to the client's budget and to all clients', and given back.
  */
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../daemon/budget.h"
+#include "../daemon/front/budget.h"
 #include "check_run.h"
 
 START_TEST(peers)

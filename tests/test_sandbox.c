@@ -1,5 +1,5 @@
 /*
- * Unit tests of daemon/sandbox.c: each role's filter is installed in a
+ * Unit tests of daemon/shared/sandbox.c: each role's filter is installed in a
  * forked child that then makes calls the role must be allowed (they work)
  * or must not make (the child dies of SIGSYS, or gets the errno the filter
  * answers). The parent's denylist lets its children's start-up through and

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../daemon/conf.h"
+#include "../daemon/shared/conf.h"
 
 static char dir[256], pin[300], key[300];
 

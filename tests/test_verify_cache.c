@@ -482,7 +482,7 @@ START_TEST(test_threads)
 }
 END_TEST
 
-/* ---- the request parser's cut of long base64 values (daemon/proto.c) ---- */
+/* ---- the request parser's cut of long base64 values (daemon/front/proto.c) ---- */
 
 static void
 decode_same(const char *text)

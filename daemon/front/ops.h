@@ -67,13 +67,13 @@ const tb_op *tb_op_lookup(const char *name);
 /* The lane of a decoded request: its op's, or control for one that names none. */
 enum tb_lane tb_op_lane(const json_t *req);
 
-/* Handlers of the signing ops (daemon/op_sign.c, op_keys.c, op_status.c). */
+/* Handlers of the signing ops (daemon/front/op_sign.c, op_keys.c, op_status.c). */
 int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 /* sign with a "cms" field: co-signs it, or counter-signs signer "countersign" (op_cosign.c). */
 int tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
-/* sign with "documents" or "digests" (daemon/op_sign_batch.c). */
+/* sign with "documents" or "digests" (daemon/front/op_sign_batch.c). */
 int tb_op_sign_is_batch(const json_t *req);
 int tb_op_sign_batch(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
@@ -82,12 +82,12 @@ int tb_op_keys(struct tb_daemon *d, const tb_client *client, json_t *req,
 int tb_op_status(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 
-/* Handlers of the verification ops (daemon/op_verify.c). */
+/* Handlers of the verification ops (daemon/front/op_verify.c). */
 int tb_op_verify(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 int tb_op_check_cert(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
-/* CAdES-T for a CMS handed in (daemon/op_timestamp.c). */
+/* CAdES-T for a CMS handed in (daemon/front/op_timestamp.c). */
 int tb_op_timestamp(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
 

@@ -24,7 +24,7 @@ typedef struct tb_key_conf {
 	char *certificate;	/* certificate file, or NULL: the token's */
 	char *chain;		/* extra certificates for each CMS, or NULL */
 	/*
-	 * A file key (daemon/filekey.c): a PKCS#12 container and its password
+	 * A file key (daemon/signer/filekey.c): a PKCS#12 container and its password
 	 * file, read by the signer process only; NULL for a token key.
 	 */
 	char *p12;

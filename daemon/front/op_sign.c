@@ -143,7 +143,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	/* On an existing CMS: co-signing or a counter-signature (op_cosign.c). */
 	if (json_object_get(req, "cms") != NULL)
 		return tb_op_cosign(d, client, req, result, err);
-	/* Several documents or digests in one request: daemon/op_sign_batch.c. */
+	/* Several documents or digests in one request: daemon/front/op_sign_batch.c. */
 	if (tb_op_sign_is_batch(req))
 		return tb_op_sign_batch(d, client, req, result, err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -191,10 +191,10 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		goto out;
 	}
 	now = (time_t)sd.signing_time;
-	/* CAdES-T: the front stamps the assembled CMS (daemon/tsa_client.c). */
+	/* CAdES-T: the front stamps the assembled CMS (daemon/front/tsa_client.c). */
 	if (stamp && (r = tb_stamp_cms(d, stamp, -1, &der, &der_len, result, err)) != 0)
 		goto out;
-	/* Validation data last, so that the TSA's path is in it too (daemon/evidence.c). */
+	/* Validation data last, so that the TSA's path is in it too (daemon/front/evidence.c). */
 	if (embed && (r = tb_evidence_embed(d, &der, &der_len, result, err)) != 0)
 		goto out;
 	if ((r = tb_ops_sign_answer(result, name, k->signer_info, der, der_len, now, err)) != 0)

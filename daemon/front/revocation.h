@@ -56,7 +56,7 @@ int tb_revocation_check_key(struct tb_daemon *d, const char *key, X509 *cert, ti
 
 /*
  * The last accepted complete (delta: delta) CRL of the [issuer] whose
- * certificate is ca, as DER (malloc'd), for embedding (daemon/evidence.c).
+ * certificate is ca, as DER (malloc'd), for embedding (daemon/front/evidence.c).
  * An error saying why when there is none (no such issuer, none held, too large).
  */
 int tb_revocation_crl_der(tb_revocation *rv, X509 *ca, int delta, unsigned char **der,
