@@ -16,13 +16,11 @@
 #include "signer.h"
 #include "verify.h"
 
-/* Limits of one document; anything over them is MALFORMED, never worked through. */
-#define TB_XML_MAX_DEPTH 64		/* element nesting */
-#define TB_XML_MAX_NODES 200000		/* elements, attributes and text nodes */
-#define TB_XML_MAX_SIGNATURES 16
-#define TB_XML_MAX_REFERENCES 16	/* per signature */
-#define TB_XML_MAX_TRANSFORMS 4		/* per reference */
-#define TB_XML_MAX_CERTS 8		/* in one KeyInfo */
+/*
+ * lim with every 0 field given its default and every field held to its
+ * cap (xml_limits.h): what the verifier works with.
+ */
+void tb_xml_limits_default(tb_xml_limits *lim);
 
 /* 1 when input looks like an XML document (a '<' after an optional BOM and spaces). */
 int tb_xml_looks_like(const unsigned char *input, size_t len);

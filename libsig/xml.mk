@@ -1,6 +1,6 @@
 # XML signatures (XMLDSig): libxml2 parses and canonicalizes; see docs/XML.md.
 libsig_libsig_la_SOURCES += \
-	libsig/xml.h libsig/xml_int.h \
+	libsig/xml.h libsig/xml_int.h libsig/xml_limits.h \
 	libsig/xml_alg.c \
 	libsig/xml_verify.c \
 	libsig/xml_sign.c

@@ -3,7 +3,9 @@
 # signature over the test PKI, told XML by its first byte, by "format"
 # and by the "xml" field; the signer's identity and per-signature verdict;
 # signed_element; a bad "format"; malformed XML answered MALFORMED with a
-# reason while the daemon keeps serving; the audit record of the verify.
+# reason while the daemon keeps serving; the audit record of the verify;
+# a lowered [verify] xml_max_depth, reloaded, makes the same document
+# MALFORMED naming it, and the default again VALID.
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
@@ -76,6 +78,21 @@ tb_tanba verify --iin "$IIN" "$T/doc.xml" >"$T/out" 2>"$T/err" || tb_fail "tanba
 tb_tanba verify --signed-element / "$T/doc.xml" >"$T/out" 2>"$T/err"
 [ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] || tb_fail "--signed-element /: $(cat "$T/out" "$T/err")"
 tb_tanba status >/dev/null || tb_fail "daemon stopped serving after malformed XML"
+
+# request/Signature/SignedInfo/Reference/Transforms/Transform: 6 deep
+verify_after_reload() {
+	n=$(tb_reloads)
+	kill -HUP "$TB_DAEMON_PID"
+	tb_wait_reload "$n" || tb_fail "no reload after SIGHUP"
+	tb_tanba verify "$T/doc.xml" >"$T/out" 2>"$T/err"
+}
+sed -i 's/^check_iin_checksum = no$/&\nxml_max_depth = 5/' "$TB_CONF"
+verify_after_reload
+[ "$(answer_verdict "$T/out")" = MALFORMED ] && grep -q xml_max_depth "$T/out" ||
+    tb_fail "xml_max_depth = 5: $(cat "$T/out" "$T/err")"
+sed -i '/^xml_max_depth = 5$/d' "$TB_CONF"
+verify_after_reload
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "default xml_max_depth: $(cat "$T/out" "$T/err")"
 tb_stop_daemon
 [ "$TB_DAEMON_RC" = 0 ] || tb_fail "tanbad exited with $TB_DAEMON_RC"
 echo "PASS: verify op on XML"
