@@ -70,7 +70,7 @@ daemon_tanbad_front_SOURCES = \
 	daemon/metrics_http.c daemon/metrics_http.h \
 	daemon/budget.c daemon/budget.h \
 	daemon/ops.c daemon/ops.h \
-	daemon/op_sign.c daemon/op_cosign.c daemon/op_sign_batch.c daemon/op_keys.c \
+	daemon/op_sign.c daemon/op_sign_xml.c daemon/op_cosign.c daemon/op_sign_batch.c daemon/op_keys.c \
 	daemon/op_status.c \
 	daemon/ratelimit.c daemon/ratelimit.h
 # The front's link to the signer process, and its control link to the parent.

@@ -4,7 +4,8 @@
  * table, the safe parse (refusals and their reasons), the ID index, and
  * node-set canonicalization against the canonical forms of the W3C c14n
  * recommendation's examples; the [verify] xml_max_* limits on documents
- * signed by tb_xml_sign and tb_xml_sign_wsse.
+ * signed by tb_xml_sign and tb_xml_sign_wsse; the halves of a signature
+ * made through tanbad (the front's and the signer's).
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include "trust_store.h"
 #include "xml.h"
 #include "xml_int.h"
+#include "xml_signed_info.h"
 
 START_TEST(test_b64_kalkan_lines)
 {
@@ -386,6 +388,57 @@ START_TEST(test_limits_lowered)
 }
 END_TEST
 
+/*
+ * The front's half around the signer's: VALID, whatever the root's default
+ * namespace and xml:lang; a SignedInfo that is not the one for the
+ * front's digest is refused before anything is written.
+ */
+START_TEST(test_sign_split)
+{
+	static const char plain[] = "<r xmlns=\"urn:r\" xmlns:p=\"urn:p\" xml:lang=\"kk\">"
+	    "<p:x a=\"1\">Қазақстан</p:x><!-- c --></r>";
+	tb_xml_split *s = NULL;
+	tb_xml_limits lim;
+	unsigned char digest[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
+	unsigned char *si = NULL, *out = NULL, *p;
+	size_t digest_len = 0, si_len = 0, out_len = 0, sig_len = sizeof(sig);
+	unsigned int h_len = 0;
+	int md = 0;
+	unsigned char was;
+	tb_error e;
+
+	lim_setup();
+	tb_error_clear(&e);
+	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)plain, strlen(plain),
+	    &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(md, NID_sha256);
+	ck_assert_uint_eq(digest_len, 32);
+	/* the signer's half: SignedInfo from the digest alone, signed */
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, digest,
+	    digest_len, &si, &si_len, &e), 0);
+	ck_assert_int_eq(EVP_Digest(si, si_len, h, &h_len, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(lim_sign_digest(lim_key, md, h, h_len, sig, &sig_len, &e), 0);
+	/* another digest in it: refused, nothing written */
+	ck_assert_ptr_nonnull(p = memmem(si, si_len, "<ds:DigestValue>", 16));
+	was = p[16];
+	p[16] = was == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(tb_xml_split_finish(s, si, si_len, sig, sig_len, &out, &out_len, &e),
+	    TB_ERR_INTERNAL);
+	ck_assert_ptr_null(out);
+	p[16] = was;
+	ck_assert_msg(tb_xml_split_finish(s, si, si_len, sig, sig_len, &out, &out_len, &e) == 0,
+	    "%s", e.detail);
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(lim_verdict(out, out_len, &lim, ""), TB_V_VALID);
+	OPENSSL_free(out);
+	OPENSSL_free(si);
+	tb_xml_split_free(s);
+	/* a digest of the wrong length is not built into a SignedInfo */
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha384, digest,
+	    32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+}
+END_TEST
+
 static Suite *
 xml_suite(void)
 {
@@ -400,6 +453,7 @@ xml_suite(void)
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_c14n_node_sets);
 	tcase_add_test(tc, test_limits_lowered);
+	tcase_add_test(tc, test_sign_split);
 	suite_add_tcase(s, tc);
 	return s;
 }
