@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	FZ_ASSERT(res != NULL && !res->is_cert);
-	FZ_ASSERT(res->n_signers <= TB_XML_MAX_SIGNATURES);
+	FZ_ASSERT(res->n_signers <= TB_XML_DEFAULT_SIGNATURES);
 	fz_note("verdict %d, %zu signers", (int)res->verdict, res->n_signers);
 	for (i = 0; i < res->n_signers; i++)
 		FZ_ASSERT(res->signers[i].extra != NULL);

@@ -21,6 +21,7 @@
 #include "verdict.h"
 #include "verify_budget.h"
 #include "x509_path.h"
+#include "xml_limits.h"
 
 /* The [verify] policy. tb_verify_policy_default gives the safe values. */
 typedef struct tb_verify_policy {
@@ -32,6 +33,7 @@ typedef struct tb_verify_policy {
 	int max_chain_depth;		/* default 8 */
 	tb_policy_inputs policy;	/* RFC 5280 6.1.1 inputs (default: any policy, nothing required) */
 	tb_budget_limits budget;	/* work and time per verification (0: defaults) */
+	tb_xml_limits xml;		/* the limits of an XML document (0: defaults) */
 	int min_rsa_bits;		/* key floor for every certificate, anchors too (0: 2048) */
 	int min_ec_bits;		/* (0: 256) */
 	const tb_trust *tsa_trust;	/* [tsa] anchors for time-stamp tokens (NULL: the signers' anchors) */

@@ -16,13 +16,11 @@
 #include "signer.h"
 #include "verify.h"
 
-/* Limits of one document; anything over them is MALFORMED, never worked through. */
-#define TB_XML_MAX_DEPTH 64		/* element nesting */
-#define TB_XML_MAX_NODES 200000		/* elements, attributes and text nodes */
-#define TB_XML_MAX_SIGNATURES 16
-#define TB_XML_MAX_REFERENCES 16	/* per signature */
-#define TB_XML_MAX_TRANSFORMS 4		/* per reference */
-#define TB_XML_MAX_CERTS 8		/* in one KeyInfo */
+/*
+ * lim with every 0 field given its default and every field held to its
+ * cap (xml_limits.h): what the verifier works with.
+ */
+void tb_xml_limits_default(tb_xml_limits *lim);
 
 /* 1 when input looks like an XML document (a '<' after an optional BOM and spaces). */
 int tb_xml_looks_like(const unsigned char *input, size_t len);
@@ -82,5 +80,27 @@ typedef struct tb_wsse_sign_request {
  */
 int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request *req,
     unsigned char **out, size_t *out_len, tb_error *err);
+
+/*
+ * An XML signature made through tanbad, in halves: the signer process
+ * builds and signs the SignedInfo (xml_signed_info.h) around the digest
+ * begin gives, and never sees the document. begin parses in as tb_xml_sign
+ * does, appends an empty ds:Signature to the root and gives the reference
+ * digest (the document without it, exclusive c14n) made with
+ * *ref_md_nid, the hash of the signature method of cert's key (RSA or EC)
+ * for md_nid (0: SHA-256); digest holds EVP_MAX_MD_SIZE. finish takes the
+ * SignedInfo and value the signer returned (RSA PKCS#1, ECDSA DER), checks
+ * the SignedInfo is the one for that digest and canonicalizes to the same
+ * bytes in the document (else TB_ERR_INTERNAL), and writes the signed
+ * document to *out (OPENSSL_free). free takes NULL.
+ */
+typedef struct tb_xml_split tb_xml_split;
+int tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
+    tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
+    tb_error *err);
+int tb_xml_split_finish(tb_xml_split *s, const unsigned char *si, size_t si_len,
+    const unsigned char *sig, size_t sig_len, unsigned char **out, size_t *out_len,
+    tb_error *err);
+void tb_xml_split_free(tb_xml_split *s);
 
 #endif

@@ -11,6 +11,8 @@
 #include <libxml/hash.h>
 #include <openssl/x509.h>
 
+#include "tb_err.h"
+
 typedef struct tb_xml_digest {
 	const char *uri;
 	const char *name;
@@ -73,7 +75,7 @@ int tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *doc, char *why,
 /*
  * Every ID value of doc (Id, ID, id, wsu:Id, xml:id) to its element, in a
  * new table (xmlHashFree(ids, NULL)); -1 with why when an ID repeats or a
- * limit of xml.h is passed, TB_ERR_NOMEM.
+ * default limit of xml_limits.h is passed, TB_ERR_NOMEM.
  */
 int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why);
 
@@ -84,5 +86,17 @@ int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why);
  */
 int tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_comments,
     const tb_xml_c14n *m, xmlNodePtr method, unsigned char **out, size_t *out_len);
+
+/* Shared by the signing paths (xml_sign.c, xml_sign_split.c). */
+/* The document parsed as the verifier parses it, and its IDs; TB_ERR_INVALID_ARG when refused. */
+int tb_xml_parse_for_signing(const unsigned char *in, size_t len, xmlDocPtr *doc,
+    xmlHashTablePtr *ids, tb_error *err);
+/* A DER ECDSA-Sig-Value as XML's r || s, each of the key's field size (bits). */
+int tb_xml_ecdsa_raw(const unsigned char *der, size_t der_len, int bits, unsigned char *out,
+    size_t *out_len);
+/* base64 of v as the text of n in lines as Kalkan writes them (framed: line breaks around). */
+int tb_xml_set_b64(xmlNodePtr n, const unsigned char *v, size_t len, int framed, tb_error *err);
+/* The document as UTF-8 (OPENSSL_malloc'd). */
+int tb_xml_dump(xmlDocPtr doc, unsigned char **out, size_t *out_len, tb_error *err);
 
 #endif

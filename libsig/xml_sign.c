@@ -97,8 +97,8 @@ with_alg(xmlNodePtr parent, xmlNsPtr ds, const char *name, const char *uri)
 }
 
 /* A DER ECDSA-Sig-Value as XML's r || s, each of the key's field size. */
-static int
-ecdsa_raw(const unsigned char *der, size_t der_len, int bits, unsigned char *out,
+int
+tb_xml_ecdsa_raw(const unsigned char *der, size_t der_len, int bits, unsigned char *out,
     size_t *out_len)
 {
 	const unsigned char *p = der;
@@ -152,8 +152,8 @@ digest_of(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n *
 }
 
 /* base64 of v as the text of n (lines as Kalkan writes them), framed by line breaks when framed. */
-static int
-set_b64(xmlNodePtr n, const unsigned char *v, size_t len, int framed, tb_error *err)
+int
+tb_xml_set_b64(xmlNodePtr n, const unsigned char *v, size_t len, int framed, tb_error *err)
 {
 	xmlChar *text = b64_lines(v, len);
 	int ok;
@@ -176,7 +176,7 @@ fill_digest(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n
 
 	if ((r = digest_of(doc, top, exclude, m, dg, md, &md_len, err)) != 0)
 		return r;
-	return set_b64(dv, md, md_len, 0, err);
+	return tb_xml_set_b64(dv, md, md_len, 0, err);
 }
 
 /* The SignatureValue sv: the canonical (m) SignedInfo si hashed and signed by signer. */
@@ -196,14 +196,14 @@ fill_value(xmlDocPtr doc, xmlNodePtr si, const tb_xml_c14n *m, const tb_xml_sigm
 		goto out;
 	if (meth->ecdsa) {
 		if ((pk = X509_get0_pubkey(cert)) == NULL ||
-		    ecdsa_raw(value, value_len, EVP_PKEY_get_bits(pk), raw, &raw_len) != 0) {
+		    tb_xml_ecdsa_raw(value, value_len, EVP_PKEY_get_bits(pk), raw, &raw_len) != 0) {
 			r = tb_error_set(err, TB_ERR_CRYPTO, "ECDSA value from the signer unreadable");
 			goto out;
 		}
 		memcpy(value, raw, raw_len);
 		value_len = raw_len;
 	}
-	r = set_b64(sv, value, value_len, 1, err);
+	r = tb_xml_set_b64(sv, value, value_len, 1, err);
 out:
 	OPENSSL_cleanse(value, sizeof(value));
 	OPENSSL_cleanse(raw, sizeof(raw));
@@ -211,8 +211,8 @@ out:
 }
 
 /* The document as UTF-8 (OPENSSL_malloc'd). */
-static int
-dump(xmlDocPtr doc, unsigned char **out, size_t *out_len, tb_error *err)
+int
+tb_xml_dump(xmlDocPtr doc, unsigned char **out, size_t *out_len, tb_error *err)
 {
 	xmlChar *mem = NULL;
 	int size = 0;
@@ -229,9 +229,9 @@ dump(xmlDocPtr doc, unsigned char **out, size_t *out_len, tb_error *err)
 }
 
 /* The document parsed as the verifier parses it, and its IDs. */
-static int
-parse_for_signing(const unsigned char *in, size_t len, xmlDocPtr *doc, xmlHashTablePtr *ids,
-    tb_error *err)
+int
+tb_xml_parse_for_signing(const unsigned char *in, size_t len, xmlDocPtr *doc,
+    xmlHashTablePtr *ids, tb_error *err)
 {
 	char detail[200];
 	const char *why = NULL;
@@ -279,7 +279,7 @@ tb_xml_sign(X509 *cert, const tb_signer *signer, const tb_xml_sign_request *req,
 	}
 	refuri = req->reference != NULL ? req->reference : "";
 	if ((r = methods(cert, req->md_nid, &meth, &dg, err)) != 0 ||
-	    (r = parse_for_signing(req->input, req->input_len, &doc, &ids, err)) != 0)
+	    (r = tb_xml_parse_for_signing(req->input, req->input_len, &doc, &ids, err)) != 0)
 		goto out;
 	if ((root = xmlDocGetRootElement(doc)) == NULL) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "document: no root element");
@@ -316,10 +316,10 @@ tb_xml_sign(X509 *cert, const tb_signer *signer, const tb_xml_sign_request *req,
 	    (r = fill_value(doc, si, &c14n, meth, dg, cert, signer, sv, err)) != 0)
 		goto out;
 	if ((der_len = i2d_X509(cert, &der)) <= 0 ||
-	    (r = set_b64(child(xd, ds, "X509Certificate", NULL), der, (size_t)der_len, 0,
+	    (r = tb_xml_set_b64(child(xd, ds, "X509Certificate", NULL), der, (size_t)der_len, 0,
 	    err)) != 0 || close_line(xd) != 0 || close_line(ki) != 0)
 		goto nomem;
-	r = dump(doc, out, out_len, err);
+	r = tb_xml_dump(doc, out, out_len, err);
 	goto out;
 nomem:
 	r = tb_error_set(err, TB_ERR_NOMEM, "XML signature");
@@ -400,7 +400,7 @@ tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request
 		goto out;
 	}
 	if ((r = methods(cert, req->md_nid, &meth, &dg, err)) != 0 ||
-	    (r = parse_for_signing(req->input, req->input_len, &doc, &ids, err)) != 0)
+	    (r = tb_xml_parse_for_signing(req->input, req->input_len, &doc, &ids, err)) != 0)
 		goto out;
 	env = xmlDocGetRootElement(doc);
 	if (env == NULL || strcmp((const char *)env->name, "Envelope") != 0 || env->ns == NULL ||
@@ -449,7 +449,7 @@ tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request
 	    xmlNewProp(bst, (const xmlChar *)"ValueType", (const xmlChar *)TB_XML_X509V3) == NULL ||
 	    xmlSetNsProp(bst, wsu, (const xmlChar *)"Id", (const xmlChar *)bst_id) == NULL ||
 	    (der_len = i2d_X509(cert, &der)) <= 0 ||
-	    set_b64(bst, der, (size_t)der_len, 0, err) != 0 ||
+	    tb_xml_set_b64(bst, der, (size_t)der_len, 0, err) != 0 ||
 	    (ts = xmlNewChild(sec, wsu, (const xmlChar *)"Timestamp", NULL)) == NULL ||
 	    xmlSetNsProp(ts, wsu, (const xmlChar *)"Id", (const xmlChar *)ts_id) == NULL ||
 	    xmlNewTextChild(ts, wsu, (const xmlChar *)"Created", (const xmlChar *)created) == NULL ||
@@ -477,7 +477,7 @@ tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request
 	    (r = fill_digest(doc, ts, NULL, &exc_c14n, dg, dv_ts, err)) != 0 ||
 	    (r = fill_value(doc, si, &exc_c14n, meth, dg, cert, signer, sv, err)) != 0)
 		goto out;
-	r = dump(doc, out, out_len, err);
+	r = tb_xml_dump(doc, out, out_len, err);
 	goto out;
 nomem:
 	r = tb_error_set(err, TB_ERR_NOMEM, "SOAP signature");

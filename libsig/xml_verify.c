@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +62,10 @@ typedef struct xctx {
 	tb_verify_result *res;
 	xmlDocPtr doc;
 	xmlHashTablePtr ids;	/* ID value -> element */
-	xmlNodePtr sigs[TB_XML_MAX_SIGNATURES];
+	tb_xml_limits lim;	/* defaults filled in, held to the caps */
+	xmlNodePtr sigs[TB_XML_CAP_SIGNATURES];
 	int n_sigs;
+	char why[120];		/* a refusal that names a limit */
 	xmlNodePtr must;	/* the element the caller names, or NULL (the document: doc node) */
 } xctx;
 
@@ -80,6 +83,44 @@ is_ns(xmlNodePtr n, const char *ns, const char *name)
 	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
 	    strcmp((const char *)n->ns->href, ns) == 0 &&
 	    strcmp((const char *)n->name, name) == 0;
+}
+
+void
+tb_xml_limits_default(tb_xml_limits *lim)
+{
+	static const struct {
+		size_t off;
+		unsigned def, cap;
+	} f[] = {
+		{ offsetof(tb_xml_limits, max_depth), TB_XML_DEFAULT_DEPTH, TB_XML_CAP_DEPTH },
+		{ offsetof(tb_xml_limits, max_nodes), TB_XML_DEFAULT_NODES, TB_XML_CAP_NODES },
+		{ offsetof(tb_xml_limits, max_signatures), TB_XML_DEFAULT_SIGNATURES,
+		    TB_XML_CAP_SIGNATURES },
+		{ offsetof(tb_xml_limits, max_references), TB_XML_DEFAULT_REFERENCES,
+		    TB_XML_CAP_REFERENCES },
+		{ offsetof(tb_xml_limits, max_transforms), TB_XML_DEFAULT_TRANSFORMS,
+		    TB_XML_CAP_TRANSFORMS },
+		{ offsetof(tb_xml_limits, max_certs), TB_XML_DEFAULT_CERTS, TB_XML_CAP_CERTS },
+	};
+	size_t i;
+	unsigned *v;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		v = (unsigned *)((char *)lim + f[i].off);
+		if (*v == 0)
+			*v = f[i].def;
+		else if (*v > f[i].cap)
+			*v = f[i].cap;
+	}
+}
+
+/* why, naming the [verify] setting a document went over. */
+static const char *
+over(xctx *x, const char *what, const char *setting, unsigned limit)
+{
+	snprintf(x->why, sizeof(x->why), "more %s than [verify] %s allows (%u)", what,
+	    setting, limit);
+	return x->why;
 }
 
 /* The next element sibling from n on (n included). */
@@ -138,8 +179,8 @@ walk(xctx *x, xmlNodePtr n, int depth, size_t *nodes, const char **why)
 	int dup;
 
 	for (; n != NULL; n = n->next) {
-		if (++*nodes > TB_XML_MAX_NODES) {
-			*why = "more nodes than tanba accepts";
+		if (++*nodes > x->lim.max_nodes) {
+			*why = over(x, "nodes", "xml_max_nodes", x->lim.max_nodes);
 			return -1;
 		}
 		if (n->type == XML_DTD_NODE || n->type == XML_ENTITY_REF_NODE ||
@@ -149,13 +190,15 @@ walk(xctx *x, xmlNodePtr n, int depth, size_t *nodes, const char **why)
 		}
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (depth > TB_XML_MAX_DEPTH) {
-			*why = "elements nested deeper than tanba accepts";
+		if ((unsigned)depth >= x->lim.max_depth) {
+			snprintf(x->why, sizeof(x->why), "elements nested deeper than [verify] "
+			    "xml_max_depth allows (%u)", x->lim.max_depth);
+			*why = x->why;
 			return -1;
 		}
 		for (a = n->properties; a != NULL; a = a->next) {
-			if (++*nodes > TB_XML_MAX_NODES) {
-				*why = "more nodes than tanba accepts";
+			if (++*nodes > x->lim.max_nodes) {
+				*why = over(x, "nodes", "xml_max_nodes", x->lim.max_nodes);
 				return -1;
 			}
 			if (!is_id_attr(a))
@@ -170,8 +213,9 @@ walk(xctx *x, xmlNodePtr n, int depth, size_t *nodes, const char **why)
 			}
 		}
 		if (is_ds(n, "Signature")) {
-			if (x->n_sigs >= TB_XML_MAX_SIGNATURES) {
-				*why = "more signatures than tanba accepts";
+			if ((unsigned)x->n_sigs >= x->lim.max_signatures) {
+				*why = over(x, "signatures", "xml_max_signatures",
+				    x->lim.max_signatures);
 				return -1;
 			}
 			x->sigs[x->n_sigs++] = n;
@@ -190,6 +234,7 @@ tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why)
 
 	memset(&x, 0, sizeof(x));
 	x.doc = doc;
+	tb_xml_limits_default(&x.lim);
 	if ((x.ids = xmlHashCreate(64)) == NULL) {
 		*why = "out of memory";
 		return TB_ERR_NOMEM;
@@ -440,8 +485,9 @@ check_reference(xctx *x, int idx, xmlNodePtr sig, xmlNodePtr ref, xmlNodePtr *ta
 		for (t = first_elem(c); t != NULL; t = next_elem(t)) {
 			xmlFree(alg);
 			alg = NULL;
-			if (++n_tr > TB_XML_MAX_TRANSFORMS) {
-				why = "more transforms than tanba accepts";
+			if ((unsigned)++n_tr > x->lim.max_transforms) {
+				why = over(x, "transforms in a Reference", "xml_max_transforms",
+				    x->lim.max_transforms);
 				goto refuse;
 			}
 			if (!is_ds(t, "Transform") || (alg = attr(t, "Algorithm")) == NULL) {
@@ -557,7 +603,7 @@ ecdsa_der(const unsigned char *rs, size_t len, unsigned char **der, size_t *der_
 
 /* A certificate in base64 text (X509Certificate, BinarySecurityToken) onto out. */
 static int
-push_cert(xmlNodePtr c, STACK_OF(X509) *out, const char **why)
+push_cert(xctx *x, xmlNodePtr c, STACK_OF(X509) *out, const char **why)
 {
 	xmlChar *text;
 	unsigned char *der = NULL;
@@ -566,8 +612,9 @@ push_cert(xmlNodePtr c, STACK_OF(X509) *out, const char **why)
 	tb_cert_cache *cache = tb_cert_cache_default();
 	X509 *cert;
 
-	if (sk_X509_num(out) >= TB_XML_MAX_CERTS) {
-		*why = "more certificates in KeyInfo than tanba accepts";
+	if ((unsigned)sk_X509_num(out) >= x->lim.max_certs) {
+		*why = over(x, "certificates in KeyInfo", "xml_max_certificates",
+		    x->lim.max_certs);
 		return -1;
 	}
 	text = xmlNodeGetContent(c);
@@ -602,7 +649,7 @@ push_cert(xmlNodePtr c, STACK_OF(X509) *out, const char **why)
  * by ID in this document (WS-Security X.509 token profile).
  */
 static int
-keyinfo_certs(xmlHashTablePtr ids, xmlNodePtr keyinfo, STACK_OF(X509) *out, const char **why)
+keyinfo_certs(xctx *x, xmlNodePtr keyinfo, STACK_OF(X509) *out, const char **why)
 {
 	xmlNodePtr d, c, tok;
 	char *uri, *vt;
@@ -615,7 +662,7 @@ keyinfo_certs(xmlHashTablePtr ids, xmlNodePtr keyinfo, STACK_OF(X509) *out, cons
 				*why = "SecurityTokenReference without a Reference URI";
 				return -1;
 			}
-			tok = uri[0] == '#' ? xmlHashLookup(ids, (const xmlChar *)uri + 1) : NULL;
+			tok = uri[0] == '#' ? xmlHashLookup(x->ids, (const xmlChar *)uri + 1) : NULL;
 			xmlFree(uri);
 			vt = tok != NULL ? attr(tok, "ValueType") : NULL;
 			ok = is_ns(tok, TB_XML_WSSE_NS, "BinarySecurityToken") && vt != NULL &&
@@ -625,14 +672,14 @@ keyinfo_certs(xmlHashTablePtr ids, xmlNodePtr keyinfo, STACK_OF(X509) *out, cons
 				*why = "SecurityTokenReference names no X509v3 BinarySecurityToken here";
 				return -1;
 			}
-			if (push_cert(tok, out, why) != 0)
+			if (push_cert(x, tok, out, why) != 0)
 				return -1;
 			continue;
 		}
 		if (!is_ds(d, "X509Data"))
 			continue;
 		for (c = first_elem(d); c != NULL; c = next_elem(c))
-			if (is_ds(c, "X509Certificate") && push_cert(c, out, why) != 0)
+			if (is_ds(c, "X509Certificate") && push_cert(x, c, out, why) != 0)
 				return -1;
 	}
 	return 0;
@@ -720,7 +767,7 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 {
 	tb_signer_result *s = &x->res->signers[idx];
 	xmlNodePtr sig = x->sigs[idx], si, cm, sm, ref, sv, ki;
-	xmlNodePtr targets[TB_XML_MAX_REFERENCES];
+	xmlNodePtr targets[TB_XML_CAP_REFERENCES];
 	const tb_xml_c14n *c14n;
 	const tb_xml_sigmethod *meth = NULL;
 	char *cm_alg = NULL, *sm_alg = NULL, detail[200];
@@ -774,8 +821,8 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 			why = "SignedInfo holds something other than References";
 			goto refuse;
 		}
-		if (n_refs >= TB_XML_MAX_REFERENCES) {
-			why = "more references than tanba accepts";
+		if ((unsigned)n_refs >= x->lim.max_references) {
+			why = over(x, "references", "xml_max_references", x->lim.max_references);
 			goto refuse;
 		}
 		if ((r = check_reference(x, idx, sig, ref, &targets[n_refs], refs, &bad)) != 0)
@@ -801,7 +848,7 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 		goto out;
 	if ((certs = sk_X509_new_null()) == NULL)
 		goto out;
-	if (ki != NULL && is_ds(ki, "KeyInfo") && keyinfo_certs(x->ids, ki, certs, &why) != 0)
+	if (ki != NULL && is_ds(ki, "KeyInfo") && keyinfo_certs(x, ki, certs, &why) != 0)
 		goto refuse;
 	/* They may serve the other signatures' paths too. */
 	for (i = 0; i < sk_X509_num(certs); i++) {
@@ -969,6 +1016,8 @@ tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
 	memset(&x, 0, sizeof(x));
 	x.pol = pol;
 	x.req = req;
+	x.lim = pol->xml;
+	tb_xml_limits_default(&x.lim);
 	if ((r = tb_verify_request_check(req, pol, err)) != 0)
 		goto out;
 	if (req->input_len > pol->max_input_bytes || req->input_len > INT32_MAX) {

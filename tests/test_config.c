@@ -341,6 +341,49 @@ START_TEST(verify_budget_settings)
 }
 END_TEST
 
+/* [verify] xml_max_*: the document limits, defaults, set, and refused out of 1..cap. */
+START_TEST(verify_xml_limits)
+{
+	static const char *const bad[] = {
+		"xml_max_depth = 0", "xml_max_depth = 257", "xml_max_nodes = -5",
+		"xml_max_nodes = 10000001", "xml_max_signatures = 257",
+		"xml_max_references = 0", "xml_max_references = 257",
+		"xml_max_transforms = 17", "xml_max_certificates = 65",
+	};
+	tb_config *cfg = NULL;
+	tb_error err;
+	char text[128], want[64];
+	size_t i;
+
+	write_conf(0, NULL, NULL);
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(cfg->verify_xml_max_depth, 64);
+	ck_assert_uint_eq(cfg->verify_xml_max_nodes, 200000);
+	ck_assert_uint_eq(cfg->verify_xml_max_signatures, 16);
+	ck_assert_uint_eq(cfg->verify_xml_max_references, 16);
+	ck_assert_uint_eq(cfg->verify_xml_max_transforms, 4);
+	ck_assert_uint_eq(cfg->verify_xml_max_certs, 8);
+	tb_config_unref(cfg);
+	write_conf(0, NULL, "[verify]\nxml_max_depth = 256\nxml_max_nodes = 10\n"
+	    "xml_max_signatures = 1\nxml_max_references = 2\nxml_max_transforms = 3\n"
+	    "xml_max_certificates = 64");
+	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
+	ck_assert_uint_eq(cfg->verify_xml_max_depth, 256);
+	ck_assert_uint_eq(cfg->verify_xml_max_nodes, 10);
+	ck_assert_uint_eq(cfg->verify_xml_max_signatures, 1);
+	ck_assert_uint_eq(cfg->verify_xml_max_references, 2);
+	ck_assert_uint_eq(cfg->verify_xml_max_transforms, 3);
+	ck_assert_uint_eq(cfg->verify_xml_max_certs, 64);
+	tb_config_unref(cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[verify]\n%s", bad[i]);
+		snprintf(want, sizeof(want), "[verify] %.*s:", (int)strcspn(bad[i], " "), bad[i]);
+		write_conf(0, NULL, text);
+		expect_error(TB_ERR_CONFIG, NLINES + 2, want);
+	}
+}
+END_TEST
+
 /* Loads the base file with extra [daemon] lines after syslog; r and the detail. */
 static int
 load_daemon_lines(const char *lines, tb_config **cfg, tb_error *err)
@@ -631,6 +674,7 @@ config_suite(void)
 	tcase_add_test(tc, audit_defaults_and_set);
 	tcase_add_test(tc, load_limits);
 	tcase_add_test(tc, verify_budget_settings);
+	tcase_add_test(tc, verify_xml_limits);
 	tcase_add_test(tc, signer_account);
 	tcase_add_loop_test(tc, bad_value, 0, sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_test(tc, unknown_key);

@@ -279,6 +279,7 @@ attr_get(STACK_OF(X509_ATTRIBUTE) *attrs, int nid)
 
 /* What the audit trail must hold as this request's document (split-signer-checks.sh). */
 #define DOC_TEXT "signer-checks document"
+#define XML_REF_TEXT "signer-checks xml reference"
 
 START_TEST(test_signs_for_its_client)
 {
@@ -350,6 +351,47 @@ START_TEST(test_signs_for_its_client)
 	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_CTX_free(ctx);
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
+/*
+ * XML: the signer builds a ds:SignedInfo around the reference digest sent
+ * (exclusive c14n, its key's method) and signs that, never the digest.
+ */
+START_TEST(test_signs_xml_signed_info)
+{
+	static const char head[] = "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
+	    "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">";
+	X509 *cert = cert_read("TB_RSA_CERT");
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	tb_sc_signed sd;
+	tb_sc_req q;
+	tb_sc_ans *a;
+	tb_error e;
+	char want[128];
+	unsigned char b64[64];
+	unsigned int n = 0;
+
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	q.form = TB_SC_FORM_XML;
+	q.detached = 0;
+	ck_assert_int_eq(EVP_Digest(XML_REF_TEXT, strlen(XML_REF_TEXT), q.digest, &n,
+	    EVP_sha256(), NULL), 1);
+	a = call(&q);
+	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
+	ck_assert_msg(tb_sc_signed_decode(a, &sd, &e) == 0, "answer: %s", e.detail);
+	ck_assert_ptr_nonnull(mctx);
+	ck_assert_int_eq(EVP_DigestVerifyInit(mctx, NULL, EVP_sha256(), NULL,
+	    X509_get0_pubkey(cert)), 1);
+	ck_assert_int_eq(EVP_DigestVerify(mctx, sd.sig, sd.sig_len, sd.attrs, sd.attrs_len), 1);
+	ck_assert(sd.attrs_len > sizeof(head) && memcmp(sd.attrs, head, sizeof(head) - 1) == 0);
+	ck_assert_int_eq(EVP_EncodeBlock(b64, q.digest, 32), 44);
+	snprintf(want, sizeof(want), "<ds:DigestValue>%s</ds:DigestValue>", (const char *)b64);
+	ck_assert_ptr_nonnull(memmem(sd.attrs, sd.attrs_len, want, strlen(want)));
+	ck_assert_ptr_nonnull(memmem(sd.attrs, sd.attrs_len, "xmldsig-more#rsa-sha256", 23));
+	EVP_MD_CTX_free(mctx);
 	free(a);
 	X509_free(cert);
 }
@@ -571,7 +613,7 @@ START_TEST(test_batch_refused_whole)
 	free(a);
 	/* The signer's own limits: no counter-signing batch, no more than sign_batch_max. */
 	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
-	q.countersign = 1;
+	q.form = TB_SC_FORM_COUNTER;
 	q.detached = 0;		/* countersign with detached is refused as a malformed record */
 	a = call_batch(&q, items, 2);
 	ck_assert_msg(a->status == TB_ERR_INVALID_ARG && strstr(a->detail, "counter-sign") != NULL,
@@ -648,6 +690,7 @@ signer_checks_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_signs_for_its_client);
+	tcase_add_test(tc, test_signs_xml_signed_info);
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_test(tc, test_unattributed);
 	tcase_add_test(tc, test_limited_client_signs_its_key);

@@ -3,20 +3,29 @@
  * whole documents: base64 as Kalkan writes it, format detection, the URI
  * table, the safe parse (refusals and their reasons), the ID index, and
  * node-set canonicalization against the canonical forms of the W3C c14n
- * recommendation's examples.
+ * recommendation's examples; the [verify] xml_max_* limits on documents
+ * signed by tb_xml_sign and tb_xml_sign_wsse; the halves of a signature
+ * made through tanbad (the front's and the signer's).
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "check_run.h"
+#include "trust_store.h"
 #include "xml.h"
 #include "xml_int.h"
+#include "xml_signed_info.h"
 
 START_TEST(test_b64_kalkan_lines)
 {
@@ -210,6 +219,226 @@ START_TEST(test_c14n_node_sets)
 }
 END_TEST
 
+/* ---- the document limits ---- */
+
+static EVP_PKEY *lim_key;
+static X509 *lim_cert;
+
+/* RSA PKCS#1 v1.5 over a digest with the key in memory, as a token would. */
+static int
+lim_sign_digest(void *ctx, int md_nid, const unsigned char *digest, size_t digest_len,
+    unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(ctx, NULL);
+	int ok = pc != NULL && EVP_PKEY_sign_init(pc) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, EVP_get_digestbynid(md_nid)) > 0 &&
+	    EVP_PKEY_sign(pc, sig, sig_len, digest, digest_len) > 0;
+
+	EVP_PKEY_CTX_free(pc);
+	return ok ? 0 : tb_error_set(err, TB_ERR_CRYPTO, "test signer");
+}
+
+/* A self-signed RSA signer, its own trust anchor. */
+static void
+lim_setup(void)
+{
+	static const struct { int nid; const char *v; } ext[] = {
+		{ NID_basic_constraints, "critical,CA:TRUE" },
+		{ NID_subject_key_identifier, "hash" },
+		{ NID_key_usage, "critical,digitalSignature,nonRepudiation,keyCertSign" },
+	};
+	X509V3_CTX ctx;
+	X509_EXTENSION *x;
+	X509_NAME *n;
+	size_t i;
+
+	if (lim_cert != NULL)
+		return;
+	ck_assert_ptr_nonnull(lim_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048));
+	ck_assert_ptr_nonnull(lim_cert = X509_new());
+	X509_set_version(lim_cert, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(lim_cert), 19);
+	n = X509_get_subject_name(lim_cert);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)"XML LIMITS",
+	    -1, -1, 0);
+	X509_set_issuer_name(lim_cert, n);
+	X509_gmtime_adj(X509_getm_notBefore(lim_cert), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(lim_cert), 86400);
+	X509_set_pubkey(lim_cert, lim_key);
+	X509V3_set_ctx(&ctx, lim_cert, lim_cert, NULL, NULL, 0);
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		ck_assert_ptr_nonnull(x = X509V3_EXT_conf_nid(NULL, &ctx, ext[i].nid, ext[i].v));
+		ck_assert(X509_add_ext(lim_cert, x, -1));
+		X509_EXTENSION_free(x);
+	}
+	ck_assert(X509_sign(lim_cert, lim_key, EVP_sha256()) > 0);
+}
+
+/* text signed: enveloped over ref ("" the whole document), or (NULL) a SOAP message. */
+static unsigned char *
+lim_signed(const void *text, size_t text_len, const char *ref, size_t *len)
+{
+	tb_signer signer = { lim_sign_digest, NULL };
+	tb_xml_sign_request req = { text, text_len, ref, 0 };
+	tb_wsse_sign_request wreq = { text, text_len, 0, 0, 0 };
+	unsigned char *out = NULL;
+	tb_error e;
+
+	lim_setup();
+	signer.ctx = lim_key;
+	tb_error_clear(&e);
+	if (ref == NULL)
+		ck_assert_msg(tb_xml_sign_wsse(lim_cert, &signer, &wreq, &out, len, &e) == 0,
+		    "%s", e.detail);
+	else
+		ck_assert_msg(tb_xml_sign(lim_cert, &signer, &req, &out, len, &e) == 0,
+		    "%s", e.detail);
+	return out;
+}
+
+/*
+ * The verdict of doc under lim; when MALFORMED, the first reason's detail
+ * must name setting.
+ */
+static enum tb_verdict
+lim_verdict(const unsigned char *doc, size_t len, const tb_xml_limits *lim,
+    const char *setting)
+{
+	tb_trust *t = tb_trust_new();
+	tb_verify_policy pol;
+	tb_verify_request req;
+	tb_verify_result *res = NULL;
+	enum tb_verdict v;
+	tb_error e;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(tb_trust_add_anchor(t, lim_cert, &e), 0);
+	tb_verify_policy_default(&pol);
+	pol.check_iin_checksum = 0;
+	pol.xml = *lim;
+	memset(&req, 0, sizeof(req));
+	req.input = doc;
+	req.input_len = len;
+	tb_error_clear(&e);
+	ck_assert_msg(tb_verify_xml(t, &pol, NULL, &req, &res, &e) == 0, "%s", e.detail);
+	v = res->verdict;
+	if (v == TB_V_MALFORMED)
+		ck_assert_msg(res->reasons.n > 0 && strstr(res->reasons.v[0].detail, setting) != NULL,
+		    "MALFORMED without naming %s: %s", setting,
+		    res->reasons.n > 0 ? res->reasons.v[0].detail : "(no reason)");
+	else if (v != TB_V_VALID)
+		ck_abort_msg("verdict %s: %s", tb_verdict_code(v),
+		    res->reasons.n > 0 ? res->reasons.v[0].detail : "(no reason)");
+	tb_verify_result_free(res);
+	tb_trust_free(t);
+	return v;
+}
+
+/* doc VALID with one limit at n, its own count, and MALFORMED naming setting at n - 1. */
+static void
+lim_edge(const unsigned char *doc, size_t len, size_t field, unsigned n, const char *setting)
+{
+	tb_xml_limits lim;
+	unsigned *v = (unsigned *)((char *)&lim + field);
+
+	memset(&lim, 0, sizeof(lim));
+	*v = n;
+	ck_assert_int_eq(lim_verdict(doc, len, &lim, ""), TB_V_VALID);
+	*v = n - 1;
+	ck_assert_int_eq(lim_verdict(doc, len, &lim, setting), TB_V_MALFORMED);
+}
+
+START_TEST(test_limits_lowered)
+{
+	/* a/Signature/SignedInfo/Reference/Transforms/Transform: 6 deep, 2 transforms */
+	static const char plain[] = "<a><b Id=\"b1\">Қазақстан</b></a>";
+	static const char soap[] =
+	    "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+	    "<s:Body><q>1</q></s:Body></s:Envelope>";
+	tb_xml_limits lim;
+	unsigned char *doc, *two;
+	size_t len, two_len;
+
+	doc = lim_signed(plain, strlen(plain), "", &len);
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(lim_verdict(doc, len, &lim, ""), TB_V_VALID);
+	lim_edge(doc, len, offsetof(tb_xml_limits, max_depth), 6, "xml_max_depth");
+	lim_edge(doc, len, offsetof(tb_xml_limits, max_transforms), 2, "xml_max_transforms");
+	lim.max_nodes = 10;
+	ck_assert_int_eq(lim_verdict(doc, len, &lim, "xml_max_nodes"), TB_V_MALFORMED);
+	memset(&lim, 0, sizeof(lim));
+	lim.max_certs = 1;
+	ck_assert_int_eq(lim_verdict(doc, len, &lim, ""), TB_V_VALID);
+	/* over the caps: held to them, the document still VALID */
+	lim.max_depth = lim.max_nodes = lim.max_references = ~0u;
+	ck_assert_int_eq(lim_verdict(doc, len, &lim, ""), TB_V_VALID);
+	OPENSSL_free(doc);
+	/* two signatures: over b, and over the whole document with the first */
+	doc = lim_signed(plain, strlen(plain), "#b1", &len);
+	two = lim_signed(doc, len, "", &two_len);
+	lim_edge(two, two_len, offsetof(tb_xml_limits, max_signatures), 2, "xml_max_signatures");
+	OPENSSL_free(two);
+	OPENSSL_free(doc);
+
+	/* WS-Security: two references, Body and Timestamp */
+	doc = lim_signed(soap, strlen(soap), NULL, &len);
+	lim_edge(doc, len, offsetof(tb_xml_limits, max_references), 2, "xml_max_references");
+	OPENSSL_free(doc);
+}
+END_TEST
+
+/*
+ * The front's half around the signer's: VALID, whatever the root's default
+ * namespace and xml:lang; a SignedInfo that is not the one for the
+ * front's digest is refused before anything is written.
+ */
+START_TEST(test_sign_split)
+{
+	static const char plain[] = "<r xmlns=\"urn:r\" xmlns:p=\"urn:p\" xml:lang=\"kk\">"
+	    "<p:x a=\"1\">Қазақстан</p:x><!-- c --></r>";
+	tb_xml_split *s = NULL;
+	tb_xml_limits lim;
+	unsigned char digest[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
+	unsigned char *si = NULL, *out = NULL, *p;
+	size_t digest_len = 0, si_len = 0, out_len = 0, sig_len = sizeof(sig);
+	unsigned int h_len = 0;
+	int md = 0;
+	unsigned char was;
+	tb_error e;
+
+	lim_setup();
+	tb_error_clear(&e);
+	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)plain, strlen(plain),
+	    &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(md, NID_sha256);
+	ck_assert_uint_eq(digest_len, 32);
+	/* the signer's half: SignedInfo from the digest alone, signed */
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, digest,
+	    digest_len, &si, &si_len, &e), 0);
+	ck_assert_int_eq(EVP_Digest(si, si_len, h, &h_len, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(lim_sign_digest(lim_key, md, h, h_len, sig, &sig_len, &e), 0);
+	/* another digest in it: refused, nothing written */
+	ck_assert_ptr_nonnull(p = memmem(si, si_len, "<ds:DigestValue>", 16));
+	was = p[16];
+	p[16] = was == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(tb_xml_split_finish(s, si, si_len, sig, sig_len, &out, &out_len, &e),
+	    TB_ERR_INTERNAL);
+	ck_assert_ptr_null(out);
+	p[16] = was;
+	ck_assert_msg(tb_xml_split_finish(s, si, si_len, sig, sig_len, &out, &out_len, &e) == 0,
+	    "%s", e.detail);
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(lim_verdict(out, out_len, &lim, ""), TB_V_VALID);
+	OPENSSL_free(out);
+	OPENSSL_free(si);
+	tb_xml_split_free(s);
+	/* a digest of the wrong length is not built into a SignedInfo */
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha384, digest,
+	    32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+}
+END_TEST
+
 static Suite *
 xml_suite(void)
 {
@@ -223,6 +452,8 @@ xml_suite(void)
 	tcase_add_test(tc, test_parse_refusals);
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_c14n_node_sets);
+	tcase_add_test(tc, test_limits_lowered);
+	tcase_add_test(tc, test_sign_split);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -230,5 +461,9 @@ xml_suite(void)
 int
 main(void)
 {
-	return tbt_run(xml_suite(), CK_NORMAL);
+	int r = tbt_run(xml_suite(), CK_NORMAL);
+
+	X509_free(lim_cert);
+	EVP_PKEY_free(lim_key);
+	return r;
 }

@@ -3,7 +3,12 @@
 # signature over the test PKI, told XML by its first byte, by "format"
 # and by the "xml" field; the signer's identity and per-signature verdict;
 # signed_element; a bad "format"; malformed XML answered MALFORMED with a
-# reason while the daemon keeps serving; the audit record of the verify.
+# reason while the daemon keeps serving; the audit record of the verify;
+# a lowered [verify] xml_max_depth, reloaded, makes the same document
+# MALFORMED naming it, and the default again VALID; sign with
+# "format":"xml" through the signer process (rsa, ec): VALID for tanba and
+# for xmlsec1, the audit record the signer wrote holding the reference
+# digest, and the requests an XML signature refuses.
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
@@ -76,6 +81,72 @@ tb_tanba verify --iin "$IIN" "$T/doc.xml" >"$T/out" 2>"$T/err" || tb_fail "tanba
 tb_tanba verify --signed-element / "$T/doc.xml" >"$T/out" 2>"$T/err"
 [ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] || tb_fail "--signed-element /: $(cat "$T/out" "$T/err")"
 tb_tanba status >/dev/null || tb_fail "daemon stopped serving after malformed XML"
+
+# request/Signature/SignedInfo/Reference/Transforms/Transform: 6 deep
+verify_after_reload() {
+	n=$(tb_reloads)
+	kill -HUP "$TB_DAEMON_PID"
+	tb_wait_reload "$n" || tb_fail "no reload after SIGHUP"
+	tb_tanba verify "$T/doc.xml" >"$T/out" 2>"$T/err"
+}
+sed -i 's/^check_iin_checksum = no$/&\nxml_max_depth = 5/' "$TB_CONF"
+verify_after_reload
+[ "$(answer_verdict "$T/out")" = MALFORMED ] && grep -q xml_max_depth "$T/out" ||
+    tb_fail "xml_max_depth = 5: $(cat "$T/out" "$T/err")"
+sed -i '/^xml_max_depth = 5$/d' "$TB_CONF"
+verify_after_reload
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "default xml_max_depth: $(cat "$T/out" "$T/err")"
+
+# A document with a default namespace and xml:lang on its root: neither
+# may enter the SignedInfo the signer built without seeing the document.
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<r xmlns="urn:r" xmlns:p="urn:p" xml:lang="kk"><p:x a="1">Анықтама</p:x></r>\n' > "$T/plain.xml"
+REF=$(xmllint --exc-c14n "$T/plain.xml" | openssl dgst -sha256 -r | cut -d' ' -f1)
+python3 - "$TB_SOCK" "$T/plain.xml" "$T" <<'PY' || tb_fail "sign op with format xml"
+import base64, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+b = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
+for n, key in enumerate(["rsa", "ec"]):
+    a = ask(s, {"id": 40 + n, "op": "sign", "key": key, "data": b, "format": "xml"})
+    assert a["ok"] is True and a["format"] == "xml" and "cms" not in a, a
+    assert a["key"] == key and a["signing_time"] and a["signer"], a
+    out = base64.b64decode(a["xml"])
+    assert out.count(b"<ds:Signature xmlns") == 1 and b'xml:lang="kk"' in out, out
+    open(os.path.join(sys.argv[3], "signed-%s.xml" % key), "wb").write(out)
+    v = ask(s, {"id": 50 + n, "op": "verify", "xml": a["xml"], "signed_element": "/"})
+    assert v["ok"] is True and v["verdict"] == "VALID", v
+    assert v["signers"][0]["references"][0]["uri"] == "", v["signers"][0]
+# what an XML signature has no place for, and a format tanba does not sign
+for n, extra in enumerate([{"digest": "sha256:" + "00" * 32}, {"detached": True},
+                           {"timestamp": True}, {"format": "pdf"}]):
+    req = {"id": 60 + n, "op": "sign", "key": "rsa", "data": b, "format": "xml"}
+    req.update(extra)
+    a = ask(s, req)
+    assert a["ok"] is False and a["error"]["code"] == "bad_request", (extra, a)
+# not XML, or XML tanba would refuse to verify: bad_request, nothing signed
+for n, doc in enumerate([b"not xml", b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>',
+                         b'<a><b Id="x"/><c Id="x"/></a>']):
+    a = ask(s, {"id": 70 + n, "op": "sign", "key": "rsa", "format": "xml",
+                "data": base64.b64encode(doc).decode()})
+    assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+PY
+for key in rsa ec; do
+	xmlsec1 --verify --trusted-pem "$P/root.pem" --untrusted-pem "$P/chain.pem" \
+	    "$T/signed-$key.xml" >"$T/xmlsec.log" 2>&1 ||
+	    tb_fail "xmlsec1 --verify of the $key XML signature: $(cat "$T/xmlsec.log")"
+done
+# The signer's records: "xml", the reference digest it put in SignedInfo, one a signature.
+python3 - "$TB_TMP/audit.log" "$REF" <<'PY' || tb_fail "audit records of the XML signatures"
+import json, sys
+recs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("op") == "sign"]
+xml = [r for r in recs if r.get("detail") == "xml"]
+assert [r["key"] for r in xml] == ["rsa", "ec"], recs
+for r in xml:
+    assert r["result"] == "ok" and r["doc_digest"] == "sha256:" + sys.argv[2], r
+    assert r["sig_digest"] and r["attrs_digest"] and "source" not in r, r
+PY
+"$top_builddir/ca-tools/tanba-admin" audit-verify "$TB_TMP/audit.log" >/dev/null || tb_fail "audit-verify after XML signing"
 tb_stop_daemon
 [ "$TB_DAEMON_RC" = 0 ] || tb_fail "tanbad exited with $TB_DAEMON_RC"
 echo "PASS: verify op on XML"

@@ -338,7 +338,8 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	memcpy(q.digest, digest, digest_len);
 	/* TB_SIGN_COUNTER: the digest is of a signature value (RFC 5652 11.4). */
 	q.detached = detached == 1;
-	q.countersign = detached == TB_SIGN_COUNTER;
+	q.form = detached == TB_SIGN_COUNTER ? TB_SC_FORM_COUNTER :
+	    detached == TB_SIGN_XML ? TB_SC_FORM_XML : TB_SC_FORM_CMS;
 	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
 	/* An answer, good or bad, means the signer recorded the outcome. */
 	if (a != NULL)

@@ -80,7 +80,9 @@ int tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
  * signs them with key and writes the audit record before answering.
  * detached is recorded: 0 attached, 1 detached, or TB_SIGN_COUNTER when
  * digest is the hash of another signer's signature value (the signer then
- * builds counter-signature attributes). cert_sha256 (SHA-256 of its DER) names the
+ * builds counter-signature attributes), or TB_SIGN_XML when it is an XML
+ * reference digest (the signer then builds a ds:SignedInfo, returned as
+ * sd->attrs). cert_sha256 (SHA-256 of its DER) names the
  * certificate the CMS will carry: the signer signs only with the key of
  * that certificate (across a reload, the one the front still knows). On
  * success *ans is the answer (the caller frees it) and *sd points into it.
@@ -88,6 +90,7 @@ int tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
  * outcome itself, success or not).
  */
 #define TB_SIGN_COUNTER 2
+#define TB_SIGN_XML 3
 struct tb_client;
 int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,

@@ -87,38 +87,6 @@ ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/*
- * Refuses, before the signer is asked, a request whose answer could not
- * be delivered: a signature that exists and is audited as made must reach
- * its client. The bound is the CMS's largest DER in base64 and the rest of
- * the answer as it will be encoded ("id", "ok", "key", "signing_time",
- * "signer").
- */
-static int
-answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k,
-    const tb_sign_request *sreq, size_t extra, tb_error *err)
-{
-	tb_config *cfg = tb_daemon_config(d);
-	json_t *jid = json_object_get(req, "id");
-	char *who = json_dumps(k->signer_info, JSON_COMPACT);
-	char *id = jid != NULL ? json_dumps(jid, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	size_t cms = tb_cms_sign_bound(k->cert, k->chain, sreq) + extra, bound;
-	int r = 0;
-
-	bound = 4 * ((cms + 2) / 3) + 6 * strlen(k->name) + 256 +
-	    (who != NULL ? strlen(who) : 0) + (id != NULL ? strlen(id) : 0);
-	if (who == NULL || (jid != NULL && id == NULL))
-		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
-	else if (bound > cfg->max_frame_bytes)
-		r = tb_error_set(err, TB_ERR_TOO_LARGE, "data: the answer could be up to %zu "
-		    "bytes, over max_frame_bytes %zu; sign by digest instead", bound,
-		    cfg->max_frame_bytes);
-	free(who);
-	free(id);
-	tb_config_unref(cfg);
-	return r;
-}
-
 int
 tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
     tb_error *err)
@@ -126,7 +94,7 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	int r = TB_ERR_INTERNAL;
 	tb_front_keys *ks = NULL;
 	const tb_front_key *k;
-	const char *name = NULL, *spec = NULL;
+	const char *name = NULL, *spec = NULL, *format = NULL;
 	sign_input in;
 	tb_sign_request sreq;
 	tb_sc_ans *ans = NULL;
@@ -140,6 +108,13 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	enum tb_stamp_want stamp = TB_STAMP_NO;
 	int embed = 0;
 
+	/* An XML document: an enveloped XMLDSig signature (op_sign_xml.c). */
+	if ((r = tb_proto_get_string(req, "format", 0, &format, err)) != 0)
+		return r;
+	if (format != NULL && strcmp(format, "xml") == 0)
+		return tb_op_sign_xml(d, client, req, result, err);
+	if (format != NULL && strcmp(format, "cms") != 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "format: \"cms\" or \"xml\"");
 	/* On an existing CMS: co-signing or a counter-signature (op_cosign.c). */
 	if (json_object_get(req, "cms") != NULL)
 		return tb_op_cosign(d, client, req, result, err);
@@ -170,8 +145,10 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 	sreq.data_len = in.data_len;
 	sreq.digest = in.by_digest ? in.digest : NULL;
 	sreq.digest_len = in.digest_len;
-	if ((r = answer_fits(d, req, k, &sreq, (stamp ? tb_stamp_bound(d) : 0) +
-	    (embed ? tb_evidence_bound(d) : 0), err)) != 0)
+	/* The CMS's largest DER, a time-stamp token and validation data included. */
+	if ((r = tb_ops_answer_fits(d, req, k, tb_cms_sign_bound(k->cert, k->chain, &sreq) +
+	    (stamp ? tb_stamp_bound(d) : 0) + (embed ? tb_evidence_bound(d) : 0),
+	    "; sign by digest instead", err)) != 0)
 		goto out;
 	/*
 	 * The signer builds the signed attributes around the document's digest

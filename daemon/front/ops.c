@@ -78,6 +78,30 @@ tb_ops_digest_text(const void *buf, size_t len, char *out, size_t out_len)
 }
 
 int
+tb_ops_answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k, size_t payload,
+    const char *hint, tb_error *err)
+{
+	tb_config *cfg = tb_daemon_config(d);
+	json_t *jid = json_object_get(req, "id");
+	char *who = json_dumps(k->signer_info, JSON_COMPACT);
+	char *id = jid != NULL ? json_dumps(jid, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	size_t bound;
+	int r = 0;
+
+	bound = 4 * ((payload + 2) / 3) + 6 * strlen(k->name) + 256 +
+	    (who != NULL ? strlen(who) : 0) + (id != NULL ? strlen(id) : 0);
+	if (who == NULL || (jid != NULL && id == NULL))
+		r = tb_error_set(err, TB_ERR_NOMEM, "answer");
+	else if (bound > cfg->max_frame_bytes)
+		r = tb_error_set(err, TB_ERR_TOO_LARGE, "data: the answer could be up to %zu "
+		    "bytes, over max_frame_bytes %zu%s", bound, cfg->max_frame_bytes, hint);
+	free(who);
+	free(id);
+	tb_config_unref(cfg);
+	return r;
+}
+
+int
 tb_ops_sign_answer(json_t *result, const char *key, const json_t *signer_info,
     const unsigned char *der, size_t der_len, time_t signing_time, tb_error *err)
 {

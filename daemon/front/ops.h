@@ -70,6 +70,9 @@ enum tb_lane tb_op_lane(const json_t *req);
 /* Handlers of the signing ops (daemon/front/op_sign.c, op_keys.c, op_status.c). */
 int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* sign with "format": "xml": an enveloped XML signature over data (op_sign_xml.c). */
+int tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 /* sign with a "cms" field: co-signs it, or counter-signs signer "countersign" (op_cosign.c). */
 int tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
@@ -121,6 +124,15 @@ int tb_ops_assemble(const struct tb_front_key *k, struct tb_sign_request *sreq,
     const unsigned char *md, size_t md_len, const unsigned char *attrs, size_t attrs_len,
     const unsigned char *sig, size_t sig_len, int64_t signing_time, unsigned char **der,
     size_t *der_len, tb_error *err);
+/*
+ * Refuses (TB_ERR_TOO_LARGE, naming data and adding hint) a signature
+ * whose answer could exceed max_frame_bytes: payload bytes in base64
+ * and the rest of the answer as it will be encoded ("id", "ok", "key",
+ * "signing_time", "signer"). A signature made and audited must reach its
+ * client, so this is asked before the signer is.
+ */
+int tb_ops_answer_fits(struct tb_daemon *d, json_t *req, const struct tb_front_key *k,
+    size_t payload, const char *hint, tb_error *err);
 /* A signature's answer: "cms" (der in base64), "key", "signing_time", "signer". */
 int tb_ops_sign_answer(json_t *result, const char *key, const json_t *signer_info,
     const unsigned char *der, size_t der_len, time_t signing_time, tb_error *err);

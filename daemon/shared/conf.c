@@ -35,6 +35,7 @@
 #include "conf.h"
 #include "tb_file.h"
 #include "verify_budget.h"
+#include "xml_limits.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define MAX_SETTINGS 40
@@ -672,6 +673,16 @@ static const setting verify_settings[] = {
 	/* The key floor, anchors included. */
 	{ "min_rsa_bits", T_UINT, DOFF(verify_min_rsa_bits), 1024, 16384 },
 	{ "min_ec_bits", T_UINT, DOFF(verify_min_ec_bits), 160, 571 },
+	/* The limits of one XML document; the caps keep the verifier's tables. */
+	{ "xml_max_depth", T_UINT, DOFF(verify_xml_max_depth), 1, TB_XML_CAP_DEPTH },
+	{ "xml_max_nodes", T_UINT, DOFF(verify_xml_max_nodes), 1, TB_XML_CAP_NODES },
+	{ "xml_max_signatures", T_UINT, DOFF(verify_xml_max_signatures), 1,
+	    TB_XML_CAP_SIGNATURES },
+	{ "xml_max_references", T_UINT, DOFF(verify_xml_max_references), 1,
+	    TB_XML_CAP_REFERENCES },
+	{ "xml_max_transforms", T_UINT, DOFF(verify_xml_max_transforms), 1,
+	    TB_XML_CAP_TRANSFORMS },
+	{ "xml_max_certificates", T_UINT, DOFF(verify_xml_max_certs), 1, TB_XML_CAP_CERTS },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -2101,6 +2112,12 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->verify_max_nc_checks = TB_BUDGET_DEFAULT_NC_CHECKS;
 	p.cfg->verify_min_rsa_bits = 2048;
 	p.cfg->verify_min_ec_bits = 256;
+	p.cfg->verify_xml_max_depth = TB_XML_DEFAULT_DEPTH;
+	p.cfg->verify_xml_max_nodes = TB_XML_DEFAULT_NODES;
+	p.cfg->verify_xml_max_signatures = TB_XML_DEFAULT_SIGNATURES;
+	p.cfg->verify_xml_max_references = TB_XML_DEFAULT_REFERENCES;
+	p.cfg->verify_xml_max_transforms = TB_XML_DEFAULT_TRANSFORMS;
+	p.cfg->verify_xml_max_certs = TB_XML_DEFAULT_CERTS;
 	p.cfg->control_workers = 2;
 	p.cfg->intake_workers = 2;
 	p.cfg->control_queue = 64;

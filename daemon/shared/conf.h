@@ -183,6 +183,13 @@ typedef struct tb_config {
 	unsigned verify_max_nc_checks;	/* name-constraint comparisons */
 	unsigned verify_min_rsa_bits;	/* key floor, every certificate (default 2048) */
 	unsigned verify_min_ec_bits;	/* (default 256) */
+	/* The limits of one XML document (libsig/xml_limits.h). */
+	unsigned verify_xml_max_depth;
+	unsigned verify_xml_max_nodes;
+	unsigned verify_xml_max_signatures;
+	unsigned verify_xml_max_references;	/* per signature */
+	unsigned verify_xml_max_transforms;	/* per reference */
+	unsigned verify_xml_max_certs;	/* in one KeyInfo */
 
 	/* [tls] (absent: no TCP listener, the default) */
 	char *tls_listen;		/* "HOST:PORT", an IPv4 or [IPv6] literal, or NULL */

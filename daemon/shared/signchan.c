@@ -23,7 +23,7 @@ enum {
 	RQ_MD = 28, RQ_RESULT = 32, RQ_DLEN = 36, RQ_INDEX = 40, RQ_TLS = 44,
 	RQ_CLIENT = 48, RQ_KEY = 112, RQ_DIGEST = 176, RQ_OP = 240, RQ_DOC = 256,
 	RQ_DETAIL = 400, RQ_CERT = 784, RQ_TLS_SHA = 816, RQ_TLS_SUBJECT = 848,
-	RQ_DETACHED = 1360, RQ_CONN = 1364, RQ_COUNTER = 1372, RQ_END = 1384
+	RQ_DETACHED = 1360, RQ_CONN = 1364, RQ_FORM = 1372, RQ_END = 1384
 };
 /* Answer layout. */
 enum {
@@ -122,7 +122,7 @@ tb_sc_req_encode(const tb_sc_req *req, unsigned char buf[TB_SC_REQ_SIZE])
 	tb_sc_strset((char *)buf + RQ_TLS_SUBJECT, TB_SC_SUBJECT_MAX, req->tls_subject);
 	put32(buf + RQ_DETACHED, req->detached != 0);
 	put64(buf + RQ_CONN, req->conn);
-	put32(buf + RQ_COUNTER, req->countersign != 0);
+	put32(buf + RQ_FORM, req->form);
 }
 
 /* The fixed head of every request; a SIGN_BATCH head only with batch set. */
@@ -162,12 +162,12 @@ req_head_decode(const unsigned char *buf, size_t len, int batch, tb_sc_req *req,
 	if ((q.detached = get32(buf + RQ_DETACHED)) > 1)
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: detached %u", q.detached);
 	q.conn = get64(buf + RQ_CONN);
-	if ((q.countersign = get32(buf + RQ_COUNTER)) > 1)
-		return tb_error_set(err, TB_ERR_MALFORMED, "request: countersign %u",
-		    q.countersign);
-	/* A counter-signature has no content of its own to carry or leave out. */
-	if (q.countersign && q.detached)
-		return tb_error_set(err, TB_ERR_MALFORMED, "request: countersign and detached");
+	if ((q.form = get32(buf + RQ_FORM)) > TB_SC_FORM_XML)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: form %u", q.form);
+	/* A counter-signature or SignedInfo has no content of its own to carry or leave out. */
+	if (q.form != TB_SC_FORM_CMS && q.detached)
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: form %u and detached",
+		    q.form);
 	if ((r = str_get(buf + RQ_TLS_SUBJECT, TB_SC_SUBJECT_MAX, q.tls_subject, "tls subject",
 	    err)) != 0)
 		return r;

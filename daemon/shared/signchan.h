@@ -50,6 +50,12 @@ enum {
 #define TB_SC_BATCH_ITEM (4 + 4 + EVP_MAX_MD_SIZE)
 #define TB_SC_BATCH_REQ_MAX (TB_SC_REQ_SIZE + 8 + TB_SC_BATCH_MAX * TB_SC_BATCH_ITEM)
 
+enum tb_sc_form {
+	TB_SC_FORM_CMS = 0,
+	TB_SC_FORM_COUNTER = 1,
+	TB_SC_FORM_XML = 2,
+};
+
 typedef struct tb_sc_req {
 	uint32_t type;
 	uint64_t id;
@@ -83,11 +89,14 @@ typedef struct tb_sc_req {
 	 */
 	uint64_t conn;
 	/*
-	 * SIGN: 1 when digest is the hash of another signer's signature value
-	 * (RFC 5652 11.4): the signer builds counter-signature attributes (no
-	 * contentType) and records a counter-signature.
+	 * SIGN: what the signer builds around digest and signs. CMS: signed
+	 * attributes. COUNTER: digest is the hash of another signer's
+	 * signature value (RFC 5652 11.4): counter-signature attributes (no
+	 * contentType), recorded as a counter-signature. XML: digest is an
+	 * XML reference digest: a ds:SignedInfo (libsig/xml_signed_info.h),
+	 * recorded as "xml".
 	 */
-	uint32_t countersign;
+	uint32_t form;
 } tb_sc_req;
 
 typedef struct tb_sc_ans {

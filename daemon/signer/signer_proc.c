@@ -39,6 +39,7 @@
 #include "tb_clock.h"
 #include "tb_log.h"
 #include "workpool.h"
+#include "xml_signed_info.h"
 #if __has_include("sandbox.h")
 #include "sandbox.h"
 #endif
@@ -287,6 +288,8 @@ digest_hex(const char *alg, const unsigned char *md, size_t len, char *out, size
  * signingCertificateV2 (made at open), contentType, the document digest the
  * front sent as messageDigest, and its own clock as signingTime. The front
  * gets these bytes and the signature over them, and nothing else signed.
+ * For XML (TB_SC_FORM_XML) the bytes are a ds:SignedInfo whose one
+ * reference has that digest, with its certificate's key's method.
  */
 static int
 sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *a,
@@ -303,9 +306,9 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 
 	/* A file key builds GOST attributes and signs them itself (filekey.c). */
 	if (tb_ks_key_file(k) != NULL) {
-		if (q->countersign)
-			return tb_error_set(err, TB_ERR_UNSUPPORTED, "key %s: a file key does not "
-			    "counter-sign", q->key);
+		if (q->form != TB_SC_FORM_CMS)
+			return tb_error_set(err, TB_ERR_UNSUPPORTED, "key %s: a file key signs "
+			    "CMS only, no counter-signature or XML", q->key);
 		if ((r = tb_filekey_sign(tb_ks_key_file(k), q->md_nid, q->digest, q->digest_len,
 		    now, &attrs, &attrs_len, h, h_len, sig, sig_len, err)) != 0)
 			return r;
@@ -314,12 +317,18 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
 		    q->key);
+	if (q->form == TB_SC_FORM_XML) {
+		if ((r = tb_xml_signed_info(X509_get_X509_PUBKEY(tb_ks_key_cert(k)), q->md_nid,
+		    q->digest, q->digest_len, &attrs, &attrs_len, err)) != 0)
+			return r;
+		goto built;
+	}
 	/*
 	 * From the key's template when it has one; the encoder gives the same
 	 * bytes. A counter-signature's attributes have no contentType: no
 	 * template, the encoder alone.
 	 */
-	tpl = q->countersign ? NULL : tb_ks_key_attrs_tpl(k, q->md_nid);
+	tpl = q->form == TB_SC_FORM_COUNTER ? NULL : tb_ks_key_attrs_tpl(k, q->md_nid);
 	if (tpl != NULL && (attrs = OPENSSL_malloc(tb_cms_attrs_tpl_len(tpl))) != NULL &&
 	    tb_cms_attrs_tpl_fill(tpl, q->digest, q->digest_len, now, attrs,
 	    tb_cms_attrs_tpl_len(tpl), NULL) == 0) {
@@ -327,10 +336,12 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 	} else {
 		OPENSSL_free(attrs);
 		attrs = NULL;
-		if ((r = (q->countersign ? tb_cms_counter_attrs : tb_cms_signed_attrs)(q->md_nid,
-		    q->digest, q->digest_len, now, ess, &attrs, &attrs_len, err)) != 0)
+		if ((r = (q->form == TB_SC_FORM_COUNTER ? tb_cms_counter_attrs :
+		    tb_cms_signed_attrs)(q->md_nid, q->digest, q->digest_len, now, ess, &attrs,
+		    &attrs_len, err)) != 0)
 			return r;
 	}
+built:
 	if (EVP_Digest(attrs, attrs_len, h, h_len, md, NULL) != 1) {
 		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "signed attributes");
 		goto out;
@@ -484,8 +495,8 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	size_t sig_len = sizeof(sig);
 	char sigtext[SIG_TEXT_MAX], attrs[DOC_TEXT_MAX], doc[DOC_TEXT_MAX];
 	/* A counter-signature's doc digest is the hash of the signature value it signs. */
-	const char *detail = q->countersign ? "countersignature" : q->detached ? "detached" :
-	    "attached";
+	const char *detail = q->form == TB_SC_FORM_COUNTER ? "countersignature" :
+	    q->form == TB_SC_FORM_XML ? "xml" : q->detached ? "detached" : "attached";
 	/* Until the signer knows the client, records carry no uid of the front's. */
 	unsigned uid = TB_CLIENT_UID_NONE;
 	tb_peer peer;
@@ -518,8 +529,9 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		    err->detail);
 		goto out;
 	}
-	tb_info_f("uid %u pid %d: %s with key %s", uid, peer.pid, q->countersign ?
-	    "counter-signed" : "signed", q->key);
+	tb_info_f("uid %u pid %d: %s with key %s", uid, peer.pid,
+	    q->form == TB_SC_FORM_COUNTER ? "counter-signed" : q->form == TB_SC_FORM_XML ?
+	    "signed XML" : "signed", q->key);
 	r = 0;
 out:
 	if (r != 0 && !audited)
@@ -746,8 +758,9 @@ batch_answer(sp *s, tb_sc_ans *a, const struct bitem *out, uint32_t n)
 static int
 batch_head_check(const tb_config *cfg, const tb_sc_req *q, uint32_t n, tb_error *err)
 {
-	if (q->countersign)
-		return tb_error_set(err, TB_ERR_INVALID_ARG, "a batch does not counter-sign");
+	if (q->form != TB_SC_FORM_CMS)
+		return tb_error_set(err, TB_ERR_INVALID_ARG,
+		    "a batch signs CMS only: no counter-signature or XML");
 	if (n > cfg->sign_batch_max)
 		return tb_error_set(err, TB_ERR_TOO_LARGE, "%u items: more than sign_batch_max "
 		    "(%u)", n, cfg->sign_batch_max);

@@ -1,0 +1,104 @@
+/*
+ * sign with "format": "xml": an enveloped XMLDSig signature over the whole
+ * document, with a token key (RSA, EC). The split is the CMS one: the
+ * front parses and canonicalizes the document and sends only the
+ * reference digest; the signer process re-checks the client, builds the
+ * ds:SignedInfo around that digest with its certificate's method, signs it
+ * and records the digest before it answers; the front checks that
+ * SignedInfo is the one for its digest and writes the signature into the
+ * document (libsig/xml_sign_split.c). Never logs or keeps the document.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "daemon.h"
+#include "ops.h"
+#include "proto.h"
+#include "tb_log.h"
+#include "xml.h"
+
+/*
+ * Bytes a signature adds to the document besides the certificate (whose
+ * base64 with line breaks is under twice its DER): SignedInfo, value, tags.
+ */
+#define XML_SIG_OVERHEAD 4096
+
+/* Fields of a CMS signature that an XML one has no place for. */
+static int
+cms_only_fields(json_t *req, tb_error *err)
+{
+	static const char *const cms_only[] = {
+		"digest", "detached", "timestamp", "evidence", "documents", "digests",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cms_only) / sizeof(cms_only[0]); i++)
+		if (json_object_get(req, cms_only[i]) != NULL)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "%s: not with format \"xml\" "
+			    "(an XML signature is over the document in data)", cms_only[i]);
+	return 0;
+}
+
+int
+tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
+    tb_error *err)
+{
+	tb_front_keys *ks = NULL;
+	const tb_front_key *k;
+	const char *name = NULL;
+	unsigned char *data = NULL, *out = NULL, digest[EVP_MAX_MD_SIZE];
+	size_t data_len = 0, out_len = 0, digest_len = 0;
+	tb_xml_split *split = NULL;
+	tb_sc_ans *ans = NULL;
+	tb_sc_signed sd;
+	char doc[TB_SC_DOC_MAX];
+	int r, md_nid = 0, ref_md_nid = 0, audited = 0;
+
+	doc[0] = '\0';
+	if ((r = tb_ops_sign_key_name(req, client, &name, err)) != 0 ||
+	    (r = cms_only_fields(req, err)) != 0 ||
+	    (r = tb_ops_digest_alg_read(req, &md_nid, err)) != 0 ||
+	    (r = tb_proto_get_b64(req, "data", 1, &data, &data_len, err)) != 0)
+		goto out;
+	tb_ops_digest_text(data, data_len, doc, sizeof(doc));
+	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0 ||
+	    (r = tb_ops_digest_fits_key(k, md_nid != 0 ? md_nid : k->md_nid, err)) != 0 ||
+	    (r = tb_ops_answer_fits(d, req, k, data_len + XML_SIG_OVERHEAD +
+	    2 * (size_t)i2d_X509(k->cert, NULL), "", err)) != 0 ||
+	    (r = tb_xml_split_begin(k->cert, md_nid != 0 ? md_nid : k->md_nid, data, data_len,
+	    &split, &ref_md_nid, digest, &digest_len, err)) != 0)
+		goto out;
+	/* The signer builds and signs the SignedInfo around the reference digest. */
+	if ((r = tb_daemon_sign(d, client, name, k->cert_sha256, ref_md_nid, digest, digest_len,
+	    TB_SIGN_XML, &ans, &sd, &audited, err)) != 0 ||
+	    (r = tb_xml_split_finish(split, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &out,
+	    &out_len, err)) != 0 ||
+	    (r = tb_ops_sign_answer(result, name, k->signer_info, out, out_len,
+	    (time_t)sd.signing_time, err)) != 0) {
+		tb_error_f(r, "uid %u key %s: XML: %s", client->uid, name, err->detail);
+		goto out;
+	}
+	/* The answer names what it holds: "xml", not "cms". */
+	json_object_set(result, "xml", json_object_get(result, "cms"));
+	json_object_del(result, "cms");
+	json_object_set_new(result, "format", json_string("xml"));
+	tb_metrics_inc(tb_daemon_metrics(d), TB_COUNT_SIGNATURES);
+	tb_info_f("uid %u pid %d: signed XML with key %s (%zu bytes)", client->uid, client->pid,
+	    name, out_len);
+	r = 0;
+out:
+	/* As op_sign.c: a refusal the signer did not record is recorded here. */
+	if (r != 0 && !audited)
+		tb_ops_sign_refused(d, client, name, doc, r, err);
+	tb_xml_split_free(split);
+	free(ans);
+	OPENSSL_free(out);
+	free(data);
+	tb_front_keys_unref(ks);
+	return r;
+}
