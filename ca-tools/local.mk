@@ -1,4 +1,3 @@
 include $(srcdir)/ca-tools/tanba.mk
 include $(srcdir)/ca-tools/tanba-verify.mk
-include $(srcdir)/ca-tools/testpki.mk
 include $(srcdir)/ca-tools/admin.mk
