@@ -1,8 +1,0 @@
-# XML signatures (XMLDSig): libxml2 parses and canonicalizes; see docs/XML.md.
-libsig_libsig_la_SOURCES += \
-	libsig/xml.h libsig/xml_int.h \
-	libsig/xml_alg.c \
-	libsig/xml_verify.c \
-	libsig/xml_sign.c
-libsig_libsig_la_CFLAGS += $(LIBXML_CFLAGS)
-libsig_libsig_la_LIBADD += $(LIBXML_LIBS)
