@@ -15,3 +15,6 @@ dist_doc_DATA += docs/XML.md
 dist_doc_DATA += docs/LAYOUT.md
 # the seccomp sandbox of tanbad's processes (daemon/shared/sandbox.c)
 EXTRA_DIST += docs/SANDBOX.md
+# Manual pages and the operations guide.
+dist_man_MANS += docs/tanbad.8 docs/tanba.1 docs/tanba-admin.8 docs/tanbad.conf.5
+dist_doc_DATA += docs/OPERATIONS.md

@@ -78,8 +78,8 @@ fuzz_fuzz_path_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_path_LDADD = $(FUZZ_SIG_LIBS)
 
 # Seeds too large or too changeable to check in: made by the test PKI.
-fuzz/corpus-gen/stamp: $(srcdir)/fuzz/make-corpus ca-tools/tanba-testpki$(EXEEXT)
-	$(AM_V_GEN)$(SHELL) $(srcdir)/fuzz/make-corpus ca-tools/tanba-testpki$(EXEEXT) \
+fuzz/corpus-gen/stamp: $(srcdir)/fuzz/make-corpus testpki/tanba-testpki$(EXEEXT)
+	$(AM_V_GEN)$(SHELL) $(srcdir)/fuzz/make-corpus testpki/tanba-testpki$(EXEEXT) \
 	    fuzz/corpus-gen && touch $@
 
 # make fuzz: the targets and their generated seeds; scripts/fuzz runs them.

@@ -13,7 +13,7 @@ gen=$top_builddir/fuzz/corpus-gen
 targets=${FUZZ_TARGETS_ONLY:-"frame request config identity cms crl delta ocsp gost policy path xml p12"}
 
 if [ ! -f "$gen/stamp" ]; then
-	sh "$top_srcdir/fuzz/make-corpus" "$top_builddir/ca-tools/tanba-testpki" "$gen" \
+	sh "$top_srcdir/fuzz/make-corpus" "$top_builddir/testpki/tanba-testpki" "$gen" \
 	    > "$top_builddir/fuzz/make-corpus.log" 2>&1 || {
 		echo "FAIL: fuzz/make-corpus (see fuzz/make-corpus.log)"
 		cat "$top_builddir/fuzz/make-corpus.log"

@@ -562,7 +562,7 @@ tb_gost_available(char *buf, size_t len)
 	return n;
 }
 
-/* ---- the mapping for code that signs (the test PKI: ca-tools/testpki_gost.c) ---- */
+/* ---- the mapping for code that signs (the test PKI: testpki/testpki_gost.c) ---- */
 
 /* The row of a key the engine holds, read from its Russian SPKI. */
 static const gost_alg *

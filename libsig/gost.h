@@ -44,7 +44,7 @@ int tb_gost_available(char *buf, size_t len);
 
 /*
  * The mapping as code that makes GOST keys and signatures needs it (the
- * test PKI, ca-tools/testpki_gost.c; file keys, gost_key.c).
+ * test PKI, testpki/testpki_gost.c; file keys, gost_key.c).
  * alg names a row of the table: "gost2015-512", "gost2015-256" or
  * "gost2004".
  */

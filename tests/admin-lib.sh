@@ -14,7 +14,7 @@ done
 [ -r "$SOFTHSM_MODULE" ] || { echo "SKIP: no SoftHSM2 module at $SOFTHSM_MODULE"; exit 77; }
 
 AD_ADMIN="$top_builddir/ca-tools/tanba-admin"
-AD_TESTPKI="$top_builddir/ca-tools/tanba-testpki"
+AD_TESTPKI="$top_builddir/testpki/tanba-testpki"
 [ -x "$AD_ADMIN" ] || { echo "FAIL: $AD_ADMIN not built"; exit 99; }
 
 mkdir -p "$top_builddir/tests"

@@ -13,7 +13,7 @@ set -u
 SIGN="$top_builddir/tests/gost-sign"
 CHECK="$top_builddir/tests/gost-check"
 TANBA="$top_builddir/ca-tools/tanba"
-TESTPKI="$top_builddir/ca-tools/tanba-testpki"
+TESTPKI="$top_builddir/testpki/tanba-testpki"
 VEC="$top_srcdir/tests/vectors"
 for x in "$SIGN" "$CHECK" "$TANBA" "$TESTPKI"; do
 	[ -x "$x" ] || { echo "FAIL: $x not built"; exit 99; }

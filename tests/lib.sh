@@ -28,7 +28,7 @@ TB_TIME_SCALE=${TB_TIME_SCALE:-1}
 # TB_SANDBOX=no writes "sandbox = no" into [daemon] and [token]: valgrind
 # cannot run a seccomp filter (it does not implement seccomp(2)).
 TB_TANBA="$top_builddir/ca-tools/tanba"
-TB_TESTPKI="$top_builddir/ca-tools/tanba-testpki"
+TB_TESTPKI="$top_builddir/testpki/tanba-testpki"
 TB_TOKEN_LABEL=tanba
 TB_USER_PIN=tbUser-9Q4711
 TB_SO_PIN=tbSO-87654321

@@ -5,7 +5,7 @@
 
 : "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
-TESTPKI="$top_builddir/ca-tools/tanba-testpki"
+TESTPKI="$top_builddir/testpki/tanba-testpki"
 [ -x "$TESTPKI" ] || { echo "FAIL: $TESTPKI not built" >&2; exit 1; }
 
 pki_fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -1,4 +1,4 @@
-# tests: pki -- the test PKI (ca-tools/tanba-testpki) checked with the
+# tests: pki -- the test PKI (testpki/tanba-testpki) checked with the
 # openssl CLI: profiles, chain errors, CRLs, delta CRLs, an openssl ocsp
 # responder on its index, and a million-entry CRL; and its GOST hierarchies,
 # CRLs, OCSP responder and CMS checked through libsig (tests/gost-check).

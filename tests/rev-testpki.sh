@@ -12,7 +12,7 @@
 # delta bound to its base's scope, and CRL profile faults.
 set -eu
 top_builddir=${top_builddir:-$(pwd)}
-T=$top_builddir/ca-tools/tanba-testpki
+T=$top_builddir/testpki/tanba-testpki
 [ -x "$T" ] || { echo "tanba-testpki not built: skipped"; exit 77; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/tb-rev-pki.XXXXXX")
 trap 'rm -rf "$W"' EXIT INT TERM

@@ -5,7 +5,7 @@
 # comparison with what the test says it expects.
 : "${top_builddir:=$(pwd)}"
 TANBA=${TANBA:-"$top_builddir/ca-tools/tanba"}
-TESTPKI=${TESTPKI:-"$top_builddir/ca-tools/tanba-testpki"}
+TESTPKI=${TESTPKI:-"$top_builddir/testpki/tanba-testpki"}
 [ -x "$TANBA" ] || { echo "FAIL: $TANBA not built"; exit 99; }
 [ -x "$TESTPKI" ] || { echo "FAIL: $TESTPKI not built"; exit 99; }
 mkdir -p "$top_builddir/tests"

@@ -7,7 +7,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 TANBA="$top_builddir/ca-tools/tanba"
-TESTPKI="$top_builddir/ca-tools/tanba-testpki"
+TESTPKI="$top_builddir/testpki/tanba-testpki"
 for x in "$TANBA" "$TESTPKI"; do [ -x "$x" ] || { echo "FAIL: $x not built"; exit 99; }; done
 T=$(mktemp -d "$top_builddir/tests/tmp.cosign.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT

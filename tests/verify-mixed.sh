@@ -6,7 +6,7 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-pki="$top_builddir/ca-tools/tanba-testpki"
+pki="$top_builddir/testpki/tanba-testpki"
 tanba="$top_builddir/ca-tools/tanba"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tb-mixed.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

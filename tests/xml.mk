@@ -4,8 +4,8 @@
 check_PROGRAMS += tests/xml-testsign
 tests_xml_testsign_SOURCES = tests/xml-testsign.c
 tests_xml_testsign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBXML_CFLAGS) \
-	-I$(srcdir)/ca-tools
-tests_xml_testsign_LDADD = ca-tools/libtpgost.la libsig/libsig.la common/libtbcommon.la \
+	-I$(srcdir)/testpki
+tests_xml_testsign_LDADD = testpki/libtpgost.la libsig/libsig.la common/libtbcommon.la \
 	$(OPENSSL_LIBS)
 TESTS += tests/xml-verify.sh tests/xml-daemon.sh
 EXTRA_DIST += tests/xml-verify.sh tests/xml-daemon.sh
