@@ -563,8 +563,11 @@ START_TEST(test_batch_signs_each_item)
 	for (i = 0; i < 3; i++) {
 		ck_assert_uint_eq(out[i].index, i);
 		if (i == 1) {
+			/* Refused by the signer's digest rule, saying which, as SIGN is. */
 			ck_assert_int_eq(out[i].status, TB_ERR_INVALID_ARG);
 			ck_assert_uint_eq(out[i].sig_len, 0);
+			ck_assert_msg(memmem(out[i].detail, out[i].detail_len, "with 20 bytes", 13) !=
+			    NULL, "item 1: %.*s", (int)out[i].detail_len, out[i].detail);
 			continue;
 		}
 		ck_assert_msg(out[i].status == 0, "item %u: %.*s", i, (int)out[i].detail_len,
