@@ -181,10 +181,7 @@ fail:
 	tb_error_f(r, "uid %u key %s: %s", client->uid, name, err->detail);
 out:
 	/* As a plain sign: every refusal leaves a record, once. */
-	if (r != 0 && !audited)
-		tb_ops_sign_refused(d, client, name, doc, r, err);
-	else if (r != 0 && made)
-		tb_ops_sign_withheld(d, client, name, doc, r, err);
+	tb_ops_sign_failed(d, client, name, doc, r, audited, made, err);
 	free(ans);
 	OPENSSL_free(der);
 	free(in.data);

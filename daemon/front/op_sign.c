@@ -191,10 +191,7 @@ out:
 	 * signature the signer recorded ok that is not answered (the TSA or the
 	 * evidence failed) gets a record saying it was withheld.
 	 */
-	if (r != 0 && !audited)
-		tb_ops_sign_refused(d, client, name, doc, r, err);
-	else if (r != 0 && made)
-		tb_ops_sign_withheld(d, client, name, doc, r, err);
+	tb_ops_sign_failed(d, client, name, doc, r, audited, made, err);
 	free(ans);
 	OPENSSL_free(der);
 	free(in.data);

@@ -57,7 +57,7 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 	tb_sc_ans *ans = NULL;
 	tb_sc_signed sd;
 	char doc[TB_SC_DOC_MAX];
-	int r, md_nid = 0, ref_md_nid = 0, audited = 0;
+	int r, md_nid = 0, ref_md_nid = 0, audited = 0, made = 0;
 
 	doc[0] = '\0';
 	if ((r = tb_ops_sign_key_name(req, client, &name, err)) != 0 ||
@@ -75,8 +75,14 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 		goto out;
 	/* The signer builds and signs the SignedInfo around the reference digest. */
 	if ((r = tb_daemon_sign(d, client, name, k->cert_sha256, ref_md_nid, digest, digest_len,
-	    TB_SIGN_XML, &ans, &sd, &audited, err)) != 0 ||
-	    (r = tb_xml_split_finish(split, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &out,
+	    TB_SIGN_XML, &ans, &sd, &audited, err)) != 0) {
+		tb_error_f(r, "uid %u key %s: XML: %s", client->uid, name, err->detail);
+		goto out;
+	}
+	/* Made and recorded by the signer under the reference digest: named so from here. */
+	made = 1;
+	tb_ops_digest_hex(ref_md_nid, digest, digest_len, doc, sizeof(doc));
+	if ((r = tb_xml_split_finish(split, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &out,
 	    &out_len, err)) != 0 ||
 	    (r = tb_ops_sign_answer(result, name, k->signer_info, out, out_len,
 	    (time_t)sd.signing_time, err)) != 0) {
@@ -92,9 +98,8 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 	    name, out_len);
 	r = 0;
 out:
-	/* As op_sign.c: a refusal the signer did not record is recorded here. */
-	if (r != 0 && !audited)
-		tb_ops_sign_refused(d, client, name, doc, r, err);
+	/* As op_sign.c: a refusal the signer did not record, or a signature withheld. */
+	tb_ops_sign_failed(d, client, name, doc, r, audited, made, err);
 	tb_xml_split_free(split);
 	free(ans);
 	OPENSSL_free(out);

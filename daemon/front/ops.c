@@ -143,6 +143,18 @@ tb_ops_sign_withheld(struct tb_daemon *d, const tb_client *client, const char *k
 	tb_ops_sign_refused(d, client, key, doc, r, &w);
 }
 
+void
+tb_ops_sign_failed(struct tb_daemon *d, const tb_client *client, const char *key,
+    const char *doc, int r, int audited, int made, const tb_error *err)
+{
+	if (r == 0)
+		return;
+	if (!audited)
+		tb_ops_sign_refused(d, client, key, doc, r, err);
+	else if (made)
+		tb_ops_sign_withheld(d, client, key, doc, r, err);
+}
+
 int
 tb_ops_sign_key(struct tb_daemon *d, const char *name, tb_front_keys **ks,
     const tb_front_key **k, tb_error *err)

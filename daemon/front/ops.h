@@ -150,6 +150,13 @@ void tb_ops_sign_refused(struct tb_daemon *d, const tb_client *client, const cha
  */
 void tb_ops_sign_withheld(struct tb_daemon *d, const tb_client *client, const char *key,
     const char *doc, int r, const tb_error *err);
+/*
+ * The front's record of a sign that failed (r != 0), if one is due: refused
+ * when the signer did not record it (audited 0), withheld when the signer
+ * made and recorded the signature (made 1) and it was not delivered.
+ */
+void tb_ops_sign_failed(struct tb_daemon *d, const tb_client *client, const char *key,
+    const char *doc, int r, int audited, int made, const tb_error *err);
 
 /* "sha256:<hex>" of buf, as audit records name documents, into out
  * (at least 7 + 2 * 32 + 1 bytes). */
