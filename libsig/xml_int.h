@@ -75,9 +75,10 @@ int tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *doc, char *why,
 /*
  * Every ID value of doc (Id, ID, id, wsu:Id, xml:id) to its element, in a
  * new table (xmlHashFree(ids, NULL)); -1 with why when an ID repeats or a
- * default limit of xml_limits.h is passed, TB_ERR_NOMEM.
+ * default limit of xml_limits.h is passed (the reason copied into why),
+ * TB_ERR_NOMEM.
  */
-int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why);
+int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, char *why, size_t why_len);
 
 /*
  * The canonical bytes (m, with method's InclusiveNamespaces) of the subtree

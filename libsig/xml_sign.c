@@ -233,14 +233,13 @@ int
 tb_xml_parse_for_signing(const unsigned char *in, size_t len, xmlDocPtr *doc,
     xmlHashTablePtr *ids, tb_error *err)
 {
-	char detail[200];
-	const char *why = NULL;
+	char detail[200], why[160];
 	int r;
 
 	if ((r = tb_xml_parse(in, len, doc, detail, sizeof(detail))) != 0)
 		return r == TB_ERR_NOMEM ? tb_error_set(err, r, "XML parser") :
 		    tb_error_set(err, TB_ERR_INVALID_ARG, "document: %s", detail);
-	if ((r = tb_xml_ids(*doc, ids, &why)) != 0) {
+	if ((r = tb_xml_ids(*doc, ids, why, sizeof(why))) != 0) {
 		xmlFreeDoc(*doc);
 		*doc = NULL;
 		return tb_error_set(err, r == TB_ERR_NOMEM ? r : TB_ERR_INVALID_ARG, "document: %s",

@@ -227,19 +227,22 @@ walk(xctx *x, xmlNodePtr n, int depth, size_t *nodes, const char **why)
 }
 
 int
-tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, const char **why)
+tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, char *why, size_t why_len)
 {
 	xctx x;
 	size_t nodes = 0;
+	const char *w = NULL;
 
 	memset(&x, 0, sizeof(x));
 	x.doc = doc;
 	tb_xml_limits_default(&x.lim);
 	if ((x.ids = xmlHashCreate(64)) == NULL) {
-		*why = "out of memory";
+		snprintf(why, why_len, "out of memory");
 		return TB_ERR_NOMEM;
 	}
-	if (walk(&x, doc->children, 0, &nodes, why) != 0) {
+	if (walk(&x, doc->children, 0, &nodes, &w) != 0) {
+		/* A limit's reason is written in x, which ends here: copied out. */
+		snprintf(why, why_len, "%s", w != NULL ? w : "refused");
 		xmlHashFree(x.ids, NULL);
 		return -1;
 	}

@@ -133,14 +133,15 @@ START_TEST(test_ids)
 	xmlDocPtr doc;
 	xmlHashTablePtr ids = NULL;
 	xmlNodePtr n;
-	const char *why = NULL;
-	char buf[200];
+	char why[160], buf[200], *deep;
+	tb_error e;
+	size_t i;
 
 	ck_assert_int_eq(parse("<a xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/"
 	    "oasis-200401-wss-wssecurity-utility-1.0.xsd\"><b Id=\"x\"/><c wsu:Id=\"y\"/>"
 	    "<d xml:id=\"z\"/><e other:Id=\"w\" xmlns:other=\"urn:o\"/></a>", &doc, buf,
 	    sizeof(buf)), 0);
-	ck_assert_int_eq(tb_xml_ids(doc, &ids, &why), 0);
+	ck_assert_int_eq(tb_xml_ids(doc, &ids, why, sizeof(why)), 0);
 	ck_assert((n = xmlHashLookup(ids, (const xmlChar *)"x")) != NULL && strcmp((const char *)n->name, "b") == 0);
 	ck_assert((n = xmlHashLookup(ids, (const xmlChar *)"y")) != NULL && strcmp((const char *)n->name, "c") == 0);
 	ck_assert((n = xmlHashLookup(ids, (const xmlChar *)"z")) != NULL && strcmp((const char *)n->name, "d") == 0);
@@ -149,9 +150,24 @@ START_TEST(test_ids)
 	xmlHashFree(ids, NULL);
 	xmlFreeDoc(doc);
 	ck_assert_int_eq(parse("<a><b Id=\"x\"/><c ID=\"x\"/></a>", &doc, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(tb_xml_ids(doc, &ids, &why), -1);
+	ck_assert_int_eq(tb_xml_ids(doc, &ids, why, sizeof(why)), -1);
 	ck_assert_ptr_nonnull(strstr(why, "more than once"));
 	xmlFreeDoc(doc);
+	/*
+	 * A limit's reason outlives the walk that wrote it: signing a document
+	 * nested deeper than xml_max_depth is refused naming the setting.
+	 */
+	ck_assert_ptr_nonnull(deep = malloc(200 * 7 + 1));
+	deep[0] = '\0';
+	for (i = 0; i < 100; i++)
+		strcat(deep, "<e>");
+	for (i = 0; i < 100; i++)
+		strcat(deep, "</e>");
+	tb_error_clear(&e);
+	ck_assert_int_eq(tb_xml_parse_for_signing((const unsigned char *)deep, strlen(deep), &doc,
+	    &ids, &e), TB_ERR_INVALID_ARG);
+	ck_assert_msg(strstr(e.detail, "xml_max_depth") != NULL, "deep: %s", e.detail);
+	free(deep);
 }
 END_TEST
 
@@ -164,11 +180,10 @@ c14n_of(const char *text, const char *id, int exclude_sig, const char *method)
 	xmlNodePtr top = NULL, ex = NULL;
 	unsigned char *out = NULL;
 	size_t len = 0;
-	const char *why;
-	char buf[200], *s;
+	char why[160], buf[200], *s;
 
 	ck_assert_int_eq(parse(text, &doc, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(tb_xml_ids(doc, &ids, &why), 0);
+	ck_assert_int_eq(tb_xml_ids(doc, &ids, why, sizeof(why)), 0);
 	if (id != NULL)
 		ck_assert_ptr_nonnull(top = xmlHashLookup(ids, (const xmlChar *)id));
 	if (exclude_sig)
