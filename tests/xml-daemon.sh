@@ -147,6 +147,23 @@ for r in xml:
     assert r["sig_digest"] and r["attrs_digest"] and "source" not in r, r
 PY
 "$top_builddir/ca-tools/tanba-admin" audit-verify "$TB_TMP/audit.log" >/dev/null || tb_fail "audit-verify after XML signing"
+# A document written back longer than it came in (each ">" as "&gt;"): past
+# max_frame_bytes only once signed. Refused too_large, and the signer's ok
+# record is followed by one saying the signature was withheld.
+python3 - "$TB_SOCK" "$TB_TMP/audit.log" <<'PY' || tb_fail "XML written back past max_frame_bytes"
+import base64, json, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+doc = b"<a>" + b">" * 300000 + b"</a>"
+a = ask(s, {"id": 90, "op": "sign", "key": "rsa", "format": "xml",
+            "data": base64.b64encode(doc).decode()})
+assert a["ok"] is False and a["error"]["code"] == "too_large", a
+recs = [r for r in map(json.loads, open(sys.argv[2])) if r.get("op") == "sign"]
+assert recs[-2]["result"] == "ok" and recs[-2]["detail"] == "xml", recs[-2:]
+assert recs[-1]["result"] != "ok" and "withheld" in recs[-1]["detail"], recs[-1]
+assert recs[-1]["doc_digest"] == recs[-2]["doc_digest"], recs[-2:]
+PY
 tb_stop_daemon
 [ "$TB_DAEMON_RC" = 0 ] || tb_fail "tanbad exited with $TB_DAEMON_RC"
 echo "PASS: verify op on XML"

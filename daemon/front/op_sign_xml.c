@@ -82,8 +82,15 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 	/* Made and recorded by the signer under the reference digest: named so from here. */
 	made = 1;
 	tb_ops_digest_hex(ref_md_nid, digest, digest_len, doc, sizeof(doc));
+	/*
+	 * The document comes back as libxml2 writes it, which may be longer than
+	 * what came in (&quot; for a quote, UTF-8 for Latin-1): the bound checked
+	 * before signing is checked again on what is answered.
+	 */
 	if ((r = tb_xml_split_finish(split, sd.attrs, sd.attrs_len, sd.sig, sd.sig_len, &out,
 	    &out_len, err)) != 0 ||
+	    (r = tb_ops_answer_fits(d, req, k, out_len, " (the document as written back)",
+	    err)) != 0 ||
 	    (r = tb_ops_sign_answer(result, name, k->signer_info, out, out_len,
 	    (time_t)sd.signing_time, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: XML: %s", client->uid, name, err->detail);
