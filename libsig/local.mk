@@ -8,7 +8,7 @@ libsig_libsig_la_SOURCES = \
 # the one reader of certificate files (PEM bundle or DER)
 libsig_libsig_la_SOURCES += libsig/cert_read.c libsig/cert_read.h
 libsig_libsig_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
-libsig_libsig_la_LIBADD = common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS)
+libsig_libsig_la_LIBADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 # CMS signing
 libsig_libsig_la_SOURCES += libsig/cms_sign.c libsig/cms_attrs.c libsig/cms_cosign.c \
 	libsig/cms_sign_int.h

@@ -9,4 +9,4 @@ pkcs11_libtbp11_la_SOURCES = \
 	pkcs11/objects.c \
 	pkcs11/tb_p11_manage.h pkcs11/manage.c
 pkcs11_libtbp11_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
-pkcs11_libtbp11_la_LIBADD = common/libtbcommon.la $(OPENSSL_LIBS) $(P11KIT_LIBS) $(PTHREAD_LIBS)
+pkcs11_libtbp11_la_LIBADD = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(PTHREAD_LIBS)

@@ -7,7 +7,7 @@ EXTRA_DIST += $(HARDEN_TESTS)
 EXTRA_DIST += tests/harden-lib.sh
 check_PROGRAMS += tests/test_acl
 TESTS += tests/test_acl
-tests_test_acl_SOURCES = tests/test_acl.c daemon/front/ratelimit.c daemon/front/ratelimit.h
+tests_test_acl_SOURCES = tests/test_acl.c
 tests_test_acl_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_test_acl_LDADD = daemon/shared/libtbconf.la libsig/libsig.la common/libtbcommon.la $(CHECK_LIBS) \
+tests_test_acl_LDADD = daemon/front/libtbfront.la daemon/shared/libtbconf.la libsig/libsig.la common/libtbcommon.la $(CHECK_LIBS) \
 	$(INIH_LIBS) $(OPENSSL_LIBS)

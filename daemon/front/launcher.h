@@ -14,12 +14,8 @@
 
 #include <sys/types.h>
 
+#include "launch_cmds.h"
 #include "tb_err.h"
-
-/* The commands on the link (parent.c reads them). */
-#define TB_LAUNCH_SIGNER 'S'	/* start a signer: answer pid, with the channel */
-#define TB_LAUNCH_WAIT 'W'	/* + int32 ms: wait for it (then kill): answer status */
-#define TB_LAUNCH_READY 'R'	/* the front serves: no answer */
 
 typedef struct tb_launcher tb_launcher;
 

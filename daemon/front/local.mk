@@ -11,11 +11,13 @@
 noinst_LTLIBRARIES += daemon/front/libtbproto.la
 daemon_front_libtbproto_la_SOURCES = daemon/front/proto.c daemon/front/proto.h
 daemon_front_libtbproto_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
-daemon_front_libtbproto_la_LIBADD = common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS)
+daemon_front_libtbproto_la_LIBADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 
-pkglibexec_PROGRAMS += daemon/tanbad-front
-daemon_tanbad_front_SOURCES = \
-	daemon/front/tanbad_front.c \
+# Everything of the front but its main file, as a convenience library:
+# tanbad-front links it, and so do the unit tests of its parts (test_acl,
+# test_budget) and tests/tanbad-hooks, instead of compiling the files again.
+noinst_LTLIBRARIES += daemon/front/libtbfront.la
+daemon_front_libtbfront_la_SOURCES = \
 	daemon/front/daemon.c daemon/front/daemon.h \
 	daemon/front/server.c daemon/front/server.h \
 	daemon/front/request.c daemon/front/request.h \
@@ -28,31 +30,32 @@ daemon_tanbad_front_SOURCES = \
 	daemon/front/op_status.c \
 	daemon/front/ratelimit.c daemon/front/ratelimit.h
 # The front's link to the signer process, and its control link to the parent.
-daemon_tanbad_front_SOURCES += \
+daemon_front_libtbfront_la_SOURCES += \
 	daemon/front/signer_link.c daemon/front/signer_link.h \
 	daemon/front/launcher.c daemon/front/launcher.h \
 	daemon/front/landlock.c daemon/front/landlock.h
-daemon_tanbad_front_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
-	$(JANSSON_CFLAGS) $(INIH_CFLAGS)
-daemon_tanbad_front_LDADD = daemon/shared/libtbproc.la daemon/front/libtbproto.la \
-	daemon/shared/libtbconf.la \
-	revocation/librevocation.la libsig/libsig.la common/libtbcommon.la \
-	$(OPENSSL_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
 # verify and check-cert ops
-daemon_tanbad_front_SOURCES += daemon/front/op_verify.c
+daemon_front_libtbfront_la_SOURCES += daemon/front/op_verify.c
 # [verify] trust, built and swapped with the configuration
-daemon_tanbad_front_SOURCES += daemon/front/anchors.c daemon/front/anchors.h
+daemon_front_libtbfront_la_SOURCES += daemon/front/anchors.c daemon/front/anchors.h
 # the revocation checker of verify, check-cert, sign and status
-daemon_tanbad_front_SOURCES += daemon/front/revocation.c daemon/front/revocation.h
+daemon_front_libtbfront_la_SOURCES += daemon/front/revocation.c daemon/front/revocation.h
 # sign {"timestamp"}: the front stamps the assembled CMS (RFC 3161, CAdES-T)
-daemon_tanbad_front_SOURCES += daemon/front/tsa_client.c daemon/front/tsa_client.h
+daemon_front_libtbfront_la_SOURCES += daemon/front/tsa_client.c daemon/front/tsa_client.h
 # the timestamp op: CAdES-T for a CMS handed in, through the same client
-daemon_tanbad_front_SOURCES += daemon/front/op_timestamp.c
+daemon_front_libtbfront_la_SOURCES += daemon/front/op_timestamp.c
 # evidence "embed": validation data into SignedData.crls
-daemon_tanbad_front_SOURCES += daemon/front/evidence.c daemon/front/evidence.h
+daemon_front_libtbfront_la_SOURCES += daemon/front/evidence.c daemon/front/evidence.h
 # the optional TLS 1.3 TCP listener ([tls] in tanbad.conf)
-daemon_tanbad_front_SOURCES += daemon/front/tls_listener.c daemon/front/tls_listener.h
-# its seccomp filter (daemon/shared/sandbox.c, docs/SANDBOX.md)
-daemon_tanbad_front_SOURCES += daemon/shared/sandbox.c daemon/shared/sandbox.h
-daemon_tanbad_front_CFLAGS += $(SECCOMP_CFLAGS)
-daemon_tanbad_front_LDADD += $(SECCOMP_LIBS)
+daemon_front_libtbfront_la_SOURCES += daemon/front/tls_listener.c daemon/front/tls_listener.h
+daemon_front_libtbfront_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
+
+# The program: its main file, the front's library, and its seccomp filter
+# (daemon/shared/libtbsandbox.la, docs/SANDBOX.md).
+pkglibexec_PROGRAMS += daemon/tanbad-front
+daemon_tanbad_front_SOURCES = daemon/front/tanbad_front.c
+daemon_tanbad_front_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
+daemon_tanbad_front_LDADD = daemon/front/libtbfront.la daemon/shared/libtbsandbox.la \
+	daemon/shared/libtbproc.la daemon/front/libtbproto.la daemon/shared/libtbconf.la \
+	revocation/librevocation.la libsig/libsig.la common/libtbcommon.la \
+	$(OPENSSL_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(SECCOMP_LIBS) $(PTHREAD_LIBS)

@@ -24,7 +24,6 @@
 
 #include "cms_sign.h"
 #include "daemon.h"
-#include "keystore.h"
 #include "ops.h"
 #include "proto.h"
 #include "revocation.h"

@@ -16,7 +16,6 @@
 #include "cms_sign.h"
 #include "gost.h"
 #include "daemon.h"
-#include "keystore.h"
 #include "ops.h"
 #include "tb_clock.h"
 

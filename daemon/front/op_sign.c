@@ -24,7 +24,6 @@
 #include "tsa_client.h"
 #include "daemon.h"
 #include "evidence.h"
-#include "keystore.h"
 #include "ops.h"
 #include "proto.h"
 #include "revocation.h"

@@ -20,7 +20,6 @@
 
 #include "cms_sign.h"
 #include "daemon.h"
-#include "keystore.h"
 #include "ops.h"
 #include "proto.h"
 #include "tb_clock.h"

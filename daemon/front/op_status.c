@@ -15,7 +15,6 @@
 #include "certinfo.h"
 #include "daemon.h"
 #include "gost.h"
-#include "keystore.h"
 #include "ops.h"
 #include "revocation.h"
 #include "tb_clock.h"

@@ -11,9 +11,9 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 
+#include "certinfo.h"
 #include "daemon.h"
 #include "ops.h"
-#include "keystore.h"
 #include "proto.h"
 #include "revocation.h"
 #include "signchan.h"

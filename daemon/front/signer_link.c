@@ -33,7 +33,6 @@
 #include "launcher.h"
 #include "peers.h"
 #include "signer_link.h"
-#include "signer_proc.h"
 #include "tb_log.h"
 
 #define START_WAIT_S 120

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "launcher.h"
+#include "launch_cmds.h"
 #include "notify.h"
 #include "parent.h"
 #include "signchan.h"

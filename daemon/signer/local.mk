@@ -10,7 +10,7 @@ daemon_signer_libtbaudit_la_SOURCES = daemon/signer/audit.c daemon/signer/audit.
 	daemon/signer/audit_int.h \
 	daemon/signer/audit_checkpoint.c daemon/signer/audit_refusals.c daemon/signer/audit_verify.c
 daemon_signer_libtbaudit_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
-daemon_signer_libtbaudit_la_LIBADD = common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS)
+daemon_signer_libtbaudit_la_LIBADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 
 # The signer's part: its loop, its peers, the keys on tokens and in files.
 noinst_LTLIBRARIES += daemon/signer/libtbsigner.la
@@ -26,12 +26,11 @@ pkglibexec_PROGRAMS += daemon/tanbad-signer
 daemon_tanbad_signer_SOURCES = daemon/signer/tanbad_signer.c
 daemon_tanbad_signer_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 daemon_tanbad_signer_LDFLAGS = -Wl,--gc-sections
-daemon_tanbad_signer_LDADD = daemon/signer/libtbsigner.la daemon/shared/libtbproc.la \
+daemon_tanbad_signer_LDADD = daemon/signer/libtbsigner.la daemon/shared/libtbsandbox.la \
+	daemon/shared/libtbproc.la \
 	daemon/shared/libtbconf.la \
 	daemon/signer/libtbaudit.la libsig/libtbsign.la libsig/libtbgostkey.la pkcs11/libtbp11.la \
 	common/libtbcommon.la \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS) $(INIH_LIBS) $(PTHREAD_LIBS)
-# its seccomp filter (daemon/shared/sandbox.c, docs/SANDBOX.md)
-daemon_tanbad_signer_SOURCES += daemon/shared/sandbox.c daemon/shared/sandbox.h
-daemon_tanbad_signer_CFLAGS += $(SECCOMP_CFLAGS)
+# its seccomp filter (daemon/shared/libtbsandbox.la, docs/SANDBOX.md)
 daemon_tanbad_signer_LDADD += $(SECCOMP_LIBS)
