@@ -9,3 +9,6 @@ EXTRA_DIST += tests/token-lib.sh
 # No PKCS#11 outside pkcs11/ (docs/TOKEN.md, "One token layer").
 TESTS += tests/token-boundary.sh
 EXTRA_DIST += tests/token-boundary.sh
+# Each folder includes only the headers docs/LAYOUT.md lets it.
+TESTS += tests/include-boundary.sh
+EXTRA_DIST += tests/include-boundary.sh
