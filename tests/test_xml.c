@@ -543,7 +543,9 @@ START_TEST(test_xml_budget)
 	ck_assert_msg(tb_verify_xml(t, &pol, NULL, &req, &res, &e) == 0, "%s", e.detail);
 	ck_assert_int_eq(res->verdict, TB_V_CHAIN_UNTRUSTED);
 	ck_assert_str_eq(res->reasons.v[0].msg_id, "CHAIN_UNTRUSTED.cut_off");
-	ck_assert_ptr_nonnull(strstr(res->reasons.v[0].detail, "max_time_ms"));
+	ck_assert_msg(strstr(res->reasons.v[0].detail, "XML not checked") != NULL &&
+	    strstr(res->reasons.v[0].detail, "max_time_ms") != NULL, "%s",
+	    res->reasons.v[0].detail);
 	tb_verify_result_free(res);
 	OPENSSL_free(doc);
 
@@ -571,7 +573,8 @@ START_TEST(test_xml_budget)
 	close(saved);
 	ck_assert_int_eq((int)i, 0);
 	ck_assert_msg(res->verdict == TB_V_MALFORMED && strstr(res->reasons.v[0].detail,
-	    "cannot be canonicalized: ") != NULL, "%s", res->reasons.v[0].detail);
+	    "cannot be canonicalized: ") != NULL && strstr(res->reasons.v[0].detail,
+	    "libxml2 failed") == NULL, "%s", res->reasons.v[0].detail);
 	ck_assert_msg(ftell(errf) == 0 && fseek(errf, 0, SEEK_END) == 0 && ftell(errf) == 0,
 	    "libxml2 wrote to stderr");
 	fclose(errf);
