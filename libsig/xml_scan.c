@@ -6,8 +6,9 @@
  * attributes holds a worker for many seconds. So attributes (namespace
  * declarations included) are counted per start tag here, in one linear
  * pass, and a document over [verify] xml_max_attributes never reaches the
- * parser; elements and attributes together are held to xml_max_nodes too,
- * which bounds the parser's per-element work over the whole document.
+ * parser; elements and attributes together are held to xml_max_nodes too
+ * (the walk after parsing counts them, text nodes besides), which bounds
+ * the parser's per-element work over the whole document.
  * The parser also looks every prefix up through all the namespace
  * declarations in scope, one after the other (15,000 of them made the
  * parse of 150,000 prefixed elements take 8 s), and inclusive c14n looks
@@ -143,7 +144,8 @@ tb_xml_scan(const unsigned char *in, size_t len, const tb_xml_limits *lim, char 
 			}
 			depth++;
 		}
-		nodes += attrs;
+		/* As the walk counts them: a namespace declaration is no attribute node. */
+		nodes += attrs - ns;
 		if (nodes > lim->max_nodes) {
 			snprintf(why, why_len, "more nodes than [verify] xml_max_nodes allows (%u)",
 			    lim->max_nodes);
