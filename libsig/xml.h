@@ -92,11 +92,13 @@ int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_req
  * SignedInfo and value the signer returned (RSA PKCS#1, ECDSA DER), checks
  * the SignedInfo is the one for that digest and canonicalizes to the same
  * bytes in the document (else TB_ERR_INTERNAL), and writes the signed
- * document to *out (OPENSSL_free). free takes NULL.
+ * document to *out (OPENSSL_free). free takes NULL. lim: the document's
+ * limits, as the verifier takes them from [verify] (NULL: the defaults);
+ * a document over one is TB_ERR_INVALID_ARG naming the setting.
  */
 typedef struct tb_xml_split tb_xml_split;
 int tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
-    tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
+    const tb_xml_limits *lim, tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
     tb_error *err);
 int tb_xml_split_finish(tb_xml_split *s, const unsigned char *si, size_t si_len,
     const unsigned char *sig, size_t sig_len, unsigned char **out, size_t *out_len,

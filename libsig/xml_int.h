@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "tb_err.h"
+#include "xml_limits.h"
 
 typedef struct tb_xml_digest {
 	const char *uri;
@@ -66,19 +67,39 @@ int tb_xml_b64_decode(const char *text, unsigned char **out, size_t *out_len);
 
 /*
  * Parses an XML document as tanba takes it: no DOCTYPE, no network, no
- * entity substitution, no XInclude. 0 with *doc (xmlFreeDoc it); -1 with
- * why for a document refused; TB_ERR_NOMEM.
+ * entity substitution, no XInclude, and no more attributes to an element
+ * than lim allows (NULL: the defaults), counted before the parser runs
+ * (tb_xml_scan). 0 with *doc (xmlFreeDoc it); -1 with why for a document
+ * refused; TB_ERR_NOMEM.
  */
-int tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *doc, char *why,
+int tb_xml_parse(const unsigned char *in, size_t len, const tb_xml_limits *lim,
+    xmlDocPtr *doc, char *why, size_t why_len);
+
+/*
+ * The bytes of a document before it is parsed (xml_scan.c): -1 with why
+ * when a start tag has more attributes than lim->max_attributes or elements
+ * and attributes pass lim->max_nodes (lim with its defaults filled in).
+ */
+int tb_xml_scan(const unsigned char *in, size_t len, const tb_xml_limits *lim, char *why,
     size_t why_len);
+
+/*
+ * libxml2 reports its errors through a handler of each thread
+ * (xmlSetStructuredErrorFunc: thread-local in 2.9). tanba's never prints:
+ * tb_xml_errors_keep(buf) keeps the first message from then on in buf
+ * (TB_XML_ERR_LEN bytes, emptied), tb_xml_errors_keep(NULL) drops them.
+ */
+#define TB_XML_ERR_LEN 120
+void tb_xml_errors_keep(char *buf);
 
 /*
  * Every ID value of doc (Id, ID, id, wsu:Id, xml:id) to its element, in a
  * new table (xmlHashFree(ids, NULL)); -1 with why when an ID repeats or a
- * default limit of xml_limits.h is passed (the reason copied into why),
- * TB_ERR_NOMEM.
+ * limit of lim (NULL: the defaults of xml_limits.h) is passed (the reason
+ * copied into why), TB_ERR_NOMEM.
  */
-int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, char *why, size_t why_len);
+int tb_xml_ids(xmlDocPtr doc, const tb_xml_limits *lim, xmlHashTablePtr *ids, char *why,
+    size_t why_len);
 
 /*
  * The canonical bytes (m, with method's InclusiveNamespaces) of the subtree
@@ -89,9 +110,12 @@ int tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int dro
     const tb_xml_c14n *m, xmlNodePtr method, unsigned char **out, size_t *out_len);
 
 /* Shared by the signing paths (xml_sign.c, xml_sign_split.c). */
-/* The document parsed as the verifier parses it, and its IDs; TB_ERR_INVALID_ARG when refused. */
-int tb_xml_parse_for_signing(const unsigned char *in, size_t len, xmlDocPtr *doc,
-    xmlHashTablePtr *ids, tb_error *err);
+/*
+ * The document parsed as the verifier parses it with the limits lim (NULL:
+ * the defaults), and its IDs; TB_ERR_INVALID_ARG when refused.
+ */
+int tb_xml_parse_for_signing(const unsigned char *in, size_t len, const tb_xml_limits *lim,
+    xmlDocPtr *doc, xmlHashTablePtr *ids, tb_error *err);
 /* A DER ECDSA-Sig-Value as XML's r || s, each of the key's field size (bits). */
 int tb_xml_ecdsa_raw(const unsigned char *der, size_t der_len, int bits, unsigned char *out,
     size_t *out_len);

@@ -230,16 +230,16 @@ tb_xml_dump(xmlDocPtr doc, unsigned char **out, size_t *out_len, tb_error *err)
 
 /* The document parsed as the verifier parses it, and its IDs. */
 int
-tb_xml_parse_for_signing(const unsigned char *in, size_t len, xmlDocPtr *doc,
-    xmlHashTablePtr *ids, tb_error *err)
+tb_xml_parse_for_signing(const unsigned char *in, size_t len, const tb_xml_limits *lim,
+    xmlDocPtr *doc, xmlHashTablePtr *ids, tb_error *err)
 {
 	char detail[200], why[160];
 	int r;
 
-	if ((r = tb_xml_parse(in, len, doc, detail, sizeof(detail))) != 0)
+	if ((r = tb_xml_parse(in, len, lim, doc, detail, sizeof(detail))) != 0)
 		return r == TB_ERR_NOMEM ? tb_error_set(err, r, "XML parser") :
 		    tb_error_set(err, TB_ERR_INVALID_ARG, "document: %s", detail);
-	if ((r = tb_xml_ids(*doc, ids, why, sizeof(why))) != 0) {
+	if ((r = tb_xml_ids(*doc, lim, ids, why, sizeof(why))) != 0) {
 		xmlFreeDoc(*doc);
 		*doc = NULL;
 		return tb_error_set(err, r == TB_ERR_NOMEM ? r : TB_ERR_INVALID_ARG, "document: %s",
@@ -278,7 +278,8 @@ tb_xml_sign(X509 *cert, const tb_signer *signer, const tb_xml_sign_request *req,
 	}
 	refuri = req->reference != NULL ? req->reference : "";
 	if ((r = methods(cert, req->md_nid, &meth, &dg, err)) != 0 ||
-	    (r = tb_xml_parse_for_signing(req->input, req->input_len, &doc, &ids, err)) != 0)
+	    (r = tb_xml_parse_for_signing(req->input, req->input_len, NULL, &doc, &ids,
+	    err)) != 0)
 		goto out;
 	if ((root = xmlDocGetRootElement(doc)) == NULL) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "document: no root element");
@@ -399,7 +400,8 @@ tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request
 		goto out;
 	}
 	if ((r = methods(cert, req->md_nid, &meth, &dg, err)) != 0 ||
-	    (r = tb_xml_parse_for_signing(req->input, req->input_len, &doc, &ids, err)) != 0)
+	    (r = tb_xml_parse_for_signing(req->input, req->input_len, NULL, &doc, &ids,
+	    err)) != 0)
 		goto out;
 	env = xmlDocGetRootElement(doc);
 	if (env == NULL || strcmp((const char *)env->name, "Envelope") != 0 || env->ns == NULL ||

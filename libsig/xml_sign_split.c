@@ -43,7 +43,7 @@ tb_xml_split_free(tb_xml_split *s)
 
 int
 tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
-    tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
+    const tb_xml_limits *lim, tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
     tb_error *err)
 {
 	tb_xml_split *s = NULL;
@@ -66,7 +66,7 @@ tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
 		    "with SHA-256, 384 or 512");
 		goto fail;
 	}
-	if ((r = tb_xml_parse_for_signing(in, len, &s->doc, &ids, err)) != 0)
+	if ((r = tb_xml_parse_for_signing(in, len, lim, &s->doc, &ids, err)) != 0)
 		goto fail;
 	xmlHashFree(ids, NULL);
 	if ((root = xmlDocGetRootElement(s->doc)) == NULL) {
@@ -115,7 +115,7 @@ put_signed_info(tb_xml_split *s, const unsigned char *si, size_t si_len, tb_erro
 	char why[200];
 	int r;
 
-	if ((r = tb_xml_parse(si, si_len, &sidoc, why, sizeof(why))) != 0)
+	if ((r = tb_xml_parse(si, si_len, NULL, &sidoc, why, sizeof(why))) != 0)
 		return tb_error_set(err, r == TB_ERR_NOMEM ? r : TB_ERR_INTERNAL, "SignedInfo: %s",
 		    why);
 	if ((node = xmlDocCopyNode(xmlDocGetRootElement(sidoc), s->doc, 1)) == NULL ||

@@ -101,6 +101,8 @@ tb_xml_limits_default(tb_xml_limits *lim)
 		{ offsetof(tb_xml_limits, max_transforms), TB_XML_DEFAULT_TRANSFORMS,
 		    TB_XML_CAP_TRANSFORMS },
 		{ offsetof(tb_xml_limits, max_certs), TB_XML_DEFAULT_CERTS, TB_XML_CAP_CERTS },
+		{ offsetof(tb_xml_limits, max_attributes), TB_XML_DEFAULT_ATTRIBUTES,
+		    TB_XML_CAP_ATTRIBUTES },
 	};
 	size_t i;
 	unsigned *v;
@@ -227,7 +229,8 @@ walk(xctx *x, xmlNodePtr n, int depth, size_t *nodes, const char **why)
 }
 
 int
-tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, char *why, size_t why_len)
+tb_xml_ids(xmlDocPtr doc, const tb_xml_limits *lim, xmlHashTablePtr *ids, char *why,
+    size_t why_len)
 {
 	xctx x;
 	size_t nodes = 0;
@@ -235,6 +238,8 @@ tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, char *why, size_t why_len)
 
 	memset(&x, 0, sizeof(x));
 	x.doc = doc;
+	if (lim != NULL)
+		x.lim = *lim;
 	tb_xml_limits_default(&x.lim);
 	if ((x.ids = xmlHashCreate(64)) == NULL) {
 		snprintf(why, why_len, "out of memory");
@@ -256,7 +261,13 @@ typedef struct nodeset {
 	xmlNodePtr top;		/* the subtree, or NULL for the whole document */
 	xmlNodePtr exclude;	/* enveloped-signature: this Signature is left out */
 	int drop_comments;	/* a same-document reference drops comments */
+	tb_verify_budget *budget;	/* NULL: none (signing) */
+	unsigned calls;		/* of visible, to look at the clock now and then */
+	char err[TB_XML_ERR_LEN];	/* libxml2's message when it failed */
 } nodeset;
+
+/* Calls of visible between two looks at the budget's deadline. */
+#define C14N_CLOCK_EVERY 1024u
 
 static int
 within(xmlNodePtr n, xmlNodePtr top)
@@ -270,10 +281,18 @@ within(xmlNodePtr n, xmlNodePtr top)
 static int
 visible(void *user, xmlNodePtr node, xmlNodePtr parent)
 {
-	const nodeset *s = user;
+	nodeset *s = user;
 	xmlNodePtr e;
 
 	if (node == NULL)
+		return 0;
+	/*
+	 * Once the verification's time is spent nothing more is visible, and
+	 * the caller refuses what was canonicalized (budget_spent).
+	 */
+	if (s->budget != NULL && (s->budget->spent != TB_BUDGET_NONE ||
+	    (++s->calls % C14N_CLOCK_EVERY == 0 &&
+	    tb_verify_budget_over(s->budget))))
 		return 0;
 	/* A namespace node belongs to the element it is in scope on. */
 	e = node->type == XML_NAMESPACE_DECL ? parent : node;
@@ -316,7 +335,7 @@ prefix_list(xmlNodePtr method, char **keep)
 
 /* The canonical bytes of a node set (OPENSSL_malloc'd into *out). */
 static int
-canonical(xmlDocPtr doc, const nodeset *s, const tb_xml_c14n *m, xmlNodePtr method,
+canonical(xmlDocPtr doc, nodeset *s, const tb_xml_c14n *m, xmlNodePtr method,
     unsigned char **out, size_t *out_len)
 {
 	xmlOutputBufferPtr buf;
@@ -330,6 +349,7 @@ canonical(xmlDocPtr doc, const nodeset *s, const tb_xml_c14n *m, xmlNodePtr meth
 		return -1;
 	if (m->mode == XML_C14N_EXCLUSIVE_1_0 && method != NULL)
 		prefixes = prefix_list(method, &keep);
+	tb_xml_errors_keep(s->err);
 	if (xmlC14NExecute(doc, visible, (void *)s, m->mode, prefixes, m->with_comments,
 	    buf) < 0)
 		goto out;
@@ -343,6 +363,7 @@ canonical(xmlDocPtr doc, const nodeset *s, const tb_xml_c14n *m, xmlNodePtr meth
 	*out_len = len;
 	r = 0;
 out:
+	tb_xml_errors_keep(NULL);
 	xmlOutputBufferClose(buf);
 	free(prefixes);
 	xmlFree(keep);
@@ -355,6 +376,7 @@ tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_co
 {
 	nodeset s;
 
+	memset(&s, 0, sizeof(s));
 	s.top = top;
 	s.exclude = exclude;
 	s.drop_comments = drop_comments;
@@ -362,10 +384,12 @@ tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_co
 }
 
 int
-tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *out, char *why, size_t why_len)
+tb_xml_parse(const unsigned char *in, size_t len, const tb_xml_limits *lim, xmlDocPtr *out,
+    char *why, size_t why_len)
 {
 	xmlParserCtxtPtr pctx;
 	xmlDocPtr doc;
+	tb_xml_limits l;
 	int r = -1;
 
 	pthread_once(&init_once, init_libxml);
@@ -382,8 +406,17 @@ tb_xml_parse(const unsigned char *in, size_t len, xmlDocPtr *out, char *why, siz
 		snprintf(why, why_len, "XML with a DOCTYPE refused (no DTD, no entities)");
 		return -1;
 	}
+	/* What the parser would spend the square of is counted before it runs. */
+	memset(&l, 0, sizeof(l));
+	if (lim != NULL)
+		l = *lim;
+	tb_xml_limits_default(&l);
+	if (tb_xml_scan(in, len, &l, why, why_len) != 0)
+		return -1;
 	if ((pctx = xmlNewParserCtxt()) == NULL)
 		return TB_ERR_NOMEM;
+	/* Its messages are in pctx->lastError; none goes to stderr. */
+	tb_xml_errors_keep(NULL);
 	doc = xmlCtxtReadMemory(pctx, (const char *)in, (int)len, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL || !pctx->wellFormed) {
@@ -409,6 +442,27 @@ reason(xctx *x, enum tb_verdict v, const char *id, int idx, const char *detail,
     const char *pname, const char *pvalue)
 {
 	return tb_reasons_add(&x->res->reasons, v, id, idx, detail, pname, pvalue, NULL);
+}
+
+/*
+ * Parsing, canonicalization and digests spend from the verification's time
+ * budget ([verify] max_time_ms) as path validation does: once it is spent,
+ * what is left is refused unchecked (CHAIN_UNTRUSTED.cut_off, as for CMS),
+ * never VALID. 1 with *r set (0, or an error for memory) when spent.
+ */
+static int
+budget_spent(xctx *x, int idx, const char *what, int *r)
+{
+	tb_verify_budget *b = &x->res->budget;
+	char detail[200];
+
+	if (!tb_verify_budget_over(b))
+		return 0;
+	snprintf(detail, sizeof(detail), "%s: budget of %s spent ([verify] %s)", what,
+	    tb_verify_budget_what(b->spent), tb_verify_budget_setting(b->spent));
+	*r = tb_reasons_add(&x->res->reasons, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.cut_off",
+	    idx, detail, "limit", tb_verify_budget_what(b->spent), NULL) != 0 ? TB_ERR_NOMEM : 0;
+	return 1;
 }
 
 /* Where a reference points, for the answer: "/" or the element's path and ID. */
@@ -450,7 +504,7 @@ check_reference(xctx *x, int idx, xmlNodePtr sig, xmlNodePtr ref, xmlNodePtr *ta
 	const tb_xml_c14n *m = &c14n_default, *tm;
 	const tb_xml_digest *dg;
 	xmlNodePtr c, t, method = NULL, dm, dv;
-	nodeset s = { NULL, NULL, 1 };
+	nodeset s;
 	char *uri = NULL, *alg = NULL, *dalg = NULL;
 	xmlChar *dtext = NULL;
 	unsigned char *bytes = NULL, *want = NULL, md[EVP_MAX_MD_SIZE];
@@ -464,6 +518,9 @@ check_reference(xctx *x, int idx, xmlNodePtr sig, xmlNodePtr ref, xmlNodePtr *ta
 	char detail[200];
 
 	tb_error_clear(&e);
+	memset(&s, 0, sizeof(s));
+	s.drop_comments = 1;
+	s.budget = &x->res->budget;
 	*bad = 1;
 	*target = NULL;
 	if ((uri = attr(ref, "URI")) == NULL) {
@@ -534,9 +591,13 @@ check_reference(xctx *x, int idx, xmlNodePtr sig, xmlNodePtr ref, xmlNodePtr *ta
 		goto refuse;
 	}
 	if (canonical(x->doc, &s, m, method, &bytes, &bytes_len) != 0) {
-		why = "the referenced nodes cannot be canonicalized";
+		snprintf(detail, sizeof(detail), "the referenced nodes cannot be canonicalized: %s",
+		    s.err[0] != '\0' ? s.err : "libxml2 failed");
+		why = detail;
 		goto refuse;
 	}
+	if (budget_spent(x, idx, "reference not checked", &r) != 0)
+		goto out;
 	if ((da = tb_xml_algor(dg->oid)) == NULL)
 		goto out;
 	if (tb_sigalg_digest(da, bytes, bytes_len, md, &md_len, &e) != 0) {
@@ -779,7 +840,7 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 	size_t tbs_len = 0, value_len = 0, der_len = 0;
 	STACK_OF(X509) *certs = NULL;
 	X509_ALGOR *sa = NULL, *da = NULL;
-	nodeset ns = { NULL, NULL, 0 };
+	nodeset ns;
 	json_t *refs = json_array();
 	const char *why = NULL;
 	int r = TB_ERR_NOMEM, n_refs = 0, bad, any_bad = 0, i, rc = TB_ERR_CRYPTO;
@@ -787,6 +848,8 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 	tb_error e;
 
 	tb_error_clear(&e);
+	memset(&ns, 0, sizeof(ns));
+	ns.budget = &x->res->budget;
 	if (refs == NULL || json_object_set_new(extra, "references", refs) != 0)
 		goto out;
 	si = first_elem(sig);
@@ -828,6 +891,8 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 			why = over(x, "references", "xml_max_references", x->lim.max_references);
 			goto refuse;
 		}
+		if (budget_spent(x, idx, "reference not checked", &r) != 0)
+			goto out;
 		if ((r = check_reference(x, idx, sig, ref, &targets[n_refs], refs, &bad)) != 0)
 			goto out;
 		r = TB_ERR_NOMEM;
@@ -869,9 +934,13 @@ check_signature(xctx *x, int idx, STACK_OF(X509) *pool, json_t *extra)
 	ns.top = si;
 	ns.drop_comments = !c14n->with_comments;
 	if (canonical(x->doc, &ns, c14n, cm, &tbs, &tbs_len) != 0) {
-		why = "SignedInfo cannot be canonicalized";
+		snprintf(detail, sizeof(detail), "SignedInfo cannot be canonicalized: %s",
+		    ns.err[0] != '\0' ? ns.err : "libxml2 failed");
+		why = detail;
 		goto refuse;
 	}
+	if (budget_spent(x, idx, "signature not checked", &r) != 0)
+		goto out;
 	if ((svtext = xmlNodeGetContent(sv)) == NULL ||
 	    tb_xml_b64_decode((const char *)svtext, &value, &value_len) != 0) {
 		why = "SignatureValue is not base64";
@@ -924,14 +993,15 @@ out:
 	return r;
 }
 
-/* A verdict without signers: MALFORMED with why. */
+/* A verdict without signers: v (MALFORMED, a spent budget) with why. */
 static int
-malformed(tb_verify_result **out, const char *detail, tb_error *err)
+refused(tb_verify_result **out, enum tb_verdict v, const char *msg_id, const char *detail,
+    const char *limit, tb_error *err)
 {
 	tb_verify_result *res = tb_verify_result_new(0, 0);
 
-	if (res == NULL || tb_reasons_add(&res->reasons, TB_V_MALFORMED, NULL, -1, detail,
-	    NULL) != 0) {
+	if (res == NULL || tb_reasons_add(&res->reasons, v, msg_id, -1, detail,
+	    limit != NULL ? "limit" : NULL, limit, NULL) != 0) {
 		tb_verify_result_free(res);
 		return tb_error_set(err, TB_ERR_NOMEM, "result");
 	}
@@ -939,6 +1009,24 @@ malformed(tb_verify_result **out, const char *detail, tb_error *err)
 	tb_verify_result_finish(res);
 	*out = res;
 	return 0;
+}
+
+static int
+malformed(tb_verify_result **out, const char *detail, tb_error *err)
+{
+	return refused(out, TB_V_MALFORMED, NULL, detail, NULL, err);
+}
+
+/* Parsing and the walk took the whole time budget: nothing is checked. */
+static int
+cut_off(tb_verify_budget *b, tb_verify_result **out, tb_error *err)
+{
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "XML not checked: budget of %s spent ([verify] %s)",
+	    tb_verify_budget_what(b->spent), tb_verify_budget_setting(b->spent));
+	return refused(out, TB_V_CHAIN_UNTRUSTED, "CHAIN_UNTRUSTED.cut_off", detail,
+	    tb_verify_budget_what(b->spent), err);
 }
 
 /* The element the request names: "/" (the document), "#id", or the one element of that name. */
@@ -1015,7 +1103,10 @@ tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
 	char detail[200];
 	size_t nodes = 0;
 	int r = TB_ERR_INTERNAL, i;
+	tb_verify_budget budget;
 
+	/* The budget counts from here: parsing and canonicalization spend from it. */
+	tb_verify_budget_start(&budget, &pol->budget);
 	memset(&x, 0, sizeof(x));
 	x.pol = pol;
 	x.req = req;
@@ -1027,7 +1118,8 @@ tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
 		r = tb_error_set(err, TB_ERR_TOO_LARGE, "input over %zu bytes", pol->max_input_bytes);
 		goto out;
 	}
-	if ((r = tb_xml_parse(req->input, req->input_len, &x.doc, detail, sizeof(detail))) != 0) {
+	if ((r = tb_xml_parse(req->input, req->input_len, &x.lim, &x.doc, detail,
+	    sizeof(detail))) != 0) {
 		r = r == TB_ERR_NOMEM ? tb_error_set(err, r, "XML parser") :
 		    malformed(out, detail, err);
 		goto out;
@@ -1038,6 +1130,10 @@ tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
 	}
 	if (walk(&x, x.doc->children, 0, &nodes, &why) != 0) {
 		r = malformed(out, why, err);
+		goto out;
+	}
+	if (tb_verify_budget_over(&budget)) {
+		r = cut_off(&budget, out, err);
 		goto out;
 	}
 	if (x.n_sigs == 0) {
@@ -1056,7 +1152,7 @@ tb_verify_xml(const tb_trust *trust, const tb_verify_policy *pol,
 		goto out;
 	}
 	x.res->format = "xml";
-	tb_verify_budget_start(&x.res->budget, &pol->budget);
+	x.res->budget = budget;
 	for (i = 0; req->certs != NULL && i < sk_X509_num(req->certs); i++) {
 		if (!sk_X509_push(pool, sk_X509_value(req->certs, i)))
 			goto nomem;

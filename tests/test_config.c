@@ -349,6 +349,7 @@ START_TEST(verify_xml_limits)
 		"xml_max_nodes = 10000001", "xml_max_signatures = 257",
 		"xml_max_references = 0", "xml_max_references = 257",
 		"xml_max_transforms = 17", "xml_max_certificates = 65",
+		"xml_max_attributes = 0", "xml_max_attributes = -1", "xml_max_attributes = 1025",
 	};
 	tb_config *cfg = NULL;
 	tb_error err;
@@ -363,10 +364,11 @@ START_TEST(verify_xml_limits)
 	ck_assert_uint_eq(cfg->verify_xml_max_references, 16);
 	ck_assert_uint_eq(cfg->verify_xml_max_transforms, 4);
 	ck_assert_uint_eq(cfg->verify_xml_max_certs, 8);
+	ck_assert_uint_eq(cfg->verify_xml_max_attributes, 256);
 	tb_config_unref(cfg);
 	write_conf(0, NULL, "[verify]\nxml_max_depth = 256\nxml_max_nodes = 10\n"
 	    "xml_max_signatures = 1\nxml_max_references = 2\nxml_max_transforms = 3\n"
-	    "xml_max_certificates = 64");
+	    "xml_max_certificates = 64\nxml_max_attributes = 1024");
 	ck_assert_msg(tb_config_load(conf_path, &cfg, &err) == 0, "%s", err.detail);
 	ck_assert_uint_eq(cfg->verify_xml_max_depth, 256);
 	ck_assert_uint_eq(cfg->verify_xml_max_nodes, 10);
@@ -374,6 +376,7 @@ START_TEST(verify_xml_limits)
 	ck_assert_uint_eq(cfg->verify_xml_max_references, 2);
 	ck_assert_uint_eq(cfg->verify_xml_max_transforms, 3);
 	ck_assert_uint_eq(cfg->verify_xml_max_certs, 64);
+	ck_assert_uint_eq(cfg->verify_xml_max_attributes, 1024);
 	tb_config_unref(cfg);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "[verify]\n%s", bad[i]);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <openssl/crypto.h>
@@ -103,7 +104,7 @@ static int
 parse(const char *text, xmlDocPtr *doc, char *why, size_t len)
 {
 	*doc = NULL;
-	return tb_xml_parse((const unsigned char *)text, strlen(text), doc, why, len);
+	return tb_xml_parse((const unsigned char *)text, strlen(text), NULL, doc, why, len);
 }
 
 START_TEST(test_parse_refusals)
@@ -141,7 +142,7 @@ START_TEST(test_ids)
 	    "oasis-200401-wss-wssecurity-utility-1.0.xsd\"><b Id=\"x\"/><c wsu:Id=\"y\"/>"
 	    "<d xml:id=\"z\"/><e other:Id=\"w\" xmlns:other=\"urn:o\"/></a>", &doc, buf,
 	    sizeof(buf)), 0);
-	ck_assert_int_eq(tb_xml_ids(doc, &ids, why, sizeof(why)), 0);
+	ck_assert_int_eq(tb_xml_ids(doc, NULL, &ids, why, sizeof(why)), 0);
 	ck_assert((n = xmlHashLookup(ids, (const xmlChar *)"x")) != NULL && strcmp((const char *)n->name, "b") == 0);
 	ck_assert((n = xmlHashLookup(ids, (const xmlChar *)"y")) != NULL && strcmp((const char *)n->name, "c") == 0);
 	ck_assert((n = xmlHashLookup(ids, (const xmlChar *)"z")) != NULL && strcmp((const char *)n->name, "d") == 0);
@@ -150,7 +151,7 @@ START_TEST(test_ids)
 	xmlHashFree(ids, NULL);
 	xmlFreeDoc(doc);
 	ck_assert_int_eq(parse("<a><b Id=\"x\"/><c ID=\"x\"/></a>", &doc, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(tb_xml_ids(doc, &ids, why, sizeof(why)), -1);
+	ck_assert_int_eq(tb_xml_ids(doc, NULL, &ids, why, sizeof(why)), -1);
 	ck_assert_ptr_nonnull(strstr(why, "more than once"));
 	xmlFreeDoc(doc);
 	/*
@@ -164,7 +165,7 @@ START_TEST(test_ids)
 	for (i = 0; i < 100; i++)
 		strcat(deep, "</e>");
 	tb_error_clear(&e);
-	ck_assert_int_eq(tb_xml_parse_for_signing((const unsigned char *)deep, strlen(deep), &doc,
+	ck_assert_int_eq(tb_xml_parse_for_signing((const unsigned char *)deep, strlen(deep), NULL, &doc,
 	    &ids, &e), TB_ERR_INVALID_ARG);
 	ck_assert_msg(strstr(e.detail, "xml_max_depth") != NULL, "deep: %s", e.detail);
 	free(deep);
@@ -183,7 +184,7 @@ c14n_of(const char *text, const char *id, int exclude_sig, const char *method)
 	char why[160], buf[200], *s;
 
 	ck_assert_int_eq(parse(text, &doc, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(tb_xml_ids(doc, &ids, why, sizeof(why)), 0);
+	ck_assert_int_eq(tb_xml_ids(doc, NULL, &ids, why, sizeof(why)), 0);
 	if (id != NULL)
 		ck_assert_ptr_nonnull(top = xmlHashLookup(ids, (const xmlChar *)id));
 	if (exclude_sig)
@@ -403,6 +404,187 @@ START_TEST(test_limits_lowered)
 }
 END_TEST
 
+/* Parsed under lim, or refused with a reason holding want. */
+static int
+scan_parse(const char *text, size_t len, const tb_xml_limits *lim, const char *want)
+{
+	xmlDocPtr doc = NULL;
+	char why[200];
+	int r;
+
+	why[0] = '\0';
+	r = tb_xml_parse((const unsigned char *)text, len, lim, &doc, why, sizeof(why));
+	if (r == 0)
+		xmlFreeDoc(doc);
+	else
+		ck_assert_msg(want != NULL && strstr(why, want) != NULL, "refused: %s", why);
+	return r;
+}
+
+/* An element with n attributes (xmlns: prefixes n namespace declarations). */
+static char *
+attrs_elem(size_t n, const char *prefix)
+{
+	char *t = malloc(n * 32 + 16), *p = t;
+	size_t i;
+
+	ck_assert_ptr_nonnull(t);
+	p += sprintf(p, "<a");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, " %s%zu=\"urn:%zu\"", prefix, i, i);
+	sprintf(p, "/>");
+	return t;
+}
+
+/*
+ * Attributes per element and namespace declarations in scope are counted
+ * before libxml2 parses (its duplicate checks are quadratic): an element
+ * over [verify] xml_max_attributes never reaches the parser, a '=' in a
+ * value, comment, CDATA section or PI is no attribute, and a signed
+ * document at its own count is VALID and one below MALFORMED.
+ */
+START_TEST(test_attribute_limits)
+{
+	static const char quoted[] = "<a b=\"x=y\" c='=='><!-- d=1 e=2 --><![CDATA[f=1 g=2]]>"
+	    "<?pi h=1 i=2?></a>";
+	static const char plain[] = "<a><b Id=\"b1\" x=\"1\" y=\"=\">Қазақстан</b></a>";
+	tb_xml_limits lim;
+	unsigned char *doc;
+	size_t len;
+	char *t, *big;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_attributes = 2;
+	ck_assert_int_eq(scan_parse(quoted, strlen(quoted), &lim, NULL), 0);
+	lim.max_attributes = 1;
+	ck_assert_int_eq(scan_parse(quoted, strlen(quoted), &lim, "xml_max_attributes"), -1);
+	/* the default, 256, and the flood that held a worker for seconds */
+	t = attrs_elem(256, "a");
+	ck_assert_int_eq(scan_parse(t, strlen(t), NULL, NULL), 0);
+	free(t);
+	t = attrs_elem(257, "a");
+	ck_assert_int_eq(scan_parse(t, strlen(t), NULL, "xml_max_attributes allows (256)"), -1);
+	free(t);
+	t = attrs_elem(75000, "a");
+	ck_assert_int_eq(scan_parse(t, strlen(t), NULL, "xml_max_attributes"), -1);
+	free(t);
+	/* namespace declarations: per element, and 64 in scope at once */
+	t = attrs_elem(64, "xmlns:p");
+	ck_assert_int_eq(scan_parse(t, strlen(t), NULL, NULL), 0);
+	free(t);
+	t = attrs_elem(65, "xmlns:p");
+	ck_assert_int_eq(scan_parse(t, strlen(t), NULL, "namespace declarations in scope"), -1);
+	free(t);
+	ck_assert_ptr_nonnull(big = malloc(64 * 2 * 40 + 64));
+	t = attrs_elem(40, "xmlns:p");
+	/* two siblings of 40: each goes out of scope at its end */
+	sprintf(big, "<r>%s%s</r>", t, t);
+	ck_assert_int_eq(scan_parse(big, strlen(big), NULL, NULL), 0);
+	/* nested, 40 + 40 are in scope at once */
+	t[strlen(t) - 2] = '\0';
+	sprintf(big, "%s><b xmlns:q=\"urn:q\">", t);
+	free(t);
+	t = attrs_elem(40, "xmlns:s");
+	strcat(big, t);
+	strcat(big, "</b></a>");
+	ck_assert_int_eq(scan_parse(big, strlen(big), NULL, "namespace declarations in scope"),
+	    -1);
+	free(t);
+	free(big);
+	/* elements and attributes over xml_max_nodes before parsing */
+	memset(&lim, 0, sizeof(lim));
+	lim.max_nodes = 3;
+	ck_assert_int_eq(scan_parse("<a b=\"1\"><c d=\"2\"/></a>", 22, &lim, "xml_max_nodes"),
+	    -1);
+	/* a signed document: b has three attributes */
+	doc = lim_signed(plain, strlen(plain), "", &len);
+	lim_edge(doc, len, offsetof(tb_xml_limits, max_attributes), 3, "xml_max_attributes");
+	OPENSSL_free(doc);
+}
+END_TEST
+
+/*
+ * Parsing and canonicalization spend from the verification's time budget:
+ * a document that takes longer than [verify] max_time_ms is refused
+ * CHAIN_UNTRUSTED.cut_off, never VALID; libxml2's messages go to the
+ * reason, not to stderr.
+ */
+START_TEST(test_xml_budget)
+{
+	tb_trust *t = tb_trust_new();
+	tb_verify_policy pol;
+	tb_verify_request req;
+	tb_verify_result *res = NULL;
+	unsigned char *doc;
+	char *text, *p;
+	size_t i, len;
+	tb_error e;
+	FILE *errf;
+	int saved;
+
+	ck_assert_ptr_nonnull(text = malloc(60000 * 8 + 64));
+	p = text + sprintf(text, "<a><b Id=\"b1\">");
+	for (i = 0; i < 60000; i++)
+		p += sprintf(p, "<c>%zu</c>", i % 10);
+	sprintf(p, "</b></a>");
+	doc = lim_signed(text, strlen(text), "", &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(tb_trust_add_anchor(t, lim_cert, &e), 0);
+	tb_verify_policy_default(&pol);
+	pol.check_iin_checksum = 0;
+	memset(&req, 0, sizeof(req));
+	req.input = doc;
+	req.input_len = len;
+	ck_assert_msg(tb_verify_xml(t, &pol, NULL, &req, &res, &e) == 0, "%s", e.detail);
+	ck_assert_msg(res->verdict == TB_V_VALID, "%s", res->reasons.n ? res->reasons.v[0].detail : "");
+	tb_verify_result_free(res);
+	/* 1 ms: the parse of 60,000 elements alone takes longer */
+	pol.budget.max_time_ms = 1;
+	ck_assert_msg(tb_verify_xml(t, &pol, NULL, &req, &res, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(res->verdict, TB_V_CHAIN_UNTRUSTED);
+	ck_assert_str_eq(res->reasons.v[0].msg_id, "CHAIN_UNTRUSTED.cut_off");
+	ck_assert_msg(strstr(res->reasons.v[0].detail, "XML not checked") != NULL &&
+	    strstr(res->reasons.v[0].detail, "max_time_ms") != NULL, "%s",
+	    res->reasons.v[0].detail);
+	tb_verify_result_free(res);
+	OPENSSL_free(doc);
+
+	/* c14n refuses a relative namespace URI: its message is the reason, stderr stays empty */
+
+	tb_verify_policy_default(&pol);
+	pol.check_iin_checksum = 0;
+	doc = (unsigned char *)strdup("<a xmlns:p=\"rel\"><p:b Id=\"b1\">x</p:b><ds:Signature "
+	    "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo><ds:Canonicali"
+	    "zationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+	    "<ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>"
+	    "<ds:Reference URI=\"#b1\"><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/"
+	    "xmlenc#sha256\"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+	    "<ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature></a>");
+
+	req.input = doc;
+	req.input_len = strlen((char *)doc);
+	fflush(stderr);
+	ck_assert_ptr_nonnull(errf = tmpfile());
+	saved = dup(2);
+	dup2(fileno(errf), 2);
+	i = (size_t)tb_verify_xml(t, &pol, NULL, &req, &res, &e);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq((int)i, 0);
+	ck_assert_msg(res->verdict == TB_V_MALFORMED && strstr(res->reasons.v[0].detail,
+	    "cannot be canonicalized: ") != NULL && strstr(res->reasons.v[0].detail,
+	    "libxml2 failed") == NULL, "%s", res->reasons.v[0].detail);
+	ck_assert_msg(ftell(errf) == 0 && fseek(errf, 0, SEEK_END) == 0 && ftell(errf) == 0,
+	    "libxml2 wrote to stderr");
+	fclose(errf);
+	tb_verify_result_free(res);
+	free(doc);
+	free(text);
+	tb_trust_free(t);
+}
+END_TEST
+
 /*
  * The front's half around the signer's: VALID, whatever the root's default
  * namespace and xml:lang; a SignedInfo that is not the one for the
@@ -425,7 +607,7 @@ START_TEST(test_sign_split)
 	lim_setup();
 	tb_error_clear(&e);
 	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)plain, strlen(plain),
-	    &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
+	    NULL, &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
 	ck_assert_int_eq(md, NID_sha256);
 	ck_assert_uint_eq(digest_len, 32);
 	/* the signer's half: SignedInfo from the digest alone, signed */
@@ -454,6 +636,36 @@ START_TEST(test_sign_split)
 }
 END_TEST
 
+/* The front's half takes the configured limits, not the defaults. */
+START_TEST(test_sign_split_limits)
+{
+	static const char deep[] = "<a><b><c x=\"1\" y=\"2\">d</c></b></a>";
+	tb_xml_split *s = NULL;
+	tb_xml_limits lim;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	size_t digest_len = 0;
+	int md = 0;
+	tb_error e;
+
+	lim_setup();
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)deep,
+	    strlen(deep), &lim, &s, &md, digest, &digest_len, &e), 0);
+	tb_xml_split_free(s);
+	s = NULL;
+	lim.max_depth = 2;
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)deep,
+	    strlen(deep), &lim, &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_msg(strstr(e.detail, "xml_max_depth") != NULL, "%s", e.detail);
+	lim.max_depth = 0;
+	lim.max_attributes = 1;
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)deep,
+	    strlen(deep), &lim, &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_msg(strstr(e.detail, "xml_max_attributes") != NULL, "%s", e.detail);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
 static Suite *
 xml_suite(void)
 {
@@ -469,6 +681,9 @@ xml_suite(void)
 	tcase_add_test(tc, test_c14n_node_sets);
 	tcase_add_test(tc, test_limits_lowered);
 	tcase_add_test(tc, test_sign_split);
+	tcase_add_test(tc, test_attribute_limits);
+	tcase_add_test(tc, test_xml_budget);
+	tcase_add_test(tc, test_sign_split_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

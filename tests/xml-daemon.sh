@@ -5,7 +5,9 @@
 # signed_element; a bad "format"; malformed XML answered MALFORMED with a
 # reason while the daemon keeps serving; the audit record of the verify;
 # a lowered [verify] xml_max_depth, reloaded, makes the same document
-# MALFORMED naming it, and the default again VALID; sign with
+# MALFORMED naming it and a sign request for it bad_request naming it,
+# and the default again VALID; an element of 75,000 attributes refused
+# naming xml_max_attributes by verify and sign at once; sign with
 # "format":"xml" through the signer process (rsa, ec): VALID for tanba and
 # for xmlsec1, the audit record the signer wrote holding the reference
 # digest, and the requests an XML signature refuses.
@@ -23,6 +25,8 @@ untrusted = $TB_PKI/chain.pem
 check_iin_checksum = no
 CONF
 grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
+# Every refusal below is recorded whole, not summed up past the default ten a minute.
+sed -i 's/^\[audit\]$/&\nrefusal_records = 100/' "$TB_CONF"
 grep -q '^\[client ' "$TB_CONF" || printf '\n[client "xml-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
     "$(id -un)" >> "$TB_CONF"
 tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
@@ -75,6 +79,20 @@ for n, x in enumerate(bad):
     assert a["ok"] is True and a["verdict"] == "MALFORMED" and a["reasons"][0].get("detail"), a
 a = ask(s, {"id": 30, "op": "verify", "xml": b})
 assert a["ok"] is True and a["verdict"] == "VALID", a
+# An attribute flood (libxml2 checks duplicates quadratically): refused
+# before parsing by verify and by sign, and the daemon serves on.
+import itertools, string
+names = itertools.product(string.ascii_letters.encode(), repeat=3)
+flood = base64.b64encode(b"<a " + b" ".join(bytes(n) + b'=""' for n in
+                                            itertools.islice(names, 75000)) + b"/>").decode()
+a = ask(s, {"id": 31, "op": "verify", "xml": flood})
+assert a["ok"] is True and a["verdict"] == "MALFORMED", a
+assert "xml_max_attributes" in a["reasons"][0]["detail"], a["reasons"]
+a = ask(s, {"id": 32, "op": "sign", "key": "rsa", "format": "xml", "data": flood})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+assert "xml_max_attributes" in a["error"]["message"], a
+a = ask(s, {"id": 33, "op": "verify", "xml": b})
+assert a["ok"] is True and a["verdict"] == "VALID", a
 PY
 tb_tanba verify --iin "$IIN" "$T/doc.xml" >"$T/out" 2>"$T/err" || tb_fail "tanba verify XML: $(cat "$T/out" "$T/err")"
 [ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "tanba verify XML: $(cat "$T/out")"
@@ -93,6 +111,17 @@ sed -i 's/^check_iin_checksum = no$/&\nxml_max_depth = 5/' "$TB_CONF"
 verify_after_reload
 [ "$(answer_verdict "$T/out")" = MALFORMED ] && grep -q xml_max_depth "$T/out" ||
     tb_fail "xml_max_depth = 5: $(cat "$T/out" "$T/err")"
+# The XML signer takes the document under the same configured limits.
+python3 - "$TB_SOCK" "$T/doc.xml" <<'PY' || tb_fail "sign under xml_max_depth = 5"
+import base64, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+b = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
+a = ask(s, {"id": 35, "op": "sign", "key": "rsa", "format": "xml", "data": b})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+assert "xml_max_depth" in a["error"]["message"], a
+PY
 sed -i '/^xml_max_depth = 5$/d' "$TB_CONF"
 verify_after_reload
 [ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "default xml_max_depth: $(cat "$T/out" "$T/err")"
@@ -119,11 +148,14 @@ for n, key in enumerate(["rsa", "ec"]):
     assert v["signers"][0]["references"][0]["uri"] == "", v["signers"][0]
 # what an XML signature has no place for, and a format tanba does not sign
 for n, extra in enumerate([{"digest": "sha256:" + "00" * 32}, {"detached": True},
-                           {"timestamp": True}, {"format": "pdf"}]):
+                           {"timestamp": True}, {"format": "pdf"}, {"cms": b},
+                           {"attached": True}, {"policy": "1.2.398.3.3.2.3"},
+                           {"countersign": 0}, {"signer": 0}]):
     req = {"id": 60 + n, "op": "sign", "key": "rsa", "data": b, "format": "xml"}
     req.update(extra)
     a = ask(s, req)
     assert a["ok"] is False and a["error"]["code"] == "bad_request", (extra, a)
+    assert "format" in extra or a["error"].get("field") == list(extra)[0], (extra, a)
 # not XML, or XML tanba would refuse to verify: bad_request, nothing signed
 for n, doc in enumerate([b"not xml", b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>',
                          b'<a><b Id="x"/><c Id="x"/></a>']):

@@ -34,6 +34,7 @@ cms_only_fields(json_t *req, tb_error *err)
 {
 	static const char *const cms_only[] = {
 		"digest", "detached", "timestamp", "evidence", "documents", "digests",
+		"cms", "countersign", "signer", "attached", "policy", "policies",
 	};
 	size_t i;
 
@@ -56,6 +57,7 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 	tb_xml_split *split = NULL;
 	tb_sc_ans *ans = NULL;
 	tb_sc_signed sd;
+	tb_xml_limits lim;
 	char doc[TB_SC_DOC_MAX];
 	int r, md_nid = 0, ref_md_nid = 0, audited = 0, made = 0;
 
@@ -66,12 +68,14 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 	    (r = tb_proto_get_b64(req, "data", 1, &data, &data_len, err)) != 0)
 		goto out;
 	tb_ops_digest_text(data, data_len, doc, sizeof(doc));
+	/* The document is taken under the limits the verifier applies ([verify] xml_max_*). */
+	tb_ops_xml_limits(d, &lim);
 	if ((r = tb_ops_sign_key(d, name, &ks, &k, err)) != 0 ||
 	    (r = tb_ops_digest_fits_key(k, md_nid != 0 ? md_nid : k->md_nid, err)) != 0 ||
 	    (r = tb_ops_answer_fits(d, req, k, data_len + XML_SIG_OVERHEAD +
 	    2 * (size_t)i2d_X509(k->cert, NULL), "", err)) != 0 ||
 	    (r = tb_xml_split_begin(k->cert, md_nid != 0 ? md_nid : k->md_nid, data, data_len,
-	    &split, &ref_md_nid, digest, &digest_len, err)) != 0)
+	    &lim, &split, &ref_md_nid, digest, &digest_len, err)) != 0)
 		goto out;
 	/* The signer builds and signs the SignedInfo around the reference digest. */
 	if ((r = tb_daemon_sign(d, client, name, k->cert_sha256, ref_md_nid, digest, digest_len,

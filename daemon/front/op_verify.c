@@ -283,12 +283,7 @@ policy_of(const tb_config *cfg, tb_verify_policy *pol)
 	pol->budget.max_nc_checks = cfg->verify_max_nc_checks;
 	pol->min_rsa_bits = (int)cfg->verify_min_rsa_bits;
 	pol->min_ec_bits = (int)cfg->verify_min_ec_bits;
-	pol->xml.max_depth = cfg->verify_xml_max_depth;
-	pol->xml.max_nodes = cfg->verify_xml_max_nodes;
-	pol->xml.max_signatures = cfg->verify_xml_max_signatures;
-	pol->xml.max_references = cfg->verify_xml_max_references;
-	pol->xml.max_transforms = cfg->verify_xml_max_transforms;
-	pol->xml.max_certs = cfg->verify_xml_max_certs;
+	tb_ops_xml_limits_of(cfg, &pol->xml);
 }
 
 static int

@@ -19,6 +19,7 @@
 #include "signchan.h"
 #include "cms_sign.h"
 #include "tb_clock.h"
+#include "xml_limits.h"
 
 static const tb_op ops[] = {
 	{ "sign", tb_op_sign, TB_LANE_SIGN },
@@ -75,6 +76,28 @@ tb_ops_digest_text(const void *buf, size_t len, char *out, size_t out_len)
 		return;
 	}
 	tb_ops_digest_hex(NID_sha256, md, mdlen, out, out_len);
+}
+
+void
+tb_ops_xml_limits(struct tb_daemon *d, tb_xml_limits *lim)
+{
+	tb_config *cfg = tb_daemon_config(d);
+
+	tb_ops_xml_limits_of(cfg, lim);
+	tb_config_unref(cfg);
+}
+
+void
+tb_ops_xml_limits_of(const tb_config *cfg, tb_xml_limits *lim)
+{
+	memset(lim, 0, sizeof(*lim));
+	lim->max_depth = cfg->verify_xml_max_depth;
+	lim->max_nodes = cfg->verify_xml_max_nodes;
+	lim->max_signatures = cfg->verify_xml_max_signatures;
+	lim->max_references = cfg->verify_xml_max_references;
+	lim->max_transforms = cfg->verify_xml_max_transforms;
+	lim->max_certs = cfg->verify_xml_max_certs;
+	lim->max_attributes = cfg->verify_xml_max_attributes;
 }
 
 int

@@ -131,6 +131,15 @@ int tb_ops_assemble(const struct tb_front_key *k, struct tb_sign_request *sreq,
  * "signing_time", "signer"). A signature made and audited must reach its
  * client, so this is asked before the signer is.
  */
+/*
+ * The [verify] xml_max_* limits of the running configuration: the verifier
+ * and the XML signer take a document under the same ones.
+ */
+struct tb_xml_limits;
+struct tb_config;
+void tb_ops_xml_limits(struct tb_daemon *d, struct tb_xml_limits *lim);
+void tb_ops_xml_limits_of(const struct tb_config *cfg, struct tb_xml_limits *lim);
+
 int tb_ops_answer_fits(struct tb_daemon *d, json_t *req, const struct tb_front_key *k,
     size_t payload, const char *hint, tb_error *err);
 /* A signature's answer: "cms" (der in base64), "key", "signing_time", "signer". */

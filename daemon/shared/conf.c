@@ -683,6 +683,8 @@ static const setting verify_settings[] = {
 	{ "xml_max_transforms", T_UINT, DOFF(verify_xml_max_transforms), 1,
 	    TB_XML_CAP_TRANSFORMS },
 	{ "xml_max_certificates", T_UINT, DOFF(verify_xml_max_certs), 1, TB_XML_CAP_CERTS },
+	{ "xml_max_attributes", T_UINT, DOFF(verify_xml_max_attributes), 1,
+	    TB_XML_CAP_ATTRIBUTES },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -2118,6 +2120,7 @@ tb_config_parse(const char *name, const char *text, size_t len, tb_config **out,
 	p.cfg->verify_xml_max_references = TB_XML_DEFAULT_REFERENCES;
 	p.cfg->verify_xml_max_transforms = TB_XML_DEFAULT_TRANSFORMS;
 	p.cfg->verify_xml_max_certs = TB_XML_DEFAULT_CERTS;
+	p.cfg->verify_xml_max_attributes = TB_XML_DEFAULT_ATTRIBUTES;
 	p.cfg->control_workers = 2;
 	p.cfg->intake_workers = 2;
 	p.cfg->control_queue = 64;

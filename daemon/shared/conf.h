@@ -190,6 +190,7 @@ typedef struct tb_config {
 	unsigned verify_xml_max_references;	/* per signature */
 	unsigned verify_xml_max_transforms;	/* per reference */
 	unsigned verify_xml_max_certs;	/* in one KeyInfo */
+	unsigned verify_xml_max_attributes;	/* per element, xmlns included */
 
 	/* [tls] (absent: no TCP listener, the default) */
 	char *tls_listen;		/* "HOST:PORT", an IPv4 or [IPv6] literal, or NULL */

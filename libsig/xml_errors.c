@@ -1,0 +1,45 @@
+/*
+ * libxml2's error messages, kept from stderr and the log. libxml2 2.9
+ * prints a message to stderr through xmlGenericError unless a structured
+ * handler is set; both are per thread (its global state is thread-local
+ * when built with threads, as Debian's is), so each verifying or signing
+ * thread sets tanba's own handler before it calls the parser or the
+ * canonicalizer, and the daemon's workers never share one. A message is
+ * kept only for the reason of a refusal.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/xmlerror.h>
+
+#include "xml_int.h"
+
+static void
+keep_first(void *ctx, xmlErrorPtr e)
+{
+	char *buf = ctx;
+
+	if (buf == NULL || buf[0] != '\0' || e == NULL || e->message == NULL)
+		return;
+	snprintf(buf, TB_XML_ERR_LEN, "%s", e->message);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* What bypasses the structured handler (xmlGenericError itself) goes nowhere. */
+static void
+drop_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+void
+tb_xml_errors_keep(char *buf)
+{
+	if (buf != NULL)
+		buf[0] = '\0';
+	xmlSetStructuredErrorFunc(buf, keep_first);
+	xmlSetGenericErrorFunc(NULL, drop_generic);
+}
