@@ -85,8 +85,10 @@ int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_req
  * An XML signature made through tanbad, in halves: the signer process
  * builds and signs the SignedInfo (xml_signed_info.h) around the digest
  * begin gives, and never sees the document. begin parses in as tb_xml_sign
- * does, appends an empty ds:Signature to the root and gives the reference
- * digest (the document without it, exclusive c14n) made with
+ * does (duplicate IDs refused), appends an empty ds:Signature to the root
+ * and gives the reference digest (exclusive c14n of the document, or with
+ * reference "#ID" of the element with that ID, without the signature)
+ * made with
  * *ref_md_nid, the hash of the signature method of cert's key (RSA or EC)
  * for md_nid (0: SHA-256); digest holds EVP_MAX_MD_SIZE. finish takes the
  * SignedInfo and value the signer returned (RSA PKCS#1, ECDSA DER), checks
@@ -95,9 +97,9 @@ int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_req
  * document to *out (OPENSSL_free). free takes NULL.
  */
 typedef struct tb_xml_split tb_xml_split;
-int tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
-    tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
-    tb_error *err);
+int tb_xml_split_begin(X509 *cert, int md_nid, const char *reference,
+    const unsigned char *in, size_t len, tb_xml_split **out, int *ref_md_nid,
+    unsigned char *digest, size_t *digest_len, tb_error *err);
 int tb_xml_split_finish(tb_xml_split *s, const unsigned char *si, size_t si_len,
     const unsigned char *sig, size_t sig_len, unsigned char **out, size_t *out_len,
     tb_error *err);

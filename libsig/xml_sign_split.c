@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ struct tb_xml_split {
 	xmlNodePtr sig;			/* the ds:Signature appended, empty until finish */
 	X509 *cert;			/* reference held */
 	const tb_xml_sigmethod *meth;
+	char uri[TB_XML_REF_URI_MAX + 1];	/* the reference's: "" or "#ID" */
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	size_t digest_len;
 };
@@ -42,13 +44,13 @@ tb_xml_split_free(tb_xml_split *s)
 }
 
 int
-tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
-    tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
+tb_xml_split_begin(X509 *cert, int md_nid, const char *reference, const unsigned char *in,
+    size_t len, tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
     tb_error *err)
 {
 	tb_xml_split *s = NULL;
 	xmlHashTablePtr ids = NULL;
-	xmlNodePtr root;
+	xmlNodePtr root, target = NULL;
 	xmlNsPtr ds;
 	unsigned char *bytes = NULL;
 	size_t bytes_len = 0;
@@ -66,11 +68,28 @@ tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
 		    "with SHA-256, 384 or 512");
 		goto fail;
 	}
+	if (reference == NULL)
+		reference = "";
+	if (!tb_xml_ref_uri_ok(reference)) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "reference: \"\" or \"#\" and an ID (an "
+		    "XML name of letters, digits, '.', '-', '_', at most %d)",
+		    TB_XML_REF_URI_MAX - 1);
+		goto fail;
+	}
+	snprintf(s->uri, sizeof(s->uri), "%s", reference);
+	/* The IDs as the verifier finds them: a duplicate refuses the document. */
 	if ((r = tb_xml_parse_for_signing(in, len, &s->doc, &ids, err)) != 0)
 		goto fail;
+	if (reference[0] != '\0')
+		target = xmlHashLookup(ids, (const xmlChar *)reference + 1);
 	xmlHashFree(ids, NULL);
 	if ((root = xmlDocGetRootElement(s->doc)) == NULL) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "document: no root element");
+		goto fail;
+	}
+	if (reference[0] != '\0' && target == NULL) {
+		r = tb_error_set(err, TB_ERR_INVALID_ARG, "reference %s: no element with that ID",
+		    reference);
 		goto fail;
 	}
 	/* In place before the digest: the reference leaves this element out, nothing else. */
@@ -78,7 +97,7 @@ tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
 	    (ds = xmlNewNs(s->sig, (const xmlChar *)TB_XML_DSIG_NS, (const xmlChar *)"ds")) == NULL)
 		goto nomem;
 	xmlSetNs(s->sig, ds);
-	if (tb_xml_c14n_bytes(s->doc, NULL, s->sig, 1, tb_xml_c14n_by_uri(EXC_C14N), NULL, &bytes,
+	if (tb_xml_c14n_bytes(s->doc, target, s->sig, 1, tb_xml_c14n_by_uri(EXC_C14N), NULL, &bytes,
 	    &bytes_len) != 0) {
 		r = tb_error_set(err, TB_ERR_INVALID_ARG, "document: cannot be canonicalized");
 		goto fail;
@@ -144,7 +163,8 @@ tb_xml_split_finish(tb_xml_split *s, const unsigned char *si, size_t si_len,
 	int r, der_len;
 
 	/* The signer's SignedInfo must be the one for this document's digest, byte for byte. */
-	if ((r = tb_xml_signed_info(X509_get_X509_PUBKEY(s->cert), s->meth->md_nid, s->digest,
+	if ((r = tb_xml_signed_info(X509_get_X509_PUBKEY(s->cert), s->meth->md_nid, s->uri,
+	    s->digest,
 	    s->digest_len, &want, &want_len, err)) != 0)
 		goto out;
 	if (want_len != si_len || memcmp(want, si, si_len) != 0) {

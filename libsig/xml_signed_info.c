@@ -18,15 +18,43 @@
 
 #define EXC_C14N "http://www.w3.org/2001/10/xml-exc-c14n#"
 
+/*
+ * An XML NCName in ASCII: a letter or '_', then letters, digits, '.', '-',
+ * '_'. Non-ASCII names are refused, not decoded: nothing but these bytes
+ * ever goes into a SignedInfo, so no quote or markup can.
+ */
+static int
+ncname_ok(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-' || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
 int
-tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const unsigned char *digest,
-    size_t digest_len, unsigned char **out, size_t *out_len, tb_error *err)
+tb_xml_ref_uri_ok(const char *uri)
+{
+	if (uri == NULL || strlen(uri) > TB_XML_REF_URI_MAX)
+		return 0;
+	return uri[0] == '\0' || (uri[0] == '#' && ncname_ok(uri + 1));
+}
+
+int
+tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const char *uri,
+    const unsigned char *digest, size_t digest_len, unsigned char **out, size_t *out_len,
+    tb_error *err)
 {
 	static const char fmt[] =
 	    "<ds:SignedInfo xmlns:ds=\"" TB_XML_DSIG_NS "\">"
 	    "<ds:CanonicalizationMethod Algorithm=\"" EXC_C14N "\"></ds:CanonicalizationMethod>"
 	    "<ds:SignatureMethod Algorithm=\"%s\"></ds:SignatureMethod>"
-	    "<ds:Reference URI=\"\"><ds:Transforms>"
+	    "<ds:Reference URI=\"%s\"><ds:Transforms>"
 	    "<ds:Transform Algorithm=\"" TB_XML_ENVELOPED "\"></ds:Transform>"
 	    "<ds:Transform Algorithm=\"" EXC_C14N "\"></ds:Transform></ds:Transforms>"
 	    "<ds:DigestMethod Algorithm=\"%s\"></ds:DigestMethod>"
@@ -40,14 +68,17 @@ tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const unsigned char *digest,
 	if (meth == NULL || meth->key_oid != NULL || dg == NULL || md == NULL)
 		return tb_error_set(err, TB_ERR_UNSUPPORTED, "XML through tanbad: an RSA or EC "
 		    "key with SHA-256, 384 or 512");
+	if (!tb_xml_ref_uri_ok(uri))
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "reference URI: \"\" or \"#\" and an "
+		    "NCName of at most %d characters", TB_XML_REF_URI_MAX - 1);
 	if (digest_len != (size_t)EVP_MD_get_size(md))
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "reference digest: %zu bytes for %s",
 		    digest_len, dg->name);
 	EVP_EncodeBlock((unsigned char *)b64, digest, (int)digest_len);
-	n = snprintf(NULL, 0, fmt, meth->uri, dg->uri, b64);
+	n = snprintf(NULL, 0, fmt, meth->uri, uri, dg->uri, b64);
 	if (n <= 0 || (*out = OPENSSL_malloc((size_t)n + 1)) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "SignedInfo");
-	snprintf((char *)*out, (size_t)n + 1, fmt, meth->uri, dg->uri, b64);
+	snprintf((char *)*out, (size_t)n + 1, fmt, meth->uri, uri, dg->uri, b64);
 	*out_len = (size_t)n;
 	return 0;
 }

@@ -15,15 +15,30 @@
 #include "tb_err.h"
 
 /*
+ * The longest reference URI: "#" and an ID of 126 characters (the signer
+ * channel's slot, NUL included, is TB_SC_URI_MAX = 128).
+ */
+#define TB_XML_REF_URI_MAX 127
+
+/*
+ * True when uri may be a reference's URI in a SignedInfo made here: "" (the
+ * whole document) or "#" and an ASCII NCName, at most TB_XML_REF_URI_MAX
+ * bytes. Nothing else goes into the signed bytes: no quote, no markup.
+ */
+int tb_xml_ref_uri_ok(const char *uri);
+
+/*
  * The canonical bytes (exclusive c14n, which takes nothing from where the
  * element stands in a document) of a ds:SignedInfo with one Reference
- * URI="" (enveloped-signature, exclusive c14n) whose DigestValue is digest,
+ * to uri (tb_xml_ref_uri_ok, else TB_ERR_INVALID_ARG) with the transforms
+ * enveloped-signature, exclusive c14n, whose DigestValue is digest,
  * made with md_nid (NID_sha256, 384, 512), and the signature method of
  * spki's key (RSA or EC) with md_nid. *out is OPENSSL_malloc'd, not
  * NUL-terminated. TB_ERR_UNSUPPORTED for another key; TB_ERR_INVALID_ARG
  * for a digest that is not md_nid's length.
  */
-int tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const unsigned char *digest,
-    size_t digest_len, unsigned char **out, size_t *out_len, tb_error *err);
+int tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const char *uri,
+    const unsigned char *digest, size_t digest_len, unsigned char **out, size_t *out_len,
+    tb_error *err);
 
 #endif

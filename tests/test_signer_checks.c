@@ -398,6 +398,46 @@ START_TEST(test_signs_xml_signed_info)
 END_TEST
 
 /*
+ * The reference URI a fake front sends: "#" and an NCName goes into the
+ * SignedInfo as it is; anything else, markup above all, is refused before
+ * anything is signed.
+ */
+static const char *const xml_bad_uris[] = {
+	"#", "#1a", "part", "#a b", "#a\"", "#a\"/><ds:Reference URI=\"", "#a>", "#a&amp;",
+	"http://example.com/x", "#a:b", "#\xd0\x9a",
+};
+
+START_TEST(test_xml_uri)
+{
+	X509 *cert = cert_read("TB_RSA_CERT");
+	tb_sc_signed sd;
+	tb_sc_req q;
+	tb_sc_ans *a;
+	tb_error e;
+	size_t i;
+
+	for (i = 0; i < sizeof(xml_bad_uris) / sizeof(xml_bad_uris[0]); i++) {
+		req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+		q.form = TB_SC_FORM_XML;
+		q.detached = 0;
+		snprintf(q.uri, sizeof(q.uri), "%s", xml_bad_uris[i]);
+		expect_refused(&q, TB_ERR_INVALID_ARG, "reference URI");
+	}
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	q.form = TB_SC_FORM_XML;
+	q.detached = 0;
+	snprintf(q.uri, sizeof(q.uri), "#part-1");
+	a = call(&q);
+	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
+	ck_assert_msg(tb_sc_signed_decode(a, &sd, &e) == 0, "answer: %s", e.detail);
+	ck_assert_ptr_nonnull(memmem(sd.attrs, sd.attrs_len, "<ds:Reference URI=\"#part-1\">",
+	    28));
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
+/*
  * Requests the signer must refuse. user: who really connected (NULL for
  * this process, root: the "tests" client; "-" for uid and gid 4242, which
  * no [client] names; else an account). The fake front claims uid 0 in
@@ -694,6 +734,7 @@ signer_checks_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_signs_for_its_client);
 	tcase_add_test(tc, test_signs_xml_signed_info);
+	tcase_add_test(tc, test_xml_uri);
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_test(tc, test_unattributed);
 	tcase_add_test(tc, test_limited_client_signs_its_key);

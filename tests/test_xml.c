@@ -424,12 +424,12 @@ START_TEST(test_sign_split)
 
 	lim_setup();
 	tb_error_clear(&e);
-	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)plain, strlen(plain),
-	    &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
+	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, "", (const unsigned char *)plain,
+	    strlen(plain), &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
 	ck_assert_int_eq(md, NID_sha256);
 	ck_assert_uint_eq(digest_len, 32);
 	/* the signer's half: SignedInfo from the digest alone, signed */
-	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, digest,
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, "", digest,
 	    digest_len, &si, &si_len, &e), 0);
 	ck_assert_int_eq(EVP_Digest(si, si_len, h, &h_len, EVP_sha256(), NULL), 1);
 	ck_assert_int_eq(lim_sign_digest(lim_key, md, h, h_len, sig, &sig_len, &e), 0);
@@ -449,8 +449,83 @@ START_TEST(test_sign_split)
 	OPENSSL_free(si);
 	tb_xml_split_free(s);
 	/* a digest of the wrong length is not built into a SignedInfo */
-	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha384, digest,
-	    32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha384, "",
+	    digest, 32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+}
+END_TEST
+
+/*
+ * The split over a referenced element: the SignedInfo names "#ID", the
+ * signature verifies with that element required to be signed; a reference
+ * to no element, or in a document whose IDs repeat, is refused.
+ */
+START_TEST(test_sign_split_reference)
+{
+	static const char doc[] = "<r xmlns=\"urn:r\"><a Id=\"part-1\">x</a><b>y</b></r>";
+	static const char dup[] = "<r><a Id=\"p\">x</a><b Id=\"p\">y</b></r>";
+	tb_xml_split *s = NULL;
+	tb_xml_limits lim;
+	unsigned char digest[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
+	unsigned char *si = NULL, *out = NULL;
+	size_t digest_len = 0, si_len = 0, out_len = 0, sig_len = sizeof(sig);
+	unsigned int h_len = 0;
+	int md = 0;
+	tb_error e;
+
+	lim_setup();
+	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, "#part-1", (const unsigned char *)doc,
+	    strlen(doc), &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, "#part-1",
+	    digest, digest_len, &si, &si_len, &e), 0);
+	ck_assert_ptr_nonnull(memmem(si, si_len, "URI=\"#part-1\"", 13));
+	ck_assert_int_eq(EVP_Digest(si, si_len, h, &h_len, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(lim_sign_digest(lim_key, md, h, h_len, sig, &sig_len, &e), 0);
+	ck_assert_msg(tb_xml_split_finish(s, si, si_len, sig, sig_len, &out, &out_len, &e) == 0,
+	    "%s", e.detail);
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(lim_verdict(out, out_len, &lim, ""), TB_V_VALID);
+	OPENSSL_free(out);
+	OPENSSL_free(si);
+	tb_xml_split_free(s);
+	s = NULL;
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, "#nosuch", (const unsigned char *)doc,
+	    strlen(doc), &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_ptr_nonnull(strstr(e.detail, "no element with that ID"));
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, "#p", (const unsigned char *)dup,
+	    strlen(dup), &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+/* Only "" or "#" and an ASCII NCName become a reference URI: no markup in signed bytes. */
+START_TEST(test_ref_uri)
+{
+	static const char *const good[] = { "", "#a", "#_x.1-2", "#ID_1" };
+	static const char *const bad[] = {
+		"#", "#1a", "#a b", "#a\"", "#a\"><ds:Reference URI=\"", "#a<", "#a&amp;",
+		"x", "http://example.com/", "#a:b", "#\xd0\x9a",
+	};
+	unsigned char digest[32] = { 0 }, *si = NULL;
+	size_t si_len = 0, i;
+	char longest[TB_XML_REF_URI_MAX + 2];
+	tb_error e;
+
+	lim_setup();
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(tb_xml_ref_uri_ok(good[i]), "refused %s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(!tb_xml_ref_uri_ok(bad[i]), "took %s", bad[i]);
+		ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha256,
+		    bad[i], digest, 32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+		ck_assert_ptr_null(si);
+	}
+	memset(longest, 'a', sizeof(longest));
+	longest[0] = '#';
+	longest[TB_XML_REF_URI_MAX] = '\0';
+	ck_assert(tb_xml_ref_uri_ok(longest));
+	longest[TB_XML_REF_URI_MAX] = 'a';
+	longest[TB_XML_REF_URI_MAX + 1] = '\0';
+	ck_assert(!tb_xml_ref_uri_ok(longest));
 }
 END_TEST
 
@@ -469,6 +544,8 @@ xml_suite(void)
 	tcase_add_test(tc, test_c14n_node_sets);
 	tcase_add_test(tc, test_limits_lowered);
 	tcase_add_test(tc, test_sign_split);
+	tcase_add_test(tc, test_sign_split_reference);
+	tcase_add_test(tc, test_ref_uri);
 	suite_add_tcase(s, tc);
 	return s;
 }

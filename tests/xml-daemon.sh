@@ -8,7 +8,8 @@
 # MALFORMED naming it, and the default again VALID; sign with
 # "format":"xml" through the signer process (rsa, ec): VALID for tanba and
 # for xmlsec1, the audit record the signer wrote holding the reference
-# digest, and the requests an XML signature refuses.
+# digest, and the requests an XML signature refuses; a referenced element
+# ("reference": "#b1") VALID for tanba with --signed-element and xmlsec1.
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
@@ -147,6 +148,44 @@ for r in xml:
     assert r["sig_digest"] and r["attrs_digest"] and "source" not in r, r
 PY
 "$top_builddir/ca-tools/tanba-admin" audit-verify "$TB_TMP/audit.log" >/dev/null || tb_fail "audit-verify after XML signing"
+# A referenced element: URI="#b1" in the SignedInfo the signer built; VALID
+# for tanba with that element required, for xmlsec1 with Id as the ID
+# attribute. A reference to nothing, one that is no "#" and NCName, or
+# "reference" on a CMS signature: bad_request.
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<request><body Id="b1">Анықтама</body><other>x</other></request>\n' > "$T/part.xml"
+python3 - "$TB_SOCK" "$T/part.xml" "$T" <<'PY' || tb_fail "sign op with a reference"
+import base64, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+b = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
+for n, key in enumerate(["rsa", "ec"]):
+    a = ask(s, {"id": 80 + n, "op": "sign", "key": key, "data": b, "format": "xml",
+                "reference": "#b1"})
+    assert a["ok"] is True and a["format"] == "xml", a
+    out = base64.b64decode(a["xml"])
+    assert b'<ds:Reference URI="#b1">' in out, out
+    open(os.path.join(sys.argv[3], "part-%s.xml" % key), "wb").write(out)
+for n, (ref, fmt) in enumerate([("#nosuch", "xml"), ('#b1"', "xml"), ("b1", "xml"),
+                                ("#b1", "cms"), ("#b1", None)]):
+    req = {"id": 85 + n, "op": "sign", "key": "rsa", "data": b, "reference": ref}
+    if fmt:
+        req["format"] = fmt
+    a = ask(s, req)
+    assert a["ok"] is False and a["error"]["code"] == "bad_request", (ref, a)
+PY
+for key in rsa ec; do
+	tb_tanba verify --signed-element '#b1' "$T/part-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = VALID ] ||
+	    tb_fail "--signed-element #b1 ($key): $(cat "$T/out" "$T/err")"
+	tb_tanba verify --signed-element / "$T/part-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] ||
+	    tb_fail "--signed-element / over #b1 ($key): $(cat "$T/out" "$T/err")"
+	xmlsec1 --verify --id-attr:Id body --trusted-pem "$P/root.pem" \
+	    --untrusted-pem "$P/chain.pem" "$T/part-$key.xml" >"$T/xmlsec.log" 2>&1 ||
+	    tb_fail "xmlsec1 --verify of #b1 ($key): $(cat "$T/xmlsec.log")"
+done
+
 # A document written back longer than it came in (each ">" as "&gt;"): past
 # max_frame_bytes only once signed. Refused too_large, and the signer's ok
 # record is followed by one saying the signature was withheld.

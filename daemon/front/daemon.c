@@ -319,17 +319,18 @@ sign_head(const tb_client *client, const char *key, const unsigned char cert_sha
 	return 0;
 }
 
-int
-tb_daemon_sign(tb_daemon *d, const tb_client *client,
-    const char *key, const unsigned char cert_sha256[32], int md_nid,
-    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
-    tb_sc_signed *sd, int *audited, tb_error *err)
+/* tb_daemon_sign, with the reference URI of an XML signature (NULL otherwise). */
+static int
+sign_call(tb_daemon *d, const tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, int detached, const char *uri, tb_sc_ans **ans, tb_sc_signed *sd,
+    int *audited, tb_error *err)
 {
 	tb_sc_ans *a = NULL;
 	tb_sc_req q;
 	int r;
 
-	if (digest_len > sizeof(q.digest))
+	if (digest_len > sizeof(q.digest) || (uri != NULL && strlen(uri) >= sizeof(q.uri)))
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "sign request does not fit");
 	if ((r = sign_head(client, key, cert_sha256, detached, &q, err)) != 0)
 		return r;
@@ -340,6 +341,8 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	q.detached = detached == 1;
 	q.form = detached == TB_SIGN_COUNTER ? TB_SC_FORM_COUNTER :
 	    detached == TB_SIGN_XML ? TB_SC_FORM_XML : TB_SC_FORM_CMS;
+	if (uri != NULL)
+		memcpy(q.uri, uri, strlen(uri) + 1);
 	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
 	/* An answer, good or bad, means the signer recorded the outcome. */
 	if (a != NULL)
@@ -353,6 +356,26 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	}
 	*ans = a;
 	return 0;
+}
+
+int
+tb_daemon_sign(tb_daemon *d, const tb_client *client,
+    const char *key, const unsigned char cert_sha256[32], int md_nid,
+    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err)
+{
+	return sign_call(d, client, key, cert_sha256, md_nid, digest, digest_len, detached, NULL,
+	    ans, sd, audited, err);
+}
+
+int
+tb_daemon_sign_xml(tb_daemon *d, const tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, const char *uri, tb_sc_ans **ans, tb_sc_signed *sd, int *audited,
+    tb_error *err)
+{
+	return sign_call(d, client, key, cert_sha256, md_nid, digest, digest_len, TB_SIGN_XML,
+	    uri, ans, sd, audited, err);
 }
 
 int

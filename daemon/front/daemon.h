@@ -98,6 +98,16 @@ int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     tb_sc_signed *sd, int *audited, tb_error *err);
 
 /*
+ * tb_daemon_sign for an XML reference digest (TB_SIGN_XML) whose Reference
+ * has URI uri ("" or "#ID"): the signer checks it before it builds it into
+ * the SignedInfo.
+ */
+int tb_daemon_sign_xml(tb_daemon *d, const struct tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, const char *uri, tb_sc_ans **ans, tb_sc_signed *sd, int *audited,
+    tb_error *err);
+
+/*
  * The same for n digests with one key, in one record to the signer, which
  * checks the client and the key once and each item as tb_daemon_sign
  * would, and records each item's outcome. On success *parts (*nparts

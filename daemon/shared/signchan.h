@@ -41,7 +41,8 @@ enum {
 #define TB_SC_DOC_MAX 144	/* "streebog512:" + 128 hex + NUL, rounded up */
 #define TB_SC_DETAIL_MAX 384	/* = sizeof(tb_error.detail) */
 #define TB_SC_SUBJECT_MAX 512	/* a TLS client's certificate subject, NUL included */
-#define TB_SC_REQ_SIZE 1384
+#define TB_SC_URI_MAX 128	/* an XML reference URI, "#" + an NCName, NUL included */
+#define TB_SC_REQ_SIZE 1512
 #define TB_SC_ANS_HEAD 408
 #define TB_SC_PAYLOAD_MAX 65536
 #define TB_SC_ANS_MAX (TB_SC_ANS_HEAD + TB_SC_PAYLOAD_MAX)
@@ -97,6 +98,13 @@ typedef struct tb_sc_req {
 	 * recorded as "xml".
 	 */
 	uint32_t form;
+	/*
+	 * SIGN, form XML: the reference's URI, "" (the whole document) or
+	 * "#" and an NCName (the element with that ID). The front's word,
+	 * checked by the signer before it goes into the SignedInfo it signs
+	 * (tb_xml_ref_uri_ok); empty for every other form.
+	 */
+	char uri[TB_SC_URI_MAX];
 } tb_sc_req;
 
 typedef struct tb_sc_ans {

@@ -318,8 +318,9 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
 		    q->key);
 	if (q->form == TB_SC_FORM_XML) {
+		/* The front's URI goes into the signed bytes only as "" or "#" and an NCName. */
 		if ((r = tb_xml_signed_info(X509_get_X509_PUBKEY(tb_ks_key_cert(k)), q->md_nid,
-		    q->digest, q->digest_len, &attrs, &attrs_len, err)) != 0)
+		    q->uri, q->digest, q->digest_len, &attrs, &attrs_len, err)) != 0)
 			return r;
 		goto built;
 	}
