@@ -85,6 +85,14 @@ int tb_xml_ids(xmlDocPtr doc, xmlHashTablePtr *ids, char *why, size_t why_len);
  * top (NULL: the document) without the subtree exclude (NULL: none),
  * comments dropped when drop_comments. *out is OPENSSL_malloc'd.
  */
+/*
+ * The dg digest (RSA/EC: SHA-2; GOST: Streebog through the GOST module) of
+ * the canonical (m) node set top (NULL: the document) without exclude,
+ * comments dropped; md holds EVP_MAX_MD_SIZE.
+ */
+int tb_xml_digest_of(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n *m,
+    const tb_xml_digest *dg, unsigned char *md, unsigned int *md_len, tb_error *err);
+
 int tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_comments,
     const tb_xml_c14n *m, xmlNodePtr method, unsigned char **out, size_t *out_len);
 

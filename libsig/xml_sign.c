@@ -130,9 +130,9 @@ methods(X509 *cert, int md_nid, const tb_xml_sigmethod **meth, const tb_xml_dige
 	return 0;
 }
 
-/* dg of the canonical (m) node set top without exclude, comments dropped (NULL: digest only). */
-static int
-digest_of(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n *m,
+/* dg of the canonical (m) node set top without exclude, comments dropped. */
+int
+tb_xml_digest_of(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n *m,
     const tb_xml_digest *dg, unsigned char *md, unsigned int *md_len, tb_error *err)
 {
 	unsigned char *bytes = NULL;
@@ -174,7 +174,7 @@ fill_digest(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n
 	unsigned int md_len = 0;
 	int r;
 
-	if ((r = digest_of(doc, top, exclude, m, dg, md, &md_len, err)) != 0)
+	if ((r = tb_xml_digest_of(doc, top, exclude, m, dg, md, &md_len, err)) != 0)
 		return r;
 	return tb_xml_set_b64(dv, md, md_len, 0, err);
 }
@@ -190,7 +190,7 @@ fill_value(xmlDocPtr doc, xmlNodePtr si, const tb_xml_c14n *m, const tb_xml_sigm
 	EVP_PKEY *pk;
 	int r;
 
-	if ((r = digest_of(doc, si, NULL, m, dg, md, &md_len, err)) != 0 ||
+	if ((r = tb_xml_digest_of(doc, si, NULL, m, dg, md, &md_len, err)) != 0 ||
 	    (r = signer->sign_digest(signer->ctx, meth->md_nid, md, md_len, value, &value_len,
 	    err)) != 0)
 		goto out;

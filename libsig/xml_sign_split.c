@@ -52,20 +52,19 @@ tb_xml_split_begin(X509 *cert, int md_nid, const char *reference, const unsigned
 	xmlHashTablePtr ids = NULL;
 	xmlNodePtr root, target = NULL;
 	xmlNsPtr ds;
-	unsigned char *bytes = NULL;
-	size_t bytes_len = 0;
+	const tb_xml_digest *dg;
 	unsigned int md_len = 0;
-	const EVP_MD *md;
 	int r;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "XML signature");
+	/* The hashes and keys the signer builds a SignedInfo for (xml_signed_info.c). */
 	s->meth = tb_xml_sigmethod_for_key(X509_get_X509_PUBKEY(cert),
 	    md_nid != 0 ? md_nid : NID_sha256);
-	if (s->meth == NULL || s->meth->key_oid != NULL ||
-	    (md = EVP_get_digestbynid(s->meth->md_nid)) == NULL) {
+	if (s->meth == NULL || tb_xml_signed_info_md_len(s->meth->md_nid) == 0 ||
+	    (dg = tb_xml_digest_by_nid(s->meth->md_nid)) == NULL) {
 		r = tb_error_set(err, TB_ERR_UNSUPPORTED, "XML through tanbad: an RSA or EC key "
-		    "with SHA-256, 384 or 512");
+		    "with SHA-256, 384 or 512, or a GOST 2015 key");
 		goto fail;
 	}
 	if (reference == NULL)
@@ -97,16 +96,9 @@ tb_xml_split_begin(X509 *cert, int md_nid, const char *reference, const unsigned
 	    (ds = xmlNewNs(s->sig, (const xmlChar *)TB_XML_DSIG_NS, (const xmlChar *)"ds")) == NULL)
 		goto nomem;
 	xmlSetNs(s->sig, ds);
-	if (tb_xml_c14n_bytes(s->doc, target, s->sig, 1, tb_xml_c14n_by_uri(EXC_C14N), NULL, &bytes,
-	    &bytes_len) != 0) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "document: cannot be canonicalized");
+	if ((r = tb_xml_digest_of(s->doc, target, s->sig, tb_xml_c14n_by_uri(EXC_C14N), dg,
+	    s->digest, &md_len, err)) != 0)
 		goto fail;
-	}
-	if (EVP_Digest(bytes, bytes_len, s->digest, &md_len, md, NULL) != 1) {
-		r = tb_error_set_ossl(err, TB_ERR_CRYPTO, "reference digest");
-		goto fail;
-	}
-	OPENSSL_free(bytes);
 	s->digest_len = md_len;
 	X509_up_ref(cert);
 	s->cert = cert;
@@ -118,7 +110,6 @@ tb_xml_split_begin(X509 *cert, int md_nid, const char *reference, const unsigned
 nomem:
 	r = tb_error_set(err, TB_ERR_NOMEM, "XML signature");
 fail:
-	OPENSSL_free(bytes);
 	tb_xml_split_free(s);
 	return r;
 }

@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 
 #include "xml_int.h"
 #include "xml_signed_info.h"
@@ -45,6 +46,19 @@ tb_xml_ref_uri_ok(const char *uri)
 	return uri[0] == '\0' || (uri[0] == '#' && ncname_ok(uri + 1));
 }
 
+size_t
+tb_xml_signed_info_md_len(int md_nid)
+{
+	switch (md_nid) {
+	case NID_sha256: return 32;
+	case NID_sha384: return 48;
+	case NID_sha512: return 64;
+	case NID_id_GostR3411_2012_256: return 32;
+	case NID_id_GostR3411_2012_512: return 64;
+	default: return 0;
+	}
+}
+
 int
 tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const char *uri,
     const unsigned char *digest, size_t digest_len, unsigned char **out, size_t *out_len,
@@ -59,19 +73,20 @@ tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const char *uri,
 	    "<ds:Transform Algorithm=\"" EXC_C14N "\"></ds:Transform></ds:Transforms>"
 	    "<ds:DigestMethod Algorithm=\"%s\"></ds:DigestMethod>"
 	    "<ds:DigestValue>%s</ds:DigestValue></ds:Reference></ds:SignedInfo>";
+	/* A GOST key's row names its own hash: md_nid must be that one. */
 	const tb_xml_sigmethod *meth = tb_xml_sigmethod_for_key(spki, md_nid);
 	const tb_xml_digest *dg = tb_xml_digest_by_nid(md_nid);
-	const EVP_MD *md = EVP_get_digestbynid(md_nid);
+	size_t want = tb_xml_signed_info_md_len(md_nid);
 	char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
 	int n;
 
-	if (meth == NULL || meth->key_oid != NULL || dg == NULL || md == NULL)
+	if (meth == NULL || meth->md_nid != md_nid || dg == NULL || want == 0)
 		return tb_error_set(err, TB_ERR_UNSUPPORTED, "XML through tanbad: an RSA or EC "
-		    "key with SHA-256, 384 or 512");
+		    "key with SHA-256, 384 or 512, or a GOST 2015 key with its Streebog");
 	if (!tb_xml_ref_uri_ok(uri))
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "reference URI: \"\" or \"#\" and an "
 		    "NCName of at most %d characters", TB_XML_REF_URI_MAX - 1);
-	if (digest_len != (size_t)EVP_MD_get_size(md))
+	if (digest_len != want)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "reference digest: %zu bytes for %s",
 		    digest_len, dg->name);
 	EVP_EncodeBlock((unsigned char *)b64, digest, (int)digest_len);

@@ -32,11 +32,16 @@ int tb_xml_ref_uri_ok(const char *uri);
  * element stands in a document) of a ds:SignedInfo with one Reference
  * to uri (tb_xml_ref_uri_ok, else TB_ERR_INVALID_ARG) with the transforms
  * enveloped-signature, exclusive c14n, whose DigestValue is digest,
- * made with md_nid (NID_sha256, 384, 512), and the signature method of
- * spki's key (RSA or EC) with md_nid. *out is OPENSSL_malloc'd, not
- * NUL-terminated. TB_ERR_UNSUPPORTED for another key; TB_ERR_INVALID_ARG
- * for a digest that is not md_nid's length.
+ * made with md_nid (NID_sha256, 384, 512; for a GOST 2015 key its own
+ * Streebog, NID_id_GostR3411_2012_512 or 256, with the Kazakh URIs of
+ * docs/XML.md), and the signature method of spki's key with md_nid.
+ * *out is OPENSSL_malloc'd, not NUL-terminated. TB_ERR_UNSUPPORTED for
+ * another key or hash; TB_ERR_INVALID_ARG for a digest that is not
+ * md_nid's length.
  */
+/* The length of an md_nid digest a SignedInfo made here takes; 0: not one it takes. */
+size_t tb_xml_signed_info_md_len(int md_nid);
+
 int tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const char *uri,
     const unsigned char *digest, size_t digest_len, unsigned char **out, size_t *out_len,
     tb_error *err);

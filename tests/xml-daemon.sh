@@ -9,7 +9,8 @@
 # "format":"xml" through the signer process (rsa, ec): VALID for tanba and
 # for xmlsec1, the audit record the signer wrote holding the reference
 # digest, and the requests an XML signature refuses; a referenced element
-# ("reference": "#b1") VALID for tanba with --signed-element and xmlsec1.
+# ("reference": "#b1") VALID for tanba with --signed-element and xmlsec1;
+# tanba sign --format xml [--reference] and its misuse.
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
@@ -24,6 +25,8 @@ untrusted = $TB_PKI/chain.pem
 check_iin_checksum = no
 CONF
 grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
+# Every refusal on record (no per-window bound): the tests count them.
+sed -i 's/^\[audit\]$/&\nrefusal_records = 0/' "$TB_CONF"
 grep -q '^\[client ' "$TB_CONF" || printf '\n[client "xml-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
     "$(id -un)" >> "$TB_CONF"
 tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
@@ -184,6 +187,27 @@ for key in rsa ec; do
 	xmlsec1 --verify --id-attr:Id body --trusted-pem "$P/root.pem" \
 	    --untrusted-pem "$P/chain.pem" "$T/part-$key.xml" >"$T/xmlsec.log" 2>&1 ||
 	    tb_fail "xmlsec1 --verify of #b1 ($key): $(cat "$T/xmlsec.log")"
+done
+
+# tanba sign --format xml: a file or stdin, the whole document or "#b1".
+tb_tanba sign --key rsa --format xml --reference '#b1' -o "$T/cli-b1.xml" "$T/part.xml" ||
+    tb_fail "tanba sign --format xml --reference #b1"
+tb_tanba verify --signed-element '#b1' "$T/cli-b1.xml" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "CLI #b1: $(cat "$T/out" "$T/err")"
+tb_tanba sign --key ec --format xml --digest-alg sha384 < "$T/plain.xml" > "$T/cli-all.xml" ||
+    tb_fail "tanba sign --format xml from stdin"
+grep -q 'ecdsa-sha384' "$T/cli-all.xml" || tb_fail "--digest-alg sha384 not taken"
+tb_tanba verify --signed-element / "$T/cli-all.xml" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "CLI whole document: $(cat "$T/out" "$T/err")"
+# misuse: exit 2, a message, nothing written
+for args in "--format xml --detached" "--format xml --pem" "--format xml --timestamp" \
+    "--reference #b1" "--format pdf" "--format xml --reference #nosuch" "--format xml --ttl 60"; do
+	rm -f "$T/cli-x.xml"
+	# shellcheck disable=SC2086
+	tb_tanba sign --key rsa $args -o "$T/cli-x.xml" "$T/part.xml" 2>"$T/err"
+	rc=$?
+	[ "$rc" = 2 ] && [ -s "$T/err" ] && [ ! -e "$T/cli-x.xml" ] ||
+	    tb_fail "tanba sign $args: exit $rc, $(cat "$T/err")"
 done
 
 # A document written back longer than it came in (each ">" as "&gt;"): past

@@ -306,11 +306,14 @@ sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *
 
 	/* A file key builds GOST attributes and signs them itself (filekey.c). */
 	if (tb_ks_key_file(k) != NULL) {
-		if (q->form != TB_SC_FORM_CMS)
-			return tb_error_set(err, TB_ERR_UNSUPPORTED, "key %s: a file key signs "
-			    "CMS only, no counter-signature or XML", q->key);
-		if ((r = tb_filekey_sign(tb_ks_key_file(k), q->md_nid, q->digest, q->digest_len,
-		    now, &attrs, &attrs_len, h, h_len, sig, sig_len, err)) != 0)
+		if (q->form == TB_SC_FORM_COUNTER)
+			return tb_error_set(err, TB_ERR_UNSUPPORTED, "key %s: a file key makes "
+			    "no counter-signature", q->key);
+		if ((r = (q->form == TB_SC_FORM_XML ?
+		    tb_filekey_sign_xml(tb_ks_key_file(k), q->md_nid, q->uri, q->digest,
+		    q->digest_len, &attrs, &attrs_len, h, h_len, sig, sig_len, err) :
+		    tb_filekey_sign(tb_ks_key_file(k), q->md_nid, q->digest, q->digest_len,
+		    now, &attrs, &attrs_len, h, h_len, sig, sig_len, err))) != 0)
 			return r;
 		goto signed_;
 	}
