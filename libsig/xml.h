@@ -105,4 +105,34 @@ int tb_xml_split_finish(tb_xml_split *s, const unsigned char *si, size_t si_len,
     tb_error *err);
 void tb_xml_split_free(tb_xml_split *s);
 
+/*
+ * A WS-Security signature made through tanbad, in halves as above
+ * (xml_wsse_split.c). begin parses a SOAP 1.1 or 1.2 envelope as
+ * tb_xml_sign_wsse does (no wsse header yet), gives the Body a wsu:Id when
+ * it has none, begins a wsse:Security header with cert's
+ * BinarySecurityToken, and says in *refs what the signer is sent: the Body's
+ * URI and digest (exclusive c14n, the hash of cert's method for md_nid, 0:
+ * SHA-256) and the wsu:Id the signer gives the Timestamp (pointers into the
+ * split). ttl: the Timestamp's life in seconds, 1 to TB_WSSE_TTL_MAX.
+ * finish writes the Timestamp the signer made (Created signing_time,
+ * Expires ttl later), checks the SignedInfo si is the one for the Body's
+ * and that Timestamp's digests (else TB_ERR_INTERNAL), and writes the
+ * signature (value RSA PKCS#1, ECDSA DER, GOST as the signer made it)
+ * with a SecurityTokenReference to the token.
+ */
+typedef struct tb_wsse_split tb_wsse_split;
+typedef struct tb_wsse_split_refs {
+	int md_nid;
+	const char *body_uri;
+	const unsigned char *body_digest;
+	size_t body_digest_len;
+	const char *ts_id;
+} tb_wsse_split_refs;
+int tb_wsse_split_begin(X509 *cert, int md_nid, long ttl, const unsigned char *in, size_t len,
+    tb_wsse_split **out, tb_wsse_split_refs *refs, tb_error *err);
+int tb_wsse_split_finish(tb_wsse_split *s, time_t signing_time, const unsigned char *si,
+    size_t si_len, const unsigned char *value, size_t value_len, unsigned char **out,
+    size_t *out_len, tb_error *err);
+void tb_wsse_split_free(tb_wsse_split *s);
+
 #endif

@@ -114,29 +114,53 @@ fail:
 	return r;
 }
 
-/* The SignedInfo the signer returned, in the signature, read back as a verifier will. */
-static int
-put_signed_info(tb_xml_split *s, const unsigned char *si, size_t si_len, tb_error *err)
+int
+tb_xml_split_sign_into(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const tb_xml_sigmethod *meth,
+    const unsigned char *want, size_t want_len, const unsigned char *si, size_t si_len,
+    const unsigned char *value, size_t value_len, tb_error *err)
 {
 	xmlDocPtr sidoc = NULL;
-	xmlNodePtr node;
-	unsigned char *back = NULL;
-	size_t back_len = 0;
+	xmlNodePtr node, sv;
+	unsigned char *back = NULL, raw[TB_SIG_MAX];
+	size_t back_len = 0, raw_len = 0;
+	EVP_PKEY *pk;
 	char why[200];
 	int r;
 
+	/* The signer's SignedInfo must be the one for this document's digests, byte for byte. */
+	if (want_len != si_len || memcmp(want, si, si_len) != 0)
+		return tb_error_set(err, TB_ERR_INTERNAL, "the signer's SignedInfo is not the one "
+		    "for this document");
 	if ((r = tb_xml_parse(si, si_len, &sidoc, why, sizeof(why))) != 0)
 		return tb_error_set(err, r == TB_ERR_NOMEM ? r : TB_ERR_INTERNAL, "SignedInfo: %s",
 		    why);
-	if ((node = xmlDocCopyNode(xmlDocGetRootElement(sidoc), s->doc, 1)) == NULL ||
-	    xmlAddChild(s->sig, node) == NULL) {
+	/* In the signature, read back as a verifier will. */
+	if ((node = xmlDocCopyNode(xmlDocGetRootElement(sidoc), doc, 1)) == NULL ||
+	    xmlAddChild(sig, node) == NULL) {
 		xmlFreeNode(node);
 		r = tb_error_set(err, TB_ERR_NOMEM, "XML signature");
-	} else if (tb_xml_c14n_bytes(s->doc, node, NULL, 1, tb_xml_c14n_by_uri(EXC_C14N), NULL,
-	    &back, &back_len) != 0 || back_len != si_len || memcmp(back, si, si_len) != 0) {
+		goto out;
+	}
+	if (tb_xml_c14n_bytes(doc, node, NULL, 1, tb_xml_c14n_by_uri(EXC_C14N), NULL, &back,
+	    &back_len) != 0 || back_len != si_len || memcmp(back, si, si_len) != 0) {
 		r = tb_error_set(err, TB_ERR_INTERNAL, "SignedInfo does not canonicalize in the "
 		    "document to the bytes signed");
+		goto out;
 	}
+	if (meth->ecdsa) {
+		if ((pk = X509_get0_pubkey(cert)) == NULL ||
+		    tb_xml_ecdsa_raw(value, value_len, EVP_PKEY_get_bits(pk), raw, &raw_len) != 0) {
+			r = tb_error_set(err, TB_ERR_CRYPTO, "ECDSA value from the signer unreadable");
+			goto out;
+		}
+		value = raw;
+		value_len = raw_len;
+	}
+	if ((sv = xmlNewChild(sig, sig->ns, (const xmlChar *)"SignatureValue", NULL)) == NULL)
+		r = tb_error_set(err, TB_ERR_NOMEM, "XML signature");
+	else
+		r = tb_xml_set_b64(sv, value, value_len, 1, err);
+out:
 	OPENSSL_free(back);
 	xmlFreeDoc(sidoc);
 	return r;
@@ -147,36 +171,17 @@ tb_xml_split_finish(tb_xml_split *s, const unsigned char *si, size_t si_len,
     const unsigned char *sig, size_t sig_len, unsigned char **out, size_t *out_len,
     tb_error *err)
 {
-	unsigned char *want = NULL, *der = NULL, raw[TB_SIG_MAX];
-	size_t want_len = 0, raw_len = 0;
-	xmlNodePtr sv, xd;
-	EVP_PKEY *pk;
+	unsigned char *want = NULL, *der = NULL;
+	size_t want_len = 0;
+	xmlNodePtr xd;
 	int r, der_len;
 
-	/* The signer's SignedInfo must be the one for this document's digest, byte for byte. */
 	if ((r = tb_xml_signed_info(X509_get_X509_PUBKEY(s->cert), s->meth->md_nid, s->uri,
-	    s->digest,
-	    s->digest_len, &want, &want_len, err)) != 0)
+	    s->digest, s->digest_len, &want, &want_len, err)) != 0 ||
+	    (r = tb_xml_split_sign_into(s->doc, s->sig, s->cert, s->meth, want, want_len, si,
+	    si_len, sig, sig_len, err)) != 0)
 		goto out;
-	if (want_len != si_len || memcmp(want, si, si_len) != 0) {
-		r = tb_error_set(err, TB_ERR_INTERNAL, "the signer's SignedInfo is not the one for "
-		    "this document");
-		goto out;
-	}
-	if ((r = put_signed_info(s, si, si_len, err)) != 0)
-		goto out;
-	if (s->meth->ecdsa) {
-		if ((pk = X509_get0_pubkey(s->cert)) == NULL ||
-		    tb_xml_ecdsa_raw(sig, sig_len, EVP_PKEY_get_bits(pk), raw, &raw_len) != 0) {
-			r = tb_error_set(err, TB_ERR_CRYPTO, "ECDSA value from the signer unreadable");
-			goto out;
-		}
-		sig = raw;
-		sig_len = raw_len;
-	}
-	if ((sv = xmlNewChild(s->sig, s->sig->ns, (const xmlChar *)"SignatureValue", NULL)) == NULL ||
-	    (r = tb_xml_set_b64(sv, sig, sig_len, 1, err)) != 0 ||
-	    (xd = xmlNewChild(xmlNewChild(s->sig, s->sig->ns, (const xmlChar *)"KeyInfo", NULL),
+	if ((xd = xmlNewChild(xmlNewChild(s->sig, s->sig->ns, (const xmlChar *)"KeyInfo", NULL),
 	    s->sig->ns, (const xmlChar *)"X509Data", NULL)) == NULL ||
 	    (der_len = i2d_X509(s->cert, &der)) <= 0 ||
 	    (r = tb_xml_set_b64(xmlNewChild(xd, s->sig->ns, (const xmlChar *)"X509Certificate",

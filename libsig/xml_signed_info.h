@@ -9,6 +9,7 @@
 #define TB_XML_SIGNED_INFO_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 
@@ -45,5 +46,36 @@ size_t tb_xml_signed_info_md_len(int md_nid);
 int tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const char *uri,
     const unsigned char *digest, size_t digest_len, unsigned char **out, size_t *out_len,
     tb_error *err);
+
+/* One reference of a SignedInfo: its URI and its digest. */
+typedef struct tb_xml_ref {
+	const char *uri;
+	const unsigned char *digest;
+	size_t digest_len;
+} tb_xml_ref;
+
+/* The most references a SignedInfo made here has: WS-Security's Body and Timestamp. */
+#define TB_XML_SIGNED_INFO_REFS_MAX 2
+
+/*
+ * As tb_xml_signed_info with 1 to TB_XML_SIGNED_INFO_REFS_MAX references
+ * in that order (more: TB_ERR_INVALID_ARG), each with the exclusive c14n
+ * transform, after the enveloped-signature one when enveloped.
+ */
+int tb_xml_signed_info_refs(X509_PUBKEY *spki, int md_nid, int enveloped, const tb_xml_ref *refs,
+    size_t nrefs, unsigned char **out, size_t *out_len, tb_error *err);
+
+/* The longest life of a WS-Security time stamp made through tanbad, in seconds. */
+#define TB_WSSE_TTL_MAX 86400
+
+/*
+ * The canonical bytes (exclusive c14n) of a wsu:Timestamp with wsu:Id id (an
+ * ASCII NCName, else TB_ERR_INVALID_ARG), Created at created and Expires
+ * ttl seconds later (1 to TB_WSSE_TTL_MAX), as the signer builds it from
+ * its own clock and the front writes it into the wsse:Security header.
+ * *out is OPENSSL_malloc'd, not NUL-terminated.
+ */
+int tb_wsse_timestamp(const char *id, time_t created, long ttl, unsigned char **out,
+    size_t *out_len, tb_error *err);
 
 #endif

@@ -16,7 +16,8 @@
 # identities; a GOST counter-signature is refused. XML with the GOST key
 # (tanba sign --format xml, whole document and "#d1"): the Kazakh URIs,
 # VALID with the IIN, and xmllint --exc-c14n + the gost engine agree with
-# the digest and the value. No password reaches a log or
+# the digest and the value; a SOAP envelope with WS-Security (--format
+# wsse) VALID with the IIN. No password reaches a log or
 # the audit trail.
 TB_NO_START=1
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -365,6 +366,17 @@ ok = [r["doc_digest"] for r in recs if r["result"] == "ok" and r["key"] == "gost
 assert len(ok) == 2 and all(d.startswith("streebog512:") and len(d) == 12 + 128 for d in ok), recs
 assert dv is None or "streebog512:" + dv in ok, (dv, ok)
 PY
+
+tb_log "WS-Security with the GOST key: the signer's Timestamp, VALID with the identity"
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:q xmlns:m="urn:egov">Өтініш</m:q></soap:Body></soap:Envelope>\n' \
+    > "$TB_TMP/g-soap.xml"
+tb_tanba sign --key gost --format wsse -o "$TB_TMP/g-ws.xml" "$TB_TMP/g-soap.xml" ||
+    tb_fail "sign --format wsse --key gost"
+grep -qF "Algorithm=\"$KZ:gostr34102015-gostr34112015-512\"" "$TB_TMP/g-ws.xml" ||
+    tb_fail "wsse: not the Kazakh GOST method"
+verify_expect VALID --signed-element Body --iin "$IIN" "$TB_TMP/g-ws.xml"
+grep -q '"detail":"wsse timestamp streebog512:[0-9a-f]\{128\}"' "$TB_TMP/audit.log" ||
+    tb_fail "no GOST wsse record with the Timestamp's Streebog"
 
 tb_log "an expired certificate in the container: refused at sign time"
 tb_tanba sign --key gostexp -o "$TB_TMP/x" "$doc" 2>"$TB_TMP/err" && tb_fail "expired file key signed"

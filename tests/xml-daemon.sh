@@ -10,7 +10,9 @@
 # for xmlsec1, the audit record the signer wrote holding the reference
 # digest, and the requests an XML signature refuses; a referenced element
 # ("reference": "#b1") VALID for tanba with --signed-element and xmlsec1;
-# tanba sign --format xml [--reference] and its misuse.
+# tanba sign --format xml [--reference] and its misuse; WS-Security
+# ("format": "wsse", tanba sign --format wsse): the signer's Timestamp and
+# record, VALID for tanba with the window checked and for xmlsec1.
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
@@ -209,6 +211,81 @@ for args in "--format xml --detached" "--format xml --pem" "--format xml --times
 	[ "$rc" = 2 ] && [ -s "$T/err" ] && [ ! -e "$T/cli-x.xml" ] ||
 	    tb_fail "tanba sign $args: exit $rc, $(cat "$T/err")"
 done
+
+# WS-Security through tanbad: a SOAP envelope signed with rsa and ec, the
+# Timestamp made by the signer's clock (Created within the request, Expires
+# ttl later); VALID for the verify op with the Body named; the signer's
+# record holds the Body's digest and the Timestamp's; refusals.
+cat > "$T/soap.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:getStatus xmlns:m="urn:egov"><m:iin>900101300126</m:iin><m:note>Өтініш</m:note></m:getStatus></soap:Body></soap:Envelope>
+XML
+python3 - "$TB_SOCK" "$T/soap.xml" "$T" "$TB_TMP/audit.log" <<'PY' || tb_fail "sign op with format wsse"
+import base64, calendar, hashlib, json, os, re, sys, time
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+b = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
+WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+when = lambda t: calendar.timegm(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ"))
+for n, key in enumerate(["rsa", "ec"]):
+    t0 = int(time.time())
+    a = ask(s, {"id": 100 + n, "op": "sign", "key": key, "data": b, "format": "wsse", "ttl": 600})
+    t1 = int(time.time())
+    assert a["ok"] is True and a["format"] == "wsse" and "cms" not in a, a
+    out = base64.b64decode(a["xml"]).decode()
+    open(os.path.join(sys.argv[3], "ws-%s.xml" % key), "w").write(out)
+    ts = re.search(r'<wsu:Timestamp wsu:Id="([^"]+)"><wsu:Created>([^<]+)</wsu:Created>'
+                   r'<wsu:Expires>([^<]+)</wsu:Expires></wsu:Timestamp>', out)
+    assert ts, out
+    created, expires = when(ts.group(2)), when(ts.group(3))
+    assert t0 <= created <= t1 and expires == created + 600, (t0, t1, ts.groups())
+    assert a["signing_time"] == ts.group(2) and a["expires"] == ts.group(3), a
+    assert out.count("<ds:Reference URI=") == 2 and "wsse:SecurityTokenReference" in out, out
+    assert "wsse:BinarySecurityToken" in out and 'soap:mustUnderstand="1"' in out, out
+    v = ask(s, {"id": 110 + n, "op": "verify", "xml": a["xml"], "signed_element": "Body"})
+    assert v["ok"] is True and v["verdict"] == "VALID", v
+    assert len(v["signers"][0]["references"]) == 2, v["signers"][0]
+    # The record: the Timestamp's digest, of the exclusive c14n of the one written.
+    canon = ('<wsu:Timestamp xmlns:wsu="%s" wsu:Id="%s"><wsu:Created>%s</wsu:Created>'
+             '<wsu:Expires>%s</wsu:Expires></wsu:Timestamp>' % ((WSU,) + ts.groups()))
+    recs = [r for r in map(json.loads, open(sys.argv[4])) if r.get("op") == "sign"]
+    assert recs[-1]["result"] == "ok" and recs[-1]["key"] == key, recs[-1]
+    assert recs[-1]["detail"] == "wsse timestamp sha256:" + hashlib.sha256(canon.encode()).hexdigest(), (recs[-1], canon)
+    assert recs[-1]["doc_digest"].startswith("sha256:"), recs[-1]
+signed = base64.b64encode(open(os.path.join(sys.argv[3], "ws-rsa.xml"), "rb").read()).decode()
+plain = base64.b64encode(b"<a><b/></a>").decode()
+for n, req in enumerate([{"data": plain}, {"data": signed}, {"data": b, "ttl": 0},
+                         {"data": b, "ttl": 86401}, {"data": b, "ttl": "60"},
+                         {"data": b, "reference": "#x"}, {"data": b, "detached": True}]):
+    req.update({"id": 120 + n, "op": "sign", "key": "rsa", "format": "wsse"})
+    a = ask(s, req)
+    assert a["ok"] is False and a["error"]["code"] == "bad_request", (req, a)
+a = ask(s, {"id": 130, "op": "sign", "key": "rsa", "data": b, "ttl": 60})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+PY
+RSA_CERT=$P/rsa-sign.pem
+[ -f "$RSA_CERT" ] || RSA_CERT=$P/legal-sign.pem
+for key in rsa ec; do
+	tb_tanba verify --signed-element Body "$T/ws-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "tanba verify wsse ($key): $(cat "$T/out" "$T/err")"
+	# the window: past Expires (600 s), and before Created less the 300 s of skew
+	tb_tanba verify --at "$(date -u -d '+15 min' +%Y-%m-%dT%H:%M:%SZ)" "$T/ws-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] && grep -q "has expired" "$T/out" ||
+	    tb_fail "wsse ($key) after Expires: $(cat "$T/out" "$T/err")"
+	tb_tanba verify --at "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)" "$T/ws-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] && grep -q "created after" "$T/out" ||
+	    tb_fail "wsse ($key) before Created: $(cat "$T/out" "$T/err")"
+done
+# xmlsec1 does not follow a SecurityTokenReference: it is given the certificate.
+xmlsec1 --verify --pubkey-cert-pem "$RSA_CERT" --id-attr:Id Body --id-attr:Id Timestamp \
+    "$T/ws-rsa.xml" >"$T/xmlsec.log" 2>&1 || tb_fail "xmlsec1 --verify wsse: $(cat "$T/xmlsec.log")"
+xmlsec1 --verify --pubkey-cert-pem "$P/ec-sign.pem" --id-attr:Id Body --id-attr:Id Timestamp \
+    "$T/ws-ec.xml" >"$T/xmlsec.log" 2>&1 || tb_fail "xmlsec1 --verify wsse (ec): $(cat "$T/xmlsec.log")"
+tb_tanba sign --key rsa --format wsse --ttl 120 -o "$T/ws-cli.xml" "$T/soap.xml" ||
+    tb_fail "tanba sign --format wsse"
+tb_tanba verify --signed-element Body "$T/ws-cli.xml" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "tanba sign --format wsse: $(cat "$T/out" "$T/err")"
 
 # A document written back longer than it came in (each ">" as "&gt;"): past
 # max_frame_bytes only once signed. Refused too_large, and the signer's ok

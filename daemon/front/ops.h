@@ -73,6 +73,9 @@ int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
 /* sign with "format": "xml": an enveloped XML signature over data (op_sign_xml.c). */
 int tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* sign with "format": "wsse": a SOAP envelope with WS-Security (op_sign_wsse.c). */
+int tb_op_sign_wsse(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 /* sign with a "cms" field: co-signs it, or counter-signs signer "countersign" (op_cosign.c). */
 int tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);

@@ -2,9 +2,9 @@
  * File keys (filekey.h): the container and its password read onto locked,
  * undumpable pages, opened by libsig (p12_read.c, gost_key.c), wiped at
  * once; the key itself kept by gost_key.c on pages of the same kind. The
- * signed attributes are libsig's GOST ones (cms_gost_sign.c), or for XML
- * a SignedInfo (xml_signed_info.c), built here in the signer from the
- * digest the front sent, as for token keys.
+ * signed attributes are libsig's GOST ones (cms_gost_sign.c), built here in
+ * the signer from the digest the front sent, as for token keys; for XML
+ * the signer builds the SignedInfo (signer_proc.c) and signs it here.
  */
 #include "config.h"
 
@@ -25,7 +25,6 @@
 #include "tb_file.h"
 #include "tb_log.h"
 #include "tb_secmem.h"
-#include "xml_signed_info.h"
 
 /* NCA containers are a few KiB; anything near this is not one. */
 #define P12_MAX_BYTES (1024 * 1024)
@@ -255,22 +254,22 @@ md_fits(const tb_filekey *fk, int md_nid, size_t md_len, tb_error *err)
 	return 0;
 }
 
-/* a (new, taken on success) hashed and signed: *attrs = a. */
-static int
-sign_built(tb_filekey *fk, unsigned char *a, size_t a_len, unsigned char **attrs,
-    size_t *attrs_len, unsigned char *h, unsigned int *h_len, unsigned char *sig,
-    size_t *sig_len, tb_error *err)
+int
+tb_filekey_digest(tb_filekey *fk, const unsigned char *data, size_t len, unsigned char *h,
+    unsigned int *h_len, tb_error *err)
+{
+	return tb_gost_digest_oid(tb_gost_key_info(fk->key)->hash_oid, data, len, h, h_len, err);
+}
+
+int
+tb_filekey_sign_bytes(tb_filekey *fk, const unsigned char *data, size_t len, unsigned char *h,
+    unsigned int *h_len, unsigned char *sig, size_t *sig_len, tb_error *err)
 {
 	int r;
 
-	if ((r = tb_gost_digest_oid(tb_gost_key_info(fk->key)->hash_oid, a, a_len, h, h_len,
-	    err)) != 0 || (r = tb_gost_key_sign(fk->key, h, *h_len, sig, sig_len, err)) != 0) {
-		OPENSSL_free(a);
+	if ((r = tb_filekey_digest(fk, data, len, h, h_len, err)) != 0)
 		return r;
-	}
-	*attrs = a;
-	*attrs_len = a_len;
-	return 0;
+	return tb_gost_key_sign(fk->key, h, *h_len, sig, sig_len, err);
 }
 
 int
@@ -286,21 +285,11 @@ tb_filekey_sign(tb_filekey *fk, int md_nid, const unsigned char *md, size_t md_l
 	    (r = tb_cms_gost_signed_attrs(tb_gost_key_cert(fk->key), fk->ess, fk->ess_len, md,
 	    md_len, signing_time, &a, &a_len, err)) != 0)
 		return r;
-	return sign_built(fk, a, a_len, attrs, attrs_len, h, h_len, sig, sig_len, err);
-}
-
-int
-tb_filekey_sign_xml(tb_filekey *fk, int md_nid, const char *uri, const unsigned char *md,
-    size_t md_len, unsigned char **attrs, size_t *attrs_len, unsigned char *h,
-    unsigned int *h_len, unsigned char *sig, size_t *sig_len, tb_error *err)
-{
-	unsigned char *a = NULL;
-	size_t a_len = 0;
-	int r;
-
-	if ((r = md_fits(fk, md_nid, md_len, err)) != 0 ||
-	    (r = tb_xml_signed_info(X509_get_X509_PUBKEY(tb_gost_key_cert(fk->key)), md_nid, uri,
-	    md, md_len, &a, &a_len, err)) != 0)
+	if ((r = tb_filekey_sign_bytes(fk, a, a_len, h, h_len, sig, sig_len, err)) != 0) {
+		OPENSSL_free(a);
 		return r;
-	return sign_built(fk, a, a_len, attrs, attrs_len, h, h_len, sig, sig_len, err);
+	}
+	*attrs = a;
+	*attrs_len = a_len;
+	return 0;
 }
