@@ -303,6 +303,16 @@ recs = [r for r in map(json.loads, open(sys.argv[2])) if r.get("op") == "sign"]
 assert recs[-2]["result"] == "ok" and recs[-2]["detail"] == "xml", recs[-2:]
 assert recs[-1]["result"] != "ok" and "withheld" in recs[-1]["detail"], recs[-1]
 assert recs[-1]["doc_digest"] == recs[-2]["doc_digest"], recs[-2:]
+# The same for a SOAP envelope: made and recorded by the signer, then withheld.
+doc = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+       + b">" * 300000 + b"</soap:Body></soap:Envelope>")
+a = ask(s, {"id": 91, "op": "sign", "key": "rsa", "format": "wsse",
+            "data": base64.b64encode(doc).decode()})
+assert a["ok"] is False and a["error"]["code"] == "too_large", a
+recs = [r for r in map(json.loads, open(sys.argv[2])) if r.get("op") == "sign"]
+assert recs[-2]["result"] == "ok" and recs[-2]["detail"].startswith("wsse timestamp"), recs[-2:]
+assert recs[-1]["result"] != "ok" and "withheld" in recs[-1]["detail"], recs[-1]
+assert recs[-1]["doc_digest"] == recs[-2]["doc_digest"], recs[-2:]
 PY
 tb_stop_daemon
 [ "$TB_DAEMON_RC" = 0 ] || tb_fail "tanbad exited with $TB_DAEMON_RC"
