@@ -253,6 +253,20 @@ for n, key in enumerate(["rsa", "ec"]):
     assert recs[-1]["result"] == "ok" and recs[-1]["key"] == key, recs[-1]
     assert recs[-1]["detail"] == "wsse timestamp sha256:" + hashlib.sha256(canon.encode()).hexdigest(), (recs[-1], canon)
     assert recs[-1]["doc_digest"].startswith("sha256:"), recs[-1]
+# A Body with its own wsu:Id keeps it; one that is no XML name is refused.
+own = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsu="%s">'
+       '<soap:Header/><soap:Body wsu:Id="%%s"><m:q xmlns:m="urn:egov">1</m:q></soap:Body>'
+       '</soap:Envelope>' % WSU)
+a = ask(s, {"id": 105, "op": "sign", "key": "rsa", "format": "wsse",
+            "data": base64.b64encode((own % "body-1").encode()).decode()})
+assert a["ok"] is True, a
+out = base64.b64decode(a["xml"]).decode()
+assert '<ds:Reference URI="#body-1">' in out and out.count("<soap:Header>") == 1, out
+v = ask(s, {"id": 106, "op": "verify", "xml": a["xml"], "signed_element": "#body-1"})
+assert v["ok"] is True and v["verdict"] == "VALID", v
+a = ask(s, {"id": 107, "op": "sign", "key": "rsa", "format": "wsse",
+            "data": base64.b64encode((own % "1 bad").encode()).decode()})
+assert a["ok"] is False and a["error"]["code"] == "bad_request" and "wsu:Id" in a["error"]["message"], a
 signed = base64.b64encode(open(os.path.join(sys.argv[3], "ws-rsa.xml"), "rb").read()).decode()
 plain = base64.b64encode(b"<a><b/></a>").decode()
 for n, req in enumerate([{"data": plain}, {"data": signed}, {"data": b, "ttl": 0},
