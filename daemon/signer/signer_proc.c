@@ -308,7 +308,8 @@ static int
 xml_signed_info(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, time_t now,
     unsigned char **si, size_t *si_len, char *note, size_t note_len, tb_error *err)
 {
-	X509_PUBKEY *spki = X509_get_X509_PUBKEY(tb_ks_key_cert(k));
+	X509 *cert = tb_ks_key_cert(k);
+	X509_PUBKEY *spki = cert != NULL ? X509_get_X509_PUBKEY(cert) : NULL;
 	unsigned char *ts = NULL, tsd[EVP_MAX_MD_SIZE];
 	unsigned int tsd_len = 0;
 	size_t ts_len = 0;
@@ -316,6 +317,9 @@ xml_signed_info(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, time_t
 	tb_xml_ref refs[2];
 	int r;
 
+	if (spki == NULL)
+		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
+		    q->key);
 	if (q->form == TB_SC_FORM_XML) {
 		if (q->ts_id[0] != '\0' || q->ttl != 0)
 			return tb_error_set(err, TB_ERR_INVALID_ARG, "references: an enveloped XML "
