@@ -10,8 +10,10 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 #include <openssl/crypto.h>
@@ -497,6 +499,91 @@ START_TEST(test_sign_split_reference)
 }
 END_TEST
 
+/* The signer's half of a WS-Security signature at time when: SignedInfo, value. */
+static void
+wsse_signer(const tb_wsse_split_refs *refs, time_t when, unsigned char **si, size_t *si_len,
+    unsigned char *sig, size_t *sig_len)
+{
+	unsigned char *ts = NULL, tsd[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE];
+	unsigned int tsd_len = 0, h_len = 0;
+	size_t ts_len = 0;
+	char uri[80];
+	tb_xml_ref r[2];
+	tb_error e;
+
+	ck_assert_msg(tb_wsse_timestamp(refs->ts_id, when, 300, &ts, &ts_len, &e) == 0, "%s",
+	    e.detail);
+	ck_assert_int_eq(EVP_Digest(ts, ts_len, tsd, &tsd_len, EVP_sha256(), NULL), 1);
+	snprintf(uri, sizeof(uri), "#%s", refs->ts_id);
+	r[0].uri = refs->body_uri;
+	r[0].digest = refs->body_digest;
+	r[0].digest_len = refs->body_digest_len;
+	r[1].uri = uri;
+	r[1].digest = tsd;
+	r[1].digest_len = tsd_len;
+	ck_assert_msg(tb_xml_signed_info_refs(X509_get_X509_PUBKEY(lim_cert), NID_sha256, 0, r, 2,
+	    si, si_len, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(EVP_Digest(*si, *si_len, h, &h_len, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(lim_sign_digest(lim_key, NID_sha256, h, h_len, sig, sig_len, &e), 0);
+	OPENSSL_free(ts);
+}
+
+/*
+ * WS-Security in halves: the envelope the front writes around the
+ * signer's Timestamp and SignedInfo verifies; a SignedInfo over a
+ * Timestamp of another time than the signing time the signer answered
+ * with is refused, nothing written.
+ */
+START_TEST(test_wsse_split)
+{
+	static const char soap[] = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+	    "<s:Body><m xmlns=\"urn:m\">Өтініш</m></s:Body></s:Envelope>";
+	tb_wsse_split *s = NULL;
+	tb_wsse_split_refs refs;
+	tb_xml_limits lim;
+	tb_xml_ref three[3];
+	unsigned char *si = NULL, *out = NULL, sig[TB_SIG_MAX];
+	size_t si_len = 0, out_len = 0, sig_len = sizeof(sig);
+	time_t now = time(NULL);
+	tb_error e;
+
+	lim_setup();
+	ck_assert_msg(tb_wsse_split_begin(lim_cert, 0, 300, (const unsigned char *)soap,
+	    strlen(soap), &s, &refs, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(refs.md_nid, NID_sha256);
+	ck_assert(tb_xml_ref_uri_ok(refs.body_uri) && refs.body_uri[0] == '#');
+	wsse_signer(&refs, now, &si, &si_len, sig, &sig_len);
+	ck_assert_int_eq(tb_wsse_split_finish(s, now + 1, si, si_len, sig, sig_len, &out,
+	    &out_len, &e), TB_ERR_INTERNAL);
+	ck_assert_ptr_null(out);
+	tb_wsse_split_free(s);
+	OPENSSL_free(si);
+	s = NULL;
+	si = NULL;
+	sig_len = sizeof(sig);
+	ck_assert_msg(tb_wsse_split_begin(lim_cert, 0, 300, (const unsigned char *)soap,
+	    strlen(soap), &s, &refs, &e) == 0, "%s", e.detail);
+	wsse_signer(&refs, now, &si, &si_len, sig, &sig_len);
+	ck_assert_msg(tb_wsse_split_finish(s, now, si, si_len, sig, sig_len, &out, &out_len,
+	    &e) == 0, "%s", e.detail);
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(lim_verdict(out, out_len, &lim, ""), TB_V_VALID);
+	OPENSSL_free(out);
+	OPENSSL_free(si);
+	tb_wsse_split_free(s);
+	/* no third reference, no life past a day, nothing but SOAP */
+	memset(three, 0, sizeof(three));
+	ck_assert_int_eq(tb_xml_signed_info_refs(X509_get_X509_PUBKEY(lim_cert), NID_sha256, 0,
+	    three, 3, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_wsse_timestamp("TS-1", now, TB_WSSE_TTL_MAX + 1, &si, &si_len, &e),
+	    TB_ERR_INVALID_ARG);
+	s = NULL;
+	ck_assert_int_eq(tb_wsse_split_begin(lim_cert, 0, 300, (const unsigned char *)"<a/>", 4, &s,
+	    &refs, &e), TB_ERR_INVALID_ARG);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
 /* Only "" or "#" and an ASCII NCName become a reference URI: no markup in signed bytes. */
 START_TEST(test_ref_uri)
 {
@@ -546,6 +633,7 @@ xml_suite(void)
 	tcase_add_test(tc, test_sign_split);
 	tcase_add_test(tc, test_sign_split_reference);
 	tcase_add_test(tc, test_ref_uri);
+	tcase_add_test(tc, test_wsse_split);
 	suite_add_tcase(s, tc);
 	return s;
 }
