@@ -6,7 +6,7 @@ ca_tools_libtbclient_la_SOURCES = ca-tools/tbclient.c ca-tools/tbclient.h
 ca_tools_libtbclient_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bin_PROGRAMS += ca-tools/tanba
 ca_tools_tanba_SOURCES = ca-tools/tanba.c ca-tools/tanba.h ca-tools/client.c \
-	ca-tools/tanba_cosign.c ca-tools/tanba_sign_batch.c
+	ca-tools/tanba_cosign.c ca-tools/tanba_sign_batch.c ca-tools/tanba_sign_xml.c
 ca_tools_tanba_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 ca_tools_tanba_LDADD = ca-tools/libtbclient.la revocation/librevocation.la libsig/libsig.la common/libtbcommon.la $(OPENSSL_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(PTHREAD_LIBS)
 # verify and check-cert commands of tanba

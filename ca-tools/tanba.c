@@ -56,6 +56,10 @@ usage(FILE *f)
 	    "  sign --key NAME [--detached [--by-digest]] [--digest-alg ALG] [--pem]\n"
 	    "       [--out-dir DIR] FILE FILE...\n"
 	    "                                   sign several files in one request: FILE.p7s each\n"
+	    "  sign --key NAME --format xml [--reference '#ID'] [--digest-alg ALG] [-o OUT] [FILE|-]\n"
+	    "                                   an enveloped XML signature over FILE (or one element)\n"
+	    "  sign --key NAME --format wsse [--ttl SECONDS] [--digest-alg ALG] [-o OUT] [FILE|-]\n"
+	    "                                   sign a SOAP envelope with WS-Security\n"
 	    "  keys [--json]                    list the daemon's keys\n"
 	    "  status [--json]                  show the daemon's health\n"
 	    "  verify ...                       verify a CMS signature\n"
@@ -339,7 +343,8 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	int detached = 0, pem = 0, by_digest = 0, embed = 0, i;
 	long counter = -1;
 	char *end;
-	const char *out_dir = NULL;
+	const char *out_dir = NULL, *format = NULL, *reference = NULL;
+	long ttl = 0;
 	char **inputs = NULL;
 	int ninputs = 0;
 	unsigned char *data = NULL, *der = NULL;
@@ -389,6 +394,17 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 			out_dir = argv[++i];
 		else if (strcmp(a, "--by-digest") == 0)
 			by_digest = 1;
+		else if (strcmp(a, "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strcmp(a, "--reference") == 0 && i + 1 < argc)
+			reference = argv[++i];
+		else if (strcmp(a, "--ttl") == 0 && i + 1 < argc) {
+			ttl = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || ttl <= 0 || ttl > 86400) {
+				tanba_die_msg("sign: --ttl needs seconds (1 to 86400)");
+				goto out;
+			}
+		}
 		else if (strcmp(a, "--") == 0 && i + 1 < argc) {
 			while (i + 1 < argc)
 				inputs[ninputs++] = argv[++i];
@@ -406,6 +422,30 @@ cmd_sign(const char *socket_path, int argc, char **argv)
 	    strcmp(digest_alg, "streebog256") != 0 && strcmp(digest_alg, "streebog512") != 0) {
 		tanba_die_msg("sign: unknown digest algorithm '%s' (sha256, sha384, sha512; "
 		    "streebog256, streebog512 for GOST keys)", digest_alg);
+		goto out;
+	}
+	if (format != NULL && strcmp(format, "cms") != 0) {
+		/* XML is signed whole, by the daemon: none of the CMS options. */
+		if ((strcmp(format, "xml") != 0 && strcmp(format, "wsse") != 0) || ninputs > 1 ||
+		    out_dir != NULL || by_digest || detached || digest != NULL || pem ||
+		    add_to != NULL || counter >= 0 || content != NULL || stamp != NULL || embed ||
+		    (reference != NULL && strcmp(format, "xml") != 0) ||
+		    (ttl > 0 && strcmp(format, "wsse") != 0)) {
+			tanba_die_msg("sign: --format xml [--reference '#ID'] or --format wsse "
+			    "[--ttl SECONDS] sign one FILE (with --key, --digest-alg, -o; no CMS "
+			    "option)");
+			goto out;
+		}
+		if (key == NULL) {
+			tanba_die_msg("sign: --key NAME is required");
+			goto out;
+		}
+		rc = tanba_sign_xml(socket_path, key, format, reference, digest_alg, ttl, input,
+		    outpath);
+		goto out;
+	}
+	if (reference != NULL || ttl > 0) {
+		tanba_die_msg("sign: --reference goes with --format xml, --ttl with --format wsse");
 		goto out;
 	}
 	if (ninputs > 1 || out_dir != NULL || by_digest) {

@@ -47,6 +47,15 @@ int tanba_report_error_answer(const char *socket_path, json_t *resp, const char 
 int tanba_sign_batch(const char *socket_path, const char *key, const char *digest_alg,
     int detached, int by_digest, int pem, const char *out_dir, char **files, size_t n);
 
+/*
+ * tanba sign --format xml|wsse (tanba_sign_xml.c): input ("-" or NULL:
+ * stdin) signed by the daemon as format says, with reference ("#ID", or
+ * NULL: the whole document) for xml, ttl seconds (0: the daemon's) for
+ * wsse; the signed document to outpath (NULL: stdout).
+ */
+int tanba_sign_xml(const char *socket_path, const char *key, const char *format,
+    const char *reference, const char *digest_alg, long ttl, const char *input,
+    const char *outpath);
 /* Commands: argv[0] is the command name; they return an exit status. */
 int tanba_cmd_verify(const char *socket_path, int argc, char **argv);
 int tanba_cmd_check_cert(const char *socket_path, int argc, char **argv);

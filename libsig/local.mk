@@ -87,6 +87,6 @@ libsig_libsig_la_SOURCES += \
 	libsig/xml_sign.c \
 	libsig/xml_signed_info.c libsig/xml_signed_info.h \
 	libsig/xml_sign_split.c \
-	libsig/xml_scan.c libsig/xml_errors.c
+	libsig/xml_scan.c libsig/xml_errors.c libsig/xml_wsse_split.c
 libsig_libsig_la_CFLAGS += $(LIBXML_CFLAGS)
 libsig_libsig_la_LIBADD += $(LIBXML_LIBS)

@@ -85,8 +85,10 @@ int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_req
  * An XML signature made through tanbad, in halves: the signer process
  * builds and signs the SignedInfo (xml_signed_info.h) around the digest
  * begin gives, and never sees the document. begin parses in as tb_xml_sign
- * does, appends an empty ds:Signature to the root and gives the reference
- * digest (the document without it, exclusive c14n) made with
+ * does (duplicate IDs refused), appends an empty ds:Signature to the root
+ * and gives the reference digest (exclusive c14n of the document, or with
+ * reference "#ID" of the element with that ID, without the signature)
+ * made with
  * *ref_md_nid, the hash of the signature method of cert's key (RSA or EC)
  * for md_nid (0: SHA-256); digest holds EVP_MAX_MD_SIZE. finish takes the
  * SignedInfo and value the signer returned (RSA PKCS#1, ECDSA DER), checks
@@ -97,12 +99,42 @@ int tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_req
  * a document over one is TB_ERR_INVALID_ARG naming the setting.
  */
 typedef struct tb_xml_split tb_xml_split;
-int tb_xml_split_begin(X509 *cert, int md_nid, const unsigned char *in, size_t len,
-    const tb_xml_limits *lim, tb_xml_split **out, int *ref_md_nid, unsigned char *digest, size_t *digest_len,
-    tb_error *err);
+int tb_xml_split_begin(X509 *cert, int md_nid, const char *reference,
+    const unsigned char *in, size_t len, const tb_xml_limits *lim, tb_xml_split **out,
+    int *ref_md_nid, unsigned char *digest, size_t *digest_len, tb_error *err);
 int tb_xml_split_finish(tb_xml_split *s, const unsigned char *si, size_t si_len,
     const unsigned char *sig, size_t sig_len, unsigned char **out, size_t *out_len,
     tb_error *err);
 void tb_xml_split_free(tb_xml_split *s);
+
+/*
+ * A WS-Security signature made through tanbad, in halves as above
+ * (xml_wsse_split.c). begin parses a SOAP 1.1 or 1.2 envelope as
+ * tb_xml_sign_wsse does (no wsse header yet), gives the Body a wsu:Id when
+ * it has none, begins a wsse:Security header with cert's
+ * BinarySecurityToken, and says in *refs what the signer is sent: the Body's
+ * URI and digest (exclusive c14n, the hash of cert's method for md_nid, 0:
+ * SHA-256) and the wsu:Id the signer gives the Timestamp (pointers into the
+ * split). ttl: the Timestamp's life in seconds, 1 to TB_WSSE_TTL_MAX.
+ * finish writes the Timestamp the signer made (Created signing_time,
+ * Expires ttl later), checks the SignedInfo si is the one for the Body's
+ * and that Timestamp's digests (else TB_ERR_INTERNAL), and writes the
+ * signature (value RSA PKCS#1, ECDSA DER, GOST as the signer made it)
+ * with a SecurityTokenReference to the token.
+ */
+typedef struct tb_wsse_split tb_wsse_split;
+typedef struct tb_wsse_split_refs {
+	int md_nid;
+	const char *body_uri;
+	const unsigned char *body_digest;
+	size_t body_digest_len;
+	const char *ts_id;
+} tb_wsse_split_refs;
+int tb_wsse_split_begin(X509 *cert, int md_nid, long ttl, const unsigned char *in, size_t len,
+    const tb_xml_limits *lim, tb_wsse_split **out, tb_wsse_split_refs *refs, tb_error *err);
+int tb_wsse_split_finish(tb_wsse_split *s, time_t signing_time, const unsigned char *si,
+    size_t si_len, const unsigned char *value, size_t value_len, unsigned char **out,
+    size_t *out_len, tb_error *err);
+void tb_wsse_split_free(tb_wsse_split *s);
 
 #endif

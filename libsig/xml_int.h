@@ -106,6 +106,37 @@ int tb_xml_ids(xmlDocPtr doc, const tb_xml_limits *lim, xmlHashTablePtr *ids, ch
  * top (NULL: the document) without the subtree exclude (NULL: none),
  * comments dropped when drop_comments. *out is OPENSSL_malloc'd.
  */
+/*
+ * The dg digest (RSA/EC: SHA-2; GOST: Streebog through the GOST module) of
+ * the canonical (m) node set top (NULL: the document) without exclude,
+ * comments dropped; md holds EVP_MAX_MD_SIZE.
+ */
+int tb_xml_digest_of(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n *m,
+    const tb_xml_digest *dg, unsigned char *md, unsigned int *md_len, tb_error *err);
+
+/* A fresh ID "prefix-" and 32 hex digits into buf, not yet in ids (-1: none made). */
+int tb_xml_new_id(xmlHashTablePtr ids, const char *prefix, char *buf, size_t len);
+
+/*
+ * The Envelope, Header (made before the Body when there is none) and Body
+ * of a SOAP 1.1 or 1.2 document that has no wsse header yet; otherwise
+ * TB_ERR_INVALID_ARG saying why.
+ */
+int tb_xml_soap_parts(xmlDocPtr doc, xmlNodePtr *env, xmlNodePtr *header, xmlNodePtr *body,
+    tb_error *err);
+
+/*
+ * The end of a signature made through tanbad (xml_sign_split.c,
+ * xml_wsse_split.c): the signer's SignedInfo si must be want (the one the
+ * front built for its own digests), byte for byte; it goes into sig and
+ * must canonicalize there to the same bytes; then the SignatureValue
+ * (ECDSA as r || s). TB_ERR_INTERNAL when the SignedInfo is not the one.
+ */
+int tb_xml_split_sign_into(xmlDocPtr doc, xmlNodePtr sig, X509 *cert,
+    const tb_xml_sigmethod *meth, const unsigned char *want, size_t want_len,
+    const unsigned char *si, size_t si_len, const unsigned char *value, size_t value_len,
+    tb_error *err);
+
 int tb_xml_c14n_bytes(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, int drop_comments,
     const tb_xml_c14n *m, xmlNodePtr method, unsigned char **out, size_t *out_len);
 

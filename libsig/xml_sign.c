@@ -130,9 +130,9 @@ methods(X509 *cert, int md_nid, const tb_xml_sigmethod **meth, const tb_xml_dige
 	return 0;
 }
 
-/* dg of the canonical (m) node set top without exclude, comments dropped (NULL: digest only). */
-static int
-digest_of(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n *m,
+/* dg of the canonical (m) node set top without exclude, comments dropped. */
+int
+tb_xml_digest_of(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n *m,
     const tb_xml_digest *dg, unsigned char *md, unsigned int *md_len, tb_error *err)
 {
 	unsigned char *bytes = NULL;
@@ -174,7 +174,7 @@ fill_digest(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n
 	unsigned int md_len = 0;
 	int r;
 
-	if ((r = digest_of(doc, top, exclude, m, dg, md, &md_len, err)) != 0)
+	if ((r = tb_xml_digest_of(doc, top, exclude, m, dg, md, &md_len, err)) != 0)
 		return r;
 	return tb_xml_set_b64(dv, md, md_len, 0, err);
 }
@@ -190,7 +190,7 @@ fill_value(xmlDocPtr doc, xmlNodePtr si, const tb_xml_c14n *m, const tb_xml_sigm
 	EVP_PKEY *pk;
 	int r;
 
-	if ((r = digest_of(doc, si, NULL, m, dg, md, &md_len, err)) != 0 ||
+	if ((r = tb_xml_digest_of(doc, si, NULL, m, dg, md, &md_len, err)) != 0 ||
 	    (r = signer->sign_digest(signer->ctx, meth->md_nid, md, md_len, value, &value_len,
 	    err)) != 0)
 		goto out;
@@ -334,8 +334,8 @@ out:
 #define SOAP12_NS "http://www.w3.org/2003/05/soap-envelope"
 
 /* A fresh ID "prefix-" and 32 hex digits, not yet in ids. */
-static int
-new_id(xmlHashTablePtr ids, const char *prefix, char *buf, size_t len)
+int
+tb_xml_new_id(xmlHashTablePtr ids, const char *prefix, char *buf, size_t len)
 {
 	unsigned char rnd[16];
 	size_t i, w;
@@ -358,6 +358,37 @@ soap_child(xmlNodePtr env, const char *name)
 		    strcmp((const char *)n->name, name) == 0)
 			return n;
 	return NULL;
+}
+
+int
+tb_xml_soap_parts(xmlDocPtr doc, xmlNodePtr *envp, xmlNodePtr *headerp, xmlNodePtr *bodyp,
+    tb_error *err)
+{
+	xmlNodePtr env = xmlDocGetRootElement(doc), header, body, sec;
+
+	if (env == NULL || strcmp((const char *)env->name, "Envelope") != 0 || env->ns == NULL ||
+	    (strcmp((const char *)env->ns->href, SOAP11_NS) != 0 &&
+	    strcmp((const char *)env->ns->href, SOAP12_NS) != 0) ||
+	    (body = soap_child(env, "Body")) == NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "document: not a SOAP 1.1 or 1.2 "
+		    "Envelope with a Body");
+	if ((header = soap_child(env, "Header")) == NULL) {
+		if ((header = xmlNewDocNode(doc, env->ns, (const xmlChar *)"Header", NULL)) == NULL)
+			return tb_error_set(err, TB_ERR_NOMEM, "SOAP signature");
+		if (xmlAddPrevSibling(body, header) == NULL) {
+			xmlFreeNode(header);
+			return tb_error_set(err, TB_ERR_NOMEM, "SOAP signature");
+		}
+	}
+	for (sec = first_child_elem(header); sec != NULL; sec = sec->next)
+		if (sec->type == XML_ELEMENT_NODE && sec->ns != NULL &&
+		    strcmp((const char *)sec->ns->href, TB_XML_WSSE_NS) == 0)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "document: already has a wsse "
+			    "header");
+	*envp = env;
+	*headerp = header;
+	*bodyp = body;
+	return 0;
 }
 
 /* A ds:Reference to #id with exclusive c14n; its DigestValue in *dv. */
@@ -403,31 +434,14 @@ tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request
 	    (r = tb_xml_parse_for_signing(req->input, req->input_len, NULL, &doc, &ids,
 	    err)) != 0)
 		goto out;
-	env = xmlDocGetRootElement(doc);
-	if (env == NULL || strcmp((const char *)env->name, "Envelope") != 0 || env->ns == NULL ||
-	    (strcmp((const char *)env->ns->href, SOAP11_NS) != 0 &&
-	    strcmp((const char *)env->ns->href, SOAP12_NS) != 0) ||
-	    (body = soap_child(env, "Body")) == NULL) {
-		r = tb_error_set(err, TB_ERR_INVALID_ARG, "document: not a SOAP 1.1 or 1.2 Envelope with a Body");
+	if ((r = tb_xml_soap_parts(doc, &env, &header, &body, err)) != 0)
 		goto out;
-	}
-	if ((header = soap_child(env, "Header")) == NULL) {
-		if ((header = xmlNewDocNode(doc, env->ns, (const xmlChar *)"Header", NULL)) == NULL ||
-		    xmlAddPrevSibling(body, header) == NULL)
-			goto nomem;
-	}
-	for (sec = first_child_elem(header); sec != NULL; sec = sec->next)
-		if (sec->type == XML_ELEMENT_NODE && sec->ns != NULL &&
-		    strcmp((const char *)sec->ns->href, TB_XML_WSSE_NS) == 0) {
-			r = tb_error_set(err, TB_ERR_INVALID_ARG, "document: already has a wsse header");
-			goto out;
-		}
 	now = req->now != 0 ? req->now : tb_clock_now();
 	tb_clock_format(now, created, sizeof(created));
 	tb_clock_format(now + (req->ttl > 0 ? req->ttl : 300), expires, sizeof(expires));
-	if (new_id(ids, "X509", bst_id, sizeof(bst_id)) != 0 ||
-	    new_id(ids, "TS", ts_id, sizeof(ts_id)) != 0 ||
-	    new_id(ids, "id", body_new, sizeof(body_new)) != 0) {
+	if (tb_xml_new_id(ids, "X509", bst_id, sizeof(bst_id)) != 0 ||
+	    tb_xml_new_id(ids, "TS", ts_id, sizeof(ts_id)) != 0 ||
+	    tb_xml_new_id(ids, "id", body_new, sizeof(body_new)) != 0) {
 		r = tb_error_set(err, TB_ERR_INTERNAL, "no fresh ID");
 		goto out;
 	}

@@ -13,7 +13,11 @@
 # Batches with the GOST key: documents hashed by the front, Streebog
 # digests given; a SHA-2 item fails alone. Co-signing an RSA signature with
 # the GOST key keeps the RSA SignerInfo's bytes; both verify with their
-# identities; a GOST counter-signature is refused. No password reaches a log or
+# identities; a GOST counter-signature is refused. XML with the GOST key
+# (tanba sign --format xml, whole document and "#d1"): the Kazakh URIs,
+# VALID with the IIN, and xmllint --exc-c14n + the gost engine agree with
+# the digest and the value; a SOAP envelope with WS-Security (--format
+# wsse) VALID with the IIN. No password reaches a log or
 # the audit trail.
 TB_NO_START=1
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -300,6 +304,79 @@ tb_tanba sign --key gost --countersign 0 -o "$TB_TMP/x" "$TB_TMP/r.attached.p7s"
     2>"$TB_TMP/err" && tb_fail "a GOST file key counter-signed"
 grep -q "counter-signatures are for token keys" "$TB_TMP/err" ||
     tb_fail "countersign: $(cat "$TB_TMP/err")"
+
+tb_log "XML with the GOST key through tanbad: the Kazakh URIs, VALID with the identity"
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<doc xmlns:a="urn:a"><data Id="d1"><a:item>Өтініш: Әлиханов Ғалым</a:item></data><note>x</note></doc>\n' \
+    > "$TB_TMP/g.xml"
+tb_tanba sign --key gost --format xml -o "$TB_TMP/g-all.xml" "$TB_TMP/g.xml" ||
+    tb_fail "sign --format xml --key gost"
+KZ=urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms
+grep -qF "Algorithm=\"$KZ:gostr34102015-gostr34112015-512\"" "$TB_TMP/g-all.xml" &&
+    grep -qF "Algorithm=\"$KZ:gostr34112015-512\"" "$TB_TMP/g-all.xml" ||
+    { cat "$TB_TMP/g-all.xml"; tb_fail "not the Kazakh GOST URIs"; }
+verify_expect VALID --iin "$IIN" "$TB_TMP/g-all.xml"
+verify_expect IDENTITY_MISMATCH --iin 000000000000 --no-check-iin-checksum "$TB_TMP/g-all.xml"
+tb_tanba sign --key gost --format xml --reference '#d1' -o "$TB_TMP/g-d1.xml" "$TB_TMP/g.xml" ||
+    tb_fail "sign --format xml --reference #d1 --key gost"
+verify_expect VALID --signed-element '#d1' --iin "$IIN" "$TB_TMP/g-d1.xml"
+verify_expect SIGNATURE_INVALID --signed-element / "$TB_TMP/g-d1.xml"
+# A changed character of the signed text: the reference digest no longer holds.
+sed 's/Ғалым/Галым/' "$TB_TMP/g-all.xml" > "$TB_TMP/g-bad.xml"
+verify_expect DIGEST_MISMATCH "$TB_TMP/g-bad.xml"
+# Without tanba: the document without its signature and the SignedInfo, each
+# canonicalized by xmllint --exc-c14n and hashed by the gost engine; the
+# value, reversed back to RFC 4491's order, verified by the engine.
+if openssl engine gost >/dev/null 2>&1; then
+	python3 - "$TB_TMP/g-all.xml" "$TB_TMP/i-doc.xml" "$TB_TMP/i-si.xml" "$TB_TMP/i-sig.bin" \
+	    "$TB_TMP/i-dv" <<'PY' || tb_fail "cannot take the GOST XML signature apart"
+import base64, re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+sig = re.search(r"<ds:Signature .*</ds:Signature>", s, re.S).group(0)
+open(sys.argv[2], "w", encoding="utf-8").write(s.replace(sig, "", 1))
+si = re.search(r"<ds:SignedInfo[ >].*</ds:SignedInfo>", sig, re.S).group(0)
+if si.startswith("<ds:SignedInfo>"):
+    si = si.replace("<ds:SignedInfo>", '<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">', 1)
+open(sys.argv[3], "w", encoding="utf-8").write(si)
+clean = lambda v: re.sub(r"\s", "", v.replace("&#13;", ""))
+sv = re.search(r"<ds:SignatureValue>(.*)</ds:SignatureValue>", sig, re.S).group(1)
+open(sys.argv[4], "wb").write(base64.b64decode(clean(sv))[::-1])
+open(sys.argv[5], "w").write(clean(re.search(r"<ds:DigestValue>(.*)</ds:DigestValue>", sig, re.S).group(1)))
+PY
+	dv=$(xmllint --exc-c14n "$TB_TMP/i-doc.xml" | openssl dgst -engine gost -md_gost12_512 -binary 2>/dev/null | base64 -w0)
+	[ "$dv" = "$(cat "$TB_TMP/i-dv")" ] ||
+	    tb_fail "xmllint --exc-c14n + engine digest $dv is not the DigestValue $(cat "$TB_TMP/i-dv")"
+	xmllint --exc-c14n "$TB_TMP/i-si.xml" | openssl dgst -engine gost -md_gost12_512 -binary \
+	    > "$TB_TMP/i-si.md" 2>/dev/null
+	openssl pkey -engine gost -in "$G/individual-sign.key" -pubout -out "$TB_TMP/i-pub.pem" 2>/dev/null
+	openssl pkeyutl -engine gost -verify -pubin -inkey "$TB_TMP/i-pub.pem" -in "$TB_TMP/i-si.md" \
+	    -sigfile "$TB_TMP/i-sig.bin" >"$TB_TMP/i-v.log" 2>&1 ||
+	    tb_fail "the gost engine refuses the daemon's GOST XML signature: $(cat "$TB_TMP/i-v.log")"
+else
+	echo "skip: openssl has no gost engine for the independent XML check"
+fi
+# The signer's record: the Streebog reference digest, detail xml.
+python3 - "$TB_TMP/audit.log" "$TB_TMP/i-dv" <<'PY' || tb_fail "audit record of the GOST XML signature"
+import base64, json, sys
+try:    # the DigestValue when the engine check above took it apart
+    dv = base64.b64decode(open(sys.argv[2]).read()).hex()
+except OSError:
+    dv = None
+recs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("op") == "sign" and r.get("detail") == "xml"]
+ok = [r["doc_digest"] for r in recs if r["result"] == "ok" and r["key"] == "gost"]
+assert len(ok) == 2 and all(d.startswith("streebog512:") and len(d) == 12 + 128 for d in ok), recs
+assert dv is None or "streebog512:" + dv in ok, (dv, ok)
+PY
+
+tb_log "WS-Security with the GOST key: the signer's Timestamp, VALID with the identity"
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:q xmlns:m="urn:egov">Өтініш</m:q></soap:Body></soap:Envelope>\n' \
+    > "$TB_TMP/g-soap.xml"
+tb_tanba sign --key gost --format wsse -o "$TB_TMP/g-ws.xml" "$TB_TMP/g-soap.xml" ||
+    tb_fail "sign --format wsse --key gost"
+grep -qF "Algorithm=\"$KZ:gostr34102015-gostr34112015-512\"" "$TB_TMP/g-ws.xml" ||
+    tb_fail "wsse: not the Kazakh GOST method"
+verify_expect VALID --signed-element Body --iin "$IIN" "$TB_TMP/g-ws.xml"
+grep -q '"detail":"wsse timestamp streebog512:[0-9a-f]\{128\}"' "$TB_TMP/audit.log" ||
+    tb_fail "no GOST wsse record with the Timestamp's Streebog"
 
 tb_log "an expired certificate in the container: refused at sign time"
 tb_tanba sign --key gostexp -o "$TB_TMP/x" "$doc" 2>"$TB_TMP/err" && tb_fail "expired file key signed"

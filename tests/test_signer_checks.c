@@ -398,6 +398,124 @@ START_TEST(test_signs_xml_signed_info)
 END_TEST
 
 /*
+ * The reference URI a fake front sends: "#" and an NCName goes into the
+ * SignedInfo as it is; anything else, markup above all, is refused before
+ * anything is signed.
+ */
+static const char *const xml_bad_uris[] = {
+	"#", "#1a", "part", "#a b", "#a\"", "#a\"/><ds:Reference URI=\"", "#a>", "#a&amp;",
+	"http://example.com/x", "#a:b", "#\xd0\x9a",
+};
+
+START_TEST(test_xml_uri)
+{
+	X509 *cert = cert_read("TB_RSA_CERT");
+	tb_sc_signed sd;
+	tb_sc_req q;
+	tb_sc_ans *a;
+	tb_error e;
+	size_t i;
+
+	for (i = 0; i < sizeof(xml_bad_uris) / sizeof(xml_bad_uris[0]); i++) {
+		req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+		q.form = TB_SC_FORM_XML;
+		q.detached = 0;
+		snprintf(q.uri, sizeof(q.uri), "%s", xml_bad_uris[i]);
+		expect_refused(&q, TB_ERR_INVALID_ARG, "reference URI");
+	}
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	q.form = TB_SC_FORM_XML;
+	q.detached = 0;
+	snprintf(q.uri, sizeof(q.uri), "#part-1");
+	a = call(&q);
+	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
+	ck_assert_msg(tb_sc_signed_decode(a, &sd, &e) == 0, "answer: %s", e.detail);
+	ck_assert_ptr_nonnull(memmem(sd.attrs, sd.attrs_len, "<ds:Reference URI=\"#part-1\">",
+	    28));
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
+/*
+ * WS-Security from a fake front: the signer makes the Timestamp from its
+ * own clock (the front sends only its ID and life) and signs a SignedInfo
+ * over the Body's digest and that Timestamp's. The Body's URI, the
+ * Timestamp's ID and life are checked; an enveloped XML signature takes no
+ * second reference.
+ */
+START_TEST(test_wsse)
+{
+	static const char wsu[] =
+	    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+	static const struct { uint32_t form; const char *uri, *ts_id; uint32_t ttl; const char *words; }
+	    bad[] = {
+		{ TB_SC_FORM_WSSE, "", "TS-1", 300, "reference URI" },
+		{ TB_SC_FORM_WSSE, "#b\"/><x", "TS-1", 300, "reference URI" },
+		{ TB_SC_FORM_WSSE, "#TS-1", "TS-1", 300, "reference URI" },
+		{ TB_SC_FORM_WSSE, "#body", "TS\"><x", 300, "timestamp Id" },
+		{ TB_SC_FORM_WSSE, "#body", "", 300, "timestamp Id" },
+		{ TB_SC_FORM_WSSE, "#body", "TS-1", 0, "ttl" },
+		{ TB_SC_FORM_WSSE, "#body", "TS-1", 86401, "ttl" },
+		/* a second reference on an enveloped signature: too many */
+		{ TB_SC_FORM_XML, "", "TS-1", 300, "references" },
+	};
+	X509 *cert = cert_read("TB_RSA_CERT");
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	unsigned char md[32], b64[64];
+	unsigned int n = 0;
+	char ts[512], created[32], expires[32], want[160];
+	tb_sc_signed sd;
+	tb_sc_req q;
+	tb_sc_ans *a;
+	tb_error e;
+	time_t t;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+		q.form = bad[i].form;
+		q.detached = 0;
+		snprintf(q.uri, sizeof(q.uri), "%s", bad[i].uri);
+		snprintf(q.ts_id, sizeof(q.ts_id), "%s", bad[i].ts_id);
+		q.ttl = bad[i].ttl;
+		expect_refused(&q, TB_ERR_INVALID_ARG, bad[i].words);
+	}
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	q.form = TB_SC_FORM_WSSE;
+	q.detached = 0;
+	snprintf(q.uri, sizeof(q.uri), "#id-body");
+	snprintf(q.ts_id, sizeof(q.ts_id), "TS-1");
+	q.ttl = 300;
+	a = call(&q);
+	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
+	ck_assert_msg(tb_sc_signed_decode(a, &sd, &e) == 0, "answer: %s", e.detail);
+	ck_assert_ptr_nonnull(mctx);
+	ck_assert_int_eq(EVP_DigestVerifyInit(mctx, NULL, EVP_sha256(), NULL,
+	    X509_get0_pubkey(cert)), 1);
+	ck_assert_int_eq(EVP_DigestVerify(mctx, sd.sig, sd.sig_len, sd.attrs, sd.attrs_len), 1);
+	ck_assert_ptr_nonnull(memmem(sd.attrs, sd.attrs_len, "URI=\"#id-body\"", 14));
+	ck_assert_ptr_nonnull(memmem(sd.attrs, sd.attrs_len, "URI=\"#TS-1\"", 11));
+	ck_assert_ptr_null(memmem(sd.attrs, sd.attrs_len, "enveloped-signature", 19));
+	/* The Timestamp's digest: of the signer's time, as exclusive c14n writes it. */
+	t = (time_t)sd.signing_time;
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	t += 300;
+	strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(ts, sizeof(ts), "<wsu:Timestamp xmlns:wsu=\"%s\" wsu:Id=\"TS-1\"><wsu:Created>%s"
+	    "</wsu:Created><wsu:Expires>%s</wsu:Expires></wsu:Timestamp>", wsu, created, expires);
+	ck_assert_int_eq(EVP_Digest(ts, strlen(ts), md, &n, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(EVP_EncodeBlock(b64, md, 32), 44);
+	snprintf(want, sizeof(want), "<ds:DigestValue>%s</ds:DigestValue>", (const char *)b64);
+	ck_assert_msg(memmem(sd.attrs, sd.attrs_len, want, strlen(want)) != NULL,
+	    "no Timestamp digest %s in %.*s", want, (int)sd.attrs_len, (const char *)sd.attrs);
+	EVP_MD_CTX_free(mctx);
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
+/*
  * Requests the signer must refuse. user: who really connected (NULL for
  * this process, root: the "tests" client; "-" for uid and gid 4242, which
  * no [client] names; else an account). The fake front claims uid 0 in
@@ -694,6 +812,8 @@ signer_checks_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_signs_for_its_client);
 	tcase_add_test(tc, test_signs_xml_signed_info);
+	tcase_add_test(tc, test_xml_uri);
+	tcase_add_test(tc, test_wsse);
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_test(tc, test_unattributed);
 	tcase_add_test(tc, test_limited_client_signs_its_key);

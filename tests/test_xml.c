@@ -10,9 +10,11 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <check.h>
 #include <openssl/crypto.h>
@@ -606,12 +608,12 @@ START_TEST(test_sign_split)
 
 	lim_setup();
 	tb_error_clear(&e);
-	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)plain, strlen(plain),
-	    NULL, &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
+	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, "", (const unsigned char *)plain,
+	    strlen(plain), NULL, &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
 	ck_assert_int_eq(md, NID_sha256);
 	ck_assert_uint_eq(digest_len, 32);
 	/* the signer's half: SignedInfo from the digest alone, signed */
-	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, digest,
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, "", digest,
 	    digest_len, &si, &si_len, &e), 0);
 	ck_assert_int_eq(EVP_Digest(si, si_len, h, &h_len, EVP_sha256(), NULL), 1);
 	ck_assert_int_eq(lim_sign_digest(lim_key, md, h, h_len, sig, &sig_len, &e), 0);
@@ -631,8 +633,168 @@ START_TEST(test_sign_split)
 	OPENSSL_free(si);
 	tb_xml_split_free(s);
 	/* a digest of the wrong length is not built into a SignedInfo */
-	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha384, digest,
-	    32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha384, "",
+	    digest, 32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+}
+END_TEST
+
+/*
+ * The split over a referenced element: the SignedInfo names "#ID", the
+ * signature verifies with that element required to be signed; a reference
+ * to no element, or in a document whose IDs repeat, is refused.
+ */
+START_TEST(test_sign_split_reference)
+{
+	static const char doc[] = "<r xmlns=\"urn:r\"><a Id=\"part-1\">x</a><b>y</b></r>";
+	static const char dup[] = "<r><a Id=\"p\">x</a><b Id=\"p\">y</b></r>";
+	tb_xml_split *s = NULL;
+	tb_xml_limits lim;
+	unsigned char digest[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE], sig[TB_SIG_MAX];
+	unsigned char *si = NULL, *out = NULL;
+	size_t digest_len = 0, si_len = 0, out_len = 0, sig_len = sizeof(sig);
+	unsigned int h_len = 0;
+	int md = 0;
+	tb_error e;
+
+	lim_setup();
+	ck_assert_msg(tb_xml_split_begin(lim_cert, 0, "#part-1", (const unsigned char *)doc,
+	    strlen(doc), NULL, &s, &md, digest, &digest_len, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), md, "#part-1",
+	    digest, digest_len, &si, &si_len, &e), 0);
+	ck_assert_ptr_nonnull(memmem(si, si_len, "URI=\"#part-1\"", 13));
+	ck_assert_int_eq(EVP_Digest(si, si_len, h, &h_len, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(lim_sign_digest(lim_key, md, h, h_len, sig, &sig_len, &e), 0);
+	ck_assert_msg(tb_xml_split_finish(s, si, si_len, sig, sig_len, &out, &out_len, &e) == 0,
+	    "%s", e.detail);
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(lim_verdict(out, out_len, &lim, ""), TB_V_VALID);
+	OPENSSL_free(out);
+	OPENSSL_free(si);
+	tb_xml_split_free(s);
+	s = NULL;
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, "#nosuch", (const unsigned char *)doc,
+	    strlen(doc), NULL, &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_ptr_nonnull(strstr(e.detail, "no element with that ID"));
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, "#p", (const unsigned char *)dup,
+	    strlen(dup), NULL, &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+/* The signer's half of a WS-Security signature at time when: SignedInfo, value. */
+static void
+wsse_signer(const tb_wsse_split_refs *refs, time_t when, unsigned char **si, size_t *si_len,
+    unsigned char *sig, size_t *sig_len)
+{
+	unsigned char *ts = NULL, tsd[EVP_MAX_MD_SIZE], h[EVP_MAX_MD_SIZE];
+	unsigned int tsd_len = 0, h_len = 0;
+	size_t ts_len = 0;
+	char uri[80];
+	tb_xml_ref r[2];
+	tb_error e;
+
+	ck_assert_msg(tb_wsse_timestamp(refs->ts_id, when, 300, &ts, &ts_len, &e) == 0, "%s",
+	    e.detail);
+	ck_assert_int_eq(EVP_Digest(ts, ts_len, tsd, &tsd_len, EVP_sha256(), NULL), 1);
+	snprintf(uri, sizeof(uri), "#%s", refs->ts_id);
+	r[0].uri = refs->body_uri;
+	r[0].digest = refs->body_digest;
+	r[0].digest_len = refs->body_digest_len;
+	r[1].uri = uri;
+	r[1].digest = tsd;
+	r[1].digest_len = tsd_len;
+	ck_assert_msg(tb_xml_signed_info_refs(X509_get_X509_PUBKEY(lim_cert), NID_sha256, 0, r, 2,
+	    si, si_len, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(EVP_Digest(*si, *si_len, h, &h_len, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(lim_sign_digest(lim_key, NID_sha256, h, h_len, sig, sig_len, &e), 0);
+	OPENSSL_free(ts);
+}
+
+/*
+ * WS-Security in halves: the envelope the front writes around the
+ * signer's Timestamp and SignedInfo verifies; a SignedInfo over a
+ * Timestamp of another time than the signing time the signer answered
+ * with is refused, nothing written.
+ */
+START_TEST(test_wsse_split)
+{
+	static const char soap[] = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+	    "<s:Body><m xmlns=\"urn:m\">Өтініш</m></s:Body></s:Envelope>";
+	tb_wsse_split *s = NULL;
+	tb_wsse_split_refs refs;
+	tb_xml_limits lim;
+	tb_xml_ref three[3];
+	unsigned char *si = NULL, *out = NULL, sig[TB_SIG_MAX];
+	size_t si_len = 0, out_len = 0, sig_len = sizeof(sig);
+	time_t now = time(NULL);
+	tb_error e;
+
+	lim_setup();
+	ck_assert_msg(tb_wsse_split_begin(lim_cert, 0, 300, (const unsigned char *)soap,
+	    strlen(soap), NULL, &s, &refs, &e) == 0, "%s", e.detail);
+	ck_assert_int_eq(refs.md_nid, NID_sha256);
+	ck_assert(tb_xml_ref_uri_ok(refs.body_uri) && refs.body_uri[0] == '#');
+	wsse_signer(&refs, now, &si, &si_len, sig, &sig_len);
+	ck_assert_int_eq(tb_wsse_split_finish(s, now + 1, si, si_len, sig, sig_len, &out,
+	    &out_len, &e), TB_ERR_INTERNAL);
+	ck_assert_ptr_null(out);
+	tb_wsse_split_free(s);
+	OPENSSL_free(si);
+	s = NULL;
+	si = NULL;
+	sig_len = sizeof(sig);
+	ck_assert_msg(tb_wsse_split_begin(lim_cert, 0, 300, (const unsigned char *)soap,
+	    strlen(soap), NULL, &s, &refs, &e) == 0, "%s", e.detail);
+	wsse_signer(&refs, now, &si, &si_len, sig, &sig_len);
+	ck_assert_msg(tb_wsse_split_finish(s, now, si, si_len, sig, sig_len, &out, &out_len,
+	    &e) == 0, "%s", e.detail);
+	memset(&lim, 0, sizeof(lim));
+	ck_assert_int_eq(lim_verdict(out, out_len, &lim, ""), TB_V_VALID);
+	OPENSSL_free(out);
+	OPENSSL_free(si);
+	tb_wsse_split_free(s);
+	/* no third reference, no life past a day, nothing but SOAP */
+	memset(three, 0, sizeof(three));
+	ck_assert_int_eq(tb_xml_signed_info_refs(X509_get_X509_PUBKEY(lim_cert), NID_sha256, 0,
+	    three, 3, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+	ck_assert_int_eq(tb_wsse_timestamp("TS-1", now, TB_WSSE_TTL_MAX + 1, &si, &si_len, &e),
+	    TB_ERR_INVALID_ARG);
+	s = NULL;
+	ck_assert_int_eq(tb_wsse_split_begin(lim_cert, 0, 300, (const unsigned char *)"<a/>", 4, NULL,
+	    &s, &refs, &e), TB_ERR_INVALID_ARG);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+/* Only "" or "#" and an ASCII NCName become a reference URI: no markup in signed bytes. */
+START_TEST(test_ref_uri)
+{
+	static const char *const good[] = { "", "#a", "#_x.1-2", "#ID_1" };
+	static const char *const bad[] = {
+		"#", "#1a", "#a b", "#a\"", "#a\"><ds:Reference URI=\"", "#a<", "#a&amp;",
+		"x", "http://example.com/", "#a:b", "#\xd0\x9a",
+	};
+	unsigned char digest[32] = { 0 }, *si = NULL;
+	size_t si_len = 0, i;
+	char longest[TB_XML_REF_URI_MAX + 2];
+	tb_error e;
+
+	lim_setup();
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(tb_xml_ref_uri_ok(good[i]), "refused %s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(!tb_xml_ref_uri_ok(bad[i]), "took %s", bad[i]);
+		ck_assert_int_eq(tb_xml_signed_info(X509_get_X509_PUBKEY(lim_cert), NID_sha256,
+		    bad[i], digest, 32, &si, &si_len, &e), TB_ERR_INVALID_ARG);
+		ck_assert_ptr_null(si);
+	}
+	memset(longest, 'a', sizeof(longest));
+	longest[0] = '#';
+	longest[TB_XML_REF_URI_MAX] = '\0';
+	ck_assert(tb_xml_ref_uri_ok(longest));
+	longest[TB_XML_REF_URI_MAX] = 'a';
+	longest[TB_XML_REF_URI_MAX + 1] = '\0';
+	ck_assert(!tb_xml_ref_uri_ok(longest));
 }
 END_TEST
 
@@ -649,17 +811,17 @@ START_TEST(test_sign_split_limits)
 
 	lim_setup();
 	memset(&lim, 0, sizeof(lim));
-	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)deep,
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, "", (const unsigned char *)deep,
 	    strlen(deep), &lim, &s, &md, digest, &digest_len, &e), 0);
 	tb_xml_split_free(s);
 	s = NULL;
 	lim.max_depth = 2;
-	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)deep,
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, "", (const unsigned char *)deep,
 	    strlen(deep), &lim, &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
 	ck_assert_msg(strstr(e.detail, "xml_max_depth") != NULL, "%s", e.detail);
 	lim.max_depth = 0;
 	lim.max_attributes = 1;
-	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, (const unsigned char *)deep,
+	ck_assert_int_eq(tb_xml_split_begin(lim_cert, 0, "", (const unsigned char *)deep,
 	    strlen(deep), &lim, &s, &md, digest, &digest_len, &e), TB_ERR_INVALID_ARG);
 	ck_assert_msg(strstr(e.detail, "xml_max_attributes") != NULL, "%s", e.detail);
 	ck_assert_ptr_null(s);
@@ -684,6 +846,9 @@ xml_suite(void)
 	tcase_add_test(tc, test_attribute_limits);
 	tcase_add_test(tc, test_xml_budget);
 	tcase_add_test(tc, test_sign_split_limits);
+	tcase_add_test(tc, test_sign_split_reference);
+	tcase_add_test(tc, test_ref_uri);
+	tcase_add_test(tc, test_wsse_split);
 	suite_add_tcase(s, tc);
 	return s;
 }

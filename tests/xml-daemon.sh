@@ -10,7 +10,11 @@
 # naming xml_max_attributes by verify and sign at once; sign with
 # "format":"xml" through the signer process (rsa, ec): VALID for tanba and
 # for xmlsec1, the audit record the signer wrote holding the reference
-# digest, and the requests an XML signature refuses.
+# digest, and the requests an XML signature refuses; a referenced element
+# ("reference": "#b1") VALID for tanba with --signed-element and xmlsec1;
+# tanba sign --format xml [--reference] and its misuse; WS-Security
+# ("format": "wsse", tanba sign --format wsse): the signer's Timestamp and
+# record, VALID for tanba with the window checked and for xmlsec1.
 TB_NO_START=1
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
@@ -25,8 +29,8 @@ untrusted = $TB_PKI/chain.pem
 check_iin_checksum = no
 CONF
 grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
-# Every refusal below is recorded whole, not summed up past the default ten a minute.
-sed -i 's/^\[audit\]$/&\nrefusal_records = 100/' "$TB_CONF"
+# Every refusal on record (no per-window bound): the tests count them.
+sed -i 's/^\[audit\]$/&\nrefusal_records = 0/' "$TB_CONF"
 grep -q '^\[client ' "$TB_CONF" || printf '\n[client "xml-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
     "$(id -un)" >> "$TB_CONF"
 tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
@@ -179,6 +183,154 @@ for r in xml:
     assert r["sig_digest"] and r["attrs_digest"] and "source" not in r, r
 PY
 "$top_builddir/ca-tools/tanba-admin" audit-verify "$TB_TMP/audit.log" >/dev/null || tb_fail "audit-verify after XML signing"
+# A referenced element: URI="#b1" in the SignedInfo the signer built; VALID
+# for tanba with that element required, for xmlsec1 with Id as the ID
+# attribute. A reference to nothing, one that is no "#" and NCName, or
+# "reference" on a CMS signature: bad_request.
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<request><body Id="b1">Анықтама</body><other>x</other></request>\n' > "$T/part.xml"
+python3 - "$TB_SOCK" "$T/part.xml" "$T" <<'PY' || tb_fail "sign op with a reference"
+import base64, os, sys
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+b = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
+for n, key in enumerate(["rsa", "ec"]):
+    a = ask(s, {"id": 80 + n, "op": "sign", "key": key, "data": b, "format": "xml",
+                "reference": "#b1"})
+    assert a["ok"] is True and a["format"] == "xml", a
+    out = base64.b64decode(a["xml"])
+    assert b'<ds:Reference URI="#b1">' in out, out
+    open(os.path.join(sys.argv[3], "part-%s.xml" % key), "wb").write(out)
+for n, (ref, fmt) in enumerate([("#nosuch", "xml"), ('#b1"', "xml"), ("b1", "xml"),
+                                ("#b1", "cms"), ("#b1", None)]):
+    req = {"id": 85 + n, "op": "sign", "key": "rsa", "data": b, "reference": ref}
+    if fmt:
+        req["format"] = fmt
+    a = ask(s, req)
+    assert a["ok"] is False and a["error"]["code"] == "bad_request", (ref, a)
+PY
+for key in rsa ec; do
+	tb_tanba verify --signed-element '#b1' "$T/part-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = VALID ] ||
+	    tb_fail "--signed-element #b1 ($key): $(cat "$T/out" "$T/err")"
+	tb_tanba verify --signed-element / "$T/part-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] ||
+	    tb_fail "--signed-element / over #b1 ($key): $(cat "$T/out" "$T/err")"
+	xmlsec1 --verify --id-attr:Id body --trusted-pem "$P/root.pem" \
+	    --untrusted-pem "$P/chain.pem" "$T/part-$key.xml" >"$T/xmlsec.log" 2>&1 ||
+	    tb_fail "xmlsec1 --verify of #b1 ($key): $(cat "$T/xmlsec.log")"
+done
+
+# tanba sign --format xml: a file or stdin, the whole document or "#b1".
+tb_tanba sign --key rsa --format xml --reference '#b1' -o "$T/cli-b1.xml" "$T/part.xml" ||
+    tb_fail "tanba sign --format xml --reference #b1"
+tb_tanba verify --signed-element '#b1' "$T/cli-b1.xml" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "CLI #b1: $(cat "$T/out" "$T/err")"
+tb_tanba sign --key ec --format xml --digest-alg sha384 < "$T/plain.xml" > "$T/cli-all.xml" ||
+    tb_fail "tanba sign --format xml from stdin"
+grep -q 'ecdsa-sha384' "$T/cli-all.xml" || tb_fail "--digest-alg sha384 not taken"
+tb_tanba verify --signed-element / "$T/cli-all.xml" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "CLI whole document: $(cat "$T/out" "$T/err")"
+# misuse: exit 2, a message, nothing written
+for args in "--format xml --detached" "--format xml --pem" "--format xml --timestamp" \
+    "--reference #b1" "--format pdf" "--format xml --reference #nosuch" "--format xml --ttl 60"; do
+	rm -f "$T/cli-x.xml"
+	# shellcheck disable=SC2086
+	tb_tanba sign --key rsa $args -o "$T/cli-x.xml" "$T/part.xml" 2>"$T/err"
+	rc=$?
+	[ "$rc" = 2 ] && [ -s "$T/err" ] && [ ! -e "$T/cli-x.xml" ] ||
+	    tb_fail "tanba sign $args: exit $rc, $(cat "$T/err")"
+done
+
+# WS-Security through tanbad: a SOAP envelope signed with rsa and ec, the
+# Timestamp made by the signer's clock (Created within the request, Expires
+# ttl later); VALID for the verify op with the Body named; the signer's
+# record holds the Body's digest and the Timestamp's; refusals.
+cat > "$T/soap.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:getStatus xmlns:m="urn:egov"><m:iin>900101300126</m:iin><m:note>Өтініш</m:note></m:getStatus></soap:Body></soap:Envelope>
+XML
+python3 - "$TB_SOCK" "$T/soap.xml" "$T" "$TB_TMP/audit.log" <<'PY' || tb_fail "sign op with format wsse"
+import base64, calendar, hashlib, json, os, re, sys, time
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+from tbframe import connect, ask
+s = connect(sys.argv[1])
+b = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
+WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+when = lambda t: calendar.timegm(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ"))
+for n, key in enumerate(["rsa", "ec"]):
+    t0 = int(time.time())
+    a = ask(s, {"id": 100 + n, "op": "sign", "key": key, "data": b, "format": "wsse", "ttl": 600})
+    t1 = int(time.time())
+    assert a["ok"] is True and a["format"] == "wsse" and "cms" not in a, a
+    out = base64.b64decode(a["xml"]).decode()
+    open(os.path.join(sys.argv[3], "ws-%s.xml" % key), "w").write(out)
+    ts = re.search(r'<wsu:Timestamp wsu:Id="([^"]+)"><wsu:Created>([^<]+)</wsu:Created>'
+                   r'<wsu:Expires>([^<]+)</wsu:Expires></wsu:Timestamp>', out)
+    assert ts, out
+    created, expires = when(ts.group(2)), when(ts.group(3))
+    assert t0 <= created <= t1 and expires == created + 600, (t0, t1, ts.groups())
+    assert a["signing_time"] == ts.group(2) and a["expires"] == ts.group(3), a
+    assert out.count("<ds:Reference URI=") == 2 and "wsse:SecurityTokenReference" in out, out
+    assert "wsse:BinarySecurityToken" in out and 'soap:mustUnderstand="1"' in out, out
+    v = ask(s, {"id": 110 + n, "op": "verify", "xml": a["xml"], "signed_element": "Body"})
+    assert v["ok"] is True and v["verdict"] == "VALID", v
+    assert len(v["signers"][0]["references"]) == 2, v["signers"][0]
+    # The record: the Timestamp's digest, of the exclusive c14n of the one written.
+    canon = ('<wsu:Timestamp xmlns:wsu="%s" wsu:Id="%s"><wsu:Created>%s</wsu:Created>'
+             '<wsu:Expires>%s</wsu:Expires></wsu:Timestamp>' % ((WSU,) + ts.groups()))
+    recs = [r for r in map(json.loads, open(sys.argv[4])) if r.get("op") == "sign"]
+    assert recs[-1]["result"] == "ok" and recs[-1]["key"] == key, recs[-1]
+    assert recs[-1]["detail"] == "wsse timestamp sha256:" + hashlib.sha256(canon.encode()).hexdigest(), (recs[-1], canon)
+    assert recs[-1]["doc_digest"].startswith("sha256:"), recs[-1]
+# A Body with its own wsu:Id keeps it; one that is no XML name is refused.
+own = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsu="%s">'
+       '<soap:Header/><soap:Body wsu:Id="%%s"><m:q xmlns:m="urn:egov">1</m:q></soap:Body>'
+       '</soap:Envelope>' % WSU)
+a = ask(s, {"id": 105, "op": "sign", "key": "rsa", "format": "wsse",
+            "data": base64.b64encode((own % "body-1").encode()).decode()})
+assert a["ok"] is True, a
+out = base64.b64decode(a["xml"]).decode()
+assert '<ds:Reference URI="#body-1">' in out and out.count("<soap:Header>") == 1, out
+v = ask(s, {"id": 106, "op": "verify", "xml": a["xml"], "signed_element": "#body-1"})
+assert v["ok"] is True and v["verdict"] == "VALID", v
+a = ask(s, {"id": 107, "op": "sign", "key": "rsa", "format": "wsse",
+            "data": base64.b64encode((own % "1 bad").encode()).decode()})
+assert a["ok"] is False and a["error"]["code"] == "bad_request" and "wsu:Id" in a["error"]["message"], a
+signed = base64.b64encode(open(os.path.join(sys.argv[3], "ws-rsa.xml"), "rb").read()).decode()
+plain = base64.b64encode(b"<a><b/></a>").decode()
+for n, req in enumerate([{"data": plain}, {"data": signed}, {"data": b, "ttl": 0},
+                         {"data": b, "ttl": 86401}, {"data": b, "ttl": "60"},
+                         {"data": b, "reference": "#x"}, {"data": b, "detached": True}]):
+    req.update({"id": 120 + n, "op": "sign", "key": "rsa", "format": "wsse"})
+    a = ask(s, req)
+    assert a["ok"] is False and a["error"]["code"] == "bad_request", (req, a)
+a = ask(s, {"id": 130, "op": "sign", "key": "rsa", "data": b, "ttl": 60})
+assert a["ok"] is False and a["error"]["code"] == "bad_request", a
+PY
+RSA_CERT=$P/rsa-sign.pem
+[ -f "$RSA_CERT" ] || RSA_CERT=$P/legal-sign.pem
+for key in rsa ec; do
+	tb_tanba verify --signed-element Body "$T/ws-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "tanba verify wsse ($key): $(cat "$T/out" "$T/err")"
+	# the window: past Expires (600 s), and before Created less the 300 s of skew
+	tb_tanba verify --at "$(date -u -d '+15 min' +%Y-%m-%dT%H:%M:%SZ)" "$T/ws-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] && grep -q "has expired" "$T/out" ||
+	    tb_fail "wsse ($key) after Expires: $(cat "$T/out" "$T/err")"
+	tb_tanba verify --at "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)" "$T/ws-$key.xml" >"$T/out" 2>"$T/err"
+	[ "$(answer_verdict "$T/out")" = SIGNATURE_INVALID ] && grep -q "created after" "$T/out" ||
+	    tb_fail "wsse ($key) before Created: $(cat "$T/out" "$T/err")"
+done
+# xmlsec1 does not follow a SecurityTokenReference: it is given the certificate.
+xmlsec1 --verify --pubkey-cert-pem "$RSA_CERT" --id-attr:Id Body --id-attr:Id Timestamp \
+    "$T/ws-rsa.xml" >"$T/xmlsec.log" 2>&1 || tb_fail "xmlsec1 --verify wsse: $(cat "$T/xmlsec.log")"
+xmlsec1 --verify --pubkey-cert-pem "$P/ec-sign.pem" --id-attr:Id Body --id-attr:Id Timestamp \
+    "$T/ws-ec.xml" >"$T/xmlsec.log" 2>&1 || tb_fail "xmlsec1 --verify wsse (ec): $(cat "$T/xmlsec.log")"
+tb_tanba sign --key rsa --format wsse --ttl 120 -o "$T/ws-cli.xml" "$T/soap.xml" ||
+    tb_fail "tanba sign --format wsse"
+tb_tanba verify --signed-element Body "$T/ws-cli.xml" >"$T/out" 2>"$T/err"
+[ "$(answer_verdict "$T/out")" = VALID ] || tb_fail "tanba sign --format wsse: $(cat "$T/out" "$T/err")"
+
 # A document written back longer than it came in (each ">" as "&gt;"): past
 # max_frame_bytes only once signed. Refused too_large, and the signer's ok
 # record is followed by one saying the signature was withheld.
@@ -193,6 +345,16 @@ a = ask(s, {"id": 90, "op": "sign", "key": "rsa", "format": "xml",
 assert a["ok"] is False and a["error"]["code"] == "too_large", a
 recs = [r for r in map(json.loads, open(sys.argv[2])) if r.get("op") == "sign"]
 assert recs[-2]["result"] == "ok" and recs[-2]["detail"] == "xml", recs[-2:]
+assert recs[-1]["result"] != "ok" and "withheld" in recs[-1]["detail"], recs[-1]
+assert recs[-1]["doc_digest"] == recs[-2]["doc_digest"], recs[-2:]
+# The same for a SOAP envelope: made and recorded by the signer, then withheld.
+doc = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+       + b">" * 300000 + b"</soap:Body></soap:Envelope>")
+a = ask(s, {"id": 91, "op": "sign", "key": "rsa", "format": "wsse",
+            "data": base64.b64encode(doc).decode()})
+assert a["ok"] is False and a["error"]["code"] == "too_large", a
+recs = [r for r in map(json.loads, open(sys.argv[2])) if r.get("op") == "sign"]
+assert recs[-2]["result"] == "ok" and recs[-2]["detail"].startswith("wsse timestamp"), recs[-2:]
 assert recs[-1]["result"] != "ok" and "withheld" in recs[-1]["detail"], recs[-1]
 assert recs[-1]["doc_digest"] == recs[-2]["doc_digest"], recs[-2:]
 PY

@@ -319,17 +319,22 @@ sign_head(const tb_client *client, const char *key, const unsigned char cert_sha
 	return 0;
 }
 
-int
-tb_daemon_sign(tb_daemon *d, const tb_client *client,
-    const char *key, const unsigned char cert_sha256[32], int md_nid,
-    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
-    tb_sc_signed *sd, int *audited, tb_error *err)
+/*
+ * tb_daemon_sign, with the reference URI of an XML signature, and for
+ * WS-Security the Timestamp's ID and life (NULL, 0 otherwise).
+ */
+static int
+sign_call(tb_daemon *d, const tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, int detached, const char *uri, const char *ts_id, long ttl,
+    tb_sc_ans **ans, tb_sc_signed *sd, int *audited, tb_error *err)
 {
 	tb_sc_ans *a = NULL;
 	tb_sc_req q;
 	int r;
 
-	if (digest_len > sizeof(q.digest))
+	if (digest_len > sizeof(q.digest) || (uri != NULL && strlen(uri) >= sizeof(q.uri)) ||
+	    (ts_id != NULL && strlen(ts_id) >= sizeof(q.ts_id)) || ttl < 0 || ttl > UINT32_MAX)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "sign request does not fit");
 	if ((r = sign_head(client, key, cert_sha256, detached, &q, err)) != 0)
 		return r;
@@ -339,7 +344,13 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	/* TB_SIGN_COUNTER: the digest is of a signature value (RFC 5652 11.4). */
 	q.detached = detached == 1;
 	q.form = detached == TB_SIGN_COUNTER ? TB_SC_FORM_COUNTER :
-	    detached == TB_SIGN_XML ? TB_SC_FORM_XML : TB_SC_FORM_CMS;
+	    detached == TB_SIGN_XML ? TB_SC_FORM_XML : detached == TB_SIGN_WSSE ?
+	    TB_SC_FORM_WSSE : TB_SC_FORM_CMS;
+	if (uri != NULL)
+		memcpy(q.uri, uri, strlen(uri) + 1);
+	if (ts_id != NULL)
+		memcpy(q.ts_id, ts_id, strlen(ts_id) + 1);
+	q.ttl = (uint32_t)ttl;
 	r = tb_signer_link_call(d->link, &q, SIGN_TIMEOUT_S, &a, err);
 	/* An answer, good or bad, means the signer recorded the outcome. */
 	if (a != NULL)
@@ -353,6 +364,36 @@ tb_daemon_sign(tb_daemon *d, const tb_client *client,
 	}
 	*ans = a;
 	return 0;
+}
+
+int
+tb_daemon_sign(tb_daemon *d, const tb_client *client,
+    const char *key, const unsigned char cert_sha256[32], int md_nid,
+    const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err)
+{
+	return sign_call(d, client, key, cert_sha256, md_nid, digest, digest_len, detached, NULL,
+	    NULL, 0, ans, sd, audited, err);
+}
+
+int
+tb_daemon_sign_xml(tb_daemon *d, const tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, const char *uri, tb_sc_ans **ans, tb_sc_signed *sd, int *audited,
+    tb_error *err)
+{
+	return sign_call(d, client, key, cert_sha256, md_nid, digest, digest_len, TB_SIGN_XML,
+	    uri, NULL, 0, ans, sd, audited, err);
+}
+
+int
+tb_daemon_sign_wsse(tb_daemon *d, const tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, const char *body_uri, const char *ts_id, long ttl, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err)
+{
+	return sign_call(d, client, key, cert_sha256, md_nid, digest, digest_len, TB_SIGN_WSSE,
+	    body_uri, ts_id, ttl, ans, sd, audited, err);
 }
 
 int

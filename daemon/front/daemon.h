@@ -91,10 +91,32 @@ int tb_daemon_audit(tb_daemon *d, unsigned uid, const char *op, const char *key,
  */
 #define TB_SIGN_COUNTER 2
 #define TB_SIGN_XML 3
+#define TB_SIGN_WSSE 4
 struct tb_client;
 int tb_daemon_sign(tb_daemon *d, const struct tb_client *client,
     const char *key, const unsigned char cert_sha256[32], int md_nid,
     const unsigned char *digest, size_t digest_len, int detached, tb_sc_ans **ans,
+    tb_sc_signed *sd, int *audited, tb_error *err);
+
+/*
+ * tb_daemon_sign for an XML reference digest (TB_SIGN_XML) whose Reference
+ * has URI uri ("" or "#ID"): the signer checks it before it builds it into
+ * the SignedInfo.
+ */
+int tb_daemon_sign_xml(tb_daemon *d, const struct tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, const char *uri, tb_sc_ans **ans, tb_sc_signed *sd, int *audited,
+    tb_error *err);
+
+/*
+ * tb_daemon_sign for a SOAP Body's reference digest (TB_SIGN_WSSE, URI
+ * body_uri): the signer makes the wsu:Timestamp (wsu:Id ts_id, Created its
+ * clock, which is sd->signing_time, Expires ttl seconds later) and signs a
+ * SignedInfo over both, returned as sd->attrs.
+ */
+int tb_daemon_sign_wsse(tb_daemon *d, const struct tb_client *client, const char *key,
+    const unsigned char cert_sha256[32], int md_nid, const unsigned char *digest,
+    size_t digest_len, const char *body_uri, const char *ts_id, long ttl, tb_sc_ans **ans,
     tb_sc_signed *sd, int *audited, tb_error *err);
 
 /*

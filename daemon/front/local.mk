@@ -25,7 +25,7 @@ daemon_front_libtbfront_la_SOURCES = \
 	daemon/front/metrics_http.c daemon/front/metrics_http.h \
 	daemon/front/budget.c daemon/front/budget.h \
 	daemon/front/ops.c daemon/front/ops.h \
-	daemon/front/op_sign.c daemon/front/op_sign_xml.c daemon/front/op_cosign.c daemon/front/op_sign_batch.c \
+	daemon/front/op_sign.c daemon/front/op_sign_xml.c daemon/front/op_sign_wsse.c daemon/front/op_cosign.c daemon/front/op_sign_batch.c \
 	daemon/front/op_keys.c \
 	daemon/front/op_status.c \
 	daemon/front/ratelimit.c daemon/front/ratelimit.h

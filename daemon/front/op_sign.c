@@ -112,8 +112,16 @@ tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *re
 		return r;
 	if (format != NULL && strcmp(format, "xml") == 0)
 		return tb_op_sign_xml(d, client, req, result, err);
+	/* A SOAP envelope with WS-Security (op_sign_wsse.c). */
+	if (format != NULL && strcmp(format, "wsse") == 0)
+		return tb_op_sign_wsse(d, client, req, result, err);
 	if (format != NULL && strcmp(format, "cms") != 0)
-		return tb_error_set(err, TB_ERR_INVALID_ARG, "format: \"cms\" or \"xml\"");
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "format: \"cms\", \"xml\" or \"wsse\"");
+	/* A CMS signature is over the whole content: no element to name, no Timestamp. */
+	if (json_object_get(req, "reference") != NULL || json_object_get(req, "ttl") != NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "%s: only with format \"%s\"",
+		    json_object_get(req, "reference") != NULL ? "reference" : "ttl",
+		    json_object_get(req, "reference") != NULL ? "xml" : "wsse");
 	/* On an existing CMS: co-signing or a counter-signature (op_cosign.c). */
 	if (json_object_get(req, "cms") != NULL)
 		return tb_op_cosign(d, client, req, result, err);

@@ -1,6 +1,7 @@
 /*
  * sign with "format": "xml": an enveloped XMLDSig signature over the whole
- * document, with a token key (RSA, EC). The split is the CMS one: the
+ * document, or with "reference": "#ID" over the element with that ID,
+ * with a token key (RSA, EC). The split is the CMS one: the
  * front parses and canonicalizes the document and sends only the
  * reference digest; the signer process re-checks the client, builds the
  * ds:SignedInfo around that digest with its certificate's method, signs it
@@ -28,30 +29,13 @@
  */
 #define XML_SIG_OVERHEAD 4096
 
-/* Fields of a CMS signature that an XML one has no place for. */
-static int
-cms_only_fields(json_t *req, tb_error *err)
-{
-	static const char *const cms_only[] = {
-		"digest", "detached", "timestamp", "evidence", "documents", "digests",
-		"cms", "countersign", "signer", "attached", "policy", "policies",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cms_only) / sizeof(cms_only[0]); i++)
-		if (json_object_get(req, cms_only[i]) != NULL)
-			return tb_error_set(err, TB_ERR_INVALID_ARG, "%s: not with format \"xml\" "
-			    "(an XML signature is over the document in data)", cms_only[i]);
-	return 0;
-}
-
 int
 tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t *result,
     tb_error *err)
 {
 	tb_front_keys *ks = NULL;
 	const tb_front_key *k;
-	const char *name = NULL;
+	const char *name = NULL, *reference = "";
 	unsigned char *data = NULL, *out = NULL, digest[EVP_MAX_MD_SIZE];
 	size_t data_len = 0, out_len = 0, digest_len = 0;
 	tb_xml_split *split = NULL;
@@ -63,9 +47,10 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 
 	doc[0] = '\0';
 	if ((r = tb_ops_sign_key_name(req, client, &name, err)) != 0 ||
-	    (r = cms_only_fields(req, err)) != 0 ||
+	    (r = tb_ops_xml_cms_only(req, "xml", err)) != 0 ||
 	    (r = tb_ops_digest_alg_read(req, &md_nid, err)) != 0 ||
-	    (r = tb_proto_get_b64(req, "data", 1, &data, &data_len, err)) != 0)
+	    (r = tb_proto_get_b64(req, "data", 1, &data, &data_len, err)) != 0 ||
+	    (r = tb_proto_get_string(req, "reference", 0, &reference, err)) != 0)
 		goto out;
 	tb_ops_digest_text(data, data_len, doc, sizeof(doc));
 	/* The document is taken under the limits the verifier applies ([verify] xml_max_*). */
@@ -74,12 +59,12 @@ tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req, json_t
 	    (r = tb_ops_digest_fits_key(k, md_nid != 0 ? md_nid : k->md_nid, err)) != 0 ||
 	    (r = tb_ops_answer_fits(d, req, k, data_len + XML_SIG_OVERHEAD +
 	    2 * (size_t)i2d_X509(k->cert, NULL), "", err)) != 0 ||
-	    (r = tb_xml_split_begin(k->cert, md_nid != 0 ? md_nid : k->md_nid, data, data_len,
-	    &lim, &split, &ref_md_nid, digest, &digest_len, err)) != 0)
+	    (r = tb_xml_split_begin(k->cert, md_nid != 0 ? md_nid : k->md_nid, reference, data,
+	    data_len, &lim, &split, &ref_md_nid, digest, &digest_len, err)) != 0)
 		goto out;
 	/* The signer builds and signs the SignedInfo around the reference digest. */
-	if ((r = tb_daemon_sign(d, client, name, k->cert_sha256, ref_md_nid, digest, digest_len,
-	    TB_SIGN_XML, &ans, &sd, &audited, err)) != 0) {
+	if ((r = tb_daemon_sign_xml(d, client, name, k->cert_sha256, ref_md_nid, digest,
+	    digest_len, reference, &ans, &sd, &audited, err)) != 0) {
 		tb_error_f(r, "uid %u key %s: XML: %s", client->uid, name, err->detail);
 		goto out;
 	}

@@ -101,6 +101,22 @@ tb_ops_xml_limits_of(const tb_config *cfg, tb_xml_limits *lim)
 }
 
 int
+tb_ops_xml_cms_only(json_t *req, const char *format, tb_error *err)
+{
+	static const char *const cms_only[] = {
+		"digest", "detached", "timestamp", "evidence", "documents", "digests",
+		"cms", "countersign", "signer", "attached", "policy", "policies",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cms_only) / sizeof(cms_only[0]); i++)
+		if (json_object_get(req, cms_only[i]) != NULL)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "%s: not with format \"%s\" "
+			    "(an XML signature is over the document in data)", cms_only[i], format);
+	return 0;
+}
+
+int
 tb_ops_answer_fits(struct tb_daemon *d, json_t *req, const tb_front_key *k, size_t payload,
     const char *hint, tb_error *err)
 {

@@ -73,6 +73,9 @@ int tb_op_sign(struct tb_daemon *d, const tb_client *client, json_t *req,
 /* sign with "format": "xml": an enveloped XML signature over data (op_sign_xml.c). */
 int tb_op_sign_xml(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
+/* sign with "format": "wsse": a SOAP envelope with WS-Security (op_sign_wsse.c). */
+int tb_op_sign_wsse(struct tb_daemon *d, const tb_client *client, json_t *req,
+    json_t *result, tb_error *err);
 /* sign with a "cms" field: co-signs it, or counter-signs signer "countersign" (op_cosign.c). */
 int tb_op_cosign(struct tb_daemon *d, const tb_client *client, json_t *req,
     json_t *result, tb_error *err);
@@ -139,6 +142,13 @@ struct tb_xml_limits;
 struct tb_config;
 void tb_ops_xml_limits(struct tb_daemon *d, struct tb_xml_limits *lim);
 void tb_ops_xml_limits_of(const struct tb_config *cfg, struct tb_xml_limits *lim);
+
+/*
+ * TB_ERR_INVALID_ARG naming the first field of a CMS signature in req
+ * (digest, detached, cms, policy...) that an XML signature of format has no
+ * place for: refused, not ignored.
+ */
+int tb_ops_xml_cms_only(json_t *req, const char *format, tb_error *err);
 
 int tb_ops_answer_fits(struct tb_daemon *d, json_t *req, const struct tb_front_key *k,
     size_t payload, const char *hint, tb_error *err);

@@ -23,7 +23,8 @@ enum {
 	RQ_MD = 28, RQ_RESULT = 32, RQ_DLEN = 36, RQ_INDEX = 40, RQ_TLS = 44,
 	RQ_CLIENT = 48, RQ_KEY = 112, RQ_DIGEST = 176, RQ_OP = 240, RQ_DOC = 256,
 	RQ_DETAIL = 400, RQ_CERT = 784, RQ_TLS_SHA = 816, RQ_TLS_SUBJECT = 848,
-	RQ_DETACHED = 1360, RQ_CONN = 1364, RQ_FORM = 1372, RQ_END = 1384
+	RQ_DETACHED = 1360, RQ_CONN = 1364, RQ_FORM = 1372, RQ_URI = 1384,
+	RQ_TS_ID = 1512, RQ_TTL = 1576, RQ_END = 1580
 };
 /* Answer layout. */
 enum {
@@ -36,6 +37,8 @@ _Static_assert(AN_PAYLOAD == TB_SC_ANS_HEAD, "answer header size");
 _Static_assert(RQ_DIGEST + EVP_MAX_MD_SIZE == RQ_OP, "digest slot");
 _Static_assert(RQ_DOC + TB_SC_DOC_MAX == RQ_DETAIL, "doc slot");
 _Static_assert(RQ_TLS_SUBJECT + TB_SC_SUBJECT_MAX == RQ_DETACHED, "subject slot");
+_Static_assert(RQ_URI + TB_SC_URI_MAX == RQ_TS_ID, "uri slot");
+_Static_assert(RQ_TS_ID + TB_SC_ID_MAX == RQ_TTL, "timestamp id slot");
 
 static void
 put32(unsigned char *p, uint32_t v)
@@ -123,6 +126,9 @@ tb_sc_req_encode(const tb_sc_req *req, unsigned char buf[TB_SC_REQ_SIZE])
 	put32(buf + RQ_DETACHED, req->detached != 0);
 	put64(buf + RQ_CONN, req->conn);
 	put32(buf + RQ_FORM, req->form);
+	tb_sc_strset((char *)buf + RQ_URI, TB_SC_URI_MAX, req->uri);
+	tb_sc_strset((char *)buf + RQ_TS_ID, TB_SC_ID_MAX, req->ts_id);
+	put32(buf + RQ_TTL, req->ttl);
 }
 
 /* The fixed head of every request; a SIGN_BATCH head only with batch set. */
@@ -162,7 +168,7 @@ req_head_decode(const unsigned char *buf, size_t len, int batch, tb_sc_req *req,
 	if ((q.detached = get32(buf + RQ_DETACHED)) > 1)
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: detached %u", q.detached);
 	q.conn = get64(buf + RQ_CONN);
-	if ((q.form = get32(buf + RQ_FORM)) > TB_SC_FORM_XML)
+	if ((q.form = get32(buf + RQ_FORM)) > TB_SC_FORM_WSSE)
 		return tb_error_set(err, TB_ERR_MALFORMED, "request: form %u", q.form);
 	/* A counter-signature or SignedInfo has no content of its own to carry or leave out. */
 	if (q.form != TB_SC_FORM_CMS && q.detached)
@@ -175,8 +181,20 @@ req_head_decode(const unsigned char *buf, size_t len, int batch, tb_sc_req *req,
 	    (r = str_get(buf + RQ_KEY, TB_SC_NAME_MAX, q.key, "key", err)) != 0 ||
 	    (r = str_get(buf + RQ_OP, TB_SC_OP_MAX, q.op, "op", err)) != 0 ||
 	    (r = str_get(buf + RQ_DOC, TB_SC_DOC_MAX, q.doc, "doc", err)) != 0 ||
-	    (r = str_get(buf + RQ_DETAIL, TB_SC_DETAIL_MAX, q.detail, "detail", err)) != 0)
+	    (r = str_get(buf + RQ_DETAIL, TB_SC_DETAIL_MAX, q.detail, "detail", err)) != 0 ||
+	    (r = str_get(buf + RQ_URI, TB_SC_URI_MAX, q.uri, "uri", err)) != 0 ||
+	    (r = str_get(buf + RQ_TS_ID, TB_SC_ID_MAX, q.ts_id, "ts_id", err)) != 0)
 		return r;
+	q.ttl = get32(buf + RQ_TTL);
+	/*
+	 * Only a SignedInfo has a reference to name. A second reference
+	 * (ts_id, ttl) on an enveloped one is the signer's to refuse, on the
+	 * record (signer_proc.c).
+	 */
+	if (q.form != TB_SC_FORM_XML && q.form != TB_SC_FORM_WSSE &&
+	    (q.uri[0] != '\0' || q.ts_id[0] != '\0' || q.ttl != 0))
+		return tb_error_set(err, TB_ERR_MALFORMED, "request: uri, ts_id or ttl with form %u",
+		    q.form);
 	*req = q;
 	return 0;
 }

@@ -41,7 +41,9 @@ enum {
 #define TB_SC_DOC_MAX 144	/* "streebog512:" + 128 hex + NUL, rounded up */
 #define TB_SC_DETAIL_MAX 384	/* = sizeof(tb_error.detail) */
 #define TB_SC_SUBJECT_MAX 512	/* a TLS client's certificate subject, NUL included */
-#define TB_SC_REQ_SIZE 1384
+#define TB_SC_URI_MAX 128	/* an XML reference URI, "#" + an NCName, NUL included */
+#define TB_SC_ID_MAX 64	/* a wsu:Id the signer gives its Timestamp, NUL included */
+#define TB_SC_REQ_SIZE 1580
 #define TB_SC_ANS_HEAD 408
 #define TB_SC_PAYLOAD_MAX 65536
 #define TB_SC_ANS_MAX (TB_SC_ANS_HEAD + TB_SC_PAYLOAD_MAX)
@@ -54,6 +56,7 @@ enum tb_sc_form {
 	TB_SC_FORM_CMS = 0,
 	TB_SC_FORM_COUNTER = 1,
 	TB_SC_FORM_XML = 2,
+	TB_SC_FORM_WSSE = 3,
 };
 
 typedef struct tb_sc_req {
@@ -94,9 +97,23 @@ typedef struct tb_sc_req {
 	 * signature value (RFC 5652 11.4): counter-signature attributes (no
 	 * contentType), recorded as a counter-signature. XML: digest is an
 	 * XML reference digest: a ds:SignedInfo (libsig/xml_signed_info.h),
-	 * recorded as "xml".
+	 * recorded as "xml". WSSE: digest is a SOAP Body's reference digest
+	 * (URI uri); the signer makes a wsu:Timestamp (Id ts_id, Created its
+	 * clock, Expires ttl seconds later), digests it and builds a
+	 * ds:SignedInfo over both (xml_signed_info.h), recorded as "wsse"
+	 * with the Timestamp's digest.
 	 */
 	uint32_t form;
+	/*
+	 * SIGN, form XML: the reference's URI, "" (the whole document) or
+	 * "#" and an NCName (the element with that ID); form WSSE: the Body's.
+	 * The front's word, checked by the signer before it goes into the
+	 * SignedInfo it signs (tb_xml_ref_uri_ok); empty for other forms.
+	 */
+	char uri[TB_SC_URI_MAX];
+	/* SIGN, form WSSE: the Timestamp's wsu:Id (an NCName) and life in seconds. */
+	char ts_id[TB_SC_ID_MAX];
+	uint32_t ttl;
 } tb_sc_req;
 
 typedef struct tb_sc_ans {

@@ -3,7 +3,8 @@
  * undumpable pages, opened by libsig (p12_read.c, gost_key.c), wiped at
  * once; the key itself kept by gost_key.c on pages of the same kind. The
  * signed attributes are libsig's GOST ones (cms_gost_sign.c), built here in
- * the signer from the digest the front sent, as for token keys.
+ * the signer from the digest the front sent, as for token keys; for XML
+ * the signer builds the SignedInfo (signer_proc.c) and signs it here.
  */
 #include "config.h"
 
@@ -240,25 +241,51 @@ tb_filekey_md_name(int md_nid)
 	}
 }
 
-int
-tb_filekey_sign(tb_filekey *fk, int md_nid, const unsigned char *md, size_t md_len,
-    time_t signing_time, unsigned char **attrs, size_t *attrs_len, unsigned char *h,
-    unsigned int *h_len, unsigned char *sig, size_t *sig_len, tb_error *err)
+/* The key's Streebog and its length, or why not. */
+static int
+md_fits(const tb_filekey *fk, int md_nid, size_t md_len, tb_error *err)
 {
 	const tb_gost_sig_info *gi = tb_gost_key_info(fk->key);
-	unsigned char *a = NULL;
-	size_t a_len = 0;
-	int r;
 
 	if (md_nid != fk->md_nid || md_len != gi->hash_len)
 		return tb_error_set(err, TB_ERR_INVALID_ARG, "digest: a %s key signs a %zu-byte "
 		    "%s digest, not algorithm %d with %zu bytes", gi->name, gi->hash_len,
 		    tb_filekey_md_name(fk->md_nid), md_nid, md_len);
-	if ((r = tb_cms_gost_signed_attrs(tb_gost_key_cert(fk->key), fk->ess, fk->ess_len, md,
+	return 0;
+}
+
+int
+tb_filekey_digest(tb_filekey *fk, const unsigned char *data, size_t len, unsigned char *h,
+    unsigned int *h_len, tb_error *err)
+{
+	return tb_gost_digest_oid(tb_gost_key_info(fk->key)->hash_oid, data, len, h, h_len, err);
+}
+
+int
+tb_filekey_sign_bytes(tb_filekey *fk, const unsigned char *data, size_t len, unsigned char *h,
+    unsigned int *h_len, unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	int r;
+
+	if ((r = tb_filekey_digest(fk, data, len, h, h_len, err)) != 0)
+		return r;
+	return tb_gost_key_sign(fk->key, h, *h_len, sig, sig_len, err);
+}
+
+int
+tb_filekey_sign(tb_filekey *fk, int md_nid, const unsigned char *md, size_t md_len,
+    time_t signing_time, unsigned char **attrs, size_t *attrs_len, unsigned char *h,
+    unsigned int *h_len, unsigned char *sig, size_t *sig_len, tb_error *err)
+{
+	unsigned char *a = NULL;
+	size_t a_len = 0;
+	int r;
+
+	if ((r = md_fits(fk, md_nid, md_len, err)) != 0 ||
+	    (r = tb_cms_gost_signed_attrs(tb_gost_key_cert(fk->key), fk->ess, fk->ess_len, md,
 	    md_len, signing_time, &a, &a_len, err)) != 0)
 		return r;
-	if ((r = tb_gost_digest_oid(gi->hash_oid, a, a_len, h, h_len, err)) != 0 ||
-	    (r = tb_gost_key_sign(fk->key, h, *h_len, sig, sig_len, err)) != 0) {
+	if ((r = tb_filekey_sign_bytes(fk, a, a_len, h, h_len, sig, sig_len, err)) != 0) {
 		OPENSSL_free(a);
 		return r;
 	}

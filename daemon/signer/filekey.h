@@ -66,4 +66,16 @@ int tb_filekey_sign(tb_filekey *fk, int md_nid, const unsigned char *md, size_t 
     time_t signing_time, unsigned char **attrs, size_t *attrs_len, unsigned char *h,
     unsigned int *h_len, unsigned char *sig, size_t *sig_len, tb_error *err);
 
+/* Streebog (the key's) of data into h (EVP_MAX_MD_SIZE bytes). */
+int tb_filekey_digest(tb_filekey *fk, const unsigned char *data, size_t len, unsigned char *h,
+    unsigned int *h_len, tb_error *err);
+
+/*
+ * data (an XML SignedInfo the signer built) hashed with the key's Streebog
+ * into h and signed, the value in the NCA's byte order into sig (*sig_len:
+ * room on entry), as Kalkan signs a SignedInfo.
+ */
+int tb_filekey_sign_bytes(tb_filekey *fk, const unsigned char *data, size_t len, unsigned char *h,
+    unsigned int *h_len, unsigned char *sig, size_t *sig_len, tb_error *err);
+
 #endif

@@ -283,46 +283,117 @@ digest_hex(const char *alg, const unsigned char *md, size_t len, char *out, size
 		snprintf(out + pos, 3, "%02x", md[i]);
 }
 
+static const char *md_name(int md_nid);
+
+/* data's md_nid digest: SHA-2 for a token key, the Streebog of a file key. */
+static int
+bytes_digest(const tb_ks_key *k, const EVP_MD *md, const unsigned char *data, size_t len,
+    unsigned char *h, unsigned int *h_len, tb_error *err)
+{
+	if (tb_ks_key_file(k) != NULL)
+		return tb_filekey_digest(tb_ks_key_file(k), data, len, h, h_len, err);
+	if (md == NULL || EVP_Digest(data, len, h, h_len, md, NULL) != 1)
+		return tb_error_set_ossl(err, TB_ERR_CRYPTO, "digest");
+	return 0;
+}
+
+/*
+ * The ds:SignedInfo of an XML (one reference, q->uri) or WS-Security
+ * signature: for WSSE the Body's reference and a wsu:Timestamp the signer
+ * makes from its own clock (now, now + q->ttl), whose digest goes into
+ * note for the record. Every URI and ID is checked where it is written
+ * (xml_signed_info.c): no text of the front's but "#" and an NCName.
+ */
+static int
+xml_signed_info(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, time_t now,
+    unsigned char **si, size_t *si_len, char *note, size_t note_len, tb_error *err)
+{
+	X509 *cert = tb_ks_key_cert(k);
+	X509_PUBKEY *spki = cert != NULL ? X509_get_X509_PUBKEY(cert) : NULL;
+	unsigned char *ts = NULL, tsd[EVP_MAX_MD_SIZE];
+	unsigned int tsd_len = 0;
+	size_t ts_len = 0;
+	char uri[TB_SC_ID_MAX + 1];
+	tb_xml_ref refs[2];
+	int r;
+
+	if (spki == NULL)
+		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
+		    q->key);
+	if (q->form == TB_SC_FORM_XML) {
+		if (q->ts_id[0] != '\0' || q->ttl != 0)
+			return tb_error_set(err, TB_ERR_INVALID_ARG, "references: an enveloped XML "
+			    "signature has one; a Timestamp is WS-Security's");
+		return tb_xml_signed_info(spki, q->md_nid, q->uri, q->digest, q->digest_len, si,
+		    si_len, err);
+	}
+	if (q->uri[0] != '#' || strcmp(q->uri + 1, q->ts_id) == 0)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "reference URI: the Body's, \"#\" and "
+		    "its ID, not the Timestamp's");
+	/* The Timestamp from the signer's clock: the front cannot date a message. */
+	if ((r = tb_wsse_timestamp(q->ts_id, now, (long)q->ttl, &ts, &ts_len, err)) != 0)
+		return r;
+	r = bytes_digest(k, md, ts, ts_len, tsd, &tsd_len, err);
+	OPENSSL_free(ts);
+	if (r != 0)
+		return r;
+	snprintf(uri, sizeof(uri), "#%s", q->ts_id);
+	refs[0].uri = q->uri;
+	refs[0].digest = q->digest;
+	refs[0].digest_len = q->digest_len;
+	refs[1].uri = uri;
+	refs[1].digest = tsd;
+	refs[1].digest_len = tsd_len;
+	digest_hex(md_name(q->md_nid), tsd, tsd_len, note, note_len);
+	return tb_xml_signed_info_refs(spki, q->md_nid, 0, refs, 2, si, si_len, err);
+}
+
 /*
  * The signed attributes the signer builds and signs: its own certificate's
  * signingCertificateV2 (made at open), contentType, the document digest the
  * front sent as messageDigest, and its own clock as signingTime. The front
  * gets these bytes and the signature over them, and nothing else signed.
- * For XML (TB_SC_FORM_XML) the bytes are a ds:SignedInfo whose one
- * reference has that digest, with its certificate's key's method.
+ * For XML (TB_SC_FORM_XML, TB_SC_FORM_WSSE) the bytes are a ds:SignedInfo
+ * (xml_signed_info above), with its certificate's key's method.
  */
 static int
 sign_attrs(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, tb_sc_ans *a,
     unsigned char h[EVP_MAX_MD_SIZE], unsigned int *h_len, unsigned char *sig, size_t *sig_len,
-    tb_error *err)
+    char *note, size_t note_len, tb_error *err)
 {
 	unsigned char *attrs = NULL;
 	size_t attrs_len = 0;
 	const ASN1_STRING *ess;
 	const tb_cms_attrs_tpl *tpl;
+	tb_filekey *fk = tb_ks_key_file(k);
 	tb_sc_signed sd;
 	time_t now = tb_clock_now();
 	int r;
 
+	if (q->form == TB_SC_FORM_XML || q->form == TB_SC_FORM_WSSE) {
+		if ((r = xml_signed_info(k, q, md, now, &attrs, &attrs_len, note, note_len,
+		    err)) != 0)
+			return r;
+		if (fk == NULL)
+			goto built;
+		if ((r = tb_filekey_sign_bytes(fk, attrs, attrs_len, h, h_len, sig, sig_len,
+		    err)) != 0)
+			goto out;
+		goto signed_;
+	}
 	/* A file key builds GOST attributes and signs them itself (filekey.c). */
-	if (tb_ks_key_file(k) != NULL) {
-		if (q->form != TB_SC_FORM_CMS)
-			return tb_error_set(err, TB_ERR_UNSUPPORTED, "key %s: a file key signs "
-			    "CMS only, no counter-signature or XML", q->key);
-		if ((r = tb_filekey_sign(tb_ks_key_file(k), q->md_nid, q->digest, q->digest_len,
-		    now, &attrs, &attrs_len, h, h_len, sig, sig_len, err)) != 0)
+	if (fk != NULL) {
+		if (q->form == TB_SC_FORM_COUNTER)
+			return tb_error_set(err, TB_ERR_UNSUPPORTED, "key %s: a file key makes "
+			    "no counter-signature", q->key);
+		if ((r = tb_filekey_sign(fk, q->md_nid, q->digest, q->digest_len, now, &attrs,
+		    &attrs_len, h, h_len, sig, sig_len, err)) != 0)
 			return r;
 		goto signed_;
 	}
 	if ((ess = tb_ks_key_ess(k, q->md_nid)) == NULL)
 		return tb_error_set(err, TB_ERR_NO_CERT, "key %s: no certificate to sign for",
 		    q->key);
-	if (q->form == TB_SC_FORM_XML) {
-		if ((r = tb_xml_signed_info(X509_get_X509_PUBKEY(tb_ks_key_cert(k)), q->md_nid,
-		    q->digest, q->digest_len, &attrs, &attrs_len, err)) != 0)
-			return r;
-		goto built;
-	}
 	/*
 	 * From the key's template when it has one; the encoder gives the same
 	 * bytes. A counter-signature's attributes have no contentType: no
@@ -493,15 +564,18 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	unsigned char sig[TB_SIG_MAX], h[EVP_MAX_MD_SIZE];
 	unsigned int h_len = 0;
 	size_t sig_len = sizeof(sig);
-	char sigtext[SIG_TEXT_MAX], attrs[DOC_TEXT_MAX], doc[DOC_TEXT_MAX];
+	char sigtext[SIG_TEXT_MAX], attrs[DOC_TEXT_MAX], doc[DOC_TEXT_MAX], note[DOC_TEXT_MAX];
+	char wsse[DOC_TEXT_MAX + 16];
 	/* A counter-signature's doc digest is the hash of the signature value it signs. */
 	const char *detail = q->form == TB_SC_FORM_COUNTER ? "countersignature" :
-	    q->form == TB_SC_FORM_XML ? "xml" : q->detached ? "detached" : "attached";
+	    q->form == TB_SC_FORM_XML ? "xml" : q->form == TB_SC_FORM_WSSE ? "wsse" :
+	    q->detached ? "detached" : "attached";
 	/* Until the signer knows the client, records carry no uid of the front's. */
 	unsigned uid = TB_CLIENT_UID_NONE;
 	tb_peer peer;
 
 	doc[0] = '\0';
+	note[0] = '\0';
 	memset(&peer, 0, sizeof(peer));
 	snapshot_sign(s, &cfg, &ks, &prev);
 	if ((r = client_attribute(s, cfg, q, &uid, &peer, &acl, err)) != 0 ||
@@ -514,13 +588,19 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	    (r = digest_check(k, q->md_nid, q->digest, q->digest_len, &md, doc, sizeof(doc),
 	    err)) != 0)
 		goto out;
-	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, err)) != 0) {
+	if ((r = sign_attrs(k, q, md, a, h, &h_len, sig, &sig_len, note, sizeof(note),
+	    err)) != 0) {
 		tb_error_f(r, "uid %u key %s: %s", uid, q->key, err->detail);
 		a->payload_len = 0;
 		goto out;
 	}
 	if ((r = sig_texts(sig, sig_len, q->md_nid, h, h_len, sigtext, attrs, err)) != 0)
 		goto out;
+	/* WS-Security: the Body's digest is doc; the Timestamp's, which the signer made, here. */
+	if (q->form == TB_SC_FORM_WSSE) {
+		snprintf(wsse, sizeof(wsse), "wsse timestamp %s", note);
+		detail = wsse;
+	}
 	/* On disk before the answer leaves: a signature without a record is dropped. */
 	audited = 1;
 	if ((r = audit_write(s, uid, "sign", q->key, doc, sigtext, attrs, 0, detail,
@@ -531,7 +611,7 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	}
 	tb_info_f("uid %u pid %d: %s with key %s", uid, peer.pid,
 	    q->form == TB_SC_FORM_COUNTER ? "counter-signed" : q->form == TB_SC_FORM_XML ?
-	    "signed XML" : "signed", q->key);
+	    "signed XML" : q->form == TB_SC_FORM_WSSE ? "signed SOAP" : "signed", q->key);
 	r = 0;
 out:
 	if (r != 0 && !audited)
@@ -588,6 +668,7 @@ batch_item(struct batch *b, tb_sc_ans *scratch, uint32_t i)
 	const tb_sc_item *in = &b->items[i];
 	const EVP_MD *md = NULL;
 	unsigned char h[EVP_MAX_MD_SIZE];
+	char note[DOC_TEXT_MAX];
 	unsigned int h_len = 0;
 	tb_sc_signed sd;
 	tb_sc_req qi;
@@ -603,7 +684,8 @@ batch_item(struct batch *b, tb_sc_ans *scratch, uint32_t i)
 	it->sig_len = sizeof(it->sig);
 	if ((r = digest_check(b->k, in->md_nid, in->digest, in->digest_len, &md, it->doc,
 	    sizeof(it->doc), &e)) != 0 ||
-	    (r = sign_attrs(b->k, &qi, md, scratch, h, &h_len, it->sig, &it->sig_len, &e)) != 0 ||
+	    (r = sign_attrs(b->k, &qi, md, scratch, h, &h_len, it->sig, &it->sig_len, note,
+	    sizeof(note), &e)) != 0 ||
 	    (r = tb_sc_signed_decode(scratch, &sd, &e)) != 0 ||
 	    (r = sig_texts(it->sig, it->sig_len, in->md_nid, h, h_len, it->sigtext,
 	    it->attrs_text, &e)) != 0) {
