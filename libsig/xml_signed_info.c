@@ -134,6 +134,26 @@ tb_xml_signed_info(X509_PUBKEY *spki, int md_nid, const char *uri,
 }
 
 int
+tb_wsse_signed_info(X509_PUBKEY *spki, int md_nid, const char *body_uri,
+    const unsigned char *body_digest, size_t body_digest_len, const char *ts_id,
+    const unsigned char *ts_digest, size_t ts_digest_len, unsigned char **out,
+    size_t *out_len, tb_error *err)
+{
+	char ts_uri[TB_XML_REF_URI_MAX + 2];
+	tb_xml_ref refs[2];
+
+	/* Too long an ID gives a URI tb_xml_ref_uri_ok refuses, not a cut one. */
+	snprintf(ts_uri, sizeof(ts_uri), "#%.*s", TB_XML_REF_URI_MAX, ts_id);
+	refs[0].uri = body_uri;
+	refs[0].digest = body_digest;
+	refs[0].digest_len = body_digest_len;
+	refs[1].uri = ts_uri;
+	refs[1].digest = ts_digest;
+	refs[1].digest_len = ts_digest_len;
+	return tb_xml_signed_info_refs(spki, md_nid, 0, refs, 2, out, out_len, err);
+}
+
+int
 tb_wsse_timestamp(const char *id, time_t created, long ttl, unsigned char **out,
     size_t *out_len, tb_error *err)
 {

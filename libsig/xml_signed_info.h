@@ -65,6 +65,17 @@ typedef struct tb_xml_ref {
 int tb_xml_signed_info_refs(X509_PUBKEY *spki, int md_nid, int enveloped, const tb_xml_ref *refs,
     size_t nrefs, unsigned char **out, size_t *out_len, tb_error *err);
 
+/*
+ * The SignedInfo of a WS-Security signature (not enveloped): a reference
+ * to body_uri with body_digest, then one to "#" ts_id with ts_digest, the
+ * digest of the Timestamp tb_wsse_timestamp made. As
+ * tb_xml_signed_info_refs otherwise.
+ */
+int tb_wsse_signed_info(X509_PUBKEY *spki, int md_nid, const char *body_uri,
+    const unsigned char *body_digest, size_t body_digest_len, const char *ts_id,
+    const unsigned char *ts_digest, size_t ts_digest_len, unsigned char **out,
+    size_t *out_len, tb_error *err);
+
 /* The longest life of a WS-Security time stamp made through tanbad, in seconds. */
 #define TB_WSSE_TTL_MAX 86400
 

@@ -193,22 +193,14 @@ tb_wsse_split_finish(tb_wsse_split *s, time_t signing_time, const unsigned char 
 	unsigned int ts_md_len = 0;
 	size_t want_len = 0;
 	char ts_uri[80];
-	tb_xml_ref refs[2];
 	xmlNodePtr sig, ki, str, rf;
 	xmlNsPtr ds;
 	int r;
 
 	if ((r = timestamp_put(s, signing_time, ts_md, &ts_md_len, err)) != 0)
 		return r;
-	snprintf(ts_uri, sizeof(ts_uri), "#%s", s->ts_id);
-	refs[0].uri = s->body_uri;
-	refs[0].digest = s->digest;
-	refs[0].digest_len = s->digest_len;
-	refs[1].uri = ts_uri;
-	refs[1].digest = ts_md;
-	refs[1].digest_len = ts_md_len;
-	if ((r = tb_xml_signed_info_refs(X509_get_X509_PUBKEY(s->cert), s->meth->md_nid, 0, refs,
-	    2, &want, &want_len, err)) != 0)
+	if ((r = tb_wsse_signed_info(X509_get_X509_PUBKEY(s->cert), s->meth->md_nid, s->body_uri,
+	    s->digest, s->digest_len, s->ts_id, ts_md, ts_md_len, &want, &want_len, err)) != 0)
 		goto out;
 	if ((sig = xmlNewChild(s->sec, NULL, (const xmlChar *)"Signature", NULL)) == NULL ||
 	    (ds = xmlNewNs(sig, (const xmlChar *)TB_XML_DSIG_NS, (const xmlChar *)"ds")) == NULL) {

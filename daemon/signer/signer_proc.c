@@ -313,8 +313,6 @@ xml_signed_info(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, time_t
 	unsigned char *ts = NULL, tsd[EVP_MAX_MD_SIZE];
 	unsigned int tsd_len = 0;
 	size_t ts_len = 0;
-	char uri[TB_SC_ID_MAX + 1];
-	tb_xml_ref refs[2];
 	int r;
 
 	if (spki == NULL)
@@ -337,15 +335,9 @@ xml_signed_info(const tb_ks_key *k, const tb_sc_req *q, const EVP_MD *md, time_t
 	OPENSSL_free(ts);
 	if (r != 0)
 		return r;
-	snprintf(uri, sizeof(uri), "#%s", q->ts_id);
-	refs[0].uri = q->uri;
-	refs[0].digest = q->digest;
-	refs[0].digest_len = q->digest_len;
-	refs[1].uri = uri;
-	refs[1].digest = tsd;
-	refs[1].digest_len = tsd_len;
 	digest_hex(md_name(q->md_nid), tsd, tsd_len, note, note_len);
-	return tb_xml_signed_info_refs(spki, q->md_nid, 0, refs, 2, si, si_len, err);
+	return tb_wsse_signed_info(spki, q->md_nid, q->uri, q->digest, q->digest_len, q->ts_id, tsd,
+	    tsd_len, si, si_len, err);
 }
 
 /*
