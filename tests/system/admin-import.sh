@@ -9,7 +9,8 @@
 # (and --allow-expired), a GOST key, a duplicate label, a damaged file, a
 # password given on no channel.
 TB_NO_START=1
-. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/setup.sh"
+tb_setup_daemon
 
 VEC="$top_srcdir/tests/vectors/nca-p12"
 [ -r "$VEC/individual-rsa-sign.p12" ] || tb_fail "vectors missing: $VEC"

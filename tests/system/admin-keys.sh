@@ -4,7 +4,8 @@
 # the refusal of a certificate for another key), key list (days left, tanbad
 # use, JSON, a warning for an extractable key), key destroy (refused while
 # configured, confirmed otherwise), and reload's refusal of a non-tanbad pid.
-. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/admin-lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/setup.sh"
+ad_setup
 
 ad_token_init >/dev/null || ad_fail "token init"
 TOKEN="pkcs11:token=$AD_LABEL"

@@ -5,7 +5,7 @@
 # tanba-admin reload while a client signs without pause (no request may
 # fail; every signature verifies with its own certificate, old ones before
 # new ones) -> destroy the old key, refused for the key in use.
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 
 # tanbad must be able to serve; a build without it skips this test.
@@ -14,7 +14,8 @@ if ! "$top_builddir/daemon/tanbad" --help >/dev/null 2>&1; then
 	exit 77
 fi
 TB_NO_START=1
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
 ADMIN="$top_builddir/ca-tools/tanba-admin"
 [ -x "$ADMIN" ] || tb_fail "$ADMIN not built"

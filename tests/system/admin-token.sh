@@ -2,7 +2,8 @@
 # tanba-admin token init and token list against a SoftHSM2 token directory
 # made here: the token is created, listed with its flags, and a
 # re-initialisation is refused without --reinit and with a wrong SO PIN.
-. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/admin-lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/setup.sh"
+ad_setup
 
 ad_log "token list before init"
 out=$(ad_admin token list) || ad_fail "token list: $out"

@@ -6,7 +6,8 @@
 # amount per second whatever the rate, no refusal goes uncounted, and the
 # signatures made meanwhile each have their own record. Needs root (a
 # second user); skips with 77 otherwise.
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 hz_need_root
 NOBODY=nobody
 id "$NOBODY" >/dev/null 2>&1 || { echo "SKIP: no user nobody"; exit 77; }

@@ -8,7 +8,8 @@
 # checkpoint. Verification records ([audit] verify = yes) are in the same
 # chain, one per verification, with the client, digest, issuer, serial,
 # verdict and revocation evidence.
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 
 ANCHOR_DIR=$TB_TMP/anchor
 ANCHOR=$ANCHOR_DIR/anchor.log

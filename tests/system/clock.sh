@@ -4,11 +4,12 @@
 # at notAfter (RFC 5280 4.1.2.5: the notAfter second is still valid) and one
 # second after; a CRL at its nextUpdate second and one after, and at its
 # thisUpdate less the clock-skew allowance (300 s) and one second earlier.
-# The OCSP windows are in tests/test_clock (libsig API).
+# The OCSP windows are in tests/unit/test_clock (libsig API).
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 VERDICT_TEST=clock
-. "$top_srcdir/tests/verdict-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+verdict_setup
 P=$T/pki
 
 # t EPOCH: the --at form of a time; e TEXT: its epoch.

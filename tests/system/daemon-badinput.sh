@@ -1,11 +1,12 @@
 #!/bin/sh
-# Hostile and broken frames on the socket (tests/rawclient.py): each must
+# Hostile and broken frames on the socket (tests/system/rawclient.py): each must
 # get the protocol's answer, and after each a normal `tanba sign` must still
-# work. read_timeout_s is 2 and max_frame_bytes 1 MiB in lib.sh's config.
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+# work. read_timeout_s is 2 and max_frame_bytes 1 MiB in setup.sh's config.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 raw() {
-	python3 "$top_srcdir/tests/rawclient.py" "$TB_SOCK" "$@"
+	python3 "$top_srcdir/tests/system/rawclient.py" "$TB_SOCK" "$@"
 }
 doc="$TB_TMP/doc"
 echo "after bad input" > "$doc"

@@ -4,7 +4,8 @@
 # certtool; a bad item fails alone; a batch over sign_batch_max, or with a
 # key the client may not use, is refused whole and signs nothing; the audit
 # trail holds one record per item with that item's own digest.
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 AUDIT=$TB_TMP/audit.log
 

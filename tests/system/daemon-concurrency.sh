@@ -2,7 +2,8 @@
 # Many clients at once: 8 signing loops for a bounded time; every output
 # must verify and none may be lost. Then several requests in flight on one
 # connection, answered with matching ids.
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 DURATION=${TB_CONC_SECONDS:-10}
 CLIENTS=8
@@ -67,9 +68,9 @@ python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["counters"
 
 tb_log "5 requests in flight on one connection"
 mkdir -p "$TB_TMP/pipe"
-python3 "$top_srcdir/tests/rawclient.py" "$TB_SOCK" pipeline rsa "$d256" 5 "$TB_TMP/pipe" ||
+python3 "$top_srcdir/tests/system/rawclient.py" "$TB_SOCK" pipeline rsa "$d256" 5 "$TB_TMP/pipe" ||
     tb_fail "pipelined requests"
-python3 "$top_srcdir/tests/rawclient.py" "$TB_SOCK" pipeline ec "$d256" 20 "$TB_TMP/pipe" ||
+python3 "$top_srcdir/tests/system/rawclient.py" "$TB_SOCK" pipeline ec "$d256" 20 "$TB_TMP/pipe" ||
     tb_fail "20 pipelined requests"
 for f in "$TB_TMP/pipe"/*.der; do
 	tb_verify_cms "$f" "$doc" || tb_fail "pipelined $(basename "$f") does not verify"

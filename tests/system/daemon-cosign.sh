@@ -8,7 +8,8 @@
 # CMS does not have and a key the client's ACL does not list are refused,
 # and each refusal leaves an audit record.
 TB_NO_START=1
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 # The co-signer: an official's own EC key (individual-sign, another IIN)
 # beside the agency's RSA key.

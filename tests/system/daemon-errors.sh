@@ -3,7 +3,8 @@
 # validity period, no daemon; and configurations tanbad must refuse at
 # start (wrong PIN, missing module, PIN file readable by others). Each must
 # give exit status 2 (client) or nonzero (daemon) and one clear line.
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 doc="$TB_TMP/doc"
 echo "document" > "$doc"

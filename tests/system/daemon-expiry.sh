@@ -4,7 +4,8 @@
 # threshold, status says which algorithms can be verified, and the pid file
 # lives exactly as long as the daemon.
 TB_NO_START=1
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 pidfile="$TB_TMP/tanbad.pid"
 # The test PKI issues signing certificates for about a year: 400 days warns.

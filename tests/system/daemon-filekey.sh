@@ -3,7 +3,7 @@
 # PKCS#12 containers made by the test PKI (current validity), [key] p12 =.
 # The signer process opens them; `tanba sign` makes a GOST CAdES-BES that
 # `tanba verify` accepts with the signer's identity and that libsig's GOST
-# check (the gost engine, tests/gost-check) accepts over the document.
+# check (the gost engine, tests/system/gost-check) accepts over the document.
 # `tanba keys` says where each key lives. Refusals: an expired certificate
 # (at sign time, as for token keys), a digest of another kind or length, a
 # wrong password (at start and at reload: the old key keeps signing), an
@@ -16,8 +16,9 @@
 # identities; a GOST counter-signature is refused. No password reaches a log or
 # the audit trail.
 TB_NO_START=1
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-CHECK="$top_builddir/tests/gost-check"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
+CHECK="$top_builddir/tests/system/gost-check"
 [ -x "$CHECK" ] || tb_fail "$CHECK not built"
 "$CHECK" --available >/dev/null 2>&1 || { echo "SKIP: no GOST engine here"; exit 77; }
 

@@ -2,7 +2,8 @@
 # Configuration reload and shutdown: SIGHUP with a valid changed config
 # takes effect; with a broken one the old config keeps serving and status
 # reports config_error; SIGTERM exits 0 and removes the socket.
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 doc="$TB_TMP/doc"
 echo "reload" > "$doc"

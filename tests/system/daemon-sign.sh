@@ -2,7 +2,8 @@
 # Signing through the real tanbad and the tanba client: attached and
 # detached, from data and from a digest, RSA and EC, SHA-256/384/512, DER
 # and PEM. Every signature must verify with openssl cms and GnuTLS certtool.
-. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+tb_setup_daemon
 
 doc="$TB_TMP/doc.bin"
 # Bytes that a text-mode signer would mangle: CR LF, NUL, high bytes.

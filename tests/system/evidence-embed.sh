@@ -1,8 +1,8 @@
 #!/bin/sh
 # Validation data embedded in the CMS (sign {"evidence":"embed"}), with real
 # parts: `openssl ocsp` answers for the issuing CA, the root's CRL comes
-# from a loopback HTTP server (tests/rev-httpd.py) and is embedded from
-# the checker's memory, not [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/tsa-httpd.py)
+# from a loopback HTTP server (tests/system/rev-httpd.py) and is embedded from
+# the checker's memory, not [revocation] cache_dir; a TSA (`openssl ts -reply`, tests/system/tsa-httpd.py)
 # under the same CA for the timestamp op. The signed CMS carries the OCSP response
 # (id-ri-ocsp-response) and the CRL in SignedData.crls; OpenSSL still
 # verifies it. With the responder down (and the daemon's cache gone), verify
@@ -12,8 +12,9 @@
 # one (judged past its nextUpdate) and a revocation the responder reports
 # all win over it.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 P=$TB_PKI
 T=$TB_TMP
 PIDS=
@@ -76,10 +77,10 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/third.ke
     "$TB_TESTPKI" issue --dir "$P" --key "$T/third.key" --profile legal-sign --out "$T/third.pem" \
     >>"$T/testpki.log" 2>&1 || tb_fail "third certificate: $(cat "$T/testpki.log")"
 cp "$P/ca.pem" "$T/tsa/chain.pem"
-serve TSA "$T/tsa.port" "$T/tsa.log" "$top_srcdir/tests/tsa-httpd.py" "$T/tsa"
+serve TSA "$T/tsa.port" "$T/tsa.log" "$top_srcdir/tests/system/tsa-httpd.py" "$T/tsa"
 "$TB_TESTPKI" crl --dir "$P" --issuer-name root --out "$T/www/root.crl" \
     >>"$T/testpki.log" 2>&1 || tb_fail "root CRL: $(cat "$T/testpki.log")"
-serve "http server" "$T/http.port" "$T/http.log" "$top_srcdir/tests/rev-httpd.py" "$T/www"
+serve "http server" "$T/http.port" "$T/http.log" "$top_srcdir/tests/system/rev-httpd.py" "$T/www"
 start_ocsp
 
 sed -i '/^\[revocation\]/,$d' "$TB_CONF"

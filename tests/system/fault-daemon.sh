@@ -1,6 +1,6 @@
 #!/bin/sh
 # Token and audit faults seen through the real tanbad, whose [token] module
-# is the fault shim (tests/p11-fault, docs/FAULTS.md) wrapping SoftHSM2:
+# is the fault shim (tests/unit/p11-fault, docs/FAULTS.md) wrapping SoftHSM2:
 # a slow token does not hold up verify, check-cert and status; a token that
 # keeps failing gives a clear error and shows unhealthy in status, and
 # recovers; one transient failure is retried once; a removed token and
@@ -9,12 +9,13 @@
 # chain must verify and hold exactly one sign record per signature a client
 # received. Black-box: the socket protocol and the configuration only.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
-SHIM="$top_builddir/tests/p11-fault/.libs/libp11fault.so"
+SHIM="$top_builddir/tests/unit/p11-fault/.libs/libp11fault.so"
 TB_ADMIN="$top_builddir/ca-tools/tanba-admin"
-[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.la)"
+[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/unit/p11-fault/libp11fault.la)"
 [ -x "$TB_ADMIN" ] || tb_fail "$TB_ADMIN not built"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
@@ -71,9 +72,9 @@ shim_stat() {
 }
 
 cat > "$TB_TMP/fd.py" <<'PY'
-"""Client side of tests/fault-daemon.sh: raw frames on the daemon's socket."""
+"""Client side of tests/system/fault-daemon.sh: raw frames on the daemon's socket."""
 import base64, hashlib, json, os, socket, sys, threading, time
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 
 SOCK, RECEIVED = os.environ["TB_SOCK"], os.environ["FD_RECEIVED"]

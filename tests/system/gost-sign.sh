@@ -1,17 +1,17 @@
 #!/bin/sh
 # GOST 34.10-2015 signing from NCA key containers through libsig
-# (tests/gost-sign: gost_key.c + cms_sign.c). The real individual-gost2015.p12
+# (tests/system/gost-sign: gost_key.c + cms_sign.c). The real individual-gost2015.p12
 # signs at a time inside its certificate's life; the signature verifies with
-# libsig's GOST check (tests/gost-check) and with `tanba verify --offline`
+# libsig's GOST check (tests/system/gost-check) and with `tanba verify --offline`
 # under the real NCA GOST test CA, and one flipped byte fails both. The test
 # PKI's containers have the NCA's own layout (the same `openssl pkcs12 -info`
 # as the real one) and sign the same way today. Refusals: wrong password, a
 # key that is not its certificate's, an RSA container.
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
-SIGN="$top_builddir/tests/gost-sign"
-CHECK="$top_builddir/tests/gost-check"
+SIGN="$top_builddir/tests/system/gost-sign"
+CHECK="$top_builddir/tests/system/gost-check"
 TANBA="$top_builddir/ca-tools/tanba"
 TESTPKI="$top_builddir/testpki/tanba-testpki"
 VEC="$top_srcdir/tests/vectors"

@@ -4,7 +4,8 @@
 # sees only its keys; a user matching no [client] (nobody) is refused at
 # connect; key-level limits hold; every denial is audited; the socket gets
 # the configured owner, group and mode. Needs root (skips with 77).
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 hz_test_user
 
 # A socket directory other users can pass through (the build tree may not be).

@@ -5,7 +5,8 @@
 # and fail closed: with the audit file unwritable (RLIMIT_FSIZE on the
 # signer process, the trail's only writer) no signature is returned, status
 # says why, and signing resumes once the file takes writes.
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 
 # sigval_sha CMS.der: SHA-256 (hex) of the SignerInfo's signature value, the
 # last OCTET STRING of a CAdES-BES SignedData (no unsigned attributes).

@@ -4,7 +4,8 @@
 # 1024 default), a frame of max_frame_bytes + 1, a client stalling inside a
 # frame (read_timeout_s), and, as root, a flooding client (rate_per_client)
 # that gets busy while a client of another uid is served throughout.
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 
 ulimit -n 4096 2>/dev/null || { echo "SKIP: cannot raise the open-file limit"; exit 77; }
 TB_SOCK_DIR=$(mktemp -d /tmp/tanba-lim.XXXXXX) || tb_fail "mktemp"
@@ -25,7 +26,7 @@ user = tanbatest
 ops = status"
 fi
 # One client may hold every connection here (max_connections_per_client is
-# tested in tests/load-clients.sh).
+# tested in tests/system/load-clients.sh).
 hz_conf "socket_mode = 0666
 rate_per_client = 50
 rate_burst = 100
@@ -35,7 +36,7 @@ MAXF=$(sed -n 's/^max_frame_bytes = //p' "$TB_CONF")
 RT=$(sed -n 's/^read_timeout_s = //p' "$TB_CONF")
 
 # Beside the client, where the flooding user (another uid) can read it too.
-cp "$top_srcdir/tests/tbframe.py" "$TB_TMP/tbframe.py" || tb_fail "tbframe.py"
+cp "$top_srcdir/tests/system/tbframe.py" "$TB_TMP/tbframe.py" || tb_fail "tbframe.py"
 cat > "$TB_TMP/limits.py" <<'PY'
 import base64, json, os, socket, struct, sys, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))	# tbframe.py is copied beside
@@ -157,7 +158,7 @@ if [ -n "$FLOOD" ]; then
 	fpid=$!
 	"$HZ_PY" - "$TB_SOCK" <<'PY' || tb_fail "the other client was not served during the flood"
 import base64, os, sys, time
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 s = connect(sys.argv[1], 20)
 for i in range(20):

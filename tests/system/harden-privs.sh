@@ -4,7 +4,8 @@
 # supplementary groups, NoNewPrivs, RLIMIT_CORE 0 and not dumpable; it still
 # signs; the PIN is in none of cmdline, environ, log or audit file; SIGSEGV
 # leaves no core. Needs root (skips with 77).
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 hz_test_user
 
 TU=tanbatest

@@ -12,7 +12,7 @@
 # an allowed entry that is no longer used fails too, so the list stays
 # honest. A probe object with forbidden calls is scanned first: the check
 # must find them, or it proves nothing.
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build/main}"
 NM=${NM:-nm}
 CC=${CC:-cc}

@@ -1,16 +1,17 @@
 #!/bin/sh
-# Connection limits not covered by tests/harden-limits.sh, each at a small
+# Connection limits not covered by tests/system/harden-limits.sh, each at a small
 # configured value: idle_timeout_s (an idle connection is closed, a busy
 # one is not), max_connections (the connection past the limit is refused
 # while the others keep working, and a freed slot is taken again) and
 # max_inflight_per_connection (requests past it get busy, those in flight
 # finish; held in flight by a slow token through the fault shim).
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
-SHIM="$top_builddir/tests/p11-fault/.libs/libp11fault.so"
-[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.la)"
+SHIM="$top_builddir/tests/unit/p11-fault/.libs/libp11fault.so"
+[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/unit/p11-fault/libp11fault.la)"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
 P11FAULT_MODULE=$SOFTHSM_MODULE
@@ -33,7 +34,7 @@ tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
 
 cat > "$TB_TMP/lim.py" <<'PY'
 import base64, json, os, socket, sys, time
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, send, exact, recv, ask
 SOCK = os.environ["TB_SOCK"]
 SCALE = int(os.environ.get("TB_TIME_SCALE", "1"))

@@ -5,8 +5,9 @@
 # over it, gets too_large, and the audit trail holds no "ok" record for
 # that document (its refusal is recorded instead); a digest of the same
 # document is signed and recorded ok.
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
 MAXF=$(sed -n 's/^max_frame_bytes = //p' "$TB_CONF")
@@ -14,7 +15,7 @@ AUDIT=$TB_TMP/audit.log
 
 "$PY" - "$TB_SOCK" "$MAXF" "$AUDIT" <<'PY' || tb_fail "answer size"
 import base64, hashlib, json, os, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask, frame
 sock, maxf, audit = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 

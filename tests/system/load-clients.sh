@@ -6,10 +6,11 @@
 # fault shim) while its others finish; and, as root, a client of another
 # uid opening connections up to max_connections_per_client is refused past
 # it while this uid is still served and can open its own.
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 
-SHIM="$top_builddir/tests/p11-fault/.libs/libp11fault.so"
-[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.la)"
+SHIM="$top_builddir/tests/unit/p11-fault/.libs/libp11fault.so"
+[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/unit/p11-fault/libp11fault.la)"
 P11FAULT_MODULE=$SOFTHSM_MODULE
 P11FAULT_CONTROL="$TB_TMP/p11fault.ctl"
 export P11FAULT_MODULE P11FAULT_CONTROL
@@ -43,7 +44,7 @@ first_frame_timeout_s = $FF
 sign_workers = 8" "$clients" || tb_fail "configuration"
 tb_start_daemon || tb_fail "tanbad did not start"
 
-cp "$top_srcdir/tests/tbframe.py" "$TB_TMP/tbframe.py" || tb_fail "tbframe.py"
+cp "$top_srcdir/tests/system/tbframe.py" "$TB_TMP/tbframe.py" || tb_fail "tbframe.py"
 cat > "$TB_TMP/clients.py" <<'PY'
 import base64, os, select, socket, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))	# tbframe.py is copied beside

@@ -7,11 +7,12 @@
 # the sign lane, and a status request carrying a nested {"op":"sign"} is
 # still answered beside it: the lane follows the decoded op, not the bytes.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
-SHIM="$top_builddir/tests/p11-fault/.libs/libp11fault.so"
-[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/p11-fault/libp11fault.la)"
+SHIM="$top_builddir/tests/unit/p11-fault/.libs/libp11fault.so"
+[ -f "$SHIM" ] || tb_fail "$SHIM not built (make tests/unit/p11-fault/libp11fault.la)"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
 P11FAULT_MODULE=$SOFTHSM_MODULE
@@ -29,7 +30,7 @@ head -c 512 /dev/urandom > "$TB_TMP/doc"
 "$TB_TESTPKI" cms --cert "$V/individual-sign.pem" --key "$V/individual-sign.key" \
     --in "$TB_TMP/doc" --out "$TB_TMP/doc.p7s" >>"$TB_TMP/testpki.log" 2>&1 || tb_fail "testpki cms"
 mkdir -p "$TB_TMP/www"
-"$PY" "$top_srcdir/tests/rev-httpd.py" "$TB_TMP/www" "$TB_TMP/http.port" &
+"$PY" "$top_srcdir/tests/system/rev-httpd.py" "$TB_TMP/www" "$TB_TMP/http.port" &
 HTTPD=$!
 lanes_cleanup() {
 	_rc=$?
@@ -73,7 +74,7 @@ tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
 
 cat > "$TB_TMP/lanes.py" <<'PY'
 import base64, json, os, select, socket, sys, time
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, send, recv, ask
 SOCK = os.environ["TB_SOCK"]
 HOLD = float(sys.argv[1])

@@ -8,8 +8,9 @@
 # and sign are answered (small frames pass the global budget). Once the
 # stalled frames time out (read_timeout_s) a large request is taken again.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
 
@@ -26,7 +27,7 @@ tb_start_daemon || tb_fail "tanbad did not start (rc ${TB_DAEMON_RC:-?})"
 
 cat > "$TB_TMP/mem.py" <<'PY'
 import base64, os, socket, struct, sys, threading, time
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, recv, ask
 SOCK = os.environ["TB_SOCK"]
 pid, frame, budget = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])

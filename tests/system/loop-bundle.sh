@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/loop-bundle.sh DIR N MODE: N CA certificates all named "CN=Loop CA"
+# tests/system/loop-bundle.sh DIR N MODE: N CA certificates all named "CN=Loop CA"
 # in DIR/bundle.pem and a leaf they issue in DIR/leaf.pem, made by openssl
 # at test time, for the tests of the path search's budget.
 #   same:     one key; every certificate self-signed by it, so each one

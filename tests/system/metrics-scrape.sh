@@ -7,8 +7,9 @@
 # errors by code, signatures), with the signer, audit, token and lane
 # figures present; then the same over a UNIX socket.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
 
@@ -26,7 +27,7 @@ tb_wait_log "metrics: Prometheus exposition on 127.0.0.1:$PORT" || tb_fail "no m
 
 cat > "$TB_TMP/scrape.py" <<'PY'
 import base64, os, re, socket, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 SOCK, where = os.environ["TB_SOCK"], sys.argv[1]
 

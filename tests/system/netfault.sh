@@ -1,15 +1,15 @@
 #!/bin/sh
 # Network faults on the way to a revocation source, through the real fetch
-# and revocation code (tests/test_netfault): a host that never resolves, TLS
+# and revocation code (tests/unit/test_netfault): a host that never resolves, TLS
 # failures, one byte a second, an endless body over TLS. Servers:
-# tests/rev-httpd.py on 127.0.0.1. Never touches the system CA bundle.
+# tests/system/rev-httpd.py on 127.0.0.1. Never touches the system CA bundle.
 set -eu
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
-PROG=$top_builddir/tests/test_netfault
+PROG=$top_builddir/tests/unit/test_netfault
 BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
-. "$top_srcdir/tests/revnet-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
 revnet_setup netfault
 mkdir -p "$W/tls"
 

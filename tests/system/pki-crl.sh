@@ -4,7 +4,8 @@
 # an `openssl ocsp` responder answering from the index, and a
 # million-entry CRL made in bounded time.
 set -u
-. "${top_srcdir:-$(dirname "$0")/..}/tests/pki-lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+pki_setup
 pki_scratch
 DIR="$WORK/pki"
 # Everything happens in January 2026, whatever today's date.

@@ -3,10 +3,11 @@
 # Kazakh OIDs and the NCA profile, CRLs and delta CRLs, OCSP responses from
 # `tanba-testpki ocsp-respond`, and CMS signatures (attached, detached, no
 # attributes, GOST and RSA signers mixed). Every GOST signature verifies
-# through libsig (tests/gost-check) and one flipped byte makes it fail.
+# through libsig (tests/system/gost-check) and one flipped byte makes it fail.
 set -u
-. "${top_srcdir:-$(dirname "$0")/..}/tests/pki-lib.sh"
-CHECK="$top_builddir/tests/gost-check"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+pki_setup
+CHECK="$top_builddir/tests/system/gost-check"
 [ -x "$CHECK" ] || pki_fail "$CHECK not built"
 "$CHECK" --available > /dev/null
 [ $? -eq 77 ] && { echo "SKIP: GOST engine or provider not installed"; exit 77; }

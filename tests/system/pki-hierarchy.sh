@@ -3,7 +3,8 @@
 # follow the NCA profile and each negative certificate fails for its own
 # reason, as the openssl CLI sees them.
 set -u
-. "${top_srcdir:-$(dirname "$0")/..}/tests/pki-lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/setup.sh"
+pki_setup
 pki_scratch
 DIR="$WORK/pki"
 OCSP_URL=http://127.0.0.1:1/ocsp

@@ -4,8 +4,9 @@
 # config (status shows config_error) and verification keeps using the
 # running anchors; a reload with new good anchors takes them at once.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
 ANCHORS="$TB_TMP/anchors.pem"
 cp "$TB_PKI/root.pem" "$ANCHORS"

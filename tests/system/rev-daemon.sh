@@ -12,8 +12,9 @@
 # response. Then, with the RSA token keys: a revoked signing certificate
 # refuses to sign. Configuration changes go through SIGHUP reloads.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 # TB_REV_TANBAD runs another tanbad (a valgrind wrapper, say)
 TB_TANBAD=${TB_REV_TANBAD:-$TB_TANBAD}
 
@@ -21,7 +22,7 @@ T=$TB_TMP
 ALGS=${TB_REV_ALGS:-rsa gost}
 PIDS=
 BASE_CONF=$T/base.conf
-# Without lib.sh's [revocation] (required = no): each step writes its own.
+# Without setup.sh's [revocation] (required = no): each step writes its own.
 sed '/^\[revocation\]/,$d' "$TB_CONF" > "$BASE_CONF"
 # Each verification is recorded with the revocation evidence it used.
 sed -i 's|^file = .*/audit.log$|&\
@@ -50,7 +51,7 @@ free_port() {
 
 # ---- servers: CRLs over HTTP (started once; the files change under it)
 mkdir -p "$T/www" "$T/cache"
-python3 "$top_srcdir/tests/rev-httpd.py" "$T/www" "$T/http.port" &
+python3 "$top_srcdir/tests/system/rev-httpd.py" "$T/www" "$T/http.port" &
 PIDS="$PIDS $!"
 _i=0
 while [ ! -s "$T/http.port" ]; do
@@ -206,7 +207,7 @@ make_pki() {
 cn_of() { openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *CN=//p'; }
 o_of() { openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *O=//p'; }
 
-# The RSA run uses lib.sh's hierarchy (its legal-sign is the token key "rsa").
+# The RSA run uses setup.sh's hierarchy (its legal-sign is the token key "rsa").
 pki_dir() { if [ "$1" = rsa ]; then echo "$TB_PKI"; else echo "$T/pki-$1"; fi; }
 
 STARTED=

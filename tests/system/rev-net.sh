@@ -2,14 +2,14 @@
 # Revocation against real servers on loopback: three `openssl ocsp`
 # responders (delegated, the CA itself, an unauthorised signer, another
 # CA's responder), a python HTTP server for CRLs and faults. Runs
-# tests/test_rev_net online, then stops every server and runs it again to
+# tests/unit/test_rev_net online, then stops every server and runs it again to
 # show the last good CRL is served from disk after a restart.
 set -eu
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
-PROG=$top_builddir/tests/test_rev_net
+PROG=$top_builddir/tests/unit/test_rev_net
 
-. "$top_srcdir/tests/revnet-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
 revnet_setup rev-net
 P=$W/pki
 

@@ -3,7 +3,7 @@
 # over it, and a complete CRL with 1,000,000 entries that must load into
 # an index smaller than twice its DER (its load time is measured by
 # bench/crl_index_bench, not here). Checked by
-# tests/test_rev_pki. Then the scope of CRLs (RFC 5280 6.3.3) on a second
+# tests/unit/test_rev_pki. Then the scope of CRLs (RFC 5280 6.3.3) on a second
 # hierarchy whose leaves name http://127.0.0.1:1/ca.crl as their
 # distribution point: issuingDistributionPoint names and flags, CRLs
 # partitioned by reason, an indirect CRL from the root with
@@ -82,7 +82,7 @@ crl plain-delta.crl --number 52 --delta --base-number 50
 # Last: the signer's certificate revoked on the root's CRL.
 $T revoke --dir "$S" --cert "$S/crl-signer.pem" --reason keyCompromise
 crl root-signer-revoked.crl --issuer-name root
-REV_TP_DIR=$H REV_TP_SCOPE=$S "$top_builddir/tests/test_rev_pki"
+REV_TP_DIR=$H REV_TP_SCOPE=$S "$top_builddir/tests/unit/test_rev_pki"
 
 # The same through the offline CLI, which offers the given anchors and
 # intermediates as CRL signers and validates them with the same inputs.

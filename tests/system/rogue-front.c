@@ -1,5 +1,5 @@
 /*
- * A front gone bad, for tests/split-rogue-front.sh: tanbad starts it in
+ * A front gone bad, for tests/system/split-rogue-front.sh: tanbad starts it in
  * place of tanbad-front ($TANBA_FRONT_PROGRAM) and it does, on the control
  * link (launcher.h), what a compromised front could. It serves no client.
  * $TB_ROGUE_MODE says what; each event goes as a line to $TB_ROGUE_LOG:

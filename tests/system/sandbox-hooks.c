@@ -1,5 +1,5 @@
 /*
- * Test hook of tests/tanbad-hooks, a build of tanbad for tests/sandbox-kill.sh
+ * Test hook of tests/system/tanbad-hooks, a build of tanbad for tests/system/sandbox-kill.sh
  * only: the op "x-forbidden-syscall" makes the front make the system call
  * the request names, so the test can watch the seccomp filter kill it. It is
  * linked in with -Wl,--wrap around the op table; the installed tanbad never

@@ -1,15 +1,16 @@
 #!/bin/sh
-# The front's seccomp filter, end to end (docs/SANDBOX.md): tests/tanbad-hooks
+# The front's seccomp filter, end to end (docs/SANDBOX.md): tests/system/tanbad-hooks
 # is tanbad-front with one extra op, x-forbidden-syscall, that makes the front
 # make the call it names; the parent (tanbad) runs it as its front. Allowed
 # work goes on (status, sign, a restarted signer, a refused socket family);
 # execve, unshare and ptrace kill the front with SIGSYS, and the parent
 # starts a new one; with [daemon] sandbox = no the same call only fails.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
-TANBA_FRONT_PROGRAM="$top_builddir/tests/tanbad-hooks"
+TANBA_FRONT_PROGRAM="$top_builddir/tests/system/tanbad-hooks"
 [ -x "$TANBA_FRONT_PROGRAM" ] || tb_fail "$TANBA_FRONT_PROGRAM not built"
 export TANBA_FRONT_PROGRAM
 SIGSYS=31	# on x86 and arm (Linux)

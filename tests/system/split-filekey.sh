@@ -4,9 +4,10 @@
 # container and its password file are tanbasigner's (0600). The signer
 # opens them and signs through the front; as tanbafront neither opens, and
 # the front process holds no descriptor of either. Needs root (skips with 77).
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 hz_two_accounts
-CHECK="$top_builddir/tests/gost-check"
+CHECK="$top_builddir/tests/system/gost-check"
 "$CHECK" --available >/dev/null 2>&1 || { echo "SKIP: no GOST engine here"; exit 77; }
 
 G="$TB_TMP/gpki"

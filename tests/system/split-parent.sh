@@ -7,8 +7,9 @@
 # timed); SIGHUP to the parent reloads the front and the
 # signer; SIGTERM to the parent stops all three and removes the socket.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
 sign_ok() {
 	printf 'parent test %s\n' "$1" > "$TB_TMP/doc.txt"

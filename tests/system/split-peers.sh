@@ -6,7 +6,8 @@
 # and after, with no manual step, and the record of each signature carries
 # the uid the signer read. A closed connection's number is forgotten.
 TB_NO_START=1
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 command -v timeout >/dev/null 2>&1 || { echo "SKIP: no timeout(1)"; exit 77; }
 
 PIDFILE=$TB_TMP/tanbad.pid
@@ -18,7 +19,7 @@ OLD=$(cat "$PIDFILE.signer") || tb_fail "no signer pid file"
 export TB_SOCK PIDFILE OLD top_srcdir
 timeout 120 python3 - <<'PY' || tb_fail "one connection across a signer restart (log above)"
 import base64, os, sys, time
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 
 s = connect(os.environ["TB_SOCK"], 60)

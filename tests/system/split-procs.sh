@@ -6,7 +6,8 @@
 # RLIMIT_CORE 0. When the front dies (SIGKILL), its signer notices the
 # closed channel and exits, and the parent starts a new front and signer.
 TB_NO_START=1
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
 tb_start_daemon || tb_fail "tanbad did not start"
 PARENT=$TB_DAEMON_PID

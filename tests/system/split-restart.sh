@@ -8,7 +8,8 @@
 # whose answer was lost in the kill belongs to a call that failed). Then
 # SIGTERM stops both processes.
 TB_NO_START=1
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 TB_ADMIN="$top_builddir/ca-tools/tanba-admin"
 [ -x "$TB_ADMIN" ] || tb_fail "$TB_ADMIN not built"
 command -v timeout >/dev/null 2>&1 || { echo "SKIP: no timeout(1)"; exit 77; }
@@ -54,7 +55,7 @@ client() {
 	done > "$TB_TMP/c$1.out"
 }
 pids=
-# On a failure the clients stop before lib.sh removes their tree.
+# On a failure the clients stop before setup.sh removes their tree.
 split_cleanup() {
 	_rc=$?
 	touch "$TB_TMP/stop" 2>/dev/null

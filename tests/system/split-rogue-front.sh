@@ -1,6 +1,6 @@
 #!/bin/sh
 # What a compromised front can make the parent do on its control link:
-# tests/rogue-front, started by tanbad in place of tanbad-front, asks for
+# tests/system/rogue-front, started by tanbad in place of tanbad-front, asks for
 # signers in a loop (the parent starts each no sooner than the restart
 # back-off allows: lower bounds only, read from the rogue's clock around
 # its asks and answers, so a slow machine cannot fail it), has the parent wait for a signer it keeps
@@ -8,10 +8,11 @@
 # after at most 10 s), and breaks the protocol (it is killed, once, and
 # started again; the parent keeps running and stops on SIGTERM).
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
-ROGUE="$top_builddir/tests/rogue-front"
+ROGUE="$top_builddir/tests/system/rogue-front"
 [ -x "$ROGUE" ] || tb_fail "$ROGUE not built"
 TANBA_FRONT_PROGRAM=$ROGUE
 TB_ROGUE_LOG="$TB_TMP/rogue.log"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The signer's own checks (tests/test_signer_checks.c): requests written
+# The signer's own checks (tests/unit/test_signer_checks.c): requests written
 # straight onto its channel, as only a compromised front could, are refused
 # unless its own [client] table allows them; every one of them, refused or
 # signed, is in the audit trail, whose chain then verifies. Audit records
@@ -10,7 +10,8 @@
 # peers itself, so clients of other users connect for real: needs root
 # (skips with 77).
 TB_NO_START=1
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (clients of other users)"; exit 77; }
 id nobody >/dev/null 2>&1 && id daemon >/dev/null 2>&1 ||
     { echo "SKIP: no user nobody or daemon"; exit 77; }
@@ -38,7 +39,7 @@ CONF
 
 TB_TANBAD=$top_builddir/daemon/tanbad-signer TB_CONF=$TB_CONF TB_SOCKET=$TB_SOCK TB_RSA_CERT=$TB_PKI/rsa-sign.pem \
     TB_EC_CERT=$TB_PKI/ec-sign.pem TB_EXPIRED_CERT=$TB_PKI/expired.pem \
-    TB_NOTYET_CERT=$TB_PKI/notyet.pem "$top_builddir/tests/test_signer_checks" ||
+    TB_NOTYET_CERT=$TB_PKI/notyet.pem "$top_builddir/tests/unit/test_signer_checks" ||
     tb_fail "the signer's checks (log above)"
 
 AUDIT=$TB_TMP/audit.log

@@ -12,7 +12,8 @@
 # into it. The
 # signer killed with SIGKILL comes back as tanbasigner and signs again with
 # no manual step. Needs root (skips with 77).
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 command -v setpriv >/dev/null 2>&1 || { echo "SKIP: no setpriv"; exit 77; }
 # The signer's files: its account only (the signer opens its own as
 # signer_user, before anything else).
@@ -96,7 +97,7 @@ tb_log "TLS with a key only root can read: the front serves it from the parent's
 tls_status() {
 	python3 - "$PORT" "$T/ca.pem" "$T/client.pem" "$T/key/client.key" <<'PY'
 import os, socket, ssl, struct, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import exact, frame
 port, ca, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

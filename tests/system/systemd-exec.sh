@@ -11,7 +11,8 @@
 # SIGHUP to the main process reloads; KillSignal= stops all three.
 # `systemd-analyze verify` checks the unit where that command exists (the
 # output says when it does not). Needs root (skips with 77).
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 hz_need_root
 UNIT="$top_builddir/conf/tanbad.service"
 [ -f "$UNIT" ] || tb_fail "$UNIT not made"

@@ -4,7 +4,7 @@
 # own directives, and its `systemd-analyze security` exposure must not rise
 # above the figure recorded in docs/SANDBOX.md (MAX_EXPOSURE below). Skips
 # (77) where systemd-analyze is missing or cannot analyse offline.
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 UNIT="$top_builddir/conf/tanbad.service"
 # docs/SANDBOX.md, "systemd unit": raise only with a reason written there.

@@ -6,7 +6,8 @@
 # certificate of another CA, a TLS 1.2 client and a silent peer get no
 # session; the rate limit applies per TLS client; the UNIX socket serves
 # throughout and audit-verify passes. PKI made here with the openssl CLI.
-. "$top_srcdir/tests/harden-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+hz_setup
 
 P="$TB_TMP/tlspki"
 mkdir -p "$P" || tb_fail "mkdir $P"
@@ -76,7 +77,7 @@ cat > "$TB_TMP/tlsreq.py" <<'PY'
 # (TCP only; prints CLOSED when the daemon drops it), pipeline (all
 # requests sent before any answer is read).
 import os, socket, ssl, struct, sys, time
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import exact, frame
 port, ca, cert, key, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 reqs = sys.argv[6:]

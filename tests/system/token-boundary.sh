@@ -7,7 +7,7 @@
 # One file is allowed, named here with its reason: bench/sign.c measures
 # raw C_Sign on the module itself, the baseline the daemon's figures are
 # read against (bench/README.md); it is a benchmark, not part of tanba.
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$top_srcdir" || exit 1
 ALLOWED="bench/sign.c"
 PATTERN='pkcs11\.h|p11-kit/|CK_RV|CK_SESSION_HANDLE|CK_FUNCTION_LIST'

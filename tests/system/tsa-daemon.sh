@@ -1,15 +1,15 @@
 #!/bin/sh
 # CAdES-T through the real tanbad: a signature the daemon made, stamped by
-# `tanba timestamp` through `openssl ts -reply` (tests/tsa-httpd.py) with a
+# `tanba timestamp` through `openssl ts -reply` (tests/system/tsa-httpd.py) with a
 # TSA of a second test PKI, verified by the verify op with [tsa] anchors
 # naming that PKI's root only: VALID with the stamp reported, and with
 # "time":"timestamp" judged at the stamp. A TSA under the signers' own PKI
 # (trusted by [verify], not by [tsa]) is refused: [tsa] anchors are the
 # TSA trust list, not added to [verify]'s.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/answer-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 P=$TB_PKI
 T=$TB_TMP
 W=$T/tsa
@@ -40,7 +40,7 @@ policy = 1.2.398.3.3.2.6.2
 timeout_ms = 1500
 CONF
 PF=$W/port
-python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
+python3 "$top_srcdir/tests/system/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
 TSA_PID=$!
 # The harness's cleanup reads the exit status: keep it across stopping the TSA.
 trap '_rc=$?; kill $TSA_PID 2>/dev/null; wait $TSA_PID 2>/dev/null; (exit $_rc); tb_cleanup' EXIT

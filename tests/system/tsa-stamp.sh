@@ -1,6 +1,6 @@
 #!/bin/sh
 # CAdES-T with real parts: `openssl ts -reply` as the TSA behind a loopback
-# HTTP server (tests/tsa-httpd.py), RSA and EC TSA certificates issued by
+# HTTP server (tests/system/tsa-httpd.py), RSA and EC TSA certificates issued by
 # the test PKI (profile tsa: timeStamping, critical). `tanba timestamp`
 # adds tokens to CMS made by `openssl cms`; `tanba verify --offline` reads
 # them, and judges the signer at the stamp's time (--time timestamp) after
@@ -9,11 +9,12 @@
 # superseded after: reported). Faults: TSA down, slow (cut by the timeout), a
 # replayed answer (wrong nonce), garbage, an untrusted TSA, a bad --signer.
 # GOST TSAs from the test PKI: 34.10-2015, and 34.310-2004 as the NCA's test
-# TSA signs (its token read independently with tests/tst-read.py and rhash).
+# TSA signs (its token read independently with tests/system/tst-read.py and rhash).
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 VERDICT_TEST=tsa-stamp
-. "$top_srcdir/tests/verdict-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+verdict_setup
 
 P=$T/pki
 W=$T/tsa
@@ -54,7 +55,7 @@ else
 fi
 
 PF=$W/port
-TESTPKI=$TESTPKI python3 "$top_srcdir/tests/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
+TESTPKI=$TESTPKI python3 "$top_srcdir/tests/system/tsa-httpd.py" "$W" "$PF" 2>"$T/tsa.log" &
 TSA_PID=$!
 trap 'kill $TSA_PID 2>/dev/null; wait $TSA_PID 2>/dev/null; rm -rf "$T"' EXIT
 i=0
@@ -124,7 +125,7 @@ if [ -n "$GOST" ]; then
 	# What the token is, read without libsig: signed with GOST 2004's
 	# OIDs, and its imprint is what rhash --gost94 (the test S-box) makes
 	# of the SignerInfo's signature value as stored.
-	python3 "$top_srcdir/tests/tst-read.py" "$T/doc-g4.p7s" "$T/g4.sv" > "$T/g4.read" ||
+	python3 "$top_srcdir/tests/system/tst-read.py" "$T/doc-g4.p7s" "$T/g4.sv" > "$T/g4.read" ||
 	    fail "GOST 2004 token: not readable"
 	grep -qx "signer 1.2.398.3.10.1.3.1.1.0 1.2.398.3.10.1.1.1.2" "$T/g4.read" ||
 	    fail "GOST 2004 token: signer algorithms $(cat "$T/g4.read")"

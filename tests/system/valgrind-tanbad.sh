@@ -1,17 +1,17 @@
 #!/bin/sh
 # Runs tanbad under valgrind memcheck, for the daemon integration tests
-# (tests/lib.sh: TB_DAEMON_CMD; scripts/test runs them so). Any memory error
+# (tests/system/setup.sh: TB_DAEMON_CMD; scripts/test runs them so). Any memory error
 # or definite/indirect leak makes the process exit 99, in the parent and in
 # the front it starts (fork + fexecve: --trace-children follows it); the
 # signer (its arguments hold --signer) runs natively: its token work under
 # valgrind is covered by the unit tests of pkcs11/. Each process writes its
 # own report; `--check DIR` fails on any report with errors, so a child's
 # error is not lost when only the parent's exit status is seen. It never
-# suppresses tanba's own frames (tests/valgrind.supp).
+# suppresses tanba's own frames (tests/system/valgrind.supp).
 #   valgrind-tanbad.sh [TANBAD ARGS...]   TANBAD: $TB_VALGRIND_TANBAD or
 #                                         $top_builddir/daemon/tanbad
 #   valgrind-tanbad.sh --check DIR        exit 1 if a report in DIR has errors
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 
 if [ "${1:-}" = --check ]; then
@@ -49,6 +49,6 @@ exec valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \
     --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
     --trace-children=yes --trace-children-skip-by-arg=--signer \
     --track-fds=no --child-silent-after-fork=yes --vgdb=no --num-callers=30 \
-    --suppressions="$top_srcdir/tests/valgrind.supp" \
+    --suppressions="$top_srcdir/tests/system/valgrind.supp" \
     --log-file="$logdir/valgrind.%p.log" \
     ${TB_VALGRIND_OPTS:-} "$tanbad" "$@"

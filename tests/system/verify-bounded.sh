@@ -8,9 +8,9 @@
 # is CHAIN_UNTRUSTED, and names the cut-off where the budget was spent;
 # the daemon keeps serving. Behaviour only: no timing is asserted.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/answer-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
 cat >> "$TB_CONF" <<CONF
 
@@ -24,7 +24,7 @@ grep -q '^\[client ' "$TB_CONF" || printf '\n[client "bounded-test"]\nuser = %s\
 T=$TB_TMP
 for b in "same16 16 same" "same100 100 same" "distinct40 40 distinct"; do
 	set -- $b
-	sh "$top_srcdir/tests/loop-bundle.sh" "$T/$1" "$2" "$3" || tb_fail "loop-bundle.sh $b"
+	sh "$top_srcdir/tests/system/loop-bundle.sh" "$T/$1" "$2" "$3" || tb_fail "loop-bundle.sh $b"
 	cat "$T/$1/leaf.pem" "$T/$1/bundle.pem" > "$T/$1.pem"
 	[ "$(grep -c 'BEGIN CERTIFICATE' "$T/$1.pem")" -eq $(($2 + 1)) ] || tb_fail "$1: not $2 + 1 certificates"
 done

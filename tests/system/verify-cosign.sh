@@ -4,7 +4,7 @@
 # makes the whole CERT_EXPIRED while the other signer stays VALID), for RSA
 # and for an RSA signer beside a GOST one.
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 TANBA="$top_builddir/ca-tools/tanba"
 TESTPKI="$top_builddir/testpki/tanba-testpki"

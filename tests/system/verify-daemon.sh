@@ -4,9 +4,9 @@
 # in three languages, malformed and oversized input answered while the
 # daemon keeps serving, and Kazakh letters intact in the JSON answer.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/answer-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
 cat >> "$TB_CONF" <<CONF
 
@@ -18,9 +18,9 @@ check_iin_checksum = no
 allow_sha1 = no
 use_signing_time = no
 CONF
-# tanbad signs only with an audit trail; lib.sh may already write one
+# tanbad signs only with an audit trail; setup.sh may already write one
 # tanbad signs only with an audit trail and serves only listed clients;
-# lib.sh may already write both
+# setup.sh may already write both
 grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
 grep -q '^\[client ' "$TB_CONF" || printf '\n[client "verify-test"]\nuser = %s\nops = sign keys status verify check-cert\nkeys = rsa ec\n' \
     "$(id -un)" >> "$TB_CONF"
@@ -165,7 +165,7 @@ expect CHAIN_UNTRUSTED 1 check-cert --json --policy 1.2.398.3.3.2.1 --require-ex
 grep -q '"CHAIN_UNTRUSTED.policy"' "$T/out" || tb_fail "no CHAIN_UNTRUSTED.policy reason: $(cat "$T/out")"
 python3 - "$TB_SOCK" "$P/legal-sign.pem" <<'PY' || tb_fail "policies field in a raw request"
 import base64, os, ssl, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 cert = base64.b64encode(ssl.PEM_cert_to_DER_cert(open(sys.argv[2]).read())).decode()
 s = connect(sys.argv[1])

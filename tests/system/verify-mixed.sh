@@ -4,7 +4,7 @@
 # verified through the full verification path; a broken signature on one is
 # reported against that signer alone, and a changed document fails both.
 set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 pki="$top_builddir/testpki/tanba-testpki"
 tanba="$top_builddir/ca-tools/tanba"

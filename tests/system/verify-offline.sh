@@ -5,9 +5,10 @@
 # signatures (openssl cms, GnuTLS certtool) and malformed input; the exit
 # statuses 0/1/2 and the verdict on the first stdout line.
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 VERDICT_TEST=verify
-. "$top_srcdir/tests/verdict-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+verdict_setup
 
 printf 'garbage, not a signature' > "$T/garbage"
 printf 'Өтініш: Әлиханов Ғалым, Қостанай, Ұлытау, Үржар, Һ, І\n' > "$T/doc.txt"

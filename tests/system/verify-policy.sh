@@ -6,9 +6,10 @@
 # mapping of anyPolicy, a bad OID, and a hostile tree (many policies times
 # many mappings) cut off by the node limit with its reason.
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 VERDICT_TEST=policy
-. "$top_srcdir/tests/verdict-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+verdict_setup
 
 P=$T/pki
 "$TESTPKI" hierarchy --out "$P" --ca-alg ec256 --leaf-alg ec256 >"$T/testpki.log" 2>&1 ||

@@ -6,9 +6,10 @@
 # the NCA's own certificates (../shared/vectors, or tests/vectors once in
 # the tree) must stay VALID under every rule.
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 VERDICT_TEST=profile
-. "$top_srcdir/tests/verdict-lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+verdict_setup
 P=$T/pki
 "$TESTPKI" hierarchy --out "$P" >"$T/testpki.log" 2>&1 || { cat "$T/testpki.log"; exit 99; }
 key() {

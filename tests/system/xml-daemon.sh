@@ -10,9 +10,9 @@
 # for xmlsec1, the audit record the signer wrote holding the reference
 # digest, and the requests an XML signature refuses.
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/answer-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 command -v xmlsec1 >/dev/null || { echo "skip: no xmlsec1"; exit 77; }
 
 cat >> "$TB_CONF" <<CONF
@@ -39,7 +39,7 @@ xmlsec1 --sign --privkey-pem "$P/individual-sign.key,$P/individual-sign.pem" --i
 
 python3 - "$TB_SOCK" "$T/doc.xml" "$IIN" <<'PY' || tb_fail "verify op on XML"
 import base64, os, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 s = connect(sys.argv[1])
 doc = open(sys.argv[2], "rb").read()
@@ -103,7 +103,7 @@ printf '<?xml version="1.0" encoding="UTF-8"?>\n<r xmlns="urn:r" xmlns:p="urn:p"
 REF=$(xmllint --exc-c14n "$T/plain.xml" | openssl dgst -sha256 -r | cut -d' ' -f1)
 python3 - "$TB_SOCK" "$T/plain.xml" "$T" <<'PY' || tb_fail "sign op with format xml"
 import base64, os, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 s = connect(sys.argv[1])
 b = base64.b64encode(open(sys.argv[2], "rb").read()).decode()
@@ -152,7 +152,7 @@ PY
 # record is followed by one saying the signature was withheld.
 python3 - "$TB_SOCK" "$TB_TMP/audit.log" <<'PY' || tb_fail "XML written back past max_frame_bytes"
 import base64, json, os, sys
-sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests"))
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 s = connect(sys.argv[1])
 doc = b"<a>" + b">" * 300000 + b"</a>"

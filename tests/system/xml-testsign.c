@@ -1,5 +1,5 @@
 /*
- * xml-testsign: XML signatures for the tests (tests/xml-verify.sh):
+ * xml-testsign: XML signatures for the tests (tests/system/xml-verify.sh):
  *
  *   xml-testsign digest ALG < BYTES   base64 of the plain hash of BYTES
  *   xml-testsign sign KEY.pem < BYTES base64 of the NCA signature value

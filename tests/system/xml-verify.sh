@@ -2,15 +2,16 @@
 # tanba verify --offline on XML signatures (docs/XML.md): RSA made by
 # xmlsec1 (URI="" and URI="#id", c14n and exclusive c14n), GOST 2015-512
 # assembled as NCALayer writes it (Kazakh URIs, reversed value, &#13;
-# line breaks) by tests/xml-testsign; GOST 2015-256 and the legacy GOST
+# line breaks) by tests/system/xml-testsign; GOST 2015-256 and the legacy GOST
 # 34.310-2004 signed by tanba; every defence with its reason; and the
 # independent checks: xmlsec1 --verify, xmllint --c14n + the gost engine
 # (rhash --gost94 for GOST 2004's test-S-box hash).
 set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 VERDICT_TEST=xml
-. "$top_srcdir/tests/verdict-lib.sh"
-GOSTSIGN=${GOSTSIGN:-"$top_builddir/tests/xml-testsign"}
+. "$top_srcdir/tests/system/setup.sh"
+verdict_setup
+GOSTSIGN=${GOSTSIGN:-"$top_builddir/tests/system/xml-testsign"}
 command -v xmlsec1 >/dev/null || { echo "skip: no xmlsec1 (Debian xmlsec1)"; exit 77; }
 command -v xmllint >/dev/null || { echo "skip: no xmllint (Debian libxml2-utils)"; exit 77; }
 

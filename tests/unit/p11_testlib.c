@@ -33,7 +33,7 @@ p11t_token_make(char *dir, size_t dirlen, const char *name, const char *script)
 	snprintf(cmd, sizeof(cmd), "%s/setup.sh", dir);
 	if ((f = fopen(cmd, "w")) == NULL)
 		return -1;
-	fprintf(f, "set -e\ncd \"$1\"\n. \"$2/tests/token-lib.sh\"\n%s", script);
+	fprintf(f, "set -e\ncd \"$1\"\n. \"$2/tests/system/setup.sh\"\n%s", script);
 	if (fclose(f) != 0)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "sh %s/setup.sh '%s' '%s' >%s/setup.log 2>&1",

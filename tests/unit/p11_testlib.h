@@ -1,6 +1,6 @@
 /*
  * Token fixtures shared by the token layer's unit tests: a SoftHSM2 token
- * made at test time in a temporary directory through tests/token-lib.sh,
+ * made at test time in a temporary directory through tests/system/setup.sh,
  * and the OpenSSL check of a raw signature. Test code only: never linked
  * into anything that ships.
  */
@@ -13,7 +13,7 @@
 
 /*
  * Makes DIR ($top_builddir/tests/NAME-XXXXXX, else /tmp/tb-NAME-XXXXXX),
- * runs script there in sh -e after sourcing token-lib.sh, and points
+ * runs script there in sh -e after sourcing tests/system/setup.sh, and points
  * SOFTHSM2_CONF at DIR/hsm. 0, or -1 with the setup log on stderr.
  */
 int p11t_token_make(char *dir, size_t dirlen, const char *name, const char *script);

@@ -6,8 +6,8 @@ every option that bears on RFC 5280 (-policy_check -extended_crl
 -x509_strict and the run's 6.1.1 inputs as -policy, -explicit_policy,
 -inhibit_map, -inhibit_any), all at the suite's evaluation time.
 
-Usage: tests/pkits-openssl.py [--tanba FILE] [--openssl PATH] [-v]
---tanba FILE adds tanba's column from `tests/test_pkits -c 0 -o FILE`.
+Usage: tests/unit/pkits-openssl.py [--tanba FILE] [--openssl PATH] [-v]
+--tanba FILE adds tanba's column from `tests/unit/test_pkits -c 0 -o FILE`.
 Not part of make check: it measures another program.
 """
 import json
@@ -18,7 +18,7 @@ import tempfile
 from calendar import timegm
 from time import strptime
 
-top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 vec = os.path.join(top, "tests", "vectors", "pkits")
 args = sys.argv[1:]
 verbose = "-v" in args

@@ -4,7 +4,7 @@
  * an OCSP answer's thisUpdate, nextUpdate and producedAt, a delegated
  * responder's own validity, through libsig's checks and the offline
  * checker with the one clock set. Certificate validity edges are in
- * test_verify (test_path_validity_edges) and tests/clock.sh.
+ * test_verify (test_path_validity_edges) and tests/system/clock.sh.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * Network faults between the revocation checker and its sources, started
- * by tests/netfault.sh: a host that does not resolve, TLS failures, a slow
+ * by tests/system/netfault.sh: a host that does not resolve, TLS failures, a slow
  * trickle, an endless body over TLS. Every fault must end UNKNOWN, never
  * GOOD, with a detail that names the cause, within a bound derived from
  * the configured limit (loose: these are behaviour checks, not timings).

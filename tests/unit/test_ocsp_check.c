@@ -9,7 +9,7 @@
  * 4.2.2.2): one that names the CA and carries id-kp-OCSPSigning but was
  * signed by another key is refused. tb_ocsp_query makes its one HTTP
  * exchange through the tb_fetcher it is given, and without one it fails
- * closed. The network side of the same checks is in tests/test_rev_net.c
+ * closed. The network side of the same checks is in tests/unit/test_rev_net.c
  * (openssl ocsp responders).
  */
 #include "config.h"

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the token layer against a real SoftHSM2 token that this
- * test makes in a temporary directory (through tests/token-lib.sh). Every
+ * test makes in a temporary directory (through tests/system/setup.sh). Every
  * signature is checked with OpenSSL against the certificate's public key,
  * so a wrong encoding fails here rather than in a verifier's hands.
  */

@@ -1,5 +1,5 @@
 /*
- * Token faults: the token layer loaded over tests/p11-fault (a PKCS#11
+ * Token faults: the token layer loaded over tests/unit/p11-fault (a PKCS#11
  * module that forwards to SoftHSM2 and fails on command), one test per
  * fault. Each checks the documented behaviour (docs/TOKEN.md "The retry
  * rule", docs/FAULTS.md): retry once, a clear error, `healthy` in the
@@ -689,7 +689,7 @@ main(void)
 	if (shim != NULL && *shim != '\0')
 		snprintf(g_shim, sizeof(g_shim), "%s", shim);
 	else
-		snprintf(g_shim, sizeof(g_shim), "%s/tests/p11-fault/.libs/libp11fault.so",
+		snprintf(g_shim, sizeof(g_shim), "%s/tests/unit/p11-fault/.libs/libp11fault.so",
 		    builddir != NULL ? builddir : ".");
 	if (access(g_shim, R_OK) != 0) {
 		fprintf(stderr, "fault module %s not built\n", g_shim);

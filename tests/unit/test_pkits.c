@@ -5,7 +5,7 @@
  * ones, the run's CRLs given offline, the run's RFC 5280 6.1.1 inputs,
  * at the suite's evaluation time), and a sample again through
  * `tanba check-cert --offline`. It prints agreement per section and in
- * total, and fails on any disagreement that tests/pkits-xfail.txt does not
+ * total, and fails on any disagreement that tests/unit/pkits-xfail.txt does not
  * list, and on any listed run that now agrees (the list must shrink).
  * Usage: test_pkits [-v] [-a] [-c 0|N] [-n] [-o FILE]: -v every run, -a
  * every run through the CLI too, -c 0 no CLI (-c N: every Nth), -n no
@@ -481,7 +481,7 @@ main(int argc, char **argv)
 		}
 	}
 	snprintf(dir, sizeof(dir), "%s/tests/vectors/pkits", top != NULL ? top : ".");
-	snprintf(xpath, sizeof(xpath), "%s/tests/pkits-xfail.txt", top != NULL ? top : ".");
+	snprintf(xpath, sizeof(xpath), "%s/tests/unit/pkits-xfail.txt", top != NULL ? top : ".");
 	snprintf(tanba_bin, sizeof(tanba_bin), "%s/ca-tools/tanba", build != NULL ? build : ".");
 	vec_dir = dir;
 	if (access(tanba_bin, X_OK) != 0) {
@@ -525,7 +525,7 @@ main(int argc, char **argv)
 			sec->agree++;
 			agree++;
 			if (x != NULL) {
-				printf("XPASS %-8s %s: now agrees; remove it from tests/pkits-xfail.txt\n",
+				printf("XPASS %-8s %s: now agrees; remove it from tests/unit/pkits-xfail.txt\n",
 				    id, json_string_value(json_object_get(t, "title")));
 				bad = 1;
 			} else if (verbose)
@@ -564,7 +564,7 @@ main(int argc, char **argv)
 	}
 	for (k = 0; k < nxf; k++)
 		if (!xf[k].seen) {
-			printf("test_pkits: tests/pkits-xfail.txt names %s, which is no run\n", xf[k].id);
+			printf("test_pkits: tests/unit/pkits-xfail.txt names %s, which is no run\n", xf[k].id);
 			bad = 1;
 		}
 	printf("\n%-8s %5s %6s %6s %4s %9s\n", "section", "runs", "agree", "xfail", "dsa",

@@ -494,7 +494,7 @@ make_token(void)
 	fprintf(f,
 	    "set -e\n"
 	    "cd \"$1\"\n"
-	    ". \"$2/tests/token-lib.sh\"\n"
+	    ". \"$2/tests/system/setup.sh\"\n"
 	    "tb_token_init \"$1/hsm\" tbsandbox " USER_PIN " 87654321\n"
 	    "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key\n"
 	    "tb_token_import_key tbsandbox ec 02 ec.key " USER_PIN "\n"

@@ -6,13 +6,13 @@
  * op the client may not use, a certificate that is not the key's, a key
  * whose certificate is expired or not yet valid and a digest of the wrong
  * length are each refused, also inside a batch, and every request, refused
- * or signed, leaves an audit record (tests/split-signer-checks.sh counts
+ * or signed, leaves an audit record (tests/system/split-signer-checks.sh counts
  * them). The front sends a document digest, never bytes to sign: what
  * comes back is the signed attributes the signer built (that digest as
  * messageDigest, the signer's own signing time, its certificate) and a
  * signature that verifies over those attributes and over nothing else.
  *
- * Run by tests/split-signer-checks.sh, which makes the token and the
+ * Run by tests/system/split-signer-checks.sh, which makes the token and the
  * configuration: TB_TANBAD (tanbad-signer), TB_CONF, TB_SOCKET, TB_RSA_CERT (PEM of the
  * key "rsa"), TB_EC_CERT (of "ec"), TB_EXPIRED_CERT and
  * TB_NOTYET_CERT (of the keys "expired" and "notyet").
@@ -649,7 +649,7 @@ END_TEST
 /*
  * Audit records the front may not write (issue 14, point 4): a success, a
  * signer event, an op outside the front's list. Each is refused by the
- * signer; tests/split-signer-checks.sh checks none of them is in the trail
+ * signer; tests/system/split-signer-checks.sh checks none of them is in the trail
  * as such. The front's own refusal of a connection is written.
  */
 static const struct front_record {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The soak: the real tanbad (SoftHSM2 token, test PKI, audit trail, via
-# tests/lib.sh) under 64 concurrent connections of mixed sign, verify and
+# tests/system/setup.sh) under 64 concurrent connections of mixed sign, verify and
 # check-cert for a bounded time, with SIGHUP reloads every few seconds and
 # one SIGKILL of the signer process half-way (the front restarts it; signs
 # in flight or made while it is down are refused as "unavailable", nothing
@@ -11,7 +11,7 @@
 # kill belongs to a refused request), no request waited past the hang bound,
 # and the front's RSS did not grow past the bound after warm-up.
 #
-#   tests/soak/run.sh [--seconds N] [--long]     (default 60 s; --long 600 s)
+#   tests/system/soak/run.sh [--seconds N] [--long]     (default 60 s; --long 600 s)
 #
 # Bounds (environment): SOAK_CONNS (64), SOAK_HANG_MS (10000),
 # SOAK_RSS_GROWTH_KIB (30720 = 30 MiB), SOAK_RELOAD_S (3), SOAK_SAMPLE (250).
@@ -33,13 +33,14 @@ SOAK_RELOAD_S=${SOAK_RELOAD_S:-3}
 SOAK_SAMPLE=${SOAK_SAMPLE:-250}
 
 TB_NO_START=1
-: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
-SOAKLOAD=$top_builddir/tests/soak/soakload
+SOAKLOAD=$top_builddir/tests/system/soak/soakload
 TB_ADMIN=$top_builddir/ca-tools/tanba-admin
 [ -x "$SOAKLOAD" ] || { echo "FAIL: $SOAKLOAD not built"; exit 99; }
 [ -x "$TB_ADMIN" ] || { echo "FAIL: $TB_ADMIN not built"; exit 99; }
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/system/setup.sh"
+tb_setup_daemon
 
 SAMPLER_PID=
 soak_cleanup() {
@@ -50,7 +51,7 @@ soak_cleanup() {
 }
 trap soak_cleanup EXIT
 
-# 64 clients plus the status probes: room above lib.sh's limit. Quieter
+# 64 clients plus the status probes: room above setup.sh's limit. Quieter
 # logs: info would write a line per request for the whole run.
 sed -e 's/^max_connections = .*/max_connections = 256/' \
     -e 's/^log_level = .*/log_level = warn/' "$TB_CONF" > "$TB_CONF.new" &&

@@ -1,5 +1,5 @@
 /*
- * Load generator of the soak (tests/soak/run.sh): N threads, one connection
+ * Load generator of the soak (tests/system/soak/run.sh): N threads, one connection
  * each, mixed sign / verify / check-cert until the deadline, then a verify
  * of every signature not yet verified. Records what run.sh judges (CMS
  * digests, a sample, worst latencies); it never passes or fails a run.
