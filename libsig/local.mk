@@ -1,4 +1,4 @@
-# libsig: no sockets, threads or file writes (tests/libsig-purity.sh), no PKCS#11. Each part lists its sources in its own section below.
+# libsig: no sockets, threads or file writes (tests/system/libsig-purity.sh), no PKCS#11. Each part lists its sources in its own section below.
 noinst_LTLIBRARIES += libsig/libsig.la
 libsig_libsig_la_SOURCES = \
 	libsig/signer.h \
@@ -60,7 +60,7 @@ libsig_libsig_la_SOURCES += libsig/gost_key.c libsig/gost_key.h
 # containers, the GOST mapping and the GOST signed attributes of file keys.
 # Each function in a section of its own, so that the signer's link
 # (--gc-sections, daemon/signer/local.mk) leaves out what it never calls: GOST
-# verification and CMS assembly (tests/split-programs.sh).
+# verification and CMS assembly (tests/system/split-programs.sh).
 noinst_LTLIBRARIES += libsig/libtbgostkey.la
 libsig_libtbgostkey_la_SOURCES = libsig/p12_read.c libsig/gost_key.c libsig/gost.c \
 	libsig/gost94.c libsig/gost_engine.c libsig/cms_gost_sign.c libsig/der_writer.c

@@ -1,7 +1,7 @@
 # daemon/front: tanbad-front, the process that parses what clients send:
 # socket server, lanes and budgets, wire format, ops, verification,
 # revocation, time-stamps, metrics. It never links the PKCS#11 layer and
-# opens no audit file (tests/split-programs.sh); it signs through the signer
+# opens no audit file (tests/system/split-programs.sh); it signs through the signer
 # process (signer_link.c) and asks the parent for a new signer (launcher.c).
 # The program is built as daemon/tanbad-front, beside tanbad, which finds it
 # there in a build tree (daemon/parent/programs.c).

@@ -8,7 +8,7 @@
  * ids before exec) and reads the [tls] certificate and key from the
  * descriptors the parent opened. It reads the configuration, asks the
  * parent for a signer and the signer for its keys, and serves clients. It never sees the PIN, links no
- * PKCS#11 code (tests/split-programs.sh) and opens no audit file.
+ * PKCS#11 code (tests/system/split-programs.sh) and opens no audit file.
  */
 #include "config.h"
 

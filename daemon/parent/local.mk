@@ -1,7 +1,7 @@
 # daemon/parent: tanbad, the parent: configuration, listening sockets, the
 # two children (started from the programs beside it, or installed under
 # pkglibexecdir), its seccomp denylist. It links neither the PKCS#11 layer
-# nor the parsers of client frames (tests/split-programs.sh).
+# nor the parsers of client frames (tests/system/split-programs.sh).
 sbin_PROGRAMS += daemon/tanbad
 daemon_tanbad_SOURCES = \
 	daemon/parent/tanbad.c \

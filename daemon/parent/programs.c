@@ -26,7 +26,7 @@ program_find(const char *env_name, const char *name, const char *installed, char
 	ssize_t n;
 	char *slash;
 
-	/* Tests that run a program built elsewhere (tests/tanbad-hooks) name it. */
+	/* Tests that run a program built elsewhere (tests/system/tanbad-hooks) name it. */
 	if (env != NULL && *env == '/') {
 		snprintf(buf, len, "%s", env);
 		return;

@@ -1,6 +1,6 @@
 # daemon/signer: tanbad-signer, the only process that loads the PKCS#11
 # module, reads the PIN and writes the audit trail; it never links libcurl
-# nor the parsers of client frames, CMS or XML (tests/split-programs.sh).
+# nor the parsers of client frames, CMS or XML (tests/system/split-programs.sh).
 # The program is built as daemon/tanbad-signer, beside tanbad, which finds
 # it there in a build tree (daemon/parent/programs.c).
 

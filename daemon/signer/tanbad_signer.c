@@ -4,7 +4,7 @@
  * a socketpair: tanbad-signer --signer FD -c FILE [-d] [-f]. It links the
  * PKCS#11 layer, the audit trail and the building of signed attributes;
  * not libcurl, not the parsers of client frames, CMS or certificates from
- * clients (tests/split-programs.sh checks the linked libraries and symbols).
+ * clients (tests/system/split-programs.sh checks the linked libraries and symbols).
  */
 #include "config.h"
 
