@@ -23,11 +23,19 @@
  * instructions and declarations are skipped whole, so a '<' or a quote in
  * them is not taken for markup. Anything unterminated ends the scan: the
  * parser refuses it.
+ *
+ * All of this reads the bytes as ASCII, which holds only for UTF-8 and the
+ * single-byte encodings that keep ASCII as it is. libxml2 reads UTF-16 and
+ * UCS-4 (told by a byte order mark or by the first bytes), EBCDIC and
+ * whatever its declaration names through iconv; there a '>' or a quote of
+ * the scan is half of another character, and 40,000 attributes the scan
+ * never saw held a worker for seconds. Such a document is refused first.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xml_int.h"
 
@@ -68,6 +76,77 @@ starts(const unsigned char *in, size_t len, size_t i, const char *s)
 	return len - i >= n && memcmp(in + i, s, n) == 0;
 }
 
+static int
+is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * 1 when an encoding declaration's name keeps ASCII bytes as ASCII: one of
+ * these, those ending in a digit or '-' followed by more digits.
+ */
+static int
+ascii_encoding(const unsigned char *name, size_t n)
+{
+	static const char *const keep[] = { "UTF-8", "UTF8", "US-ASCII", "ASCII",
+		"ISO-8859-", "WINDOWS-125", "CP125", "KOI8-R", "KOI8-U" };
+	size_t i, j, k;
+
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		k = strlen(keep[i]);
+		if (n < k || strncasecmp((const char *)name, keep[i], k) != 0)
+			continue;
+		for (j = k; j < n && name[j] >= '0' && name[j] <= '9'; j++)
+			;
+		if (j == n && (j == k || keep[i][k - 1] == '-' || keep[i][k - 1] == '5'))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * 0 when libxml2 reads the bytes as the scan does: no NUL (UTF-16 and
+ * UCS-4 have them, UTF-8 never), '<' first after a UTF-8 byte order mark
+ * and white space (not EBCDIC), and every "encoding" of the XML
+ * declaration naming an encoding ascii_encoding takes.
+ */
+static int
+ascii_bytes(const unsigned char *in, size_t len, char *why, size_t why_len)
+{
+	size_t i = 0, end, e, n;
+
+	if (memchr(in, '\0', len) != NULL)
+		goto refuse;
+	if (starts(in, len, 0, "\xEF\xBB\xBF"))
+		i = 3;
+	while (i < len && is_space(in[i]))
+		i++;
+	if (i < len && in[i] != '<')
+		goto refuse;
+	if (!starts(in, len, i, "<?xml") || i + 5 >= len || !is_space(in[i + 5]))
+		return 0;
+	end = past(in, len, i, "?>");
+	for (e = i; (e = past(in, end, e, "encoding")) < end; ) {
+		while (e < end && is_space(in[e]))
+			e++;
+		if (e >= end || in[e++] != '=')
+			goto refuse;
+		while (e < end && is_space(in[e]))
+			e++;
+		if (e >= end || (in[e] != '"' && in[e] != '\''))
+			goto refuse;
+		for (n = 0; e + 1 + n < end && in[e + 1 + n] != in[e]; n++)
+			;
+		if (!ascii_encoding(in + e + 1, n))
+			goto refuse;
+	}
+	return 0;
+refuse:
+	snprintf(why, why_len, "XML not in UTF-8 or an encoding that keeps ASCII refused");
+	return -1;
+}
+
 int
 tb_xml_scan(const unsigned char *in, size_t len, const tb_xml_limits *lim, char *why,
     size_t why_len)
@@ -78,6 +157,8 @@ tb_xml_scan(const unsigned char *in, size_t len, const tb_xml_limits *lim, char 
 	size_t open_ns[TB_XML_CAP_DEPTH + 1];
 	unsigned char q;
 
+	if (ascii_bytes(in, len, why, why_len) != 0)
+		return -1;
 	while (i < len) {
 		if ((p = memchr(in + i, '<', len - i)) == NULL)
 			break;

@@ -506,6 +506,50 @@ START_TEST(test_attribute_limits)
 END_TEST
 
 /*
+ * The scan reads bytes as ASCII: a document libxml2 would read otherwise
+ * (UTF-16 with or without a byte order mark, EBCDIC, UTF-7 by its
+ * declaration) is refused before the parser, for in UTF-16 a name
+ * character such as U+0A3E holds the byte '>' and hid 300 attributes from
+ * the count; UTF-8 with a byte order mark and windows-1251 are parsed.
+ */
+START_TEST(test_scan_encodings)
+{
+	static const char cp1251[] = "<?xml version=\"1.0\" encoding=\"windows-1251\"?>"
+	    "<a b=\"\xc0\">\xd2\xe0\xed\xe1\xe0</a>";
+	static const char bom8[] = "\xEF\xBB\xBF<?xml version='1.0' encoding = 'utf-8'?><a/>";
+	static const char utf7[] = "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-a/+AD4-";
+	static const char ebcdic[] = "\x4c\x6f\xa7\x94\x93\x40\xa5\x85\x99\xa2\x89\x96\x95";
+	static const char twice[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" encoding=\"UTF-16\"?><a/>";
+	char *t = malloc(300 * 16 + 16), *p = t, *u16;
+	size_t i, n;
+
+	ck_assert_int_eq(scan_parse(cp1251, strlen(cp1251), NULL, NULL), 0);
+	ck_assert_int_eq(scan_parse(bom8, strlen(bom8), NULL, NULL), 0);
+	ck_assert_int_eq(scan_parse(utf7, strlen(utf7), NULL, "not in UTF-8"), -1);
+	ck_assert_int_eq(scan_parse(ebcdic, strlen(ebcdic), NULL, "not in UTF-8"), -1);
+	ck_assert_int_eq(scan_parse(twice, strlen(twice), NULL, "not in UTF-8"), -1);
+	/* <r a\u0a3e0="v" ... a\u0a3e299="v"/> in UTF-16LE, with and without its mark */
+	ck_assert_ptr_nonnull(t);
+	p += sprintf(p, "<r");
+	for (i = 0; i < 300; i++)
+		p += sprintf(p, " a\x01%zu=\"v\"", i);
+	sprintf(p, "/>");
+	n = strlen(t);
+	ck_assert_ptr_nonnull(u16 = malloc(2 * n + 2));
+	u16[0] = '\xff';
+	u16[1] = '\xfe';
+	for (i = 0; i < n; i++) {
+		u16[2 + 2 * i] = t[i] == '\x01' ? '\x3e' : t[i];
+		u16[3 + 2 * i] = t[i] == '\x01' ? '\x0a' : '\0';
+	}
+	ck_assert_int_eq(scan_parse(u16, 2 * n + 2, NULL, "not in UTF-8"), -1);
+	ck_assert_int_eq(scan_parse(u16 + 2, 2 * n, NULL, "not in UTF-8"), -1);
+	free(u16);
+	free(t);
+}
+END_TEST
+
+/*
  * Parsing and canonicalization spend from the verification's time budget:
  * a document that takes longer than [verify] max_time_ms is refused
  * CHAIN_UNTRUSTED.cut_off, never VALID; libxml2's messages go to the
@@ -844,6 +888,7 @@ xml_suite(void)
 	tcase_add_test(tc, test_limits_lowered);
 	tcase_add_test(tc, test_sign_split);
 	tcase_add_test(tc, test_attribute_limits);
+	tcase_add_test(tc, test_scan_encodings);
 	tcase_add_test(tc, test_xml_budget);
 	tcase_add_test(tc, test_sign_split_limits);
 	tcase_add_test(tc, test_sign_split_reference);
