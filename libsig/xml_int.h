@@ -126,6 +126,15 @@ int tb_xml_soap_parts(xmlDocPtr doc, xmlNodePtr *env, xmlNodePtr *header, xmlNod
     tb_error *err);
 
 /*
+ * The namespace to give a SOAP Body its wsu:Id with: the utility
+ * namespace's prefix in scope there, or one declared on the Body.
+ * TB_ERR_INVALID_ARG when "wsu" is bound there to another namespace: a
+ * declaration on the Body would move the Body's own wsu: names into the
+ * utility namespace as written, after they were digested in theirs.
+ */
+int tb_xml_body_wsu(xmlDocPtr doc, xmlNodePtr body, xmlNsPtr *ns, tb_error *err);
+
+/*
  * The end of a signature made through tanbad (xml_sign_split.c,
  * xml_wsse_split.c): the signer's SignedInfo si must be want (the one the
  * front built for its own digests), byte for byte; it goes into sig and

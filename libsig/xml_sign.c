@@ -391,6 +391,20 @@ tb_xml_soap_parts(xmlDocPtr doc, xmlNodePtr *envp, xmlNodePtr *headerp, xmlNodeP
 	return 0;
 }
 
+int
+tb_xml_body_wsu(xmlDocPtr doc, xmlNodePtr body, xmlNsPtr *ns, tb_error *err)
+{
+	if ((*ns = xmlSearchNsByHref(doc, body, (const xmlChar *)TB_XML_WSU_NS)) != NULL &&
+	    (*ns)->prefix != NULL)
+		return 0;
+	if (xmlSearchNs(doc, body, (const xmlChar *)"wsu") != NULL)
+		return tb_error_set(err, TB_ERR_INVALID_ARG, "document: the prefix wsu is bound to "
+		    "another namespace at the Body, which has no wsu:Id to sign it by");
+	if ((*ns = xmlNewNs(body, (const xmlChar *)TB_XML_WSU_NS, (const xmlChar *)"wsu")) == NULL)
+		return tb_error_set(err, TB_ERR_NOMEM, "SOAP signature");
+	return 0;
+}
+
 /* A ds:Reference to #id with exclusive c14n; its DigestValue in *dv. */
 static xmlNodePtr
 wsse_reference(xmlNodePtr si, xmlNsPtr ds, const char *id, const tb_xml_digest *dg,
@@ -447,8 +461,9 @@ tb_xml_sign_wsse(X509 *cert, const tb_signer *signer, const tb_wsse_sign_request
 	}
 	/* The Body's wsu:Id, made when it has none. */
 	if ((body_id = xmlGetNsProp(body, (const xmlChar *)"Id", (const xmlChar *)TB_XML_WSU_NS)) == NULL) {
-		if ((bwsu = xmlNewNs(body, (const xmlChar *)TB_XML_WSU_NS, (const xmlChar *)"wsu")) == NULL ||
-		    xmlSetNsProp(body, bwsu, (const xmlChar *)"Id", (const xmlChar *)body_new) == NULL ||
+		if ((r = tb_xml_body_wsu(doc, body, &bwsu, err)) != 0)
+			goto out;
+		if (xmlSetNsProp(body, bwsu, (const xmlChar *)"Id", (const xmlChar *)body_new) == NULL ||
 		    (body_id = xmlStrdup((const xmlChar *)body_new)) == NULL)
 			goto nomem;
 	}

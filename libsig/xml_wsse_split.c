@@ -57,6 +57,7 @@ body_id(tb_wsse_split *s, xmlHashTablePtr ids, xmlNodePtr body, tb_error *err)
 	xmlChar *id = xmlGetNsProp(body, (const xmlChar *)"Id", (const xmlChar *)TB_XML_WSU_NS);
 	char fresh[64];
 	xmlNsPtr ns;
+	int r;
 
 	if (id != NULL) {
 		snprintf(s->body_uri, sizeof(s->body_uri), "#%s", (const char *)id);
@@ -72,8 +73,9 @@ body_id(tb_wsse_split *s, xmlHashTablePtr ids, xmlNodePtr body, tb_error *err)
 	}
 	if (tb_xml_new_id(ids, "id", fresh, sizeof(fresh)) != 0)
 		return tb_error_set(err, TB_ERR_INTERNAL, "no fresh ID");
-	if ((ns = xmlNewNs(body, (const xmlChar *)TB_XML_WSU_NS, (const xmlChar *)"wsu")) == NULL ||
-	    xmlSetNsProp(body, ns, (const xmlChar *)"Id", (const xmlChar *)fresh) == NULL)
+	if ((r = tb_xml_body_wsu(s->doc, body, &ns, err)) != 0)
+		return r;
+	if (xmlSetNsProp(body, ns, (const xmlChar *)"Id", (const xmlChar *)fresh) == NULL)
 		return tb_error_set(err, TB_ERR_NOMEM, "SOAP signature");
 	snprintf(s->body_uri, sizeof(s->body_uri), "#%s", fresh);
 	return 0;

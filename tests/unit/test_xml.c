@@ -754,6 +754,59 @@ wsse_signer(const tb_wsse_split_refs *refs, time_t when, unsigned char **si, siz
 	OPENSSL_free(ts);
 }
 
+/* An envelope signed in halves now; its verdict (0 when begin or finish refused it). */
+static enum tb_verdict
+wsse_round(const char *soap)
+{
+	tb_wsse_split *s = NULL;
+	tb_wsse_split_refs refs;
+	tb_xml_limits lim;
+	unsigned char *si = NULL, *out = NULL, sig[TB_SIG_MAX];
+	size_t si_len = 0, out_len = 0, sig_len = sizeof(sig);
+	time_t now = time(NULL);
+	enum tb_verdict v = 0;
+	tb_error e;
+
+	lim_setup();
+	if (tb_wsse_split_begin(lim_cert, 0, 300, (const unsigned char *)soap, strlen(soap), NULL,
+	    &s, &refs, &e) != 0)
+		return 0;
+	wsse_signer(&refs, now, &si, &si_len, sig, &sig_len);
+	if (tb_wsse_split_finish(s, now, si, si_len, sig, sig_len, &out, &out_len, &e) == 0) {
+		memset(&lim, 0, sizeof(lim));
+		v = lim_verdict(out, out_len, &lim, "");
+	}
+	OPENSSL_free(out);
+	OPENSSL_free(si);
+	tb_wsse_split_free(s);
+	return v;
+}
+
+/*
+ * The Body given its wsu:Id: a "wsu" the Body's content uses for another
+ * namespace is refused, not shadowed (the envelope written would put that
+ * content in the utility namespace, after its digest was made in its own),
+ * and a prefix already bound to the utility namespace is used.
+ */
+START_TEST(test_wsse_shadow)
+{
+#define ENV_OPEN "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+	/* "wsu" of the Body's own content is another namespace: no declaration shadows it */
+	static const char other[] = ENV_OPEN "xmlns:wsu=\"urn:other\"><s:Body><wsu:x>a</wsu:x>"
+	    "</s:Body></s:Envelope>";
+	static const char own[] = ENV_OPEN "><s:Body xmlns:wsu=\"urn:other\" wsu:a=\"1\"/>"
+	    "</s:Envelope>";
+	/* the utility namespace in scope under another prefix is the one used */
+	static const char util[] = ENV_OPEN "xmlns:u=\"" TB_XML_WSU_NS "\" xmlns:wsu=\"urn:other\">"
+	    "<s:Body><wsu:x>a</wsu:x></s:Body></s:Envelope>";
+#undef ENV_OPEN
+
+	ck_assert_int_eq(wsse_round(other), 0);
+	ck_assert_int_eq(wsse_round(own), 0);
+	ck_assert_int_eq(wsse_round(util), TB_V_VALID);
+}
+END_TEST
+
 /*
  * WS-Security in halves: the envelope the front writes around the
  * signer's Timestamp and SignedInfo verifies; a SignedInfo over a
@@ -894,6 +947,7 @@ xml_suite(void)
 	tcase_add_test(tc, test_sign_split_reference);
 	tcase_add_test(tc, test_ref_uri);
 	tcase_add_test(tc, test_wsse_split);
+	tcase_add_test(tc, test_wsse_shadow);
 	suite_add_tcase(s, tc);
 	return s;
 }
