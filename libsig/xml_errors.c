@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
 #include "xml_int.h"
@@ -41,5 +42,38 @@ tb_xml_errors_keep(char *buf)
 	if (buf != NULL)
 		buf[0] = '\0';
 	xmlSetStructuredErrorFunc(buf, keep_first);
+	xmlSetGenericErrorFunc(NULL, drop_generic);
+}
+
+/*
+ * libxml2 2.9 goes on parsing after a fatal error (it reports the ones
+ * after it too): past a start tag it refuses, it parses the next one with
+ * all the work of a good one, where the scan (xml_scan.c) has stopped
+ * counting. A document is refused at its first fatal error anyway, so the
+ * parse ends there: the parser's loops stop at XML_PARSER_EOF. Not
+ * xmlStopParser, which frees the input a parsing function may still hold.
+ * The first message is kept in buf (TB_XML_ERR_LEN bytes): the reason.
+ */
+static void
+stop_fatal(void *ctx, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr p = ctx;
+
+	if (p == NULL || e == NULL || e->level != XML_ERR_FATAL)
+		return;
+	keep_first(p->_private, e);
+	p->wellFormed = 0;
+	p->disableSAX = 1;
+	p->instate = XML_PARSER_EOF;
+}
+
+void
+tb_xml_errors_stop(void *pctx, char *buf)
+{
+	xmlParserCtxtPtr p = pctx;
+
+	buf[0] = '\0';
+	p->_private = buf;
+	xmlSetStructuredErrorFunc(pctx, stop_fatal);
 	xmlSetGenericErrorFunc(NULL, drop_generic);
 }

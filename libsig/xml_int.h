@@ -91,6 +91,11 @@ int tb_xml_scan(const unsigned char *in, size_t len, const tb_xml_limits *lim, c
  */
 #define TB_XML_ERR_LEN 120
 void tb_xml_errors_keep(char *buf);
+/*
+ * While pctx (an xmlParserCtxtPtr) parses: its first fatal error ends the
+ * parse, its message kept in buf (TB_XML_ERR_LEN bytes, emptied).
+ */
+void tb_xml_errors_stop(void *pctx, char *buf);
 
 /*
  * Every ID value of doc (Id, ID, id, wsu:Id, xml:id) to its element, in a

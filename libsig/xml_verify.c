@@ -390,6 +390,7 @@ tb_xml_parse(const unsigned char *in, size_t len, const tb_xml_limits *lim, xmlD
 	xmlParserCtxtPtr pctx;
 	xmlDocPtr doc;
 	tb_xml_limits l;
+	char first[TB_XML_ERR_LEN];
 	int r = -1;
 
 	pthread_once(&init_once, init_libxml);
@@ -416,11 +417,13 @@ tb_xml_parse(const unsigned char *in, size_t len, const tb_xml_limits *lim, xmlD
 	if ((pctx = xmlNewParserCtxt()) == NULL)
 		return TB_ERR_NOMEM;
 	/* Its messages are in pctx->lastError; none goes to stderr. */
-	tb_xml_errors_keep(NULL);
+	tb_xml_errors_stop(pctx, first);
 	doc = xmlCtxtReadMemory(pctx, (const char *)in, (int)len, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	tb_xml_errors_keep(NULL);
+	pctx->_private = NULL;
 	if (doc == NULL || !pctx->wellFormed) {
-		snprintf(why, why_len, "not well-formed XML: %s",
+		snprintf(why, why_len, "not well-formed XML: %s", first[0] != '\0' ? first :
 		    pctx->lastError.message != NULL ? pctx->lastError.message : "parse error");
 		why[strcspn(why, "\n")] = '\0';
 	} else if (doc->intSubset != NULL || doc->extSubset != NULL) {
