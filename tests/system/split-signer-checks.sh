@@ -52,22 +52,25 @@ import collections, hashlib, json, pwd, sys
 recs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("op") == "sign"]
 got = collections.Counter(r["result"] for r in recs)
 # Two XML SignedInfos signed, eleven refused for their reference URI; one
-# WS-Security SignedInfo signed, eight refused (URIs, ID, ttl, references). Batches: two items signed and one refused; two batches refused whole (2 items each),
+# WS-Security SignedInfo signed, nine refused (URIs, ID, ttl, references, a
+# digest of the wrong length), and one more signed after three records the
+# signer dropped (a URI or Timestamp ID slot unterminated or with a control
+# character, a URI on a CMS request: no record). Batches: two items signed and one refused; two batches refused whole (2 items each),
 # a counter-signing batch (2 items) and one of 101 items over sign_batch_max.
-want = {"ok": 7, "forbidden": 15, "unavailable": 1, "bad_request": 23, "no_such_key": 1,
+want = {"ok": 8, "forbidden": 15, "unavailable": 1, "bad_request": 24, "no_such_key": 1,
         "cert_expired": 1, "cert_not_yet_valid": 1, "too_large": 101}
 assert got == want, "sign records by result: %r, want %r" % (dict(got), want)
 # The uid recorded is the one the signer read from the connection, not the
 # 0 the front claimed; a request it could not attribute has no uid.
 nobody = pwd.getpwnam("nobody").pw_uid
-assert sorted(r["uid"] for r in recs if r["result"] == "ok") == [0, 0, 0, 0, 0, 0, nobody], recs
+assert sorted(r["uid"] for r in recs if r["result"] == "ok") == [0, 0, 0, 0, 0, 0, 0, nobody], recs
 assert 4242 in [r["uid"] for r in recs], "no record for uid 4242"
 assert sum(r["uid"] == nobody for r in recs) == 6, "nobody's records"
 assert sum(r["uid"] == 4294967295 for r in recs) == 7, "unattributed records: %r" % [r["uid"] for r in recs]
 doc = "sha256:" + hashlib.sha256(b"signer-checks document").hexdigest()
 ok = [r for r in recs if r["result"] == "ok"]
 assert any(r.get("doc_digest") == doc for r in ok), "no ok record for %s: %r" % (doc, ok)
-assert sorted(r.get("detail").split(" ")[0] for r in ok) == ["detached"] * 4 + ["wsse"] + ["xml"] * 2, ok
+assert sorted(r.get("detail").split(" ")[0] for r in ok) == ["detached"] * 4 + ["wsse"] * 2 + ["xml"] * 2, ok
 assert sum("reference URI" in r.get("detail", "") for r in recs) == 14, "URI refusals"
 # XML: the reference digest the signer put in the SignedInfo it built.
 xml = [r for r in ok if r.get("detail") == "xml"][0]

@@ -481,6 +481,15 @@ START_TEST(test_wsse)
 		q.ttl = bad[i].ttl;
 		expect_refused(&q, TB_ERR_INVALID_ARG, bad[i].words);
 	}
+	/* a Body digest of another length than the key's hash */
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	q.form = TB_SC_FORM_WSSE;
+	q.detached = 0;
+	q.digest_len = 20;
+	snprintf(q.uri, sizeof(q.uri), "#id-body");
+	snprintf(q.ts_id, sizeof(q.ts_id), "TS-1");
+	q.ttl = 300;
+	expect_refused(&q, TB_ERR_INVALID_ARG, "digest");
 	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
 	q.form = TB_SC_FORM_WSSE;
 	q.detached = 0;
@@ -510,6 +519,50 @@ START_TEST(test_wsse)
 	ck_assert_msg(memmem(sd.attrs, sd.attrs_len, want, strlen(want)) != NULL,
 	    "no Timestamp digest %s in %.*s", want, (int)sd.attrs_len, (const char *)sd.attrs);
 	EVP_MD_CTX_free(mctx);
+	free(a);
+	X509_free(cert);
+}
+END_TEST
+
+/*
+ * The reference URI and Timestamp ID slots as a fake front may write them:
+ * without their NUL, with a control character, or on a CMS request. Each
+ * record is dropped whole, nothing signed or answered: the next answer is
+ * the next good request's.
+ */
+START_TEST(test_xml_slots)
+{
+	X509 *cert = cert_read("TB_RSA_CERT");
+	unsigned char req[TB_SC_REQ_SIZE], *uri, *ts;
+	tb_sc_req q;
+	tb_sc_ans *a;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+		q.form = i < 2 ? TB_SC_FORM_WSSE : TB_SC_FORM_CMS;
+		q.detached = 0;
+		snprintf(q.uri, sizeof(q.uri), "#slot-uri");
+		snprintf(q.ts_id, sizeof(q.ts_id), "slot-ts");
+		q.ttl = 300;
+		q.id = next_id++;
+		tb_sc_req_encode(&q, req);
+		ck_assert_ptr_nonnull(uri = memmem(req, sizeof(req), "#slot-uri", 10));
+		ck_assert_ptr_nonnull(ts = memmem(req, sizeof(req), "slot-ts", 8));
+		if (i == 0)
+			memset(uri, 'a', TB_SC_URI_MAX);
+		else if (i == 1)
+			ts[4] = '\x01';
+		ck_assert_int_eq(send(chan, req, sizeof(req), 0), (ssize_t)sizeof(req));
+	}
+	req_init(&q, "tests", conn_as(NULL), "rsa", cert);
+	q.form = TB_SC_FORM_WSSE;
+	q.detached = 0;
+	snprintf(q.uri, sizeof(q.uri), "#id-body");
+	snprintf(q.ts_id, sizeof(q.ts_id), "TS-1");
+	q.ttl = 300;
+	a = call(&q);
+	ck_assert_msg(a->status == 0, "refused: %s", a->detail);
 	free(a);
 	X509_free(cert);
 }
@@ -814,6 +867,7 @@ signer_checks_suite(void)
 	tcase_add_test(tc, test_signs_xml_signed_info);
 	tcase_add_test(tc, test_xml_uri);
 	tcase_add_test(tc, test_wsse);
+	tcase_add_test(tc, test_xml_slots);
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_test(tc, test_unattributed);
 	tcase_add_test(tc, test_limited_client_signs_its_key);
