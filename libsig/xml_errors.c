@@ -17,6 +17,11 @@
 
 #include "xml_int.h"
 
+/*
+ * The message's first line: what follows a newline is the document's text.
+ * So is what follows the colon of a double hyphen in a comment (the
+ * comment itself), and a reason goes to the log and the audit trail.
+ */
 static void
 keep_first(void *ctx, xmlErrorPtr e)
 {
@@ -25,7 +30,7 @@ keep_first(void *ctx, xmlErrorPtr e)
 	if (buf == NULL || buf[0] != '\0' || e == NULL || e->message == NULL)
 		return;
 	snprintf(buf, TB_XML_ERR_LEN, "%s", e->message);
-	buf[strcspn(buf, "\n")] = '\0';
+	buf[strcspn(buf, e->code == XML_ERR_HYPHEN_IN_COMMENT ? ":\n" : "\n")] = '\0';
 }
 
 /* What bypasses the structured handler (xmlGenericError itself) goes nowhere. */

@@ -117,6 +117,8 @@ START_TEST(test_parse_refusals)
 		{ "<a><b></a>", "not well-formed" },
 		{ "<a>&undefined;</a>", "not well-formed" },
 		{ "", "not well-formed" },
+		/* the comment's text is the document's: not in the reason */
+		{ "<a><!-- secret -- text --></a>", "Double hyphen within comment" },
 	};
 	xmlDocPtr doc;
 	char why[200];
@@ -127,6 +129,7 @@ START_TEST(test_parse_refusals)
 		ck_assert_int_eq(parse(cases[i].doc, &doc, why, sizeof(why)), -1);
 		ck_assert_ptr_null(doc);
 		ck_assert_msg(strstr(why, cases[i].why) != NULL, "'%s': %s", cases[i].doc, why);
+		ck_assert_msg(strstr(why, "secret") == NULL, "'%s': %s", cases[i].doc, why);
 	}
 }
 END_TEST
