@@ -141,9 +141,11 @@ tb_wait_log() {
 	done
 }
 
-# tb_reloads: how many reloads tanbad.log tells of so far.
+# tb_reloads: how many reloads of the front tanbad.log tells of so far. The
+# signer logs its own "reloaded" too, earlier: counting it would let a test
+# go on before the front serves the new configuration.
 tb_reloads() {
-	grep -c 'reloaded ' "$TB_TMP/tanbad.log" 2>/dev/null || :
+	grep -c 'reload_run: reloaded ' "$TB_TMP/tanbad.log" 2>/dev/null || :
 }
 
 # tb_wait_reload N: up to 10 s (x TB_TIME_SCALE) for more than N reloads.
