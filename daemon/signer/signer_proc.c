@@ -557,7 +557,7 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 	unsigned int h_len = 0;
 	size_t sig_len = sizeof(sig);
 	char sigtext[SIG_TEXT_MAX], attrs[DOC_TEXT_MAX], doc[DOC_TEXT_MAX], note[DOC_TEXT_MAX];
-	char wsse[DOC_TEXT_MAX + 16];
+	char said[DOC_TEXT_MAX + TB_SC_URI_MAX + 16];
 	/* A counter-signature's doc digest is the hash of the signature value it signs. */
 	const char *detail = q->form == TB_SC_FORM_COUNTER ? "countersignature" :
 	    q->form == TB_SC_FORM_XML ? "xml" : q->form == TB_SC_FORM_WSSE ? "wsse" :
@@ -590,8 +590,12 @@ sign_handle(sp *s, const tb_sc_req *q, tb_sc_ans *a, tb_error *err)
 		goto out;
 	/* WS-Security: the Body's digest is doc; the Timestamp's, which the signer made, here. */
 	if (q->form == TB_SC_FORM_WSSE) {
-		snprintf(wsse, sizeof(wsse), "wsse timestamp %s", note);
-		detail = wsse;
+		snprintf(said, sizeof(said), "wsse timestamp %s", note);
+		detail = said;
+	} else if (q->form == TB_SC_FORM_XML && q->uri[0] != '\0') {
+		/* The element signed, as the SignedInfo names it (an NCName, checked). */
+		snprintf(said, sizeof(said), "xml reference %s", q->uri);
+		detail = said;
 	}
 	/* On disk before the answer leaves: a signature without a record is dropped. */
 	audited = 1;

@@ -189,7 +189,7 @@ PY
 # "reference" on a CMS signature: bad_request.
 printf '<?xml version="1.0" encoding="UTF-8"?>\n<request><body Id="b1">Анықтама</body><other>x</other></request>\n' > "$T/part.xml"
 python3 - "$TB_SOCK" "$T/part.xml" "$T" <<'PY' || tb_fail "sign op with a reference"
-import base64, os, sys
+import base64, json, os, sys
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "system"))
 from tbframe import connect, ask
 s = connect(sys.argv[1])
@@ -201,6 +201,10 @@ for n, key in enumerate(["rsa", "ec"]):
     out = base64.b64decode(a["xml"])
     assert b'<ds:Reference URI="#b1">' in out, out
     open(os.path.join(sys.argv[3], "part-%s.xml" % key), "wb").write(out)
+# The signer's record names the element its SignedInfo references.
+recs = [json.loads(l) for l in open(os.path.join(sys.argv[3], "audit.log"))]
+refd = [r for r in recs if r.get("detail") == "xml reference #b1"]
+assert [(r["key"], r["result"]) for r in refd] == [("rsa", "ok"), ("ec", "ok")], recs
 for n, (ref, fmt) in enumerate([("#nosuch", "xml"), ('#b1"', "xml"), ("b1", "xml"),
                                 ("#b1", "cms"), ("#b1", None)]):
     req = {"id": 85 + n, "op": "sign", "key": "rsa", "data": b, "reference": ref}
