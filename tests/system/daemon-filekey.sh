@@ -355,15 +355,20 @@ PY
 else
 	echo "skip: openssl has no gost engine for the independent XML check"
 fi
-# The signer's record: the Streebog reference digest, detail xml.
+# The signer's records: the Streebog reference digests, detail xml and
+# xml reference #d1.
 python3 - "$TB_TMP/audit.log" "$TB_TMP/i-dv" <<'PY' || tb_fail "audit record of the GOST XML signature"
 import base64, json, sys
 try:    # the DigestValue when the engine check above took it apart
     dv = base64.b64decode(open(sys.argv[2]).read()).hex()
 except OSError:
     dv = None
-recs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("op") == "sign" and r.get("detail") == "xml"]
+recs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("op") == "sign" and
+        r.get("detail") in ("xml", "xml reference #d1")]
 ok = [r["doc_digest"] for r in recs if r["result"] == "ok" and r["key"] == "gost"]
+# One over the whole document, one over the element d1, each named so.
+assert sorted(r["detail"] for r in recs if r["result"] == "ok" and r["key"] == "gost") == \
+    ["xml", "xml reference #d1"], recs
 assert len(ok) == 2 and all(d.startswith("streebog512:") and len(d) == 12 + 128 for d in ok), recs
 assert dv is None or "streebog512:" + dv in ok, (dv, ok)
 PY
