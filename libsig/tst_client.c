@@ -173,12 +173,22 @@ static int
 same_signed_attrs(CMS_ContentInfo *a, CMS_ContentInfo *b)
 {
 	STACK_OF(CMS_SignerInfo) *sa = CMS_get0_SignerInfos(a), *sb = CMS_get0_SignerInfos(b);
+	CMS_SignerInfo *x, *y = NULL;
 	unsigned char *da = NULL, *db = NULL;
-	int i, la, lb, same = sk_CMS_SignerInfo_num(sa) == sk_CMS_SignerInfo_num(sb);
+	int i, j, la, lb, same = sk_CMS_SignerInfo_num(sa) == sk_CMS_SignerInfo_num(sb);
 
 	for (i = 0; same && i < sk_CMS_SignerInfo_num(sa); i++) {
-		same = tb_cms_signed_attrs_der(sk_CMS_SignerInfo_value(sa, i), &da, &la) == 0 &&
-		    tb_cms_signed_attrs_der(sk_CMS_SignerInfo_value(sb, i), &db, &lb) == 0 &&
+		/*
+		 * signerInfos is a SET OF, which DER writes sorted: a token added to
+		 * one signer may move it. Each signer is found again by its value.
+		 */
+		x = sk_CMS_SignerInfo_value(sa, i);
+		for (j = 0, y = NULL; y == NULL && j < sk_CMS_SignerInfo_num(sb); j++)
+			if (ASN1_OCTET_STRING_cmp(CMS_SignerInfo_get0_signature(x),
+			    CMS_SignerInfo_get0_signature(sk_CMS_SignerInfo_value(sb, j))) == 0)
+				y = sk_CMS_SignerInfo_value(sb, j);
+		same = y != NULL && tb_cms_signed_attrs_der(x, &da, &la) == 0 &&
+		    tb_cms_signed_attrs_der(y, &db, &lb) == 0 &&
 		    la == lb && memcmp(da, db, (size_t)la) == 0;
 		OPENSSL_free(da);
 		OPENSSL_free(db);

@@ -145,6 +145,19 @@ grep -q "timed out\|spent" "$T/err" || tb_fail "timestamp op, two signers, laggi
 [ ! -s "$T/x-two.p7" ] || tb_fail "timestamp op, two signers, lagging TSA: a CMS was written"
 tb_tanba timestamp --signer 1 -o "$T/lag-two1.p7" "$T/two.p7" 2>"$T/err" ||
     tb_fail "timestamp op, one of two signers, lagging TSA: $(cat "$T/err")"
+# A stamped signer grows past the others, and DER writes signerInfos
+# sorted: each stamp must still be accepted, its signer found by its
+# signature value, not its place.
+# Signers whose signed attributes differ (each names its own certificate).
+tb_tanba sign --key ec -o "$T/co1.p7" "$T/doc.txt" 2>"$T/err" || tb_fail "sign ec: $(cat "$T/err")"
+tb_tanba sign --key rsa --add-to "$T/co1.p7" -o "$T/co2.p7" 2>"$T/err" ||
+    tb_fail "co-sign rsa: $(cat "$T/err")"
+tb_tanba sign --key ec --add-to "$T/co2.p7" -o "$T/three.p7" 2>"$T/err" ||
+    tb_fail "co-sign ec: $(cat "$T/err")"
+for i in 0 1 2; do
+	tb_tanba timestamp --signer "$i" -o "$T/lag-three$i.p7" "$T/three.p7" 2>"$T/err" ||
+	    tb_fail "timestamp op, signer $i of three, lagging TSA: $(cat "$T/err")"
+done
 tb_log "ok: timeout_ms bounds all the stamps of a timestamp op together"
 
 # More signers than verification and co-signing take (64): refused before
