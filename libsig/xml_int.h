@@ -164,6 +164,13 @@ int tb_xml_parse_for_signing(const unsigned char *in, size_t len, const tb_xml_l
 /* A DER ECDSA-Sig-Value as XML's r || s, each of the key's field size (bits). */
 int tb_xml_ecdsa_raw(const unsigned char *der, size_t der_len, int bits, unsigned char *out,
     size_t *out_len);
+/*
+ * value, as a signer returns it for cert's key (ECDSA DER, as CMS carries
+ * it), written as the text of the SignatureValue sv in XML's form (ECDSA
+ * r || s) and Kalkan's lines.
+ */
+int tb_xml_put_value(xmlNodePtr sv, const tb_xml_sigmethod *meth, X509 *cert,
+    const unsigned char *value, size_t value_len, tb_error *err);
 /* base64 of v as the text of n in lines as Kalkan writes them (framed: line breaks around). */
 int tb_xml_set_b64(xmlNodePtr n, const unsigned char *v, size_t len, int framed, tb_error *err);
 /* The document as UTF-8 (OPENSSL_malloc'd). */

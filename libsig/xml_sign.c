@@ -179,34 +179,40 @@ fill_digest(xmlDocPtr doc, xmlNodePtr top, xmlNodePtr exclude, const tb_xml_c14n
 	return tb_xml_set_b64(dv, md, md_len, 0, err);
 }
 
+int
+tb_xml_put_value(xmlNodePtr sv, const tb_xml_sigmethod *meth, X509 *cert,
+    const unsigned char *value, size_t value_len, tb_error *err)
+{
+	unsigned char raw[TB_SIG_MAX];
+	size_t raw_len = 0;
+	EVP_PKEY *pk;
+	int r;
+
+	if (!meth->ecdsa)
+		return tb_xml_set_b64(sv, value, value_len, 1, err);
+	if ((pk = X509_get0_pubkey(cert)) == NULL ||
+	    tb_xml_ecdsa_raw(value, value_len, EVP_PKEY_get_bits(pk), raw, &raw_len) != 0)
+		return tb_error_set(err, TB_ERR_CRYPTO, "ECDSA value from the signer unreadable");
+	r = tb_xml_set_b64(sv, raw, raw_len, 1, err);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return r;
+}
+
 /* The SignatureValue sv: the canonical (m) SignedInfo si hashed and signed by signer. */
 static int
 fill_value(xmlDocPtr doc, xmlNodePtr si, const tb_xml_c14n *m, const tb_xml_sigmethod *meth,
     const tb_xml_digest *dg, X509 *cert, const tb_signer *signer, xmlNodePtr sv, tb_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE], value[TB_SIG_MAX], raw[TB_SIG_MAX];
+	unsigned char md[EVP_MAX_MD_SIZE], value[TB_SIG_MAX];
 	unsigned int md_len = 0;
-	size_t value_len = sizeof(value), raw_len = 0;
-	EVP_PKEY *pk;
+	size_t value_len = sizeof(value);
 	int r;
 
-	if ((r = tb_xml_digest_of(doc, si, NULL, m, dg, md, &md_len, err)) != 0 ||
+	if ((r = tb_xml_digest_of(doc, si, NULL, m, dg, md, &md_len, err)) == 0 &&
 	    (r = signer->sign_digest(signer->ctx, meth->md_nid, md, md_len, value, &value_len,
-	    err)) != 0)
-		goto out;
-	if (meth->ecdsa) {
-		if ((pk = X509_get0_pubkey(cert)) == NULL ||
-		    tb_xml_ecdsa_raw(value, value_len, EVP_PKEY_get_bits(pk), raw, &raw_len) != 0) {
-			r = tb_error_set(err, TB_ERR_CRYPTO, "ECDSA value from the signer unreadable");
-			goto out;
-		}
-		memcpy(value, raw, raw_len);
-		value_len = raw_len;
-	}
-	r = tb_xml_set_b64(sv, value, value_len, 1, err);
-out:
+	    err)) == 0)
+		r = tb_xml_put_value(sv, meth, cert, value, value_len, err);
 	OPENSSL_cleanse(value, sizeof(value));
-	OPENSSL_cleanse(raw, sizeof(raw));
 	return r;
 }
 

@@ -122,9 +122,8 @@ tb_xml_split_sign_into(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const tb_xml_s
 {
 	xmlDocPtr sidoc = NULL;
 	xmlNodePtr node, sv;
-	unsigned char *back = NULL, raw[TB_SIG_MAX];
-	size_t back_len = 0, raw_len = 0;
-	EVP_PKEY *pk;
+	unsigned char *back = NULL;
+	size_t back_len = 0;
 	char why[200];
 	int r;
 
@@ -148,19 +147,10 @@ tb_xml_split_sign_into(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const tb_xml_s
 		    "document to the bytes signed");
 		goto out;
 	}
-	if (meth->ecdsa) {
-		if ((pk = X509_get0_pubkey(cert)) == NULL ||
-		    tb_xml_ecdsa_raw(value, value_len, EVP_PKEY_get_bits(pk), raw, &raw_len) != 0) {
-			r = tb_error_set(err, TB_ERR_CRYPTO, "ECDSA value from the signer unreadable");
-			goto out;
-		}
-		value = raw;
-		value_len = raw_len;
-	}
 	if ((sv = xmlNewChild(sig, sig->ns, (const xmlChar *)"SignatureValue", NULL)) == NULL)
 		r = tb_error_set(err, TB_ERR_NOMEM, "XML signature");
 	else
-		r = tb_xml_set_b64(sv, value, value_len, 1, err);
+		r = tb_xml_put_value(sv, meth, cert, value, value_len, err);
 out:
 	OPENSSL_free(back);
 	xmlFreeDoc(sidoc);
