@@ -53,6 +53,7 @@ struct tb_daemon {
 	pthread_t reload_thread;
 	int reload_running;		/* a thread exists that is not joined yet */
 	atomic_int reload_done;
+	int reload_again;		/* guarded by reload_lock: asked for during a run */
 	atomic_int resync;		/* the next reload follows a signer restart */
 	atomic_int stopping;		/* no reload may start: the link is going */
 	tb_revocation *rev;		/* guarded by lock; swapped with cfg and keys */
@@ -585,13 +586,26 @@ tb_daemon_reload(tb_daemon *d, tb_error *err)
 	return reload_run(d, 1, err);
 }
 
+/*
+ * A reload asked for while one runs is run after it: the file may have
+ * changed after the running one read it, and the last SIGHUP must be the
+ * one whose file serves. Several asked for meanwhile make one more run.
+ */
 static void *
 reload_main(void *arg)
 {
 	tb_daemon *d = arg;
+	int again;
 
-	(void)reload_run(d, !atomic_exchange(&d->resync, 0), NULL);
-	atomic_store(&d->reload_done, 1);
+	do {
+		(void)reload_run(d, !atomic_exchange(&d->resync, 0), NULL);
+		pthread_mutex_lock(&d->reload_lock);
+		again = d->reload_again && !atomic_load(&d->stopping);
+		d->reload_again = 0;
+		if (!again)
+			atomic_store(&d->reload_done, 1);
+		pthread_mutex_unlock(&d->reload_lock);
+	} while (again);
 	return NULL;
 }
 
@@ -608,7 +622,9 @@ tb_daemon_reload_start(tb_daemon *d)
 		d->reload_running = 0;
 	}
 	if (d->reload_running) {
-		tb_warn_f(0, "a reload is already running; this request is ignored");
+		if (!d->reload_again)
+			tb_info_f("a reload is running; another follows it");
+		d->reload_again = 1;
 	} else {
 		atomic_store(&d->reload_done, 0);
 		if (pthread_create(&d->reload_thread, NULL, reload_main, d) != 0)
@@ -619,15 +635,20 @@ tb_daemon_reload_start(tb_daemon *d)
 	pthread_mutex_unlock(&d->reload_lock);
 }
 
+/* Outside the lock: the reload thread takes it when a run ends. */
 void
 tb_daemon_reload_wait(tb_daemon *d)
 {
+	pthread_t t;
+	int running;
+
 	pthread_mutex_lock(&d->reload_lock);
-	if (d->reload_running) {
-		pthread_join(d->reload_thread, NULL);
-		d->reload_running = 0;
-	}
+	running = d->reload_running;
+	t = d->reload_thread;
+	d->reload_running = 0;
 	pthread_mutex_unlock(&d->reload_lock);
+	if (running)
+		pthread_join(t, NULL);
 }
 
 int

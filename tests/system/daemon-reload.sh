@@ -8,19 +8,16 @@ tb_setup_daemon
 doc="$TB_TMP/doc"
 echo "reload" > "$doc"
 
-# wait_for CMD...: up to 10 s for CMD to succeed.
+# wait_for CMD...: up to 10 s (x TB_TIME_SCALE) for CMD to succeed.
 wait_for() {
 	_n=0
 	while ! "$@" >/dev/null 2>&1; do
 		_n=$((_n + 1))
-		[ $_n -lt 100 ] || return 1
+		[ $_n -lt $((100 * TB_TIME_SCALE)) ] || return 1
 		sleep 0.1
 	done
 }
-has_key() {
-	tb_tanba keys --json | python3 -c 'import json,sys; sys.exit(0 if any(k["name"]==sys.argv[1] for k in json.load(sys.stdin)["keys"]) else 1)' "$1"
-}
-no_key() { ! has_key "$1"; }
+no_key() { ! tb_has_key "$1"; }
 config_error_set() {
 	tb_tanba status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); sys.exit(0 if s["config_error"] else 1)'
 }
@@ -34,7 +31,7 @@ grep -q 'key "ec2"' "$TB_CONF.new" || tb_fail "could not edit the config"
 mv "$TB_CONF.new" "$TB_CONF"
 sleep 1.1	# config_loaded has one-second resolution
 kill -HUP "$TB_DAEMON_PID"
-wait_for has_key ec2 || tb_fail "SIGHUP: key ec2 did not appear"
+wait_for tb_has_key ec2 || tb_fail "SIGHUP: key ec2 did not appear"
 wait_for no_key ec || tb_fail "SIGHUP: key ec still listed"
 no_key expired || tb_fail "SIGHUP: removed key 'expired' still listed"
 tb_tanba sign --key ec2 -o "$TB_TMP/ec2.der" "$doc" || tb_fail "sign with the new key name"
@@ -75,7 +72,7 @@ kill -HUP "$TB_DAEMON_PID"
 
 n=0
 while config_error_set; do
-	n=$((n + 1)); [ $n -lt 100 ] || tb_fail "config_error not cleared by a good reload"; sleep 0.1
+	n=$((n + 1)); [ $n -lt $((100 * TB_TIME_SCALE)) ] || tb_fail "config_error not cleared by a good reload"; sleep 0.1
 done
 
 tb_log "a setting only a restart applies is named in the log"
@@ -86,6 +83,23 @@ kill -HUP "$TB_DAEMON_PID"
 tb_wait_log 'sign_workers change takes effect at restart' ||
     tb_fail "no warning that sign_workers needs a restart"
 tb_tanba sign --key ec2 -o "$TB_TMP/ec2d.der" "$doc" || tb_fail "sign after a restart-only change"
+
+tb_log "SIGHUPs while a reload runs: the file of the last one serves"
+# Each SIGHUP names the key anew; one that comes while a reload runs must
+# still be followed, or the file of the last SIGHUP never serves.
+cp "$TB_CONF" "$TB_CONF.base"
+i=1
+while [ $i -le 12 ]; do
+	sed "s/^\[key \"ec2\"\]/[key \"burst$i\"]/" "$TB_CONF.base" > "$TB_CONF.new" &&
+	    mv "$TB_CONF.new" "$TB_CONF"
+	grep -q "^\[key \"burst$i\"\]" "$TB_CONF" || tb_fail "could not edit the config"
+	kill -HUP "$TB_DAEMON_PID"
+	sleep 0.02
+	i=$((i + 1))
+done
+wait_for tb_has_key burst12 || tb_fail "the last SIGHUP's file does not serve: $(tb_tanba keys)"
+tb_tanba sign --key burst12 -o "$TB_TMP/burst.der" "$doc" || tb_fail "sign with burst12"
+tb_verify_cms "$TB_TMP/burst.der" || tb_fail "burst12 signature does not verify"
 
 tb_log "SIGTERM"
 tb_stop_daemon

@@ -408,7 +408,7 @@ ans=$(fd batch-kill 4 2 "$SIGNER")
 fault_set
 [ "$(field "$ans" ok)" = false ] || tb_fail "a batch answered across the signer's death: $ans"
 [ "$(field "$ans" error.code)" = unavailable ] || tb_fail "want unavailable: $ans"
-for _i in $(seq 1 50); do
+for _i in $(seq 1 $((50 * TB_TIME_SCALE))); do
 	ans=$(sign_one)
 	[ "$(field "$ans" ok)" = true ] && break
 	sleep 0.2
@@ -416,6 +416,41 @@ done
 [ "$(field "$ans" ok)" = true ] || tb_fail "no signature after the signer's restart: $ans"
 ans=$(fd batch 3)
 [ "$(field "$ans" signed)" = 3 ] || tb_fail "no batch after the signer's restart: $ans"
+
+tb_log "(g) a SIGHUP while a slow token holds a reload: one more reload follows, the last file serves"
+cp "$TB_CONF" "$TB_CONF.g"
+# conf_key_ec NAME: the configuration with key "ec" named NAME.
+conf_key_ec() {
+	sed "s/^\[key \"ec\"\]/[key \"$1\"]/" "$TB_CONF.g" > "$TB_CONF.new" &&
+	    mv "$TB_CONF.new" "$TB_CONF" && grep -q "^\[key \"$1\"\]" "$TB_CONF" ||
+	    tb_fail "could not name key ec $1"
+}
+n0=$(tb_reloads)
+s0=$(grep -c 'reload_handle: reloading ' "$TB_TMP/tanbad.log")
+fault_set "token_info_sleep_ms=$((1500 * TB_TIME_SCALE))"
+conf_key_ec ec-first
+kill -HUP "$TB_DAEMON_PID"
+# The signer has begun: its lookup of the token now sleeps 1.5 s.
+_i=0
+until [ "$(grep -c 'reload_handle: reloading ' "$TB_TMP/tanbad.log")" -gt "$s0" ]; do
+	_i=$((_i + 1)); [ $_i -lt $((200 * TB_TIME_SCALE)) ] || tb_fail "the signer did not begin the reload"
+	sleep 0.02
+done
+conf_key_ec ec-last
+kill -HUP "$TB_DAEMON_PID"
+fault_set
+tb_wait_reload $((n0 + 1)) || tb_fail "no second reload after a SIGHUP during the first: $(grep reload "$TB_TMP/tanbad.log" | tail -n 8)"
+tb_has_key ec-last || tb_fail "the last SIGHUP's file does not serve: $(tb_tanba keys)"
+grep -q 'a reload is running; another follows it' "$TB_TMP/tanbad.log" ||
+    tb_fail "the SIGHUP did not come during the slow reload (the test proves nothing)"
+ans=$(fd one '{"id":9001,"op":"sign","key":"ec-last","data":"ZG9jdW1lbnQK"}')
+[ "$(field "$ans" ok)" = true ] || tb_fail "sign with ec-last: $ans"
+n1=$(tb_reloads)
+mv "$TB_CONF.g" "$TB_CONF"
+kill -HUP "$TB_DAEMON_PID"
+tb_wait_reload "$n1" || tb_fail "no reload back to the first configuration"
+tb_has_key ec || tb_fail "key ec not back"
+
 [ "$(shim_stat control_errors)" = 0 ] || tb_fail "the shim did not understand a control line"
 audit_check "after the token faults"
 

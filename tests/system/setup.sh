@@ -148,6 +148,11 @@ tb_reloads() {
 	grep -c 'reload_run: reloaded ' "$TB_TMP/tanbad.log" 2>/dev/null || :
 }
 
+# tb_has_key NAME: tanba keys lists a key NAME.
+tb_has_key() {
+	tb_tanba keys --json | python3 -c 'import json,sys; sys.exit(0 if any(k["name"]==sys.argv[1] for k in json.load(sys.stdin)["keys"]) else 1)' "$1"
+}
+
 # tb_wait_reload N: up to 10 s (x TB_TIME_SCALE) for more than N reloads.
 tb_wait_reload() {
 	_tb_w=0

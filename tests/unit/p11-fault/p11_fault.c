@@ -31,6 +31,7 @@ struct faults {
 	int removed;
 	unsigned long sleep_ms;
 	unsigned long sleep_nth;	/* 0: every C_Sign sleeps; else only the Nth */
+	unsigned long token_info_sleep_ms;	/* a slow C_GetTokenInfo: a token hard to reach */
 	int too_small;
 	int logout;			/* one-shot on change */
 };
@@ -189,6 +190,10 @@ parse_line(char *line, struct faults *f)
 			return -1;
 		f->sleep_ms = n;
 		f->sleep_nth = nth;
+	} else if (strcmp(word, "token_info_sleep_ms") == 0 && !has_rv && !has_nth) {
+		if (val == NULL || parse_ulong(val, &n) != 0 || n > 600000)
+			return -1;
+		f->token_info_sleep_ms = n;
 	} else if (val == NULL && !has_rv && !has_nth) {
 		if (strcmp(word, "invalidate_sessions") == 0)
 			f->invalidate = 1;
@@ -479,12 +484,17 @@ FWD(C_GetSlotInfo, (CK_SLOT_ID slot, CK_SLOT_INFO_PTR info), (slot, info))
 static CK_RV
 fault_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 {
+	unsigned long sleep;
+
 	NEED_REAL();
 	control_reload();
 	pthread_mutex_lock(&lock);
 	st.get_token_info_calls++;
+	sleep = cur.token_info_sleep_ms;
 	pthread_mutex_unlock(&lock);
 	stats_write();
+	if (sleep > 0)
+		sleep_ms(sleep);
 	if (is_removed())
 		return CKR_TOKEN_NOT_PRESENT;
 	return real->C_GetTokenInfo(slot, info);
