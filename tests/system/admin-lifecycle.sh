@@ -88,7 +88,12 @@ for l in 1 2 3; do
 	) &
 	loaders="$loaders $!"
 done
-sleep 0.5
+# The old key has made signatures before it is rotated, however slow the start.
+n=0
+until [ "$(ls "$TB_TMP"/sigs/*.der 2>/dev/null | wc -l)" -ge 3 ]; do
+	n=$((n + 1)); [ $n -lt 300 ] || tb_fail "no signature with the old key within 30 s"
+	sleep 0.1
+done
 sed "s/object=reg-old\$/object=reg-new/" "$TB_CONF" > "$TB_CONF.new" && mv "$TB_CONF.new" "$TB_CONF"
 grep -q "object=reg-new" "$TB_CONF" || tb_fail "could not edit the config"
 adm reload --pid "$TB_DAEMON_PID" || tb_fail "tanba-admin reload"

@@ -101,7 +101,7 @@ if [ "$(id -un)" != nobody ] && id nobody >/dev/null 2>&1; then
 	_n=0
 	until [ -S "$TB_SOCK" ]; do
 		kill -0 "$TB_DAEMON_PID" 2>/dev/null || tb_fail "tanbad with an ACL for nobody did not run"
-		_n=$((_n + 1)); [ $_n -lt 200 ] || tb_fail "tanbad with an ACL for nobody did not listen"
+		_n=$((_n + 1)); [ $_n -lt $((200 * TB_TIME_SCALE)) ] || tb_fail "tanbad with an ACL for nobody did not listen"
 		sleep 0.1
 	done
 	sleep 0.3	# bound is not yet listening

@@ -30,7 +30,7 @@ tb_start_daemon || tb_fail "tanbad did not start"
 status_field '"\n".join(s["warnings"])' | grep -q "key rsa" || tb_fail "no status warning for key rsa"
 i=0
 until grep -q "certificate of key rsa expires soon" "$TB_TMP/tanbad.log"; do
-	i=$((i + 1)); [ $i -lt 50 ] || tb_fail "expiry warning not logged"; sleep 0.1
+	i=$((i + 1)); [ $i -lt $((50 * TB_TIME_SCALE)) ] || tb_fail "expiry warning not logged"; sleep 0.1
 done
 
 verify_algs=$(status_field '" ".join(s["algorithms"]["verify"])')
@@ -45,7 +45,7 @@ set_threshold 10
 kill -HUP "$TB_DAEMON_PID"
 i=0
 until [ "$(status_field 's["expiry_warning_days"]')" = 10 ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || tb_fail "reload did not apply the new threshold"; sleep 0.1
+	i=$((i + 1)); [ $i -lt $((100 * TB_TIME_SCALE)) ] || tb_fail "reload did not apply the new threshold"; sleep 0.1
 done
 [ "$(status_field '[k["expiring"] for k in s["keys"] if k["name"]=="rsa"][0]')" = False ] ||
 	tb_fail "key rsa still flagged under a 10-day threshold"

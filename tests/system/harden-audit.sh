@@ -46,7 +46,7 @@ tb_tanba sign --key nosuch -o "$TB_TMP/x.p7" "$TB_TMP/doc0" 2>/dev/null && tb_fa
 tb_log "a reload is recorded"
 kill -HUP "$TB_DAEMON_PID"
 i=0
-while [ "$(hz_audit_count reload ok)" != 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ "$(hz_audit_count reload ok)" != 1 ] && [ $i -lt $((100 * TB_TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(hz_audit_count reload ok)" = 1 ] || tb_fail "no reload record"
 
 "$TB_ADMIN" audit-verify "$HZ_AUDIT" || tb_fail "audit-verify after signing"

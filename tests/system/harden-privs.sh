@@ -56,7 +56,7 @@ done
 tb_log "SIGSEGV: no core file"
 kill -SEGV "$PID"
 i=0
-while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$PID" 2>/dev/null && [ $i -lt $((50 * TB_TIME_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
 kill -0 "$PID" 2>/dev/null && tb_fail "still alive after SIGSEGV"
 tb_stop_daemon
 ls "$TB_TMP/cwd" | grep -q core && tb_fail "a core file was written: $(ls "$TB_TMP/cwd")"

@@ -93,8 +93,15 @@ while [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
+[ $i -lt 100 ] || tb_fail "the new signer was not up within 10 s"
 echo after > "$PHASE"
-sleep 3
+# Until every client has signed after the restart (a loaded machine's
+# clients may need longer than any fixed pause), at most 30 s.
+i=0
+until [ "$(grep -l '^ok after ' "$TB_TMP"/c*.out 2>/dev/null | wc -l)" -eq 6 ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || break
+	sleep 0.1
+done
 touch "$TB_TMP/stop"
 for p in $pids; do wait "$p"; done
 pids=

@@ -126,10 +126,12 @@ grep -q "not a DER CMS SignedData .*field cms" "$T/err" || tb_fail "junk: $(cat 
 tb_tanba status >/dev/null 2>&1 || tb_fail "the daemon stopped serving after bad timestamp requests"
 tb_log "ok: the timestamp op stamps every signer or the one named, refuses bad input"
 
-# A TSA that takes 0.8 s of the 1.5 s timeout_ms: one stamp fits, but a
-# CMS of two signers handed to the timestamp op is stamped within the one
+# A TSA that takes 2 s of a timeout_ms of 3 s: one stamp fits (a second
+# left for openssl ts -reply behind it on a loaded machine), but a CMS of
+# two signers handed to the timestamp op is stamped within the one
 # timeout_ms, not one each, and fails.
-sed -i "s|^url = .*|url = $URL/lag/tsa|" "$TB_CONF"
+sed -i -e "s|^url = .*|url = $URL/lag/tsa|" -e "s|^timeout_ms = .*|timeout_ms = 3000|" "$TB_CONF"
+grep -q '^timeout_ms = 3000$' "$TB_CONF" || tb_fail "could not set timeout_ms"
 tb_stop_daemon >/dev/null 2>&1
 tb_start_daemon || tb_fail "tanbad did not restart with the lagging TSA"
 tb_tanba timestamp -o "$T/lag-one.p7" "$T/signed.p7" 2>"$T/err" ||
@@ -139,7 +141,7 @@ openssl cms -sign -binary -nodetach -outform DER -in "$T/doc.txt" -out "$T/two.p
     -signer "$P/ec-sign.pem" -inkey "$P/ec-sign.key" 2>"$T/err" ||
     tb_fail "openssl cms -sign with two signers: $(cat "$T/err")"
 if tb_tanba timestamp -o "$T/x-two.p7" "$T/two.p7" 2>"$T/err"; then
-	tb_fail "timestamp op: two stamps of 0.8 s each within a timeout_ms of 1.5 s"
+	tb_fail "timestamp op: two stamps of 2 s each within a timeout_ms of 3 s"
 fi
 grep -q "timed out\|spent" "$T/err" || tb_fail "timestamp op, two signers, lagging TSA: $(cat "$T/err")"
 [ ! -s "$T/x-two.p7" ] || tb_fail "timestamp op, two signers, lagging TSA: a CMS was written"

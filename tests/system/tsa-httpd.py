@@ -2,9 +2,9 @@
 # A loopback RFC 3161 time-stamp authority for the tests: each POST body (a
 # TimeStampReq) is piped to `openssl ts -reply` with the TSA named by the
 # first path element, and its TimeStampResp is the answer. Misbehaving on
-# demand: /slow/NAME answers after 5 s, /replay/NAME answers the previous
-# request's response (another nonce), /garbage answers bytes that are no
-# TimeStampResp. It only ever listens on 127.0.0.1, on a free port.
+# demand: /slow/NAME answers after 5 s, /lag/NAME after 2 s, /replay/NAME
+# answers the previous request's response (another nonce), /garbage answers
+# bytes that are no TimeStampResp. It only ever listens on 127.0.0.1, on a free port.
 # Usage: tsa-httpd.py DIR PORTFILE   (DIR holds NAME.pem, NAME.key, chain.pem)
 import http.server
 import os
@@ -89,7 +89,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if parts[0] == "slow":
             time.sleep(5)
         if parts[0] == "lag":
-            time.sleep(0.8)
+            time.sleep(2.0)
         if parts[0] == "replay":
             prev = last.get(name)
             last[name] = resp

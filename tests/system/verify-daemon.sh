@@ -13,12 +13,12 @@ cat >> "$TB_CONF" <<CONF
 [verify]
 anchors = $TB_PKI/root.pem
 untrusted = $TB_PKI/chain.pem
+max_time_ms = $((2000 * TB_TIME_SCALE))
 require_non_repudiation = no
 check_iin_checksum = no
 allow_sha1 = no
 use_signing_time = no
 CONF
-# tanbad signs only with an audit trail; setup.sh may already write one
 # tanbad signs only with an audit trail and serves only listed clients;
 # setup.sh may already write both
 grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"

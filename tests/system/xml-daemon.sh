@@ -26,6 +26,7 @@ cat >> "$TB_CONF" <<CONF
 [verify]
 anchors = $TB_PKI/root.pem
 untrusted = $TB_PKI/chain.pem
+max_time_ms = $((2000 * TB_TIME_SCALE))
 check_iin_checksum = no
 CONF
 grep -q '^\[audit\]' "$TB_CONF" || printf '\n[audit]\nfile = %s\n' "$TB_TMP/audit.log" >> "$TB_CONF"
