@@ -1,6 +1,7 @@
 /*
- * Load generator for tanbad's socket: sign-from-digest or verify requests,
- * either closed-loop (C connections each keeping D requests in flight: the
+ * Load generator for tanbad's socket: sign requests (a random digest, or a
+ * whole document as CMS, XML or WS-Security) or verify requests, either
+ * closed-loop (C connections each keeping D requests in flight: the
  * saturated rate) or open-loop at a fixed rate (latency percentiles measured
  * from each request's scheduled send time, so a slow answer cannot hide the
  * ones queued behind it). Prints `name value unit` lines and its own CPU use.
@@ -40,6 +41,7 @@ struct load_opts {
 	int depth;
 	int stamp;		/* sign: "timestamp":true (CAdES-T) */
 	const char *digest_alg;	/* sign: "sha256" (the default) or "streebog512" (GOST keys) */
+	const char *format;	/* sign a whole document (--data): "cms", "xml" or "wsse" */
 };
 
 static double
@@ -62,7 +64,7 @@ send_request(const struct load_opts *o, int fd, long id)
 	size_t hl, n;
 	int i, dlen = strcmp(o->digest_alg, "streebog512") == 0 ? 64 : 32;
 
-	if (strcmp(o->op, "sign") == 0) {
+	if (o->tail == NULL) {
 		RAND_bytes(digest, dlen);
 		for (i = 0; i < dlen; i++)
 			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
@@ -81,7 +83,7 @@ send_request(const struct load_opts *o, int fd, long id)
 	iov[1].iov_len = hl;
 	iov[2].iov_base = o->tail;
 	iov[2].iov_len = o->tail_len;
-	return tbc_send_iov(fd, iov, strcmp(o->op, "sign") == 0 ? 2 : 3, 0, NULL) == 0 ? 0 : -1;
+	return tbc_send_iov(fd, iov, o->tail == NULL ? 2 : 3, 0, NULL) == 0 ? 0 : -1;
 }
 
 /* A growing buffer per connection: answers are read whole into it. */
@@ -109,7 +111,8 @@ read_answer(const struct load_opts *o, int fd, struct rbuf *b, long *id)
 	if (strstr(s, "\"ok\":true") == NULL)
 		goto bad;
 	if (strcmp(o->op, "sign") == 0) {
-		if (strstr(s, "\"cms\":\"") == NULL ||
+		if (strstr(s, o->format != NULL && strcmp(o->format, "cms") != 0 ?
+		    "\"xml\":\"" : "\"cms\":\"") == NULL ||
 		    (o->stamp && strstr(s, "\"timestamp\":true") == NULL))
 			goto bad;
 	} else {
@@ -372,7 +375,10 @@ usage(void)
 	    "usage: bench/load --socket PATH --name FIGURE [--seconds T] [--clients C]\n"
 	    "         [--depth D | --rate R]\n"
 	    "         (--sign KEY [--timestamp yes] [--digest-alg sha256|streebog512] |\n"
+	    "          --sign KEY --format cms|xml|wsse --data FILE |\n"
 	    "          --verify CMS.der [--content FILE])\n"
+	    "--data: each request signs the whole FILE (a CMS attached, an XML document\n"
+	    "or a SOAP envelope), instead of a random digest.\n"
 	    "--depth: closed loop, D requests in flight per connection (the saturated rate);\n"
 	    "--rate: open loop at R requests/s over C connections (p50/p99 latency).\n");
 	exit(2);
@@ -381,8 +387,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct load_opts o = { NULL, NULL, NULL, NULL, NULL, 0, 5.0, 0, 8, 4, 0, "sha256" };
-	const char *cms = NULL, *content = NULL;
+	struct load_opts o = { NULL, NULL, NULL, NULL, NULL, 0, 5.0, 0, 8, 4, 0, "sha256", NULL };
+	const char *cms = NULL, *content = NULL, *data = NULL;
 	char *cb = NULL, *tb = NULL;
 	int i;
 
@@ -414,12 +420,36 @@ main(int argc, char **argv)
 			cms = argv[i + 1];
 		} else if (strcmp(argv[i], "--content") == 0)
 			content = argv[i + 1];
+		else if (strcmp(argv[i], "--format") == 0) {
+			o.format = argv[i + 1];
+			if (strcmp(o.format, "cms") != 0 && strcmp(o.format, "xml") != 0 &&
+			    strcmp(o.format, "wsse") != 0)
+				usage();
+		} else if (strcmp(argv[i], "--data") == 0)
+			data = argv[i + 1];
 		else
 			usage();
 	}
 	if (i != argc || o.socket == NULL || o.name == NULL || o.op == NULL ||
-	    o.seconds <= 0 || o.clients <= 0 || o.depth <= 0 || o.rate < 0)
+	    o.seconds <= 0 || o.clients <= 0 || o.depth <= 0 || o.rate < 0 ||
+	    (data != NULL) != (o.format != NULL) || (data != NULL && strcmp(o.op, "sign") != 0) ||
+	    (data != NULL && o.stamp))
 		usage();
+	if (data != NULL) {
+		size_t n;
+
+		cb = file_b64(data);
+		n = strlen(cb) + strlen(o.key) + 96;
+		if ((o.tail = malloc(n)) == NULL)
+			return 2;
+		o.tail_len = (size_t)snprintf(o.tail, n,
+		    ",\"op\":\"sign\",\"key\":\"%s\"%s%s%s,\"data\":\"%s\"}", o.key,
+		    strcmp(o.format, "cms") != 0 ? ",\"format\":\"" : "",
+		    strcmp(o.format, "cms") != 0 ? o.format : "",
+		    strcmp(o.format, "cms") != 0 ? "\"" : "", cb);
+		free(cb);
+		cb = NULL;
+	}
 	if (cms != NULL) {
 		size_t n;
 
