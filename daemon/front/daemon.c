@@ -67,6 +67,8 @@ apply_log_level(tb_daemon *d, const tb_config *cfg)
 	tb_log_set_level(d->debug ? TB_LOG_DEBUG : cfg->log_level);
 }
 
+static void reload_request(tb_daemon *d);
+
 /*
  * A restarted signer read the configuration file afresh: the front takes
  * the same file and the signer's keys, so that both agree again.
@@ -79,7 +81,7 @@ signer_restarted(void *arg)
 	if (atomic_load(&d->stopping))
 		return;
 	atomic_store(&d->resync, 1);
-	tb_daemon_reload_start(d);
+	reload_request(d);
 }
 
 int
@@ -609,8 +611,8 @@ reload_main(void *arg)
 	return NULL;
 }
 
-void
-tb_daemon_reload_start(tb_daemon *d)
+static void
+reload_request(tb_daemon *d)
 {
 	pthread_mutex_lock(&d->reload_lock);
 	if (atomic_load(&d->stopping)) {
@@ -633,6 +635,18 @@ tb_daemon_reload_start(tb_daemon *d)
 			d->reload_running = 1;
 	}
 	pthread_mutex_unlock(&d->reload_lock);
+}
+
+/*
+ * An operator's reload asks the signer too, even where it folds into the
+ * run a signer's restart asked for: the file may be newer than the one the
+ * restarted signer read.
+ */
+void
+tb_daemon_reload_start(tb_daemon *d)
+{
+	atomic_store(&d->resync, 0);
+	reload_request(d);
 }
 
 /* Outside the lock: the reload thread takes it when a run ends. */

@@ -151,7 +151,7 @@ void tb_daemon_signer_state(tb_daemon *d, tb_signer_link_state *st);
  * as needing a restart.
  */
 int tb_daemon_reload(tb_daemon *d, tb_error *err);	/* err may be NULL */
-/* Runs tb_daemon_reload on a thread of its own; asked for while one runs, once more after it. */
+/* An operator's reload (signer included) on a thread of its own; asked for while one runs, once more after it. */
 void tb_daemon_reload_start(tb_daemon *d);
 /* Waits for a running reload to end (at shutdown). */
 void tb_daemon_reload_wait(tb_daemon *d);
