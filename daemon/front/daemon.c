@@ -56,6 +56,7 @@ struct tb_daemon {
 	int reload_again;		/* guarded by reload_lock: asked for during a run */
 	atomic_int resync;		/* the next reload follows a signer restart */
 	atomic_int stopping;		/* no reload may start: the link is going */
+	atomic_int built;		/* tb_daemon_new has set keys and revocation */
 	tb_revocation *rev;		/* guarded by lock; swapped with cfg and keys */
 	tb_anchors *anchors;		/* guarded by lock; built and swapped with cfg */
 	time_t expiry_warned;		/* last expiry warning round (I/O thread only) */
@@ -81,6 +82,9 @@ signer_restarted(void *arg)
 	if (atomic_load(&d->stopping))
 		return;
 	atomic_store(&d->resync, 1);
+	/* Not while tb_daemon_new still sets keys and revocation: it asks then. */
+	if (!atomic_load(&d->built))
+		return;
 	reload_request(d);
 }
 
@@ -101,6 +105,7 @@ tb_daemon_new(const char *config_path, int debug, struct tb_launcher *launcher,
 	atomic_init(&d->reload_done, 0);
 	atomic_init(&d->resync, 0);
 	atomic_init(&d->stopping, 0);
+	atomic_init(&d->built, 0);
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	d->debug = debug;
 	if ((d->path = strdup(config_path)) == NULL || (d->metrics = tb_metrics_new()) == NULL) {
@@ -140,6 +145,10 @@ tb_daemon_new(const char *config_path, int debug, struct tb_launcher *launcher,
 	if ((r = tb_revocation_new(d->cfg, &d->rev, err)) != 0)
 		goto out;
 	d->loaded = tb_clock_now();
+	/* A signer restarted meanwhile left its reload to now (signer_restarted). */
+	atomic_store(&d->built, 1);
+	if (atomic_load(&d->resync))
+		reload_request(d);
 	*out = d;
 	d = NULL;
 	r = 0;
