@@ -504,11 +504,9 @@ note_restart_needed(const tb_config *old, const tb_config *new)
 
 /* Records a failed reload (the signer writes its own) and keeps the running state. */
 static void
-reload_failed(tb_daemon *d, int r, const tb_error *e, int record, tb_error *err)
+reload_failed(tb_daemon *d, int r, const tb_error *e, int record)
 {
 	tb_error_f(r, "reload failed, keeping the running configuration: %s", e->detail);
-	if (err != NULL)
-		*err = *e;
 	pthread_mutex_lock(&d->lock);
 	snprintf(d->error, sizeof(d->error), "%s", e->detail);
 	pthread_mutex_unlock(&d->lock);
@@ -519,7 +517,7 @@ reload_failed(tb_daemon *d, int r, const tb_error *e, int record, tb_error *err)
 
 /* signer_too: ask the signer to reload first (not after its restart: it just did). */
 static int
-reload_run(tb_daemon *d, int signer_too, tb_error *err)
+reload_run(tb_daemon *d, int signer_too)
 {
 	int r = TB_ERR_INTERNAL;
 	tb_config *cfg = NULL, *old_cfg = NULL;
@@ -538,7 +536,7 @@ reload_run(tb_daemon *d, int signer_too, tb_error *err)
 	if (r == 0)
 		r = tb_anchors_new(cfg, &anchors, &e);
 	if (r != 0) {
-		reload_failed(d, r, &e, 1, err);
+		reload_failed(d, r, &e, 1);
 		goto out;
 	}
 	if (signer_too) {
@@ -547,13 +545,13 @@ reload_run(tb_daemon *d, int signer_too, tb_error *err)
 		r = tb_signer_link_call(d->link, &q, RELOAD_TIMEOUT_S, &a, &e);
 		if (r != 0) {
 			/* With an answer the signer recorded the failure itself. */
-			reload_failed(d, r, &e, 0, err);
+			reload_failed(d, r, &e, 0);
 			goto out;
 		}
 	}
 	if ((r = tb_front_keys_fetch(d->link, &keys, &e)) != 0 ||
 	    (r = tb_revocation_new(cfg, &rv, &e)) != 0) {
-		reload_failed(d, r, &e, 0, err);
+		reload_failed(d, r, &e, 0);
 		goto out;
 	}
 	pthread_mutex_lock(&d->lock);
@@ -591,12 +589,6 @@ out:
 	return r;
 }
 
-int
-tb_daemon_reload(tb_daemon *d, tb_error *err)
-{
-	return reload_run(d, 1, err);
-}
-
 /*
  * A reload asked for while one runs is run after it: the file may have
  * changed after the running one read it, and the last SIGHUP must be the
@@ -609,7 +601,7 @@ reload_main(void *arg)
 	int again;
 
 	do {
-		(void)reload_run(d, !atomic_exchange(&d->resync, 0), NULL);
+		(void)reload_run(d, !atomic_exchange(&d->resync, 0));
 		pthread_mutex_lock(&d->reload_lock);
 		again = d->reload_again && !atomic_load(&d->stopping);
 		d->reload_again = 0;

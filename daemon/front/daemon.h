@@ -144,14 +144,13 @@ int tb_daemon_signer_status(tb_daemon *d, tb_sc_status *st, tb_error *err);
 void tb_daemon_signer_state(tb_daemon *d, tb_signer_link_state *st);
 
 /*
- * Reloads the file the daemon was started with: the signer reloads its
+ * An operator's reload, on a thread of its own: the signer reloads its
  * configuration and tokens, then the front takes the new configuration,
- * keys and revocation checker, swapped in only when all are good.
- * Settings the running server cannot change (socket, workers) are logged
- * as needing a restart.
+ * keys and revocation checker, swapped in only when all are good (a
+ * failure is logged, recorded and shown in status). Settings the running
+ * server cannot change (socket, workers) are logged as needing a restart.
+ * Asked for while one runs, it runs once more after it.
  */
-int tb_daemon_reload(tb_daemon *d, tb_error *err);	/* err may be NULL */
-/* An operator's reload (signer included) on a thread of its own; asked for while one runs, once more after it. */
 void tb_daemon_reload_start(tb_daemon *d);
 /* Waits for a running reload to end (at shutdown). */
 void tb_daemon_reload_wait(tb_daemon *d);
